@@ -1,0 +1,197 @@
+/**
+ * The one reader of process.env. Every setting Omnify understands is declared here, parsed once at
+ * boot; an invalid value stops boot with every problem listed (see `ConfigError`).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const base64Key = z
+  .string()
+  .refine(
+    (v) => Buffer.from(v, 'base64').length === 32,
+    'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  );
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url().optional(),
+  OMNIFY_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^(postgres(ql)?:\/\/|sqlite:|file:)/.test(v) || v === ':memory:', {
+      message: 'must be postgres://…, postgresql://…, sqlite:<path>, file:<path> or :memory:',
+    })
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), 'must be redis://… or rediss://…')
+    .optional(),
+  OMNIFY_QUEUE_PREFIX: z.string().min(1).default('omnify'),
+  /** Current AES-256-GCM key for secrets at rest. */
+  OMNIFY_ENCRYPTION_KEY: base64Key.optional(),
+  /** Retired keys still accepted for decryption during key rotation, comma-separated. */
+  OMNIFY_ENCRYPTION_KEYS_OLD: csv.pipe(z.array(base64Key)).default([]),
+  OMNIFY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  OMNIFY_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(900),
+  OMNIFY_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  OMNIFY_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  OMNIFY_LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  OMNIFY_CORS_ORIGINS: csv.default([]),
+  OMNIFY_TRUST_PROXY: bool.default(false),
+  OMNIFY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  OMNIFY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** With `serve`: also run job handlers in the API process (the one-box default). */
+  OMNIFY_RUN_WORKER_IN_API: bool.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OMNIFY_DEMO_EMAIL: z.email().default('demo@omnify.local'),
+  OMNIFY_DEMO_PASSWORD: z.string().min(8).default('omnify-demo'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type DatabaseConfig =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string; poolMax: number };
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    corsOrigins: string[];
+    trustProxy: boolean;
+    rateLimitPerMinute: number;
+    bodyLimitBytes: number;
+  };
+  dataDir: string;
+  database: DatabaseConfig;
+  queue: { kind: 'in-process' } | { kind: 'bullmq'; redisUrl: string; prefix: string };
+  worker: { concurrency: number; runInApi: boolean };
+  secrets: {
+    encryptionKey: Buffer;
+    oldEncryptionKeys: Buffer[];
+    jwtSecret: Uint8Array;
+    /** Secrets that came from files under the data dir rather than the environment: warn loudly. */
+    generated: string[];
+  };
+  auth: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    loginMaxFailures: number;
+    loginLockoutMinutes: number;
+  };
+  logLevel: Env['LOG_LEVEL'];
+  demo: { email: string; password: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads `.env` (if present) under the process environment; the environment wins. */
+export function readEnvironment(
+  cwd = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const file = path.join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+  const merged: Record<string, string> = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  return merged;
+}
+
+/**
+ * Parses and validates configuration. Secrets missing from the environment are generated once and
+ * persisted under the data directory (with a warning in `secrets.generated`), so that a restart of a
+ * one-box install keeps decrypting what it encrypted.
+ */
+export function loadConfig(raw: Record<string, string | undefined> = readEnvironment()): Config {
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.OMNIFY_DATA_DIR);
+  const database = parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DATABASE_POOL_MAX);
+  const generated: string[] = [];
+  const encryptionKey = e.OMNIFY_ENCRYPTION_KEY
+    ? Buffer.from(e.OMNIFY_ENCRYPTION_KEY, 'base64')
+    : persistedSecret(dataDir, 'encryption.key', generated);
+  const jwtSecret = e.OMNIFY_JWT_SECRET
+    ? new TextEncoder().encode(e.OMNIFY_JWT_SECRET)
+    : new Uint8Array(persistedSecret(dataDir, 'jwt.key', generated));
+  return {
+    env: e.NODE_ENV,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+      corsOrigins: e.OMNIFY_CORS_ORIGINS,
+      trustProxy: e.OMNIFY_TRUST_PROXY,
+      rateLimitPerMinute: e.OMNIFY_RATE_LIMIT_PER_MINUTE,
+      bodyLimitBytes: 1024 * 1024,
+    },
+    dataDir,
+    database,
+    queue: e.REDIS_URL
+      ? { kind: 'bullmq', redisUrl: e.REDIS_URL, prefix: e.OMNIFY_QUEUE_PREFIX }
+      : { kind: 'in-process' },
+    worker: {
+      concurrency: e.OMNIFY_WORKER_CONCURRENCY,
+      runInApi: e.OMNIFY_RUN_WORKER_IN_API ?? !e.REDIS_URL,
+    },
+    secrets: {
+      encryptionKey,
+      oldEncryptionKeys: e.OMNIFY_ENCRYPTION_KEYS_OLD.map((k) => Buffer.from(k, 'base64')),
+      jwtSecret,
+      generated,
+    },
+    auth: {
+      accessTokenTtlSeconds: e.OMNIFY_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: e.OMNIFY_REFRESH_TOKEN_TTL_DAYS,
+      loginMaxFailures: e.OMNIFY_LOGIN_MAX_FAILURES,
+      loginLockoutMinutes: e.OMNIFY_LOGIN_LOCKOUT_MINUTES,
+    },
+    logLevel: e.LOG_LEVEL,
+    demo: { email: e.OMNIFY_DEMO_EMAIL, password: e.OMNIFY_DEMO_PASSWORD },
+  };
+}
+
+function parseDatabaseUrl(url: string | undefined, dataDir: string, poolMax: number): DatabaseConfig {
+  if (!url) return { dialect: 'sqlite', file: path.join(dataDir, 'omnify.sqlite') };
+  if (url.startsWith('postgres')) return { dialect: 'postgres', url, poolMax };
+  if (url === ':memory:') return { dialect: 'sqlite', file: ':memory:' };
+  const file = url.replace(/^(sqlite|file):(\/\/)?/, '');
+  return { dialect: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+}
+
+function persistedSecret(dataDir: string, name: string, generated: string[]): Buffer {
+  const file = path.join(dataDir, name);
+  generated.push(file);
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
+  return key;
+}

@@ -26,7 +26,7 @@ export const idPrefixes = {
 export type IdKind = keyof typeof idPrefixes;
 
 let lastTime = -1;
-let lastRandom = new Uint8Array(10);
+let lastRandom: Uint8Array = new Uint8Array(10);
 
 function encodeTime(ms: number): string {
   let out = '';

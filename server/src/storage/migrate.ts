@@ -13,7 +13,8 @@ export interface OmnifyMigration {
   up(ctx: MigrationContext): Promise<void>;
 }
 
-export async function runMigrations(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+// biome-ignore lint/suspicious/noExplicitAny: runs on any schema
+export async function runMigrations(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};

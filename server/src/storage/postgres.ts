@@ -63,7 +63,8 @@ export async function grantToTenantRole(db: Kysely<any>, table: string): Promise
   await sql.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${TENANT_ROLE}`).execute(db);
 }
 
-export async function enterTenant(trx: Kysely<unknown>, organizationId: string): Promise<void> {
+// biome-ignore lint/suspicious/noExplicitAny: works on any schema
+export async function enterTenant(trx: Kysely<any>, organizationId: string): Promise<void> {
   await sql`select set_config('omnify.organization_id', ${organizationId}, true)`.execute(trx);
   await sql.raw(`SET LOCAL ROLE ${TENANT_ROLE}`).execute(trx);
 }

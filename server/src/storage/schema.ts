@@ -21,6 +21,10 @@ export interface UsersTable {
   password_hash: string;
   mfa_secret_sealed: string | null;
   mfa_enabled_at: string | null;
+  /** A secret being enrolled, not yet confirmed with a code. */
+  mfa_pending_secret_sealed: string | null;
+  /** Last accepted TOTP time step: a code is never accepted twice. */
+  mfa_last_step: number | null;
   failed_login_count: number;
   locked_until: string | null;
   created_at: string;

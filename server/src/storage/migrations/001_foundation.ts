@@ -21,6 +21,8 @@ export const foundation: OmnifyMigration = {
       .addColumn('password_hash', 'text', (c) => c.notNull())
       .addColumn('mfa_secret_sealed', 'text')
       .addColumn('mfa_enabled_at', 'text')
+      .addColumn('mfa_pending_secret_sealed', 'text')
+      .addColumn('mfa_last_step', 'bigint')
       .addColumn('failed_login_count', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('locked_until', 'text')
       .$call(timestamps)

@@ -1,0 +1,134 @@
+/** Builds the HTTP API: plugins, hooks, every module's routes, OpenAPI, health and metrics. */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { agentsRoutes } from '../modules/agents/agents.routes.ts';
+import { auditRoutes } from '../modules/audit/audit.routes.ts';
+import { installAuth } from '../modules/auth/auth.plugin.ts';
+import { authRoutes } from '../modules/auth/auth.routes.ts';
+import { retentionRoutes } from '../modules/retention/retention.routes.ts';
+import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
+import { AppError } from '../platform/errors.ts';
+import { genRequestId, installErrorHandling, sendError } from '../platform/http.ts';
+import { installMetrics } from '../platform/metrics.ts';
+import type { Services } from './services.ts';
+
+export interface ApiOptions {
+  /** Extra readiness checks (the queue), name → probe. */
+  readiness?: Record<string, () => Promise<void>>;
+  /** Registers more routes (modules outside the foundation). */
+  extraRoutes?: Array<(app: FastifyInstance) => void>;
+}
+
+export const API_VERSION = '0.1.0';
+
+export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<FastifyInstance> {
+  const { config } = s;
+  const app = Fastify({
+    loggerInstance: s.logger as unknown as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    genReqId: genRequestId,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(helmet, {
+    // The interactive docs page needs inline scripts and styles of its own.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: (origin, cb) =>
+      cb(null, !origin || config.http.corsOrigins.includes(origin) || config.http.corsOrigins.includes('*')),
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.http.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError(
+        'rate_limited',
+        `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+        { limit: ctx.max },
+        { retryAfterSeconds: ctx.ttl / 1000 },
+      ),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Omnify API',
+        version: API_VERSION,
+        description:
+          'Campaign intelligence for agencies. Authenticate with `Authorization: Bearer <accessToken>` from /api/v1/auth/login, or with an API key (`X-Api-Key`). Errors are `{"error":{"code","message","details","requestId"}}`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  installMetrics(app);
+  installAuth(app, { auth: s.auth, apiKeys: s.apiKeys });
+
+  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (req, reply) => {
+    const checks: Record<string, { ok: boolean; error?: string }> = {};
+    const probes: Record<string, () => Promise<void>> = {
+      database: () => s.storage.ping(),
+      ...opts.readiness,
+    };
+    await Promise.all(
+      Object.entries(probes).map(async ([name, probe]) => {
+        try {
+          await probe();
+          checks[name] = { ok: true };
+        } catch (e) {
+          checks[name] = { ok: false, error: (e as Error).message };
+        }
+      }),
+    );
+    const ok = Object.values(checks).every((c) => c.ok);
+    if (!ok)
+      return sendError(
+        reply.header('cache-control', 'no-store'),
+        req,
+        new AppError('unavailable', 'Not ready', { checks }),
+      );
+    return { status: 'ready', checks };
+  });
+
+  authRoutes(app, { auth: s.auth, mfa: s.mfa, passwordReset: s.passwordReset, loginRateLimitPerMinute: 20 });
+  tenancyRoutes(app, s);
+  auditRoutes(app, s);
+  agentsRoutes(app, s);
+  retentionRoutes(app, s);
+  for (const add of opts.extraRoutes ?? []) add(app);
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,80 @@
+/**
+ * Composition root shared by the API, the worker and the CLI: builds every module from config with
+ * plain factories. Nothing here is a singleton; tests build as many as they like.
+ */
+import type { Config } from '../config.ts';
+import { createAgents } from '../modules/agents/agents.service.ts';
+import { createAudit } from '../modules/audit/audit.service.ts';
+import { createAuth } from '../modules/auth/auth.service.ts';
+import { createMfa } from '../modules/auth/mfa.service.ts';
+import { createPasswordReset } from '../modules/auth/password-reset.service.ts';
+import { createTokenService } from '../modules/auth/tokens.ts';
+import { createRetention } from '../modules/retention/retention.service.ts';
+import { createApiKeys } from '../modules/tenancy/api-keys.service.ts';
+import { createClients } from '../modules/tenancy/clients.service.ts';
+import { createInvitations } from '../modules/tenancy/invitations.service.ts';
+import { createOrganizations } from '../modules/tenancy/organizations.service.ts';
+import { type Clock, systemClock } from '../platform/clock.ts';
+import { createSecretBox } from '../platform/crypto.ts';
+import { createLogger, type Logger } from '../platform/logger.ts';
+import { createLogMailer, type Mailer } from '../platform/mailer.ts';
+import { createStorage, type Storage } from '../storage/db.ts';
+
+export interface ServiceOverrides {
+  storage?: Storage;
+  clock?: Clock;
+  mailer?: Mailer;
+  logger?: Logger;
+}
+
+export function createServices(config: Config, o: ServiceOverrides = {}) {
+  const logger = o.logger ?? createLogger(config.logLevel);
+  const storage = o.storage ?? createStorage(config.database);
+  const clock = o.clock ?? systemClock;
+  const mailer = o.mailer ?? createLogMailer(logger);
+  const box = createSecretBox(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys);
+  const publicUrl = config.http.publicUrl;
+
+  const audit = createAudit({ storage, clock });
+  const agents = createAgents({ storage, audit, clock });
+  const retention = createRetention({ storage, audit, clock });
+  const organizations = createOrganizations({ storage, audit, agents, retention, clock });
+  const clients = createClients({ storage, audit, clock });
+  const invitations = createInvitations({ storage, audit, clock, mailer, publicUrl });
+  const apiKeys = createApiKeys({ storage, audit, clock });
+  const tokens = createTokenService(config.secrets.jwtSecret, config.auth.accessTokenTtlSeconds);
+  const mfa = createMfa({ storage, audit, clock, box });
+  const auth = createAuth({
+    storage,
+    audit,
+    organizations,
+    invitations,
+    tokens,
+    mfa,
+    clock,
+    config: config.auth,
+  });
+  const passwordReset = createPasswordReset({ storage, audit, clock, mailer, publicUrl });
+
+  return {
+    config,
+    logger,
+    storage,
+    clock,
+    mailer,
+    box,
+    audit,
+    agents,
+    retention,
+    organizations,
+    clients,
+    invitations,
+    apiKeys,
+    tokens,
+    mfa,
+    auth,
+    passwordReset,
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

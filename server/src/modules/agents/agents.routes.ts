@@ -1,0 +1,58 @@
+/** The organization's agents and their limits. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ctxOf } from '../auth/auth.plugin.ts';
+import { agentKinds } from './agents.defaults.ts';
+import { type Agents, agentLimitsSchema } from './agents.service.ts';
+
+const agentSchema = z.object({
+  id: z.string(),
+  kind: z.enum(agentKinds),
+  name: z.string(),
+  enabled: z.boolean(),
+  limits: agentLimitsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export function agentsRoutes(app: FastifyInstance, { agents }: { agents: Agents }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const params = z.object({ id: z.string().min(1).max(64) });
+  r.get(
+    '/api/v1/agents',
+    {
+      config: { permission: 'agents:read' },
+      schema: {
+        tags: ['agents'],
+        summary: 'The seven agents of the organization and their limits',
+        response: { 200: z.object({ items: z.array(agentSchema) }) },
+      },
+    },
+    async (req) => ({ items: await agents.list(ctxOf(req)) }),
+  );
+  r.get(
+    '/api/v1/agents/:id',
+    {
+      config: { permission: 'agents:read' },
+      schema: { tags: ['agents'], summary: 'One agent', params, response: { 200: agentSchema } },
+    },
+    async (req) => agents.get(ctxOf(req), req.params.id),
+  );
+  r.patch(
+    '/api/v1/agents/:id',
+    {
+      config: { permission: 'agents:manage' },
+      schema: {
+        tags: ['agents'],
+        summary: 'Enable or disable an agent, or change its limits',
+        params,
+        body: z
+          .strictObject({ enabled: z.boolean().optional(), limits: agentLimitsSchema.partial().optional() })
+          .refine((b) => b.enabled !== undefined || b.limits !== undefined, 'Send enabled or limits'),
+        response: { 200: agentSchema },
+      },
+    },
+    async (req) => agents.update(ctxOf(req), req.params.id, req.body),
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * Authentication and authorization, enforced in one place. Every /api route declares one of
+ * `config.auth: 'public'` (no credentials), `'user'` (a signed-in person: sessions, MFA),
+ * `'any'` (a person or an API key) or `config.permission` (a resource:action from the matrix,
+ * checked against the role and, for API keys, the scopes). A route that declares nothing does not start.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, forbidden, unauthenticated } from '../../platform/errors.ts';
+import type { ApiKeys } from '../tenancy/api-keys.service.ts';
+import type { Auth } from './auth.service.ts';
+import type { Ctx, Origin } from './context.ts';
+import { type Permission, roleCan } from './permissions.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: 'public' | 'user' | 'any';
+    permission?: Permission;
+    /** Reachable by a user who must enrol in MFA before anything else. */
+    allowDuringMfaEnrollment?: boolean;
+  }
+  interface FastifyRequest {
+    ctx: Ctx | null;
+  }
+}
+
+export const originOf = (req: FastifyRequest): Origin => ({
+  ip: req.ip,
+  userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+  requestId: req.id,
+});
+
+/** The caller's context; routes behind auth always have one. */
+export function ctxOf(req: FastifyRequest): Ctx {
+  if (!req.ctx) throw unauthenticated();
+  return req.ctx;
+}
+
+const ORG_HEADER = 'x-organization-id';
+
+export function installAuth(app: FastifyInstance, { auth, apiKeys }: { auth: Auth; apiKeys: ApiKeys }) {
+  app.decorateRequest('ctx', null);
+
+  app.addHook('onRoute', (route) => {
+    const cfg = (route.config ?? {}) as { auth?: string; permission?: string };
+    if (route.url.startsWith('/api/') && !cfg.auth && !cfg.permission) {
+      throw new Error(
+        `route ${route.method} ${route.url} declares neither config.auth nor config.permission`,
+      );
+    }
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const cfg = req.routeOptions.config ?? {};
+    if (!req.routeOptions.url || cfg.auth === 'public' || (!cfg.auth && !cfg.permission)) return;
+    const origin = originOf(req);
+    const header = req.headers.authorization;
+    const bearer =
+      typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    const keyHeader = req.headers['x-api-key'];
+    const apiKey =
+      typeof keyHeader === 'string' ? keyHeader : bearer?.startsWith('omk_') ? bearer : undefined;
+    let ctx: Ctx & { mfaEnrollmentRequired?: boolean };
+    if (apiKey) {
+      ctx = await apiKeys.authenticate(apiKey, origin);
+    } else if (bearer) {
+      const orgHeader = req.headers[ORG_HEADER];
+      const requestedOrg =
+        typeof orgHeader === 'string' && orgHeader.length > 0 ? orgHeader.slice(0, 64) : undefined;
+      ctx = await auth.authenticateAccessToken(bearer, requestedOrg, origin);
+    } else {
+      throw unauthenticated('Send an access token (Authorization: Bearer …) or an API key (X-Api-Key)');
+    }
+    if (ctx.mfaEnrollmentRequired && !cfg.allowDuringMfaEnrollment) {
+      throw new AppError(
+        'forbidden',
+        'This organization requires two-factor authentication: enrol at POST /api/v1/auth/mfa/enroll first',
+        {
+          reason: 'mfa_enrollment_required',
+        },
+      );
+    }
+    if (cfg.permission) {
+      if (!roleCan(ctx.role, cfg.permission))
+        throw forbidden(`Your role (${ctx.role}) does not allow ${cfg.permission}`);
+      if (ctx.scopes && !ctx.scopes.includes(cfg.permission))
+        throw forbidden(`This API key lacks the scope ${cfg.permission}`);
+    } else if (cfg.auth === 'user' && ctx.actor.type !== 'user') {
+      throw forbidden('This endpoint is for signed-in users; API keys cannot use it');
+    }
+    req.ctx = ctx;
+  });
+}

@@ -1,0 +1,55 @@
+/** Short-lived access tokens (JWT, HS256) and opaque refresh tokens (random, stored hashed). */
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { randomToken, sha256Hex } from '../../platform/crypto.ts';
+import { unauthenticated } from '../../platform/errors.ts';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  organizationId: string;
+}
+
+export function createTokenService(secret: Uint8Array, accessTtlSeconds: number) {
+  return {
+    accessTtlSeconds,
+    async signAccess(c: AccessClaims, now: Date): Promise<string> {
+      const iat = Math.floor(now.getTime() / 1000);
+      return new SignJWT({ sid: c.sessionId, org: c.organizationId, typ: 'access' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(c.userId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + accessTtlSeconds)
+        .setIssuer('omnify')
+        .sign(secret);
+    },
+    async verifyAccess(token: string, now: Date): Promise<AccessClaims> {
+      try {
+        const { payload } = await jwtVerify(token, secret, {
+          issuer: 'omnify',
+          algorithms: ['HS256'],
+          currentDate: now,
+        });
+        if (
+          payload.typ !== 'access' ||
+          typeof payload.sid !== 'string' ||
+          typeof payload.org !== 'string' ||
+          !payload.sub
+        ) {
+          throw unauthenticated('Invalid access token');
+        }
+        return { userId: payload.sub, sessionId: payload.sid, organizationId: payload.org };
+      } catch (e) {
+        if (e instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired; refresh it');
+        if (e instanceof joseErrors.JOSEError) throw unauthenticated('Invalid access token');
+        throw e;
+      }
+    },
+    /** A refresh token: `<sessionId>.<random>`; only its SHA-256 is stored. */
+    newRefreshToken(sessionId: string): { token: string; hash: string } {
+      const token = `${sessionId}.${randomToken(32)}`;
+      return { token, hash: sha256Hex(token) };
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

@@ -1,0 +1,119 @@
+/**
+ * HTTP plumbing with no domain knowledge: request ids, the error body, and the mapping of every
+ * failure (ours, Fastify's, validation) to one of the closed error codes.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, type ErrorCode, errorStatus } from './errors.ts';
+import { ulid } from './ids.ts';
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    requestId: z.string(),
+  }),
+});
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Honours a caller's well-formed X-Request-Id, otherwise makes one. */
+export function genRequestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${ulid()}`;
+}
+
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_input',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_input',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_input',
+  FST_ERR_VALIDATION: 'invalid_input',
+  FST_ERR_NOT_FOUND: 'not_found',
+};
+
+function statusToCode(status: number): ErrorCode {
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 429) return 'rate_limited';
+  if (status >= 400 && status < 500) return 'invalid_input';
+  return 'internal';
+}
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    return new AppError('invalid_input', 'The request does not match the schema', {
+      issues: err.validation.map((v) => ({
+        location: v.instancePath
+          ? `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`
+          : (err.validationContext ?? 'body'),
+        message: v.message,
+        code:
+          v.params?.issue && typeof v.params.issue === 'object'
+            ? (v.params.issue as { code?: string }).code
+            : v.keyword,
+      })),
+    });
+  }
+  if (isResponseSerializationError(err))
+    return new AppError('internal', 'The server produced an invalid response');
+  const fe = err as Partial<FastifyError>;
+  if (fe?.code && fastifyCodes[fe.code]) {
+    const code = fastifyCodes[fe.code] as ErrorCode;
+    const message =
+      code === 'payload_too_large'
+        ? 'The request body is larger than the 1 MB limit'
+        : code === 'invalid_input' && fe.code?.startsWith('FST_ERR_CTP')
+          ? `The request body is not valid JSON: ${fe.message ?? ''}`.trim()
+          : (fe.message ?? code);
+    return new AppError(code, message);
+  }
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError(statusToCode(fe.statusCode), fe.message ?? 'Bad request');
+  }
+  return new AppError(
+    'internal',
+    'Something went wrong on our side; the request id identifies it in the logs',
+    undefined,
+    {
+      cause: err,
+    },
+  );
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError) {
+  if (err.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(Math.ceil(err.retryAfterSeconds)));
+  return reply.status(errorStatus[err.code]).send({
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.details === undefined ? {} : { details: err.details }),
+      requestId: request.id,
+    },
+  });
+}
+
+export function installErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err, request, reply) => {
+    const appErr = toAppError(err);
+    if (appErr.code === 'internal') request.log.error({ err }, 'unhandled error');
+    else request.log.info({ code: appErr.code, msg: appErr.message }, 'request failed');
+    return sendError(reply, request, appErr);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      request,
+      new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+}

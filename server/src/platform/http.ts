@@ -65,6 +65,10 @@ export function toAppError(err: unknown): AppError {
   }
   if (isResponseSerializationError(err))
     return new AppError('internal', 'The server produced an invalid response');
+  if (isUniqueViolation(err)) {
+    // A race two requests lost to a unique constraint: the same answer the service gives when it sees it first.
+    return new AppError('conflict', 'This conflicts with an existing record');
+  }
   const fe = err as Partial<FastifyError>;
   if (fe?.code && fastifyCodes[fe.code]) {
     const code = fastifyCodes[fe.code] as ErrorCode;
@@ -116,4 +120,47 @@ export function installErrorHandling(app: FastifyInstance) {
       new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
+      const at = findNulCharacter(value);
+      if (at !== undefined)
+        throw new AppError('invalid_input', 'Text may not contain the NUL character (U+0000)', {
+          issues: [
+            { location: at ? `${part}.${at}` : part, message: 'contains U+0000', code: 'invalid_string' },
+          ],
+        });
+    }
+  });
+}
+
+/**
+ * U+0000 is valid JSON and a valid URL escape, but PostgreSQL text cannot hold it (the statement fails,
+ * which would be a 500) while SQLite stores it: input carrying it is rejected at the edge, the same on
+ * both. Returns the path of the first string (or key) containing it; iterative, so deep nesting is safe.
+ */
+function findNulCharacter(root: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop() as [unknown, string];
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return childPath;
+        stack.push([child, childPath]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A unique-constraint violation from either driver (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

@@ -65,6 +65,9 @@ export async function grantToTenantRole(db: Kysely<any>, table: string): Promise
 
 // biome-ignore lint/suspicious/noExplicitAny: works on any schema
 export async function enterTenant(trx: Kysely<any>, organizationId: string): Promise<void> {
-  await sql`select set_config('omnify.organization_id', ${organizationId}, true)`.execute(trx);
-  await sql.raw(`SET LOCAL ROLE ${TENANT_ROLE}`).execute(trx);
+  // One round trip: the organization for the policies, and the non-owner role so they apply
+  // (set_config('role', …, true) is SET LOCAL ROLE).
+  await sql`select set_config('omnify.organization_id', ${organizationId}, true), set_config('role', ${TENANT_ROLE}, true)`.execute(
+    trx,
+  );
 }

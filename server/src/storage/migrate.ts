@@ -1,5 +1,5 @@
 /** Runs the migrations in `migrations/index.ts`, in order, on either dialect. */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { migrations } from './migrations/index.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -24,9 +24,16 @@ export async function runMigrations(db: Kysely<any>, dialect: Dialect): Promise<
       return out;
     },
   };
+  // Kysely looks for its bookkeeping tables in every schema it can see; pin them to ours so that
+  // another schema of the cluster holding an Omnify install (tests, staging) is not mistaken for it.
+  const schema =
+    dialect === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({
     db,
     provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     migrationTableName: 'omnify_migrations',
     migrationLockTableName: 'omnify_migrations_lock',
   });

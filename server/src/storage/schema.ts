@@ -3,7 +3,6 @@
  * micros beside a currency code; JSON is text; flags are nullable timestamps or 0/1 integers, so that
  * one query path serves SQLite and PostgreSQL.
  */
-import type { Generated } from 'kysely';
 
 export interface OrganizationsTable {
   id: string;
@@ -186,11 +185,233 @@ export interface JobsTable {
   finished_at: string | null;
 }
 
-export interface JobEffectsTable {
-  id: Generated<number>;
-  job_id: string;
-  effect: string;
+export interface ConnectionsTable {
+  id: string;
+  organization_id: string;
+  client_id: string | null;
+  platform: string;
+  name: string;
+  /** active | needs_reconnect | disconnected | error */
+  status: string;
+  tokens_sealed: string | null;
+  token_expires_at: string | null;
+  settings: string;
+  last_sync_at: string | null;
+  last_error: string | null;
+  created_by: string | null;
   created_at: string;
+  updated_at: string;
+}
+
+export interface OauthStatesTable {
+  id: string;
+  organization_id: string;
+  state_hash: string;
+  platform: string;
+  client_id: string | null;
+  connection_id: string | null;
+  code_verifier_sealed: string | null;
+  created_by: string | null;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface AdAccountsTable {
+  id: string;
+  organization_id: string;
+  connection_id: string;
+  client_id: string | null;
+  platform: string;
+  external_id: string;
+  name: string;
+  currency: string;
+  time_zone: string;
+  status: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface EntityColumns {
+  id: string;
+  organization_id: string;
+  ad_account_id: string;
+  client_id: string | null;
+  platform: string;
+  external_id: string;
+  name: string;
+  status: string;
+  first_seen_at: string;
+  updated_at: string;
+}
+
+export interface CampaignsTable extends EntityColumns {
+  objective: string | null;
+  daily_budget_micros: number | null;
+  lifetime_budget_micros: number | null;
+  start_date: string | null;
+  end_date: string | null;
+}
+
+export interface AdGroupsTable extends EntityColumns {
+  campaign_id: string;
+  daily_budget_micros: number | null;
+}
+
+export interface AdsTable extends EntityColumns {
+  campaign_id: string;
+  ad_group_id: string;
+  creative_external_id: string | null;
+  creative_format: string;
+  headline: string | null;
+  body: string | null;
+  call_to_action: string | null;
+  media_url: string | null;
+  landing_url: string | null;
+  platform_created_at: string | null;
+}
+
+export interface DailyMetricsTable {
+  organization_id: string;
+  ad_id: string;
+  date: string;
+  ad_account_id: string;
+  campaign_id: string;
+  ad_group_id: string;
+  client_id: string | null;
+  platform: string;
+  currency: string;
+  impressions: number;
+  clicks: number;
+  spend_micros: number;
+  conversions: number;
+  conversion_value_micros: number;
+  reach: number | null;
+  frequency: number | null;
+  video_views: number | null;
+  synced_at: string;
+}
+
+export interface DailyMetricRevisionsTable {
+  organization_id: string;
+  ad_id: string;
+  date: string;
+  observed_at: string;
+  conversions: number;
+  conversion_value_micros: number;
+  spend_micros: number;
+}
+
+export interface CrmContactsTable {
+  id: string;
+  organization_id: string;
+  connection_id: string;
+  client_id: string | null;
+  external_id: string;
+  email: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  source: string | null;
+  tags: string;
+  gclid: string | null;
+  fbclid: string | null;
+  li_fat_id: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_content: string | null;
+  utm_term: string | null;
+  platform_created_at: string;
+  platform_updated_at: string;
+  synced_at: string;
+}
+
+export interface CrmPipelinesTable {
+  id: string;
+  organization_id: string;
+  connection_id: string;
+  external_id: string;
+  name: string;
+  stages: string;
+  synced_at: string;
+}
+
+export interface CrmOpportunitiesTable {
+  id: string;
+  organization_id: string;
+  connection_id: string;
+  client_id: string | null;
+  external_id: string;
+  pipeline_external_id: string;
+  stage_external_id: string;
+  contact_external_id: string | null;
+  name: string;
+  status: string;
+  value_micros: number;
+  currency: string | null;
+  won_at: string | null;
+  lost_at: string | null;
+  platform_created_at: string;
+  platform_updated_at: string;
+  synced_at: string;
+}
+
+export interface SyncRunsTable {
+  id: string;
+  organization_id: string;
+  connection_id: string;
+  kind: string;
+  status: string;
+  job_id: string | null;
+  range_from: string | null;
+  range_to: string | null;
+  units_total: number;
+  units_done: number;
+  cursor: string | null;
+  rows_upserted: number;
+  calls_made: number;
+  errors: string;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface SyncCursorsTable {
+  organization_id: string;
+  ad_account_id: string;
+  stream: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface WriteActionsTable {
+  id: string;
+  organization_id: string;
+  connection_id: string;
+  ad_account_id: string;
+  level: string;
+  entity_id: string;
+  external_id: string;
+  type: string;
+  payload: string;
+  idempotency_key: string;
+  status: string;
+  before: string | null;
+  after: string | null;
+  error: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  created_at: string;
+  applied_at: string | null;
+}
+
+export interface FxRatesTable {
+  date: string;
+  base: string;
+  quote: string;
+  rate: number;
 }
 
 export interface Database {
@@ -209,4 +430,19 @@ export interface Database {
   audit_chain_heads: AuditChainHeadsTable;
   retention_policies: RetentionPoliciesTable;
   jobs: JobsTable;
+  connections: ConnectionsTable;
+  oauth_states: OauthStatesTable;
+  ad_accounts: AdAccountsTable;
+  campaigns: CampaignsTable;
+  ad_groups: AdGroupsTable;
+  ads: AdsTable;
+  daily_metrics: DailyMetricsTable;
+  daily_metric_revisions: DailyMetricRevisionsTable;
+  crm_contacts: CrmContactsTable;
+  crm_pipelines: CrmPipelinesTable;
+  crm_opportunities: CrmOpportunitiesTable;
+  sync_runs: SyncRunsTable;
+  sync_cursors: SyncCursorsTable;
+  write_actions: WriteActionsTable;
+  fx_rates: FxRatesTable;
 }

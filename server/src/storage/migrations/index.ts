@@ -1,7 +1,9 @@
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 import type { OmnifyMigration } from '../migrate.ts';
 import { foundation } from './001_foundation.ts';
+import { dataPlane } from './002_data_plane.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
+  '002_data_plane': dataPlane,
 };

@@ -241,7 +241,18 @@ export function adsConnectorContract(name: string, harness: AdsHarness) {
       const sc = makeScenario();
       const { ctx, fake } = await harness.start(sc);
       const waits: number[] = [];
-      const budget = createMemoryBudget({}, { sleep: async (ms) => void waits.push(ms) });
+      // A fake clock that the budget's sleeps move forward: the wait is recorded, not spent.
+      let t = Date.now();
+      const budget = createMemoryBudget(
+        {},
+        {
+          now: () => t,
+          sleep: async (ms) => {
+            waits.push(ms);
+            t += ms;
+          },
+        },
+      );
       try {
         fake.inject('rate_limited', 2);
         const rows = await collect(
@@ -249,7 +260,7 @@ export function adsConnectorContract(name: string, harness: AdsHarness) {
         );
         expect(sortRows(rows)).toEqual(sortRows(expectRows(sc.metrics)));
         expect(waits.length).toBeGreaterThanOrEqual(1);
-        expect(Math.max(...waits)).toBeGreaterThan(0);
+        expect(waits.some((w) => w > 0)).toBe(true);
       } finally {
         await fake.close();
       }

@@ -35,6 +35,11 @@ export interface VendorClientOptions {
   usage?(headers: Headers): number | undefined;
   maxAttempts?: number;
   baseBackoffMs?: number;
+  /**
+   * A rate-limit wait longer than this is not slept through inside the call: the error goes up, and
+   * the job that made the call is retried later instead of holding a worker (Meta can ask for hours).
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
@@ -105,6 +110,10 @@ export async function vendorRequest(
     if (error.kind === 'auth' || error.kind === 'invalid') throw error;
     if (error.kind === 'rate_limited') {
       const wait = error.retryAfterMs ?? backoff(attempt, opts.baseBackoffMs ?? 1000);
+      if (wait > (opts.maxRateLimitWaitMs ?? 10 * 60_000)) {
+        ctx.budget.report(opts.budgetKey, { retryAfterMs: wait });
+        throw error;
+      }
       ctx.budget.report(opts.budgetKey, {
         retryAfterMs: wait,
         ...(usagePct === undefined ? {} : { usagePct }),

@@ -44,6 +44,8 @@ export interface AdsHarness {
   supports: { reach: boolean; frequency: boolean; videoViews: boolean };
   /** Level where daily budgets live on this platform. */
   budgetLevel: 'campaign' | 'ad_group';
+  /** A platform that reports every account in one fixed time zone (LinkedIn: UTC) says so here. */
+  reportsTimeZone?: string;
   /** Starts the fake serving the scenario, and a context whose settings point at it. */
   start(scenario: AdsScenario): Promise<{ ctx: ConnectorContext; fake: FakeControl }>;
   oauthApp?: OAuthApp;
@@ -167,7 +169,7 @@ export function adsConnectorContract(name: string, harness: AdsHarness) {
           expect.objectContaining({
             externalId: sc.account.externalId,
             currency: 'USD',
-            timeZone: 'America/New_York',
+            timeZone: harness.reportsTimeZone ?? sc.account.timeZone,
           }),
         );
       } finally {

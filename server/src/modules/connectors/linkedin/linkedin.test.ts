@@ -13,6 +13,8 @@ const harness: AdsHarness = {
   definition: linkedin,
   supports: { reach: false, frequency: false, videoViews: true },
   budgetLevel: 'ad_group',
+  // LinkedIn has no account time zone: every day it reports is a UTC day.
+  reportsTimeZone: 'UTC',
   async start(scenario) {
     const fake = await startLinkedInFake(scenario);
     return { ctx: contextFor(fake, scenario), fake };

@@ -12,11 +12,24 @@ export const pageQuery = {
 
 export const encodeCursor = (value: string): string => Buffer.from(value, 'utf8').toString('base64url');
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+const cursorShapes = {
+  /** A prefixed id (`cli_…`). */
+  id: /^[a-z]{2,5}_[0-9a-z]{26}$/,
+  /** A sequence number; at most 15 digits so that it stays an exact number and a valid bigint. */
+  seq: /^\d{1,15}$/,
+};
+
+/**
+ * Decodes a cursor and checks it has the shape the list pages by: a cursor of another list (an id
+ * where a seq is expected) is invalid input, not a query the database cannot compare.
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  kind: keyof typeof cursorShapes,
+): string | undefined {
   if (cursor === undefined) return undefined;
   const v = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z]{2,5}_[0-9a-z]{26}$/.test(v) && !/^\d+$/.test(v))
-    throw invalidInput('Invalid cursor', { cursor });
+  if (!cursorShapes[kind].test(v)) throw invalidInput('Invalid cursor', { cursor });
   return v;
 }
 

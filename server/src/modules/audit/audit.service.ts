@@ -115,7 +115,7 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
   }
 
   async function list(organizationId: string, f: AuditFilter): Promise<Page<AuditEntry>> {
-    const cursor = decodeCursor(f.cursor);
+    const cursor = decodeCursor(f.cursor, 'seq');
     return storage.withTenant(organizationId, async (trx) => {
       let q = trx.selectFrom('audit_log').selectAll().where('organization_id', '=', organizationId);
       if (f.actorType) q = q.where('actor_type', '=', f.actorType);

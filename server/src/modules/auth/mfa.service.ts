@@ -134,10 +134,14 @@ export function createMfa({
     });
   }
 
-  /** Checks a TOTP code or spends a recovery code at sign-in. */
+  /**
+   * Checks a TOTP code or spends a recovery code. Inside a transaction, pass it as `db`: on SQLite a
+   * write through `storage.db` would wait forever for the connection the transaction holds.
+   */
   async function checkSecondFactor(
     user: UsersTable,
     input: { code?: string | undefined; recoveryCode?: string | undefined },
+    db: Executor = storage.db,
   ): Promise<boolean> {
     if (!user.mfa_secret_sealed) return true;
     if (input.code) {
@@ -148,7 +152,7 @@ export function createMfa({
       );
       if (!r.valid) return false;
       // Conditional so that one code cannot sign in twice, even concurrently.
-      const res = await storage.db
+      const res = await db
         .updateTable('users')
         .set({ mfa_last_step: r.timeStep })
         .where('id', '=', user.id)
@@ -157,7 +161,7 @@ export function createMfa({
       return Number(res.numUpdatedRows) === 1;
     }
     if (input.recoveryCode) {
-      const res = await storage.db
+      const res = await db
         .updateTable('mfa_recovery_codes')
         .set({ used_at: clock.now().toISOString() })
         .where('user_id', '=', user.id)
@@ -175,8 +179,8 @@ export function createMfa({
       const user = await getUser(trx, userId);
       if (!user.mfa_enabled_at) throw conflict('Two-factor authentication is not enabled');
       const ok = /^\d{6}$/.test(code)
-        ? await checkSecondFactor(user, { code })
-        : await checkSecondFactor(user, { recoveryCode: code });
+        ? await checkSecondFactor(user, { code }, trx)
+        : await checkSecondFactor(user, { recoveryCode: code }, trx);
       if (!ok) throw invalidInput('The code is not valid', { field: 'code' });
       const org = await trx
         .selectFrom('organizations')
@@ -212,7 +216,7 @@ export function createMfa({
     return storage.withTenant(ctx.organizationId, async (trx) => {
       const user = await getUser(trx, userId);
       if (!user.mfa_enabled_at) throw conflict('Two-factor authentication is not enabled');
-      if (!(await checkSecondFactor(user, { code })))
+      if (!(await checkSecondFactor(user, { code }, trx)))
         throw invalidInput('The code is not valid', { field: 'code' });
       const recoveryCodes = await issueRecoveryCodes(trx, userId);
       await audit.record(trx, {

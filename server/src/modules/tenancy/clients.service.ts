@@ -109,7 +109,7 @@ export function createClients({ storage, audit, clock }: { storage: Storage; aud
     ctx: Ctx,
     f: { status?: ClientStatus; q?: string; limit: number; cursor?: string },
   ): Promise<Page<Client>> {
-    const cursor = decodeCursor(f.cursor);
+    const cursor = decodeCursor(f.cursor, 'id');
     return storage.withTenant(ctx.organizationId, async (trx) => {
       let q = trx.selectFrom('clients').selectAll().where('organization_id', '=', ctx.organizationId);
       if (f.status) q = q.where('status', '=', f.status);

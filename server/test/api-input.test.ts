@@ -1,0 +1,455 @@
+/**
+ * Hostile input against every write route of the OpenAPI document: malformed JSON, wrong shapes and
+ * types, unknown and missing fields, bodies over 1 MB, huge strings, NUL characters, wrong content
+ * types, bad query parameters and cursors. Every answer must be a 4xx with the error body, never a
+ * 5xx, and nothing may be written anywhere in the database.
+ */
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorStatus } from '../src/platform/errors.ts';
+import { errorBodySchema } from '../src/platform/http.ts';
+import { encodeCursor } from '../src/platform/pagination.ts';
+import { testDialect } from '../src/storage/testing.ts';
+import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from './helpers/app.ts';
+
+interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  format?: string;
+}
+interface Operation {
+  parameters?: Array<{ in: string; name: string; schema?: JsonSchema }>;
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+}
+type OpenApi = { paths: Record<string, Record<string, Operation>> };
+type Body = Record<string, unknown>;
+
+/** How to call a write route with a valid request; `body: null` marks a route that takes no body. */
+interface WriteCase {
+  body: (() => Body) | null;
+  params?: () => Record<string, string>;
+  /** Routes that need no credentials (sign-up, sign-in, password reset). */
+  public?: boolean;
+}
+
+const KB = 1024;
+const HUGE = 'x'.repeat(100 * KB);
+
+let ipCounter = 0;
+/** Each request from its own address, so the per-IP limits of the sign-in routes never answer 429. */
+const nextIp = () => {
+  ipCounter++;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+};
+
+/** Every row of every table, as sorted JSON: equal snapshots mean nothing was written. */
+async function snapshotDatabase(t: TestApp): Promise<Record<string, string[]>> {
+  const tables = (await t.storage.db.introspection.getTables())
+    .filter((tb) => !tb.isView && (t.storage.searchPath === undefined || tb.schema === t.storage.searchPath))
+    .map((tb) => tb.name)
+    .sort();
+  const out: Record<string, string[]> = {};
+  for (const name of tables) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(
+      t.storage.db,
+    );
+    out[name] = rows.map((r) => JSON.stringify(r)).sort();
+  }
+  return out;
+}
+
+function typesOf(s: JsonSchema | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!s) return out;
+  for (const ty of Array.isArray(s.type) ? s.type : s.type ? [s.type] : []) out.add(ty);
+  for (const sub of [...(s.anyOf ?? []), ...(s.oneOf ?? [])]) for (const ty of typesOf(sub)) out.add(ty);
+  if (s.enum?.some((v) => typeof v === 'string')) out.add('string');
+  return out;
+}
+
+/** Paths of every property of a body schema, nested objects included. */
+function fieldPaths(
+  schema: JsonSchema,
+  prefix: string[] = [],
+): Array<{ path: string[]; schema: JsonSchema }> {
+  const out: Array<{ path: string[]; schema: JsonSchema }> = [];
+  for (const [name, sub] of Object.entries(schema.properties ?? {})) {
+    const path = [...prefix, name];
+    out.push({ path, schema: sub });
+    const objectSchema = [sub, ...(sub.anyOf ?? [])].find((x) => x.properties);
+    if (objectSchema) out.push(...fieldPaths(objectSchema, path));
+  }
+  return out;
+}
+
+function withValueAt(body: Body, path: string[], value: unknown): Body {
+  const copy = structuredClone(body);
+  let node: Body = copy;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null || Array.isArray(node[key])) node[key] = {};
+    node = node[key] as Body;
+  }
+  node[path[path.length - 1] as string] = value;
+  return copy;
+}
+
+function without(body: Body, key: string): Body {
+  const copy = structuredClone(body);
+  delete copy[key];
+  return copy;
+}
+
+const fill = (path: string, params: Record<string, string>) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
+
+/** Checks one rejected answer; returns a description of what is wrong with it, if anything. */
+function problemWith(label: string, res: LightMyRequestResponse, allowed: number[]): string | undefined {
+  if (!allowed.includes(res.statusCode))
+    return `${label}: expected ${allowed.join('/')}, got ${res.statusCode} ${res.body.slice(0, 300)}`;
+  let body: unknown;
+  try {
+    body = res.json();
+  } catch {
+    return `${label}: the error body is not JSON: ${res.body.slice(0, 200)}`;
+  }
+  const parsed = errorBodySchema.safeParse(body);
+  if (!parsed.success) return `${label}: the error body has the wrong shape: ${res.body.slice(0, 300)}`;
+  const { code, requestId } = parsed.data.error;
+  if (!(code in errorStatus)) return `${label}: unknown error code ${code}`;
+  if (errorStatus[code as keyof typeof errorStatus] !== res.statusCode)
+    return `${label}: code ${code} does not match status ${res.statusCode}`;
+  if (requestId !== res.headers['x-request-id']) return `${label}: requestId differs from X-Request-Id`;
+  return undefined;
+}
+
+const isSchemaRejection = (res: LightMyRequestResponse) =>
+  res.statusCode === 400 && Array.isArray(res.json().error?.details?.issues);
+
+describe(`hostile request input on ${testDialect()}`, () => {
+  let t: TestApp;
+  let owner: Signed;
+  let spare: Signed;
+  let doc: OpenApi;
+  let viewerMembershipId: string;
+  let clientId: string;
+  let agentId: string;
+
+  const send = (who: Signed | null, opts: InjectOptions) =>
+    t.app.inject({
+      ...opts,
+      remoteAddress: nextIp(),
+      headers: { ...(who ? who.headers : {}), ...(opts.headers as Record<string, string>) },
+    });
+
+  /** The valid request of every write route. A route missing here fails the walk. */
+  const writeCases: Record<string, WriteCase> = {
+    'POST /api/v1/auth/register': {
+      public: true,
+      body: () => ({
+        email: uniqueEmail('input'),
+        password: 'correct horse battery',
+        name: 'Input',
+        organizationName: 'Input agency',
+      }),
+    },
+    'POST /api/v1/auth/login': {
+      public: true,
+      body: () => ({ email: owner.email, password: owner.password }),
+    },
+    'POST /api/v1/auth/refresh': { public: true, body: () => ({ refreshToken: spare.refreshToken }) },
+    'POST /api/v1/auth/logout': { body: null },
+    'POST /api/v1/auth/mfa/enroll': { body: null },
+    'POST /api/v1/auth/mfa/verify': { body: () => ({ code: '123456' }) },
+    'POST /api/v1/auth/mfa/disable': { body: () => ({ code: '123456' }) },
+    'POST /api/v1/auth/mfa/recovery-codes': { body: () => ({ code: '123456' }) },
+    'POST /api/v1/auth/password-reset': { public: true, body: () => ({ email: owner.email }) },
+    'POST /api/v1/auth/password-reset/confirm': {
+      public: true,
+      body: () => ({ token: 'x'.repeat(43), password: 'another good password' }),
+    },
+    'POST /api/v1/organizations': { body: () => ({ name: 'Second agency', reportingCurrency: 'EUR' }) },
+    'PATCH /api/v1/organization': { body: () => ({ name: 'Renamed agency' }) },
+    'PATCH /api/v1/members/{id}': {
+      params: () => ({ id: viewerMembershipId }),
+      body: () => ({ role: 'viewer' }),
+    },
+    'POST /api/v1/invitations': { body: () => ({ email: uniqueEmail('invitee'), role: 'member' }) },
+    'POST /api/v1/invitations/accept': { body: () => ({ token: 'x'.repeat(43) }) },
+    'POST /api/v1/api-keys': { body: () => ({ name: 'Reporting', scopes: ['clients:read'] }) },
+    'POST /api/v1/clients': { body: () => ({ name: 'Acme', email: uniqueEmail('client') }) },
+    'PATCH /api/v1/clients/{id}': {
+      params: () => ({ id: clientId }),
+      body: () => ({ name: 'Acme Renamed' }),
+    },
+    'PATCH /api/v1/agents/{id}': { params: () => ({ id: agentId }), body: () => ({ enabled: false }) },
+    'PUT /api/v1/retention': { body: () => ({ auditDays: 400, executionsDays: 30, metricsDays: 60 }) },
+  };
+  /** Write routes for which `{}` is a valid body. None today; add one here deliberately. */
+  const acceptsEmptyBody = new Set<string>();
+
+  const writeRoutes = () =>
+    Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/v1/'))
+      .flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([m]) => ['post', 'put', 'patch'].includes(m))
+          .map(([m, op]) => ({ key: `${m.toUpperCase()} ${path}`, method: m.toUpperCase(), path, op })),
+      );
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    owner = await signUp(t.app, 'input-owner');
+    spare = await signUp(t.app, 'input-spare');
+    doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const invite = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/invitations',
+      payload: { email: uniqueEmail('viewer'), role: 'viewer' },
+    });
+    const joined = await send(null, {
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: {
+        email: invite.json().email,
+        password: 'viewer password',
+        name: 'Viewer',
+        invitationToken: invite.json().token,
+      },
+    });
+    expect(joined.statusCode).toBe(201);
+    const members = (await send(owner, { method: 'GET', url: '/api/v1/members' })).json().items;
+    viewerMembershipId = members.find((m: { role: string }) => m.role === 'viewer').id;
+    const client = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/clients',
+      payload: { name: 'Target', email: uniqueEmail('target') },
+    });
+    clientId = client.json().id;
+    agentId = (await send(owner, { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
+  });
+  afterAll(() => t.close());
+
+  it('has a valid request for every write route of the OpenAPI document', () => {
+    const routes = writeRoutes();
+    expect(routes.length).toBeGreaterThan(10);
+    expect(routes.map((r) => r.key).filter((k) => !writeCases[k])).toEqual([]);
+  });
+
+  it('answers every malformed body of every write route with a 4xx error body and writes nothing', async () => {
+    const problems: string[] = [];
+    for (const { key, method, path, op } of writeRoutes()) {
+      const c = writeCases[key];
+      if (!c) continue;
+      const who = c.public ? null : owner;
+      const url = fill(path, c.params?.() ?? {});
+      const raw = (label: string, payload: string, contentType: string | undefined, allowed: number[]) =>
+        send(who, {
+          method: method as InjectOptions['method'],
+          url,
+          payload,
+          headers: contentType === undefined ? {} : { 'content-type': contentType },
+        }).then((res) => {
+          const p = problemWith(`${key} ${label}`, res, allowed);
+          if (p) problems.push(p);
+        });
+      const json = (label: string, body: unknown) =>
+        raw(label, JSON.stringify(body), 'application/json', [400]);
+
+      const before = await snapshotDatabase(t);
+      // Rejected by the parser or the size limit before any handler runs, body schema or not.
+      await raw('malformed JSON', '{"name": "half', 'application/json', [400]);
+      await raw('empty JSON body', '', 'application/json', [400]);
+      await raw(
+        '1.1 MB body',
+        JSON.stringify({ padding: 'x'.repeat(1.1 * KB * KB) }),
+        'application/json',
+        [413],
+      );
+      await raw('XML', '<name>x</name>', 'application/xml', [415]);
+      await raw('form encoded', 'name=x', 'application/x-www-form-urlencoded', [415]);
+      await raw('no content type', '{"name":"x"}', '', [415]);
+
+      const schema = op.requestBody?.content['application/json']?.schema;
+      if (c.body && schema) {
+        const valid = c.body();
+        await raw('text/plain', JSON.stringify(valid), 'text/plain', [400, 415]);
+        await raw(
+          '__proto__ key',
+          `{"__proto__":{"admin":true},${JSON.stringify(valid).slice(1)}`,
+          'application/json',
+          [400],
+        );
+        await raw(
+          'deeply nested JSON',
+          `{"nested":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+          'application/json',
+          [400],
+        );
+        await json('a JSON array', [valid]);
+        await json('JSON null', null);
+        await json('a JSON string', 'text');
+        await json('an unknown extra field', { ...valid, unexpectedField: 'x' });
+        if (!acceptsEmptyBody.has(key)) await json('an empty object', {});
+        for (const name of schema.required ?? [])
+          await json(`without required ${name}`, without(valid, name));
+        for (const field of fieldPaths(schema)) {
+          const name = field.path.join('.');
+          const types = typesOf(field.schema);
+          await json(
+            `${name} as the wrong type`,
+            withValueAt(valid, field.path, types.has('object') ? 'x' : { x: 1 }),
+          );
+          await json(
+            `${name} as the wrong scalar`,
+            withValueAt(valid, field.path, types.has('string') ? 12345 : '12345'),
+          );
+          if (types.has('array'))
+            await json(`${name} with a wrong item`, withValueAt(valid, field.path, [{ x: 1 }]));
+          if (types.has('string')) {
+            await json(`${name} as a 100 KB string`, withValueAt(valid, field.path, HUGE));
+            const current = field.path.reduce<unknown>((node, k) => (node as Body | undefined)?.[k], valid);
+            const text = typeof current === 'string' ? current : 'text';
+            await json(`${name} with a NUL character`, withValueAt(valid, field.path, `${text}\u0000`));
+          }
+        }
+      }
+      expect(await snapshotDatabase(t), `${key} wrote to the database`).toEqual(before);
+
+      // The valid request passes validation, so the rejections above came from the mutations.
+      if (c.body) {
+        const res = await send(who, { method: method as InjectOptions['method'], url, payload: c.body() });
+        if (isSchemaRejection(res) || res.statusCode >= 500)
+          problems.push(
+            `${key}: the valid request was rejected: ${res.statusCode} ${res.body.slice(0, 300)}`,
+          );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('answers a bad body without credentials with 401 on every signed-in write route, writing nothing', async () => {
+    const problems: string[] = [];
+    const before = await snapshotDatabase(t);
+    for (const { key, method, path } of writeRoutes()) {
+      const c = writeCases[key];
+      if (!c || c.public) continue;
+      const res = await send(null, {
+        method: method as InjectOptions['method'],
+        url: fill(path, c.params?.() ?? {}),
+        payload: '{"broken',
+        headers: { 'content-type': 'application/json' },
+      });
+      const p = problemWith(`${key} anonymous`, res, [401]);
+      if (p) problems.push(p);
+    }
+    expect(problems).toEqual([]);
+    expect(await snapshotDatabase(t)).toEqual(before);
+  });
+
+  it('rejects bad query parameters of every list with 400: limits, cursors, enums, dates, huge and NUL text', async () => {
+    const problems: string[] = [];
+    const before = await snapshotDatabase(t);
+    const gets = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      ops.get && path.startsWith('/api/v1/') && !path.includes('{') ? [{ path, op: ops.get }] : [],
+    );
+    const query = async (label: string, path: string, qs: string, allowed: number[]) => {
+      const res = await send(owner, { method: 'GET', url: `${path}?${qs}` });
+      const p = problemWith(`GET ${path} ${label}`, res, allowed);
+      if (p) problems.push(p);
+    };
+    let checkedLists = 0;
+    for (const { path, op } of gets) {
+      for (const param of (op.parameters ?? []).filter((p) => p.in === 'query')) {
+        const types = typesOf(param.schema);
+        const n = param.name;
+        if (types.has('string')) {
+          await query(`${n} of 100 KB`, path, `${n}=${HUGE}`, [400]);
+          await query(`${n} with NUL`, path, `${n}=a%00b`, [400]);
+        }
+        if (param.schema?.enum) await query(`${n} not in the enum`, path, `${n}=not-a-value`, [400]);
+        if (param.schema?.format === 'date-time')
+          await query(`${n} not a date`, path, `${n}=yesterday`, [400]);
+        if (n === 'limit') {
+          checkedLists++;
+          for (const bad of ['abc', '100000', '0', '-5', '1.5', '', '1e400'])
+            await query(`limit=${bad}`, path, `limit=${encodeURIComponent(bad)}`, [400]);
+          await query('limit twice', path, 'limit=5&limit=6', [400]);
+        }
+        if (n === 'cursor') {
+          for (const bad of [
+            '%25%25%25',
+            encodeCursor('not a cursor'),
+            encodeCursor('9'.repeat(40)),
+            encodeCursor("cli_0' or 1=1 --"),
+          ])
+            await query(`cursor=${bad}`, path, `cursor=${bad}`, [400]);
+        }
+      }
+    }
+    expect(checkedLists).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
+    expect(await snapshotDatabase(t)).toEqual(before);
+  });
+
+  it('rejects a cursor taken from another kind of list with 400 instead of failing in the database', async () => {
+    const seqCursor = encodeCursor('42');
+    const idCursor = encodeCursor(clientId);
+    const auditWithId = await send(owner, { method: 'GET', url: `/api/v1/audit?cursor=${idCursor}` });
+    expect(problemWith('audit with an id cursor', auditWithId, [400])).toBeUndefined();
+    expect(auditWithId.json().error.code).toBe('invalid_input');
+    const clientsWithSeq = await send(owner, { method: 'GET', url: `/api/v1/clients?cursor=${seqCursor}` });
+    expect(problemWith('clients with a seq cursor', clientsWithSeq, [400])).toBeUndefined();
+    // The right kinds still page.
+    expect((await send(owner, { method: 'GET', url: `/api/v1/audit?cursor=${seqCursor}` })).statusCode).toBe(
+      200,
+    );
+    expect((await send(owner, { method: 'GET', url: `/api/v1/clients?cursor=${idCursor}` })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('rejects oversized, NUL-carrying and unknown ids in the path with a 4xx error body, writing nothing', async () => {
+    const problems: string[] = [];
+    const before = await snapshotDatabase(t);
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/v1/') || !path.includes('{')) continue;
+      for (const m of Object.keys(ops)) {
+        const method = m.toUpperCase() as InjectOptions['method'];
+        const c = writeCases[`${m.toUpperCase()} ${path}`];
+        const payload = c?.body ? c.body() : undefined;
+        for (const [label, id, allowed] of [
+          ['a 65-character id', 'a'.repeat(65), [400]],
+          ['an id with NUL', 'cli_\u0000', [400]],
+          ['an unknown id', 'cli_00000000000000000000000000', [404]],
+        ] as const) {
+          const url = path.replace(/\{\w+\}/g, encodeURIComponent(id));
+          const res = await send(owner, { method, url, ...(payload ? { payload } : {}) });
+          const p = problemWith(`${m.toUpperCase()} ${path} with ${label}`, res, [...allowed]);
+          if (p) problems.push(p);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(await snapshotDatabase(t)).toEqual(before);
+  });
+
+  // Known bug, not fixable from the modules: a URL with invalid percent-encoding or a path parameter
+  // over Fastify's maxParamLength (100) is answered by Fastify's own framework-error handler
+  // (`{"error":"Bad Request","code":"FST_ERR_BAD_URL",...}`, 414 for the long one), bypassing ours.
+  // The fix is `frameworkErrors` in the Fastify options of main/api.ts; when it lands this test
+  // fails, and `.fails` should be removed.
+  it.fails('answers a URL with invalid percent-encoding or a 100 KB id with the error body', async () => {
+    const badEncoding = await send(owner, { method: 'GET', url: '/api/v1/clients/%C3%28' });
+    const longId = await send(owner, { method: 'GET', url: `/api/v1/clients/${HUGE}` });
+    expect([
+      problemWith('bad percent-encoding', badEncoding, [400, 404]),
+      problemWith('a 100 KB id', longId, [400, 404, 414]),
+    ]).toEqual([undefined, undefined]);
+  });
+});

@@ -1,0 +1,439 @@
+/**
+ * Tenant isolation across the whole API, driven by the OpenAPI document: every organization-owned URL
+ * answers a caller from another organization with 404 (never 403, never data) and writes nothing.
+ * A new route with a path parameter fails this suite until it gets a fixture below.
+ */
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { permissions } from '../src/modules/auth/permissions.ts';
+import { testDialect } from '../src/storage/testing.ts';
+import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from './helpers/app.ts';
+
+type OpenApi = { paths: Record<string, Record<string, unknown>> };
+interface Route {
+  key: string;
+  method: InjectOptions['method'];
+  path: string;
+}
+/** An organization under test: its owner and an API key with every scope. */
+interface Org {
+  owner: Signed;
+  apiKey: string;
+  name: string;
+}
+/** A real resource of the victim organization, and how to call the route on it. */
+interface Fixture {
+  params: Record<string, string>;
+  body?: Record<string, unknown>;
+  /** A route for signed-in people only (their own sessions): API keys are refused with 403 there. */
+  userOnly?: boolean;
+}
+
+let ipCounter = 0;
+/** Each request from its own address, so the per-IP limits of the sign-in routes never answer 429. */
+const nextIp = () => {
+  ipCounter++;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+};
+
+describe(`tenant isolation over every route on ${testDialect()}`, () => {
+  let t: TestApp;
+  let a: Org;
+  let b: Org;
+  let doc: OpenApi;
+
+  const call = (headers: Record<string, string>, opts: InjectOptions) =>
+    t.app.inject({
+      ...opts,
+      remoteAddress: nextIp(),
+      headers: { ...headers, ...(opts.headers as Record<string, string>) },
+    });
+  const asUser = (org: Org) => org.owner.headers;
+  const asKey = (org: Org) => ({ 'x-api-key': org.apiKey });
+
+  /** Every row of every table, as sorted JSON: equal snapshots mean nothing was written anywhere. */
+  async function snapshotDatabase(): Promise<Record<string, string[]>> {
+    const tables = (await t.storage.db.introspection.getTables())
+      .filter(
+        (tb) => !tb.isView && (t.storage.searchPath === undefined || tb.schema === t.storage.searchPath),
+      )
+      .map((tb) => tb.name)
+      .sort();
+    const out: Record<string, string[]> = {};
+    for (const name of tables) {
+      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(
+        t.storage.db,
+      );
+      out[name] = rows.map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  }
+
+  async function createOrg(label: string): Promise<Org> {
+    const owner = await signUp(t.app, label, `${label} agency`);
+    const key = await call(owner.headers, {
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      payload: { name: `${label} key`, scopes: [...permissions] },
+    });
+    expect(key.statusCode).toBe(201);
+    const org = { owner, apiKey: key.json().secret as string, name: `${label} agency` };
+    // The first use of a key records last_used_at; do it now so the walks below start from rest.
+    expect((await call(asKey(org), { method: 'GET', url: '/api/v1/me' })).statusCode).toBe(200);
+    return org;
+  }
+
+  async function addMember(org: Org, role: string): Promise<{ membershipId: string; user: Signed }> {
+    const invite = await call(asUser(org), {
+      method: 'POST',
+      url: '/api/v1/invitations',
+      payload: { email: uniqueEmail(role), role },
+    });
+    const password = 'member password';
+    const joined = await call(
+      {},
+      {
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { email: invite.json().email, password, name: role, invitationToken: invite.json().token },
+      },
+    );
+    expect(joined.statusCode).toBe(201);
+    const body = joined.json();
+    const members = (await call(asUser(org), { method: 'GET', url: '/api/v1/members' })).json().items;
+    return {
+      membershipId: members.find((m: { userId: string }) => m.userId === body.user.id).id,
+      user: {
+        token: body.tokens.accessToken,
+        refreshToken: body.tokens.refreshToken,
+        userId: body.user.id,
+        organizationId: body.tokens.organizationId,
+        email: body.user.email,
+        password,
+        headers: { authorization: `Bearer ${body.tokens.accessToken}` },
+      },
+    };
+  }
+
+  async function createClient(org: Org): Promise<string> {
+    const res = await call(asUser(org), {
+      method: 'POST',
+      url: '/api/v1/clients',
+      payload: { name: `${org.name} client`, email: uniqueEmail('client'), company: `${org.name} corp` },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json().id;
+  }
+
+  async function firstAgent(org: Org): Promise<string> {
+    return (await call(asUser(org), { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
+  }
+
+  /**
+   * Cross-tenant fixtures: for each parameterised route, a real resource of the victim organization
+   * and a request that would change it if the route leaked across organizations.
+   */
+  const fixtures: Record<string, (victim: Org) => Promise<Fixture>> = {
+    'DELETE /api/v1/auth/sessions/{sessionId}': async (victim) => {
+      const login = await call(
+        {},
+        {
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: victim.owner.email, password: victim.owner.password },
+        },
+      );
+      return { params: { sessionId: login.json().tokens.sessionId }, userOnly: true };
+    },
+    'PATCH /api/v1/members/{id}': async (victim) => ({
+      params: { id: (await addMember(victim, 'viewer')).membershipId },
+      body: { role: 'owner' },
+    }),
+    'DELETE /api/v1/members/{id}': async (victim) => ({
+      params: { id: (await addMember(victim, 'viewer')).membershipId },
+    }),
+    'DELETE /api/v1/invitations/{id}': async (victim) => {
+      const res = await call(asUser(victim), {
+        method: 'POST',
+        url: '/api/v1/invitations',
+        payload: { email: uniqueEmail('pending'), role: 'member' },
+      });
+      return { params: { id: res.json().id } };
+    },
+    'DELETE /api/v1/api-keys/{id}': async (victim) => {
+      const res = await call(asUser(victim), {
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        payload: { name: 'victim key', scopes: ['clients:read'] },
+      });
+      return { params: { id: res.json().id } };
+    },
+    'GET /api/v1/clients/{id}': async (victim) => ({ params: { id: await createClient(victim) } }),
+    'PATCH /api/v1/clients/{id}': async (victim) => ({
+      params: { id: await createClient(victim) },
+      body: { name: 'Hijacked', notes: 'changed by another organization' },
+    }),
+    'DELETE /api/v1/clients/{id}': async (victim) => ({ params: { id: await createClient(victim) } }),
+    'GET /api/v1/agents/{id}': async (victim) => ({ params: { id: await firstAgent(victim) } }),
+    'PATCH /api/v1/agents/{id}': async (victim) => ({
+      params: { id: await firstAgent(victim) },
+      body: { enabled: false, limits: { maxRunsPerDay: 0 } },
+    }),
+  };
+
+  const apiRoutes = (): Route[] =>
+    Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/v1/'))
+      .flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => ({
+          key: `${m.toUpperCase()} ${path}`,
+          method: m.toUpperCase() as InjectOptions['method'],
+          path,
+        })),
+      );
+  const parameterised = () => apiRoutes().filter((r) => r.path.includes('{'));
+  const fill = (path: string, params: Record<string, string>) =>
+    path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
+
+  /** Ids, emails and names of everything organization `org` owns: none may reach another organization. */
+  async function markersOf(org: Org): Promise<string[]> {
+    const orgId = org.owner.organizationId;
+    const out = new Set<string>([orgId, org.name, org.owner.userId, org.owner.email]);
+    for (const tb of await t.storage.db.introspection.getTables()) {
+      if (tb.isView || (t.storage.searchPath !== undefined && tb.schema !== t.storage.searchPath)) continue;
+      const cols = tb.columns.map((c) => c.name);
+      if (!cols.includes('organization_id')) continue;
+      const { rows } = await sql<
+        Record<string, unknown>
+      >`select * from ${sql.table(tb.name)} where organization_id = ${orgId}`.execute(t.storage.db);
+      // Values unique to the organization; names of default agents are the same everywhere.
+      for (const r of rows)
+        for (const col of ['id', 'email', 'hash', 'prefix', 'user_id', 'token_hash', 'key_hash'])
+          if (typeof r[col] === 'string' && (r[col] as string).length > 6) out.add(r[col] as string);
+    }
+    return [...out];
+  }
+
+  function leakedMarkers(res: LightMyRequestResponse, markers: string[]): string[] {
+    return markers.filter((m) => res.body.includes(m));
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    a = await createOrg('alpha');
+    b = await createOrg('bravo');
+    doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    // Give both organizations something in every organization-owned table.
+    for (const org of [a, b]) {
+      await createClient(org);
+      await addMember(org, 'member');
+      await call(asUser(org), {
+        method: 'POST',
+        url: '/api/v1/invitations',
+        payload: { email: uniqueEmail('open'), role: 'viewer' },
+      });
+    }
+  });
+  afterAll(() => t.close());
+
+  it('has a cross-tenant fixture for every route with a path parameter', () => {
+    const routes = parameterised();
+    expect(routes.length).toBeGreaterThanOrEqual(Object.keys(fixtures).length);
+    expect(
+      routes.map((r) => r.key).filter((k) => !fixtures[k]),
+      'parameterised routes without a cross-tenant fixture: add one to `fixtures`',
+    ).toEqual([]);
+    expect(Object.keys(fixtures).filter((k) => !routes.some((r) => r.key === k))).toEqual([]);
+  });
+
+  /** Calls every parameterised route on the victim's resources as the attacker; collects every failure. */
+  async function walk(attacker: Record<string, string>, attackerIsKey: boolean, victim: Org) {
+    const problems: string[] = [];
+    for (const route of parameterised()) {
+      const make = fixtures[route.key];
+      if (!make) continue;
+      const f = await make(victim);
+      const before = await snapshotDatabase();
+      for (const id of Object.values(f.params))
+        expect(JSON.stringify(before), `${route.key}: the fixture id ${id} is not a real row`).toContain(id);
+      const res = await call(attacker, {
+        method: route.method,
+        url: fill(route.path, f.params),
+        ...(f.body ? { payload: f.body } : {}),
+      });
+      const expected = attackerIsKey && f.userOnly ? 403 : 404;
+      if (
+        res.statusCode !== expected ||
+        res.json().error?.code !== (expected === 404 ? 'not_found' : 'forbidden')
+      )
+        problems.push(`${route.key}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+      const after = await snapshotDatabase();
+      if (JSON.stringify(after) !== JSON.stringify(before))
+        problems.push(`${route.key}: the database changed (audit log or the resource was written)`);
+    }
+    return problems;
+  }
+
+  it('a user of another organization gets 404 on every organization-owned URL and nothing is written', async () => {
+    expect(await walk(asUser(b), false, a)).toEqual([]);
+  });
+
+  it('an API key of another organization gets 404 on every organization-owned URL and nothing is written', async () => {
+    expect(await walk(asKey(a), true, b)).toEqual([]);
+  });
+
+  it('the owner of the resources can reach every fixture, so the 404s above are about the organization', async () => {
+    const problems: string[] = [];
+    for (const route of parameterised().filter((r) => r.method === 'GET')) {
+      const f = await fixtures[route.key]?.(a);
+      if (!f) continue;
+      const res = await call(asUser(a), { method: 'GET', url: fill(route.path, f.params) });
+      if (res.statusCode !== 200) problems.push(`${route.key}: ${res.statusCode}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every list and read without parameters shows a caller only their own organization', async () => {
+    const aMarkers = await markersOf(a);
+    const bMarkers = await markersOf(b);
+    expect(aMarkers.length).toBeGreaterThan(20);
+    const problems: string[] = [];
+    const gets = apiRoutes().filter((r) => r.method === 'GET' && !r.path.includes('{'));
+    expect(gets.length).toBeGreaterThan(8);
+    for (const route of gets) {
+      for (const [who, headers, theirs] of [
+        ['user of B', asUser(b), aMarkers],
+        ['API key of B', asKey(b), aMarkers],
+        ['user of A', asUser(a), bMarkers],
+        ['API key of A', asKey(a), bMarkers],
+      ] as const) {
+        const res = await call(headers, { method: 'GET', url: route.path });
+        if (res.statusCode >= 500) problems.push(`${route.key} as ${who}: ${res.statusCode}`);
+        const leaked = leakedMarkers(res, theirs);
+        if (leaked.length)
+          problems.push(`${route.key} as ${who} shows the other organization's ${leaked.join(', ')}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("B's lists hold exactly B's rows", async () => {
+    const clientIds = async (org: Org) =>
+      (
+        await t.storage.db
+          .selectFrom('clients')
+          .select('id')
+          .where('organization_id', '=', org.owner.organizationId)
+          .orderBy('id', 'desc')
+          .execute()
+      ).map((r) => r.id);
+    const listed = await call(asUser(b), { method: 'GET', url: '/api/v1/clients?limit=200' });
+    expect(listed.json().items.map((c: { id: string }) => c.id)).toEqual(await clientIds(b));
+    const audit = await call(asUser(b), { method: 'GET', url: '/api/v1/audit?limit=200' });
+    const entries = audit.json().items as Array<{ id: string }>;
+    const ownAudit = await t.storage.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('organization_id', '=', b.owner.organizationId)
+      .execute();
+    expect(entries.map((e) => e.id).sort()).toEqual(ownAudit.map((r) => r.id).sort());
+    const members = await call(asUser(b), { method: 'GET', url: '/api/v1/members' });
+    for (const m of members.json().items) {
+      const row = await t.storage.db
+        .selectFrom('memberships')
+        .select('organization_id')
+        .where('id', '=', m.id)
+        .executeTakeFirstOrThrow();
+      expect(row.organization_id).toBe(b.owner.organizationId);
+    }
+  });
+
+  it('X-Organization-Id naming an organization the user is not a member of gives 404 on every signed-in route', async () => {
+    const fixtureParams: Record<string, Record<string, string>> = {};
+    for (const route of parameterised())
+      fixtureParams[route.key] = (await fixtures[route.key]?.(a))?.params ?? {};
+    const problems: string[] = [];
+    const before = await snapshotDatabase();
+    let checked = 0;
+    for (const route of apiRoutes()) {
+      const url = fill(route.path, fixtureParams[route.key] ?? {});
+      // Public routes (sign-up, sign-in, password reset) take no credentials and ignore the header.
+      const anonymous = await call({}, { method: route.method, url });
+      if (anonymous.statusCode !== 401) continue;
+      for (const org of [a.owner.organizationId, 'org_00000000000000000000000000']) {
+        const res = await call({ ...asUser(b), 'x-organization-id': org }, { method: route.method, url });
+        if (res.statusCode !== 404 || res.json().error?.code !== 'not_found')
+          problems.push(
+            `${route.key} with X-Organization-Id ${org}: ${res.statusCode} ${res.body.slice(0, 200)}`,
+          );
+        else if (res.body.includes(a.name) || res.body.includes(a.owner.email))
+          problems.push(`${route.key} with X-Organization-Id ${org} shows data of A`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+    expect(problems).toEqual([]);
+    expect(await snapshotDatabase()).toEqual(before);
+  });
+
+  it('X-Organization-Id of an organization the user belongs to switches to it', async () => {
+    const { user } = await addMember(a, 'viewer');
+    const own = await call(user.headers, { method: 'GET', url: '/api/v1/organization' });
+    expect(own.json().id).toBe(a.owner.organizationId);
+    const other = await call(
+      { ...user.headers, 'x-organization-id': b.owner.organizationId },
+      { method: 'GET', url: '/api/v1/organization' },
+    );
+    expect(other.statusCode).toBe(404);
+  });
+
+  it('an API key of organization A cannot read organization B, whatever header it sends', async () => {
+    const bClient = await createClient(b);
+    const direct = await call(asKey(a), { method: 'GET', url: `/api/v1/clients/${bClient}` });
+    expect(direct.statusCode).toBe(404);
+    const withHeader = await call(
+      { ...asKey(a), 'x-organization-id': b.owner.organizationId },
+      { method: 'GET', url: '/api/v1/clients?limit=200' },
+    );
+    // The key belongs to A: the header cannot move it, and nothing of B appears.
+    expect([200, 404]).toContain(withHeader.statusCode);
+    expect(withHeader.body).not.toContain(bClient);
+    expect(withHeader.body).not.toContain(b.owner.organizationId);
+    const org = await call(
+      { ...asKey(a), 'x-organization-id': b.owner.organizationId },
+      { method: 'GET', url: '/api/v1/organization' },
+    );
+    expect(org.body).not.toContain(b.owner.organizationId);
+  });
+
+  it.runIf(testDialect() === 'postgres')(
+    'on PostgreSQL, row-level security hides other organizations even from a query without a filter',
+    async () => {
+      const rows = await t.storage.withTenant(b.owner.organizationId, (trx) =>
+        trx.selectFrom('clients').select('organization_id').execute(),
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Set(rows.map((r) => r.organization_id))).toEqual(new Set([b.owner.organizationId]));
+      const write = t.storage.withTenant(b.owner.organizationId, (trx) =>
+        trx
+          .insertInto('clients')
+          .values({
+            id: 'cli_00000000000000000000000001',
+            organization_id: a.owner.organizationId,
+            name: 'Smuggled',
+            email: 'smuggled@example.test',
+            company: null,
+            status: 'active',
+            monthly_budget_micros: null,
+            currency: 'USD',
+            notes: null,
+            created_at: new Date().toISOString(),
+            updated_at: new Date().toISOString(),
+          })
+          .execute(),
+      );
+      await expect(write).rejects.toThrow(/row-level security/);
+    },
+  );
+});

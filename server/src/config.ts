@@ -60,11 +60,100 @@ export const envSchema = z.object({
   /** With `serve`: also run job handlers in the API process (the one-box default). */
   OMNIFY_RUN_WORKER_IN_API: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OMNIFY_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
+  OMNIFY_SYNC_BACKFILL_DAYS: z.coerce.number().int().min(1).max(1095).default(90),
   OMNIFY_DEMO_EMAIL: z.email().default('demo@omnify.local'),
   OMNIFY_DEMO_PASSWORD: z.string().min(8).default('omnify-demo'),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Per-platform settings: `OMNIFY_<PLATFORM>_<KEY>` with PLATFORM one of GOOGLE_ADS, META, LINKEDIN,
+ * GOHIGHLEVEL. CLIENT_ID/CLIENT_SECRET register the OAuth app; API_BASE_URL, AUTHORIZE_URL,
+ * TOKEN_URL and API_VERSION override the vendor defaults (tests point them at local fakes);
+ * RESTATEMENT_DAYS is how far back each sync re-reads days the platform may still restate.
+ */
+export const connectorPlatforms = {
+  google_ads: 'GOOGLE_ADS',
+  meta: 'META',
+  linkedin: 'LINKEDIN',
+  gohighlevel: 'GOHIGHLEVEL',
+} as const;
+const connectorKeys = [
+  'CLIENT_ID',
+  'CLIENT_SECRET',
+  'API_BASE_URL',
+  'AUTHORIZE_URL',
+  'TOKEN_URL',
+  'API_VERSION',
+  'DEVELOPER_TOKEN',
+  'LOGIN_CUSTOMER_ID',
+  'APP_SECRET',
+  'WEBHOOK_PUBLIC_KEY',
+  'RESTATEMENT_DAYS',
+] as const;
+const defaultRestatementDays: Record<keyof typeof connectorPlatforms, number> = {
+  google_ads: 30,
+  meta: 28,
+  linkedin: 14,
+  gohighlevel: 0,
+};
+
+export interface ConnectorConfig {
+  clientId?: string;
+  clientSecret?: string;
+  overrides: {
+    apiBaseUrl?: string;
+    authorizeUrl?: string;
+    tokenUrl?: string;
+    apiVersion?: string;
+    developerToken?: string;
+    loginCustomerId?: string;
+    appSecret?: string;
+    webhookPublicKey?: string;
+  };
+  restatementDays: number;
+}
+
+function connectorConfig(
+  raw: Record<string, string | undefined>,
+  problems: string[],
+): Record<string, ConnectorConfig> {
+  const out: Record<string, ConnectorConfig> = {};
+  for (const [platform, prefix] of Object.entries(connectorPlatforms)) {
+    const get = (k: (typeof connectorKeys)[number]) => raw[`OMNIFY_${prefix}_${k}`] || undefined;
+    for (const k of ['API_BASE_URL', 'AUTHORIZE_URL', 'TOKEN_URL'] as const) {
+      const v = get(k);
+      if (v && !z.url().safeParse(v).success) problems.push(`OMNIFY_${prefix}_${k}: must be a URL`);
+    }
+    const days = get('RESTATEMENT_DAYS');
+    const restatementDays =
+      days === undefined ? defaultRestatementDays[platform as keyof typeof connectorPlatforms] : Number(days);
+    if (!Number.isInteger(restatementDays) || restatementDays < 0 || restatementDays > 90)
+      problems.push(`OMNIFY_${prefix}_RESTATEMENT_DAYS: must be 0-90`);
+    const overrides: ConnectorConfig['overrides'] = {};
+    const set = (key: keyof ConnectorConfig['overrides'], env: (typeof connectorKeys)[number]) => {
+      const v = get(env);
+      if (v) overrides[key] = v;
+    };
+    set('apiBaseUrl', 'API_BASE_URL');
+    set('authorizeUrl', 'AUTHORIZE_URL');
+    set('tokenUrl', 'TOKEN_URL');
+    set('apiVersion', 'API_VERSION');
+    set('developerToken', 'DEVELOPER_TOKEN');
+    set('loginCustomerId', 'LOGIN_CUSTOMER_ID');
+    set('appSecret', 'APP_SECRET');
+    set('webhookPublicKey', 'WEBHOOK_PUBLIC_KEY');
+    out[platform] = {
+      clientId: get('CLIENT_ID'),
+      clientSecret: get('CLIENT_SECRET'),
+      overrides,
+      restatementDays,
+    };
+  }
+  return out;
+}
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; file: string }
@@ -100,6 +189,8 @@ export interface Config {
   };
   logLevel: Env['LOG_LEVEL'];
   demo: { email: string; password: string };
+  connectors: Record<string, ConnectorConfig>;
+  sync: { intervalMinutes: number; backfillDays: number };
 }
 
 export class ConfigError extends Error {
@@ -128,9 +219,11 @@ export function readEnvironment(
  */
 export function loadConfig(raw: Record<string, string | undefined> = readEnvironment()): Config {
   const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const connectors = connectorConfig(raw, problems);
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.OMNIFY_DATA_DIR);
   const database = parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DATABASE_POOL_MAX);
@@ -175,6 +268,8 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     },
     logLevel: e.LOG_LEVEL,
     demo: { email: e.OMNIFY_DEMO_EMAIL, password: e.OMNIFY_DEMO_PASSWORD },
+    connectors,
+    sync: { intervalMinutes: e.OMNIFY_SYNC_INTERVAL_MINUTES, backfillDays: e.OMNIFY_SYNC_BACKFILL_DAYS },
   };
 }
 

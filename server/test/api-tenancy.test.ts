@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { permissions } from '../src/modules/auth/permissions.ts';
 import { testDialect } from '../src/storage/testing.ts';
 import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from './helpers/app.ts';
+import { connectSimulator, type SyncedSimulator } from './helpers/simulator.ts';
 
 type OpenApi = { paths: Record<string, Record<string, unknown>> };
 interface Route {
@@ -126,6 +127,34 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     return res.json().id;
   }
 
+  /** One synced simulator connection per organization (connections, sync runs, ads, actions). */
+  const synced = new Map<Org, SyncedSimulator>();
+  async function simulatorOf(org: Org): Promise<SyncedSimulator> {
+    let s = synced.get(org);
+    if (!s) {
+      s = await connectSimulator(t, org.owner, org.name.replace(/\W/g, ''));
+      synced.set(org, s);
+    }
+    return s;
+  }
+  let actionCounter = 0;
+  async function appliedAction(org: Org): Promise<string> {
+    const s = await simulatorOf(org);
+    const res = await call(asUser(org), {
+      method: 'POST',
+      url: '/api/v1/actions',
+      payload: {
+        type: 'set_daily_budget',
+        level: 'campaign',
+        entityId: s.campaignId,
+        dailyBudgetMicros: 50_000_000 + actionCounter,
+        idempotencyKey: `fixture-${++actionCounter}-${org.name}`,
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json().action.id;
+  }
+
   async function firstAgent(org: Org): Promise<string> {
     return (await call(asUser(org), { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
   }
@@ -176,6 +205,36 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     }),
     'DELETE /api/v1/clients/{id}': async (victim) => ({ params: { id: await createClient(victim) } }),
     'GET /api/v1/agents/{id}': async (victim) => ({ params: { id: await firstAgent(victim) } }),
+    'GET /api/v1/connections/{id}': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).connectionId },
+    }),
+    'DELETE /api/v1/connections/{id}': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).connectionId },
+    }),
+    'POST /api/v1/connections/{id}/reconnect': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).connectionId },
+    }),
+    'POST /api/v1/connections/{id}/sync': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).connectionId },
+      body: { kind: 'backfill', days: 3 },
+    }),
+    'GET /api/v1/connections/{id}/syncs': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).connectionId },
+    }),
+    'GET /api/v1/sync-runs/{id}': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).syncRunId },
+    }),
+    'GET /api/v1/actions/{id}': async (victim) => ({ params: { id: await appliedAction(victim) } }),
+    'GET /api/v1/ad-accounts/{id}': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).adAccountId },
+    }),
+    'GET /api/v1/campaigns/{id}': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).campaignId },
+    }),
+    'GET /api/v1/ad-groups/{id}': async (victim) => ({
+      params: { id: (await simulatorOf(victim)).adGroupId },
+    }),
+    'GET /api/v1/ads/{id}': async (victim) => ({ params: { id: (await simulatorOf(victim)).adId } }),
     'PATCH /api/v1/agents/{id}': async (victim) => ({
       params: { id: await firstAgent(victim) },
       body: { enabled: false, limits: { maxRunsPerDay: 0 } },

@@ -6,14 +6,18 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { actionsRoutes } from '../modules/actions/actions.routes.ts';
 import { agentsRoutes } from '../modules/agents/agents.routes.ts';
+import { analyticsRoutes } from '../modules/analytics/index.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { installAuth } from '../modules/auth/auth.plugin.ts';
 import { authRoutes } from '../modules/auth/auth.routes.ts';
+import { catalogRoutes } from '../modules/catalog/index.ts';
+import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
 import { AppError } from '../platform/errors.ts';
-import { genRequestId, installErrorHandling, sendError } from '../platform/http.ts';
+import { genRequestId, installErrorHandling, sendError, toAppError } from '../platform/http.ts';
 import { installMetrics } from '../platform/metrics.ts';
 import type { Services } from './services.ts';
 
@@ -33,6 +37,9 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     genReqId: genRequestId,
+    // Errors Fastify raises before routing (bad percent-encoding, a path over maxParamLength) get the
+    // same error body as everything else.
+    frameworkErrors: (err, req, reply) => sendError(reply, req, toAppError(err)),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -127,6 +134,10 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   auditRoutes(app, s);
   agentsRoutes(app, s);
   retentionRoutes(app, s);
+  catalogRoutes(app, s);
+  analyticsRoutes(app, s);
+  connectionsRoutes(app, s);
+  actionsRoutes(app, s);
   for (const add of opts.extraRoutes ?? []) add(app);
 
   await app.ready();

@@ -3,13 +3,21 @@
  * plain factories. Nothing here is a singleton; tests build as many as they like.
  */
 import type { Config } from '../config.ts';
+import { createActions } from '../modules/actions/actions.service.ts';
 import { createAgents } from '../modules/agents/agents.service.ts';
+import { createAnalyticsModule } from '../modules/analytics/index.ts';
 import { createAudit } from '../modules/audit/audit.service.ts';
 import { createAuth } from '../modules/auth/auth.service.ts';
 import { createMfa } from '../modules/auth/mfa.service.ts';
 import { createPasswordReset } from '../modules/auth/password-reset.service.ts';
 import { createTokenService } from '../modules/auth/tokens.ts';
+import { createCatalogModule } from '../modules/catalog/index.ts';
+import { createConnections } from '../modules/connections/connections.service.ts';
+import { createMemoryBudget } from '../modules/connectors/budget.ts';
+import type { ConnectorDefinition, RequestBudget } from '../modules/connectors/connector.port.ts';
+import { createConnectorRegistry } from '../modules/connectors/registry.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
+import { createSync } from '../modules/sync/sync.service.ts';
 import { createApiKeys } from '../modules/tenancy/api-keys.service.ts';
 import { createClients } from '../modules/tenancy/clients.service.ts';
 import { createInvitations } from '../modules/tenancy/invitations.service.ts';
@@ -18,6 +26,7 @@ import { type Clock, systemClock } from '../platform/clock.ts';
 import { createSecretBox } from '../platform/crypto.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createLogMailer, type Mailer } from '../platform/mailer.ts';
+import { createQueue, type Queue } from '../queue/index.ts';
 import { createStorage, type Storage } from '../storage/db.ts';
 
 export interface ServiceOverrides {
@@ -25,6 +34,11 @@ export interface ServiceOverrides {
   clock?: Clock;
   mailer?: Mailer;
   logger?: Logger;
+  queue?: Queue;
+  /** Vendor HTTP (tests point connectors at local fakes through settings; this replaces fetch itself). */
+  fetch?: typeof fetch;
+  registry?: Record<string, ConnectorDefinition>;
+  budget?: RequestBudget;
 }
 
 export function createServices(config: Config, o: ServiceOverrides = {}) {
@@ -56,7 +70,41 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   });
   const passwordReset = createPasswordReset({ storage, audit, clock, mailer, publicUrl });
 
+  const queue = o.queue ?? createQueue({ config, storage, clock, logger });
+  const registry = o.registry ?? createConnectorRegistry({ dataDir: config.dataDir });
+  // One budget per process for every caller of a platform; GoHighLevel allows 100 calls per 10 s per location.
+  const budget =
+    o.budget ??
+    createMemoryBudget({
+      gohighlevel: { max: 90, windowMs: 10_000 },
+      meta: { max: 1000, windowMs: 60_000, slowAbovePct: 75 },
+    });
+  const connections = createConnections({
+    storage,
+    audit,
+    clock,
+    box,
+    config,
+    registry,
+    budget,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+  });
+  const sync = createSync({ storage, audit, clock, connections, queue, config });
+  const actions = createActions({ storage, audit, clock, connections });
+
+  const close = async () => {
+    await queue.close({ timeoutMs: 30_000 });
+    await storage.close();
+  };
+
   return {
+    queue,
+    registry,
+    budget,
+    connections,
+    sync,
+    actions,
+    close,
     config,
     logger,
     storage,
@@ -74,6 +122,8 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     mfa,
     auth,
     passwordReset,
+    analytics: createAnalyticsModule({ storage, audit, clock }),
+    catalog: createCatalogModule({ storage }),
   };
 }
 

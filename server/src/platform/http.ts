@@ -94,6 +94,8 @@ export function toAppError(err: unknown): AppError {
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError) {
+  // Set here too: errors raised before routing skip the onSend hook that normally adds it.
+  reply.header('x-request-id', request.id);
   if (err.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(Math.ceil(err.retryAfterSeconds)));
   return reply.status(errorStatus[err.code]).send({

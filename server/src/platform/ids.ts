@@ -21,6 +21,17 @@ export const idPrefixes = {
   job: 'job',
   passwordReset: 'pwr',
   mfa: 'mfa',
+  connection: 'con',
+  oauthState: 'ost',
+  adAccount: 'acc',
+  campaign: 'cmp',
+  adGroup: 'adg',
+  ad: 'ad',
+  contact: 'ctc',
+  pipeline: 'pip',
+  opportunity: 'opp',
+  syncRun: 'syn',
+  writeAction: 'act',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

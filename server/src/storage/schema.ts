@@ -414,6 +414,39 @@ export interface FxRatesTable {
   rate: number;
 }
 
+/** Rates an organization loads for itself; they win over `fx_rates` for the same pair and day. */
+export interface OrganizationFxRatesTable {
+  organization_id: string;
+  date: string;
+  base: string;
+  quote: string;
+  rate: number;
+  updated_at: string;
+}
+
+/**
+ * `daily_metrics` summed per organization, day and ad account (with the client, platform and
+ * currency its rows carry), kept by triggers (migration 003). `client_key` is '' for no client;
+ * conversions are in millionths so that additions and subtractions stay exact.
+ */
+export interface DailyMetricsByAccountTable {
+  organization_id: string;
+  date: string;
+  ad_account_id: string;
+  client_key: string;
+  platform: string;
+  currency: string;
+  row_count: number;
+  impressions: number;
+  clicks: number;
+  spend_micros: number;
+  conversions_micro: number;
+  conversion_value_micros: number;
+  reach: number;
+  reach_rows: number;
+  impressions_with_reach: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -445,4 +478,6 @@ export interface Database {
   sync_cursors: SyncCursorsTable;
   write_actions: WriteActionsTable;
   fx_rates: FxRatesTable;
+  organization_fx_rates: OrganizationFxRatesTable;
+  daily_metrics_by_account: DailyMetricsByAccountTable;
 }

@@ -52,7 +52,8 @@ export async function createTestApp(
     config,
     close: async () => {
       await app.close();
-      await storage.close();
+      // Closes the queue, then the storage (which drops a PostgreSQL test schema).
+      await services.close();
     },
   };
 }

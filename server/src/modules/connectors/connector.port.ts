@@ -89,6 +89,8 @@ export type EntityStatus = 'active' | 'paused' | 'removed' | 'other';
 
 export interface AdAccountRecord {
   externalId: string;
+  /** Set by a connector that serves accounts of several platforms (the simulator); else the connection's. */
+  platform?: Platform;
   name: string;
   currency: string;
   timeZone: string;

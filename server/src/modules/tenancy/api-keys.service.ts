@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
-import { forbidden, notFound, unauthenticated } from '../../platform/errors.ts';
+import { forbidden, invalidInput, notFound, unauthenticated } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { ApiKeysTable } from '../../storage/schema.ts';
@@ -46,6 +46,9 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 export function createApiKeys({ storage, audit, clock }: { storage: Storage; audit: Audit; clock: Clock }) {
   async function create(ctx: Ctx, input: { name: string; scopes: Permission[]; expiresAt?: string | null }) {
     if (!ctx.userId || ctx.actor.type !== 'user') throw forbidden('API keys are created by signed-in users');
+    if (input.expiresAt && new Date(input.expiresAt).getTime() <= clock.now().getTime()) {
+      throw invalidInput('expiresAt must be in the future', { field: 'expiresAt' });
+    }
     const notAllowed = input.scopes.filter((s) => !roleCan(ctx.role, s));
     if (notAllowed.length) throw forbidden(`Your role (${ctx.role}) cannot grant: ${notAllowed.join(', ')}`);
     const prefix = randomBytes(6).toString('hex').slice(0, 8);
@@ -60,7 +63,7 @@ export function createApiKeys({ storage, audit, clock }: { storage: Storage; aud
       scopes: JSON.stringify([...new Set(input.scopes)]),
       created_by: ctx.userId,
       last_used_at: null,
-      expires_at: input.expiresAt ?? null,
+      expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
       revoked_at: null,
       created_at: now,
     };

@@ -1,7 +1,7 @@
 /** Organizations (the agencies) and their members. */
 import { z } from 'zod';
 import type { Clock } from '../../platform/clock.ts';
-import { conflict, forbidden, notFound } from '../../platform/errors.ts';
+import { AppError, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { OrganizationsTable } from '../../storage/schema.ts';
@@ -130,6 +130,19 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
         .where('id', '=', ctx.organizationId)
         .executeTakeFirst();
       if (!before) throw notFound('Organization', ctx.organizationId);
+      if (patch.mfaRequired === true && before.mfa_required !== 1 && ctx.userId) {
+        // Turning it on without MFA yourself would lock you out of everything but enrolment.
+        const me = await trx
+          .selectFrom('users')
+          .select('mfa_enabled_at')
+          .where('id', '=', ctx.userId)
+          .executeTakeFirst();
+        if (!me?.mfa_enabled_at)
+          throw new AppError(
+            'conflict',
+            'Enable two-factor authentication for yourself before requiring it for the organization',
+          );
+      }
       const after: OrganizationsTable = {
         ...before,
         name: patch.name ?? before.name,

@@ -2,8 +2,10 @@
 import type { OmnifyMigration } from '../migrate.ts';
 import { foundation } from './001_foundation.ts';
 import { dataPlane } from './002_data_plane.ts';
+import { analytics } from './003_analytics.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
   '002_data_plane': dataPlane,
+  '003_analytics': analytics,
 };

@@ -1,0 +1,401 @@
+/**
+ * The `omnify` command: serve, worker, migrate, demo and admin tasks. Every subcommand has --help;
+ * configuration comes from the environment and an optional .env (see README).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../config.ts';
+import { hashPassword } from '../modules/auth/passwords.ts';
+import { isRole, type Role } from '../modules/auth/permissions.ts';
+import { AppError } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import { runWorker } from '../queue/index.ts';
+import { createStorage } from '../storage/db.ts';
+import { seedDemo } from './demo.ts';
+import { createProgressBar } from './progress.ts';
+import { createRuntime, serve } from './runtime.ts';
+import { createServices } from './services.ts';
+
+const program = new Command();
+program
+  .name('omnify')
+  .description(
+    'Omnify: campaign intelligence for agencies. Configuration is read from the environment and ./.env.',
+  )
+  .showHelpAfterError();
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+};
+
+function config() {
+  return loadConfig();
+}
+
+function onShutdownSignals(stop: () => Promise<void>) {
+  let stopping = false;
+  const handler = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: shutting down gracefully…\n`);
+    try {
+      await stop();
+      process.exit(0);
+    } catch (e) {
+      process.stderr.write(`shutdown failed: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+program
+  .command('serve')
+  .description(
+    'Run the HTTP API. Without REDIS_URL it also runs the jobs (one box); with it, run `omnify worker` too.',
+  )
+  .option('-p, --port <port>', 'port to listen on (default $PORT or 3000)', port)
+  .option('--host <host>', 'interface to bind (default $HOST or 0.0.0.0)')
+  .option('--no-worker', 'do not process jobs in this process')
+  .action(async (opts: { port?: number; host?: string; worker: boolean }) => {
+    const rt = await createRuntime(config());
+    const s = await serve(rt, { ...opts, worker: opts.worker ? undefined : false });
+    rt.services.logger.info(
+      { port: s.port, queue: rt.queue.kind, database: rt.services.storage.dialect },
+      `Omnify listening on http://localhost:${s.port} (docs at /docs)`,
+    );
+    onShutdownSignals(s.stop);
+  });
+
+program
+  .command('worker')
+  .description(
+    'Process background jobs (syncs, agents, purges) until SIGTERM; run several for more throughput.',
+  )
+  .option(
+    '-c, --concurrency <n>',
+    'jobs at once in this process (default $OMNIFY_WORKER_CONCURRENCY or 4)',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be 1-64');
+      return n;
+    },
+  )
+  .action(async (opts: { concurrency?: number }) => {
+    const rt = await createRuntime(config());
+    const w = await runWorker({
+      queue: rt.queue,
+      handlers: rt.handlers,
+      concurrency: opts.concurrency ?? rt.config.worker.concurrency,
+      logger: rt.services.logger,
+    });
+    rt.services.logger.info(
+      { queue: rt.queue.kind, jobs: rt.handlers.map((h) => h.def.name) },
+      'worker running; SIGTERM finishes running jobs and stops',
+    );
+    await w.stopped;
+    await rt.services.storage.close();
+    process.exit(0);
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations (also done at start), then exit.')
+  .action(async () => {
+    const cfg = config();
+    const storage = createStorage(cfg.database);
+    try {
+      const applied = await storage.migrate();
+      console.log(
+        applied.length
+          ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
+          : 'Database is up to date.',
+      );
+    } finally {
+      await storage.close();
+    }
+  });
+
+program
+  .command('demo')
+  .description('Start Omnify with a demo agency (created on first run) and print the URL and login.')
+  .option('-p, --port <port>', 'port to listen on', port)
+  .option('--seed-only', 'create the demo data and exit without serving')
+  .action(async (opts: { port?: number; seedOnly?: boolean }) => {
+    const cfg = config();
+    const rt = await createRuntime(cfg);
+    const demo = await seedDemo(rt.services);
+    if (opts.seedOnly) {
+      console.log(
+        `Demo data ready (organization ${demo.organizationId}). Login: ${demo.email} / ${demo.password}`,
+      );
+      await rt.close();
+      return;
+    }
+    const s = await serve(rt, { port: opts.port });
+    const url = `http://localhost:${s.port}`;
+    console.log(
+      [
+        '',
+        '  Omnify is running with a demo agency.',
+        `  URL:       ${url}`,
+        `  API docs:  ${url}/docs`,
+        `  Login:     ${demo.email}`,
+        `  Password:  ${demo.password}`,
+        `  Try:       curl -s -X POST ${url}/api/v1/auth/login -H 'content-type: application/json' -d '{"email":"${demo.email}","password":"${demo.password}"}'`,
+        '',
+      ].join('\n'),
+    );
+    onShutdownSignals(s.stop);
+  });
+
+program
+  .command('sync')
+  .description(
+    'Sync one connection now, in this process, with a progress bar (the same work as the background job).',
+  )
+  .argument('<connectionId>', 'connection to sync (con_…)')
+  .requiredOption('--org <organizationId>', 'organization that owns the connection')
+  .option('--backfill <days>', 're-read this many days instead of an incremental sync', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 1095) throw new InvalidArgumentError('must be 1-1095');
+    return n;
+  })
+  .action(async (connectionId: string, opts: { org: string; backfill?: number }) => {
+    const rt = await createRuntime(config());
+    try {
+      const ctx = {
+        organizationId: opts.org,
+        actor: { type: 'system' as const, id: 'cli' },
+        userId: null,
+        role: 'owner' as const,
+      };
+      const run = await rt.services.sync.start(
+        ctx,
+        connectionId,
+        opts.backfill ? { kind: 'backfill', days: opts.backfill } : { kind: 'incremental' },
+      );
+      const bar = createProgressBar(`sync ${connectionId}`);
+      const done = await rt.services.sync.execute(opts.org, run.id, {
+        progress: async (p) => {
+          const { unitsDone, unitsTotal } = p as { unitsDone: number; unitsTotal: number };
+          bar.update(unitsDone, unitsTotal);
+        },
+      });
+      bar.done(
+        `${done.status}: ${done.rowsUpserted} rows, ${done.callsMade} calls, ${done.errors.length} errors`,
+      );
+      for (const e of done.errors) console.log(`  ${e.at} ${e.kind}: ${e.message}`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+const admin = program
+  .command('admin')
+  .description('Administrative tasks run against the configured database.');
+
+const emailArg = z.email();
+
+admin
+  .command('create-user')
+  .description('Create a user; with --org, add them to that organization with --role.')
+  .requiredOption('--email <email>', 'sign-in email')
+  .requiredOption('--name <name>', 'display name')
+  .option(
+    '--password <password>',
+    'password (at least 8 characters; default: read from $OMNIFY_NEW_PASSWORD)',
+  )
+  .option('--org <organizationId>', 'organization to join')
+  .option('--role <role>', 'owner, admin, manager, member or viewer', 'member')
+  .action(async (opts: { email: string; name: string; password?: string; org?: string; role: string }) => {
+    const password = opts.password ?? process.env.OMNIFY_NEW_PASSWORD;
+    if (!emailArg.safeParse(opts.email).success)
+      throw new InvalidArgumentError(`not an email: ${opts.email}`);
+    if (!password || password.length < 8)
+      throw new InvalidArgumentError(
+        'a password of at least 8 characters is required (--password or $OMNIFY_NEW_PASSWORD)',
+      );
+    if (!isRole(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
+    const s = createServices(config());
+    try {
+      await s.storage.migrate();
+      const now = s.clock.now().toISOString();
+      const userId = newId('user');
+      const hash = await hashPassword(password);
+      await s.storage.transaction(async (trx) => {
+        const exists = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', opts.email.toLowerCase())
+          .executeTakeFirst();
+        if (exists)
+          throw new AppError('conflict', `A user with email ${opts.email} already exists (${exists.id})`);
+        await trx
+          .insertInto('users')
+          .values({
+            id: userId,
+            email: opts.email.toLowerCase(),
+            name: opts.name,
+            password_hash: hash,
+            mfa_secret_sealed: null,
+            mfa_enabled_at: null,
+            mfa_pending_secret_sealed: null,
+            mfa_last_step: null,
+            failed_login_count: 0,
+            locked_until: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        if (opts.org) {
+          const org = await trx
+            .selectFrom('organizations')
+            .select('id')
+            .where('id', '=', opts.org)
+            .executeTakeFirst();
+          if (!org) throw new AppError('not_found', `Organization ${opts.org} was not found`);
+          const membershipId = newId('membership');
+          await trx
+            .insertInto('memberships')
+            .values({
+              id: membershipId,
+              organization_id: opts.org,
+              user_id: userId,
+              role: opts.role as Role,
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+          await s.audit.record(trx, {
+            organizationId: opts.org,
+            actor: { type: 'system', id: 'cli' },
+            action: 'members.added',
+            target: { type: 'membership', id: membershipId },
+            metadata: { userId, role: opts.role },
+          });
+        }
+      });
+      console.log(
+        `Created user ${userId} <${opts.email.toLowerCase()}>${opts.org ? ` in ${opts.org} as ${opts.role}` : ''}`,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+admin
+  .command('create-org')
+  .description('Create an organization owned by an existing user (with its seven default agents).')
+  .requiredOption('--name <name>', 'organization name')
+  .requiredOption('--owner-email <email>', 'email of the user who will own it')
+  .option('--currency <code>', 'reporting currency (ISO 4217)', 'USD')
+  .action(async (opts: { name: string; ownerEmail: string; currency: string }) => {
+    if (!/^[A-Z]{3}$/.test(opts.currency))
+      throw new InvalidArgumentError('currency must be an ISO 4217 code such as USD');
+    const s = createServices(config());
+    try {
+      await s.storage.migrate();
+      const user = await s.storage.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', opts.ownerEmail.toLowerCase())
+        .executeTakeFirst();
+      if (!user)
+        throw new AppError(
+          'not_found',
+          `No user with email ${opts.ownerEmail}; create one with \`omnify admin create-user\``,
+        );
+      const org = await s.storage.transaction((trx) =>
+        s.organizations.create(trx, {
+          name: opts.name,
+          ownerUserId: user.id,
+          reportingCurrency: opts.currency,
+          actor: { type: 'system', id: 'cli' },
+        }),
+      );
+      console.log(`Created organization ${org.id} (${org.name}) owned by ${opts.ownerEmail}`);
+    } finally {
+      await s.close();
+    }
+  });
+
+admin
+  .command('verify-audit')
+  .description(
+    'Verify the audit hash chain of every organization (or one); exits 1 and names the first bad entry if any.',
+  )
+  .option('--org <organizationId>', 'only this organization')
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { org?: string; json?: boolean }) => {
+    const s = createServices(config());
+    try {
+      const results = opts.org ? [await s.audit.verify(opts.org)] : await s.audit.verifyAll();
+      if (opts.json) console.log(JSON.stringify(results, null, 2));
+      else {
+        for (const r of results) {
+          if (r.ok) console.log(`ok    ${r.organizationId}  ${r.checked} entries verified`);
+          else
+            console.log(
+              `FAIL  ${r.organizationId}  first bad entry #${r.firstProblem?.seq}${r.firstProblem?.id ? ` (${r.firstProblem.id})` : ''}: ${r.firstProblem?.problem}: ${r.firstProblem?.message}`,
+            );
+        }
+        if (results.length === 0) console.log('No organizations.');
+      }
+      process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+    } finally {
+      await s.close();
+    }
+  });
+
+admin
+  .command('rotate-keys')
+  .description(
+    'Re-seal every stored vendor token with the current OMNIFY_ENCRYPTION_KEY (keep the old key in OMNIFY_ENCRYPTION_KEYS_OLD until this has run).',
+  )
+  .action(async () => {
+    const s = createServices(config());
+    try {
+      await s.storage.migrate();
+      const n = await s.connections.resealAll();
+      console.log(`Re-sealed ${n} connection token(s) with the current key.`);
+    } finally {
+      await s.close();
+    }
+  });
+
+admin
+  .command('purge-retention')
+  .description("Apply every organization's retention policy now (the same purge the nightly job runs).")
+  .action(async () => {
+    const s = createServices(config());
+    try {
+      await s.storage.migrate();
+      for (const r of await s.retention.purgeAll())
+        console.log(`${r.organizationId}: ${JSON.stringify(r.deleted)}`);
+    } finally {
+      await s.close();
+    }
+  });
+
+export async function main(argv = process.argv) {
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    if (e instanceof AppError || e instanceof InvalidArgumentError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+await main();

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test/helpers/app.ts';
+import { testDialect } from '../storage/testing.ts';
+import { seedDemo } from './demo.ts';
+
+describe(`demo agency on ${testDialect()}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ clockStart: new Date('2026-11-20T12:00:00Z') });
+  });
+  afterAll(() => t.close());
+
+  it('creates a synced agency with three clients on three platforms, once, and its login works', async () => {
+    const demo = await seedDemo(t.services, { days: 30, quiet: true });
+    expect(demo.created).toBe(true);
+    const org = demo.organizationId;
+    const clients = await t.storage.db
+      .selectFrom('clients')
+      .select('id')
+      .where('organization_id', '=', org)
+      .execute();
+    expect(clients).toHaveLength(3);
+    const perPlatform = await t.storage.db
+      .selectFrom('ads')
+      .select(['platform', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('organization_id', '=', org)
+      .groupBy('platform')
+      .execute();
+    expect(perPlatform.map((p) => p.platform).sort()).toEqual(['google_ads', 'linkedin', 'meta']);
+    expect(perPlatform.reduce((n, p) => n + Number(p.n), 0)).toBeGreaterThan(100);
+    const days = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select([
+        (eb) => eb.fn.count<number>('date').distinct().as('days'),
+        (eb) => eb.fn.count<number>('client_id').distinct().as('clients'),
+      ])
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
+    expect(Number(days.days)).toBe(30);
+    expect(Number(days.clients)).toBe(3);
+    const contacts = await t.storage.db
+      .selectFrom('crm_contacts')
+      .select('id')
+      .where('organization_id', '=', org)
+      .limit(1)
+      .execute();
+    expect(contacts).toHaveLength(1);
+
+    const again = await seedDemo(t.services, { days: 30, quiet: true });
+    expect(again).toMatchObject({ created: false, organizationId: org });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'demo@omnify.local', password: 'omnify-demo' },
+    });
+    expect(login.statusCode).toBe(200);
+  });
+});

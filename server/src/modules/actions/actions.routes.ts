@@ -1,0 +1,72 @@
+/** POST /api/v1/actions: change a platform (pause, enable, budget) with an idempotency key. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ctxOf } from '../auth/auth.plugin.ts';
+import type { Actions } from './actions.service.ts';
+
+const actionSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  level: z.string(),
+  entityId: z.string(),
+  externalId: z.string(),
+  status: z.enum(['pending', 'applied', 'failed']),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  appliedAt: z.string().nullable(),
+});
+
+const key = z
+  .string()
+  .min(8)
+  .max(200)
+  .describe('Your unique key for this change: a repeat returns the first result');
+
+export function actionsRoutes(app: FastifyInstance, { actions }: { actions: Actions }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/api/v1/actions',
+    {
+      config: { permission: 'campaigns:write' },
+      schema: {
+        tags: ['actions'],
+        summary: 'Pause or enable an ad, ad group or campaign, or change a daily budget, on the platform',
+        body: z.discriminatedUnion('type', [
+          z.strictObject({
+            type: z.literal('set_status'),
+            level: z.enum(['campaign', 'ad_group', 'ad']),
+            entityId: z.string().min(1).max(64),
+            status: z.enum(['active', 'paused']),
+            idempotencyKey: key,
+          }),
+          z.strictObject({
+            type: z.literal('set_daily_budget'),
+            level: z.enum(['campaign', 'ad_group']),
+            entityId: z.string().min(1).max(64),
+            dailyBudgetMicros: z.number().int().min(0).max(1e13),
+            idempotencyKey: key,
+          }),
+        ]),
+        response: { 200: z.object({ action: actionSchema, replayed: z.boolean() }) },
+      },
+    },
+    async (req) => actions.apply(ctxOf(req), req.body),
+  );
+
+  r.get(
+    '/api/v1/actions/:id',
+    {
+      config: { permission: 'campaigns:read' },
+      schema: {
+        tags: ['actions'],
+        summary: 'One action with its before/after snapshot',
+        params: z.object({ id: z.string().min(1).max(64) }),
+        response: { 200: actionSchema },
+      },
+    },
+    async (req) => actions.get(ctxOf(req), req.params.id),
+  );
+}

@@ -1,0 +1,104 @@
+/** /api/v1/analytics: unified metrics (JSON or CSV) and the FX rates they are converted with. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { conflict } from '../../platform/errors.ts';
+import { ctxOf } from '../auth/auth.plugin.ts';
+import { metricsCsv } from './analytics.csv.ts';
+import {
+  fxRateSchema,
+  fxRatesBodySchema,
+  fxRatesQuerySchema,
+  metricsQuerySchema,
+  metricsResponseSchema,
+} from './analytics.schema.ts';
+import type { Analytics } from './analytics.service.ts';
+import type { Fx } from './fx.service.ts';
+
+/** What the routes need: the metrics service with its FX service beside it (see index.ts). */
+export type AnalyticsDeps = { analytics: Analytics & { fx: Fx } };
+
+export function analyticsRoutes(app: FastifyInstance, { analytics }: AnalyticsDeps) {
+  const { fx } = analytics;
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    '/api/v1/analytics/metrics',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Unified metrics with filters, grouping, KPIs, period-over-period comparison; JSON or CSV',
+        description:
+          'Sums of the daily metrics of every platform between `from` and `to` (both included), grouped by `groupBy`, with KPIs computed from the sums of each group (never averaged). Amounts are converted to the organization’s reporting currency with the latest rate on or before each day (`fx.ratesUsed`); rows whose currency has no rate are left out and named in `warnings` (a CSV request fails with 409 instead). `format=csv` or `Accept: text/csv` returns CSV.',
+        querystring: metricsQuerySchema,
+        response: { 200: metricsResponseSchema },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const accept = req.headers.accept ?? '';
+      const csv = q.format === 'csv' || (q.format === undefined && /\btext\/csv\b/.test(accept));
+      const { missingFx, ...result } = await analytics.metrics(ctxOf(req), {
+        from: q.from,
+        to: q.to,
+        groupBy: q.groupBy ?? [],
+        filter: {
+          clientIds: q.clientId,
+          platforms: q.platform,
+          adAccountIds: q.adAccountId,
+          campaignIds: q.campaignId,
+          adGroupIds: q.adGroupId,
+          adIds: q.adId,
+        },
+        compare: q.compare,
+        sort: q.sort,
+        limit: q.limit,
+      });
+      if (!csv) return result;
+      if (missingFx)
+        throw conflict(
+          'Some amounts cannot be converted to the reporting currency: load the missing FX rates',
+          {
+            warnings: result.warnings.filter((w) => w.code === 'fx_rate_missing'),
+          },
+        );
+      // A stream skips the JSON serializer (and its response schema), as CSV should.
+      const plain = reply as unknown as FastifyReply;
+      return plain
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="metrics-${q.from}-${q.to}.csv"`)
+        .send(metricsCsv(result));
+    },
+  );
+
+  r.get(
+    '/api/v1/analytics/fx-rates',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'FX rates in effect (the organization’s own over the install’s), newest first',
+        querystring: fxRatesQuerySchema,
+        response: { 200: z.object({ items: z.array(fxRateSchema), truncated: z.boolean() }) },
+      },
+    },
+    async (req) => fx.list(ctxOf(req), req.query),
+  );
+
+  r.put(
+    '/api/v1/analytics/fx-rates',
+    {
+      config: { permission: 'organization:update' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Insert or replace the organization’s FX rates (1 base = rate quote per day); audited',
+        description:
+          'Omnify fetches no rates: load them here (e.g. the ECB’s daily euro reference rates) or have the operator load install-wide ones. A rate here wins over the install’s for the same pair and day.',
+        body: fxRatesBodySchema,
+        response: { 200: z.object({ upserted: z.number() }) },
+      },
+    },
+    async (req) => fx.upsert(ctxOf(req), req.body.rates),
+  );
+}

@@ -1,0 +1,214 @@
+/** /api/v1/connections: connect platforms (OAuth), list them, sync them and follow the syncs. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ctxOf } from '../auth/auth.plugin.ts';
+import { platforms } from '../connectors/connector.port.ts';
+import type { Sync } from '../sync/sync.service.ts';
+import type { Connections } from './connections.service.ts';
+
+const connectionSchema = z.object({
+  id: z.string(),
+  clientId: z.string().nullable(),
+  platform: z.string(),
+  name: z.string(),
+  status: z.enum(['pending_authorization', 'active', 'needs_reconnect', 'disconnected']),
+  needsReconnect: z
+    .boolean()
+    .describe('The platform rejected our credentials: reconnect (POST …/reconnect) to resume syncing'),
+  tokenExpiresAt: z.string().nullable(),
+  settings: z.record(z.string(), z.string()),
+  lastSyncAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const syncRunSchema = z.object({
+  id: z.string(),
+  connectionId: z.string(),
+  kind: z.enum(['incremental', 'backfill']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+  range: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+  progress: z.object({
+    unitsDone: z.number(),
+    unitsTotal: z.number(),
+    percent: z.number(),
+    etaSeconds: z.number().nullable(),
+  }),
+  rowsUpserted: z.number(),
+  callsMade: z.number(),
+  errors: z.array(z.object({ at: z.string(), kind: z.string(), message: z.string() })),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+const idParam = z.object({ id: z.string().min(1).max(64) });
+
+export function connectionsRoutes(
+  app: FastifyInstance,
+  { connections, sync }: { connections: Connections; sync: Sync },
+) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['connections'];
+
+  r.post(
+    '/api/v1/connections',
+    {
+      config: { permission: 'connections:manage' },
+      schema: {
+        tags,
+        summary:
+          'Connect a platform for a client. OAuth platforms answer with authorizationUrl: send the user there',
+        description:
+          'The simulator connects at once; its settings: seed, days (default 150), endDate (YYYY-MM-DD), clients, scale. OAuth platforms need OMNIFY_<PLATFORM>_CLIENT_ID/_CLIENT_SECRET configured.',
+        body: z.strictObject({
+          platform: z.enum(platforms),
+          clientId: z.string().max(64).nullable().optional(),
+          name: z.string().trim().min(1).max(200).optional(),
+          settings: z
+            .record(z.string().max(64), z.string().max(500))
+            .optional()
+            .refine((s) => !s || Object.keys(s).length <= 20, 'at most 20 settings'),
+        }),
+        response: {
+          201: z.object({ connection: connectionSchema, authorizationUrl: z.string().nullable() }),
+        },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await connections.create(ctxOf(req), req.body)),
+  );
+
+  r.get(
+    '/api/v1/connections',
+    {
+      config: { permission: 'connections:read' },
+      schema: {
+        tags,
+        summary: 'Connections of the organization',
+        querystring: z.object({
+          clientId: z.string().max(64).optional(),
+          platform: z.enum(platforms).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(connectionSchema) }) },
+      },
+    },
+    async (req) => ({ items: await connections.list(ctxOf(req), req.query) }),
+  );
+
+  r.get(
+    '/api/v1/connections/:id',
+    {
+      config: { permission: 'connections:read' },
+      schema: {
+        tags,
+        summary: 'One connection, with needsReconnect when its credentials were rejected',
+        params: idParam,
+        response: { 200: connectionSchema },
+      },
+    },
+    async (req) => connections.get(ctxOf(req), req.params.id),
+  );
+
+  r.delete(
+    '/api/v1/connections/:id',
+    {
+      config: { permission: 'connections:manage' },
+      schema: {
+        tags,
+        summary: 'Disconnect: forget the tokens; synced data is kept',
+        params: idParam,
+        response: { 200: connectionSchema },
+      },
+    },
+    async (req) => connections.disconnect(ctxOf(req), req.params.id),
+  );
+
+  r.post(
+    '/api/v1/connections/:id/reconnect',
+    {
+      config: { permission: 'connections:manage' },
+      schema: {
+        tags,
+        summary: 'Start a new OAuth authorization for a connection that needs reconnection',
+        params: idParam,
+        response: { 200: z.object({ connection: connectionSchema, authorizationUrl: z.string() }) },
+      },
+    },
+    async (req) => connections.reconnect(ctxOf(req), req.params.id),
+  );
+
+  r.get(
+    '/api/v1/connections/oauth/callback',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'OAuth redirect target (register this URL with the platform): completes the connection',
+        querystring: z.object({
+          state: z.string().min(10).max(200),
+          code: z.string().max(4096).optional(),
+          error: z.string().max(500).optional(),
+          error_description: z.string().max(2000).optional(),
+        }),
+        response: { 200: z.object({ organizationId: z.string(), connection: connectionSchema }) },
+      },
+    },
+    async (req) =>
+      connections.completeOAuth({
+        state: req.query.state,
+        ...(req.query.code ? { code: req.query.code } : {}),
+        ...(req.query.error
+          ? {
+              error: `${req.query.error}${req.query.error_description ? `: ${req.query.error_description}` : ''}`,
+            }
+          : {}),
+      }),
+  );
+
+  r.post(
+    '/api/v1/connections/:id/sync',
+    {
+      config: { permission: 'connections:manage' },
+      schema: {
+        tags: ['sync'],
+        summary: 'Start a sync: incremental (re-reads the restatement window) or a backfill of N days',
+        params: idParam,
+        body: z.strictObject({
+          kind: z.enum(['incremental', 'backfill']).default('incremental'),
+          days: z.number().int().min(1).max(1095).optional(),
+        }),
+        response: { 202: syncRunSchema },
+      },
+    },
+    async (req, reply) => reply.status(202).send(await sync.start(ctxOf(req), req.params.id, req.body)),
+  );
+
+  r.get(
+    '/api/v1/connections/:id/syncs',
+    {
+      config: { permission: 'connections:read' },
+      schema: {
+        tags: ['sync'],
+        summary: 'Sync history of a connection: row counts, calls made, errors',
+        params: idParam,
+        response: { 200: z.object({ items: z.array(syncRunSchema) }) },
+      },
+    },
+    async (req) => ({ items: await sync.list(ctxOf(req), req.params.id) }),
+  );
+
+  r.get(
+    '/api/v1/sync-runs/:id',
+    {
+      config: { permission: 'connections:read' },
+      schema: {
+        tags: ['sync'],
+        summary: 'One sync run with progress (percent, ETA)',
+        params: idParam,
+        response: { 200: syncRunSchema },
+      },
+    },
+    async (req) => sync.get(ctxOf(req), req.params.id),
+  );
+}

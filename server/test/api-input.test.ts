@@ -37,6 +37,8 @@ interface WriteCase {
   params?: () => Record<string, string>;
   /** Routes that need no credentials (sign-up, sign-in, password reset). */
   public?: boolean;
+  /** Routes authenticated by a signature over the raw body (webhooks): unsigned input is a 401. */
+  signed?: boolean;
 }
 
 const KB = 1024;
@@ -199,6 +201,8 @@ describe(`hostile request input on ${testDialect()}`, () => {
       params: () => ({ id: sim.connectionId }),
       body: () => ({ kind: 'incremental' }),
     },
+    // Signed by HighLevel over the raw body: every unsigned variant is refused (401) before parsing.
+    'POST /api/v1/webhooks/gohighlevel': { public: true, signed: true, body: null },
     'PUT /api/v1/analytics/fx-rates': {
       body: () => ({ rates: [{ date: '2026-11-01', base: 'EUR', quote: 'USD', rate: 1.08 }] }),
     },
@@ -285,9 +289,11 @@ describe(`hostile request input on ${testDialect()}`, () => {
         raw(label, JSON.stringify(body), 'application/json', [400]);
 
       const before = await snapshotDatabase(t);
-      // Rejected by the parser or the size limit before any handler runs, body schema or not.
-      await raw('malformed JSON', '{"name": "half', 'application/json', [400]);
-      await raw('empty JSON body', '', 'application/json', [400]);
+      // Rejected by the parser or the size limit before any handler runs, body schema or not
+      // (a signed route keeps the raw bytes and refuses them for want of a signature).
+      const unparsable = c.signed ? [401] : [400];
+      await raw('malformed JSON', '{"name": "half', 'application/json', unparsable);
+      await raw('empty JSON body', '', 'application/json', unparsable);
       await raw(
         '1.1 MB body',
         JSON.stringify({ padding: 'x'.repeat(1.1 * KB * KB) }),

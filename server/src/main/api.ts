@@ -16,6 +16,7 @@ import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
+import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.ts';
 import { AppError } from '../platform/errors.ts';
 import { genRequestId, installErrorHandling, sendError, toAppError } from '../platform/http.ts';
 import { installMetrics } from '../platform/metrics.ts';
@@ -138,6 +139,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   analyticsRoutes(app, s);
   connectionsRoutes(app, s);
   actionsRoutes(app, s);
+  webhooksRoutes(app, s);
   for (const add of opts.extraRoutes ?? []) add(app);
 
   await app.ready();

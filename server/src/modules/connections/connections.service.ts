@@ -291,11 +291,18 @@ export function createConnections({
     }
     return storage.withTenant(organizationId, async (trx) => {
       const row = await find(trx, organizationId, connectionId);
+      // Non-secret identifiers the vendor returned with the tokens (GoHighLevel's location) are kept
+      // in settings, where webhooks find the connection without opening sealed tokens.
+      const settings = {
+        ...(JSON.parse(row.settings) as Record<string, string>),
+        ...(tokens.extra.locationId ? { locationId: tokens.extra.locationId } : {}),
+      };
       const updated = {
         tokens_sealed: box.seal(JSON.stringify(tokens)),
         token_expires_at: tokens.expiresAt,
         status: 'active',
         last_error: null,
+        settings: JSON.stringify(settings),
         updated_at: now.toISOString(),
       };
       await trx
@@ -427,6 +434,26 @@ export function createConnections({
     };
   }
 
+  /** The active connection of a platform location (webhooks), across organizations. */
+  async function findByLocation(
+    platform: string,
+    locationId: string,
+  ): Promise<{ id: string; organizationId: string } | undefined> {
+    const rows = await storage.db
+      .selectFrom('connections')
+      .select(['id', 'organization_id', 'settings'])
+      .where('platform', '=', platform)
+      .where('status', '=', 'active')
+      .execute();
+    const hit = rows.find(
+      (r) => (JSON.parse(r.settings) as Record<string, string>).locationId === locationId,
+    );
+    return hit ? { id: hit.id, organizationId: hit.organization_id } : undefined;
+  }
+
+  /** Operator overrides of a platform's vendor settings (base URLs, keys) from config. */
+  const settingsOverrides = (platform: string) => config.connectors[platform]?.overrides ?? {};
+
   /** Re-seals every stored token with the current key (after adding a new OMNIFY_ENCRYPTION_KEY). */
   async function resealAll(): Promise<number> {
     const rows = await storage.db
@@ -460,6 +487,8 @@ export function createConnections({
     contextFor,
     resealAll,
     definition,
+    findByLocation,
+    settingsOverrides,
   };
 }
 

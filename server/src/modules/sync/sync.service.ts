@@ -172,6 +172,25 @@ export function createSync({ storage, audit, clock, connections, queue, config }
     });
   }
 
+  /**
+   * Starts an incremental sync unless one is already queued or running for the connection: bursts
+   * of triggers (webhooks) coalesce into one run. Returns whether a run was started.
+   */
+  async function startOnce(ctx: Ctx, connectionId: string): Promise<boolean> {
+    const pending = await storage.withTenant(ctx.organizationId, (trx) =>
+      trx
+        .selectFrom('sync_runs')
+        .select('id')
+        .where('organization_id', '=', ctx.organizationId)
+        .where('connection_id', '=', connectionId)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst(),
+    );
+    if (pending) return false;
+    await start(ctx, connectionId, { kind: 'incremental' });
+    return true;
+  }
+
   async function update(organizationId: string, id: string, patch: Partial<SyncRunsTable>) {
     await storage.withTenant(organizationId, (trx) =>
       trx
@@ -460,7 +479,7 @@ export function createSync({ storage, audit, clock, connections, queue, config }
       return rows.map((r) => toSyncRun(r, clock.now()));
     });
 
-  return { start, execute, get, list, giveUp };
+  return { start, startOnce, execute, get, list, giveUp };
 }
 
 export type Sync = ReturnType<typeof createSync>;

@@ -380,7 +380,8 @@ export interface SyncRunsTable {
 
 export interface SyncCursorsTable {
   organization_id: string;
-  ad_account_id: string;
+  /** An ad account id (metrics) or a connection id (CRM streams). */
+  scope_id: string;
   stream: string;
   value: string;
   updated_at: string;
@@ -447,6 +448,47 @@ export interface DailyMetricsByAccountTable {
   impressions_with_reach: number;
 }
 
+export interface BillingAccountsTable {
+  organization_id: string;
+  plan: string;
+  /** Stripe's subscription status (trialing, active, past_due, canceled, unpaid, …) or `none` before any. */
+  status: string;
+  stripe_customer_id: string | null;
+  stripe_subscription_id: string | null;
+  subscription_created_at: string | null;
+  price_id: string | null;
+  trial_ends_at: string | null;
+  current_period_end: string | null;
+  cancel_at_period_end: number;
+  synced_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BillingEventsTable {
+  id: string;
+  organization_id: string | null;
+  type: string;
+  stripe_created: number;
+  outcome: string;
+  received_at: string;
+}
+
+export interface BillingUsageTable {
+  organization_id: string;
+  metric: string;
+  /** Calendar month, UTC: `YYYY-MM`. */
+  period: string;
+  count: number;
+  updated_at: string;
+}
+
+export interface BillingHeldAdAccountsTable {
+  ad_account_id: string;
+  organization_id: string;
+  created_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -480,4 +522,8 @@ export interface Database {
   fx_rates: FxRatesTable;
   organization_fx_rates: OrganizationFxRatesTable;
   daily_metrics_by_account: DailyMetricsByAccountTable;
+  billing_accounts: BillingAccountsTable;
+  billing_events: BillingEventsTable;
+  billing_usage: BillingUsageTable;
+  billing_held_ad_accounts: BillingHeldAdAccountsTable;
 }

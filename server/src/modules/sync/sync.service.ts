@@ -18,18 +18,22 @@ import type { Connections } from '../connections/connections.service.ts';
 import {
   type ConnectorContext,
   ConnectorError,
+  type ContactRecord,
   type DailyMetricRecord,
+  type OpportunityRecord,
 } from '../connectors/connector.port.ts';
 import { syncConnectionJob } from './sync.jobs.ts';
 import {
   type AccountRef,
   adIndex,
+  readCursor,
   upsertAccount,
   upsertContacts,
   upsertMetrics,
   upsertOpportunities,
   upsertPipelines,
   upsertStructure,
+  writeCursor,
 } from './sync.upsert.ts';
 
 export type SyncKind = 'incremental' | 'backfill';
@@ -267,19 +271,14 @@ export function createSync({ storage, audit, clock, connections, queue, config }
           const accountId = await storage.withTenant(organizationId, (trx) =>
             upsertAccount(trx, ref, account, clock.now().toISOString()),
           );
-          const cur = await storage.withTenant(organizationId, (trx) =>
-            trx
-              .selectFrom('sync_cursors')
-              .select('value')
-              .where('ad_account_id', '=', accountId)
-              .where('stream', '=', 'metrics')
-              .executeTakeFirst(),
+          const cursor = await storage.withTenant(organizationId, (trx) =>
+            readCursor(trx, organizationId, accountId, 'metrics'),
           );
           const from =
             run.kind === 'backfill'
               ? (run.range_from ?? addDays(today, -(config.sync.backfillDays - 1)))
-              : cur
-                ? minDate(addDays(cur.value, 1), addDays(today, -restatementDays))
+              : cursor
+                ? minDate(addDays(cursor, 1), addDays(today, -restatementDays))
                 : addDays(today, -(config.sync.backfillDays - 1));
           units.push({
             key: `${account.externalId}:structure`,
@@ -315,22 +314,14 @@ export function createSync({ storage, audit, clock, connections, queue, config }
                       kind: 'invalid',
                       message: `${r.unknownAds} metric rows for ads the platform did not list were skipped (${chunk.from}..${chunk.to})`,
                     });
-                  const value = chunk.to;
-                  await trx
-                    .insertInto('sync_cursors')
-                    .values({
-                      organization_id: organizationId,
-                      ad_account_id: accountId,
-                      stream: 'metrics',
-                      value,
-                      updated_at: clock.now().toISOString(),
-                    })
-                    .onConflict((oc) =>
-                      oc
-                        .columns(['ad_account_id', 'stream'])
-                        .doUpdateSet({ value, updated_at: clock.now().toISOString() }),
-                    )
-                    .execute();
+                  await writeCursor(
+                    trx,
+                    organizationId,
+                    accountId,
+                    'metrics',
+                    chunk.to,
+                    clock.now().toISOString(),
+                  );
                   return r.upserted;
                 });
               },
@@ -349,28 +340,40 @@ export function createSync({ storage, audit, clock, connections, queue, config }
             );
           },
         });
-        units.push({
-          key: 'crm:contacts',
+        // CRM streams are incremental on the platform's updatedAt, with an hour of overlap so that
+        // records updated while the last sync ran are read again (upserts make that harmless).
+        const crmStream = (stream: 'contacts' | 'opportunities') => ({
+          key: `crm:${stream}`,
           run: async () => {
+            const since =
+              run.kind === 'backfill'
+                ? undefined
+                : await storage.withTenant(organizationId, (trx) =>
+                    readCursor(trx, organizationId, connection.id, stream),
+                  );
+            const params = since
+              ? { updatedSince: new Date(Date.parse(since) - 3_600_000).toISOString() }
+              : {};
             let n = 0;
-            for await (const page of crm.fetchContacts(ctx, {}))
+            let latest = since ?? '';
+            const pages =
+              stream === 'contacts' ? crm.fetchContacts(ctx, params) : crm.fetchOpportunities(ctx, params);
+            for await (const page of pages) {
+              for (const r of page) if (r.updatedAt > latest) latest = r.updatedAt;
               n += await storage.withTenant(organizationId, (trx) =>
-                upsertContacts(trx, baseRef, page, clock.now().toISOString()),
+                stream === 'contacts'
+                  ? upsertContacts(trx, baseRef, page as ContactRecord[], clock.now().toISOString())
+                  : upsertOpportunities(trx, baseRef, page as OpportunityRecord[], clock.now().toISOString()),
+              );
+            }
+            if (latest)
+              await storage.withTenant(organizationId, (trx) =>
+                writeCursor(trx, organizationId, connection.id, stream, latest, clock.now().toISOString()),
               );
             return n;
           },
         });
-        units.push({
-          key: 'crm:opportunities',
-          run: async () => {
-            let n = 0;
-            for await (const page of crm.fetchOpportunities(ctx, {}))
-              n += await storage.withTenant(organizationId, (trx) =>
-                upsertOpportunities(trx, baseRef, page, clock.now().toISOString()),
-              );
-            return n;
-          },
-        });
+        units.push(crmStream('contacts'), crmStream('opportunities'));
       }
 
       const rangeFrom =

@@ -470,3 +470,35 @@ export async function upsertOpportunities(
   }
   return opps.length;
 }
+
+/** A stream's position (last synced day, last updatedAt seen), per account or connection. */
+export async function readCursor(
+  trx: Executor,
+  organizationId: string,
+  scopeId: string,
+  stream: string,
+): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('sync_cursors')
+    .select('value')
+    .where('organization_id', '=', organizationId)
+    .where('scope_id', '=', scopeId)
+    .where('stream', '=', stream)
+    .executeTakeFirst();
+  return row?.value;
+}
+
+export async function writeCursor(
+  trx: Executor,
+  organizationId: string,
+  scopeId: string,
+  stream: string,
+  value: string,
+  now: string,
+) {
+  await trx
+    .insertInto('sync_cursors')
+    .values({ organization_id: organizationId, scope_id: scopeId, stream, value, updated_at: now })
+    .onConflict((oc) => oc.columns(['scope_id', 'stream']).doUpdateSet({ value, updated_at: now }))
+    .execute();
+}

@@ -279,11 +279,12 @@ export const dataPlane: OmnifyMigration = {
     await db.schema
       .createTable('sync_cursors')
       .$call(orgColumn)
-      .addColumn('ad_account_id', 'text', (c) => c.notNull().references('ad_accounts.id').onDelete('cascade'))
+      // An ad account id (metrics stream) or a connection id (CRM streams).
+      .addColumn('scope_id', 'text', (c) => c.notNull())
       .addColumn('stream', 'text', (c) => c.notNull())
       .addColumn('value', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('sync_cursors_pk', ['ad_account_id', 'stream'])
+      .addPrimaryKeyConstraint('sync_cursors_pk', ['scope_id', 'stream'])
       .execute();
 
     await db.schema

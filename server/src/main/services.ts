@@ -13,6 +13,7 @@ import { createPasswordReset } from '../modules/auth/password-reset.service.ts';
 import { createTokenService } from '../modules/auth/tokens.ts';
 import { createCatalogModule } from '../modules/catalog/index.ts';
 import { createConnections } from '../modules/connections/connections.service.ts';
+import { createRedisBudget } from '../modules/connectors/budget.redis.ts';
 import { createMemoryBudget } from '../modules/connectors/budget.ts';
 import type { ConnectorDefinition, RequestBudget } from '../modules/connectors/connector.port.ts';
 import { createConnectorRegistry } from '../modules/connectors/registry.ts';
@@ -72,13 +73,17 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
 
   const queue = o.queue ?? createQueue({ config, storage, clock, logger });
   const registry = o.registry ?? createConnectorRegistry({ dataDir: config.dataDir });
-  // One budget per process for every caller of a platform; GoHighLevel allows 100 calls per 10 s per location.
-  const budget =
-    o.budget ??
-    createMemoryBudget({
-      gohighlevel: { max: 90, windowMs: 10_000 },
-      meta: { max: 1000, windowMs: 60_000, slowAbovePct: 75 },
-    });
+  // One budget for every caller of a platform: in this process on one box, through Redis when
+  // scaled out. GoHighLevel allows 100 calls per 10 s per location; Meta is throttled by its headers.
+  const budgetRules = {
+    gohighlevel: { max: 90, windowMs: 10_000 },
+    meta: { max: 1000, windowMs: 60_000, slowAbovePct: 75 },
+  };
+  const redisBudget =
+    !o.budget && config.queue.kind === 'bullmq'
+      ? createRedisBudget(config.queue.redisUrl, budgetRules, { prefix: config.queue.prefix })
+      : undefined;
+  const budget = o.budget ?? redisBudget ?? createMemoryBudget(budgetRules);
   const connections = createConnections({
     storage,
     audit,
@@ -94,6 +99,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
 
   const close = async () => {
     await queue.close({ timeoutMs: 30_000 });
+    await redisBudget?.close();
     await storage.close();
   };
 

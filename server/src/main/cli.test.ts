@@ -1,0 +1,99 @@
+/** The `omnify` command as an operator runs it: separate processes on one SQLite file. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+
+const bin = path.resolve(import.meta.dirname, '../../bin/omnify.js');
+
+function omnify(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    env: { PATH: process.env.PATH ?? '', OMNIFY_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('omnify command', () => {
+  it('creates a user and an organization, then verify-audit names the first edited, deleted or reordered entry', () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'omnify-cli-'));
+    expect(omnify(d, ['migrate']).out).toMatch(/Applied \d+ migration/);
+    const user = omnify(d, ['admin', 'create-user', '--email', 'ops@agency.test', '--name', 'Ops'], {
+      OMNIFY_NEW_PASSWORD: 'a long password',
+    });
+    expect(user.code, user.out).toBe(0);
+    const org = omnify(d, ['admin', 'create-org', '--name', 'Agency', '--owner-email', 'ops@agency.test']);
+    expect(org.code, org.out).toBe(0);
+    const orgId = /(org_[0-9a-z]+)/.exec(org.out)?.[1] as string;
+    const ok = omnify(d, ['admin', 'verify-audit']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`ok    ${orgId}`);
+
+    const db = new Database(path.join(d, 'omnify.sqlite'));
+    // Add entries to tamper with through the CLI itself (each user creation with --org is audited).
+    for (const n of [1, 2, 3])
+      omnify(
+        d,
+        [
+          'admin',
+          'create-user',
+          '--email',
+          `u${n}@agency.test`,
+          '--name',
+          `U${n}`,
+          '--org',
+          orgId,
+          '--role',
+          'viewer',
+        ],
+        { OMNIFY_NEW_PASSWORD: 'a long password' },
+      );
+    // Entries: #1 organizations.created, #2..#4 members.added.
+    db.prepare("update audit_log set action = 'members.removed' where organization_id = ? and seq = 2").run(
+      orgId,
+    );
+    const edited = omnify(d, ['admin', 'verify-audit', '--org', orgId]);
+    expect(edited.code).toBe(1);
+    expect(edited.out).toMatch(/first bad entry #2 .*edited/);
+
+    db.prepare("update audit_log set action = 'members.added' where organization_id = ? and seq = 2").run(
+      orgId,
+    );
+    db.prepare('delete from audit_log where organization_id = ? and seq = 3').run(orgId);
+    const deleted = omnify(d, ['admin', 'verify-audit', '--json']);
+    expect(deleted.code).toBe(1);
+    expect(JSON.parse(deleted.out)[0].firstProblem).toMatchObject({ seq: 3, problem: 'deleted' });
+    db.close();
+  });
+
+  it('every command documents itself with --help', () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'omnify-cli-'));
+    for (const cmd of [
+      ['serve'],
+      ['worker'],
+      ['migrate'],
+      ['demo'],
+      ['sync'],
+      ['admin', 'create-org'],
+      ['admin', 'create-user'],
+      ['admin', 'verify-audit'],
+    ]) {
+      const r = omnify(d, [...cmd, '--help']);
+      expect(r.code, cmd.join(' ')).toBe(0);
+      expect(r.out).toMatch(/Usage: omnify/);
+    }
+  });
+
+  it('refuses an invalid configuration with every problem listed and exit code 2', () => {
+    const r = omnify(mkdtempSync(path.join(tmpdir(), 'omnify-cli-')), ['migrate'], {
+      PORT: 'x',
+      DATABASE_URL: 'mysql://a',
+    });
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('PORT');
+    expect(r.out).toContain('DATABASE_URL');
+  });
+});

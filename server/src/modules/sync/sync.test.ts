@@ -121,6 +121,42 @@ describe(`sync engine on ${testDialect()}`, () => {
     expect(await metricRows(owner.organizationId)).toHaveLength(sc.metrics.length);
   });
 
+  it('refreshes an access token that expires within five minutes before syncing, and stores the new one sealed', async () => {
+    const fresh = await signUp(t.app, 'refresher');
+    const id = await connect(fresh);
+    const before = await t.storage.db
+      .selectFrom('connections')
+      .select(['tokens_sealed', 'token_expires_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(before.token_expires_at).not.toBeNull();
+    const start = t.clock.now();
+    t.clock.set(new Date(Date.parse(before.token_expires_at as string) - 60_000));
+    try {
+      const ctx = {
+        organizationId: fresh.organizationId,
+        actor: { type: 'system' as const, id: null },
+        userId: null,
+        role: 'owner' as const,
+      };
+      const run = await t.services.sync.start(ctx, id, { kind: 'backfill', days: 2 });
+      expect((await t.services.sync.execute(fresh.organizationId, run.id)).status).toBe('succeeded');
+    } finally {
+      t.clock.set(start);
+    }
+    const after = await t.storage.db
+      .selectFrom('connections')
+      .select(['tokens_sealed', 'token_expires_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(after.token_expires_at! > before.token_expires_at!).toBe(true);
+    const tokens = JSON.parse(t.services.box.open(after.tokens_sealed as string));
+    expect(tokens.accessToken).not.toBe(
+      JSON.parse(t.services.box.open(before.tokens_sealed as string)).accessToken,
+    );
+    expect(after.tokens_sealed).not.toContain(tokens.accessToken);
+  });
+
   it('waits through 429s as the vendor asks and still ends with exactly the expected rows', async () => {
     const other = await signUp(t.app, 'throttled');
     const id = await connect(other);

@@ -43,7 +43,8 @@ export const present = (s: MetricSums): Totals => {
     impressions: s.impressions,
     clicks: s.clicks,
     spendMicros: s.spendMicros,
-    conversions: s.conversions,
+    // Platforms report fractional conversions; millionths are what the rollup keeps.
+    conversions: Math.round(s.conversions * 1e6) / 1e6,
     conversionValueMicros: s.conversionValueMicros,
     reachDailySum: s.reachDailySum,
     ctr: k.ctr,

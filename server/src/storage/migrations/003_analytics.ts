@@ -77,6 +77,9 @@ BEGIN
   RETURN NULL;
 END $$`;
 
+/** Fills the rollup from `daily_metrics` (it must be empty): the migration's backfill, also a repair. */
+export const rollupBackfill = `INSERT INTO ${ROLLUP} (${allColumns}) ${grouped('daily_metrics')}`;
+
 async function createTriggers(ctx: MigrationContext) {
   const run = (statement: string) => sql.raw(statement).execute(ctx.db);
   if (ctx.dialect === 'sqlite') {
@@ -131,7 +134,7 @@ export const analytics: OmnifyMigration = {
     await secureTables(ctx, ['organization_fx_rates', ROLLUP]);
 
     // Rows already synced, then the triggers for every later change.
-    await sql.raw(`INSERT INTO ${ROLLUP} (${allColumns}) ${grouped('daily_metrics')}`).execute(db);
+    await sql.raw(rollupBackfill).execute(db);
     await createTriggers(ctx);
   },
 };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { isRole, type Role } from '../modules/auth/permissions.ts';
+import { registerClvCommand } from '../modules/oracle/clv/index.ts';
 import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { runWorker } from '../queue/index.ts';
@@ -195,6 +196,9 @@ program
     }
   });
 
+// Analysts' commands of ORACLE: plain files in, plain files out, no server needed.
+registerClvCommand(program);
+
 const admin = program
   .command('admin')
   .description('Administrative tasks run against the configured database.');
@@ -347,6 +351,48 @@ admin
         if (results.length === 0) console.log('No organizations.');
       }
       process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+    } finally {
+      await s.close();
+    }
+  });
+
+admin
+  .command('load-fx')
+  .description(
+    'Load install-wide FX rates from a CSV `date,base,quote,rate` (e.g. the ECB reference rates: base EUR); organizations may add their own through the API.',
+  )
+  .requiredOption('--file <path>', 'CSV with a header line date,base,quote,rate')
+  .action(async (opts: { file: string }) => {
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(opts.file, 'utf8').split(/\r?\n/);
+    const header = (lines[0] ?? '').trim().toLowerCase();
+    if (header !== 'date,base,quote,rate')
+      throw new InvalidArgumentError(
+        `line 1: expected the header date,base,quote,rate, got "${lines[0] ?? ''}"`,
+      );
+    const rates = [];
+    for (const [i, line] of lines.slice(1).entries()) {
+      if (!line.trim()) continue;
+      const [date, base, quote, rate] = line.split(',').map((x) => x.trim());
+      const r = Number(rate);
+      if (
+        !/^\d{4}-\d{2}-\d{2}$/.test(date ?? '') ||
+        !/^[A-Z]{3}$/.test(base ?? '') ||
+        !/^[A-Z]{3}$/.test(quote ?? '') ||
+        !(r > 0) ||
+        !Number.isFinite(r)
+      ) {
+        throw new InvalidArgumentError(
+          `line ${i + 2}: expected YYYY-MM-DD,ABC,XYZ,positive-rate, got "${line}"`,
+        );
+      }
+      rates.push({ date: date as string, base: base as string, quote: quote as string, rate: r });
+    }
+    const s = createServices(config());
+    try {
+      await s.storage.migrate();
+      await s.analytics.fx.loadInstallRates(rates);
+      console.log(`Loaded ${rates.length} FX rate(s).`);
     } finally {
       await s.close();
     }

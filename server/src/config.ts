@@ -64,6 +64,27 @@ export const envSchema = z.object({
   OMNIFY_SYNC_BACKFILL_DAYS: z.coerce.number().int().min(1).max(1095).default(90),
   OMNIFY_DEMO_EMAIL: z.email().default('demo@omnify.local'),
   OMNIFY_DEMO_PASSWORD: z.string().min(8).default('omnify-demo'),
+  /** Billing: on when a Stripe secret key is set (see `billingSection`). */
+  STRIPE_SECRET_KEY: z
+    .string()
+    .trim()
+    .regex(/^(sk|rk)_/, 'must be a Stripe secret key (sk_… or rk_…)')
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .trim()
+    .regex(/^whsec_/, 'must be a webhook signing secret (whsec_…)')
+    .optional(),
+  /** Where the Stripe SDK sends requests (host, port and protocol only): tests point it at a local fake. */
+  OMNIFY_STRIPE_API_BASE_URL: z.url().optional(),
+  OMNIFY_STRIPE_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  OMNIFY_BILLING_TRIAL_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+  OMNIFY_BILLING_DEFAULT_PLAN: z.string().min(1).max(32).default('starter'),
+  OMNIFY_PLANS_JSON: z.string().optional(),
+  OMNIFY_BILLING_SUCCESS_URL: z.url().optional(),
+  OMNIFY_BILLING_CANCEL_URL: z.url().optional(),
+  OMNIFY_BILLING_PORTAL_RETURN_URL: z.url().optional(),
+  OMNIFY_BILLING_USAGE_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -155,6 +176,148 @@ function connectorConfig(
   return out;
 }
 
+/** What a plan limits; `null` is unlimited. Counts (users, clients, ad accounts) and calendar-month meters. */
+export const limitNames = [
+  'users',
+  'clients',
+  'adAccounts',
+  'agentRunsPerMonth',
+  'apiCallsPerMonth',
+] as const;
+export type LimitName = (typeof limitNames)[number];
+export type PlanLimits = Record<LimitName, number | null>;
+export interface PlanConfig {
+  id: string;
+  name: string;
+  /** The Stripe price a Checkout session subscribes to (`OMNIFY_STRIPE_PRICE_<PLAN>` or the plans JSON). */
+  priceId: string | null;
+  limits: PlanLimits;
+}
+export interface BillingConfig {
+  /** With a Stripe key: plans, trials and subscriptions. Without: no billing, `selfHostedLimits` apply. */
+  enabled: boolean;
+  stripe: {
+    secretKey: string;
+    webhookSecret: string | null;
+    webhookToleranceSeconds: number;
+    api: { host: string; port: number; protocol: 'http' | 'https' } | null;
+  } | null;
+  plans: PlanConfig[];
+  defaultPlan: string;
+  trialDays: number;
+  /** `OMNIFY_LIMIT_<NAME>` (USERS, CLIENTS, AD_ACCOUNTS, AGENT_RUNS_PER_MONTH, API_CALLS_PER_MONTH); unset is unlimited. */
+  selfHostedLimits: PlanLimits;
+  urls: { success: string; cancel: string; portalReturn: string };
+  usageFlushSeconds: number;
+}
+
+const planLimitsSchema = z.strictObject(
+  Object.fromEntries(limitNames.map((n) => [n, z.number().int().min(0).nullable()])) as Record<
+    LimitName,
+    z.ZodNullable<z.ZodNumber>
+  >,
+);
+const plansJsonSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'plan ids are lower-case letters, digits and _'),
+  z.strictObject({
+    name: z.string().min(1).max(100),
+    priceId: z.string().min(1).optional(),
+    limits: planLimitsSchema,
+  }),
+);
+const defaultPlans: PlanConfig[] = [
+  {
+    id: 'starter',
+    name: 'Starter',
+    priceId: null,
+    limits: { users: 3, clients: 10, adAccounts: 10, agentRunsPerMonth: 1_000, apiCallsPerMonth: 10_000 },
+  },
+  {
+    id: 'professional',
+    name: 'Professional',
+    priceId: null,
+    limits: { users: 10, clients: 50, adAccounts: 50, agentRunsPerMonth: 10_000, apiCallsPerMonth: 100_000 },
+  },
+  {
+    id: 'enterprise',
+    name: 'Enterprise',
+    priceId: null,
+    limits: { users: null, clients: null, adAccounts: null, agentRunsPerMonth: null, apiCallsPerMonth: null },
+  },
+];
+const limitEnv = (n: LimitName) => `OMNIFY_LIMIT_${n.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+function billingSection(e: Env, raw: Record<string, string | undefined>, problems: string[]): BillingConfig {
+  let plans = defaultPlans.map((p) => ({ ...p, limits: { ...p.limits } }));
+  if (e.OMNIFY_PLANS_JSON) {
+    let json: unknown;
+    try {
+      json = JSON.parse(e.OMNIFY_PLANS_JSON);
+    } catch {
+      problems.push('OMNIFY_PLANS_JSON: must be JSON');
+    }
+    const parsed = plansJsonSchema.safeParse(json);
+    if (json !== undefined && !parsed.success)
+      for (const i of parsed.error.issues)
+        problems.push(`OMNIFY_PLANS_JSON.${i.path.join('.')}: ${i.message}`);
+    else if (parsed.success) {
+      plans = Object.entries(parsed.data).map(([id, p]) => ({
+        id,
+        name: p.name,
+        priceId: p.priceId ?? null,
+        limits: p.limits,
+      }));
+      if (!plans.length) problems.push('OMNIFY_PLANS_JSON: must define at least one plan');
+    }
+  }
+  for (const p of plans) p.priceId = raw[`OMNIFY_STRIPE_PRICE_${p.id.toUpperCase()}`]?.trim() || p.priceId;
+  if (plans.length && !plans.some((p) => p.id === e.OMNIFY_BILLING_DEFAULT_PLAN))
+    problems.push(
+      `OMNIFY_BILLING_DEFAULT_PLAN: ${e.OMNIFY_BILLING_DEFAULT_PLAN} is not one of the plans (${plans.map((p) => p.id).join(', ')})`,
+    );
+  const selfHostedLimits = Object.fromEntries(
+    limitNames.map((n) => {
+      const v = raw[limitEnv(n)]?.trim();
+      if (v === undefined || v === '') return [n, null];
+      if (!/^\d{1,12}$/.test(v))
+        problems.push(`${limitEnv(n)}: must be a whole number (unset for unlimited)`);
+      return [n, Number(v)];
+    }),
+  ) as PlanLimits;
+  let api: NonNullable<BillingConfig['stripe']>['api'] = null;
+  if (e.OMNIFY_STRIPE_API_BASE_URL) {
+    const u = new URL(e.OMNIFY_STRIPE_API_BASE_URL);
+    const protocol = u.protocol === 'http:' ? 'http' : 'https';
+    api = { host: u.hostname, port: u.port ? Number(u.port) : protocol === 'http' ? 80 : 443, protocol };
+  }
+  if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET)
+    problems.push(
+      'STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the endpoint secret of /api/v1/billing/webhook)',
+    );
+  const billingPage = `${e.PUBLIC_URL ?? `http://localhost:${e.PORT}`}/settings/billing`;
+  return {
+    enabled: Boolean(e.STRIPE_SECRET_KEY),
+    stripe: e.STRIPE_SECRET_KEY
+      ? {
+          secretKey: e.STRIPE_SECRET_KEY,
+          webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? null,
+          webhookToleranceSeconds: e.OMNIFY_STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+          api,
+        }
+      : null,
+    plans,
+    defaultPlan: e.OMNIFY_BILLING_DEFAULT_PLAN,
+    trialDays: e.OMNIFY_BILLING_TRIAL_DAYS,
+    selfHostedLimits,
+    urls: {
+      success: e.OMNIFY_BILLING_SUCCESS_URL ?? `${billingPage}?checkout=success`,
+      cancel: e.OMNIFY_BILLING_CANCEL_URL ?? `${billingPage}?checkout=canceled`,
+      portalReturn: e.OMNIFY_BILLING_PORTAL_RETURN_URL ?? billingPage,
+    },
+    usageFlushSeconds: e.OMNIFY_BILLING_USAGE_FLUSH_SECONDS,
+  };
+}
+
 export type DatabaseConfig =
   | { dialect: 'sqlite'; file: string }
   | { dialect: 'postgres'; url: string; poolMax: number };
@@ -191,6 +354,7 @@ export interface Config {
   demo: { email: string; password: string };
   connectors: Record<string, ConnectorConfig>;
   sync: { intervalMinutes: number; backfillDays: number };
+  billing: BillingConfig;
 }
 
 export class ConfigError extends Error {
@@ -223,7 +387,8 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   const connectors = connectorConfig(raw, problems);
-  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const billing = parsed.success ? billingSection(parsed.data, raw, problems) : null;
+  if (!parsed.success || !billing || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.OMNIFY_DATA_DIR);
   const database = parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DATABASE_POOL_MAX);
@@ -270,6 +435,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     demo: { email: e.OMNIFY_DEMO_EMAIL, password: e.OMNIFY_DEMO_PASSWORD },
     connectors,
     sync: { intervalMinutes: e.OMNIFY_SYNC_INTERVAL_MINUTES, backfillDays: e.OMNIFY_SYNC_BACKFILL_DAYS },
+    billing,
   };
 }
 

@@ -203,6 +203,13 @@ describe(`hostile request input on ${testDialect()}`, () => {
     },
     // Signed by HighLevel over the raw body: every unsigned variant is refused (401) before parsing.
     'POST /api/v1/webhooks/gohighlevel': { public: true, signed: true, body: null },
+    // Billing is off here: Checkout and the portal answer 409; Stripe's webhook refuses unsigned bodies with 400.
+    'POST /api/v1/billing/checkout': { body: () => ({ plan: 'professional' }) },
+    'POST /api/v1/billing/portal': { body: null },
+    'POST /api/v1/billing/webhook': {
+      public: true,
+      body: () => ({ id: 'evt_input', object: 'event', type: 'invoice.paid' }),
+    },
     'PUT /api/v1/analytics/fx-rates': {
       body: () => ({ rates: [{ date: '2026-11-01', base: 'EUR', quote: 'USD', rate: 1.08 }] }),
     },

@@ -12,6 +12,7 @@ import { analyticsRoutes } from '../modules/analytics/index.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { installAuth } from '../modules/auth/auth.plugin.ts';
 import { authRoutes } from '../modules/auth/auth.routes.ts';
+import { billingRoutes, installApiCallMetering } from '../modules/billing/index.ts';
 import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
@@ -100,6 +101,8 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installMetrics(app);
   installAuth(app, { auth: s.auth, apiKeys: s.apiKeys });
+  // After authentication: counts (and past the plan, refuses) requests made with API keys.
+  installApiCallMetering(app, s.billing.meter);
 
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
 
@@ -140,6 +143,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   connectionsRoutes(app, s);
   actionsRoutes(app, s);
   webhooksRoutes(app, s);
+  billingRoutes(app, s);
   for (const add of opts.extraRoutes ?? []) add(app);
 
   await app.ready();

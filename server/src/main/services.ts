@@ -11,6 +11,7 @@ import { createAuth } from '../modules/auth/auth.service.ts';
 import { createMfa } from '../modules/auth/mfa.service.ts';
 import { createPasswordReset } from '../modules/auth/password-reset.service.ts';
 import { createTokenService } from '../modules/auth/tokens.ts';
+import { createBillingModule } from '../modules/billing/index.ts';
 import { createCatalogModule } from '../modules/catalog/index.ts';
 import { createConnections } from '../modules/connections/connections.service.ts';
 import { createRedisBudget } from '../modules/connectors/budget.redis.ts';
@@ -51,11 +52,12 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const publicUrl = config.http.publicUrl;
 
   const audit = createAudit({ storage, clock });
+  const billing = createBillingModule({ storage, audit, clock, config, logger });
   const agents = createAgents({ storage, audit, clock });
   const retention = createRetention({ storage, audit, clock });
   const organizations = createOrganizations({ storage, audit, agents, retention, clock });
-  const clients = createClients({ storage, audit, clock });
-  const invitations = createInvitations({ storage, audit, clock, mailer, publicUrl });
+  const clients = createClients({ storage, audit, clock, limits: billing.limits });
+  const invitations = createInvitations({ storage, audit, clock, mailer, publicUrl, limits: billing.limits });
   const apiKeys = createApiKeys({ storage, audit, clock });
   const tokens = createTokenService(config.secrets.jwtSecret, config.auth.accessTokenTtlSeconds);
   const mfa = createMfa({ storage, audit, clock, box });
@@ -94,12 +96,13 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     budget,
     ...(o.fetch ? { fetch: o.fetch } : {}),
   });
-  const sync = createSync({ storage, audit, clock, connections, queue, config });
+  const sync = createSync({ storage, audit, clock, connections, queue, config, limits: billing.limits });
   const actions = createActions({ storage, audit, clock, connections });
 
   const close = async () => {
     await queue.close({ timeoutMs: 30_000 });
     await redisBudget?.close();
+    await billing.close();
     await storage.close();
   };
 
@@ -130,6 +133,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     passwordReset,
     analytics: createAnalyticsModule({ storage, audit, clock }),
     catalog: createCatalogModule({ storage }),
+    billing,
   };
 }
 

@@ -14,6 +14,7 @@ import type { Storage } from '../../storage/db.ts';
 import type { SyncRunsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
+import type { Limits } from '../billing/index.ts';
 import type { Connections } from '../connections/connections.service.ts';
 import {
   type ConnectorContext,
@@ -114,9 +115,11 @@ interface Deps {
   connections: Connections;
   queue: Queue;
   config: Pick<Config, 'connectors' | 'sync'>;
+  /** The plan's limit on connected ad accounts (billing); absent, every account syncs. */
+  limits?: Pick<Limits, 'admitAdAccount'>;
 }
 
-export function createSync({ storage, audit, clock, connections, queue, config }: Deps) {
+export function createSync({ storage, audit, clock, connections, queue, config, limits }: Deps) {
   /** Creates a run and enqueues its job in the same transaction. */
   async function start(ctx: Ctx, connectionId: string, opts: { kind: SyncKind; days?: number }) {
     const conn = await connections.get(ctx, connectionId);
@@ -268,9 +271,27 @@ export function createSync({ storage, audit, clock, connections, queue, config }
         const accounts = await ads.listAccounts(ctx);
         for (const account of accounts) {
           const ref: AccountRef = { ...baseRef, platform: account.platform ?? connection.platform };
-          const accountId = await storage.withTenant(organizationId, (trx) =>
-            upsertAccount(trx, ref, account, clock.now().toISOString()),
+          const upsert = (trx: Parameters<typeof upsertAccount>[0]) =>
+            upsertAccount(trx, ref, account, clock.now().toISOString());
+          // A new account the plan has no room for is stored disabled and not synced; the others go on.
+          const admission = await storage.withTenant(organizationId, (trx) =>
+            limits
+              ? limits.admitAdAccount(
+                  trx,
+                  organizationId,
+                  { platform: ref.platform, externalId: account.externalId },
+                  () => upsert(trx),
+                )
+              : upsert(trx).then((accountId) => ({ accountId, syncable: true, error: undefined })),
           );
+          if (admission.error)
+            errors.push({
+              at: clock.now().toISOString(),
+              kind: 'plan_limit',
+              message: `${account.externalId}: ${admission.error.message}`,
+            });
+          if (!admission.syncable) continue;
+          const accountId = admission.accountId;
           const cursor = await storage.withTenant(organizationId, (trx) =>
             readCursor(trx, organizationId, accountId, 'metrics'),
           );

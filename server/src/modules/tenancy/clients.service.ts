@@ -7,6 +7,7 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import type { ClientsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
+import type { Limits } from '../billing/index.ts';
 
 export const clientStatuses = ['active', 'paused', 'archived'] as const;
 export type ClientStatus = (typeof clientStatuses)[number];
@@ -47,7 +48,18 @@ const toClient = (r: ClientsTable): Client => ({
   updatedAt: r.updated_at,
 });
 
-export function createClients({ storage, audit, clock }: { storage: Storage; audit: Audit; clock: Clock }) {
+export function createClients({
+  storage,
+  audit,
+  clock,
+  limits,
+}: {
+  storage: Storage;
+  audit: Audit;
+  clock: Clock;
+  /** The plan's client limit (billing); absent, clients are unlimited. */
+  limits?: Pick<Limits, 'assertCanAdd'>;
+}) {
   async function find(trx: Executor, organizationId: string, id: string) {
     const row = await trx
       .selectFrom('clients')
@@ -78,6 +90,7 @@ export function createClients({ storage, audit, clock }: { storage: Storage; aud
     return storage.withTenant(ctx.organizationId, async (trx) => {
       const email = input.email.toLowerCase();
       await assertEmailFree(trx, ctx.organizationId, email);
+      await limits?.assertCanAdd(trx, ctx.organizationId, 'clients');
       const now = clock.now().toISOString();
       const row: ClientsTable = {
         id: newId('client'),

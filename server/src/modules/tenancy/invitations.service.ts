@@ -12,6 +12,7 @@ import type { InvitationsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx, Origin } from '../auth/context.ts';
 import { type Role, roleRank } from '../auth/permissions.ts';
+import type { Limits } from '../billing/index.ts';
 
 const WEEK = 7 * 86_400_000;
 
@@ -31,12 +32,15 @@ export function createInvitations({
   clock,
   mailer,
   publicUrl,
+  limits,
 }: {
   storage: Storage;
   audit: Audit;
   clock: Clock;
   mailer: Mailer;
   publicUrl: string;
+  /** The plan's user limit (billing): checked when inviting and when an invitation is accepted. */
+  limits?: Pick<Limits, 'assertCanAdd'>;
 }) {
   const toInvitation = (r: InvitationsTable): Invitation => ({
     id: r.id,
@@ -69,6 +73,7 @@ export function createInvitations({
         .where('users.email', '=', email)
         .executeTakeFirst();
       if (member) throw conflict(`${email} is already a member of this organization`);
+      await limits?.assertCanAdd(trx, ctx.organizationId, 'users');
       // A new invitation replaces a pending one to the same address.
       await trx
         .updateTable('invitations')
@@ -189,6 +194,7 @@ export function createInvitations({
       .where('user_id', '=', user.id)
       .executeTakeFirst();
     if (existing) throw conflict('You are already a member of this organization');
+    await limits?.assertCanAdd(trx, row.organization_id, 'users');
     const membershipId = newId('membership');
     await trx
       .insertInto('memberships')

@@ -1,0 +1,148 @@
+/**
+ * `omnify forecast --input series.csv --horizon 13 [--output forecasts.csv] [--season 52 |
+ * --frequency weekly] [--non-negative] [--models models.csv]`: forecasts every series of a
+ * long-format CSV. Progress goes to stderr; a malformed file stops with its line number; a series
+ * that cannot be forecast is reported and skipped (exit code 1), the others are still written.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { isAppError } from '../../../platform/errors.ts';
+import { CsvError, csvField, formatRow, parseSeriesCsv } from './csv.ts';
+import { type Frequency, MAX_HORIZON, MAX_SEASON } from './input.ts';
+import { forecast } from './model.ts';
+
+export interface ForecastCommandOptions {
+  input: string;
+  horizon: number;
+  output?: string;
+  season?: number[];
+  frequency?: Frequency;
+  nonNegative?: boolean;
+  models?: string;
+}
+
+interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readStdin: () => string;
+}
+
+const defaultIo: Io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readStdin: () => readFileSync(0, 'utf8'),
+};
+
+const parseHorizon = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_HORIZON)
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_HORIZON}`);
+  return n;
+};
+const parseSeason = (v: string) =>
+  v.split(',').map((p) => {
+    const n = Number(p.trim());
+    if (!Number.isInteger(n) || n < 1 || n > MAX_SEASON)
+      throw new InvalidArgumentError(`must be whole numbers from 1 to ${MAX_SEASON}, e.g. 52 or 24,168`);
+    return n;
+  });
+const parseFrequency = (v: string): Frequency => {
+  if (v !== 'hourly' && v !== 'daily' && v !== 'weekly')
+    throw new InvalidArgumentError('must be hourly, daily or weekly');
+  return v;
+};
+
+/** A progress line on stderr for long inputs: redrawn in place on a terminal, every 2 s otherwise. */
+function progress(stderr: Io['stderr'], total: number) {
+  const started = Date.now();
+  let last = 0;
+  return (done: number) => {
+    const now = Date.now();
+    if (total < 20 || (now - last < (stderr.isTTY ? 200 : 2000) && done < total)) return;
+    last = now;
+    const elapsed = (now - started) / 1000;
+    const eta = done < total ? ` ETA ${Math.ceil((elapsed / done) * (total - done))}s` : '';
+    const text = `forecast ${done}/${total} series (${Math.round((100 * done) / total)}%)${eta}`;
+    stderr.write(stderr.isTTY ? `\r${text}\x1b[K${done === total ? '\n' : ''}` : `${text}\n`);
+  };
+}
+
+/** Runs the command; returns the exit code (0 ok, 1 bad input or any series failed). */
+export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = defaultIo): Promise<number> {
+  let text: string;
+  try {
+    text = opts.input === '-' ? io.readStdin() : readFileSync(opts.input, 'utf8');
+  } catch (e) {
+    io.stderr.write(`error: cannot read ${opts.input}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  let parsed: ReturnType<typeof parseSeriesCsv>;
+  try {
+    parsed = parseSeriesCsv(text, opts.frequency ? { frequency: opts.frequency } : {});
+  } catch (e) {
+    if (e instanceof CsvError) {
+      io.stderr.write(`error: ${opts.input}:${e.line}: ${e.message.replace(/^line \d+: /, '')}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const out = ['id,step,mean,lo80,hi80,lo95,hi95'];
+  const models = ['id,model,version,observations,warnings'];
+  const failures: string[] = [];
+  const tick = progress(io.stderr, parsed.series.length);
+  const started = Date.now();
+  for (const [i, s] of parsed.series.entries()) {
+    try {
+      const f = forecast(s.values, {
+        horizon: opts.horizon,
+        ...(opts.season ? { season: opts.season } : {}),
+        ...(parsed.frequency ? { frequency: parsed.frequency } : {}),
+        ...(opts.nonNegative ? { nonNegative: true } : {}),
+      });
+      for (let j = 0; j < f.mean.length; j++)
+        out.push(formatRow(s.id, j + 1, [f.mean[j]!, f.lo80[j]!, f.hi80[j]!, f.lo95[j]!, f.hi95[j]!]));
+      models.push(
+        [s.id, f.model, f.version, String(f.diagnostics.observations), f.diagnostics.warnings.join('; ')]
+          .map(csvField)
+          .join(','),
+      );
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      failures.push(`series "${s.id}": ${e.message}`);
+    }
+    tick(i + 1);
+  }
+  const csv = `${out.join('\n')}\n`;
+  if (!opts.output || opts.output === '-') io.stdout.write(csv);
+  else writeFileSync(opts.output, csv);
+  if (opts.models) writeFileSync(opts.models, `${models.join('\n')}\n`);
+  for (const f of failures) io.stderr.write(`error: ${f}\n`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  io.stderr.write(
+    `forecast: ${parsed.series.length - failures.length} of ${parsed.series.length} series, ${opts.horizon} steps, ${seconds} s${opts.output && opts.output !== '-' ? ` → ${opts.output}` : ''}\n`,
+  );
+  return failures.length ? 1 : 0;
+}
+
+/** Adds `forecast` to the `omnify` program. */
+export function registerForecastCommand(program: Command): Command {
+  return program
+    .command('forecast')
+    .description(
+      'Forecast every series of a long-format CSV (id,t,value; t a date or an index) with 80% and 95% intervals; writes id,step,mean,lo80,hi80,lo95,hi95.',
+    )
+    .requiredOption('--input <file>', 'CSV with a header naming id, t and value ("-" for stdin)')
+    .requiredOption('--horizon <steps>', `steps ahead to forecast (1-${MAX_HORIZON})`, parseHorizon)
+    .option('--output <file>', 'where to write the forecasts (default: stdout)')
+    .option('--season <periods>', 'seasonal period(s) in steps, e.g. 52 or 24,168 (1 = none)', parseSeason)
+    .option(
+      '--frequency <frequency>',
+      'hourly, daily or weekly: the date step and default seasons (24,168 / 7 / 52); inferred from dates',
+      parseFrequency,
+    )
+    .option('--non-negative', 'the values cannot be negative (spend, conversions, revenue): reject negatives')
+    .option('--models <file>', 'also write id,model,version,observations,warnings per series')
+    .action(async (opts: ForecastCommandOptions) => {
+      process.exitCode = await runForecastCommand(opts);
+    });
+}

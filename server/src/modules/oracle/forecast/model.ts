@@ -1,0 +1,207 @@
+/**
+ * `forecast()`: one series in, point forecasts with 80 % and 95 % prediction intervals out, plus
+ * the model that made them and its version. Pure and synchronous (no I/O), so a job can call it
+ * per series; errors in the input are `invalid_input` AppErrors.
+ */
+import {
+  backtest,
+  type CandidateScore,
+  combine,
+  type Loss,
+  planBacktest,
+  procedureRuns,
+  selectMembers,
+} from './backtest.ts';
+import { isSeasonal } from './features.ts';
+import { checkHorizon, cleanSeries, type Frequency, resolveSeasons } from './input.ts';
+import { bands, type Calibration, calibrate } from './intervals.ts';
+import { adjusted, type Model, mstlModel, type PointSd, seasonalNaive } from './models.ts';
+
+/** Stored with every forecast. Bump when a change can alter any number `forecast()` returns. */
+export const FORECAST_VERSION = '1.0.0';
+
+export interface ForecastOptions {
+  /** Steps ahead, 1..2160. */
+  horizon: number;
+  /** Seasonal period(s) in steps, e.g. 7 for daily data, [24, 168] for hourly; 1 = none. */
+  season?: number | number[];
+  /** Sets default seasons when `season` is absent: hourly [24, 168], daily [7], weekly [52]. */
+  frequency?: Frequency;
+  /**
+   * The quantity cannot be negative (spend, conversions, revenue, ROAS): negative input is rejected
+   * and forecasts and bounds are floored at 0. Default: floor at 0 when every observation is ≥ 0.
+   */
+  nonNegative?: boolean;
+  /** Rolling origins in the backtest (default 3). */
+  origins?: number;
+}
+
+export interface ForecastDiagnostics {
+  /** Observations used after cleaning. */
+  observations: number;
+  imputed: number;
+  /** Seasonal periods considered, and those the series tested seasonal at. */
+  seasons: number[];
+  seasonal: number[];
+  /** Backtest: origins, steps scored per origin, the loss and every candidate's error (best first). */
+  backtest: {
+    origins: number[];
+    horizon: number;
+    loss: Loss;
+    candidates: { model: string; error: number }[];
+  } | null;
+  /** The models averaged into the forecast. */
+  members: string[];
+  intervals: { method: 'model' | 'calibrated' | 'zero-spread' | 'heuristic'; c80: number; c95: number };
+  warnings: string[];
+}
+
+export interface ForecastResult {
+  model: string;
+  version: string;
+  mean: number[];
+  lo80: number[];
+  hi80: number[];
+  lo95: number[];
+  hi95: number[];
+  diagnostics: ForecastDiagnostics;
+}
+
+const PLAIN = ['naive', 'drift', 'ses', 'holt', 'damped', 'theta'] as const;
+
+/** The candidates for a series: plain models, the same deseasonalised at each period the series tests seasonal at, seasonal naive, and MSTL when there are several periods. */
+export function candidateModels(x: Float64Array, seasons: number[]): { models: Model[]; seasonal: number[] } {
+  const seasonal = seasons.filter((p) => isSeasonal(x, p));
+  const models: Model[] = PLAIN.map((k) => adjusted(k, 1));
+  for (const p of seasonal) for (const k of PLAIN) models.push(adjusted(k, p));
+  for (const p of seasons) if (x.length >= 2 * p) models.push(seasonalNaive(p));
+  const fitting = seasons.filter((p) => x.length >= 2 * p);
+  if (seasons.length >= 2 && fitting.length >= 1) models.push(mstlModel(fitting));
+  return { models, seasonal };
+}
+
+/** Count data with many zeros (conversions of a small ad): 30 % or more of the values are 0. */
+function isIntermittent(x: Float64Array): boolean {
+  let zeros = 0;
+  for (const v of x) if (v === 0) zeros++;
+  return zeros >= 0.3 * x.length;
+}
+
+const nameOf = (members: string[]) => (members.length === 1 ? members[0]! : `mean(${members.join(',')})`);
+
+function flat(value: number, h: number, sd: (j: number) => number): PointSd {
+  return { mean: new Array<number>(h).fill(value), sd: Array.from({ length: h }, (_, j) => sd(j)) };
+}
+
+/**
+ * Forecasts one series `horizon` steps ahead with 80 % and 95 % intervals. Throws
+ * `AppError('invalid_input')` for input it cannot forecast (see README: rules for bad input).
+ */
+export function forecast(
+  series: readonly (number | null | undefined)[],
+  options: ForecastOptions,
+): ForecastResult {
+  const h = checkHorizon(options.horizon);
+  const seasons = resolveSeasons(options.season, options.frequency);
+  const clean = cleanSeries(series, options.nonNegative === true);
+  const x = clean.values;
+  const n = x.length;
+  const nonNegative = options.nonNegative ?? x.every((v) => v >= 0);
+  const warnings = [...clean.warnings];
+  const base = { observations: n, imputed: clean.imputed, seasons, warnings };
+  const finish = (
+    model: string,
+    f: PointSd,
+    cal: Calibration,
+    method: ForecastDiagnostics['intervals']['method'],
+    rest: Pick<ForecastDiagnostics, 'seasonal' | 'backtest' | 'members'>,
+  ): ForecastResult => {
+    if (!f.mean.every(Number.isFinite) || !f.sd.every(Number.isFinite)) {
+      // Never NaN in a response: a model that misbehaves is replaced by the random walk.
+      warnings.push(`${model} produced non-finite numbers: naive forecast instead`);
+      model = 'naive';
+      f = adjusted('naive', 1).run(x, h);
+    }
+    const mean = nonNegative ? f.mean.map((v) => Math.max(0, v)) : f.mean;
+    return {
+      model,
+      version: FORECAST_VERSION,
+      mean,
+      ...bands(mean, f.sd, cal, nonNegative),
+      diagnostics: { ...base, ...rest, intervals: { method, c80: cal.c80, c95: cal.c95 } },
+    };
+  };
+  const none = { seasonal: [], backtest: null };
+  const unit = { c80: 1, c95: 1, cells: 0 };
+
+  if (x.every((v) => v === x[0])) {
+    warnings.push(
+      n === 1
+        ? 'a single observation: naive forecast, interval width set to the level itself (no spread can be estimated)'
+        : 'constant series: flat forecast with zero-width intervals',
+    );
+    const level = x[0]!;
+    if (n === 1)
+      return finish(
+        'naive',
+        flat(level, h, (j) => Math.abs(level) * Math.sqrt(j + 1)),
+        unit,
+        'heuristic',
+        { ...none, members: ['naive'] },
+      );
+    return finish(
+      'naive',
+      flat(level, h, () => 0),
+      unit,
+      'zero-spread',
+      { ...none, members: ['naive'] },
+    );
+  }
+
+  const k = Math.max(1, Math.min(10, options.origins ?? 3));
+  const { models, seasonal } = candidateModels(x, seasons);
+  const plan = planBacktest(n, h, k);
+  if (!plan) {
+    warnings.push(`only ${n} observations: too short to backtest, Theta without model selection`);
+    const theta = models.find((m) => m.name === 'theta')!;
+    return finish('theta', theta.run(x, h), unit, 'model', { seasonal, backtest: null, members: ['theta'] });
+  }
+  const loss = isIntermittent(x) ? 'rmse' : 'mae';
+  if (loss === 'rmse')
+    warnings.push('intermittent series (30% or more zeros): models chosen for the mean rate (RMSE)');
+  const scores = backtest(x, models, plan, loss);
+  const chosen: CandidateScore[] = [];
+  const finals: PointSd[] = [];
+  for (const s of selectMembers(scores)) {
+    const model = models.find((m) => m.name === s.name)!;
+    try {
+      const f = model.run(x, h);
+      if (f.mean.every(Number.isFinite) && f.sd.every(Number.isFinite)) {
+        chosen.push(s);
+        finals.push(f);
+      }
+    } catch {
+      // A member that fails on the full series is left out; the backtest already vetted the others.
+    }
+  }
+  if (!chosen.length) {
+    warnings.push('every candidate model failed: naive forecast');
+    return finish('naive', models[0]!.run(x, h), unit, 'model', {
+      seasonal,
+      backtest: null,
+      members: ['naive'],
+    });
+  }
+  const cal = calibrate(procedureRuns(scores, plan, loss));
+  const members = chosen.map((c) => c.name);
+  return finish(nameOf(members), combine(finals), cal, cal.cells >= 5 ? 'calibrated' : 'model', {
+    seasonal,
+    backtest: {
+      origins: plan.origins,
+      horizon: plan.horizon,
+      loss,
+      candidates: scores.map((s) => ({ model: s.name, error: s.error })),
+    },
+    members,
+  });
+}

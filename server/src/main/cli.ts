@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { isRole, type Role } from '../modules/auth/permissions.ts';
 import { registerClvCommand } from '../modules/oracle/clv/index.ts';
+import { registerForecastCommand } from '../modules/oracle/forecast/index.ts';
 import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { runWorker } from '../queue/index.ts';
@@ -197,6 +198,7 @@ program
   });
 
 // Analysts' commands of ORACLE: plain files in, plain files out, no server needed.
+registerForecastCommand(program);
 registerClvCommand(program);
 
 const admin = program

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { isRole, type Role } from '../modules/auth/permissions.ts';
+import { registerAnomaliesCommand } from '../modules/oracle/anomaly/index.ts';
 import { registerClvCommand } from '../modules/oracle/clv/index.ts';
 import { registerForecastCommand } from '../modules/oracle/forecast/index.ts';
 import { AppError } from '../platform/errors.ts';
@@ -200,6 +201,7 @@ program
 // Analysts' commands of ORACLE: plain files in, plain files out, no server needed.
 registerForecastCommand(program);
 registerClvCommand(program);
+registerAnomaliesCommand(program);
 
 const admin = program
   .command('admin')

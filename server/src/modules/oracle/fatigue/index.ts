@@ -1,0 +1,11 @@
+export { auc } from './auc.ts';
+export { type AdDay, type AdHistory, computeFeatures, type FatigueFeatures } from './features.ts';
+export {
+  assessFatigue,
+  classify,
+  type FatigueAssessment,
+  type FatigueClass,
+  type FatigueCoefficients,
+  type RiskFactor,
+  refreshDate,
+} from './model.ts';

@@ -3,11 +3,12 @@
  * next to the published figures. `--json results.json` also writes the figures as JSON; `--quick`
  * runs the fast subset CI uses (M4 on a sample of series; the others are already fast).
  *
- * Evaluations not built yet are reported as such (null in the JSON), never estimated.
+ * Evaluations not built yet (MMM) are reported as such (null in the JSON), never estimated.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCdnowEval } from './cdnow.eval.ts';
+import { runFatigueEval } from './fatigue.eval.ts';
 import { runM4Eval } from './m4.eval.ts';
 import { runNabEval } from './nab.eval.ts';
 
@@ -35,8 +36,12 @@ section('CDNOW: BG/NBD and Gamma-Gamma');
 const cdnow = runCdnowEval();
 console.log(cdnow.table);
 
-section('Creative fatigue (simulator ground truth) and MMM (PyMC-Marketing, Meridian)');
-console.log('not built yet: no figures are reported for them.');
+section(`Creative fatigue on held-out simulator seeds${quick ? ' (quick)' : ''}`);
+const fatigue = await runFatigueEval({ quick });
+console.log(fatigue.table);
+
+section('MMM: response curves and budget allocation (PyMC-Marketing, Meridian)');
+console.log('not built yet: no figures are reported.');
 
 const pick = (r?: { smape: number; mase: number; owa: number }) =>
   r ? { smape: r.smape, mase: r.mase, owa: r.owa } : null;
@@ -44,7 +49,7 @@ const results = {
   quick,
   m4: { weekly: pick(m4.weekly), hourly: pick(m4.hourly) },
   nab: { standard: nab.standard, standardFixedThreshold: nab.standardFixedThreshold },
-  fatigue: null,
+  fatigue: { auc7: fatigue.auc7, auc14: fatigue.auc14 },
   cdnow: {
     bgnbd: { r: cdnow.bgnbd.r, alpha: cdnow.bgnbd.alpha, a: cdnow.bgnbd.a, b: cdnow.bgnbd.b },
     gammaGamma: { p: cdnow.gammaGamma.p, q: cdnow.gammaGamma.q, gamma: cdnow.gammaGamma.gamma },

@@ -15,6 +15,7 @@ import { authRoutes } from '../modules/auth/auth.routes.ts';
 import { billingRoutes, installApiCallMetering } from '../modules/billing/index.ts';
 import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
+import { oracleRoutes } from '../modules/oracle/index.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
 import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.ts';
@@ -140,6 +141,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   retentionRoutes(app, s);
   catalogRoutes(app, s);
   analyticsRoutes(app, s);
+  oracleRoutes(app, s);
   connectionsRoutes(app, s);
   actionsRoutes(app, s);
   webhooksRoutes(app, s);

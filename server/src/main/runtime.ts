@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from '../config.ts';
+import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob } from '../modules/oracle/index.ts';
 import { RETENTION_CRON, retentionJobs, retentionPurgeJob } from '../modules/retention/retention.jobs.ts';
 import { syncJobs } from '../modules/sync/sync.handlers.ts';
 import { syncAllJob } from '../modules/sync/sync.jobs.ts';
@@ -40,8 +41,10 @@ export async function createRuntime(
   const handlers = [
     ...retentionJobs(services.retention),
     ...syncJobs({ sync: services.sync, storage: services.storage, queue }),
+    ...oracleJobs({ storage: services.storage, oracle: services.oracle }),
   ];
   queue.schedule(retentionPurgeJob, RETENTION_CRON, {});
+  queue.schedule(oracleNightlyJob, ORACLE_NIGHTLY_CRON, {});
   // Incremental syncs of every active connection, at the configured interval (minutes past the hour).
   const every = config.sync.intervalMinutes;
   queue.schedule(

@@ -18,6 +18,7 @@ import { createRedisBudget } from '../modules/connectors/budget.redis.ts';
 import { createMemoryBudget } from '../modules/connectors/budget.ts';
 import type { ConnectorDefinition, RequestBudget } from '../modules/connectors/connector.port.ts';
 import { createConnectorRegistry } from '../modules/connectors/registry.ts';
+import { createOracle } from '../modules/oracle/index.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
 import { createSync } from '../modules/sync/sync.service.ts';
 import { createApiKeys } from '../modules/tenancy/api-keys.service.ts';
@@ -98,6 +99,8 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   });
   const sync = createSync({ storage, audit, clock, connections, queue, config, limits: billing.limits });
   const actions = createActions({ storage, audit, clock, connections });
+  const analytics = createAnalyticsModule({ storage, audit, clock });
+  const oracle = createOracle({ storage, clock, analytics });
 
   const close = async () => {
     await queue.close({ timeoutMs: 30_000 });
@@ -131,7 +134,8 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     mfa,
     auth,
     passwordReset,
-    analytics: createAnalyticsModule({ storage, audit, clock }),
+    analytics,
+    oracle,
     catalog: createCatalogModule({ storage }),
     billing,
   };

@@ -448,6 +448,32 @@ export interface DailyMetricsByAccountTable {
   impressions_with_reach: number;
 }
 
+/** ORACLE predictions (migration 005): one row per forecast step or anomaly finding. */
+export interface PredictionsTable {
+  id: string;
+  organization_id: string;
+  run_id: string;
+  type: string;
+  entity_type: string;
+  entity_id: string;
+  metric: string;
+  horizon_days: number;
+  step: number;
+  for_date: string;
+  computed_at: string;
+  value: number;
+  lo80: number | null;
+  hi80: number | null;
+  lo95: number | null;
+  hi95: number | null;
+  confidence: number | null;
+  model: string;
+  model_version: string;
+  inputs_hash: string;
+  /** JSON. */
+  explanation: string;
+}
+
 export interface BillingAccountsTable {
   organization_id: string;
   plan: string;
@@ -526,4 +552,5 @@ export interface Database {
   billing_events: BillingEventsTable;
   billing_usage: BillingUsageTable;
   billing_held_ad_accounts: BillingHeldAdAccountsTable;
+  predictions: PredictionsTable;
 }

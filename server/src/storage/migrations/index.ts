@@ -4,10 +4,12 @@ import { foundation } from './001_foundation.ts';
 import { dataPlane } from './002_data_plane.ts';
 import { analytics } from './003_analytics.ts';
 import { billing } from './004_billing.ts';
+import { oracle } from './005_oracle.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
   '002_data_plane': dataPlane,
   '003_analytics': analytics,
   '004_billing': billing,
+  '005_oracle': oracle,
 };

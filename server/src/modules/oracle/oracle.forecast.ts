@@ -1,0 +1,196 @@
+/**
+ * One forecast from a daily series: spend, conversions and revenue directly with `forecast()`,
+ * ROAS as the ratio of the revenue and spend forecasts (see README: "ROAS"). Pure: no I/O.
+ */
+import { createHash } from 'node:crypto';
+import { FORECAST_VERSION, type ForecastResult, forecast } from './forecast/index.ts';
+import type { DailySeries, EntityRef } from './oracle.series.ts';
+
+export const forecastMetrics = ['spend', 'conversions', 'revenue', 'roas'] as const;
+export type ForecastMetric = (typeof forecastMetrics)[number];
+export const unitOf = { spend: 'micros', revenue: 'micros', conversions: 'count', roas: 'ratio' } as const;
+
+export interface ForecastPoint {
+  step: number;
+  date: string;
+  mean: number;
+  lo80: number;
+  hi80: number;
+  lo95: number;
+  hi95: number;
+}
+
+export interface ForecastExplanation {
+  selectedModel: string;
+  members: string[];
+  /** Backtest of the selection: mean absolute (or RMS) error per step, in the metric's unit. */
+  backtest: { error: number; loss: string; horizon: number; origins: number } | null;
+  intervalMethod: string;
+  seriesLength: number;
+  seriesFrom: string;
+  seriesTo: string;
+  currency: string;
+  /** For ROAS: the two forecasts it was built from. */
+  components?: { revenue: string; spend: string };
+  warnings: string[];
+}
+
+export interface ComputedForecast {
+  model: string;
+  version: string;
+  points: ForecastPoint[];
+  confidence: number | null;
+  inputsHash: string;
+  explanation: ForecastExplanation;
+}
+
+const Z80 = 1.2815515655446004;
+const Z95 = 1.959963984540054;
+const money = (m: ForecastMetric) => m === 'spend' || m === 'revenue';
+const finite = (v: number) => (Number.isFinite(v) ? v : 0);
+
+/** sha256 of everything the stored numbers depend on: same hash, same forecast. */
+export function inputsHash(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/**
+ * 1 − backtest error / mean level of the last 28 days, in [0, 1]: 1 is a series the model
+ * reproduced exactly out of sample, 0 an error as large as the level. Null without a backtest.
+ */
+function confidenceOf(f: ForecastResult, values: number[]): number | null {
+  if (f.diagnostics.intervals.method === 'zero-spread') return 1;
+  const err = f.diagnostics.backtest?.candidates[0]?.error;
+  const recent = values.slice(-28);
+  const level = recent.reduce((a, b) => a + Math.abs(b), 0) / Math.max(1, recent.length);
+  if (err === undefined || !Number.isFinite(err) || !(level > 0)) return null;
+  return Math.round(Math.max(0, Math.min(1, 1 - err / level)) * 1000) / 1000;
+}
+
+function explain(f: ForecastResult, s: DailySeries, extra: string[] = []): ForecastExplanation {
+  const d = f.diagnostics;
+  const best = d.backtest?.candidates[0];
+  return {
+    selectedModel: f.model,
+    members: d.members,
+    backtest:
+      d.backtest && best
+        ? {
+            error: finite(best.error),
+            loss: d.backtest.loss,
+            horizon: d.backtest.horizon,
+            origins: d.backtest.origins.length,
+          }
+        : null,
+    intervalMethod: d.intervals.method,
+    seriesLength: d.observations,
+    seriesFrom: s.from,
+    seriesTo: s.to,
+    currency: s.currency,
+    warnings: [...d.warnings, ...s.warnings, ...extra],
+  };
+}
+
+const run = (values: number[], horizon: number) =>
+  forecast(values, { horizon, frequency: 'daily', nonNegative: true });
+
+function pointsOf(f: ForecastResult, s: DailySeries, round: boolean): ForecastPoint[] {
+  const r = (v: number) => (round ? Math.round(finite(v)) : finite(v));
+  return f.mean.map((m, i) => ({
+    step: i + 1,
+    date: addDay(s.to, i + 1),
+    mean: r(m),
+    lo80: r(f.lo80[i] as number),
+    hi80: r(f.hi80[i] as number),
+    lo95: r(f.lo95[i] as number),
+    hi95: r(f.hi95[i] as number),
+  }));
+}
+
+const addDay = (date: string, n: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * ROAS per step = revenue mean / spend mean. Its intervals combine the two forecasts' relative
+ * uncertainties as if independent (σ_rel(R)² = σ_rel(rev)² + σ_rel(spend)², σ from each band's half
+ * width / z) on the log scale, so bounds stay positive: R·exp(±z·σ_rel). Spend and revenue move
+ * together in practice, so these bands are on the wide side. A step with no forecast spend has ROAS 0.
+ */
+function roasPoints(
+  rev: ForecastPoint[],
+  spend: ForecastPoint[],
+): { points: ForecastPoint[]; noSpend: number } {
+  let noSpend = 0;
+  const points = rev.map((v, i) => {
+    const s = spend[i] as ForecastPoint;
+    if (!(s.mean > 0)) {
+      noSpend++;
+      return { ...v, mean: 0, lo80: 0, hi80: 0, lo95: 0, hi95: 0 };
+    }
+    const ratio = v.mean / s.mean;
+    const band = (z: number, lo: keyof ForecastPoint, hi: keyof ForecastPoint) => {
+      const relS = ((s[hi] as number) - (s[lo] as number)) / (2 * z * s.mean);
+      if (!(v.mean > 0)) return [0, finite((v[hi] as number) / s.mean)] as const;
+      const relV = ((v[hi] as number) - (v[lo] as number)) / (2 * z * v.mean);
+      const k = Math.min(30, z * Math.hypot(relS, relV));
+      return [finite(ratio * Math.exp(-k)), finite(ratio * Math.exp(k))] as const;
+    };
+    const [lo80, hi80] = band(Z80, 'lo80', 'hi80');
+    const [lo95, hi95] = band(Z95, 'lo95', 'hi95');
+    return { step: v.step, date: v.date, mean: finite(ratio), lo80, hi80, lo95, hi95 };
+  });
+  return { points, noSpend };
+}
+
+/** Forecasts `metric` of the entity's series `horizon` days past its last day. Throws invalid_input on bad input. */
+export function computeForecast(
+  entity: EntityRef,
+  s: DailySeries,
+  metric: ForecastMetric,
+  horizon: number,
+): ComputedForecast {
+  const hashOf = (values: unknown) =>
+    inputsHash({
+      entity,
+      metric,
+      horizon,
+      from: s.from,
+      to: s.to,
+      currency: s.currency,
+      version: FORECAST_VERSION,
+      values,
+    });
+  if (metric !== 'roas') {
+    const values =
+      metric === 'spend' ? s.spendMicros : metric === 'revenue' ? s.revenueMicros : s.conversions;
+    const f = run(values, horizon);
+    return {
+      model: f.model,
+      version: f.version,
+      points: pointsOf(f, s, money(metric)),
+      confidence: confidenceOf(f, values),
+      inputsHash: hashOf(values),
+      explanation: explain(f, s),
+    };
+  }
+  const fr = run(s.revenueMicros, horizon);
+  const fs = run(s.spendMicros, horizon);
+  const { points, noSpend } = roasPoints(pointsOf(fr, s, false), pointsOf(fs, s, false));
+  const cr = confidenceOf(fr, s.revenueMicros);
+  const cs = confidenceOf(fs, s.spendMicros);
+  const extra = noSpend ? [`No spend is forecast on ${noSpend} of ${horizon} days: ROAS is 0 there`] : [];
+  const explanation = explain(fr, s, [...fs.diagnostics.warnings.map((w) => `spend: ${w}`), ...extra]);
+  return {
+    model: `ratio(${fr.model},${fs.model})`,
+    version: FORECAST_VERSION,
+    points,
+    confidence: cr === null || cs === null ? null : Math.min(cr, cs),
+    inputsHash: hashOf({ revenue: s.revenueMicros, spend: s.spendMicros }),
+    explanation: {
+      ...explanation,
+      selectedModel: `revenue ${fr.model} / spend ${fs.model}`,
+      members: [...fr.diagnostics.members, ...fs.diagnostics.members],
+      components: { revenue: fr.model, spend: fs.model },
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/** ORACLE predictions under /api/v1/oracle. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { pageSchema } from '../../platform/pagination.ts';
+import { ctxOf } from '../auth/auth.plugin.ts';
+import {
+  createdForecastSchema,
+  createForecastBody,
+  forecastSchema,
+  listForecastsQuery,
+} from './oracle.schema.ts';
+import type { EntityRef, EntityType } from './oracle.series.ts';
+import type { Oracle } from './oracle.service.ts';
+
+const entityOf = (type: EntityType | undefined, id: string | undefined): EntityRef | undefined =>
+  type === undefined ? undefined : { type, id: type === 'organization' ? '' : (id ?? '') };
+
+export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/api/v1/oracle/forecasts',
+    {
+      // Computing writes only derived predictions (idempotent on their inputs): a read of the data.
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          'Forecast spend, conversions, revenue or ROAS of an ad, campaign, client, platform or the organization, with 80% and 95% intervals',
+        body: createForecastBody,
+        response: { 200: createdForecastSchema },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      return oracle.createForecast(ctxOf(req), {
+        entity: entityOf(b.entityType, b.entityId) as EntityRef,
+        metric: b.metric,
+        horizon: b.horizon,
+        from: b.from,
+      });
+    },
+  );
+
+  r.get(
+    '/api/v1/oracle/forecasts',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary: 'Stored forecasts, newest first (the latest is the first item; the rest is history)',
+        querystring: listForecastsQuery,
+        response: { 200: pageSchema(forecastSchema) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return oracle.listForecasts(ctxOf(req), {
+        entity: entityOf(q.entityType, q.entityId),
+        metric: q.metric,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+    },
+  );
+}

@@ -1,0 +1,90 @@
+/** Request and response schemas of the ORACLE routes. */
+import { z } from 'zod';
+import { pageQuery } from '../../platform/pagination.ts';
+import { MAX_FORECAST_DAYS } from './oracle.constants.ts';
+import { forecastMetrics } from './oracle.forecast.ts';
+import { entityTypes } from './oracle.series.ts';
+
+const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a calendar day YYYY-MM-DD');
+const entityIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .describe(
+    "The ad, campaign or client id, or the platform's name (`meta`, `google_ads`, …); omit for the organization",
+  );
+
+/** Every entity but the organization needs an id; the organization takes none. */
+function checkEntity(v: { entityType?: string; entityId?: string }, ctx: z.RefinementCtx) {
+  if (v.entityType === 'organization' && v.entityId !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['entityId'], message: 'The organization takes no entityId' });
+  if (v.entityType !== undefined && v.entityType !== 'organization' && v.entityId === undefined)
+    ctx.addIssue({ code: 'custom', path: ['entityId'], message: `entityId is required for ${v.entityType}` });
+  if (v.entityType === undefined && v.entityId !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['entityType'], message: 'entityId needs an entityType' });
+}
+
+export const createForecastBody = z
+  .strictObject({
+    entityType: z.enum(entityTypes),
+    entityId: entityIdSchema.optional(),
+    metric: z.enum(forecastMetrics),
+    horizon: z.number().int().min(1).max(MAX_FORECAST_DAYS).default(30).describe('Days ahead, 1-90'),
+    from: dateSchema.optional().describe('First day of history to use (default: all, up to 3 years)'),
+  })
+  .superRefine(checkEntity);
+
+export const listForecastsQuery = z
+  .strictObject({
+    entityType: z.enum(entityTypes).optional(),
+    entityId: entityIdSchema.optional(),
+    metric: z.enum(forecastMetrics).optional(),
+    ...pageQuery,
+  })
+  .superRefine(checkEntity);
+
+const pointSchema = z.object({
+  step: z.number().int(),
+  date: z.string(),
+  mean: z.number(),
+  lo80: z.number(),
+  hi80: z.number(),
+  lo95: z.number(),
+  hi95: z.number(),
+});
+
+export const forecastSchema = z.object({
+  id: z.string(),
+  entityType: z.enum(entityTypes),
+  entityId: z.string().nullable(),
+  metric: z.enum(forecastMetrics),
+  unit: z
+    .enum(['micros', 'count', 'ratio'])
+    .describe('micros of `explanation.currency` for spend and revenue'),
+  horizon: z.number().int(),
+  computedAt: z.string(),
+  model: z.string(),
+  modelVersion: z.string(),
+  inputsHash: z.string().describe('sha256 of the input series; the same inputs are stored once'),
+  confidence: z.number().nullable().describe('1 − backtest error ÷ recent mean level, in [0, 1]'),
+  explanation: z.object({
+    selectedModel: z.string(),
+    members: z.array(z.string()),
+    backtest: z
+      .object({ error: z.number(), loss: z.string(), horizon: z.number(), origins: z.number() })
+      .nullable(),
+    intervalMethod: z.string(),
+    seriesLength: z.number(),
+    seriesFrom: z.string(),
+    seriesTo: z.string(),
+    currency: z.string(),
+    components: z.object({ revenue: z.string(), spend: z.string() }).optional(),
+    warnings: z.array(z.string()),
+  }),
+  points: z.array(pointSchema),
+});
+
+export const createdForecastSchema = forecastSchema.extend({
+  reused: z.boolean().describe('True when the same inputs had been forecast before: nothing new was stored'),
+});

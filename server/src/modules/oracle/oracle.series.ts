@@ -1,0 +1,212 @@
+/**
+ * The daily series ORACLE reads for one entity: spend, conversions, revenue, impressions and clicks
+ * per day, in the organization's reporting currency (converted by the analytics module), with days
+ * without rows filled with zero. The series runs from the entity's first day with data (or `from`)
+ * to the organization's latest day with data, so an entity that stopped running ends in zeros.
+ */
+import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
+import type { Analytics } from '../analytics/index.ts';
+import type { Ctx } from '../auth/context.ts';
+
+export const entityTypes = ['ad', 'campaign', 'client', 'platform', 'organization'] as const;
+export type EntityType = (typeof entityTypes)[number];
+
+export interface EntityRef {
+  type: EntityType;
+  /** The row id; the platform's name for `platform`; '' for `organization`. */
+  id: string;
+}
+
+export interface DailySeries {
+  from: string;
+  to: string;
+  dates: string[];
+  spendMicros: number[];
+  conversions: number[];
+  revenueMicros: number[];
+  impressions: number[];
+  clicks: number[];
+  currency: string;
+  warnings: string[];
+}
+
+/** The analytics module reads at most this many days at once. */
+const MAX_DAYS = 1096;
+const DAY_MS = 86_400_000;
+
+export const addDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+const daysBetween = (a: string, b: string) =>
+  Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+
+const filterOf = (e: EntityRef) =>
+  e.type === 'ad'
+    ? { adIds: [e.id] }
+    : e.type === 'campaign'
+      ? { campaignIds: [e.id] }
+      : e.type === 'client'
+        ? { clientIds: [e.id] }
+        : e.type === 'platform'
+          ? { platforms: [e.id] }
+          : {};
+
+const column = { ad: 'ad_id', campaign: 'campaign_id', client: 'client_id', platform: 'platform' } as const;
+const table = { ad: 'ads', campaign: 'campaigns', client: 'clients' } as const;
+const label = { ad: 'Ad', campaign: 'Campaign', client: 'Client', platform: 'Platform' } as const;
+
+export function createSeriesReader({
+  storage,
+  analytics,
+}: {
+  storage: Storage;
+  analytics: Pick<Analytics, 'metrics'>;
+}) {
+  /** 404 unless the ad, campaign or client is the organization's own. */
+  async function assertEntity(trx: Executor, organizationId: string, e: EntityRef) {
+    if (e.type !== 'ad' && e.type !== 'campaign' && e.type !== 'client') return;
+    const row = await trx
+      .selectFrom(table[e.type])
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', e.id)
+      .executeTakeFirst();
+    if (!row) throw notFound(label[e.type], e.id);
+  }
+
+  /** The entity's first day and the organization's last day with data; 404 for another organization's id. */
+  async function span(ctx: Ctx, e: EntityRef) {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      await assertEntity(trx, ctx.organizationId, e);
+      let q = trx
+        .selectFrom('daily_metrics')
+        .select((eb) => eb.fn.min('date').as('first'))
+        .where('organization_id', '=', ctx.organizationId);
+      if (e.type !== 'organization') q = q.where(column[e.type], '=', e.id);
+      const first = (await q.executeTakeFirst())?.first ?? null;
+      if (first === null && e.type === 'platform') throw notFound(label.platform, e.id);
+      const last = await trx
+        .selectFrom('daily_metrics')
+        .select((eb) => eb.fn.max('date').as('last'))
+        .where('organization_id', '=', ctx.organizationId)
+        .executeTakeFirst();
+      return { first: first as string | null, last: (last?.last ?? null) as string | null };
+    });
+  }
+
+  /** Sums per day and currency of the entity's rows. */
+  async function sums(ctx: Ctx, e: EntityRef, from: string, to: string) {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      let q = trx
+        .selectFrom('daily_metrics')
+        .select((eb) => [
+          'date',
+          'currency',
+          eb.fn.sum<number>('spend_micros').as('spend'),
+          eb.fn.sum<number>('conversions').as('conversions'),
+          eb.fn.sum<number>('conversion_value_micros').as('revenue'),
+          eb.fn.sum<number>('impressions').as('impressions'),
+          eb.fn.sum<number>('clicks').as('clicks'),
+        ])
+        .where('organization_id', '=', ctx.organizationId)
+        .where('date', '>=', from)
+        .where('date', '<=', to);
+      if (e.type !== 'organization') q = q.where(column[e.type], '=', e.id);
+      const rows = await q.groupBy(['date', 'currency']).execute();
+      return rows.map((r) => ({
+        date: r.date,
+        currency: r.currency,
+        spendMicros: Number(r.spend),
+        conversions: Number(r.conversions),
+        revenueMicros: Number(r.revenue),
+        impressions: Number(r.impressions),
+        clicks: Number(r.clicks),
+      }));
+    });
+  }
+
+  /** The entity's daily series; `invalid_input` when it has no data in the window. */
+  async function read(ctx: Ctx, e: EntityRef, opts: { from?: string } = {}): Promise<DailySeries> {
+    const { first, last } = await span(ctx, e);
+    const what = e.type === 'organization' ? 'The organization' : `${label[e.type]} ${e.id}`;
+    if (first === null || last === null)
+      throw invalidInput(`${what} has no daily metrics yet: there is nothing to predict from`, {
+        entityType: e.type,
+        entityId: e.id || null,
+      });
+    if (opts.from && opts.from > last)
+      throw invalidInput(`from (${opts.from}) is after the latest day with data (${last})`, {
+        field: 'from',
+      });
+    let from = opts.from && opts.from > first ? opts.from : first;
+    if (daysBetween(from, last) >= MAX_DAYS) from = addDays(last, -(MAX_DAYS - 1));
+    const n = daysBetween(from, last) + 1;
+    const s: DailySeries = {
+      from,
+      to: last,
+      dates: Array.from({ length: n }, (_, i) => addDays(from, i)),
+      spendMicros: new Array(n).fill(0),
+      conversions: new Array(n).fill(0),
+      revenueMicros: new Array(n).fill(0),
+      impressions: new Array(n).fill(0),
+      clicks: new Array(n).fill(0),
+      currency: '',
+      warnings: [],
+    };
+    const add = (
+      day: string,
+      r: {
+        spendMicros: number;
+        conversions: number;
+        revenueMicros: number;
+        impressions: number;
+        clicks: number;
+      },
+    ) => {
+      const i = daysBetween(from, day);
+      if (i < 0 || i >= n) return;
+      s.spendMicros[i] = (s.spendMicros[i] as number) + r.spendMicros;
+      s.conversions[i] = Math.round(((s.conversions[i] as number) + r.conversions) * 1e6) / 1e6;
+      s.revenueMicros[i] = (s.revenueMicros[i] as number) + r.revenueMicros;
+      s.impressions[i] = (s.impressions[i] as number) + r.impressions;
+      s.clicks[i] = (s.clicks[i] as number) + r.clicks;
+    };
+    // One currency (the usual case: an ad, a campaign, most clients): its own amounts, no rates needed.
+    const native = await sums(ctx, e, from, last);
+    const currencies = [...new Set(native.map((r) => r.currency))];
+    if (currencies.length <= 1) {
+      s.currency = currencies[0] ?? '';
+      for (const r of native) add(r.date, r);
+      return s;
+    }
+    // Several currencies: converted to the reporting currency by the analytics module.
+    const res = await analytics.metrics(ctx, {
+      from,
+      to: last,
+      groupBy: ['day'],
+      filter: filterOf(e),
+      limit: 10_000,
+    });
+    if (res.warnings.some((w) => w.code === 'fx_rate_missing'))
+      throw conflict(
+        `${what} spends in ${currencies.join(', ')} and some exchange rates to ${res.currency} are missing: load them (PUT /api/v1/analytics/fx-rates) to forecast it`,
+        { currencies, reportingCurrency: res.currency },
+      );
+    s.currency = res.currency;
+    s.warnings = res.warnings.map((w) => w.message);
+    for (const r of res.rows)
+      if (r.day)
+        add(r.day, {
+          spendMicros: r.spendMicros,
+          conversions: r.conversions,
+          revenueMicros: r.conversionValueMicros,
+          impressions: r.impressions,
+          clicks: r.clicks,
+        });
+    return s;
+  }
+
+  return { read, assertEntity };
+}
+
+export type SeriesReader = ReturnType<typeof createSeriesReader>;

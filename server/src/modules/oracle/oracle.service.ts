@@ -1,0 +1,217 @@
+/**
+ * ORACLE predictions over the store: computes forecasts from an entity's daily metrics, stores each
+ * step with model@version and a hash of its inputs (the same inputs are never stored twice), and
+ * pages through their history.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import { newId } from '../../platform/ids.ts';
+import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
+import type { PredictionsTable } from '../../storage/schema.ts';
+import type { Analytics } from '../analytics/index.ts';
+import type { Ctx } from '../auth/context.ts';
+import {
+  type ComputedForecast,
+  computeForecast,
+  type ForecastExplanation,
+  type ForecastMetric,
+  type ForecastPoint,
+  unitOf,
+} from './oracle.forecast.ts';
+import { createSeriesReader, type DailySeries, type EntityRef, type EntityType } from './oracle.series.ts';
+
+export interface StoredForecast {
+  id: string;
+  entityType: EntityType;
+  entityId: string | null;
+  metric: ForecastMetric;
+  unit: (typeof unitOf)[ForecastMetric];
+  horizon: number;
+  computedAt: string;
+  model: string;
+  modelVersion: string;
+  inputsHash: string;
+  confidence: number | null;
+  explanation: ForecastExplanation;
+  points: ForecastPoint[];
+}
+
+/** Prediction ids share the time-sortable shape of every other id (`prd_…`). */
+const predictionId = () => `prd_${newId('job').slice(4)}`;
+
+function toForecast(rows: PredictionsTable[]): StoredForecast {
+  const first = rows[0] as PredictionsTable;
+  const n = (v: number | null) => (v === null ? 0 : Number(v));
+  return {
+    id: first.run_id,
+    entityType: first.entity_type as EntityType,
+    entityId: first.entity_id === '' ? null : first.entity_id,
+    metric: first.metric as ForecastMetric,
+    unit: unitOf[first.metric as ForecastMetric],
+    horizon: Number(first.horizon_days),
+    computedAt: first.computed_at,
+    model: first.model,
+    modelVersion: first.model_version,
+    inputsHash: first.inputs_hash,
+    confidence: first.confidence === null ? null : Number(first.confidence),
+    explanation: JSON.parse(first.explanation) as ForecastExplanation,
+    points: rows
+      .slice()
+      .sort((a, b) => Number(a.step) - Number(b.step))
+      .map((r) => ({
+        step: Number(r.step),
+        date: r.for_date,
+        mean: Number(r.value),
+        lo80: n(r.lo80),
+        hi80: n(r.hi80),
+        lo95: n(r.lo95),
+        hi95: n(r.hi95),
+      })),
+  };
+}
+
+export function createOracle({
+  storage,
+  clock,
+  analytics,
+}: {
+  storage: Storage;
+  clock: Clock;
+  analytics: Pick<Analytics, 'metrics'>;
+}) {
+  const series = createSeriesReader({ storage, analytics });
+
+  async function runRows(trx: Executor, organizationId: string, runId: string) {
+    return trx
+      .selectFrom('predictions')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('run_id', '=', runId)
+      .execute();
+  }
+
+  /** Stores a computed forecast unless the same inputs were stored before; returns the stored run. */
+  async function store(
+    ctx: Ctx,
+    entity: EntityRef,
+    metric: ForecastMetric,
+    horizon: number,
+    f: ComputedForecast,
+  ): Promise<StoredForecast & { reused: boolean }> {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      const existing = await trx
+        .selectFrom('predictions')
+        .select('run_id')
+        .where('organization_id', '=', ctx.organizationId)
+        .where('type', '=', 'forecast')
+        .where('entity_type', '=', entity.type)
+        .where('entity_id', '=', entity.id)
+        .where('metric', '=', metric)
+        .where('inputs_hash', '=', f.inputsHash)
+        .executeTakeFirst();
+      if (existing)
+        return { ...toForecast(await runRows(trx, ctx.organizationId, existing.run_id)), reused: true };
+      const runId = predictionId();
+      const computedAt = clock.now().toISOString();
+      const explanation = JSON.stringify(f.explanation);
+      const rows: PredictionsTable[] = f.points.map((p) => ({
+        id: predictionId(),
+        organization_id: ctx.organizationId,
+        run_id: runId,
+        type: 'forecast',
+        entity_type: entity.type,
+        entity_id: entity.id,
+        metric,
+        horizon_days: horizon,
+        step: p.step,
+        for_date: p.date,
+        computed_at: computedAt,
+        value: p.mean,
+        lo80: p.lo80,
+        hi80: p.hi80,
+        lo95: p.lo95,
+        hi95: p.hi95,
+        confidence: f.confidence,
+        model: f.model,
+        model_version: f.version,
+        inputs_hash: f.inputsHash,
+        explanation,
+      }));
+      // A concurrent run with the same inputs wins on the unique index; this one then inserts nothing.
+      for (let i = 0; i < rows.length; i += 200)
+        await trx
+          .insertInto('predictions')
+          .values(rows.slice(i, i + 200))
+          .onConflict((oc) =>
+            oc
+              .columns([
+                'organization_id',
+                'type',
+                'entity_type',
+                'entity_id',
+                'metric',
+                'inputs_hash',
+                'step',
+              ])
+              .doNothing(),
+          )
+          .execute();
+      return { ...toForecast(await runRows(trx, ctx.organizationId, runId)), reused: false };
+    });
+  }
+
+  /** Reads the entity's series, forecasts `metric` and stores it (404 for another organization's entity). */
+  async function createForecast(
+    ctx: Ctx,
+    input: { entity: EntityRef; metric: ForecastMetric; horizon: number; from?: string },
+    preloaded?: DailySeries,
+  ) {
+    const s = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    const f = computeForecast(input.entity, s, input.metric, input.horizon);
+    return store(ctx, input.entity, input.metric, input.horizon, f);
+  }
+
+  /** Stored forecasts, newest first, optionally of one entity and metric. */
+  async function listForecasts(
+    ctx: Ctx,
+    q: { entity?: EntityRef; metric?: ForecastMetric; limit: number; cursor?: string },
+  ): Promise<Page<StoredForecast>> {
+    const cursor = decodeCursor(q.cursor, 'id');
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      if (q.entity) await series.assertEntity(trx, ctx.organizationId, q.entity);
+      let runs = trx
+        .selectFrom('predictions')
+        .select('run_id')
+        .distinct()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('type', '=', 'forecast');
+      if (q.entity) runs = runs.where('entity_type', '=', q.entity.type).where('entity_id', '=', q.entity.id);
+      if (q.metric) runs = runs.where('metric', '=', q.metric);
+      if (cursor) runs = runs.where('run_id', '<', cursor);
+      const ids = (
+        await runs
+          .orderBy('run_id', 'desc')
+          .limit(q.limit + 1)
+          .execute()
+      ).map((r) => r.run_id);
+      const rows = ids.length
+        ? await trx
+            .selectFrom('predictions')
+            .selectAll()
+            .where('organization_id', '=', ctx.organizationId)
+            .where('run_id', 'in', ids)
+            .execute()
+        : [];
+      const byRun = new Map<string, PredictionsTable[]>();
+      for (const r of rows) byRun.set(r.run_id, [...(byRun.get(r.run_id) ?? []), r]);
+      const items = ids.flatMap((id) =>
+        byRun.has(id) ? [toForecast(byRun.get(id) as PredictionsTable[])] : [],
+      );
+      return toPage(items, q.limit, (f) => f.id);
+    });
+  }
+
+  return { series, createForecast, listForecasts };
+}
+
+export type Oracle = ReturnType<typeof createOracle>;

@@ -1,0 +1,307 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
+import { testDialect } from '../../storage/testing.ts';
+import { FORECAST_VERSION } from './forecast/index.ts';
+import { runNightly } from './oracle.jobs.ts';
+
+/** The simulator syncs 14 days ending 2026-11-20 for each organization; its campaigns ran the last 8. */
+const LAST_DAY = '2026-11-20';
+
+describe(`ORACLE predictions API on ${testDialect()}`, () => {
+  let t: TestApp;
+  let a: Signed;
+  let b: Signed;
+  let simA: SyncedSimulator;
+  let simB: SyncedSimulator;
+
+  const post = (who: Signed, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/oracle/forecasts', headers: who.headers, payload });
+  const get = (who: Signed, query: string) =>
+    t.app.inject({ method: 'GET', url: `/api/v1/oracle/forecasts?${query}`, headers: who.headers });
+  const predictionCount = async (orgId: string) =>
+    Number(
+      (
+        await t.storage.db
+          .selectFrom('predictions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('organization_id', '=', orgId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  /** Another ad of the organization than `except`, with data. */
+  const otherAd = async (orgId: string, except: string[]) =>
+    (
+      await t.storage.db
+        .selectFrom('daily_metrics')
+        .select('ad_id')
+        .distinct()
+        .where('organization_id', '=', orgId)
+        .where('ad_id', 'not in', except)
+        .orderBy('ad_id')
+        .executeTakeFirstOrThrow()
+    ).ad_id;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    a = await signUp(t.app, 'oracle-a');
+    b = await signUp(t.app, 'oracle-b');
+    simA = await connectSimulator(t, a, 'oraclea');
+    simB = await connectSimulator(t, b, 'oracleb');
+  });
+  afterAll(() => t.close());
+
+  it('forecasts a campaign with ordered 80/95% intervals per day, model@version and an explanation, and stores every step', async () => {
+    const res = await post(a, {
+      entityType: 'campaign',
+      entityId: simA.campaignId,
+      metric: 'spend',
+      horizon: 10,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const f = res.json();
+    expect(f).toMatchObject({
+      entityType: 'campaign',
+      entityId: simA.campaignId,
+      metric: 'spend',
+      unit: 'micros',
+      horizon: 10,
+      modelVersion: FORECAST_VERSION,
+      reused: false,
+    });
+    expect(f.model.length).toBeGreaterThan(0);
+    expect(f.inputsHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(f.explanation.seriesLength).toBe(8);
+    expect(f.explanation.seriesTo).toBe(LAST_DAY);
+    expect(f.explanation.selectedModel).toBe(f.model);
+    expect(f.points).toHaveLength(10);
+    expect(f.points[0].date).toBe('2026-11-21');
+    expect(f.points[9].date).toBe('2026-11-30');
+    for (const p of f.points) {
+      for (const k of ['mean', 'lo80', 'hi80', 'lo95', 'hi95']) expect(Number.isFinite(p[k])).toBe(true);
+      expect(p.lo95).toBeLessThanOrEqual(p.lo80);
+      expect(p.lo80).toBeLessThanOrEqual(p.mean);
+      expect(p.mean).toBeLessThanOrEqual(p.hi80);
+      expect(p.hi80).toBeLessThanOrEqual(p.hi95);
+      expect(p.lo95).toBeGreaterThanOrEqual(0);
+    }
+    const rows = await t.storage.db
+      .selectFrom('predictions')
+      .selectAll()
+      .where('run_id', '=', f.id)
+      .orderBy('step')
+      .execute();
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toMatchObject({
+      organization_id: a.organizationId,
+      type: 'forecast',
+      entity_type: 'campaign',
+      metric: 'spend',
+      horizon_days: 10,
+      model_version: FORECAST_VERSION,
+      inputs_hash: f.inputsHash,
+      for_date: '2026-11-21',
+    });
+    expect(Number(rows[3]?.value)).toBe(f.points[3].mean);
+  });
+
+  it('the same inputs are stored once: a repeated request answers the stored forecast', async () => {
+    const body = { entityType: 'campaign', entityId: simA.campaignId, metric: 'conversions', horizon: 7 };
+    const first = (await post(a, body)).json();
+    const before = await predictionCount(a.organizationId);
+    const again = await post(a, body);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ id: first.id, reused: true, inputsHash: first.inputsHash });
+    expect(again.json().points).toEqual(first.points);
+    expect(await predictionCount(a.organizationId)).toBe(before);
+  });
+
+  it('ROAS is the ratio of the revenue and spend forecasts, with positive finite bands', async () => {
+    const body = { entityType: 'organization', horizon: 5 };
+    const roas = (await post(a, { ...body, metric: 'roas' })).json();
+    const rev = (await post(a, { ...body, metric: 'revenue' })).json();
+    const spend = (await post(a, { ...body, metric: 'spend' })).json();
+    expect(roas.entityId).toBeNull();
+    expect(roas.unit).toBe('ratio');
+    expect(roas.explanation.components).toEqual({ revenue: rev.model, spend: spend.model });
+    for (const [i, p] of roas.points.entries()) {
+      // Revenue and spend points are rounded to whole micros; the ratio is of the unrounded means.
+      expect(p.mean).toBeCloseTo(rev.points[i].mean / spend.points[i].mean, 3);
+      expect(p.lo95).toBeGreaterThan(0);
+      expect(p.lo95).toBeLessThanOrEqual(p.lo80);
+      expect(p.hi80).toBeLessThanOrEqual(p.hi95);
+      expect(Number.isFinite(p.hi95)).toBe(true);
+    }
+  });
+
+  it('lists the latest forecast first, with history behind a cursor', async () => {
+    const body = { entityType: 'ad', entityId: simA.adId, metric: 'spend' };
+    const older = (await post(a, { ...body, horizon: 3 })).json();
+    const newer = (await post(a, { ...body, horizon: 4 })).json();
+    const page1 = await get(a, `entityType=ad&entityId=${simA.adId}&metric=spend&limit=1`);
+    expect(page1.statusCode, page1.body).toBe(200);
+    expect(page1.json().items.map((f: { id: string }) => f.id)).toEqual([newer.id]);
+    expect(page1.json().items[0].points).toHaveLength(4);
+    const page2 = await get(
+      a,
+      `entityType=ad&entityId=${simA.adId}&metric=spend&limit=1&cursor=${page1.json().nextCursor}`,
+    );
+    expect(page2.json().items.map((f: { id: string }) => f.id)).toEqual([older.id]);
+    expect(page2.json().nextCursor).toBeNull();
+    const conversions = await get(a, `entityType=ad&entityId=${simA.adId}&metric=conversions`);
+    expect(conversions.json().items).toEqual([]);
+  });
+
+  it("another organization's entity is 404 to compute and to list, and nothing is written", async () => {
+    const before = await predictionCount(b.organizationId);
+    for (const [entityType, entityId] of [
+      ['campaign', simA.campaignId],
+      ['ad', simA.adId],
+    ]) {
+      const res = await post(b, { entityType, entityId, metric: 'spend', horizon: 5 });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+      const list = await get(b, `entityType=${entityType}&entityId=${entityId}`);
+      expect(list.statusCode).toBe(404);
+    }
+    expect(await predictionCount(b.organizationId)).toBe(before);
+    const all = await get(b, 'limit=200');
+    expect(all.statusCode).toBe(200);
+    expect(all.body).not.toContain(simA.campaignId);
+    expect(all.body).not.toContain(a.organizationId);
+  });
+
+  it('answers bad input with a clear 4xx: an entity without data, a foreign platform, a horizon past 90, a stray id', async () => {
+    const client = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/clients',
+      headers: b.headers,
+      payload: { name: 'No data', email: 'nodata@example.test' },
+    });
+    const noData = await post(b, { entityType: 'client', entityId: client.json().id, metric: 'spend' });
+    expect(noData.statusCode).toBe(400);
+    expect(noData.json().error.code).toBe('invalid_input');
+    expect(noData.json().error.message).toMatch(/no daily metrics/);
+    expect((await post(b, { entityType: 'platform', entityId: 'tiktok', metric: 'spend' })).statusCode).toBe(
+      404,
+    );
+    expect(
+      (await post(b, { entityType: 'campaign', entityId: simB.campaignId, metric: 'spend', horizon: 91 }))
+        .statusCode,
+    ).toBe(400);
+    expect((await post(b, { entityType: 'organization', entityId: 'x', metric: 'spend' })).statusCode).toBe(
+      400,
+    );
+    expect((await post(b, { entityType: 'campaign', metric: 'spend' })).statusCode).toBe(400);
+    const late = await post(b, {
+      entityType: 'campaign',
+      entityId: simB.campaignId,
+      metric: 'spend',
+      from: '2027-01-01',
+    });
+    expect(late.statusCode).toBe(400);
+  });
+
+  it('all-zero conversions give a flat zero forecast; a single day of data a finite one; negative spend a 400', async () => {
+    const zeroAd = await otherAd(b.organizationId, [simB.adId]);
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ conversions: 0, conversion_value_micros: 0 })
+      .where('organization_id', '=', b.organizationId)
+      .where('ad_id', '=', zeroAd)
+      .execute();
+    const zero = await post(b, { entityType: 'ad', entityId: zeroAd, metric: 'conversions', horizon: 5 });
+    expect(zero.statusCode, zero.body).toBe(200);
+    for (const p of zero.json().points)
+      expect([p.mean, p.lo80, p.hi80, p.lo95, p.hi95]).toEqual([0, 0, 0, 0, 0]);
+    const roas = await post(b, { entityType: 'ad', entityId: zeroAd, metric: 'roas', horizon: 5 });
+    expect(roas.statusCode, roas.body).toBe(200);
+    for (const p of roas.json().points) expect(p.mean).toBe(0);
+
+    const singleAd = (
+      await t.storage.db
+        .selectFrom('daily_metrics')
+        .select('ad_id')
+        .where('organization_id', '=', b.organizationId)
+        .where('date', '=', LAST_DAY)
+        .where('ad_id', 'not in', [simB.adId, zeroAd])
+        .orderBy('ad_id')
+        .executeTakeFirstOrThrow()
+    ).ad_id;
+    await t.storage.db
+      .deleteFrom('daily_metrics')
+      .where('organization_id', '=', b.organizationId)
+      .where('ad_id', '=', singleAd)
+      .where('date', '<', LAST_DAY)
+      .execute();
+    const single = await post(b, { entityType: 'ad', entityId: singleAd, metric: 'spend', horizon: 3 });
+    expect(single.statusCode, single.body).toBe(200);
+    expect(single.json().explanation.seriesLength).toBe(1);
+    expect(single.json().explanation.warnings.length).toBeGreaterThan(0);
+
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ spend_micros: -5_000_000 })
+      .where('organization_id', '=', b.organizationId)
+      .where('ad_id', '=', simB.adId)
+      .where('date', '=', LAST_DAY)
+      .execute();
+    const negative = await post(b, { entityType: 'ad', entityId: simB.adId, metric: 'spend', horizon: 3 });
+    expect(negative.statusCode).toBe(400);
+    expect(negative.json().error.message).toMatch(/negative/);
+  });
+
+  it('the nightly job forecasts every client and campaign with enough data, skips and records short ones, and is idempotent', async () => {
+    const c = await signUp(t.app, 'oracle-c');
+    const conn = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: c.headers,
+      payload: {
+        platform: 'simulator',
+        settings: { seed: 'nightly', clients: '1', days: '40', endDate: LAST_DAY, scale: '0.25' },
+      },
+    });
+    expect(conn.statusCode, conn.body).toBe(201);
+    const sync = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
+      headers: c.headers,
+      payload: { kind: 'backfill', days: 40 },
+    });
+    expect((await t.services.sync.execute(c.organizationId, sync.json().id)).status).toBe('succeeded');
+    const campaigns = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select('campaign_id')
+      .distinct()
+      .where('organization_id', '=', c.organizationId)
+      .orderBy('campaign_id')
+      .execute();
+    const short = campaigns[0]?.campaign_id as string;
+    await t.storage.db
+      .deleteFrom('daily_metrics')
+      .where('organization_id', '=', c.organizationId)
+      .where('campaign_id', '=', short)
+      .where('date', '<', '2026-11-15')
+      .execute();
+    const first = await runNightly({ storage: t.storage, oracle: t.services.oracle }, c.organizationId);
+    expect(first.skipped).toContainEqual(
+      expect.objectContaining({ entityType: 'campaign', entityId: short, days: 6 }),
+    );
+    expect(first.stored).toBeGreaterThan(0);
+    expect(first.stored % 4).toBe(0);
+    const nightly = await t.storage.db
+      .selectFrom('predictions')
+      .select(['entity_type', 'entity_id', 'horizon_days'])
+      .distinct()
+      .where('organization_id', '=', c.organizationId)
+      .where('horizon_days', '=', 30)
+      .execute();
+    expect(nightly.some((r) => r.entity_type === 'campaign' && r.entity_id === short)).toBe(false);
+    const count = await predictionCount(c.organizationId);
+    const second = await runNightly({ storage: t.storage, oracle: t.services.oracle }, c.organizationId);
+    expect(second.stored).toBe(0);
+    expect(second.unchanged).toBe(first.stored + first.unchanged);
+    expect(await predictionCount(c.organizationId)).toBe(count);
+  });
+});

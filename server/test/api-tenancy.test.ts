@@ -466,6 +466,41 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     expect(org.body).not.toContain(b.owner.organizationId);
   });
 
+  it("ORACLE forecasts of another organization's ad, campaign or client are 404 and write nothing", async () => {
+    const victim = await simulatorOf(a);
+    const victimClient = await createClient(a);
+    const before = await snapshotDatabase();
+    const problems: string[] = [];
+    for (const [entityType, entityId] of [
+      ['ad', victim.adId],
+      ['campaign', victim.campaignId],
+      ['client', victimClient],
+    ] as const) {
+      for (const [who, headers] of [
+        ['user of B', asUser(b)],
+        ['API key of B', asKey(b)],
+      ] as const) {
+        const post = await call(headers, {
+          method: 'POST',
+          url: '/api/v1/oracle/forecasts',
+          payload: { entityType, entityId, metric: 'spend', horizon: 7 },
+        });
+        const list = await call(headers, {
+          method: 'GET',
+          url: `/api/v1/oracle/forecasts?entityType=${entityType}&entityId=${entityId}`,
+        });
+        for (const [label, res] of [
+          ['POST', post],
+          ['GET', list],
+        ] as const)
+          if (res.statusCode !== 404 || res.json().error?.code !== 'not_found')
+            problems.push(`${label} ${entityType} as ${who}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(await snapshotDatabase()).toEqual(before);
+  });
+
   it.runIf(testDialect() === 'postgres')(
     'on PostgreSQL, row-level security hides other organizations even from a query without a filter',
     async () => {

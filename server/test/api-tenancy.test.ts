@@ -466,7 +466,7 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     expect(org.body).not.toContain(b.owner.organizationId);
   });
 
-  it("ORACLE forecasts of another organization's ad, campaign or client are 404 and write nothing", async () => {
+  it("ORACLE forecasts and anomalies of another organization's ad, campaign or client are 404 and write nothing", async () => {
     const victim = await simulatorOf(a);
     const victimClient = await createClient(a);
     const before = await snapshotDatabase();
@@ -489,9 +489,20 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
           method: 'GET',
           url: `/api/v1/oracle/forecasts?entityType=${entityType}&entityId=${entityId}`,
         });
+        const scan = await call(headers, {
+          method: 'POST',
+          url: '/api/v1/oracle/anomalies',
+          payload: { entityType, entityId },
+        });
+        const anomalies = await call(headers, {
+          method: 'GET',
+          url: `/api/v1/oracle/anomalies?entityType=${entityType}&entityId=${entityId}`,
+        });
         for (const [label, res] of [
-          ['POST', post],
-          ['GET', list],
+          ['POST forecasts', post],
+          ['GET forecasts', list],
+          ['POST anomalies', scan],
+          ['GET anomalies', anomalies],
         ] as const)
           if (res.statusCode !== 404 || res.json().error?.code !== 'not_found')
             problems.push(`${label} ${entityType} as ${who}: ${res.statusCode} ${res.body.slice(0, 200)}`);

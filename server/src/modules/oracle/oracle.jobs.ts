@@ -1,6 +1,7 @@
 /**
  * `oracle.nightly`: forecasts of every organization's clients and campaigns (spend, conversions,
- * revenue, ROAS, 30 days ahead). Idempotent: a second run on the same data stores nothing new.
+ * revenue, ROAS, 30 days ahead) and their anomalous days. Idempotent: a second run on the same
+ * data stores nothing new.
  */
 import { z } from 'zod';
 import { defineJob, handle, type JobBinding } from '../../queue/index.ts';
@@ -26,6 +27,8 @@ export interface NightlyResult {
   organizations: number;
   stored: number;
   unchanged: number;
+  /** Anomalous days found and stored for the first time. */
+  anomalies: number;
   skipped: Array<{
     organizationId: string;
     entityType: string;
@@ -65,7 +68,13 @@ export async function runNightly(
   const orgs = organizationId
     ? [organizationId]
     : (await storage.db.selectFrom('organizations').select('id').orderBy('id').execute()).map((o) => o.id);
-  const result: NightlyResult = { organizations: orgs.length, stored: 0, unchanged: 0, skipped: [] };
+  const result: NightlyResult = {
+    organizations: orgs.length,
+    stored: 0,
+    unchanged: 0,
+    anomalies: 0,
+    skipped: [],
+  };
   for (const org of orgs) {
     const ctx = systemCtx(org);
     for (const { entity, days } of await entitiesOf(storage, org)) {
@@ -88,6 +97,7 @@ export async function runNightly(
           if (f.reused) result.unchanged++;
           else result.stored++;
         }
+        result.anomalies += (await oracle.scanAnomalies(ctx, { entity }, s)).stored;
       } catch (err) {
         // Bad data of one entity (say, a negative spend from a platform) must not stop the others.
         skip(err instanceof Error ? err.message : String(err));

@@ -4,10 +4,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { pageSchema } from '../../platform/pagination.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import {
+  anomalySchema,
   createdForecastSchema,
   createForecastBody,
   forecastSchema,
+  listAnomaliesQuery,
   listForecastsQuery,
+  scanAnomaliesBody,
+  scanResultSchema,
 } from './oracle.schema.ts';
 import type { EntityRef, EntityType } from './oracle.series.ts';
 import type { Oracle } from './oracle.service.ts';
@@ -62,5 +66,43 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
         cursor: q.cursor,
       });
     },
+  );
+
+  r.post(
+    '/api/v1/oracle/anomalies',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          'Scan the daily metrics of an ad, campaign, client, platform or the organization for anomalies, with their likely cause',
+        body: scanAnomaliesBody,
+        response: { 200: scanResultSchema },
+      },
+    },
+    async (req) =>
+      oracle.scanAnomalies(ctxOf(req), {
+        entity: entityOf(req.body.entityType, req.body.entityId) as EntityRef,
+        from: req.body.from,
+      }),
+  );
+
+  r.get(
+    '/api/v1/oracle/anomalies',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary: 'Stored anomalies, most recently found first',
+        querystring: listAnomaliesQuery,
+        response: { 200: pageSchema(anomalySchema) },
+      },
+    },
+    async (req) =>
+      oracle.listAnomalies(ctxOf(req), {
+        entity: entityOf(req.query.entityType, req.query.entityId),
+        limit: req.query.limit,
+        cursor: req.query.cursor,
+      }),
   );
 }

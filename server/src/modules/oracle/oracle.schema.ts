@@ -88,3 +88,55 @@ export const forecastSchema = z.object({
 export const createdForecastSchema = forecastSchema.extend({
   reused: z.boolean().describe('True when the same inputs had been forecast before: nothing new was stored'),
 });
+
+export const scanAnomaliesBody = z
+  .strictObject({
+    entityType: z.enum(entityTypes),
+    entityId: entityIdSchema.optional(),
+    from: dateSchema.optional().describe('First day of history to scan (default: all, up to 3 years)'),
+  })
+  .superRefine(checkEntity);
+
+export const listAnomaliesQuery = z
+  .strictObject({
+    entityType: z.enum(entityTypes).optional(),
+    entityId: entityIdSchema.optional(),
+    ...pageQuery,
+  })
+  .superRefine(checkEntity);
+
+const metricReading = z.object({
+  actual: z.number().nullable(),
+  expected: z.number().nullable(),
+  score: z.number(),
+});
+
+export const anomalySchema = z.object({
+  id: z.string(),
+  entityType: z.enum(entityTypes),
+  entityId: z.string().nullable(),
+  date: z.string(),
+  metric: z.string().describe('The first flagged metric, or `all` when only a cause rule fired'),
+  score: z.number().describe('Alert score in [0, 1]'),
+  confidence: z.number().nullable(),
+  severity: z.string(),
+  cause: z.string().nullable(),
+  causes: z.array(z.object({ cause: z.string(), confidence: z.number(), reason: z.string() })),
+  flaggedMetrics: z.array(z.string()),
+  metrics: z.record(z.string(), metricReading),
+  model: z.string(),
+  modelVersion: z.string(),
+  computedAt: z.string(),
+});
+
+export const scanResultSchema = z.object({
+  entityType: z.enum(entityTypes),
+  entityId: z.string().nullable(),
+  from: z.string(),
+  to: z.string(),
+  currency: z.string(),
+  model: z.string(),
+  modelVersion: z.string(),
+  stored: z.number().int().describe('Flagged days stored for the first time by this scan'),
+  items: z.array(anomalySchema).describe('Every flagged day of the scanned history, newest first'),
+});

@@ -10,6 +10,7 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Analytics } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
+import { createAnomalies } from './oracle.anomalies.ts';
 import {
   type ComputedForecast,
   computeForecast,
@@ -80,6 +81,7 @@ export function createOracle({
   analytics: Pick<Analytics, 'metrics'>;
 }) {
   const series = createSeriesReader({ storage, analytics });
+  const anomalies = createAnomalies({ storage, clock, series });
 
   async function runRows(trx: Executor, organizationId: string, runId: string) {
     return trx
@@ -211,7 +213,17 @@ export function createOracle({
     });
   }
 
-  return { series, createForecast, listForecasts };
+  /** Scans the entity's daily metrics for anomalies and stores the flagged days (404 for another organization's entity). */
+  async function scanAnomalies(
+    ctx: Ctx,
+    input: { entity: EntityRef; from?: string },
+    preloaded?: DailySeries,
+  ) {
+    const s = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    return anomalies.scan(ctx, input.entity, s);
+  }
+
+  return { series, createForecast, listForecasts, scanAnomalies, listAnomalies: anomalies.list };
 }
 
 export type Oracle = ReturnType<typeof createOracle>;

@@ -14,6 +14,8 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
   let b: Signed;
   let simA: SyncedSimulator;
   let simB: SyncedSimulator;
+  /** An organization with 40 days of data (enough for the nightly job and the detector's warm-up). */
+  let c: Signed;
 
   const post = (who: Signed, payload: Record<string, unknown>) =>
     t.app.inject({ method: 'POST', url: '/api/v1/oracle/forecasts', headers: who.headers, payload });
@@ -48,6 +50,24 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     b = await signUp(t.app, 'oracle-b');
     simA = await connectSimulator(t, a, 'oraclea');
     simB = await connectSimulator(t, b, 'oracleb');
+    c = await signUp(t.app, 'oracle-c');
+    const conn = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: c.headers,
+      payload: {
+        platform: 'simulator',
+        settings: { seed: 'nightly', clients: '1', days: '40', endDate: LAST_DAY, scale: '0.25' },
+      },
+    });
+    expect(conn.statusCode, conn.body).toBe(201);
+    const sync = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
+      headers: c.headers,
+      payload: { kind: 'backfill', days: 40 },
+    });
+    expect((await t.services.sync.execute(c.organizationId, sync.json().id)).status).toBe('succeeded');
   });
   afterAll(() => t.close());
 
@@ -251,25 +271,61 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     expect(negative.json().error.message).toMatch(/negative/);
   });
 
+  it('finds a spend spike on the last day, explains it, stores it once, and lists it; another organization gets 404', async () => {
+    const ad = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select(['ad_id', 'spend_micros', 'impressions', 'clicks'])
+      .where('organization_id', '=', c.organizationId)
+      .where('date', '=', LAST_DAY)
+      .where('spend_micros', '>', 0)
+      .where('clicks', '>', 20)
+      .orderBy('ad_id')
+      .executeTakeFirstOrThrow();
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ spend_micros: ad.spend_micros * 6, impressions: ad.impressions * 6, clicks: ad.clicks * 6 })
+      .where('organization_id', '=', c.organizationId)
+      .where('ad_id', '=', ad.ad_id)
+      .where('date', '=', LAST_DAY)
+      .execute();
+    const scan = (who: Signed) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/oracle/anomalies',
+        headers: who.headers,
+        payload: { entityType: 'ad', entityId: ad.ad_id },
+      });
+    const first = await scan(c);
+    expect(first.statusCode, first.body).toBe(200);
+    const spike = first.json().items.find((f: { date: string }) => f.date === LAST_DAY);
+    expect(spike, first.body).toBeDefined();
+    expect(spike.flaggedMetrics).toContain('spend');
+    expect(spike.score).toBeGreaterThanOrEqual(0.5);
+    expect(spike.metrics.spend.actual).toBeGreaterThan(3 * spike.metrics.spend.expected);
+    expect(spike.modelVersion).toBeTruthy();
+    expect(first.json().stored).toBe(first.json().items.length);
+    const again = await scan(c);
+    expect(again.json().stored).toBe(0);
+    expect(again.json().items.map((f: { id: string }) => f.id)).toEqual(
+      first.json().items.map((f: { id: string }) => f.id),
+    );
+    const list = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${ad.ad_id}`,
+      headers: c.headers,
+    });
+    expect(list.json().items.map((f: { id: string }) => f.id)).toContain(spike.id);
+    const foreign = await scan(a);
+    expect(foreign.statusCode).toBe(404);
+    const foreignList = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${ad.ad_id}`,
+      headers: a.headers,
+    });
+    expect(foreignList.statusCode).toBe(404);
+  });
+
   it('the nightly job forecasts every client and campaign with enough data, skips and records short ones, and is idempotent', async () => {
-    const c = await signUp(t.app, 'oracle-c');
-    const conn = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: c.headers,
-      payload: {
-        platform: 'simulator',
-        settings: { seed: 'nightly', clients: '1', days: '40', endDate: LAST_DAY, scale: '0.25' },
-      },
-    });
-    expect(conn.statusCode, conn.body).toBe(201);
-    const sync = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
-      headers: c.headers,
-      payload: { kind: 'backfill', days: 40 },
-    });
-    expect((await t.services.sync.execute(c.organizationId, sync.json().id)).status).toBe('succeeded');
     const campaigns = await t.storage.db
       .selectFrom('daily_metrics')
       .select('campaign_id')
@@ -301,6 +357,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     const count = await predictionCount(c.organizationId);
     const second = await runNightly({ storage: t.storage, oracle: t.services.oracle }, c.organizationId);
     expect(second.stored).toBe(0);
+    expect(second.anomalies).toBe(0);
     expect(second.unchanged).toBe(first.stored + first.unchanged);
     expect(await predictionCount(c.organizationId)).toBe(count);
   });

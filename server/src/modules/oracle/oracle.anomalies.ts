@@ -1,0 +1,219 @@
+/**
+ * Anomalies of one entity's daily metrics (oracle/anomaly `scanEntityMetrics`), stored as predictions
+ * of type `anomaly`: one row per flagged day. The detector is causal (a day's result depends only on
+ * the days before it), so a day's row is keyed by a hash of the series up to that day: re-scanning
+ * the same history, nightly or on request, stores nothing twice.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../platform/clock.ts';
+import { newId } from '../../platform/ids.ts';
+import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
+import type { Storage } from '../../storage/db.ts';
+import type { PredictionsTable } from '../../storage/schema.ts';
+import type { Ctx } from '../auth/context.ts';
+import { type EntityDayResult, scanEntityMetrics } from './anomaly/index.ts';
+import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.series.ts';
+
+/** The anomaly module has no version constant of its own yet; bump this when its numbers change. */
+export const ANOMALY_MODEL = 'robust-seasonal-detector';
+export const ANOMALY_MODEL_VERSION = '1.0.0';
+
+export interface AnomalyFinding {
+  id: string;
+  entityType: EntityType;
+  entityId: string | null;
+  date: string;
+  metric: string;
+  score: number;
+  confidence: number | null;
+  severity: string;
+  cause: string | null;
+  causes: Array<{ cause: string; confidence: number; reason: string }>;
+  flaggedMetrics: string[];
+  /** Actual and expected values of every metric that day (spend in currency units). */
+  metrics: Record<string, { actual: number | null; expected: number | null; score: number }>;
+  model: string;
+  modelVersion: string;
+  computedAt: string;
+}
+
+const round = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1e6) / 1e6);
+const predictionId = () => `prd_${newId('job').slice(4)}`;
+
+function explanationOf(d: EntityDayResult) {
+  return {
+    severity: d.severity,
+    cause: d.cause,
+    causes: d.causes.map((c) => ({ cause: c.cause, confidence: round(c.confidence) ?? 0, reason: c.reason })),
+    flaggedMetrics: d.flaggedMetrics,
+    metrics: Object.fromEntries(
+      Object.entries(d.metrics).map(([m, p]) => [
+        m,
+        { actual: round(p.value), expected: round(p.expected), score: round(p.score) ?? 0 },
+      ]),
+    ),
+  };
+}
+
+function toFinding(r: PredictionsTable): AnomalyFinding {
+  const e = JSON.parse(r.explanation) as ReturnType<typeof explanationOf>;
+  return {
+    id: r.id,
+    entityType: r.entity_type as EntityType,
+    entityId: r.entity_id === '' ? null : r.entity_id,
+    date: r.for_date,
+    metric: r.metric,
+    score: Number(r.value),
+    confidence: r.confidence === null ? null : Number(r.confidence),
+    severity: e.severity,
+    cause: e.cause,
+    causes: e.causes,
+    flaggedMetrics: e.flaggedMetrics,
+    metrics: e.metrics,
+    model: r.model,
+    modelVersion: r.model_version,
+    computedAt: r.computed_at,
+  };
+}
+
+export function createAnomalies({
+  storage,
+  clock,
+  series,
+}: {
+  storage: Storage;
+  clock: Clock;
+  series: SeriesReader;
+}) {
+  /** Scans the entity's series and stores its flagged days not stored before; returns every flagged day. */
+  async function scan(ctx: Ctx, entity: EntityRef, s: DailySeries) {
+    const days = scanEntityMetrics(
+      s.dates.map((date, i) => ({
+        date,
+        spend: (s.spendMicros[i] as number) / 1e6,
+        impressions: s.impressions[i] as number,
+        clicks: s.clicks[i] as number,
+        conversions: s.conversions[i] as number,
+      })),
+    );
+    // A running hash: the hash at day i covers the entity, the model and the series up to day i.
+    let h = createHash('sha256')
+      .update(
+        JSON.stringify({
+          entity,
+          currency: s.currency,
+          from: s.from,
+          model: ANOMALY_MODEL,
+          version: ANOMALY_MODEL_VERSION,
+        }),
+      )
+      .digest('hex');
+    const computedAt = clock.now().toISOString();
+    const rows: PredictionsTable[] = [];
+    days.forEach((d, i) => {
+      h = createHash('sha256')
+        .update(h)
+        .update(`${d.date},${s.spendMicros[i]},${s.impressions[i]},${s.clicks[i]},${s.conversions[i]}`)
+        .digest('hex');
+      if (!d.flagged) return;
+      const confidence = d.causes.length ? Math.max(...d.causes.map((c) => c.confidence)) : d.score;
+      rows.push({
+        id: predictionId(),
+        organization_id: ctx.organizationId,
+        run_id: predictionId(),
+        type: 'anomaly',
+        entity_type: entity.type,
+        entity_id: entity.id,
+        metric: d.flaggedMetrics[0] ?? 'all',
+        horizon_days: 0,
+        step: 0,
+        for_date: d.date,
+        computed_at: computedAt,
+        value: round(d.score) ?? 0,
+        lo80: null,
+        hi80: null,
+        lo95: null,
+        hi95: null,
+        confidence: round(confidence),
+        model: ANOMALY_MODEL,
+        model_version: ANOMALY_MODEL_VERSION,
+        inputs_hash: h,
+        explanation: JSON.stringify(explanationOf(d)),
+      });
+    });
+    const { n: stored, saved } = await storage.withTenant(ctx.organizationId, async (trx) => {
+      let n = 0;
+      for (const row of rows) {
+        const res = await trx
+          .insertInto('predictions')
+          .values(row)
+          .onConflict((oc) =>
+            oc
+              .columns([
+                'organization_id',
+                'type',
+                'entity_type',
+                'entity_id',
+                'metric',
+                'inputs_hash',
+                'step',
+              ])
+              .doNothing(),
+          )
+          .executeTakeFirst();
+        n += Number(res.numInsertedOrUpdatedRows ?? 0);
+      }
+      const hashes = rows.map((r) => r.inputs_hash);
+      const saved = hashes.length
+        ? await trx
+            .selectFrom('predictions')
+            .selectAll()
+            .where('organization_id', '=', ctx.organizationId)
+            .where('type', '=', 'anomaly')
+            .where('inputs_hash', 'in', hashes)
+            .orderBy('for_date', 'desc')
+            .execute()
+        : [];
+      return { n, saved };
+    });
+    return {
+      entityType: entity.type,
+      entityId: entity.id === '' ? null : entity.id,
+      from: s.from,
+      to: s.to,
+      currency: s.currency,
+      model: ANOMALY_MODEL,
+      modelVersion: ANOMALY_MODEL_VERSION,
+      stored,
+      items: saved.map(toFinding),
+    };
+  }
+
+  /** Stored anomalies, most recently found first, optionally of one entity. */
+  async function list(
+    ctx: Ctx,
+    q: { entity?: EntityRef; limit: number; cursor?: string },
+  ): Promise<Page<AnomalyFinding>> {
+    const cursor = decodeCursor(q.cursor, 'id');
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      if (q.entity) await series.assertEntity(trx, ctx.organizationId, q.entity);
+      let query = trx
+        .selectFrom('predictions')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('type', '=', 'anomaly');
+      if (q.entity)
+        query = query.where('entity_type', '=', q.entity.type).where('entity_id', '=', q.entity.id);
+      if (cursor) query = query.where('id', '<', cursor);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
+      return toPage(rows.map(toFinding), q.limit, (f) => f.id);
+    });
+  }
+
+  return { scan, list };
+}
+
+export type Anomalies = ReturnType<typeof createAnomalies>;

@@ -142,6 +142,33 @@ function roasPoints(
   return { points, noSpend };
 }
 
+/** The hash a forecast of these inputs is stored under: computable before forecasting. */
+export function forecastInputsHash(
+  entity: EntityRef,
+  s: DailySeries,
+  metric: ForecastMetric,
+  horizon: number,
+): string {
+  const values =
+    metric === 'roas'
+      ? { revenue: s.revenueMicros, spend: s.spendMicros }
+      : metric === 'spend'
+        ? s.spendMicros
+        : metric === 'revenue'
+          ? s.revenueMicros
+          : s.conversions;
+  return inputsHash({
+    entity,
+    metric,
+    horizon,
+    from: s.from,
+    to: s.to,
+    currency: s.currency,
+    version: FORECAST_VERSION,
+    values,
+  });
+}
+
 /** Forecasts `metric` of the entity's series `horizon` days past its last day. Throws invalid_input on bad input. */
 export function computeForecast(
   entity: EntityRef,
@@ -149,17 +176,7 @@ export function computeForecast(
   metric: ForecastMetric,
   horizon: number,
 ): ComputedForecast {
-  const hashOf = (values: unknown) =>
-    inputsHash({
-      entity,
-      metric,
-      horizon,
-      from: s.from,
-      to: s.to,
-      currency: s.currency,
-      version: FORECAST_VERSION,
-      values,
-    });
+  const hash = forecastInputsHash(entity, s, metric, horizon);
   if (metric !== 'roas') {
     const values =
       metric === 'spend' ? s.spendMicros : metric === 'revenue' ? s.revenueMicros : s.conversions;
@@ -169,7 +186,7 @@ export function computeForecast(
       version: f.version,
       points: pointsOf(f, s, money(metric)),
       confidence: confidenceOf(f, values),
-      inputsHash: hashOf(values),
+      inputsHash: hash,
       explanation: explain(f, s),
     };
   }
@@ -185,7 +202,7 @@ export function computeForecast(
     version: FORECAST_VERSION,
     points,
     confidence: cr === null || cs === null ? null : Math.min(cr, cs),
-    inputsHash: hashOf({ revenue: s.revenueMicros, spend: s.spendMicros }),
+    inputsHash: hash,
     explanation: {
       ...explanation,
       selectedModel: `revenue ${fr.model} / spend ${fs.model}`,

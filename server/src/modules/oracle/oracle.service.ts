@@ -17,6 +17,7 @@ import {
   type ForecastExplanation,
   type ForecastMetric,
   type ForecastPoint,
+  forecastInputsHash,
   unitOf,
 } from './oracle.forecast.ts';
 import { createSeriesReader, type DailySeries, type EntityRef, type EntityType } from './oracle.series.ts';
@@ -90,6 +91,24 @@ export function createOracle({
       .where('organization_id', '=', organizationId)
       .where('run_id', '=', runId)
       .execute();
+  }
+
+  async function findRun(ctx: Ctx, entity: EntityRef, metric: ForecastMetric, hash: string) {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      const existing = await trx
+        .selectFrom('predictions')
+        .select('run_id')
+        .where('organization_id', '=', ctx.organizationId)
+        .where('type', '=', 'forecast')
+        .where('entity_type', '=', entity.type)
+        .where('entity_id', '=', entity.id)
+        .where('metric', '=', metric)
+        .where('inputs_hash', '=', hash)
+        .executeTakeFirst();
+      return existing
+        ? { ...toForecast(await runRows(trx, ctx.organizationId, existing.run_id)), reused: true }
+        : undefined;
+    });
   }
 
   /** Stores a computed forecast unless the same inputs were stored before; returns the stored run. */
@@ -169,6 +188,14 @@ export function createOracle({
     preloaded?: DailySeries,
   ) {
     const s = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    // Same inputs as a stored run: answer it without forecasting again (the nightly job's usual case).
+    const stored = await findRun(
+      ctx,
+      input.entity,
+      input.metric,
+      forecastInputsHash(input.entity, s, input.metric, input.horizon),
+    );
+    if (stored) return stored;
     const f = computeForecast(input.entity, s, input.metric, input.horizon);
     return store(ctx, input.entity, input.metric, input.horizon, f);
   }

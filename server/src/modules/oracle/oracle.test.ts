@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
 import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
+import { nextTick } from '../../queue/index.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { FORECAST_VERSION } from './forecast/index.ts';
-import { runNightly } from './oracle.jobs.ts';
+import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob, runNightly } from './oracle.jobs.ts';
 
 /** The simulator syncs 14 days ending 2026-11-20 for each organization; its campaigns ran the last 8. */
 const LAST_DAY = '2026-11-20';
@@ -360,5 +361,31 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     expect(second.anomalies).toBe(0);
     expect(second.unchanged).toBe(first.stored + first.unchanged);
     expect(await predictionCount(c.organizationId)).toBe(count);
+  });
+
+  it('the oracle.nightly binding runs the job for one organization and reports progress; it is scheduled daily at 04:23 UTC', async () => {
+    const [binding] = oracleJobs({ storage: t.storage, oracle: t.services.oracle });
+    expect(binding?.def.name).toBe(oracleNightlyJob.name);
+    const progress: unknown[] = [];
+    const ctx = {
+      jobId: 'job_test',
+      attempt: 1,
+      maxAttempts: 3,
+      organizationId: null,
+      signal: new AbortController().signal,
+      progress: async (p: unknown) => {
+        progress.push(p);
+      },
+      log: { info() {}, warn() {}, error() {} },
+    } as unknown as Parameters<NonNullable<typeof binding>['run']>[1];
+    const result = (await binding?.run({ organizationId: c.organizationId }, ctx)) as {
+      organizations: number;
+      skippedCount: number;
+    };
+    expect(result.organizations).toBe(1);
+    expect(progress).toHaveLength(1);
+    expect(nextTick(ORACLE_NIGHTLY_CRON, new Date('2026-11-20T05:00:00Z')).toISOString()).toBe(
+      '2026-11-21T04:23:00.000Z',
+    );
   });
 });

@@ -101,14 +101,11 @@ export function createAgents({ storage, audit, clock }: { storage: Storage; audi
         .where('organization_id', '=', ctx.organizationId)
         .where('id', '=', id)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'agents.updated',
         target: { type: 'agent', id },
         input: patch,
         metadata: { before: { enabled: before.enabled, limits: before.limits }, after: { enabled, limits } },
-        origin: ctx,
       });
       return { ...before, enabled, limits, updatedAt: now };
     });

@@ -130,9 +130,7 @@ export function createFx({ storage, audit, clock }: { storage: Storage; audit: A
           .execute();
       }
       const dates = rates.map((r) => r.date).sort();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'analytics.fx_rates_upserted',
         target: { type: 'organization', id: ctx.organizationId },
         input: rates,
@@ -142,7 +140,6 @@ export function createFx({ storage, audit, clock }: { storage: Storage; audit: A
           from: dates[0],
           to: dates[dates.length - 1],
         },
-        origin: ctx,
       });
       return { upserted: rates.length };
     });

@@ -9,7 +9,7 @@ import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { AuditLogTable } from '../../storage/schema.ts';
-import type { Actor, Origin } from '../auth/context.ts';
+import type { Actor, Ctx, Origin } from '../auth/context.ts';
 import { type ChainProblem, createChainVerifier, entryHash, genesisHash } from './audit.chain.ts';
 
 export interface AuditInput {
@@ -114,6 +114,15 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
     return toEntry({ ...row, hash });
   }
 
+  /** `record` for a change made by the caller of a request: organization, actor and origin from its context. */
+  function recordFor(
+    trx: Executor,
+    ctx: Ctx,
+    entry: Omit<AuditInput, 'organizationId' | 'actor' | 'origin'>,
+  ) {
+    return record(trx, { ...entry, organizationId: ctx.organizationId, actor: ctx.actor, origin: ctx });
+  }
+
   async function list(organizationId: string, f: AuditFilter): Promise<Page<AuditEntry>> {
     const cursor = decodeCursor(f.cursor, 'seq');
     return storage.withTenant(organizationId, async (trx) => {
@@ -207,7 +216,7 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
     return Number(res.numDeletedRows);
   }
 
-  return { initChain, record, list, verify, verifyAll, purgeBefore };
+  return { initChain, record, recordFor, list, verify, verifyAll, purgeBefore };
 }
 
 export type Audit = ReturnType<typeof createAudit>;

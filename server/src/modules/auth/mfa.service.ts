@@ -123,12 +123,9 @@ export function createMfa({
         .where('id', '=', userId)
         .execute();
       const recoveryCodes = await issueRecoveryCodes(trx, userId);
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'auth.mfa_enabled',
         target: { type: 'user', id: userId },
-        origin: ctx,
       });
       return { enabled: true, recoveryCodes };
     });
@@ -200,12 +197,9 @@ export function createMfa({
         .where('id', '=', userId)
         .execute();
       await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'auth.mfa_disabled',
         target: { type: 'user', id: userId },
-        origin: ctx,
       });
       return { enabled: false };
     });
@@ -219,12 +213,9 @@ export function createMfa({
       if (!(await checkSecondFactor(user, { code }, trx)))
         throw invalidInput('The code is not valid', { field: 'code' });
       const recoveryCodes = await issueRecoveryCodes(trx, userId);
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'auth.mfa_recovery_codes_regenerated',
         target: { type: 'user', id: userId },
-        origin: ctx,
       });
       return { recoveryCodes };
     });

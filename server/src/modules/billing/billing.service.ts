@@ -145,13 +145,10 @@ export function createBillingService({ storage, audit, clock, billing, limits, m
         created_at: current?.created_at ?? now,
         updated_at: now,
       });
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'billing.customer_created',
         target: { type: 'billing_account', id: ctx.organizationId },
         metadata: { customerId },
-        origin: ctx,
       });
     });
     return customerId;
@@ -197,14 +194,11 @@ export function createBillingService({ storage, audit, clock, billing, limits, m
       `omnify:${ctx.organizationId}:checkout:${sha256Hex(JSON.stringify(params)).slice(0, 24)}:${minute}`,
     );
     await storage.withTenant(ctx.organizationId, (trx) =>
-      audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      audit.recordFor(trx, ctx, {
         action: 'billing.checkout_started',
         target: { type: 'billing_account', id: ctx.organizationId },
         input,
         metadata: { plan: plan.id, sessionId: session.id, trialEnd },
-        origin: ctx,
       }),
     );
     return { url: session.url, sessionId: session.id };
@@ -225,13 +219,10 @@ export function createBillingService({ storage, audit, clock, billing, limits, m
       returnUrl: billing.urls.portalReturn,
     });
     await storage.withTenant(ctx.organizationId, (trx) =>
-      audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      audit.recordFor(trx, ctx, {
         action: 'billing.portal_opened',
         target: { type: 'billing_account', id: ctx.organizationId },
         metadata: { sessionId: session.id },
-        origin: ctx,
       }),
     );
     return { url: session.url };

@@ -208,13 +208,10 @@ export function createConnections({
       const authorizationUrl = def.oauth
         ? await newAuthorization(trx, ctx.organizationId, row.id, def, ctx.actor, row.client_id)
         : null;
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'connections.created',
         target: { type: 'connection', id: row.id },
         input: { platform: input.platform, clientId: input.clientId ?? null, name: row.name },
-        origin: ctx,
       });
       return { connection: toConnection(row), authorizationUrl };
     });
@@ -346,13 +343,10 @@ export function createConnections({
         .where('id', '=', id)
         .where('organization_id', '=', ctx.organizationId)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'connections.disconnected',
         target: { type: 'connection', id },
         metadata: { platform: row.platform },
-        origin: ctx,
       });
       return toConnection({
         ...row,

@@ -83,14 +83,11 @@ export function createRetention({
         .values({ organization_id: ctx.organizationId, ...values })
         .onConflict((oc) => oc.column('organization_id').doUpdateSet(values))
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'retention.policy_updated',
         target: { type: 'organization', id: ctx.organizationId },
         input: policy,
         metadata: { before, after: policy },
-        origin: ctx,
       });
       return policy;
     });

@@ -161,14 +161,11 @@ export function createSync({ storage, audit, clock, connections, queue, config, 
         { trx, organizationId: ctx.organizationId, idempotencyKey: `sync:${id}` },
       );
       await trx.updateTable('sync_runs').set({ job_id: job.jobId }).where('id', '=', id).execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'sync.requested',
         target: { type: 'connection', id: connectionId },
         input: opts,
         metadata: { syncRunId: id },
-        origin: ctx,
       });
       const row = await trx
         .selectFrom('sync_runs')

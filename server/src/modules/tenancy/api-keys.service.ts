@@ -69,13 +69,10 @@ export function createApiKeys({ storage, audit, clock }: { storage: Storage; aud
     };
     await storage.withTenant(ctx.organizationId, async (trx) => {
       await trx.insertInto('api_keys').values(row).execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'api_keys.created',
         target: { type: 'api_key', id: row.id },
         input: { name: input.name, scopes: input.scopes, expiresAt: input.expiresAt ?? null },
-        origin: ctx,
       });
     });
     return { ...toApiKey(row), secret };
@@ -110,12 +107,9 @@ export function createApiKeys({ storage, audit, clock }: { storage: Storage; aud
         .where('organization_id', '=', ctx.organizationId)
         .where('id', '=', id)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'api_keys.revoked',
         target: { type: 'api_key', id },
-        origin: ctx,
       });
       return { ...toApiKey(row), revokedAt: now };
     });

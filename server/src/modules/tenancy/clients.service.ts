@@ -106,13 +106,10 @@ export function createClients({
         updated_at: now,
       };
       await trx.insertInto('clients').values(row).execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'clients.created',
         target: { type: 'client', id: row.id },
         input,
-        origin: ctx,
       });
       return toClient(row);
     });
@@ -172,14 +169,11 @@ export function createClients({
         .where('organization_id', '=', ctx.organizationId)
         .where('id', '=', id)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'clients.updated',
         target: { type: 'client', id },
         input: patch,
         metadata: { before: toClient(before), after: toClient(after) },
-        origin: ctx,
       });
       return toClient(after);
     });
@@ -193,13 +187,10 @@ export function createClients({
         .where('organization_id', '=', ctx.organizationId)
         .where('id', '=', id)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'clients.deleted',
         target: { type: 'client', id },
         metadata: { before: toClient(before) },
-        origin: ctx,
       });
     });
   }

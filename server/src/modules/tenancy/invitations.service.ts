@@ -96,13 +96,10 @@ export function createInvitations({
         created_at: now.toISOString(),
       };
       await trx.insertInto('invitations').values(row).execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'invitations.created',
         target: { type: 'invitation', id: row.id },
         input: { email, role: input.role },
-        origin: ctx,
       });
       const org = await trx
         .selectFrom('organizations')
@@ -148,12 +145,9 @@ export function createInvitations({
         .where('id', '=', id)
         .where('organization_id', '=', ctx.organizationId)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'invitations.revoked',
         target: { type: 'invitation', id },
-        origin: ctx,
       });
       return toInvitation({ ...row, revoked_at: now });
     });

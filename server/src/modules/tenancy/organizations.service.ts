@@ -151,14 +151,11 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
         updated_at: clock.now().toISOString(),
       };
       await trx.updateTable('organizations').set(after).where('id', '=', ctx.organizationId).execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'organizations.updated',
         target: { type: 'organization', id: ctx.organizationId },
         input: patch,
         metadata: { before: toOrganization(before), after: toOrganization(after) },
-        origin: ctx,
       });
       return toOrganization(after);
     });
@@ -224,14 +221,11 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
         .set({ role, updated_at: clock.now().toISOString() })
         .where('id', '=', m.id)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'members.role_changed',
         target: { type: 'membership', id: m.id },
         input: { role },
         metadata: { userId: m.user_id, before: m.role, after: role },
-        origin: ctx,
       });
       return { id: m.id, userId: m.user_id, role };
     });
@@ -252,13 +246,10 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
         .where('organization_id', '=', ctx.organizationId)
         .where('revoked_at', 'is', null)
         .execute();
-      await audit.record(trx, {
-        organizationId: ctx.organizationId,
-        actor: ctx.actor,
+      await audit.recordFor(trx, ctx, {
         action: 'members.removed',
         target: { type: 'membership', id: m.id },
         metadata: { userId: m.user_id, role: m.role },
-        origin: ctx,
       });
     });
   }

@@ -32,6 +32,7 @@ export const idPrefixes = {
   opportunity: 'opp',
   syncRun: 'syn',
   writeAction: 'act',
+  prediction: 'prd',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

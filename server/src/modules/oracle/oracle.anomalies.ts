@@ -38,7 +38,7 @@ export interface AnomalyFinding {
 }
 
 const round = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1e6) / 1e6);
-const predictionId = () => `prd_${newId('job').slice(4)}`;
+const predictionId = () => newId('prediction');
 
 function explanationOf(d: EntityDayResult) {
   return {

@@ -39,7 +39,7 @@ export interface StoredForecast {
 }
 
 /** Prediction ids share the time-sortable shape of every other id (`prd_…`). */
-const predictionId = () => `prd_${newId('job').slice(4)}`;
+const predictionId = () => newId('prediction');
 
 function toForecast(rows: PredictionsTable[]): StoredForecast {
   const first = rows[0] as PredictionsTable;

@@ -105,34 +105,51 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   // After authentication: counts (and past the plan, refuses) requests made with API keys.
   installApiCallMetering(app, s.billing.meter);
 
-  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    { schema: { tags: ['system'], summary: 'This OpenAPI 3.1 document' }, config: { auth: 'public' } },
+    async () => app.swagger(),
+  );
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { hide: true } }, async (req, reply) => {
-    const checks: Record<string, { ok: boolean; error?: string }> = {};
-    const probes: Record<string, () => Promise<void>> = {
-      database: () => s.storage.ping(),
-      ...opts.readiness,
-    };
-    await Promise.all(
-      Object.entries(probes).map(async ([name, probe]) => {
-        try {
-          await probe();
-          checks[name] = { ok: true };
-        } catch (e) {
-          checks[name] = { ok: false, error: (e as Error).message };
-        }
-      }),
-    );
-    const ok = Object.values(checks).every((c) => c.ok);
-    if (!ok)
-      return sendError(
-        reply.header('cache-control', 'no-store'),
-        req,
-        new AppError('unavailable', 'Not ready', { checks }),
+  app.get(
+    '/health',
+    { schema: { tags: ['system'], summary: 'Liveness: 200 while the process serves requests' } },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness: 200 when the database and the queue answer, 503 (code unavailable) otherwise',
+      },
+    },
+    async (req, reply) => {
+      const checks: Record<string, { ok: boolean; error?: string }> = {};
+      const probes: Record<string, () => Promise<void>> = {
+        database: () => s.storage.ping(),
+        ...opts.readiness,
+      };
+      await Promise.all(
+        Object.entries(probes).map(async ([name, probe]) => {
+          try {
+            await probe();
+            checks[name] = { ok: true };
+          } catch (e) {
+            checks[name] = { ok: false, error: (e as Error).message };
+          }
+        }),
       );
-    return { status: 'ready', checks };
-  });
+      const ok = Object.values(checks).every((c) => c.ok);
+      if (!ok)
+        return sendError(
+          reply.header('cache-control', 'no-store'),
+          req,
+          new AppError('unavailable', 'Not ready', { checks }),
+        );
+      return { status: 'ready', checks };
+    },
+  );
 
   authRoutes(app, { auth: s.auth, mfa: s.mfa, passwordReset: s.passwordReset, loginRateLimitPerMinute: 20 });
   tenancyRoutes(app, s);

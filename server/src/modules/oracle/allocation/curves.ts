@@ -1,0 +1,193 @@
+/**
+ * Saturating response curves with carry-over, per channel (or campaign):
+ *
+ *   y[p,t] = a_p + Σ_k γ_k z_k[p,t] + Σ_c β_c · sat( adstock(x_c[p,·]; α_c)[t] / s_c ; λ_c ) + ε
+ *
+ * a_p a per-panel (geo) intercept, z controls (trend, seasonality, events, …), s_c = max of x_c.
+ * The non-linear (α_c, λ_c) are found by Nelder–Mead on the residual sum of squares with γ, β
+ * profiled out by least squares; uncertainty by a residual bootstrap (refit on ŷ + resampled ε).
+ * ROAS_c = Σ_p w_p Σ_t contribution / Σ_p w_p Σ_t x (w_p = panelScale, e.g. population when y and
+ * x are per capita).
+ */
+import { invalidInput } from '../../../platform/errors.ts';
+import { minimize } from '../clv/numerics.ts';
+import { olsWithin } from './ols.ts';
+import { adstock, saturate } from './transforms.ts';
+
+export interface MmmInput {
+  panels: number;
+  /** Row-major panels × T. */
+  y: Float64Array;
+  controls: Array<{ name: string; values: Float64Array }>;
+  media: Array<{ name: string; spend: Float64Array }>;
+  /** Multiplier turning a panel's per-unit y and x back into totals (default 1). */
+  panelScale?: number[];
+  /** A fixed effect per week, shared by the panels (needs panels > 1; drop trend/seasonality controls). */
+  timeEffects?: boolean;
+}
+
+export interface ChannelParams {
+  alpha: number;
+  lambda: number;
+  beta: number;
+  /** s_c: spend is divided by it before saturation. */
+  scale: number;
+}
+
+export interface ChannelCurve {
+  name: string;
+  params: ChannelParams;
+  /** Total historical spend and fitted contribution (panelScale applied). */
+  spend: number;
+  contribution: number;
+  roas: number;
+  /** 5 % and 95 % bootstrap quantiles of ROAS (null without bootstrap). */
+  roasInterval: [number, number] | null;
+  draws: ChannelParams[];
+}
+
+export interface MmmFit {
+  channels: ChannelCurve[];
+  controls: Array<{ name: string; coef: number }>;
+  r2: number;
+  evaluations: number;
+}
+
+export interface FitOptions {
+  bootstrap?: number;
+  seed?: number;
+  maxEvaluations?: number;
+}
+
+const ALPHA_MAX = 0.95;
+const toParams = (theta: number[], c: number) => ({
+  alpha: ALPHA_MAX / (1 + Math.exp(-theta[2 * c]!)),
+  lambda: Math.exp(theta[2 * c + 1]!),
+});
+
+function validate(input: MmmInput) {
+  const n = input.y.length;
+  if (input.panels < 1 || n % input.panels !== 0) throw invalidInput('y length must be panels × weeks');
+  if (input.timeEffects && input.panels < 2) throw invalidInput('time effects need more than one panel');
+  if (input.media.length === 0) throw invalidInput('at least one media channel is needed');
+  const T = n / input.panels;
+  if (T < 2 * (input.media.length * 3 + input.controls.length))
+    throw invalidInput('too few weeks for the number of channels and controls');
+  for (const s of [...input.media.map((m) => m.spend), ...input.controls.map((c) => c.values), input.y])
+    if (s.length !== n || s.some((v) => !Number.isFinite(v)))
+      throw invalidInput('every series must have panels × weeks finite values');
+  for (const m of input.media)
+    if (m.spend.some((v) => v < 0)) throw invalidInput(`negative spend in channel ${m.name}`);
+}
+
+/** adstock(x; α) / s per panel, concatenated. */
+export function adstockedScaled(input: MmmInput, c: number, alpha: number, scale: number): Float64Array {
+  const x = input.media[c]!.spend;
+  const T = x.length / input.panels;
+  const out = new Float64Array(x.length);
+  for (let p = 0; p < input.panels; p++) {
+    const a = adstock(x.subarray(p * T, (p + 1) * T), alpha);
+    for (let t = 0; t < T; t++) out[p * T + t] = a[t]! / scale;
+  }
+  return out;
+}
+
+function design(input: MmmInput, theta: number[], scales: number[]) {
+  const media = input.media.map((_, c) => {
+    const { alpha, lambda } = toParams(theta, c);
+    const a = adstockedScaled(input, c, alpha, scales[c]!);
+    for (let i = 0; i < a.length; i++) a[i] = saturate(a[i]!, lambda);
+    return a;
+  });
+  return [...input.controls.map((z) => z.values), ...media];
+}
+
+function fitOnce(input: MmmInput, y: Float64Array, scales: number[], starts: number[][], maxEval: number) {
+  const objective = (theta: number[]) =>
+    olsWithin(y, design(input, theta, scales), input.panels, input.timeEffects).rss;
+  let best: { x: number[]; value: number } | null = null;
+  let evaluations = 0;
+  for (const s of starts) {
+    const r = minimize(objective, s, { maxEvaluations: maxEval, step: 1, xTol: 1e-5, fTol: 1e-10 });
+    evaluations += r.evaluations;
+    if (!best || r.value < best.value) best = r;
+  }
+  const ols = olsWithin(y, design(input, best!.x, scales), input.panels, input.timeEffects);
+  const k = input.controls.length;
+  const params = input.media.map((_, c) => ({
+    ...toParams(best!.x, c),
+    beta: ols.coef[k + c]!,
+    scale: scales[c]!,
+  }));
+  return { theta: best!.x, params, ols, evaluations };
+}
+
+/** Σ_p w_p Σ_t β·sat(m·A) for the historical pattern scaled by m (m = 1: fitted contribution). */
+export function channelTotals(input: MmmInput, c: number, p: ChannelParams) {
+  const a = adstockedScaled(input, c, p.alpha, p.scale);
+  const x = input.media[c]!.spend;
+  const T = x.length / input.panels;
+  let spend = 0;
+  let contribution = 0;
+  for (let q = 0; q < input.panels; q++) {
+    const w = input.panelScale?.[q] ?? 1;
+    for (let t = 0; t < T; t++) {
+      spend += w * x[q * T + t]!;
+      contribution += w * p.beta * saturate(a[q * T + t]!, p.lambda);
+    }
+  }
+  return { spend, contribution };
+}
+
+function quantile(v: number[], q: number) {
+  const s = [...v].sort((a, b) => a - b);
+  const i = (s.length - 1) * q;
+  const lo = Math.floor(i);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (i - lo);
+}
+
+export function fitResponseCurves(input: MmmInput, opts: FitOptions = {}): MmmFit {
+  validate(input);
+  const maxEval = opts.maxEvaluations ?? 3000;
+  const scales = input.media.map((m) => Math.max(...m.spend) || 1);
+  const starts = [0.5, 3].map((lambda) =>
+    input.media.flatMap(() => [Math.log(0.3 / 0.65), Math.log(lambda)]),
+  );
+  const main = fitOnce(input, input.y, scales, starts, maxEval);
+  const resid = input.y.map((v, i) => v - main.ols.fitted[i]!);
+  let seed = opts.seed ?? 1;
+  const rand = () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed / 2147483647;
+  };
+  const draws: ChannelParams[][] = [];
+  let evaluations = main.evaluations;
+  for (let b = 0; b < (opts.bootstrap ?? 0); b++) {
+    const yb = main.ols.fitted.map((f) => f + resid[Math.floor(rand() * resid.length)]!);
+    const r = fitOnce(input, yb, scales, [main.theta], Math.min(maxEval, 600));
+    evaluations += r.evaluations;
+    draws.push(r.params);
+  }
+  const mean = input.y.reduce((s, v) => s + v, 0) / input.y.length;
+  const tss = input.y.reduce((s, v) => s + (v - mean) ** 2, 0);
+  const channels = input.media.map((m, c): ChannelCurve => {
+    const params = main.params[c]!;
+    const { spend, contribution } = channelTotals(input, c, params);
+    const roasDraws = draws.map((d) => channelTotals(input, c, d[c]!).contribution / spend);
+    return {
+      name: m.name,
+      params,
+      spend,
+      contribution,
+      roas: spend > 0 ? contribution / spend : 0,
+      roasInterval: roasDraws.length > 1 ? [quantile(roasDraws, 0.05), quantile(roasDraws, 0.95)] : null,
+      draws: draws.map((d) => d[c]!),
+    };
+  });
+  return {
+    channels,
+    controls: input.controls.map((z, i) => ({ name: z.name, coef: main.ols.coef[i]! })),
+    r2: 1 - main.ols.rss / tss,
+    evaluations,
+  };
+}

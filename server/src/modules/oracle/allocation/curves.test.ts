@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { allocateBudget } from './allocate.ts';
+import { type ChannelParams, channelTotals, fitResponseCurves, type MmmInput } from './curves.ts';
+import { channelEntities, channelResponse } from './response.ts';
+import { adstock, saturate } from './transforms.ts';
+
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed / 2147483647;
+  };
+}
+
+/** Two channels with known carry-over and saturation, a trend, and small Gaussian-ish noise. */
+function simulate(truth: ChannelParams[], T = 156, noise = 20): MmmInput {
+  const r = rng(42);
+  const x = truth.map(() => Float64Array.from({ length: T }, () => (r() < 0.7 ? r() : 0)));
+  const trend = Float64Array.from({ length: T }, (_, t) => t / T);
+  const y = Float64Array.from({ length: T }, (_, t) => 1000 + 300 * trend[t]!);
+  truth.forEach((p, c) => {
+    const a = adstock(x[c]!, p.alpha);
+    for (let t = 0; t < T; t++) y[t]! += p.beta * saturate(a[t]! / p.scale, p.lambda);
+  });
+  for (let t = 0; t < T; t++) y[t]! += noise * (r() + r() + r() - 1.5);
+  return {
+    panels: 1,
+    y,
+    controls: [{ name: 't', values: trend }],
+    media: x.map((spend, c) => ({ name: `c${c}`, spend })),
+  };
+}
+
+const truth: ChannelParams[] = [
+  { alpha: 0.5, lambda: 3, beta: 800, scale: 1 },
+  { alpha: 0.1, lambda: 1.5, beta: 400, scale: 1 },
+];
+
+describe('adstock and saturation', () => {
+  it('carries spend over with weights summing to one and saturates concavely', () => {
+    const a = adstock([1, 0, 0, 0], 0.5);
+    expect(a[1]! / a[0]!).toBeCloseTo(0.5, 12);
+    expect(adstock(new Array(20).fill(2), 0.6)[19]).toBeCloseTo(2, 12);
+    expect(saturate(0, 3)).toBe(0);
+    expect(saturate(2, 3) - saturate(1, 3)).toBeLessThan(saturate(1, 3) - saturate(0, 3));
+  });
+});
+
+describe('fitResponseCurves', () => {
+  it('recovers channel ROAS of a known process and gives a bootstrap interval', () => {
+    const input = simulate(truth);
+    const fit = fitResponseCurves(input, { bootstrap: 5 });
+    fit.channels.forEach((ch, c) => {
+      const t = channelTotals(input, c, truth[c]!);
+      const trueRoas = t.contribution / t.spend;
+      expect(Math.abs(ch.roas / trueRoas - 1)).toBeLessThan(0.1);
+      expect(ch.roasInterval![0]).toBeLessThanOrEqual(ch.roasInterval![1]);
+    });
+    expect(fit.r2).toBeGreaterThan(0.9);
+  });
+
+  it('rejects malformed input', () => {
+    const input = simulate(truth, 40);
+    expect(() => fitResponseCurves({ ...input, media: [] })).toThrow(/at least one media/);
+    const bad = Float64Array.from(input.y);
+    bad[3] = Number.NaN;
+    expect(() => fitResponseCurves({ ...input, y: bad })).toThrow(/finite/);
+    expect(() => fitResponseCurves({ ...input, panels: 3 })).toThrow(/panels × weeks/);
+  });
+});
+
+describe('channelResponse', () => {
+  it('reproduces the historical contribution, has the analytic marginal, and feeds the allocator', () => {
+    const input = simulate(truth, 60);
+    const r = channelResponse(input, 0, truth[0]!);
+    const t = channelTotals(input, 0, truth[0]!);
+    expect(r.response(r.historicalSpend)).toBeCloseTo(t.contribution, 6);
+    const S = r.historicalSpend * 1.3;
+    const h = 1e-5 * S;
+    expect(r.marginal(S)).toBeCloseTo((r.response(S + h) - r.response(S - h)) / (2 * h), 4);
+    const entities = channelEntities(input, truth, { lower: 0.3, upper: 0.3 });
+    const budget = entities.reduce((s, e) => s + e.current!, 0);
+    const alloc = allocateBudget(entities, budget);
+    expect(alloc.gain).toBeGreaterThanOrEqual(-1e-9);
+    for (const a of alloc.allocations) {
+      expect(a.spend).toBeGreaterThanOrEqual(0.7 * a.current! - 1e-9);
+      expect(a.spend).toBeLessThanOrEqual(1.3 * a.current! + 1e-9);
+    }
+  });
+});

@@ -235,6 +235,9 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
       params: { id: (await simulatorOf(victim)).adGroupId },
     }),
     'GET /api/v1/ads/{id}': async (victim) => ({ params: { id: (await simulatorOf(victim)).adId } }),
+    'GET /api/v1/oracle/fatigue/{adId}': async (victim) => ({
+      params: { adId: (await simulatorOf(victim)).adId },
+    }),
     'PATCH /api/v1/agents/{id}': async (victim) => ({
       params: { id: await firstAgent(victim) },
       body: { enabled: false, limits: { maxRunsPerDay: 0 } },

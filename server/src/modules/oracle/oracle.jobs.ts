@@ -29,6 +29,8 @@ export interface NightlyResult {
   unchanged: number;
   /** Anomalous days found and stored for the first time. */
   anomalies: number;
+  /** Ad fatigue assessments stored for the first time (every ad that delivered in the last 28 days). */
+  fatigue: number;
   skipped: Array<{
     organizationId: string;
     entityType: string;
@@ -73,6 +75,7 @@ export async function runNightly(
     stored: 0,
     unchanged: 0,
     anomalies: 0,
+    fatigue: 0,
     skipped: [],
   };
   for (const org of orgs) {
@@ -103,6 +106,7 @@ export async function runNightly(
         skip(err instanceof Error ? err.message : String(err));
       }
     }
+    result.fatigue += (await oracle.listFatigue(ctx, {})).stored;
   }
   return result;
 }

@@ -4,11 +4,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { pageSchema } from '../../platform/pagination.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import {
+  adIdParams,
   anomalySchema,
   createdForecastSchema,
   createForecastBody,
+  fatigueListSchema,
+  fatigueSchema,
   forecastSchema,
   listAnomaliesQuery,
+  listFatigueQuery,
   listForecastsQuery,
   scanAnomaliesBody,
   scanResultSchema,
@@ -104,5 +108,34 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
         limit: req.query.limit,
         cursor: req.query.cursor,
       }),
+  );
+
+  r.get(
+    '/api/v1/oracle/fatigue',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          'Creative fatigue of every ad that delivered in the last 28 days: 7/14-day fatigue probability, predicted drop, risk factors, refresh date and class',
+        querystring: listFatigueQuery,
+        response: { 200: fatigueListSchema },
+      },
+    },
+    async (req) => oracle.listFatigue(ctxOf(req), req.query),
+  );
+
+  r.get(
+    '/api/v1/oracle/fatigue/:adId',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary: "Creative fatigue of one ad as of the organization's last day with data",
+        params: adIdParams,
+        response: { 200: fatigueSchema },
+      },
+    },
+    async (req) => oracle.getFatigue(ctxOf(req), req.params.adId),
   );
 }

@@ -140,3 +140,49 @@ export const scanResultSchema = z.object({
   stored: z.number().int().describe('Flagged days stored for the first time by this scan'),
   items: z.array(anomalySchema).describe('Every flagged day of the scanned history, newest first'),
 });
+
+const fatigueClasses = ['healthy', 'early_warning', 'fatigued', 'dead'] as const;
+const idSchema = z.string().trim().min(1).max(64);
+
+export const listFatigueQuery = z.strictObject({
+  campaignId: idSchema.optional().describe('Only the ads of this campaign'),
+  clientId: idSchema.optional().describe('Only the ads of this client'),
+  class: z.enum(fatigueClasses).optional().describe('Only the ads of this class'),
+});
+
+export const adIdParams = z.strictObject({ adId: idSchema });
+
+export const fatigueSchema = z.object({
+  adId: z.string(),
+  adName: z.string(),
+  campaignId: z.string(),
+  clientId: z.string().nullable(),
+  platform: z.string(),
+  asOf: z.string().describe("The organization's last day with data"),
+  p7: z.number().describe('Probability that fatigue sets in within 7 days'),
+  p14: z.number().describe('Probability that fatigue sets in within 14 days'),
+  predictedDrop: z
+    .number()
+    .describe("Projected relative CTR drop below the ad's own baseline in 14 days (0..0.8)"),
+  riskFactors: z.array(
+    z.object({
+      factor: z.enum(['frequency', 'ctr_decay', 'cvr_decay', 'age', 'saturation']),
+      contribution: z.number().describe('Contribution to the 14-day log-odds'),
+      detail: z.string(),
+    }),
+  ),
+  refreshBy: z.string().describe('Recommended refresh date'),
+  class: z.enum(fatigueClasses),
+  rule: z.string().describe('The rule that set the class'),
+  features: z.record(z.string(), z.union([z.number(), z.boolean(), z.null()])),
+  model: z.string(),
+  modelVersion: z.string(),
+  inputsHash: z.string().describe("sha256 of the ad's rows; the same history is stored once"),
+  computedAt: z.string(),
+});
+
+export const fatigueListSchema = z.object({
+  asOf: z.string().nullable().describe("The organization's last day with data (null: no data yet)"),
+  stored: z.number().int().describe('Assessments stored for the first time by this request'),
+  items: z.array(fatigueSchema).describe('Ads with a row in the last 28 days, most at risk first'),
+});

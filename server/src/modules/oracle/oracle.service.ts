@@ -11,6 +11,7 @@ import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Analytics } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
 import { createAnomalies } from './oracle.anomalies.ts';
+import { createFatigue } from './oracle.fatigue.ts';
 import {
   type ComputedForecast,
   computeForecast,
@@ -83,6 +84,7 @@ export function createOracle({
 }) {
   const series = createSeriesReader({ storage, analytics });
   const anomalies = createAnomalies({ storage, clock, series });
+  const fatigue = createFatigue({ storage, clock });
 
   async function runRows(trx: Executor, organizationId: string, runId: string) {
     return trx
@@ -250,7 +252,15 @@ export function createOracle({
     return anomalies.scan(ctx, input.entity, s);
   }
 
-  return { series, createForecast, listForecasts, scanAnomalies, listAnomalies: anomalies.list };
+  return {
+    series,
+    createForecast,
+    listForecasts,
+    scanAnomalies,
+    listAnomalies: anomalies.list,
+    listFatigue: fatigue.listFatigue,
+    getFatigue: fatigue.getFatigue,
+  };
 }
 
 export type Oracle = ReturnType<typeof createOracle>;

@@ -111,6 +111,9 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
     async () => app.swagger(),
   );
 
+  // Until the web dashboard is served here, the address the demo prints opens the API docs.
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+
   app.get(
     '/health',
     { schema: { tags: ['system'], summary: 'Liveness: 200 while the process serves requests' } },

@@ -30,7 +30,7 @@ import {
   fitResponseCurves,
   type MmmInput,
 } from '../src/modules/oracle/allocation/curves.ts';
-import { channelEntities } from '../src/modules/oracle/allocation/response.ts';
+import { channelEntities, gainInterval } from '../src/modules/oracle/allocation/response.ts';
 import { adstock } from '../src/modules/oracle/allocation/transforms.ts';
 
 const DATA = process.env.MMM_DATA_DIR ?? path.resolve(import.meta.dirname, '../../../shared/data');
@@ -79,6 +79,10 @@ export interface PymcResult {
   trueOptimum: number[];
   adstockCheck: number;
   r2: number;
+  /** Modelled gain of the recommendation over the historical split, point and bootstrap interval. */
+  gain: number;
+  gainInterval: { p05: number; p50: number; p95: number } | null;
+  trueGain: number;
 }
 
 export function runPymc(bootstrap: number): PymcResult {
@@ -133,7 +137,12 @@ export function runPymc(bootstrap: number): PymcResult {
   const optimum = allocateBudget(trueEntities, budget);
   const trueOf = (spends: number[]) => trueEntities.reduce((s, e, i) => s + e.response(spends[i]!), 0);
   const recommended = fitted.allocations.map((a) => a.spend);
+  const current = trueEntities.map((e) => e.current!);
+  const draws = fit.channels[0]!.draws.map((_, b) => fit.channels.map((ch) => ch.draws[b]!));
   return {
+    gain: fitted.gain ?? 0,
+    gainInterval: gainInterval(input, draws, recommended, current),
+    trueGain: trueOf(recommended) - trueOf(current),
     rows: out,
     maxRelError: Math.max(...out.map((r) => r.relError)),
     optimumGap: 1 - trueOf(recommended) / optimum.totalResponse,
@@ -277,6 +286,7 @@ export function runMmmEval(opts: { bootstrap?: number } = {}): MmmEvalResult {
       (r, i) =>
         `${r.channel} | ${f(r.roas, 1)} | ${r.ci ? `${f(r.ci[0], 1)}–${f(r.ci[1], 1)}` : '—'} | ${f(r.trueRoas, 1)} | ${f(100 * r.relError, 2)}% | ${f(pymc.recommended[i]!, 2)} | ${f(pymc.trueOptimum[i]!, 2)}`,
     ),
+    `gain of the recommendation over the historical split: modelled ${f(pymc.gain, 0)} (90% ${pymc.gainInterval ? `${f(pymc.gainInterval.p05, 0)}–${f(pymc.gainInterval.p95, 0)}` : '—'}), true ${f(pymc.trueGain, 0)}`,
     `max ROAS rel. error ${f(100 * pymc.maxRelError, 2)}% (target ≤ 15%); optimum gap of the recommended split ${f(100 * pymc.optimumGap, 3)}% (target ≤ 1%; historical split: ${f(100 * pymc.currentGap, 2)}%)`,
     '',
     `Meridian geo_all_channels (R² ${f(meridian.r2)}), ±30% bounds, budget = historical total`,

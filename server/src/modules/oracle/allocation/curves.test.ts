@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allocateBudget } from './allocate.ts';
 import { type ChannelParams, channelTotals, fitResponseCurves, type MmmInput } from './curves.ts';
-import { channelEntities, channelResponse } from './response.ts';
+import { channelEntities, channelResponse, gainInterval } from './response.ts';
 import { adstock, saturate } from './transforms.ts';
 
 function rng(seed: number) {
@@ -85,5 +85,22 @@ describe('channelResponse', () => {
       expect(a.spend).toBeGreaterThanOrEqual(0.7 * a.current! - 1e-9);
       expect(a.spend).toBeLessThanOrEqual(1.3 * a.current! + 1e-9);
     }
+  });
+
+  it('puts a bootstrap interval on the gain of a recommendation', () => {
+    const input = simulate(truth, 60);
+    const current = truth.map((p, c) => channelResponse(input, c, p).historicalSpend);
+    const recommended = [current[0]! * 1.2, current[1]! * 0.8];
+    const exact = truth.reduce((s, p, c) => {
+      const r = channelResponse(input, c, p);
+      return s + r.response(recommended[c]!) - r.response(current[c]!);
+    }, 0);
+    const same = gainInterval(input, [truth, truth], recommended, current)!;
+    expect(same.p05).toBeCloseTo(exact, 9);
+    expect(same.p95).toBeCloseTo(exact, 9);
+    const weaker = truth.map((p) => ({ ...p, beta: p.beta / 2 }));
+    const spread = gainInterval(input, [truth, weaker, truth], recommended, current)!;
+    expect(spread.p05).toBeLessThan(spread.p95);
+    expect(gainInterval(input, [truth], recommended, current)).toBeNull();
   });
 });

@@ -14,5 +14,5 @@ export {
   type MmmFit,
   type MmmInput,
 } from './curves.ts';
-export { type ChannelResponse, channelEntities, channelResponse } from './response.ts';
+export { type ChannelResponse, channelEntities, channelResponse, gainInterval } from './response.ts';
 export { allocateForTarget, type EfficiencyTarget, type TargetResult } from './target.ts';

@@ -67,3 +67,30 @@ export function channelEntities(
     };
   });
 }
+
+/**
+ * What a recommendation is worth, with uncertainty: response(recommended) − response(current) under
+ * each bootstrap draw of the curves (5 %, 50 %, 95 % quantiles). Null without draws.
+ */
+export function gainInterval(
+  input: MmmInput,
+  draws: ChannelParams[][],
+  recommended: number[],
+  current: number[],
+): { p05: number; p50: number; p95: number } | null {
+  if (draws.length < 2) return null;
+  const gains = draws
+    .map((params) =>
+      params.reduce((s, p, c) => {
+        const r = channelResponse(input, c, p);
+        return s + r.response(recommended[c]!) - r.response(current[c]!);
+      }, 0),
+    )
+    .sort((a, b) => a - b);
+  const q = (v: number) => {
+    const i = (gains.length - 1) * v;
+    const lo = Math.floor(i);
+    return gains[lo]! + (gains[Math.min(lo + 1, gains.length - 1)]! - gains[lo]!) * (i - lo);
+  };
+  return { p05: q(0.05), p50: q(0.5), p95: q(0.95) };
+}

@@ -12,5 +12,26 @@ export function createSqliteDialect(file: string): { dialect: SqliteDialect; raw
   raw.pragma('foreign_keys = ON');
   // Several processes (serve, worker, CLI) may share the file: wait for a lock rather than fail.
   raw.pragma('busy_timeout = 5000');
-  return { dialect: new SqliteDialect({ database: raw }), raw };
+  return { dialect: new SqliteDialect({ database: withStatementCache(raw) }), raw };
+}
+
+/**
+ * Kysely prepares every query afresh; preparing is a good part of a small query's cost on SQLite.
+ * Statements are kept by SQL text (queries are parameterised, so the set is small) and reused —
+ * safe because better-sqlite3 runs each one to completion synchronously.
+ */
+function withStatementCache(raw: Database.Database, max = 1000) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = raw.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }

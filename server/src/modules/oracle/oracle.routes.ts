@@ -14,6 +14,8 @@ import {
   listAnomaliesQuery,
   listFatigueQuery,
   listForecastsQuery,
+  nowcastQuery,
+  nowcastSchema,
   scanAnomaliesBody,
   scanResultSchema,
 } from './oracle.schema.ts';
@@ -137,5 +139,20 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
       },
     },
     async (req) => oracle.getFatigue(ctxOf(req), req.params.adId),
+  );
+
+  r.get(
+    '/api/v1/oracle/nowcast',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          "Expected final conversions, CPA and ROAS of recent days (80% interval) from each ad account's conversion delay, learnt from platform restatements",
+        querystring: nowcastQuery,
+        response: { 200: nowcastSchema },
+      },
+    },
+    async (req) => oracle.nowcast(ctxOf(req), req.query),
   );
 }

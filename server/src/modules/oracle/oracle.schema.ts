@@ -186,3 +186,64 @@ export const fatigueListSchema = z.object({
   stored: z.number().int().describe('Assessments stored for the first time by this request'),
   items: z.array(fatigueSchema).describe('Ads with a row in the last 28 days, most at risk first'),
 });
+
+export const nowcastQuery = z
+  .strictObject({
+    adAccountId: idSchema.optional().describe('One ad account'),
+    clientId: idSchema.optional().describe("The client's ad accounts"),
+    days: z.coerce.number().int().min(1).max(60).default(14).describe('Recent days to report, 1-60'),
+  })
+  .refine((q) => !(q.adAccountId && q.clientId), {
+    message: 'Give adAccountId or clientId, not both',
+    path: ['clientId'],
+  });
+
+const nullableNumber = z.number().nullable();
+
+export const nowcastSchema = z.object({
+  model: z.string(),
+  modelVersion: z.string(),
+  accounts: z.array(
+    z.object({
+      adAccountId: z.string(),
+      name: z.string(),
+      currency: z.string(),
+      lastDay: z.string().nullable(),
+      revisions: z.number().int().describe('Restatements the curve is learnt from (last 180 days)'),
+      revisedDays: z.number().int(),
+      adjusted: z.boolean().describe('False with too few restatements: figures as reported, with a warning'),
+      warnings: z.array(z.string()),
+      curve: z
+        .array(
+          z.object({
+            age: z.number().int(),
+            fraction: z.number(),
+            lo: z.number(),
+            hi: z.number(),
+            days: z.number().int(),
+          }),
+        )
+        .describe('Fraction of final conversions held at each age (days since the day); 1 from 28 days'),
+      days: z.array(
+        z.object({
+          date: z.string(),
+          ageDays: z.number().int(),
+          spendMicros: z.number(),
+          reportedConversions: z.number(),
+          expectedConversions: z.number(),
+          conversionsLo80: z.number(),
+          conversionsHi80: z.number(),
+          reportedValueMicros: z.number(),
+          expectedValueMicros: z.number(),
+          completion: z.number(),
+          expectedCpaMicros: nullableNumber,
+          cpaLo80Micros: nullableNumber,
+          cpaHi80Micros: nullableNumber,
+          expectedRoas: nullableNumber,
+          roasLo80: nullableNumber,
+          roasHi80: nullableNumber,
+        }),
+      ),
+    }),
+  ),
+});

@@ -21,6 +21,7 @@ import {
   forecastInputsHash,
   unitOf,
 } from './oracle.forecast.ts';
+import { createNowcast } from './oracle.nowcast.ts';
 import { createSeriesReader, type DailySeries, type EntityRef, type EntityType } from './oracle.series.ts';
 
 export interface StoredForecast {
@@ -85,6 +86,7 @@ export function createOracle({
   const series = createSeriesReader({ storage, analytics });
   const anomalies = createAnomalies({ storage, clock, series });
   const fatigue = createFatigue({ storage, clock });
+  const nowcast = createNowcast({ storage, clock });
 
   async function runRows(trx: Executor, organizationId: string, runId: string) {
     return trx
@@ -260,6 +262,7 @@ export function createOracle({
     listAnomalies: anomalies.list,
     listFatigue: fatigue.listFatigue,
     getFatigue: fatigue.getFatigue,
+    nowcast: nowcast.nowcast,
   };
 }
 

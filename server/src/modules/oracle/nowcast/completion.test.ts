@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { completionAt, completionCurve, type DayObservation, isotonic, SETTLED_AGE } from './completion.ts';
+
+/** A day whose one ad held 50 until age 2, 80 until age 4, then 100 (scaled by `k`). */
+const day = (k = 1, currentAge = 20): DayObservation => ({
+  final: 100 * k,
+  currentAge,
+  ads: [
+    {
+      final: 100 * k,
+      revisions: [
+        { age: 2, value: 50 * k },
+        { age: 4, value: 80 * k },
+      ],
+    },
+  ],
+});
+
+describe('late-conversion completion curve', () => {
+  it('recovers the fraction the store held at each age, 1 once the last restatement is in', () => {
+    const c = completionCurve([day(1), day(2), day(3)]);
+    expect(c).toHaveLength(SETTLED_AGE);
+    expect(c[1]?.fraction).toBeCloseTo(0.5);
+    expect(c[0]?.fraction).toBeCloseTo(0.5);
+    expect(c[2]?.fraction).toBeCloseTo(0.8);
+    expect(c[3]?.fraction).toBeCloseTo(0.8);
+    expect(c[4]?.fraction).toBeCloseTo(1);
+    expect(completionAt(c, 40)).toEqual({ fraction: 1, lo: 1, hi: 1 });
+  });
+
+  it('is non-decreasing in age even when the data are not, with a band around it', () => {
+    const noisy: DayObservation = {
+      final: 100,
+      currentAge: 20,
+      ads: [{ final: 100, revisions: [{ age: 2, value: 90 }] }],
+    };
+    const late: DayObservation = {
+      final: 100,
+      currentAge: 20,
+      ads: [{ final: 100, revisions: [{ age: 3, value: 30 }] }],
+    };
+    const c = completionCurve([noisy, late, day(1)]);
+    for (let a = 1; a < c.length; a++)
+      expect(c[a]?.fraction ?? 0).toBeGreaterThanOrEqual((c[a - 1]?.fraction ?? 0) - 1e-12);
+    for (const p of c) {
+      expect(p.lo).toBeLessThanOrEqual(p.fraction);
+      expect(p.hi).toBeGreaterThanOrEqual(p.fraction);
+      expect(p.lo).toBeGreaterThan(0);
+    }
+    expect(c[2]?.lo).toBeLessThan(c[2]?.hi ?? 0);
+  });
+
+  it('without revisions, every age counts as complete', () => {
+    expect(completionCurve([]).every((p) => p.fraction === 1 && p.lo === 1 && p.hi === 1)).toBe(true);
+  });
+
+  it('pools adjacent violators with their weights', () => {
+    expect(isotonic([1, 3, 2, 4], [1, 1, 1, 1])).toEqual([1, 2.5, 2.5, 4]);
+    expect(isotonic([3, 1], [3, 1])).toEqual([2.5, 2.5]);
+  });
+});

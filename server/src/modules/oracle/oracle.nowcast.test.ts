@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
+import { testDialect } from '../../storage/testing.ts';
+import { addDays } from './oracle.series.ts';
+
+const LAST_DAY = '2026-11-20';
+
+describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
+  let t: TestApp;
+  let a: Signed;
+  let b: Signed;
+  let adAccountA: string;
+  let simB: SyncedSimulator;
+
+  const get = (who: Signed, qs: string) =>
+    t.app.inject({ method: 'GET', url: `/api/v1/oracle/nowcast?${qs}`, headers: who.headers });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    a = await signUp(t.app, 'nowcast-a');
+    b = await signUp(t.app, 'nowcast-b');
+    // 40 days at full scale: enough days with conversions to learn a delay from.
+    const conn = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: a.headers,
+      payload: {
+        platform: 'simulator',
+        settings: { seed: 'nowcasta', clients: '1', days: '40', endDate: LAST_DAY, scale: '1' },
+      },
+    });
+    expect(conn.statusCode, conn.body).toBe(201);
+    const sync = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
+      headers: a.headers,
+      payload: { kind: 'backfill', days: 40 },
+    });
+    expect((await t.services.sync.execute(a.organizationId, sync.json().id)).status).toBe('succeeded');
+    const busiest = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => ['ad_account_id', eb.fn.count<number>('date').distinct().as('days')])
+      .where('organization_id', '=', a.organizationId)
+      .where('conversions', '>', 0)
+      .groupBy('ad_account_id')
+      .orderBy('days', 'desc')
+      .executeTakeFirstOrThrow();
+    adAccountA = busiest.ad_account_id;
+    simB = await connectSimulator(t, b, 'nowcastb');
+    // Ages are counted to the last sync: make it the morning after the last day.
+    for (const org of [a.organizationId, b.organizationId])
+      await t.storage.db
+        .updateTable('daily_metrics')
+        .set({ synced_at: `${addDays(LAST_DAY, 1)}T06:00:00.000Z` })
+        .where('organization_id', '=', org)
+        .execute();
+  });
+  afterAll(() => t.close());
+
+  it('with too few restatements it reports the figures unadjusted and says so', async () => {
+    const res = await get(b, `adAccountId=${simB.adAccountId}&days=7`);
+    expect(res.statusCode, res.body).toBe(200);
+    const acct = res.json().accounts[0];
+    expect(acct).toMatchObject({
+      adAccountId: simB.adAccountId,
+      adjusted: false,
+      revisions: 0,
+      lastDay: LAST_DAY,
+    });
+    expect(acct.warnings[0]).toMatch(/too few restatements/i);
+    expect(acct.days).toHaveLength(7);
+    for (const d of acct.days) {
+      expect(d.expectedConversions).toBe(d.reportedConversions);
+      expect(d.conversionsLo80).toBe(d.reportedConversions);
+      expect(d.conversionsHi80).toBe(d.reportedConversions);
+    }
+  });
+
+  it('learns the delay from restatements and scales up the days still filling in, with an 80% band', async () => {
+    // Every ad-day up to 4 days before the last day held 40% or 60% (alternating by day) of its final
+    // conversions until age 2, 80% until age 4, then all: the pooled curve is ~0.5 at age 1.
+    const rows = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select(['ad_id', 'date', 'conversions', 'conversion_value_micros', 'spend_micros'])
+      .where('organization_id', '=', a.organizationId)
+      .where('ad_account_id', '=', adAccountA)
+      .where('date', '<=', addDays(LAST_DAY, -4))
+      .where('conversions', '>', 0)
+      .execute();
+    expect(new Set(rows.map((r) => r.date)).size).toBeGreaterThanOrEqual(5);
+    const revisions = rows.flatMap((r, i) => {
+      const share = Number(r.date.slice(-1)) % 2 === 0 ? 0.4 : 0.6;
+      const at = (age: number, k: number) => ({
+        organization_id: a.organizationId,
+        ad_id: r.ad_id,
+        date: r.date,
+        observed_at: `${addDays(r.date, age)}T06:00:0${i % 10}.000Z`,
+        conversions: Number(r.conversions) * k,
+        conversion_value_micros: Math.round(Number(r.conversion_value_micros) * k),
+        spend_micros: Number(r.spend_micros),
+      });
+      return [at(2, share), at(4, 0.8)];
+    });
+    await t.storage.db.insertInto('daily_metric_revisions').values(revisions).execute();
+
+    const res = await get(a, `adAccountId=${adAccountA}&days=14`);
+    expect(res.statusCode, res.body).toBe(200);
+    const acct = res.json().accounts[0];
+    expect(acct.adjusted).toBe(true);
+    expect(acct.warnings).toEqual([]);
+    expect(acct.revisions).toBe(revisions.length);
+    expect(acct.curve[1].fraction).toBeGreaterThan(0.4);
+    expect(acct.curve[1].fraction).toBeLessThan(0.6);
+    expect(acct.curve[1].lo).toBeLessThan(acct.curve[1].hi);
+    expect(acct.curve[3].fraction).toBeCloseTo(0.8, 5);
+    expect(acct.curve[4].fraction).toBeCloseTo(1, 5);
+    const day = (date: string) => acct.days.find((d: { date: string }) => d.date === date);
+    const yesterday = day(LAST_DAY);
+    expect(yesterday.ageDays).toBe(1);
+    expect(yesterday.completion).toBe(acct.curve[1].fraction);
+    const filling = acct.days.filter(
+      (d: { ageDays: number; reportedConversions: number }) => d.ageDays <= 3 && d.reportedConversions > 0,
+    );
+    expect(filling.length).toBeGreaterThan(0);
+    for (const d of filling) {
+      expect(d.completion).toBeLessThan(1);
+      expect(d.expectedConversions).toBeCloseTo(d.reportedConversions / d.completion, 4);
+      expect(d.conversionsLo80).toBeLessThanOrEqual(d.expectedConversions);
+      expect(d.conversionsHi80).toBeGreaterThanOrEqual(d.expectedConversions);
+      expect(d.expectedCpaMicros).toBeLessThan(d.spendMicros / d.reportedConversions);
+      expect(d.expectedRoas).toBeGreaterThan(d.reportedValueMicros / d.spendMicros);
+    }
+    const settled = day(addDays(LAST_DAY, -5));
+    expect(settled.expectedConversions).toBeCloseTo(settled.reportedConversions, 6);
+    expect(settled.completion).toBe(1);
+  });
+
+  it("another organization's ad account or client is 404; both at once are 400", async () => {
+    for (const qs of [`adAccountId=${simB.adAccountId}`, 'clientId=cli_00000000000000000000000000']) {
+      const res = await get(a, qs);
+      expect(res.statusCode, qs).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+    }
+    const both = await get(a, `adAccountId=${adAccountA}&clientId=x`);
+    expect(both.statusCode).toBe(400);
+    const all = (await get(a, 'days=3')).json();
+    const ids = all.accounts.map((x: { adAccountId: string }) => x.adAccountId);
+    expect(ids).toContain(adAccountA);
+    expect(ids).not.toContain(simB.adAccountId);
+  });
+});

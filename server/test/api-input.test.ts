@@ -143,6 +143,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
   let clientId: string;
   let agentId: string;
   let sim: SyncedSimulator;
+  let proposalId: string;
 
   const send = (who: Signed | null, opts: InjectOptions) =>
     t.app.inject({
@@ -217,6 +218,22 @@ describe(`hostile request input on ${testDialect()}`, () => {
     'POST /api/v1/oracle/forecasts': {
       body: () => ({ entityType: 'campaign', entityId: sim.campaignId, metric: 'spend', horizon: 7 }),
     },
+    'POST /api/v1/proposals': {
+      body: () => ({ kind: 'budget_change', campaignId: sim.campaignId, percent: 5, reason: 'Input walk' }),
+    },
+    'POST /api/v1/proposals/{id}/approve': {
+      params: () => ({ id: proposalId }),
+      body: () => ({ comment: 'Looks right' }),
+    },
+    'POST /api/v1/proposals/{id}/reject': {
+      params: () => ({ id: proposalId }),
+      body: () => ({ comment: 'No' }),
+    },
+    'POST /api/v1/proposals/{id}/revert': {
+      params: () => ({ id: proposalId }),
+      body: () => ({ force: false }),
+    },
+    'PUT /api/v1/guardrails': { body: () => ({ settings: { autoApproveBudgetChangePct: 15 } }) },
     'POST /api/v1/actions': {
       body: () => ({
         type: 'set_status',
@@ -228,7 +245,12 @@ describe(`hostile request input on ${testDialect()}`, () => {
     },
   };
   /** Write routes for which `{}` is a valid body; add one here deliberately. */
-  const acceptsEmptyBody = new Set<string>(['POST /api/v1/connections/{id}/sync']);
+  const acceptsEmptyBody = new Set<string>([
+    'POST /api/v1/connections/{id}/sync',
+    'POST /api/v1/proposals/{id}/approve',
+    'POST /api/v1/proposals/{id}/reject',
+    'POST /api/v1/proposals/{id}/revert',
+  ]);
 
   const writeRoutes = () =>
     Object.entries(doc.paths)
@@ -270,6 +292,13 @@ describe(`hostile request input on ${testDialect()}`, () => {
     });
     clientId = client.json().id;
     agentId = (await send(owner, { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
+    const proposal = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/proposals',
+      payload: { kind: 'budget_change', campaignId: sim.campaignId, percent: 60 },
+    });
+    expect(proposal.statusCode, proposal.body).toBe(201);
+    proposalId = proposal.json().proposal.id;
   });
   afterAll(() => t.close());
 

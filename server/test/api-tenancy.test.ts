@@ -155,6 +155,29 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     return res.json().action.id;
   }
 
+  /** A proposal of the victim waiting for approval (60% is over the default 20% guardrail). */
+  async function pendingProposal(org: Org): Promise<string> {
+    const s = await simulatorOf(org);
+    const res = await call(asUser(org), {
+      method: 'POST',
+      url: '/api/v1/proposals',
+      payload: { kind: 'budget_change', campaignId: s.campaignId, percent: 60 },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().proposal.status).toBe('pending_approval');
+    return res.json().proposal.id;
+  }
+  async function appliedProposal(org: Org): Promise<string> {
+    const id = await pendingProposal(org);
+    const res = await call(asUser(org), {
+      method: 'POST',
+      url: `/api/v1/proposals/${id}/approve`,
+      payload: {},
+    });
+    expect(res.json().status, res.body).toBe('applied');
+    return id;
+  }
+
   async function firstAgent(org: Org): Promise<string> {
     return (await call(asUser(org), { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
   }
@@ -237,6 +260,19 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     'GET /api/v1/ads/{id}': async (victim) => ({ params: { id: (await simulatorOf(victim)).adId } }),
     'GET /api/v1/oracle/fatigue/{adId}': async (victim) => ({
       params: { adId: (await simulatorOf(victim)).adId },
+    }),
+    'GET /api/v1/proposals/{id}': async (victim) => ({ params: { id: await pendingProposal(victim) } }),
+    'POST /api/v1/proposals/{id}/approve': async (victim) => ({
+      params: { id: await pendingProposal(victim) },
+      body: { comment: 'approved from another organization' },
+    }),
+    'POST /api/v1/proposals/{id}/reject': async (victim) => ({
+      params: { id: await pendingProposal(victim) },
+      body: { comment: 'rejected from another organization' },
+    }),
+    'POST /api/v1/proposals/{id}/revert': async (victim) => ({
+      params: { id: await appliedProposal(victim) },
+      body: { force: true },
     }),
     'PATCH /api/v1/agents/{id}': async (victim) => ({
       params: { id: await firstAgent(victim) },

@@ -16,6 +16,7 @@ import { billingRoutes, installApiCallMetering } from '../modules/billing/index.
 import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
 import { oracleRoutes } from '../modules/oracle/index.ts';
+import { proposalsRoutes } from '../modules/proposals/index.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
 import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.ts';
@@ -164,6 +165,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   oracleRoutes(app, s);
   connectionsRoutes(app, s);
   actionsRoutes(app, s);
+  proposalsRoutes(app, s);
   webhooksRoutes(app, s);
   billingRoutes(app, s);
   for (const add of opts.extraRoutes ?? []) add(app);

@@ -19,6 +19,7 @@ import { createMemoryBudget } from '../modules/connectors/budget.ts';
 import type { ConnectorDefinition, RequestBudget } from '../modules/connectors/connector.port.ts';
 import { createConnectorRegistry } from '../modules/connectors/registry.ts';
 import { createOracle } from '../modules/oracle/index.ts';
+import { createProposalsModule } from '../modules/proposals/index.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
 import { createSync } from '../modules/sync/sync.service.ts';
 import { createApiKeys } from '../modules/tenancy/api-keys.service.ts';
@@ -99,6 +100,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   });
   const sync = createSync({ storage, audit, clock, connections, queue, config, limits: billing.limits });
   const actions = createActions({ storage, audit, clock, connections });
+  const proposals = createProposalsModule({ storage, audit, clock, actions, agents });
   const analytics = createAnalyticsModule({ storage, audit, clock });
   const oracle = createOracle({ storage, clock, analytics });
 
@@ -116,6 +118,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     connections,
     sync,
     actions,
+    proposals,
     close,
     config,
     logger,

@@ -515,6 +515,53 @@ export interface BillingHeldAdAccountsTable {
   created_at: string;
 }
 
+/** Proposed actions (migration 006): JSON columns hold the action, snapshots, impact, checks, approvals. */
+export interface ProposalsTable {
+  id: string;
+  organization_id: string;
+  source_type: string;
+  source_id: string | null;
+  kind: string;
+  level: string;
+  entity_id: string;
+  client_id: string | null;
+  action: string;
+  before: string;
+  after: string;
+  expected_impact: string;
+  risk: string;
+  reason: string | null;
+  checks: string;
+  required_approvals: number;
+  approvals: string;
+  status: string;
+  idempotency_key: string | null;
+  created_by_type: string;
+  created_by_id: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_comment: string | null;
+  applied_action_id: string | null;
+  applied_at: string | null;
+  revert_action_id: string | null;
+  reverted_by: string | null;
+  reverted_at: string | null;
+  error: string | null;
+  expires_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Guardrail policy of an organization (client_id '') or a client's overrides (migration 006). */
+export interface ProposalPoliciesTable {
+  id: string;
+  organization_id: string;
+  client_id: string;
+  policy: string;
+  updated_by: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -553,4 +600,6 @@ export interface Database {
   billing_usage: BillingUsageTable;
   billing_held_ad_accounts: BillingHeldAdAccountsTable;
   predictions: PredictionsTable;
+  proposals: ProposalsTable;
+  proposal_policies: ProposalPoliciesTable;
 }

@@ -32,6 +32,8 @@ export const permissions = [
   'analytics:read',
   'billing:read',
   'billing:manage',
+  'actions:approve',
+  'guardrails:manage',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -48,6 +50,7 @@ const matrix: Record<Role, ReadonlySet<Permission>> = {
     'agents:run',
     'connections:manage',
     'campaigns:write',
+    'actions:approve',
   ]),
   member: new Set<Permission>([
     ...read.filter(

@@ -5,6 +5,7 @@ import { dataPlane } from './002_data_plane.ts';
 import { analytics } from './003_analytics.ts';
 import { billing } from './004_billing.ts';
 import { oracle } from './005_oracle.ts';
+import { proposals } from './006_proposals.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -12,4 +13,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   '003_analytics': analytics,
   '004_billing': billing,
   '005_oracle': oracle,
+  '006_proposals': proposals,
 };

@@ -1,0 +1,162 @@
+/**
+ * What guardrails and the expected impact need to know about an entity, read inside the caller's
+ * tenant transaction: the entity now, today's and recent applied write-backs on it, pauses in the
+ * last hour, live ads of its ad group, and spend of the month.
+ */
+import { notFound } from '../../platform/errors.ts';
+import type { Executor } from '../../storage/db.ts';
+import type { Facts, ProposalKind } from './proposals.policy.ts';
+
+export type Level = 'campaign' | 'ad_group' | 'ad';
+const table = { campaign: 'campaigns', ad_group: 'ad_groups', ad: 'ads' } as const;
+const metricColumn = { campaign: 'campaign_id', ad_group: 'ad_group_id', ad: 'ad_id' } as const;
+
+export interface EntityNow {
+  id: string;
+  name: string;
+  status: string;
+  clientId: string | null;
+  currency: string;
+  dailyBudgetMicros: number | null;
+  adGroupId: string | null;
+}
+
+export async function loadEntity(trx: Executor, org: string, level: Level, id: string): Promise<EntityNow> {
+  const row = await trx
+    .selectFrom(table[level])
+    .selectAll()
+    .where('organization_id', '=', org)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound(level.replace('_', ' '), id);
+  const account = await trx
+    .selectFrom('ad_accounts')
+    .select('currency')
+    .where('organization_id', '=', org)
+    .where('id', '=', row.ad_account_id)
+    .executeTakeFirst();
+  const r = row as typeof row & { daily_budget_micros?: number | null; ad_group_id?: string };
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    clientId: row.client_id,
+    currency: account?.currency ?? 'USD',
+    dailyBudgetMicros: r.daily_budget_micros == null ? null : Number(r.daily_budget_micros),
+    adGroupId: r.ad_group_id ?? null,
+  };
+}
+
+const num = (v: unknown) => (v == null ? 0 : Number(v));
+
+export async function gatherFacts(
+  trx: Executor,
+  org: string,
+  p: {
+    kind: ProposalKind;
+    level: Level;
+    entity: EntityNow;
+    budgetAfter: number | null;
+    now: Date;
+    withMonthSpend: boolean;
+    agentAutoApprovePct: number | null;
+  },
+): Promise<Facts & { avgDailySpendMicros7d: number }> {
+  const { entity, now } = p;
+  const dayStart = `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
+  const applied = await trx
+    .selectFrom('write_actions')
+    .select(['type', 'before', 'applied_at'])
+    .where('organization_id', '=', org)
+    .where('entity_id', '=', entity.id)
+    .where('status', '=', 'applied')
+    .orderBy('applied_at', 'asc')
+    .execute();
+  const firstBudgetToday = applied.find(
+    (a) => a.type === 'set_daily_budget' && (a.applied_at ?? '') >= dayStart && a.before,
+  );
+  const startOfDay = firstBudgetToday?.before
+    ? ((JSON.parse(firstBudgetToday.before) as { dailyBudgetMicros?: number | null }).dailyBudgetMicros ??
+      null)
+    : entity.dailyBudgetMicros;
+  const last = applied[applied.length - 1]?.applied_at;
+  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
+  const pauses = await trx
+    .selectFrom('write_actions')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('organization_id', '=', org)
+    .where('status', '=', 'applied')
+    .where('type', '=', 'set_status')
+    .where('payload', 'like', '%"paused"%')
+    .where('applied_at', '>=', hourAgo)
+    .executeTakeFirst();
+  let liveAdsAfterPause: number | null = null;
+  if (p.kind === 'pause' && p.level === 'ad' && entity.adGroupId) {
+    const live = await trx
+      .selectFrom('ads')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('organization_id', '=', org)
+      .where('ad_group_id', '=', entity.adGroupId)
+      .where('status', '=', 'active')
+      .where('id', '!=', entity.id)
+      .executeTakeFirst();
+    liveAdsAfterPause = num(live?.n);
+  }
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
+  const spend7 = await trx
+    .selectFrom('daily_metrics')
+    .select((eb) => eb.fn.sum<string>('spend_micros').as('s'))
+    .where('organization_id', '=', org)
+    .where(metricColumn[p.level], '=', entity.id)
+    .where('date', '>=', weekAgo)
+    .executeTakeFirst();
+  return {
+    kind: p.kind,
+    level: p.level,
+    entityId: entity.id,
+    budgetBefore: entity.dailyBudgetMicros,
+    budgetAfter: p.budgetAfter,
+    budgetAtStartOfDay: startOfDay,
+    hoursSinceLastChange: last ? (now.getTime() - Date.parse(last)) / 3_600_000 : null,
+    pausesLastHour: num(pauses?.n),
+    liveAdsAfterPause,
+    projectedMonthSpendMicros: p.withMonthSpend ? await projectMonth(trx, org, p) : null,
+    agentAutoApprovePct: p.agentAutoApprovePct,
+    avgDailySpendMicros7d: Math.round(num(spend7?.s) / 7),
+  };
+}
+
+/** Month-to-date spend plus the rest of the month at the active campaigns' budgets after the change. */
+async function projectMonth(
+  trx: Executor,
+  org: string,
+  p: { kind: ProposalKind; level: Level; entity: EntityNow; budgetAfter: number | null; now: Date },
+): Promise<number> {
+  const clientId = p.entity.clientId;
+  const monthStart = `${p.now.toISOString().slice(0, 7)}-01`;
+  let spent = trx
+    .selectFrom('daily_metrics')
+    .select((eb) => eb.fn.sum<string>('spend_micros').as('s'))
+    .where('organization_id', '=', org)
+    .where('date', '>=', monthStart);
+  if (clientId) spent = spent.where('client_id', '=', clientId);
+  let budgets = trx
+    .selectFrom('campaigns')
+    .select((eb) => eb.fn.sum<string>('daily_budget_micros').as('s'))
+    .where('organization_id', '=', org)
+    .where('status', '=', 'active');
+  if (clientId) budgets = budgets.where('client_id', '=', clientId);
+  const y = p.now.getUTCFullYear();
+  const m = p.now.getUTCMonth();
+  const daysLeft = new Date(Date.UTC(y, m + 1, 0)).getUTCDate() - p.now.getUTCDate() + 1;
+  const before = p.entity.dailyBudgetMicros ?? 0;
+  const delta =
+    p.kind === 'budget_change'
+      ? (p.budgetAfter ?? 0) - before
+      : p.kind === 'enable' && p.level === 'campaign' && p.entity.status !== 'active'
+        ? before
+        : 0;
+  const s = await spent.executeTakeFirst();
+  const b = await budgets.executeTakeFirst();
+  return num(s?.s) + daysLeft * (num(b?.s) + delta);
+}

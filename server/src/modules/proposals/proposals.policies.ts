@@ -1,0 +1,105 @@
+/**
+ * Stored guardrail policies: one per organization (client_id '') and optional overrides per client.
+ * A stored policy holds only the settings someone chose; the rest fall back to the defaults (for
+ * the organization) or to the organization's policy (for a client), so new settings get defaults.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import { notFound } from '../../platform/errors.ts';
+import { ulid } from '../../platform/ids.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
+import type { Audit } from '../audit/audit.service.ts';
+import type { Ctx } from '../auth/context.ts';
+import { defaultPolicy, type Policy, policySchema } from './proposals.policy.ts';
+
+export interface PolicyView {
+  clientId: string | null;
+  /** The policy in force: defaults, then the organization's settings, then the client's. */
+  policy: Policy;
+  /** Only the settings stored at this level. */
+  settings: Partial<Policy>;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+const partial = policySchema.partial();
+
+async function stored(trx: Executor, org: string, clientId: string) {
+  const row = await trx
+    .selectFrom('proposal_policies')
+    .selectAll()
+    .where('organization_id', '=', org)
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  // Parsed leniently: a setting an older version stored and this one no longer knows is dropped.
+  const settings = row ? (partial.strip().safeParse(JSON.parse(row.policy)).data ?? {}) : {};
+  return { row, settings: settings as Partial<Policy> };
+}
+
+/** The policy in force for an entity of `clientId` (null: no client). */
+export async function effectivePolicy(trx: Executor, org: string, clientId: string | null): Promise<Policy> {
+  const base = { ...defaultPolicy, ...(await stored(trx, org, '')).settings };
+  return clientId ? { ...base, ...(await stored(trx, org, clientId)).settings } : base;
+}
+
+export function createPolicies({ storage, audit, clock }: { storage: Storage; audit: Audit; clock: Clock }) {
+  async function assertClient(trx: Executor, org: string, clientId: string) {
+    const c = await trx
+      .selectFrom('clients')
+      .select('id')
+      .where('organization_id', '=', org)
+      .where('id', '=', clientId)
+      .executeTakeFirst();
+    if (!c) throw notFound('Client', clientId);
+  }
+
+  async function view(trx: Executor, org: string, clientId: string | null): Promise<PolicyView> {
+    const { row, settings } = await stored(trx, org, clientId ?? '');
+    return {
+      clientId,
+      policy: await effectivePolicy(trx, org, clientId),
+      settings,
+      updatedAt: row?.updated_at ?? null,
+      updatedBy: row?.updated_by ?? null,
+    };
+  }
+
+  const get = (ctx: Ctx, clientId: string | null) =>
+    storage.withTenant(ctx.organizationId, async (trx) => {
+      if (clientId) await assertClient(trx, ctx.organizationId, clientId);
+      return view(trx, ctx.organizationId, clientId);
+    });
+
+  /** Replaces the settings stored at one level (organization or client); audited with before and after. */
+  const put = (ctx: Ctx, clientId: string | null, settings: Partial<Policy>) =>
+    storage.withTenant(ctx.organizationId, async (trx) => {
+      const org = ctx.organizationId;
+      if (clientId) await assertClient(trx, org, clientId);
+      const before = await view(trx, org, clientId);
+      const now = clock.now().toISOString();
+      const values = { policy: JSON.stringify(settings), updated_by: ctx.actor.id, updated_at: now };
+      if (before.updatedAt === null)
+        await trx
+          .insertInto('proposal_policies')
+          .values({ id: `pol_${ulid()}`, organization_id: org, client_id: clientId ?? '', ...values })
+          .execute();
+      else
+        await trx
+          .updateTable('proposal_policies')
+          .set(values)
+          .where('organization_id', '=', org)
+          .where('client_id', '=', clientId ?? '')
+          .execute();
+      const after = await view(trx, org, clientId);
+      await audit.recordFor(trx, ctx, {
+        action: 'guardrails.updated',
+        target: clientId ? { type: 'client', id: clientId } : { type: 'organization', id: org },
+        input: settings,
+        metadata: { before: before.policy, after: after.policy },
+      });
+      return after;
+    });
+
+  return { get, put };
+}
+
+export type Policies = ReturnType<typeof createPolicies>;

@@ -1,0 +1,221 @@
+/**
+ * Guardrail policy and its evaluation. A policy is per organization with optional per-client
+ * overrides; evaluating a proposal against the facts of its entity gives one result per check:
+ * `pass`, `needs_approval` (a person must approve) or `blocked` (nobody can approve it; change the
+ * policy or propose something smaller). Pure: the facts are gathered by proposals.facts.ts.
+ */
+import { z } from 'zod';
+import { roles } from '../auth/permissions.ts';
+
+export const proposalKinds = ['budget_change', 'pause', 'enable'] as const;
+export type ProposalKind = (typeof proposalKinds)[number];
+
+const micros = z.number().int().min(0).max(1e13);
+
+export const policySchema = z.strictObject({
+  autoApproveBudgetChangePct: z
+    .number()
+    .min(0)
+    .max(1000)
+    .describe(
+      'Largest budget change per entity per UTC day (cumulative, in percent) applied without approval',
+    ),
+  maxBudgetChangePct: z
+    .number()
+    .min(0)
+    .max(10_000)
+    .describe('Largest budget change of one proposal in percent; above it the proposal is blocked'),
+  maxBudgetChangeMicros: micros
+    .nullable()
+    .describe('Largest absolute budget change of one proposal; above it the proposal is blocked'),
+  maxDailyBudgetMicros: micros.nullable().describe('Largest daily budget any entity may get; blocked above'),
+  minHoursBetweenChanges: z
+    .number()
+    .min(0)
+    .max(720)
+    .describe('A change to an entity changed less than this many hours ago needs approval'),
+  maxPausesPerHour: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .describe('Pauses applied in the organization in the last hour beyond which a pause needs approval'),
+  minLiveAdsPerAdGroup: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .describe('Pausing an ad that would leave fewer active ads in its ad group needs approval'),
+  monthlySpendCeilingMicros: micros
+    .nullable()
+    .describe(
+      'Projected spend of the month (of the client, or the organization) above which increases need approval',
+    ),
+  lockedEntityIds: z
+    .array(z.string().min(1).max(64))
+    .max(1000)
+    .describe('Protected campaigns, ad groups and ads: every proposal on them is blocked'),
+  alwaysRequireApproval: z.array(z.enum(proposalKinds)).max(3).describe('Kinds that always need approval'),
+  approverRole: z.enum(['owner', 'admin', 'manager']).describe('Lowest role that may approve'),
+  twoApproversAbovePct: z
+    .number()
+    .min(0)
+    .max(10_000)
+    .nullable()
+    .describe('Budget changes above this percent need two different approvers'),
+  proposalTtlHours: z.number().int().min(1).max(720).describe('Hours a proposal waits for approval'),
+});
+export type Policy = z.infer<typeof policySchema>;
+
+/** The default: at most 20% budget change per entity per day without approval (issue 5). */
+export const defaultPolicy: Policy = {
+  autoApproveBudgetChangePct: 20,
+  maxBudgetChangePct: 200,
+  maxBudgetChangeMicros: null,
+  maxDailyBudgetMicros: null,
+  minHoursBetweenChanges: 1,
+  maxPausesPerHour: 10,
+  minLiveAdsPerAdGroup: 1,
+  monthlySpendCeilingMicros: null,
+  lockedEntityIds: [],
+  alwaysRequireApproval: [],
+  approverRole: 'manager',
+  twoApproversAbovePct: 100,
+  proposalTtlHours: 72,
+};
+
+export type CheckOutcome = 'pass' | 'needs_approval' | 'blocked';
+export interface Check {
+  check: string;
+  outcome: CheckOutcome;
+  message: string;
+}
+export type Risk = 'low' | 'medium' | 'high';
+
+/** What the evaluation needs to know about the proposal and its entity. */
+export interface Facts {
+  kind: ProposalKind;
+  level: 'campaign' | 'ad_group' | 'ad';
+  entityId: string;
+  /** Budget now and proposed (budget changes only). */
+  budgetBefore: number | null;
+  budgetAfter: number | null;
+  /** Budget before the first change applied today (UTC) to this entity; the current one if none. */
+  budgetAtStartOfDay: number | null;
+  hoursSinceLastChange: number | null;
+  pausesLastHour: number;
+  /** Active ads left in the ad group if this ad is paused (pauses of ads only). */
+  liveAdsAfterPause: number | null;
+  /** Month-to-date spend plus the rest of the month at the proposed budgets, when a ceiling is set. */
+  projectedMonthSpendMicros: number | null;
+  /** The proposing agent's own limit (agents.limits.autoApproveBudgetChangePct), when an agent proposes. */
+  agentAutoApprovePct: number | null;
+}
+
+const pct = (from: number, to: number) =>
+  from === 0 ? (to === 0 ? 0 : Infinity) : ((to - from) / from) * 100;
+const fmt = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 10) / 10}%` : 'an unbounded change');
+const money = (m: number) => (m / 1e6).toFixed(2);
+
+export interface Evaluation {
+  checks: Check[];
+  status: 'auto_apply' | 'pending_approval' | 'blocked';
+  requiredApprovals: number;
+  risk: Risk;
+}
+
+export function evaluate(policy: Policy, f: Facts): Evaluation {
+  const checks: Check[] = [];
+  const add = (check: string, outcome: CheckOutcome, message: string) =>
+    checks.push({ check, outcome, message });
+  const locked = policy.lockedEntityIds.includes(f.entityId);
+  add(
+    'locked_entity',
+    locked ? 'blocked' : 'pass',
+    locked ? 'This entity is protected by policy' : 'Not protected',
+  );
+
+  let changePct = 0;
+  if (f.kind === 'budget_change') {
+    const before = f.budgetBefore ?? 0;
+    const after = f.budgetAfter ?? 0;
+    changePct = Math.abs(pct(before, after));
+    add(
+      'max_budget_change_pct',
+      changePct > policy.maxBudgetChangePct ? 'blocked' : 'pass',
+      `${fmt(changePct)} change; the limit per proposal is ${policy.maxBudgetChangePct}%`,
+    );
+    const delta = Math.abs(after - before);
+    if (policy.maxBudgetChangeMicros !== null)
+      add(
+        'max_budget_change_amount',
+        delta > policy.maxBudgetChangeMicros ? 'blocked' : 'pass',
+        `Change of ${money(delta)}; the limit per proposal is ${money(policy.maxBudgetChangeMicros)}`,
+      );
+    if (policy.maxDailyBudgetMicros !== null)
+      add(
+        'max_daily_budget',
+        after > policy.maxDailyBudgetMicros ? 'blocked' : 'pass',
+        `Daily budget ${money(after)}; the ceiling is ${money(policy.maxDailyBudgetMicros)}`,
+      );
+    const allowed = Math.min(policy.autoApproveBudgetChangePct, f.agentAutoApprovePct ?? Infinity);
+    const dayPct = Math.abs(pct(f.budgetAtStartOfDay ?? before, after));
+    add(
+      'budget_change_per_day',
+      dayPct > allowed ? 'needs_approval' : 'pass',
+      `${fmt(dayPct)} change today against ${allowed}% allowed without approval`,
+    );
+  }
+  if (policy.minHoursBetweenChanges > 0 && f.hoursSinceLastChange !== null) {
+    const recent = f.hoursSinceLastChange < policy.minHoursBetweenChanges;
+    add(
+      'min_hours_between_changes',
+      recent ? 'needs_approval' : 'pass',
+      `Last change ${f.hoursSinceLastChange.toFixed(1)} h ago; at least ${policy.minHoursBetweenChanges} h between changes`,
+    );
+  }
+  if (f.kind === 'pause') {
+    add(
+      'max_pauses_per_hour',
+      f.pausesLastHour >= policy.maxPausesPerHour ? 'needs_approval' : 'pass',
+      `${f.pausesLastHour} pauses in the last hour; ${policy.maxPausesPerHour} allowed without approval`,
+    );
+    if (f.liveAdsAfterPause !== null)
+      add(
+        'min_live_ads_per_ad_group',
+        f.liveAdsAfterPause < policy.minLiveAdsPerAdGroup ? 'needs_approval' : 'pass',
+        `${f.liveAdsAfterPause} active ads would remain in the ad group; minimum ${policy.minLiveAdsPerAdGroup}`,
+      );
+  }
+  if (policy.monthlySpendCeilingMicros !== null && f.projectedMonthSpendMicros !== null)
+    add(
+      'monthly_spend_ceiling',
+      f.projectedMonthSpendMicros > policy.monthlySpendCeilingMicros ? 'needs_approval' : 'pass',
+      `Projected month spend ${money(f.projectedMonthSpendMicros)}; ceiling ${money(policy.monthlySpendCeilingMicros)}`,
+    );
+  if (policy.alwaysRequireApproval.includes(f.kind))
+    add('always_require_approval', 'needs_approval', `Policy requires approval for every ${f.kind}`);
+
+  const status = checks.some((c) => c.outcome === 'blocked')
+    ? 'blocked'
+    : checks.some((c) => c.outcome === 'needs_approval')
+      ? 'pending_approval'
+      : 'auto_apply';
+  const twoApprovers =
+    f.kind === 'budget_change' &&
+    policy.twoApproversAbovePct !== null &&
+    changePct > policy.twoApproversAbovePct;
+  return { checks, status, requiredApprovals: twoApprovers ? 2 : 1, risk: riskOf(f, changePct, status) };
+}
+
+function riskOf(f: Facts, changePct: number, status: Evaluation['status']): Risk {
+  if (status === 'blocked') return 'high';
+  if (f.kind === 'budget_change') return changePct > 50 ? 'high' : changePct > 20 ? 'medium' : 'low';
+  if (f.kind === 'pause') return f.level === 'campaign' ? 'high' : f.level === 'ad_group' ? 'medium' : 'low';
+  return f.level === 'ad' ? 'low' : 'medium';
+}
+
+/** Whether `role` is at least the policy's approver role. */
+export function roleMayApprove(role: (typeof roles)[number], approverRole: Policy['approverRole']): boolean {
+  return roles.indexOf(role) <= roles.indexOf(approverRole);
+}

@@ -1,0 +1,320 @@
+/**
+ * Proposed actions: agents, rules and people propose a change (budget, pause, enable) with its
+ * before/after, expected impact and risk; guardrails decide whether it is applied at once, waits for
+ * approval, or is blocked. Applying always goes through actions.service (idempotency key
+ * `proposal:<id>`, platform snapshot, audit). Approve, reject and revert live in proposals.decisions.ts.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import { ulid } from '../../platform/ids.ts';
+import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
+import type { ProposalsTable } from '../../storage/schema.ts';
+import type { Actions } from '../actions/actions.service.ts';
+import type { Agents } from '../agents/agents.service.ts';
+import type { Audit } from '../audit/audit.service.ts';
+import type { Ctx } from '../auth/context.ts';
+import { gatherFacts, type Level, loadEntity } from './proposals.facts.ts';
+import {
+  isExpired,
+  type Proposal,
+  type ProposalSource,
+  type ProposalStatus,
+  type ProposedWrite,
+  toProposal,
+} from './proposals.model.ts';
+import { effectivePolicy } from './proposals.policies.ts';
+import { evaluate, type ProposalKind } from './proposals.policy.ts';
+
+export interface ProposeInput {
+  kind: ProposalKind;
+  campaignId?: string;
+  adGroupId?: string;
+  adId?: string;
+  /** Budget changes: exactly one of a signed percent, a signed amount, or the new daily budget. */
+  percent?: number;
+  amountMicros?: number;
+  dailyBudgetMicros?: number;
+  reason?: string;
+  expectedImpact?: string;
+  idempotencyKey?: string;
+}
+
+export interface ProposalFilter {
+  status?: ProposalStatus;
+  kind?: ProposalKind;
+  entityId?: string;
+  sourceType?: 'user' | 'agent' | 'rule';
+  limit: number;
+  cursor?: string;
+}
+
+export interface ProposalsDeps {
+  storage: Storage;
+  audit: Audit;
+  clock: Clock;
+  actions: Actions;
+  agents: Agents;
+}
+
+function target(input: ProposeInput): { level: Level; entityId: string } {
+  const given = (
+    [
+      ['campaign', input.campaignId],
+      ['ad_group', input.adGroupId],
+      ['ad', input.adId],
+    ] as const
+  ).filter(([, id]) => id !== undefined);
+  const first = given[0];
+  if (given.length !== 1 || !first?.[1])
+    throw invalidInput('Name exactly one of campaignId, adGroupId, adId');
+  return { level: first[0], entityId: first[1] };
+}
+
+export function createProposals(deps: ProposalsDeps) {
+  const { storage, audit, clock, actions, agents } = deps;
+
+  async function find(trx: Executor, org: string, id: string): Promise<ProposalsTable> {
+    const row = await trx
+      .selectFrom('proposals')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('Proposal', id);
+    return row;
+  }
+
+  /** Applies an approved proposal through actions.service and records the outcome on the proposal. */
+  async function applyApproved(ctx: Ctx, id: string): Promise<Proposal> {
+    const org = ctx.organizationId;
+    const row = await storage.withTenant(org, (trx) => find(trx, org, id));
+    const write = JSON.parse(row.action) as ProposedWrite;
+    let outcome: { actionId: string; error: null } | { actionId: string | null; error: string };
+    try {
+      const { action } = await actions.apply(ctx, { ...write, idempotencyKey: `proposal:${id}` });
+      outcome =
+        action.status === 'applied'
+          ? { actionId: action.id, error: null }
+          : { actionId: action.id, error: action.error ?? 'not applied' };
+    } catch (e) {
+      const details = (e as { details?: { actionId?: string } }).details;
+      outcome = { actionId: details?.actionId ?? null, error: e instanceof Error ? e.message : String(e) };
+    }
+    return storage.withTenant(org, async (trx) => {
+      const now = clock.now().toISOString();
+      const status = outcome.error === null ? 'applied' : 'failed';
+      await trx
+        .updateTable('proposals')
+        .set({
+          status,
+          applied_action_id: outcome.actionId,
+          applied_at: status === 'applied' ? now : null,
+          error: outcome.error?.slice(0, 1000) ?? null,
+          updated_at: now,
+        })
+        .where('organization_id', '=', org)
+        .where('id', '=', id)
+        .execute();
+      await audit.recordFor(trx, ctx, {
+        action: `proposals.${status}`,
+        target: { type: 'proposal', id },
+        metadata: { actionId: outcome.actionId, entityId: row.entity_id, error: outcome.error },
+      });
+      return toProposal(await find(trx, org, id), clock.now());
+    });
+  }
+
+  async function propose(
+    ctx: Ctx,
+    input: ProposeInput,
+    source: ProposalSource = { type: 'user' },
+  ): Promise<{ proposal: Proposal; replayed: boolean }> {
+    const org = ctx.organizationId;
+    const { level, entityId } = target(input);
+    const agent = source.type === 'agent' ? await agents.get(ctx, source.agentId) : null;
+    const created = await storage.withTenant(org, async (trx) => {
+      if (input.idempotencyKey) {
+        const existing = await trx
+          .selectFrom('proposals')
+          .selectAll()
+          .where('organization_id', '=', org)
+          .where('idempotency_key', '=', input.idempotencyKey)
+          .executeTakeFirst();
+        if (existing) {
+          if (existing.entity_id !== entityId || existing.kind !== input.kind)
+            throw conflict('This idempotency key was already used for a different proposal', {
+              proposalId: existing.id,
+            });
+          return { replayed: toProposal(existing, clock.now()) };
+        }
+      }
+      const entity = await loadEntity(trx, org, level, entityId);
+      const now = clock.now();
+      let write: ProposedWrite;
+      let budgetAfter: number | null = null;
+      if (input.kind === 'budget_change') {
+        if (level === 'ad') throw invalidInput('Ads have no budget: name a campaign or an ad group');
+        const before = entity.dailyBudgetMicros;
+        if (before === null)
+          throw invalidInput(`This ${level.replace('_', ' ')} has no daily budget to change`);
+        const ways = [input.percent, input.amountMicros, input.dailyBudgetMicros].filter(
+          (v) => v !== undefined,
+        );
+        if (ways.length !== 1)
+          throw invalidInput('Send exactly one of percent, amountMicros, dailyBudgetMicros');
+        budgetAfter =
+          input.dailyBudgetMicros ??
+          (input.amountMicros !== undefined
+            ? before + input.amountMicros
+            : Math.round(before * (1 + (input.percent ?? 0) / 100)));
+        if (budgetAfter < 0) throw invalidInput('The change would make the budget negative');
+        if (budgetAfter === before) throw invalidInput('The budget is already at that amount');
+        write = {
+          type: 'set_daily_budget',
+          level: level as 'campaign' | 'ad_group',
+          entityId,
+          dailyBudgetMicros: budgetAfter,
+        };
+      } else {
+        if (
+          input.percent !== undefined ||
+          input.amountMicros !== undefined ||
+          input.dailyBudgetMicros !== undefined
+        )
+          throw invalidInput(`A ${input.kind} takes no amount`);
+        const status = input.kind === 'pause' ? 'paused' : 'active';
+        if (entity.status === status) throw conflict(`This ${level.replace('_', ' ')} is already ${status}`);
+        write = { type: 'set_status', level, entityId, status };
+      }
+      const policy = await effectivePolicy(trx, org, entity.clientId);
+      const facts = await gatherFacts(trx, org, {
+        kind: input.kind,
+        level,
+        entity,
+        budgetAfter,
+        now,
+        withMonthSpend: policy.monthlySpendCeilingMicros !== null,
+        agentAutoApprovePct: agent?.limits.autoApproveBudgetChangePct ?? null,
+      });
+      const result = evaluate(policy, facts);
+      const before = { status: entity.status, dailyBudgetMicros: entity.dailyBudgetMicros };
+      const after =
+        write.type === 'set_status'
+          ? { ...before, status: write.status }
+          : { ...before, dailyBudgetMicros: budgetAfter };
+      const dailyDelta =
+        input.kind === 'budget_change'
+          ? (budgetAfter ?? 0) - (entity.dailyBudgetMicros ?? 0)
+          : input.kind === 'pause'
+            ? -facts.avgDailySpendMicros7d
+            : (entity.dailyBudgetMicros ?? facts.avgDailySpendMicros7d);
+      const money = (m: number) => `${(m / 1e6).toFixed(2)} ${entity.currency}`;
+      const nowIso = now.toISOString();
+      const row: ProposalsTable = {
+        id: `prp_${ulid()}`,
+        organization_id: org,
+        source_type: source.type,
+        source_id:
+          source.type === 'agent' ? (agent?.kind ?? null) : source.type === 'rule' ? source.ruleId : null,
+        kind: input.kind,
+        level,
+        entity_id: entityId,
+        client_id: entity.clientId,
+        action: JSON.stringify(write),
+        before: JSON.stringify(before),
+        after: JSON.stringify(after),
+        expected_impact: JSON.stringify({
+          dailyBudgetDeltaMicros: dailyDelta,
+          monthlyBudgetDeltaMicros: Math.round(dailyDelta * 30.4),
+          avgDailySpendMicros7d: facts.avgDailySpendMicros7d,
+          currency: entity.currency,
+          summary: `${input.kind.replace('_', ' ')} of ${level.replace('_', ' ')} "${entity.name}": about ${money(dailyDelta)} per day`,
+          note: input.expectedImpact ?? null,
+        }),
+        risk: result.risk,
+        reason: input.reason ?? null,
+        checks: JSON.stringify(result.checks),
+        required_approvals: result.requiredApprovals,
+        approvals: '[]',
+        status: result.status === 'auto_apply' ? 'approved' : result.status,
+        idempotency_key: input.idempotencyKey ?? null,
+        created_by_type: ctx.actor.type,
+        created_by_id: ctx.actor.id,
+        decided_by: null,
+        decided_at: result.status === 'auto_apply' ? nowIso : null,
+        decision_comment: result.status === 'auto_apply' ? 'Within policy: applied without approval' : null,
+        applied_action_id: null,
+        applied_at: null,
+        revert_action_id: null,
+        reverted_by: null,
+        reverted_at: null,
+        error: null,
+        expires_at: new Date(now.getTime() + policy.proposalTtlHours * 3_600_000).toISOString(),
+        created_at: nowIso,
+        updated_at: nowIso,
+      };
+      await trx.insertInto('proposals').values(row).execute();
+      await audit.recordFor(trx, ctx, {
+        action: 'proposals.created',
+        target: { type: 'proposal', id: row.id },
+        input,
+        metadata: {
+          source: row.source_type,
+          sourceId: row.source_id,
+          entityId,
+          status: row.status,
+          risk: row.risk,
+          checks: result.checks,
+        },
+      });
+      return { row };
+    });
+    if ('replayed' in created && created.replayed) return { proposal: created.replayed, replayed: true };
+    const row = (created as { row: ProposalsTable }).row;
+    if (row.status === 'approved') return { proposal: await applyApproved(ctx, row.id), replayed: false };
+    return { proposal: toProposal(row, clock.now()), replayed: false };
+  }
+
+  async function list(ctx: Ctx, f: ProposalFilter): Promise<Page<Proposal>> {
+    const org = ctx.organizationId;
+    const cursor = decodeCursor(f.cursor, 'id');
+    const now = clock.now();
+    return storage.withTenant(org, async (trx) => {
+      let q = trx.selectFrom('proposals').selectAll().where('organization_id', '=', org);
+      const nowIso = now.toISOString();
+      if (f.status === 'expired')
+        q = q.where((eb) =>
+          eb.or([
+            eb('status', '=', 'expired'),
+            eb.and([eb('status', '=', 'pending_approval'), eb('expires_at', '<=', nowIso)]),
+          ]),
+        );
+      else if (f.status === 'pending_approval')
+        q = q.where('status', '=', 'pending_approval').where('expires_at', '>', nowIso);
+      else if (f.status) q = q.where('status', '=', f.status);
+      if (f.kind) q = q.where('kind', '=', f.kind);
+      if (f.entityId) q = q.where('entity_id', '=', f.entityId);
+      if (f.sourceType) q = q.where('source_type', '=', f.sourceType);
+      if (cursor) q = q.where('id', '<', cursor);
+      const rows = await q
+        .orderBy('id', 'desc')
+        .limit(f.limit + 1)
+        .execute();
+      return toPage(
+        rows.map((r) => toProposal(r, now)),
+        f.limit,
+        (p) => p.id,
+      );
+    });
+  }
+
+  const get = (ctx: Ctx, id: string) =>
+    storage.withTenant(ctx.organizationId, async (trx) =>
+      toProposal(await find(trx, ctx.organizationId, id), clock.now()),
+    );
+
+  return { propose, list, get, find, applyApproved, isExpired };
+}
+
+export type ProposalsCore = ReturnType<typeof createProposals>;

@@ -1,0 +1,366 @@
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  as,
+  createTestApp,
+  type Signed,
+  signUp,
+  type TestApp,
+  uniqueEmail,
+} from '../../../test/helpers/app.ts';
+import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
+import { testDialect } from '../../storage/testing.ts';
+import { type Ctx, systemCtx } from '../auth/context.ts';
+
+const policyBase = { minHoursBetweenChanges: 0 };
+
+describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}`, () => {
+  let t: TestApp;
+  let owner: Signed;
+  let manager: Signed;
+  let member: Signed;
+  let viewer: Signed;
+  let sim: SyncedSimulator;
+  /**
+   * Campaigns with a daily budget, taken in turn (three in the small simulator account): tests that
+   * share one see each other's changes of the day, so each reads its own before and the traces in the
+   * comments follow the order.
+   */
+  let campaigns: string[];
+  let next = 0;
+  const campaign = () => campaigns[next++ % campaigns.length] as string;
+
+  const req = (who: Signed, opts: InjectOptions) => t.app.inject(as(who, opts));
+  const propose = (who: Signed, payload: Record<string, unknown>) =>
+    req(who, { method: 'POST', url: '/api/v1/proposals', payload });
+  const decide = (who: Signed, id: string, verb: 'approve' | 'reject' | 'revert', payload: object = {}) =>
+    req(who, { method: 'POST', url: `/api/v1/proposals/${id}/${verb}`, payload });
+  const budgetOf = async (id: string) =>
+    Number(
+      (
+        await t.storage.db
+          .selectFrom('campaigns')
+          .select('daily_budget_micros')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).daily_budget_micros,
+    );
+  const auditFor = async (proposalId: string) =>
+    (
+      await t.storage.db
+        .selectFrom('audit_log')
+        .select(['action', 'actor_type', 'actor_id'])
+        .where('target_id', '=', proposalId)
+        .orderBy('seq')
+        .execute()
+    ).map((r) => r.action);
+
+  async function join(role: string): Promise<Signed> {
+    const invite = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/invitations',
+      payload: { email: uniqueEmail(role), role },
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: {
+        email: invite.json().email,
+        password: 'a long password',
+        name: role,
+        invitationToken: invite.json().token,
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const body = res.json();
+    return {
+      token: body.tokens.accessToken,
+      refreshToken: body.tokens.refreshToken,
+      userId: body.user.id,
+      organizationId: body.tokens.organizationId,
+      email: body.user.email,
+      password: 'a long password',
+      headers: { authorization: `Bearer ${body.tokens.accessToken}` },
+    };
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { OMNIFY_ACCESS_TOKEN_TTL_SECONDS: '86400' } });
+    owner = await signUp(t.app, 'proposals-owner');
+    sim = await connectSimulator(t, owner, 'proposals');
+    manager = await join('manager');
+    member = await join('member');
+    viewer = await join('viewer');
+    campaigns = (
+      await t.storage.db
+        .selectFrom('campaigns')
+        .select('id')
+        .where('organization_id', '=', owner.organizationId)
+        .where('daily_budget_micros', '>', 1_000_000)
+        .where('status', '=', 'active')
+        .orderBy('id')
+        .execute()
+    ).map((r) => r.id);
+    expect(campaigns.length).toBeGreaterThanOrEqual(3);
+    // Reuse of a campaign within the hour would otherwise need approval (proposals.policy.test.ts covers it).
+    await t.services.proposals.policies.put(systemCtx(owner.organizationId), null, policyBase);
+  });
+  afterAll(() => t.close());
+
+  it('a budget change within the guardrails is applied at once on the platform and audited', async () => {
+    const id = campaign();
+    const before = await budgetOf(id);
+    const res = await propose(owner, {
+      kind: 'budget_change',
+      campaignId: id,
+      percent: 10,
+      reason: 'ROAS is up',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const p = res.json().proposal;
+    expect(p.status).toBe('applied');
+    expect(p.before.dailyBudgetMicros).toBe(before);
+    expect(p.after.dailyBudgetMicros).toBe(Math.round(before * 1.1));
+    expect(p.risk).toBe('low');
+    expect(p.checks.every((c: { outcome: string }) => c.outcome === 'pass')).toBe(true);
+    expect(await budgetOf(id)).toBe(Math.round(before * 1.1));
+    const action = await req(owner, { method: 'GET', url: `/api/v1/actions/${p.appliedActionId}` });
+    expect(action.json()).toMatchObject({ status: 'applied', before: { dailyBudgetMicros: before } });
+    expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.applied']);
+  });
+
+  it('a 60% increase under the 20% guardrail waits; approval applies it; revert restores it; all audited', async () => {
+    const id = campaign();
+    const before = await budgetOf(id);
+    const res = await propose(member, { kind: 'budget_change', campaignId: id, percent: 60 });
+    expect(res.statusCode, res.body).toBe(201);
+    const p = res.json().proposal;
+    expect(p.status).toBe('pending_approval');
+    expect(p.checks).toContainEqual(
+      expect.objectContaining({ check: 'budget_change_per_day', outcome: 'needs_approval' }),
+    );
+    expect(p.risk).toBe('high');
+    expect(await budgetOf(id)).toBe(before);
+
+    for (const who of [member, viewer]) {
+      const refused = await decide(who, p.id, 'approve');
+      expect(refused.statusCode).toBe(403);
+    }
+    expect(await budgetOf(id)).toBe(before);
+
+    const approved = await decide(manager, p.id, 'approve', { comment: 'Launch week' });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({
+      status: 'applied',
+      decidedBy: manager.userId,
+      decisionComment: 'Launch week',
+    });
+    expect(await budgetOf(id)).toBe(Math.round(before * 1.6));
+    const campaignNow = await req(owner, { method: 'GET', url: `/api/v1/campaigns/${id}` });
+    expect(campaignNow.json().dailyBudgetMicros).toBe(Math.round(before * 1.6));
+
+    const reverted = await decide(owner, p.id, 'revert');
+    expect(reverted.statusCode, reverted.body).toBe(200);
+    expect(reverted.json()).toMatchObject({ status: 'reverted', revertedBy: owner.userId });
+    expect(await budgetOf(id)).toBe(before);
+    const revertAction = await req(owner, {
+      method: 'GET',
+      url: `/api/v1/actions/${reverted.json().revertActionId}`,
+    });
+    expect(revertAction.json().after).toEqual({ dailyBudgetMicros: before });
+
+    expect(await auditFor(p.id)).toEqual([
+      'proposals.created',
+      'proposals.approved',
+      'proposals.applied',
+      'proposals.reverted',
+    ]);
+    const again = await decide(owner, p.id, 'revert');
+    expect(again.statusCode).toBe(409);
+    expect(await budgetOf(id)).toBe(before);
+  });
+
+  it('a rejected proposal is never applied and cannot be approved afterwards', async () => {
+    const id = campaign();
+    const before = await budgetOf(id);
+    const p = (await propose(owner, { kind: 'budget_change', campaignId: id, amountMicros: before })).json()
+      .proposal;
+    expect(p.status).toBe('pending_approval');
+    const rejected = await decide(manager, p.id, 'reject', { comment: 'Not this month' });
+    expect(rejected.json()).toMatchObject({ status: 'rejected', decisionComment: 'Not this month' });
+    expect((await decide(owner, p.id, 'approve')).statusCode).toBe(409);
+    expect(await budgetOf(id)).toBe(before);
+    expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.rejected']);
+  });
+
+  it('revert after a newer change to the entity answers 409 naming it, and force reverts anyway', async () => {
+    const id = campaign();
+    const original = await budgetOf(id);
+    const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: -10 })).json().proposal;
+    expect(p.status).toBe('applied');
+    const newer = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/actions',
+      payload: {
+        type: 'set_daily_budget',
+        level: 'campaign',
+        entityId: id,
+        dailyBudgetMicros: original + 5_000_000,
+        idempotencyKey: `newer-${id}`,
+      },
+    });
+    expect(newer.statusCode, newer.body).toBe(200);
+    const refused = await decide(owner, p.id, 'revert');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.details.newerActionId).toBe(newer.json().action.id);
+    expect(refused.json().error.message).toContain(newer.json().action.id);
+    expect(await budgetOf(id)).toBe(original + 5_000_000);
+    const forced = await decide(owner, p.id, 'revert', { force: true });
+    expect(forced.statusCode, forced.body).toBe(200);
+    expect(await budgetOf(id)).toBe(original);
+  });
+
+  it('a proposal above two-approver threshold needs two different approvers', async () => {
+    const id = campaign();
+    const before = await budgetOf(id);
+    const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 150 })).json().proposal;
+    expect(p).toMatchObject({ status: 'pending_approval', requiredApprovals: 2 });
+    const first = await decide(owner, p.id, 'approve');
+    expect(first.json()).toMatchObject({ status: 'pending_approval', approvals: [{ by: owner.userId }] });
+    expect((await decide(owner, p.id, 'approve')).statusCode).toBe(409);
+    expect(await budgetOf(id)).toBe(before);
+    const second = await decide(manager, p.id, 'approve');
+    expect(second.json().status).toBe('applied');
+    expect(await budgetOf(id)).toBe(Math.round(before * 2.5));
+    expect(await auditFor(p.id)).toEqual([
+      'proposals.created',
+      'proposals.approval_recorded',
+      'proposals.approved',
+      'proposals.applied',
+    ]);
+  });
+
+  it("an agent's own stricter limit sends its change to approval, with the agent as the audited actor", async () => {
+    const id = campaign();
+    const agent = (await req(owner, { method: 'GET', url: '/api/v1/agents' }))
+      .json()
+      .items.find((a: { kind: string }) => a.kind === 'marketing_automation');
+    const ctx: Ctx = {
+      organizationId: owner.organizationId,
+      actor: { type: 'agent', id: agent.id },
+      userId: null,
+      role: 'manager',
+    };
+    const { proposal } = await t.services.proposals.propose(
+      ctx,
+      { kind: 'budget_change', campaignId: id, percent: 15 },
+      { type: 'agent', agentId: agent.id },
+    );
+    expect(proposal).toMatchObject({
+      status: 'pending_approval',
+      source: { type: 'agent', id: 'marketing_automation' },
+    });
+    const created = await t.storage.db
+      .selectFrom('audit_log')
+      .select(['actor_type', 'actor_id'])
+      .where('target_id', '=', proposal.id)
+      .executeTakeFirstOrThrow();
+    expect(created).toEqual({ actor_type: 'agent', actor_id: agent.id });
+    await expect(t.services.proposals.approve(ctx, proposal.id, null)).rejects.toThrow(/people/);
+  });
+
+  it('guardrail policy: readable by the organization, changed only by owners and admins, audited', async () => {
+    const got = await req(viewer, { method: 'GET', url: '/api/v1/guardrails' });
+    expect(got.json().policy).toMatchObject({ autoApproveBudgetChangePct: 20, approverRole: 'manager' });
+    const put = { settings: { ...policyBase, lockedEntityIds: [sim.adId], maxBudgetChangePct: 100 } };
+    expect((await req(manager, { method: 'PUT', url: '/api/v1/guardrails', payload: put })).statusCode).toBe(
+      403,
+    );
+    const saved = await req(owner, { method: 'PUT', url: '/api/v1/guardrails', payload: put });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(saved.json().policy).toMatchObject({
+      lockedEntityIds: [sim.adId],
+      maxBudgetChangePct: 100,
+      autoApproveBudgetChangePct: 20,
+    });
+    const audited = await t.storage.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('organization_id', '=', owner.organizationId)
+      .where('action', '=', 'guardrails.updated')
+      .where('actor_id', '=', owner.userId)
+      .execute();
+    expect(audited).toHaveLength(1);
+  });
+
+  it('a proposal blocked by guardrails (protected entity, too large a change) is stored with its checks and cannot be approved', async () => {
+    const locked = (await propose(owner, { kind: 'pause', adId: sim.adId })).json().proposal;
+    expect(locked.status).toBe('blocked');
+    expect(locked.checks).toContainEqual(
+      expect.objectContaining({ check: 'locked_entity', outcome: 'blocked' }),
+    );
+    const refused = await decide(owner, locked.id, 'approve');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.message).toContain('locked_entity');
+    const ad = await t.storage.db
+      .selectFrom('ads')
+      .select('status')
+      .where('id', '=', sim.adId)
+      .executeTakeFirstOrThrow();
+    expect(ad.status).toBe('active');
+
+    const id = campaign();
+    const before = await budgetOf(id);
+    const tooLarge = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 300 })).json()
+      .proposal;
+    expect(tooLarge.status).toBe('blocked');
+    expect(tooLarge.checks).toContainEqual(
+      expect.objectContaining({ check: 'max_budget_change_pct', outcome: 'blocked' }),
+    );
+    expect((await decide(owner, tooLarge.id, 'approve')).statusCode).toBe(409);
+    expect(await budgetOf(id)).toBe(before);
+    const blocked = await req(owner, { method: 'GET', url: '/api/v1/proposals?status=blocked' });
+    expect(
+      blocked
+        .json()
+        .items.map((x: { id: string }) => x.id)
+        .sort(),
+    ).toEqual([locked.id, tooLarge.id].sort());
+  });
+
+  it('another organization gets 404 for a proposal and cannot decide on it', async () => {
+    const other = await signUp(t.app, 'proposals-other');
+    const p = (await req(owner, { method: 'GET', url: '/api/v1/proposals?limit=1' })).json().items[0];
+    expect((await req(other, { method: 'GET', url: `/api/v1/proposals/${p.id}` })).statusCode).toBe(404);
+    for (const verb of ['approve', 'reject', 'revert'] as const)
+      expect((await decide(other, p.id, verb)).statusCode).toBe(404);
+    const list = await req(other, { method: 'GET', url: '/api/v1/proposals' });
+    expect(list.json().items).toEqual([]);
+    expect((await propose(other, { kind: 'pause', campaignId: campaigns[0] })).statusCode).toBe(404);
+  });
+
+  it('a proposal past its expiry reads as expired and cannot be approved', async () => {
+    await t.services.proposals.policies.put(systemCtx(owner.organizationId), null, {
+      ...policyBase,
+      proposalTtlHours: 1,
+    });
+    const id = campaign();
+    const before = await budgetOf(id);
+    const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 50 })).json().proposal;
+    expect(p.status).toBe('pending_approval');
+    t.clock.advance(2 * 3_600_000);
+    expect((await req(owner, { method: 'GET', url: `/api/v1/proposals/${p.id}` })).json().status).toBe(
+      'expired',
+    );
+    const refused = await decide(owner, p.id, 'approve');
+    expect(refused.statusCode).toBe(409);
+    expect(await budgetOf(id)).toBe(before);
+    const row = await t.storage.db
+      .selectFrom('proposals')
+      .select('status')
+      .where('id', '=', p.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('expired');
+    expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.expired']);
+  });
+});

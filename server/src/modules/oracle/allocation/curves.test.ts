@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allocateBudget } from './allocate.ts';
 import { type ChannelParams, channelTotals, fitResponseCurves, type MmmInput } from './curves.ts';
+import { mapWithRoiPrior } from './prior.ts';
 import { channelEntities, channelResponse, gainInterval } from './response.ts';
 import { adstock, saturate } from './transforms.ts';
 
@@ -102,5 +103,24 @@ describe('channelResponse', () => {
     const spread = gainInterval(input, [truth, weaker, truth], recommended, current)!;
     expect(spread.p05).toBeLessThan(spread.p95);
     expect(gainInterval(input, [truth], recommended, current)).toBeNull();
+  });
+});
+
+describe('mapWithRoiPrior', () => {
+  it('shrinks ROI to the prior when it is tight and leaves the fit alone when it is vague', () => {
+    const input = simulate(truth);
+    const start = fitResponseCurves(input).channels.map((c) => c.params);
+    const roi = (ps: ChannelParams[]) =>
+      ps.map((p, c) => {
+        const t = channelTotals(input, c, p);
+        return t.contribution / t.spend;
+      });
+    const tight = roi(mapWithRoiPrior(input, start, { mu: Math.log(50), sigma: 0.01 }, 1500).params);
+    for (const r of tight) expect(Math.abs(r / 50 - 1)).toBeLessThan(0.05);
+    const ls = roi(start);
+    const vague = roi(mapWithRoiPrior(input, start, { mu: 0, sigma: 100 }, 1500).params);
+    vague.forEach((r, c) => {
+      expect(Math.abs(r / ls[c]! - 1)).toBeLessThan(0.05);
+    });
   });
 });

@@ -14,5 +14,6 @@ export {
   type MmmFit,
   type MmmInput,
 } from './curves.ts';
+export { mapWithRoiPrior } from './prior.ts';
 export { type ChannelResponse, channelEntities, channelResponse, gainInterval } from './response.ts';
 export { allocateForTarget, type EfficiencyTarget, type TargetResult } from './target.ts';

@@ -363,4 +363,44 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(row.status).toBe('expired');
     expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.expired']);
   });
+  it("a client's guardrail overrides apply to that client's entities only; another organization's client is 404", async () => {
+    const client = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/clients',
+      payload: { name: 'Strict client', email: uniqueEmail('strict') },
+    });
+    const clientId = client.json().id;
+    const id = campaign();
+    // As a sync of a connection assigned to the client would.
+    await t.storage.db.updateTable('campaigns').set({ client_id: clientId }).where('id', '=', id).execute();
+    const put = await req(owner, {
+      method: 'PUT',
+      url: '/api/v1/guardrails',
+      payload: { clientId, settings: { autoApproveBudgetChangePct: 5 } },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ clientId, settings: { autoApproveBudgetChangePct: 5 } });
+    const read = await req(viewer, { method: 'GET', url: `/api/v1/guardrails?clientId=${clientId}` });
+    expect(read.json().policy).toMatchObject({ autoApproveBudgetChangePct: 5, minHoursBetweenChanges: 0 });
+    expect(
+      (await req(viewer, { method: 'GET', url: '/api/v1/guardrails' })).json().policy
+        .autoApproveBudgetChangePct,
+    ).toBe(20);
+
+    const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 8 })).json().proposal;
+    expect(p).toMatchObject({ status: 'pending_approval', clientId });
+    expect(p.checks.find((c: { check: string }) => c.check === 'budget_change_per_day').message).toContain(
+      'against 5%',
+    );
+
+    const other = await signUp(t.app, 'proposals-other-client');
+    const foreign = await req(other, { method: 'GET', url: `/api/v1/guardrails?clientId=${clientId}` });
+    expect(foreign.statusCode).toBe(404);
+    const foreignPut = await req(other, {
+      method: 'PUT',
+      url: '/api/v1/guardrails',
+      payload: { clientId, settings: { autoApproveBudgetChangePct: 100 } },
+    });
+    expect(foreignPut.statusCode).toBe(404);
+  });
 });

@@ -14,6 +14,7 @@ import type { Actions } from '../actions/actions.service.ts';
 import type { Agents } from '../agents/agents.service.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
+import { plannedWrite } from './proposals.draft.ts';
 import { gatherFacts, type Level, loadEntity } from './proposals.facts.ts';
 import {
   isExpired,
@@ -151,42 +152,7 @@ export function createProposals(deps: ProposalsDeps) {
       }
       const entity = await loadEntity(trx, org, level, entityId);
       const now = clock.now();
-      let write: ProposedWrite;
-      let budgetAfter: number | null = null;
-      if (input.kind === 'budget_change') {
-        if (level === 'ad') throw invalidInput('Ads have no budget: name a campaign or an ad group');
-        const before = entity.dailyBudgetMicros;
-        if (before === null)
-          throw invalidInput(`This ${level.replace('_', ' ')} has no daily budget to change`);
-        const ways = [input.percent, input.amountMicros, input.dailyBudgetMicros].filter(
-          (v) => v !== undefined,
-        );
-        if (ways.length !== 1)
-          throw invalidInput('Send exactly one of percent, amountMicros, dailyBudgetMicros');
-        budgetAfter =
-          input.dailyBudgetMicros ??
-          (input.amountMicros !== undefined
-            ? before + input.amountMicros
-            : Math.round(before * (1 + (input.percent ?? 0) / 100)));
-        if (budgetAfter < 0) throw invalidInput('The change would make the budget negative');
-        if (budgetAfter === before) throw invalidInput('The budget is already at that amount');
-        write = {
-          type: 'set_daily_budget',
-          level: level as 'campaign' | 'ad_group',
-          entityId,
-          dailyBudgetMicros: budgetAfter,
-        };
-      } else {
-        if (
-          input.percent !== undefined ||
-          input.amountMicros !== undefined ||
-          input.dailyBudgetMicros !== undefined
-        )
-          throw invalidInput(`A ${input.kind} takes no amount`);
-        const status = input.kind === 'pause' ? 'paused' : 'active';
-        if (entity.status === status) throw conflict(`This ${level.replace('_', ' ')} is already ${status}`);
-        write = { type: 'set_status', level, entityId, status };
-      }
+      const { write, budgetAfter } = plannedWrite(input, level, entity);
       const policy = await effectivePolicy(trx, org, entity.clientId);
       const facts = await gatherFacts(trx, org, {
         kind: input.kind,

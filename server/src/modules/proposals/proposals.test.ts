@@ -403,4 +403,39 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     });
     expect(foreignPut.statusCode).toBe(404);
   });
+  it('pauses count the live ads left in the ad group, and increases the projected month spend, from the stored data', async () => {
+    await t.services.proposals.policies.put(systemCtx(owner.organizationId), null, {
+      ...policyBase,
+      minLiveAdsPerAdGroup: 100,
+      monthlySpendCeilingMicros: 1_000_000,
+    });
+    const ad = await t.storage.db
+      .selectFrom('ads')
+      .select(['id', 'ad_group_id'])
+      .where('organization_id', '=', owner.organizationId)
+      .where('status', '=', 'active')
+      .where('id', '!=', sim.adId)
+      .executeTakeFirstOrThrow();
+    const live = await t.storage.db
+      .selectFrom('ads')
+      .select('id')
+      .where('ad_group_id', '=', ad.ad_group_id)
+      .where('status', '=', 'active')
+      .execute();
+    const paused = (await propose(owner, { kind: 'pause', adId: ad.id })).json().proposal;
+    expect(paused.status).toBe('pending_approval');
+    const check = paused.checks.find((c: { check: string }) => c.check === 'min_live_ads_per_ad_group');
+    expect(check).toMatchObject({ outcome: 'needs_approval' });
+    expect(check.message).toContain(`${live.length - 1} active ads would remain`);
+
+    const increase = (
+      await propose(owner, { kind: 'budget_change', campaignId: campaign(), percent: 1 })
+    ).json().proposal;
+    expect(increase.checks).toContainEqual(
+      expect.objectContaining({ check: 'monthly_spend_ceiling', outcome: 'needs_approval' }),
+    );
+    expect(increase.expectedImpact.dailyBudgetDeltaMicros).toBe(
+      increase.after.dailyBudgetMicros - increase.before.dailyBudgetMicros,
+    );
+  });
 });

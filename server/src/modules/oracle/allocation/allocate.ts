@@ -84,13 +84,12 @@ function prepare(entities: AllocationEntity[]): Prepared[] {
   });
 }
 
-/** Spend at which r'(x) = λ, clamped to [lo, hi]. */
-function spendAt(p: Prepared, lambda: number, cap: number): number {
-  const hi = Math.min(p.hi, cap);
-  if (p.lo >= hi) return p.lo;
-  if (!(p.d(p.lo) > lambda)) return p.lo;
+/** Spend at which r'(x) = λ, searched in [lo, hi] (which must contain the answer or be its clamp). */
+function spendAt(p: Prepared, lambda: number, lo: number, hi: number): number {
+  if (lo >= hi) return lo;
+  if (!(p.d(lo) > lambda)) return lo;
   if (p.d(hi) >= lambda) return hi;
-  let [a, b] = [p.lo, hi];
+  let [a, b] = [lo, hi];
   for (let i = 0; i < INNER_ITERATIONS && b - a > 1e-12 * Math.max(1, b); i++) {
     const m = 0.5 * (a + b);
     if (p.d(m) > lambda) a = m;
@@ -116,20 +115,28 @@ export function allocateBudget(entities: AllocationEntity[], budget: number): Al
     });
   // No entity can take more than what is left after everyone else's minimum.
   const cap = budget - sumLo;
-  const capOf = (p: Prepared) => p.lo + cap;
-  const total = (lambda: number) => ps.reduce((s, p) => s + spendAt(p, lambda, capOf(p)), 0);
   let lamHi = 0;
   for (const p of ps) if (p.lo < p.hi) lamHi = Math.max(lamHi, p.d(p.lo));
   if (!Number.isFinite(lamHi)) throw invalidInput('a response curve has an infinite marginal return');
   let lamLo = 0;
+  // x(λ) is non-increasing, so x(λ) ∈ [x(lamHi), x(lamLo)]: each entity's search bracket shrinks
+  // with the outer bisection, which makes later passes nearly free.
+  let atHi = ps.map((p) => p.lo);
+  let atLo = ps.map((p) => spendAt(p, 0, p.lo, Math.min(p.hi, p.lo + cap)));
   // Σ x(λ) is non-increasing: find λ with Σ x(λ) = B.
   for (let i = 0; i < OUTER_ITERATIONS && lamHi - lamLo > 1e-15 * Math.max(1, lamHi); i++) {
     const m = 0.5 * (lamLo + lamHi);
-    if (total(m) > budget) lamLo = m;
-    else lamHi = m;
+    const xs = ps.map((p, j) => spendAt(p, m, atHi[j]!, atLo[j]!));
+    if (xs.reduce((s, x) => s + x, 0) > budget) {
+      lamLo = m;
+      atLo = xs;
+    } else {
+      lamHi = m;
+      atHi = xs;
+    }
   }
   const lambda = 0.5 * (lamLo + lamHi);
-  const spends = ps.map((p) => spendAt(p, lambda, capOf(p)));
+  const spends = ps.map((p, j) => spendAt(p, lambda, atHi[j]!, atLo[j]!));
   distributeResidual(ps, spends, budget);
   return summarize(ps, spends, budget, lambda);
 }

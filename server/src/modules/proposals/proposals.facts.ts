@@ -64,22 +64,24 @@ export async function gatherFacts(
 ): Promise<Facts & { avgDailySpendMicros7d: number }> {
   const { entity, now } = p;
   const dayStart = `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
-  const applied = await trx
-    .selectFrom('write_actions')
-    .select(['type', 'before', 'applied_at'])
-    .where('organization_id', '=', org)
-    .where('entity_id', '=', entity.id)
-    .where('status', '=', 'applied')
+  const applied = () =>
+    trx
+      .selectFrom('write_actions')
+      .select(['before', 'applied_at'])
+      .where('organization_id', '=', org)
+      .where('entity_id', '=', entity.id)
+      .where('status', '=', 'applied');
+  const firstBudgetToday = await applied()
+    .where('type', '=', 'set_daily_budget')
+    .where('applied_at', '>=', dayStart)
     .orderBy('applied_at', 'asc')
-    .execute();
-  const firstBudgetToday = applied.find(
-    (a) => a.type === 'set_daily_budget' && (a.applied_at ?? '') >= dayStart && a.before,
-  );
+    .limit(1)
+    .executeTakeFirst();
   const startOfDay = firstBudgetToday?.before
     ? ((JSON.parse(firstBudgetToday.before) as { dailyBudgetMicros?: number | null }).dailyBudgetMicros ??
       null)
     : entity.dailyBudgetMicros;
-  const last = applied[applied.length - 1]?.applied_at;
+  const last = (await applied().orderBy('applied_at', 'desc').limit(1).executeTakeFirst())?.applied_at;
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
   const pauses = await trx
     .selectFrom('write_actions')

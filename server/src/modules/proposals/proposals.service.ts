@@ -134,6 +134,7 @@ export function createProposals(deps: ProposalsDeps) {
     const org = ctx.organizationId;
     const { level, entityId } = target(input);
     const agent = source.type === 'agent' ? await agents.get(ctx, source.agentId) : null;
+    if (agent && !agent.enabled) throw conflict(`The agent ${agent.name} is disabled and proposes nothing`);
     const created = await storage.withTenant(org, async (trx) => {
       if (input.idempotencyKey) {
         const existing = await trx

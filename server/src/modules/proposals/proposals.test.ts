@@ -267,6 +267,14 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
       .executeTakeFirstOrThrow();
     expect(created).toEqual({ actor_type: 'agent', actor_id: agent.id });
     await expect(t.services.proposals.approve(ctx, proposal.id, null)).rejects.toThrow(/people/);
+    await t.services.agents.update(systemCtx(owner.organizationId), agent.id, { enabled: false });
+    await expect(
+      t.services.proposals.propose(
+        ctx,
+        { kind: 'budget_change', campaignId: id, percent: 5 },
+        { type: 'agent', agentId: agent.id },
+      ),
+    ).rejects.toThrow(/disabled/);
   });
 
   it('guardrail policy: readable by the organization, changed only by owners and admins, audited', async () => {
@@ -437,5 +445,20 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(increase.expectedImpact.dailyBudgetDeltaMicros).toBe(
       increase.after.dailyBudgetMicros - increase.before.dailyBudgetMicros,
     );
+  });
+  it('a repeated idempotency key returns the first proposal and applies nothing twice', async () => {
+    const id = campaign();
+    const body = { kind: 'budget_change', campaignId: id, percent: 2, idempotencyKey: `retry-${id}` };
+    const first = await propose(owner, body);
+    const again = await propose(owner, body);
+    expect(again.json()).toMatchObject({ replayed: true, proposal: { id: first.json().proposal.id } });
+    const rows = await t.storage.db
+      .selectFrom('proposals')
+      .select('id')
+      .where('idempotency_key', '=', `retry-${id}`)
+      .execute();
+    expect(rows).toHaveLength(1);
+    const other = await propose(owner, { ...body, kind: 'pause' });
+    expect(other.statusCode).toBe(409);
   });
 });

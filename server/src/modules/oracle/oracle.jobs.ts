@@ -29,6 +29,8 @@ export interface NightlyResult {
   unchanged: number;
   /** Anomalous days found and stored for the first time. */
   anomalies: number;
+  /** Stored forecasts whose first week was scored against actuals. */
+  scored: number;
   /** Ad fatigue assessments stored for the first time (every ad that delivered in the last 28 days). */
   fatigue: number;
   skipped: Array<{
@@ -76,10 +78,14 @@ export async function runNightly(
     unchanged: 0,
     anomalies: 0,
     fatigue: 0,
+    scored: 0,
     skipped: [],
   };
   for (const org of orgs) {
     const ctx = systemCtx(org);
+    // Score yesterday's forecasts first: a series that keeps losing to seasonal naive switches tonight.
+    result.scored += (await oracle.scoreForecasts(ctx)).scored;
+    const replacements = await oracle.forecastReplacements(ctx);
     for (const { entity, days } of await entitiesOf(storage, org)) {
       const skip = (reason: string) =>
         result.skipped.push({
@@ -96,7 +102,12 @@ export async function runNightly(
       try {
         const s = await oracle.series.read(ctx, entity);
         for (const metric of forecastMetrics) {
-          const f = await oracle.createForecast(ctx, { entity, metric, horizon: NIGHTLY_HORIZON_DAYS }, s);
+          const f = await oracle.createForecast(
+            ctx,
+            { entity, metric, horizon: NIGHTLY_HORIZON_DAYS },
+            s,
+            replacements,
+          );
           if (f.reused) result.unchanged++;
           else result.stored++;
         }

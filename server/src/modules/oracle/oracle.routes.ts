@@ -18,6 +18,7 @@ import {
   nowcastSchema,
   scanAnomaliesBody,
   scanResultSchema,
+  scorecardSchema,
 } from './oracle.schema.ts';
 import type { EntityRef, EntityType } from './oracle.series.ts';
 import type { Oracle } from './oracle.service.ts';
@@ -154,5 +155,19 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
       },
     },
     async (req) => oracle.nowcast(ctxOf(req), req.query),
+  );
+
+  r.get(
+    '/api/v1/oracle/scorecard',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          'Forecast accuracy per model and metric (MASE vs seasonal naive, 80/95% coverage) and the series switched to seasonal naive',
+        response: { 200: scorecardSchema },
+      },
+    },
+    async (req) => oracle.scorecard(ctxOf(req)),
   );
 }

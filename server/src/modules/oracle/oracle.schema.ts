@@ -247,3 +247,32 @@ export const nowcastSchema = z.object({
     }),
   ),
 });
+
+export const scorecardSchema = z.object({
+  scoredSteps: z.number().int().describe('Each forecast is scored on its first this-many days'),
+  models: z.array(
+    z.object({
+      model: z.string(),
+      metric: z.string(),
+      count: z.number().int().describe('Forecasts scored'),
+      mase: z.number().nullable().describe('Mean MASE (scaled by the in-sample seasonal-naive error)'),
+      snaiveMase: z.number().nullable().describe("Seasonal naive's mean MASE on the same weeks"),
+      coverage80: z.number().describe('Share of actuals inside the 80% band'),
+      coverage95: z.number().describe('Share of actuals inside the 95% band'),
+      lostToSeasonalNaive: z.number().int(),
+    }),
+  ),
+  replacements: z
+    .array(
+      z.object({
+        entityType: z.enum(entityTypes),
+        entityId: z.string().nullable(),
+        metric: z.string(),
+        replacedModel: z.string(),
+        model: z.string(),
+        since: z.string(),
+        weeks: z.array(z.string()).describe('The four consecutive weeks it lost'),
+      }),
+    )
+    .describe('Series now forecast by seasonal naive'),
+});

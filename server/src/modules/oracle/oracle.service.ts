@@ -22,7 +22,9 @@ import {
   unitOf,
 } from './oracle.forecast.ts';
 import { createNowcast } from './oracle.nowcast.ts';
+import { createScorecard, type Replacement } from './oracle.scorecard.ts';
 import { createSeriesReader, type DailySeries, type EntityRef, type EntityType } from './oracle.series.ts';
+import { computeSeasonalNaive } from './oracle.snaive.ts';
 
 export interface StoredForecast {
   id: string;
@@ -87,6 +89,7 @@ export function createOracle({
   const anomalies = createAnomalies({ storage, clock, series });
   const fatigue = createFatigue({ storage, clock });
   const nowcast = createNowcast({ storage, clock });
+  const scorecard = createScorecard({ storage, clock, series });
 
   async function runRows(trx: Executor, organizationId: string, runId: string) {
     return trx
@@ -185,13 +188,38 @@ export function createOracle({
     });
   }
 
-  /** Reads the entity's series, forecasts `metric` and stores it (404 for another organization's entity). */
+  /**
+   * Reads the entity's series, forecasts `metric` and stores it (404 for another organization's
+   * entity). A series the scorecard replaced is forecast by seasonal naive; `replacements` lets a
+   * caller forecasting many series (the nightly job) read them once.
+   */
   async function createForecast(
     ctx: Ctx,
     input: { entity: EntityRef; metric: ForecastMetric; horizon: number; from?: string },
     preloaded?: DailySeries,
+    replacements?: Map<string, Replacement>,
   ) {
     const s = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    const replaced =
+      input.metric === 'roas'
+        ? undefined
+        : (replacements ?? (await scorecard.replacements(ctx))).get(
+            `${input.entity.type}|${input.entity.id}|${input.metric}`,
+          );
+    if (replaced && input.metric !== 'roas')
+      return store(
+        ctx,
+        input.entity,
+        input.metric,
+        input.horizon,
+        computeSeasonalNaive(
+          input.entity,
+          s,
+          input.metric,
+          input.horizon,
+          `${replaced.replacedModel} lost to seasonal naive in the weeks of ${replaced.weeks.join(', ')}: replaced by ${replaced.model}`,
+        ),
+      );
     // Same inputs as a stored run: answer it without forecasting again (the nightly job's usual case).
     const stored = await findRun(
       ctx,
@@ -263,6 +291,9 @@ export function createOracle({
     listFatigue: fatigue.listFatigue,
     getFatigue: fatigue.getFatigue,
     nowcast: nowcast.nowcast,
+    scoreForecasts: scorecard.score,
+    scorecard: scorecard.scorecard,
+    forecastReplacements: scorecard.replacements,
   };
 }
 

@@ -6,6 +6,8 @@ import { ctxOf } from '../auth/auth.plugin.ts';
 import {
   adIdParams,
   anomalySchema,
+  churnQuery,
+  churnSchema,
   createdForecastSchema,
   createForecastBody,
   fatigueListSchema,
@@ -169,5 +171,20 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
       },
     },
     async (req) => oracle.scorecard(ctxOf(req)),
+  );
+
+  r.get(
+    '/api/v1/oracle/churn',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          'Agency-client churn risk from spend pacing against the monthly budget and the 4-week ROAS/CPA trend, with the top reasons',
+        querystring: churnQuery,
+        response: { 200: churnSchema },
+      },
+    },
+    async (req) => oracle.churn(ctxOf(req), req.query),
   );
 }

@@ -276,3 +276,45 @@ export const scorecardSchema = z.object({
     )
     .describe('Series now forecast by seasonal naive'),
 });
+
+export const churnQuery = z.strictObject({ clientId: idSchema.optional().describe('One client') });
+
+const churnFactorSchema = z.object({
+  factor: z.enum(['spend_pacing', 'roas_trend', 'cpa_trend', 'portal_engagement', 'open_issues']),
+  status: z.enum(['ok', 'risk', 'not_available']),
+  contribution: z.number().describe('Points this factor adds to the risk score'),
+  detail: z.string(),
+});
+
+export const churnSchema = z.object({
+  model: z.string(),
+  modelVersion: z.string(),
+  items: z.array(
+    z.object({
+      clientId: z.string(),
+      name: z.string(),
+      currency: z.string(),
+      asOf: z.string().nullable(),
+      risk: z
+        .number()
+        .nullable()
+        .describe('Rule-based score in [0, 1] (a ranking, not a probability); null without data'),
+      level: z.enum(['low', 'medium', 'high']).nullable(),
+      reasons: z.array(churnFactorSchema).describe('Factors adding to the risk, largest first'),
+      factors: z.array(churnFactorSchema),
+      pacing: z.object({
+        budgetMicros: z.number().nullable(),
+        monthToDateSpendMicros: z.number(),
+        expectedSpendMicros: z.number().nullable(),
+        ratio: z.number().nullable(),
+      }),
+      trend: z.object({
+        roasLast28: z.number().nullable(),
+        roasPrior28: z.number().nullable(),
+        cpaLast28Micros: z.number().nullable(),
+        cpaPrior28Micros: z.number().nullable(),
+      }),
+      warnings: z.array(z.string()),
+    }),
+  ),
+});

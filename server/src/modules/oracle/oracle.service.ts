@@ -11,6 +11,7 @@ import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Analytics } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
 import { createAnomalies } from './oracle.anomalies.ts';
+import { createChurn } from './oracle.churn.ts';
 import { createFatigue } from './oracle.fatigue.ts';
 import {
   type ComputedForecast,
@@ -90,6 +91,7 @@ export function createOracle({
   const fatigue = createFatigue({ storage, clock });
   const nowcast = createNowcast({ storage, clock });
   const scorecard = createScorecard({ storage, clock, series });
+  const churn = createChurn({ storage, clock });
 
   async function runRows(trx: Executor, organizationId: string, runId: string) {
     return trx
@@ -294,6 +296,7 @@ export function createOracle({
     scoreForecasts: scorecard.score,
     scorecard: scorecard.scorecard,
     forecastReplacements: scorecard.replacements,
+    churn: churn.churn,
   };
 }
 

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from '../../../test/helpers/app.ts';
+import { testDialect } from '../../storage/testing.ts';
+
+const LAST_DAY = '2026-11-20';
+
+describe(`ORACLE client churn risk on ${testDialect()}`, () => {
+  let t: TestApp;
+  let a: Signed;
+  let b: Signed;
+  let clientId: string;
+  let idleClient: string;
+  let mtd: number;
+
+  const churn = async (who: Signed, qs = '') => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/oracle/churn${qs}`, headers: who.headers });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+  const createClient = async (who: Signed, name: string) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/clients',
+      headers: who.headers,
+      payload: { name, email: uniqueEmail('churn') },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  };
+  const setBudget = (id: string, micros: number) =>
+    t.storage.db.updateTable('clients').set({ monthly_budget_micros: micros }).where('id', '=', id).execute();
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    a = await signUp(t.app, 'churn-a');
+    b = await signUp(t.app, 'churn-b');
+    const conn = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: a.headers,
+      payload: {
+        platform: 'simulator',
+        settings: { seed: 'churn', clients: '1', days: '56', endDate: LAST_DAY, scale: '0.25' },
+      },
+    });
+    const sync = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
+      headers: a.headers,
+      payload: { kind: 'backfill', days: 56 },
+    });
+    expect((await t.services.sync.execute(a.organizationId, sync.json().id)).status).toBe('succeeded');
+    clientId = await createClient(a, 'Churn client');
+    idleClient = await createClient(a, 'Idle client');
+    // One currency for the whole client, so pacing compares like with like.
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ client_id: clientId, currency: 'USD' })
+      .where('organization_id', '=', a.organizationId)
+      .execute();
+    await t.storage.db.updateTable('clients').set({ currency: 'USD' }).where('id', '=', clientId).execute();
+    const spent = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => eb.fn.sum<number>('spend_micros').as('s'))
+      .where('organization_id', '=', a.organizationId)
+      .where('date', '>=', '2026-11-01')
+      .executeTakeFirstOrThrow();
+    mtd = Number(spent.s);
+    expect(mtd).toBeGreaterThan(0);
+  });
+  afterAll(() => t.close());
+
+  it('a client spending on pace with steady performance is low risk, and portal and issues are reported as not available', async () => {
+    await setBudget(clientId, Math.round((mtd * 30) / 20));
+    const { items } = await churn(a, `?clientId=${clientId}`);
+    expect(items).toHaveLength(1);
+    const c = items[0];
+    expect(c.asOf).toBe(LAST_DAY);
+    expect(c.pacing.ratio).toBeCloseTo(1, 2);
+    expect(c.factors.find((f: { factor: string }) => f.factor === 'spend_pacing').status).toBe('ok');
+    for (const f of ['portal_engagement', 'open_issues'])
+      expect(c.factors.find((x: { factor: string }) => x.factor === f).status).toBe('not_available');
+    expect(c.reasons.every((r: { factor: string }) => r.factor !== 'spend_pacing')).toBe(true);
+  });
+
+  it('underspending by half and a ROAS cut to a quarter make a high risk, with those two as the top reasons', async () => {
+    await setBudget(clientId, Math.round((mtd * 30) / 20) * 2);
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set((eb) => ({ conversion_value_micros: eb('conversion_value_micros', '/', 4) }))
+      .where('organization_id', '=', a.organizationId)
+      .where('date', '>', '2026-10-23')
+      .execute();
+    const c = (await churn(a, `?clientId=${clientId}`)).items[0];
+    expect(c.pacing.ratio).toBeCloseTo(0.5, 2);
+    expect(c.trend.roasLast28).toBeLessThan(c.trend.roasPrior28 * 0.5);
+    expect(c.level).toBe('high');
+    expect(c.risk).toBeGreaterThanOrEqual(0.7);
+    expect(c.reasons.map((r: { factor: string }) => r.factor).slice(0, 2)).toEqual([
+      'spend_pacing',
+      'roas_trend',
+    ]);
+    expect(c.reasons[0].detail).toMatch(/Underspending: 50%/);
+  });
+
+  it('a client without data has no score, and the riskiest client comes first', async () => {
+    const { items } = await churn(a);
+    expect(items.map((i: { clientId: string }) => i.clientId)).toEqual([clientId, idleClient]);
+    expect(items[1]).toMatchObject({ risk: null, level: null, reasons: [] });
+    expect(items[1].warnings.join(' ')).toMatch(/nothing to assess/);
+  });
+
+  it("another organization's client is 404 and it sees none of this one's", async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/oracle/churn?clientId=${clientId}`,
+      headers: b.headers,
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+    expect((await churn(b)).items).toEqual([]);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * Agency-client churn risk: a transparent, rule-based score from what the store holds today, spend
+ * pacing against the client's monthly budget and the 4-week performance trend (ROAS, CPA), with the
+ * reasons that drive it. Portal engagement and open issues are not recorded yet and are reported
+ * as such. Not a fitted model: the score ranks clients for a human to look at, it is not a
+ * probability. Read-only: nothing is stored.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import { notFound } from '../../platform/errors.ts';
+import type { Storage } from '../../storage/db.ts';
+import type { Ctx } from '../auth/context.ts';
+import { addDays } from './oracle.series.ts';
+
+export const CHURN_MODEL = 'churn-rules';
+export const CHURN_MODEL_VERSION = '1.0.0';
+/** Weights of the signals in the score (they sum to 1). */
+const W = { pacing: 0.4, roas: 0.3, cpa: 0.3 };
+/** A move of this much or more counts fully. */
+const FULL_DEVIATION = 0.5;
+
+export interface ChurnFactor {
+  factor: 'spend_pacing' | 'roas_trend' | 'cpa_trend' | 'portal_engagement' | 'open_issues';
+  status: 'ok' | 'risk' | 'not_available';
+  contribution: number;
+  detail: string;
+}
+
+export interface ClientChurn {
+  clientId: string;
+  name: string;
+  currency: string;
+  asOf: string | null;
+  risk: number | null;
+  level: 'low' | 'medium' | 'high' | null;
+  /** Factors that add to the risk, largest first. */
+  reasons: ChurnFactor[];
+  factors: ChurnFactor[];
+  pacing: {
+    budgetMicros: number | null;
+    monthToDateSpendMicros: number;
+    expectedSpendMicros: number | null;
+    ratio: number | null;
+  };
+  trend: {
+    roasLast28: number | null;
+    roasPrior28: number | null;
+    cpaLast28Micros: number | null;
+    cpaPrior28Micros: number | null;
+  };
+  warnings: string[];
+}
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
+const pct = (v: number) => `${Math.round(v * 100)}%`;
+
+export function createChurn({ storage }: { storage: Storage; clock: Clock }) {
+  async function churn(
+    ctx: Ctx,
+    q: { clientId?: string },
+  ): Promise<{ model: string; modelVersion: string; items: ClientChurn[] }> {
+    const org = ctx.organizationId;
+    return storage.withTenant(org, async (trx) => {
+      let cq = trx
+        .selectFrom('clients')
+        .select(['id', 'name', 'currency', 'monthly_budget_micros'])
+        .where('organization_id', '=', org);
+      if (q.clientId) cq = cq.where('id', '=', q.clientId);
+      const clients = await cq.orderBy('id').execute();
+      if (q.clientId && !clients.length) throw notFound('Client', q.clientId);
+      const last = (
+        await trx
+          .selectFrom('daily_metrics')
+          .select((eb) => eb.fn.max('date').as('last'))
+          .where('organization_id', '=', org)
+          .executeTakeFirst()
+      )?.last as string | null | undefined;
+      const items: ClientChurn[] = [];
+      for (const c of clients) {
+        const base = {
+          clientId: c.id,
+          name: c.name,
+          currency: c.currency,
+          asOf: last ?? null,
+        };
+        const notAvailable: ChurnFactor[] = [
+          {
+            factor: 'portal_engagement',
+            status: 'not_available',
+            contribution: 0,
+            detail: 'Portal engagement is not recorded yet',
+          },
+          {
+            factor: 'open_issues',
+            status: 'not_available',
+            contribution: 0,
+            detail: 'Open issues are not recorded yet',
+          },
+        ];
+        const rows = last
+          ? await trx
+              .selectFrom('daily_metrics')
+              .select((eb) => [
+                'date',
+                'currency',
+                eb.fn.sum<number>('spend_micros').as('spend'),
+                eb.fn.sum<number>('conversions').as('conversions'),
+                eb.fn.sum<number>('conversion_value_micros').as('value'),
+              ])
+              .where('organization_id', '=', org)
+              .where('client_id', '=', c.id)
+              .where('date', '>', addDays(last, -56))
+              .groupBy(['date', 'currency'])
+              .execute()
+          : [];
+        const warnings: string[] = [];
+        const other = [...new Set(rows.filter((r) => r.currency !== c.currency).map((r) => r.currency))];
+        if (other.length)
+          warnings.push(
+            `Spend in ${other.join(', ')} is left out: only ${c.currency} (the client's currency) is compared with its budget`,
+          );
+        const own = rows.filter((r) => r.currency === c.currency);
+        if (!last || !own.length) {
+          items.push({
+            ...base,
+            risk: null,
+            level: null,
+            reasons: [],
+            factors: notAvailable,
+            pacing: {
+              budgetMicros: c.monthly_budget_micros === null ? null : Number(c.monthly_budget_micros),
+              monthToDateSpendMicros: 0,
+              expectedSpendMicros: null,
+              ratio: null,
+            },
+            trend: { roasLast28: null, roasPrior28: null, cpaLast28Micros: null, cpaPrior28Micros: null },
+            warnings: [...warnings, 'No spend in the last 8 weeks: nothing to assess'],
+          });
+          continue;
+        }
+        const sum = (from: string, to: string, k: 'spend' | 'conversions' | 'value') =>
+          own.filter((r) => r.date >= from && r.date <= to).reduce((s, r) => s + Number(r[k]), 0);
+        // Pacing: month-to-date spend against the budget prorated to the days elapsed.
+        const monthStart = `${last.slice(0, 8)}01`;
+        const dayOfMonth = Number(last.slice(8, 10));
+        const daysInMonth = new Date(
+          Date.UTC(Number(last.slice(0, 4)), Number(last.slice(5, 7)), 0),
+        ).getUTCDate();
+        const mtd = sum(monthStart, last, 'spend');
+        const budget = c.monthly_budget_micros === null ? null : Number(c.monthly_budget_micros);
+        const expected = budget && budget > 0 ? (budget * dayOfMonth) / daysInMonth : null;
+        const ratio = expected ? mtd / expected : null;
+        const factors: ChurnFactor[] = [];
+        if (ratio === null)
+          factors.push({
+            factor: 'spend_pacing',
+            status: 'not_available',
+            contribution: 0,
+            detail: 'No monthly budget set for this client',
+          });
+        else {
+          const dev = Math.abs(1 - ratio);
+          const contribution = dev > 0.2 ? W.pacing * clamp01(dev / FULL_DEVIATION) : 0;
+          factors.push({
+            factor: 'spend_pacing',
+            status: contribution > 0 ? 'risk' : 'ok',
+            contribution: r3(contribution),
+            detail: `${ratio < 1 ? 'Underspending' : 'Overspending'}: ${pct(ratio)} of the budget prorated to day ${dayOfMonth} of ${daysInMonth}`,
+          });
+        }
+        // Trend: the last 4 weeks against the 4 before.
+        const recentFrom = addDays(last, -27);
+        const priorTo = addDays(last, -28);
+        const priorFrom = addDays(last, -55);
+        const ratioOf = (a: number, b: number) => (b > 0 ? a / b : null);
+        const roasNow = ratioOf(sum(recentFrom, last, 'value'), sum(recentFrom, last, 'spend'));
+        const roasPrior = ratioOf(sum(priorFrom, priorTo, 'value'), sum(priorFrom, priorTo, 'spend'));
+        const cpaNow = ratioOf(sum(recentFrom, last, 'spend'), sum(recentFrom, last, 'conversions'));
+        const cpaPrior = ratioOf(sum(priorFrom, priorTo, 'spend'), sum(priorFrom, priorTo, 'conversions'));
+        const trendFactor = (
+          factor: 'roas_trend' | 'cpa_trend',
+          now: number | null,
+          prior: number | null,
+          worse: (change: number) => number,
+          label: string,
+        ) => {
+          if (now === null || prior === null || prior === 0)
+            return factors.push({
+              factor,
+              status: 'not_available',
+              contribution: 0,
+              detail: `Not enough spend or conversions in both 4-week windows to compare ${label}`,
+            });
+          const change = now / prior - 1;
+          const bad = worse(change);
+          const contribution =
+            bad > 0.1 ? W[factor === 'roas_trend' ? 'roas' : 'cpa'] * clamp01(bad / FULL_DEVIATION) : 0;
+          return factors.push({
+            factor,
+            status: contribution > 0 ? 'risk' : 'ok',
+            contribution: r3(contribution),
+            detail: `${label} ${change >= 0 ? 'up' : 'down'} ${pct(Math.abs(change))} over the last 4 weeks vs the 4 before`,
+          });
+        };
+        trendFactor('roas_trend', roasNow, roasPrior, (ch) => -ch, 'ROAS');
+        trendFactor('cpa_trend', cpaNow, cpaPrior, (ch) => ch, 'CPA');
+        const assessed = factors.filter((f) => f.status !== 'not_available');
+        const risk = assessed.length ? r3(factors.reduce((s, f) => s + f.contribution, 0)) : null;
+        items.push({
+          ...base,
+          risk,
+          level: risk === null ? null : risk >= 0.5 ? 'high' : risk >= 0.2 ? 'medium' : 'low',
+          reasons: factors.filter((f) => f.contribution > 0).sort((a, b) => b.contribution - a.contribution),
+          factors: [...factors, ...notAvailable],
+          pacing: {
+            budgetMicros: budget,
+            monthToDateSpendMicros: mtd,
+            expectedSpendMicros: expected === null ? null : Math.round(expected),
+            ratio: ratio === null ? null : r3(ratio),
+          },
+          trend: {
+            roasLast28: roasNow === null ? null : r3(roasNow),
+            roasPrior28: roasPrior === null ? null : r3(roasPrior),
+            cpaLast28Micros: cpaNow === null ? null : Math.round(cpaNow),
+            cpaPrior28Micros: cpaPrior === null ? null : Math.round(cpaPrior),
+          },
+          warnings,
+        });
+      }
+      items.sort((a, b) => (b.risk ?? -1) - (a.risk ?? -1) || a.clientId.localeCompare(b.clientId));
+      return { model: CHURN_MODEL, modelVersion: CHURN_MODEL_VERSION, items };
+    });
+  }
+
+  return { churn };
+}

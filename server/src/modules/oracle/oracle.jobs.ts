@@ -1,7 +1,9 @@
 /**
- * `oracle.nightly`: forecasts of every organization's clients and campaigns (spend, conversions,
- * revenue, ROAS, 30 days ahead) and their anomalous days. Idempotent: a second run on the same
- * data stores nothing new.
+ * `oracle.nightly`: per organization, scores the stored forecasts whose first week has actuals
+ * (the scorecard), forecasts its clients and campaigns (spend, conversions, revenue, ROAS, 30 days
+ * ahead; seasonal naive for the series the scorecard replaced), scans them for anomalous days and
+ * assesses the creative fatigue of its ads. Idempotent: a second run on the same data stores
+ * nothing new.
  */
 import { z } from 'zod';
 import { defineJob, handle, type JobBinding } from '../../queue/index.ts';

@@ -45,6 +45,18 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
           .executeTakeFirstOrThrow()
       ).daily_budget_micros,
     );
+  /** The budget as the platform reports it: a fresh sync from the simulator, then the synced row. */
+  const platformBudget = async (id: string) => {
+    const sync = await req(owner, {
+      method: 'POST',
+      url: `/api/v1/connections/${sim.connectionId}/sync`,
+      payload: { kind: 'incremental' },
+    });
+    expect(sync.statusCode, sync.body).toBe(202);
+    const run = await t.services.sync.execute(owner.organizationId, sync.json().id);
+    expect(run.status).toBe('succeeded');
+    return budgetOf(id);
+  };
   const auditFor = async (proposalId: string) =>
     (
       await t.storage.db
@@ -158,6 +170,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(await budgetOf(id)).toBe(Math.round(before * 1.6));
     const campaignNow = await req(owner, { method: 'GET', url: `/api/v1/campaigns/${id}` });
     expect(campaignNow.json().dailyBudgetMicros).toBe(Math.round(before * 1.6));
+    expect(await platformBudget(id)).toBe(Math.round(before * 1.6));
 
     const reverted = await decide(owner, p.id, 'revert');
     expect(reverted.statusCode, reverted.body).toBe(200);
@@ -168,6 +181,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
       url: `/api/v1/actions/${reverted.json().revertActionId}`,
     });
     expect(revertAction.json().after).toEqual({ dailyBudgetMicros: before });
+    expect(await platformBudget(id)).toBe(before);
 
     expect(await auditFor(p.id)).toEqual([
       'proposals.created',

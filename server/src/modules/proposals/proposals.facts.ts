@@ -124,6 +124,7 @@ export async function gatherFacts(
     liveAdsAfterPause,
     projectedMonthSpendMicros: p.withMonthSpend ? await projectMonth(trx, org, p) : null,
     agentAutoApprovePct: p.agentAutoApprovePct,
+    at: now.toISOString(),
     avgDailySpendMicros7d: Math.round(num(spend7?.s) / 7),
   };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, evaluate, type Facts, type Policy, roleMayApprove } from './proposals.policy.ts';
+import {
+  defaultPolicy,
+  evaluate,
+  type Facts,
+  type Policy,
+  policySchema,
+  roleMayApprove,
+} from './proposals.policy.ts';
 
 const budget = (before: number, after: number, extra: Partial<Facts> = {}): Facts => ({
   kind: 'budget_change',
@@ -13,6 +20,7 @@ const budget = (before: number, after: number, extra: Partial<Facts> = {}): Fact
   liveAdsAfterPause: null,
   projectedMonthSpendMicros: null,
   agentAutoApprovePct: null,
+  at: '2026-11-20T12:00:00.000Z',
   ...extra,
 });
 const pause = (extra: Partial<Facts> = {}): Facts => ({
@@ -111,5 +119,23 @@ describe('guardrail evaluation', () => {
     expect(roleMayApprove('owner', 'admin')).toBe(true);
     expect(roleMayApprove('manager', 'admin')).toBe(false);
     expect(roleMayApprove('member', 'manager')).toBe(false);
+  });
+  it('asks for approval of anything proposed inside a blackout window, and only inside it', () => {
+    const p = {
+      ...defaultPolicy,
+      blackoutWindows: [
+        { start: '2026-11-27T00:00:00Z', end: '2026-11-30T00:00:00Z', label: 'Black Friday' },
+      ],
+    };
+    const inside = evaluate(p, budget(100e6, 105e6, { at: '2026-11-28T09:00:00.000Z' }));
+    expect(inside.status).toBe('pending_approval');
+    expect(inside.checks.find((c) => c.check === 'blackout_window')?.message).toContain('Black Friday');
+    expect(evaluate(p, budget(100e6, 105e6, { at: '2026-11-30T00:00:00.000Z' })).status).toBe('auto_apply');
+    expect(
+      policySchema.safeParse({
+        ...p,
+        blackoutWindows: [{ start: '2026-12-02T00:00:00Z', end: '2026-12-01T00:00:00Z' }],
+      }).success,
+    ).toBe(false);
   });
 });

@@ -64,6 +64,20 @@ export const policySchema = z.strictObject({
     .nullable()
     .describe('Budget changes above this percent need two different approvers'),
   proposalTtlHours: z.number().int().min(1).max(720).describe('Hours a proposal waits for approval'),
+  blackoutWindows: z
+    .array(
+      z
+        .strictObject({
+          start: z.iso.datetime(),
+          end: z.iso.datetime(),
+          label: z.string().max(200).optional(),
+        })
+        .refine((w) => w.start < w.end, 'start must be before end'),
+    )
+    .max(100)
+    .describe(
+      'Periods (UTC) in which nothing is applied without approval, e.g. a client launch or a holiday',
+    ),
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -82,6 +96,7 @@ export const defaultPolicy: Policy = {
   approverRole: 'manager',
   twoApproversAbovePct: 100,
   proposalTtlHours: 72,
+  blackoutWindows: [],
 };
 
 export type CheckOutcome = 'pass' | 'needs_approval' | 'blocked';
@@ -110,6 +125,8 @@ export interface Facts {
   projectedMonthSpendMicros: number | null;
   /** The proposing agent's own limit (agents.limits.autoApproveBudgetChangePct), when an agent proposes. */
   agentAutoApprovePct: number | null;
+  /** When the proposal is made (ISO UTC), for blackout windows. */
+  at: string;
 }
 
 const pct = (from: number, to: number) =>
@@ -192,6 +209,15 @@ export function evaluate(policy: Policy, f: Facts): Evaluation {
       'monthly_spend_ceiling',
       f.projectedMonthSpendMicros > policy.monthlySpendCeilingMicros ? 'needs_approval' : 'pass',
       `Projected month spend ${money(f.projectedMonthSpendMicros)}; ceiling ${money(policy.monthlySpendCeilingMicros)}`,
+    );
+  const blackout = policy.blackoutWindows.find(
+    (w) => Date.parse(w.start) <= Date.parse(f.at) && Date.parse(f.at) < Date.parse(w.end),
+  );
+  if (blackout)
+    add(
+      'blackout_window',
+      'needs_approval',
+      `Inside the blackout ${blackout.label ?? ''} ${blackout.start} to ${blackout.end}`.replace('  ', ' '),
     );
   if (policy.alwaysRequireApproval.includes(f.kind))
     add('always_require_approval', 'needs_approval', `Policy requires approval for every ${f.kind}`);

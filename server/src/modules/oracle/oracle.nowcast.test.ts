@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
 import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
+import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { addDays } from './oracle.series.ts';
 
@@ -104,6 +105,21 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     });
     await t.storage.db.insertInto('daily_metric_revisions').values(revisions).execute();
 
+    // Daily syncs: every day was first seen by the sync that ran that morning (age 0).
+    const run = await t.storage.db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('organization_id', '=', a.organizationId)
+      .executeTakeFirstOrThrow();
+    await t.storage.db
+      .insertInto('sync_runs')
+      .values(
+        Array.from({ length: 42 }, (_, i) => {
+          const at = `${addDays(LAST_DAY, -40 + i)}T06:00:00.000Z`;
+          return { ...run, id: newId('syncRun'), started_at: at, updated_at: at, finished_at: at };
+        }),
+      )
+      .execute();
     const res = await get(a, `adAccountId=${adAccountA}&days=14`);
     expect(res.statusCode, res.body).toBe(200);
     const acct = res.json().accounts[0];
@@ -113,6 +129,9 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     expect(acct.curve[1].fraction).toBeGreaterThan(0.4);
     expect(acct.curve[1].fraction).toBeLessThan(0.6);
     expect(acct.curve[1].lo).toBeLessThan(acct.curve[1].hi);
+    // Observed from age 0 on, not carried back from age 1.
+    expect(acct.curve[0].days).toBeGreaterThan(0);
+    expect(acct.curve[0].fraction).toBeCloseTo(acct.curve[1].fraction, 6);
     expect(acct.curve[3].fraction).toBeCloseTo(0.8, 5);
     expect(acct.curve[4].fraction).toBeCloseTo(1, 5);
     const day = (date: string) => acct.days.find((d: { date: string }) => d.date === date);

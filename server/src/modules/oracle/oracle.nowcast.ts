@@ -168,12 +168,30 @@ export function createNowcast({ storage }: { storage: Storage; clock: Clock }) {
     for (const r of revs)
       revByAdDay.set(`${r.ad_id}|${r.date}`, [...(revByAdDay.get(`${r.ad_id}|${r.date}`) ?? []), r]);
     const revisedDates = [...new Set(revs.map((r) => r.date))];
+    // When each day was first seen: the first sync of the account's connection started after it began.
+    const syncs = (
+      await trx
+        .selectFrom('sync_runs')
+        .innerJoin('ad_accounts', 'ad_accounts.connection_id', 'sync_runs.connection_id')
+        .select('sync_runs.started_at')
+        .where('sync_runs.organization_id', '=', organizationId)
+        .where('ad_accounts.organization_id', '=', organizationId)
+        .where('ad_accounts.id', '=', acct.id)
+        .where('sync_runs.started_at', '>=', from)
+        .orderBy('sync_runs.started_at')
+        .execute()
+    ).map((r) => r.started_at);
+    const firstSeenAge = (date: string) => {
+      const first = syncs.find((t) => t >= `${date}T00:00:00`);
+      return first === undefined ? null : ageOf(date, first);
+    };
     const observe = (metric: 'conversions' | 'conversion_value_micros'): DayObservation[] =>
-      revisedDates.map((date) => {
+      [...byDay.keys()].map((date) => {
         const ads = byDay.get(date) ?? [];
         return {
           final: ads.reduce((s, a) => s + a[metric], 0),
           currentAge: Math.max(...ads.map((a) => ageOf(date, a.synced_at))),
+          firstSeenAge: firstSeenAge(date),
           ads: ads.map((a) => ({
             final: a[metric],
             revisions: (revByAdDay.get(`${a.ad_id}|${date}`) ?? []).map((r) => ({

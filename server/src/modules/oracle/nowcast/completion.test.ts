@@ -58,4 +58,44 @@ describe('late-conversion completion curve', () => {
     expect(isotonic([1, 3, 2, 4], [1, 1, 1, 1])).toEqual([1, 2.5, 2.5, 4]);
     expect(isotonic([3, 1], [3, 1])).toEqual([2.5, 2.5]);
   });
+
+  it('counts a value as held from the first sync after the day when that is known, else from the day before its restatement', () => {
+    const seenAtOnce: DayObservation = {
+      final: 100,
+      currentAge: 20,
+      firstSeenAge: 0,
+      ads: [{ final: 100, revisions: [{ age: 5, value: 30 }] }],
+    };
+    const daily: DayObservation = {
+      final: 100,
+      currentAge: 20,
+      ads: [{ final: 100, revisions: [{ age: 2, value: 80 }] }],
+    };
+    const known = completionCurve([seenAtOnce, daily]);
+    expect(known[1]?.fraction).toBeCloseTo(0.55);
+    expect(known[0]?.days).toBe(1);
+    const unknown = completionCurve([{ ...seenAtOnce, firstSeenAge: null }, daily]);
+    expect(unknown[1]?.fraction).toBeCloseTo(0.8);
+    // A first sync after the first restatement contradicts the data: ignored.
+    expect(completionCurve([{ ...seenAtOnce, firstSeenAge: 9 }, daily])[1]?.fraction).toBeCloseTo(0.8);
+  });
+
+  it('a settled day never restated counts as complete from its first sync, and one still young or of unknown first sync does not', () => {
+    const restated: DayObservation = {
+      final: 100,
+      currentAge: 40,
+      firstSeenAge: 1,
+      ads: [{ final: 100, revisions: [{ age: 3, value: 50 }] }],
+    };
+    const steady = (currentAge: number, firstSeenAge: number | null): DayObservation => ({
+      final: 100,
+      currentAge,
+      firstSeenAge,
+      ads: [{ final: 100, revisions: [] }],
+    });
+    expect(completionCurve([restated])[1]?.fraction).toBeCloseTo(0.5);
+    expect(completionCurve([restated, steady(40, 1)])[1]?.fraction).toBeCloseTo(0.75);
+    expect(completionCurve([restated, steady(10, 1)])[1]?.fraction).toBeCloseTo(0.5);
+    expect(completionCurve([restated, steady(40, null)])[1]?.fraction).toBeCloseTo(0.5);
+  });
 });

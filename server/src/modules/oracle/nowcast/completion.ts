@@ -5,7 +5,8 @@
  *
  * A day of an account is observed through its ads' revisions: revision i (seen at age tᵢ) keeps the
  * value the store held until tᵢ, so the store held vᵢ for ages [tᵢ₋₁, tᵢ) and the current value from
- * the last restatement on. The estimate at age a is pooled over days (Σ held ÷ Σ final: large days
+ * the last restatement on; v₁ from the first sync after the day began (t₀). A settled day that was
+ * never restated, with a known first sync, held its final figure at every age and counts too. The estimate at age a is pooled over days (Σ held ÷ Σ final: large days
  * weigh more, as they should), carried forward across ages nobody observed, made non-decreasing by
  * pool-adjacent-violators and capped at 1. The 80% band is the 10th–90th percentile of the days'
  * own ratios at that age.
@@ -18,6 +19,11 @@ export interface DayObservation {
   ads: Array<{ final: number; revisions: Array<{ age: number; value: number }> }>;
   /** Age of the current figure (the last sync); ages beyond it are not observed. */
   currentAge: number;
+  /**
+   * Age of the first sync after the day began, when known: the first revision's value was held from
+   * then on. Unknown: one day before the first restatement (daily syncs).
+   */
+  firstSeenAge?: number | null;
 }
 
 export interface CompletionPoint {
@@ -72,10 +78,19 @@ export function completionCurve(days: DayObservation[]): CompletionPoint[] {
   const ratios: number[][] = Array.from({ length: SETTLED_AGE }, () => []);
   for (const d of days) {
     if (!(d.final > 0)) continue;
-    const firstSeen = Math.min(
-      ...d.ads.flatMap((ad) => (ad.revisions[0] ? [Math.max(0, ad.revisions[0].age - 1)] : [])),
-    );
-    if (!Number.isFinite(firstSeen)) continue;
+    const firstRestated = Math.min(...d.ads.flatMap((ad) => (ad.revisions[0] ? [ad.revisions[0].age] : [])));
+    // A day never restated counts only when we know when it was first seen and it is settled since:
+    // it then held its final figure at every age (evidence of no delay, not an absence of evidence).
+    if (
+      !Number.isFinite(firstRestated) &&
+      !(d.firstSeenAge != null && d.firstSeenAge >= 0 && d.currentAge >= SETTLED_AGE)
+    )
+      continue;
+    // A first sync after the first restatement contradicts the data: fall back to the daily guess.
+    const firstSeen =
+      d.firstSeenAge != null && d.firstSeenAge >= 0 && d.firstSeenAge < firstRestated
+        ? d.firstSeenAge
+        : Math.max(0, firstRestated - 1);
     for (let a = firstSeen; a < Math.min(SETTLED_AGE, d.currentAge + 1); a++) {
       const h = d.ads.reduce((s, ad) => s + heldAt(ad, a), 0);
       held[a] = (held[a] as number) + h;

@@ -7,11 +7,13 @@ import { AppError, conflict, forbidden } from '../../platform/errors.ts';
 import type { Executor } from '../../storage/db.ts';
 import type { ProposalsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
+import { type Level, loadEntity } from './proposals.facts.ts';
 import {
   type Approval,
   isExpired,
   type Proposal,
   type ProposedWrite,
+  type Snapshot,
   toProposal,
 } from './proposals.model.ts';
 import { effectivePolicy } from './proposals.policies.ts';
@@ -70,6 +72,13 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
       }
       if (row.status !== 'pending_approval')
         throw conflict(`This proposal is ${row.status}`, { status: row.status });
+      const current = await loadEntity(trx, org, row.level as Level, row.entity_id);
+      const snap = JSON.parse(row.before) as Snapshot;
+      if (current.status !== snap.status || current.dailyBudgetMicros !== snap.dailyBudgetMicros)
+        throw conflict(
+          'The entity changed since this proposal was made (status or budget): reject it and propose again',
+          { before: snap, now: { status: current.status, dailyBudgetMicros: current.dailyBudgetMicros } },
+        );
       const approvals = JSON.parse(row.approvals) as Approval[];
       const by = ctx.userId ?? ctx.actor.id;
       if (approvals.some((a) => a.by === by))
@@ -143,7 +152,7 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
 
   async function revert(ctx: Ctx, id: string, force: boolean): Promise<Proposal> {
     const org = ctx.organizationId;
-    const key = `revert:${id}`;
+    const keyPrefix = `revert:${id}`;
     const plan = await storage.withTenant(org, async (trx) => {
       const row = await core.find(trx, org, id);
       if (row.status === 'reverted')
@@ -170,7 +179,7 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
         .where('entity_id', '=', row.entity_id)
         .where('status', '=', 'applied')
         .where('id', '!=', applied.id)
-        .where('idempotency_key', '!=', key)
+        .where('idempotency_key', 'not like', `${keyPrefix}%`)
         // Same millisecond (one clock tick): the time-sortable id breaks the tie.
         .where((eb) =>
           eb.or([
@@ -200,11 +209,27 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
           throw conflict(`The snapshot status ${before.status} cannot be restored`);
         inverse = { ...write, status: before.status };
       }
-      return { inverse, newerActionId: newer?.id ?? null, entityId: row.entity_id };
+      // A failed attempt burns its key (actions.service replays it): the next attempt takes a new one.
+      const attempts = await trx
+        .selectFrom('write_actions')
+        .select(['idempotency_key', 'status'])
+        .where('organization_id', '=', org)
+        .where('idempotency_key', 'like', `${keyPrefix}%`)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      const latest = attempts[0];
+      const key = !latest
+        ? keyPrefix
+        : latest.status === 'failed'
+          ? `${keyPrefix}:${attempts.length}`
+          : latest.idempotency_key;
+      return { inverse, key, newerActionId: newer?.id ?? null, entityId: row.entity_id };
     });
     let actionId: string;
     try {
-      const { action } = await actions.apply(ctx, { ...plan.inverse, idempotencyKey: key });
+      const { action } = await actions.apply(ctx, { ...plan.inverse, idempotencyKey: plan.key });
+      if (action.status === 'pending') throw conflict('A revert of this proposal is in progress');
       if (action.status !== 'applied')
         throw new AppError('upstream_failed', action.error ?? 'The revert was not applied');
       actionId = action.id;

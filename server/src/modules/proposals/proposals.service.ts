@@ -90,10 +90,13 @@ export function createProposals(deps: ProposalsDeps) {
   async function applyApproved(ctx: Ctx, id: string): Promise<Proposal> {
     const org = ctx.organizationId;
     const row = await storage.withTenant(org, (trx) => find(trx, org, id));
+    if (row.status !== 'approved') return toProposal(row, clock.now());
     const write = JSON.parse(row.action) as ProposedWrite;
     let outcome: { actionId: string; error: null } | { actionId: string | null; error: string };
     try {
       const { action } = await actions.apply(ctx, { ...write, idempotencyKey: `proposal:${id}` });
+      // Another request holds the claim and is calling the platform: it records the outcome.
+      if (action.status === 'pending') return toProposal(row, clock.now());
       outcome =
         action.status === 'applied'
           ? { actionId: action.id, error: null }
@@ -105,7 +108,7 @@ export function createProposals(deps: ProposalsDeps) {
     return storage.withTenant(org, async (trx) => {
       const now = clock.now().toISOString();
       const status = outcome.error === null ? 'applied' : 'failed';
-      await trx
+      const res = await trx
         .updateTable('proposals')
         .set({
           status,
@@ -116,12 +119,15 @@ export function createProposals(deps: ProposalsDeps) {
         })
         .where('organization_id', '=', org)
         .where('id', '=', id)
-        .execute();
-      await audit.recordFor(trx, ctx, {
-        action: `proposals.${status}`,
-        target: { type: 'proposal', id },
-        metadata: { actionId: outcome.actionId, entityId: row.entity_id, error: outcome.error },
-      });
+        .where('status', '=', 'approved')
+        .executeTakeFirst();
+      // A concurrent request recorded the outcome first: audited once, by it.
+      if (Number(res.numUpdatedRows) === 1)
+        await audit.recordFor(trx, ctx, {
+          action: `proposals.${status}`,
+          target: { type: 'proposal', id },
+          metadata: { actionId: outcome.actionId, entityId: row.entity_id, error: outcome.error },
+        });
       return toProposal(await find(trx, org, id), clock.now());
     });
   }

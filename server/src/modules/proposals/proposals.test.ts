@@ -475,4 +475,65 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     const other = await propose(owner, { ...body, kind: 'pause' });
     expect(other.statusCode).toBe(409);
   });
+  it('approval is refused when the entity changed after the proposal was made, and nothing is recorded', async () => {
+    const id = campaign();
+    const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 40 })).json().proposal;
+    expect(p.status).toBe('pending_approval');
+    const changed = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/actions',
+      payload: {
+        type: 'set_daily_budget',
+        level: 'campaign',
+        entityId: id,
+        dailyBudgetMicros: p.before.dailyBudgetMicros + 1_000_000,
+        idempotencyKey: `meanwhile-${p.id}`,
+      },
+    });
+    expect(changed.statusCode).toBe(200);
+    const refused = await decide(owner, p.id, 'approve');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.message).toContain('changed since');
+    expect((await req(owner, { method: 'GET', url: `/api/v1/proposals/${p.id}` })).json()).toMatchObject({
+      status: 'pending_approval',
+      approvals: [],
+    });
+    expect(await budgetOf(id)).toBe(p.before.dailyBudgetMicros + 1_000_000);
+  });
+
+  it('a revert whose earlier attempt failed takes a new idempotency key and restores the snapshot', async () => {
+    await t.services.proposals.policies.put(systemCtx(owner.organizationId), null, policyBase);
+    const id = campaign();
+    const original = await budgetOf(id);
+    const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 3 })).json().proposal;
+    expect(p.status).toBe('applied');
+    const applied = await t.storage.db
+      .selectFrom('write_actions')
+      .selectAll()
+      .where('id', '=', p.appliedActionId)
+      .executeTakeFirstOrThrow();
+    // What a revert that the platform refused leaves behind: its key claimed, the action failed.
+    await t.storage.db
+      .insertInto('write_actions')
+      .values({
+        ...applied,
+        id: `act_${'0'.repeat(25)}1`,
+        idempotency_key: `revert:${p.id}`,
+        status: 'failed',
+        error: 'platform down',
+        before: null,
+        after: null,
+        applied_at: null,
+      })
+      .execute();
+    const reverted = await decide(owner, p.id, 'revert');
+    expect(reverted.statusCode, reverted.body).toBe(200);
+    expect(await budgetOf(id)).toBe(original);
+    const key = await t.storage.db
+      .selectFrom('write_actions')
+      .select('idempotency_key')
+      .where('id', '=', reverted.json().revertActionId)
+      .executeTakeFirstOrThrow();
+    expect(key.idempotency_key).toBe(`revert:${p.id}:1`);
+  });
 });

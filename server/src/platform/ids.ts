@@ -33,6 +33,7 @@ export const idPrefixes = {
   syncRun: 'syn',
   writeAction: 'act',
   prediction: 'prd',
+  proposal: 'prp',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

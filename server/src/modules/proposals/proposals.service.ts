@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
-import { ulid } from '../../platform/ids.ts';
+import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { ProposalsTable } from '../../storage/schema.ts';
@@ -185,7 +185,7 @@ export function createProposals(deps: ProposalsDeps) {
       const money = (m: number) => `${(m / 1e6).toFixed(2)} ${entity.currency}`;
       const nowIso = now.toISOString();
       const row: ProposalsTable = {
-        id: `prp_${ulid()}`,
+        id: newId('proposal'),
         organization_id: org,
         source_type: source.type,
         source_id:

@@ -6,6 +6,7 @@ import { analytics } from './003_analytics.ts';
 import { billing } from './004_billing.ts';
 import { oracle } from './005_oracle.ts';
 import { proposals } from './006_proposals.ts';
+import { writeActionIndex } from './007_write_action_index.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -14,4 +15,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   '004_billing': billing,
   '005_oracle': oracle,
   '006_proposals': proposals,
+  '007_write_action_index': writeActionIndex,
 };

@@ -46,6 +46,23 @@ describe(`demo agency on ${testDialect()}`, () => {
       .execute();
     expect(contacts).toHaveLength(1);
 
+    // Every row converts to the reporting currency: no FX warnings in the demo's analytics.
+    const token = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'demo@omnify.local', password: 'omnify-demo' },
+      })
+    ).json().tokens.accessToken;
+    const metrics = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/analytics/metrics?from=2026-10-25&to=2026-11-20&groupBy=client',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.json().warnings ?? []).toEqual([]);
+    expect(metrics.json().rows).toHaveLength(3);
+
     const again = await seedDemo(t.services, { days: 30, quiet: true });
     expect(again).toMatchObject({ created: false, organizationId: org });
     const login = await t.app.inject({

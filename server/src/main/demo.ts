@@ -58,6 +58,15 @@ export async function seedDemo(
     role: 'owner' as const,
   };
   const endDate = s.clock.now().toISOString().slice(0, 10);
+  // The simulated accounts bill in USD, EUR and GBP; the agency reports in USD. Daily demo rates
+  // (round figures near late-2026 levels, not market data) let analytics convert every row.
+  const demoRates = { EUR: 1.08, GBP: 1.27 };
+  const rates = [];
+  for (let d = 0; d <= days + 1; d++) {
+    const date = new Date(s.clock.now().getTime() - d * 86_400_000).toISOString().slice(0, 10);
+    for (const [base, rate] of Object.entries(demoRates)) rates.push({ date, base, quote: 'USD', rate });
+  }
+  await s.analytics.fx.loadInstallRates(rates);
   for (const [i, { industry, ...c }] of demoClients.entries()) {
     const client = await s.clients.create(ctx, { ...c, currency: 'USD' });
     const { connection } = await s.connections.create(ctx, {

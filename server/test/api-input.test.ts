@@ -215,6 +215,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
       body: () => ({ rates: [{ date: '2026-11-01', base: 'EUR', quote: 'USD', rate: 1.08 }] }),
     },
     'POST /api/v1/oracle/anomalies': { body: () => ({ entityType: 'ad', entityId: sim.adId }) },
+    'POST /api/v1/oracle/allocations': { body: () => ({ objective: 'conversions', maxChangePct: 20 }) },
     'POST /api/v1/oracle/forecasts': {
       body: () => ({ entityType: 'campaign', entityId: sim.campaignId, metric: 'spend', horizon: 7 }),
     },

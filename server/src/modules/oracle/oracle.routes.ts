@@ -5,6 +5,8 @@ import { pageSchema } from '../../platform/pagination.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import {
   adIdParams,
+  allocationBody,
+  allocationSchema,
   anomalySchema,
   churnQuery,
   churnSchema,
@@ -186,5 +188,21 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
       },
     },
     async (req) => oracle.churn(ctxOf(req), req.query),
+  );
+
+  r.post(
+    '/api/v1/oracle/allocations',
+    {
+      // Stores a derived prediction only: a read of the data.
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          'Split a daily budget across campaigns or platforms to maximize conversions or revenue (or meet a target ROAS/CPA) from fitted response curves, with bounds, binding constraints and the expected gain',
+        body: allocationBody,
+        response: { 200: allocationSchema },
+      },
+    },
+    async (req) => oracle.allocate(ctxOf(req), req.body),
   );
 }

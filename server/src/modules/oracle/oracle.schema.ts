@@ -318,3 +318,96 @@ export const churnSchema = z.object({
     }),
   ),
 });
+
+const dailyMicros = z.number().int().min(0).describe('Daily budget in micros of the reporting currency');
+
+export const allocationBody = z.strictObject({
+  clientId: entityIdSchema.optional().describe("One client's campaigns (default: the whole organization)"),
+  level: z.enum(['campaign', 'platform']).default('campaign'),
+  objective: z.enum(['conversions', 'revenue']),
+  totalDailyBudgetMicros: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Total daily budget to split (default: the average daily spend of the last 28 days)'),
+  maxChangePct: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(30)
+    .describe('Default band: each entity stays within ± this percentage of its current daily spend'),
+  bounds: z
+    .array(
+      z
+        .strictObject({
+          entityId: entityIdSchema.describe("The campaign id, or the platform's name"),
+          minDailyMicros: dailyMicros.optional(),
+          maxDailyMicros: dailyMicros.optional(),
+          locked: z.boolean().optional().describe('Keep the current daily spend'),
+        })
+        .refine(
+          (b) =>
+            b.minDailyMicros === undefined ||
+            b.maxDailyMicros === undefined ||
+            b.minDailyMicros <= b.maxDailyMicros,
+          {
+            message: 'minDailyMicros must not exceed maxDailyMicros',
+            path: ['minDailyMicros'],
+          },
+        ),
+    )
+    .max(1000)
+    .optional(),
+  target: z
+    .union([
+      z.strictObject({
+        roas: z.number().positive().describe('Revenue per unit of spend (objective revenue)'),
+      }),
+      z.strictObject({
+        cpaMicros: z.number().positive().describe('Cost per conversion (objective conversions)'),
+      }),
+    ])
+    .optional()
+    .describe('Spend the largest budget (up to the total) whose best split still meets this ROAS or CPA'),
+});
+
+const nullableNum = z.number().nullable();
+
+export const allocationSchema = z.object({
+  predictionId: z.string(),
+  level: z.enum(['campaign', 'platform']),
+  objective: z.enum(['conversions', 'revenue']),
+  clientId: z.string().nullable(),
+  currency: z.string(),
+  from: z.string(),
+  to: z.string(),
+  model: z.string(),
+  modelVersion: z.string(),
+  totals: z.object({
+    currentDailyMicros: z.number(),
+    recommendedDailyMicros: z.number(),
+    expectedResponse: z.number().describe('Expected daily conversions or revenue (micros) from media'),
+    currentResponse: nullableNum,
+    expectedGain: nullableNum.describe('Expected daily gain vs the current split'),
+    gainInterval: z.object({ p05: z.number(), p50: z.number(), p95: z.number() }).nullable(),
+    bindingCount: z.object({ locked: z.number(), min: z.number(), max: z.number() }),
+  }),
+  target: z.object({ required: z.number(), achieved: z.number(), capBinds: z.boolean() }).nullable(),
+  allocations: z.array(
+    z.object({
+      entityId: z.string(),
+      name: z.string(),
+      currentDailyMicros: z.number(),
+      recommendedDailyMicros: z.number(),
+      changePct: nullableNum,
+      expectedResponse: nullableNum,
+      currentResponse: nullableNum,
+      marginalResponse: nullableNum,
+      binding: z.enum(['locked', 'min', 'max']).nullable(),
+      fitted: z.boolean(),
+      historicalRoas: nullableNum,
+    }),
+  ),
+  warnings: z.array(z.string()),
+});

@@ -10,6 +10,7 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Analytics } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
+import { createAllocations } from './oracle.allocation.ts';
 import { createAnomalies } from './oracle.anomalies.ts';
 import { createChurn } from './oracle.churn.ts';
 import { createFatigue } from './oracle.fatigue.ts';
@@ -92,6 +93,7 @@ export function createOracle({
   const nowcast = createNowcast({ storage, clock });
   const scorecard = createScorecard({ storage, clock, series });
   const churn = createChurn({ storage, clock });
+  const allocations = createAllocations({ storage, clock, series });
 
   async function runRows(trx: Executor, organizationId: string, runId: string) {
     return trx
@@ -297,6 +299,7 @@ export function createOracle({
     scorecard: scorecard.scorecard,
     forecastReplacements: scorecard.replacements,
     churn: churn.churn,
+    allocate: allocations.allocate,
   };
 }
 

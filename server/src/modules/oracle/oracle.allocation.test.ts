@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from '../../../test/helpers/app.ts';
+import { connectSimulator } from '../../../test/helpers/simulator.ts';
+import { testDialect } from '../../storage/testing.ts';
+
+interface Allocation {
+  entityId: string;
+  currentDailyMicros: number;
+  recommendedDailyMicros: number;
+  binding: 'locked' | 'min' | 'max' | null;
+  fitted: boolean;
+}
+
+/** A simulator account with 120 days of history (the route helper syncs only 14). */
+async function connectLong(t: TestApp, who: Signed, seed: string) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/connections',
+    headers: who.headers,
+    payload: {
+      platform: 'simulator',
+      settings: { seed, clients: '1', days: '120', endDate: '2026-11-20', scale: '0.25' },
+    },
+  });
+  expect(res.statusCode).toBe(201);
+  const sync = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/connections/${res.json().connection.id}/sync`,
+    headers: who.headers,
+    payload: { kind: 'backfill', days: 120 },
+  });
+  expect(sync.statusCode).toBe(202);
+  const run = await t.services.sync.execute(who.organizationId, sync.json().id);
+  expect(run.status).toBe('succeeded');
+}
+
+describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
+  let t: TestApp;
+  let a: Signed;
+  let b: Signed;
+  let clientB: string;
+
+  const post = (who: Signed, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/oracle/allocations', headers: who.headers, payload });
+  const sum = (xs: Allocation[], f: (x: Allocation) => number) => xs.reduce((s, x) => s + f(x), 0);
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    a = await signUp(t.app, 'alloc-a');
+    b = await signUp(t.app, 'alloc-b');
+    await connectLong(t, a, 'alloca');
+    await connectSimulator(t, b, 'allocb');
+    const client = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/clients',
+      headers: b.headers,
+      payload: { name: 'B client', email: uniqueEmail('allocb'), company: 'B corp' },
+    });
+    expect(client.statusCode).toBe(201);
+    clientB = client.json().id;
+  }, 60_000);
+  afterAll(async () => t?.close());
+
+  it('splits the current budget within ±30% per campaign, reports what binds and stores the run', async () => {
+    const res = await post(a, { objective: 'conversions' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    const xs: Allocation[] = body.allocations;
+    expect(xs.length).toBeGreaterThan(1);
+    expect(xs.some((x) => x.fitted)).toBe(true);
+    // The recommendation spends the total (default: the last 28 days' average), to rounding.
+    expect(
+      Math.abs(sum(xs, (x) => x.recommendedDailyMicros) - body.totals.currentDailyMicros),
+    ).toBeLessThanOrEqual(xs.length);
+    for (const x of xs) {
+      expect(x.recommendedDailyMicros).toBeGreaterThanOrEqual(Math.floor(x.currentDailyMicros * 0.7) - 1);
+      expect(x.recommendedDailyMicros).toBeLessThanOrEqual(Math.ceil(x.currentDailyMicros * 1.3) + 1);
+      if (!x.fitted) expect(x.binding).toBe('locked');
+    }
+    expect(body.totals.expectedGain).toBeGreaterThanOrEqual(-1e-6);
+    const bound = xs.filter((x) => x.binding === 'min' || x.binding === 'max').length;
+    expect(body.totals.bindingCount.min + body.totals.bindingCount.max).toBe(bound);
+    const rows = await t.storage.db
+      .selectFrom('predictions')
+      .select(['run_id', 'entity_id', 'value'])
+      .where('organization_id', '=', a.organizationId)
+      .where('type', '=', 'allocation')
+      .execute();
+    expect(rows.length).toBe(xs.length);
+    expect(rows.every((r) => r.run_id === body.predictionId)).toBe(true);
+  });
+
+  it('keeps a locked campaign at its budget and respects an explicit maximum', async () => {
+    const first = (await post(a, { objective: 'revenue' })).json();
+    const fitted: Allocation[] = first.allocations.filter((x: Allocation) => x.fitted);
+    expect(fitted.length).toBeGreaterThan(1);
+    const [locked, capped] = fitted as [Allocation, Allocation];
+    const total = Math.round(first.totals.currentDailyMicros * 1.1);
+    const cap = Math.round(capped.currentDailyMicros * 0.9);
+    const res = await post(a, {
+      objective: 'revenue',
+      totalDailyBudgetMicros: total,
+      maxChangePct: 100,
+      bounds: [
+        { entityId: locked.entityId, locked: true },
+        { entityId: capped.entityId, maxDailyMicros: cap },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const xs: Allocation[] = res.json().allocations;
+    const l = xs.find((x) => x.entityId === locked.entityId) as Allocation;
+    expect(l.binding).toBe('locked');
+    expect(Math.abs(l.recommendedDailyMicros - l.currentDailyMicros)).toBeLessThanOrEqual(1);
+    const c = xs.find((x) => x.entityId === capped.entityId) as Allocation;
+    expect(c.recommendedDailyMicros).toBeLessThanOrEqual(cap);
+    expect(Math.abs(sum(xs, (x) => x.recommendedDailyMicros) - total)).toBeLessThanOrEqual(xs.length);
+  });
+
+  it('answers a target ROAS with the budget that meets it', async () => {
+    const res = await post(a, { objective: 'revenue', level: 'platform', target: { roas: 0.01 } });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.target.required).toBe(0.01);
+    expect(body.target.achieved).toBeGreaterThanOrEqual(0.01);
+    expect(body.totals.recommendedDailyMicros).toBeLessThanOrEqual(body.totals.currentDailyMicros + 1);
+  });
+
+  it('locks entities with too little history at their current spend and says so', async () => {
+    const res = await post(b, { objective: 'conversions' });
+    expect(res.statusCode, res.body).toBe(200);
+    const xs: Allocation[] = res.json().allocations;
+    expect(xs.length).toBeGreaterThan(0);
+    for (const x of xs) {
+      expect(x.fitted).toBe(false);
+      expect(x.binding).toBe('locked');
+      expect(Math.abs(x.recommendedDailyMicros - x.currentDailyMicros)).toBeLessThanOrEqual(1);
+    }
+    expect(res.json().warnings.length).toBe(xs.length);
+  });
+
+  it('refuses bad input with 400 and another organization’s client with 404', async () => {
+    expect((await post(a, { objective: 'conversions', totalDailyBudgetMicros: -5 })).statusCode).toBe(400);
+    const minMax = await post(a, {
+      objective: 'conversions',
+      bounds: [{ entityId: 'cmp_x', minDailyMicros: 10, maxDailyMicros: 5 }],
+    });
+    expect(minMax.statusCode).toBe(400);
+    expect((await post(a, { objective: 'conversions', target: { roas: 2 } })).statusCode).toBe(400);
+    expect((await post(a, { objective: 'conversions', clientId: clientB })).statusCode).toBe(404);
+  });
+});

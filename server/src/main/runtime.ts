@@ -40,7 +40,7 @@ export async function createRuntime(
   const queue = services.queue;
   const handlers = [
     ...retentionJobs(services.retention),
-    ...syncJobs({ sync: services.sync, storage: services.storage, queue }),
+    ...syncJobs({ sync: services.sync, storage: services.storage }),
     ...oracleJobs({ storage: services.storage, oracle: services.oracle }),
   ];
   queue.schedule(retentionPurgeJob, RETENTION_CRON, {});

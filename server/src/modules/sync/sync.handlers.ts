@@ -1,11 +1,11 @@
 /** Job handlers of the sync engine. */
 
-import { handle, type JobBinding, type Queue } from '../../queue/index.ts';
+import { handle, type JobBinding } from '../../queue/index.ts';
 import type { Storage } from '../../storage/db.ts';
 import { syncAllJob, syncConnectionJob } from './sync.jobs.ts';
 import type { Sync } from './sync.service.ts';
 
-export function syncJobs({ sync, storage }: { sync: Sync; storage: Storage; queue: Queue }): JobBinding[] {
+export function syncJobs({ sync, storage }: { sync: Sync; storage: Storage }): JobBinding[] {
   return [
     handle(syncConnectionJob, async (p, job) => {
       try {

@@ -306,24 +306,26 @@ describe(`CRM streams on ${testDialect()}`, () => {
       .where('connection_id', '=', sim.connectionId)
       .execute();
     expect(all.length).toBeGreaterThan(10);
-    const run = await t.services.sync.start(
-      {
-        organizationId: owner.organizationId,
-        actor: { type: 'system', id: null },
-        userId: null,
-        role: 'owner',
-      },
-      sim.connectionId,
-      { kind: 'incremental' },
-    );
-    const done = await t.services.sync.execute(owner.organizationId, run.id);
-    expect(done.status).toBe('succeeded');
-    // Nothing changed in the CRM since: far fewer rows than a full read (only the overlap hour and metrics).
-    const again = await t.storage.db
+    // A later incremental run: rows it writes carry its own synced_at.
+    t.clock.advance(60_000);
+    const secondAt = t.clock.now().toISOString();
+    const ctx = {
+      organizationId: owner.organizationId,
+      actor: { type: 'system' as const, id: null },
+      userId: null,
+      role: 'owner' as const,
+    };
+    const run = await t.services.sync.start(ctx, sim.connectionId, { kind: 'incremental' });
+    expect((await t.services.sync.execute(owner.organizationId, run.id)).status).toBe('succeeded');
+    const contacts = await t.storage.db
       .selectFrom('crm_contacts')
-      .select('id')
+      .select(['id', 'synced_at'])
       .where('connection_id', '=', sim.connectionId)
       .execute();
-    expect(again.length).toBe(all.length);
+    // No duplicates, and only the contacts updated in the hour of overlap before the cursor were read again.
+    expect(contacts).toHaveLength(all.length);
+    const reread = contacts.filter((c) => c.synced_at === secondAt).length;
+    expect(reread).toBeGreaterThan(0);
+    expect(reread).toBeLessThan(all.length / 2);
   });
 });

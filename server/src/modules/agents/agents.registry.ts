@@ -1,0 +1,11 @@
+/**
+ * The behaviour of the seven agents: one definition per kind, each in its own folder. The runtime
+ * looks a row's kind up here; a kind without a definition cannot run.
+ */
+import type { AgentKind } from './agents.defaults.ts';
+import type { AgentDefinition } from './agents.definition.ts';
+import { creativeIntelligence } from './creative-intelligence/index.ts';
+
+export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
+  creative_intelligence: creativeIntelligence,
+};

@@ -219,23 +219,23 @@ describe(`hostile request input on ${testDialect()}`, () => {
     'POST /api/v1/oracle/forecasts': {
       body: () => ({ entityType: 'campaign', entityId: sim.campaignId, metric: 'spend', horizon: 7 }),
     },
-    'POST /api/v1/proposals': {
+    'POST /api/v1/actions': {
       body: () => ({ kind: 'budget_change', campaignId: sim.campaignId, percent: 5, reason: 'Input walk' }),
     },
-    'POST /api/v1/proposals/{id}/approve': {
+    'POST /api/v1/actions/{id}/approve': {
       params: () => ({ id: proposalId }),
       body: () => ({ comment: 'Looks right' }),
     },
-    'POST /api/v1/proposals/{id}/reject': {
+    'POST /api/v1/actions/{id}/reject': {
       params: () => ({ id: proposalId }),
       body: () => ({ comment: 'No' }),
     },
-    'POST /api/v1/proposals/{id}/revert': {
+    'POST /api/v1/actions/{id}/revert': {
       params: () => ({ id: proposalId }),
       body: () => ({ force: false }),
     },
     'PUT /api/v1/guardrails': { body: () => ({ settings: { autoApproveBudgetChangePct: 15 } }) },
-    'POST /api/v1/actions': {
+    'POST /api/v1/write-backs': {
       body: () => ({
         type: 'set_status',
         level: 'ad',
@@ -248,9 +248,9 @@ describe(`hostile request input on ${testDialect()}`, () => {
   /** Write routes for which `{}` is a valid body; add one here deliberately. */
   const acceptsEmptyBody = new Set<string>([
     'POST /api/v1/connections/{id}/sync',
-    'POST /api/v1/proposals/{id}/approve',
-    'POST /api/v1/proposals/{id}/reject',
-    'POST /api/v1/proposals/{id}/revert',
+    'POST /api/v1/actions/{id}/approve',
+    'POST /api/v1/actions/{id}/reject',
+    'POST /api/v1/actions/{id}/revert',
   ]);
 
   const writeRoutes = () =>
@@ -295,7 +295,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
     agentId = (await send(owner, { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
     const proposal = await send(owner, {
       method: 'POST',
-      url: '/api/v1/proposals',
+      url: '/api/v1/actions',
       payload: { kind: 'budget_change', campaignId: sim.campaignId, percent: 60 },
     });
     expect(proposal.statusCode, proposal.body).toBe(201);

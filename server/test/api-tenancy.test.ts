@@ -142,7 +142,7 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     const s = await simulatorOf(org);
     const res = await call(asUser(org), {
       method: 'POST',
-      url: '/api/v1/actions',
+      url: '/api/v1/write-backs',
       payload: {
         type: 'set_daily_budget',
         level: 'campaign',
@@ -160,7 +160,7 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     const s = await simulatorOf(org);
     const res = await call(asUser(org), {
       method: 'POST',
-      url: '/api/v1/proposals',
+      url: '/api/v1/actions',
       payload: { kind: 'budget_change', campaignId: s.campaignId, percent: 60 },
     });
     expect(res.statusCode, res.body).toBe(201);
@@ -171,7 +171,7 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     const id = await pendingProposal(org);
     const res = await call(asUser(org), {
       method: 'POST',
-      url: `/api/v1/proposals/${id}/approve`,
+      url: `/api/v1/actions/${id}/approve`,
       payload: {},
     });
     expect(res.json().status, res.body).toBe('applied');
@@ -247,7 +247,7 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     'GET /api/v1/sync-runs/{id}': async (victim) => ({
       params: { id: (await simulatorOf(victim)).syncRunId },
     }),
-    'GET /api/v1/actions/{id}': async (victim) => ({ params: { id: await appliedAction(victim) } }),
+    'GET /api/v1/write-backs/{id}': async (victim) => ({ params: { id: await appliedAction(victim) } }),
     'GET /api/v1/ad-accounts/{id}': async (victim) => ({
       params: { id: (await simulatorOf(victim)).adAccountId },
     }),
@@ -261,16 +261,27 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     'GET /api/v1/oracle/fatigue/{adId}': async (victim) => ({
       params: { adId: (await simulatorOf(victim)).adId },
     }),
-    'GET /api/v1/proposals/{id}': async (victim) => ({ params: { id: await pendingProposal(victim) } }),
-    'POST /api/v1/proposals/{id}/approve': async (victim) => ({
+    'GET /api/v1/ledger/{id}': async (victim) => {
+      // An applied write-back becomes a ledger entry when the ledger's job records it.
+      const actionId = await appliedAction(victim);
+      await t.services.ledger.record(victim.owner.organizationId);
+      const entry = await t.storage.db
+        .selectFrom('ledger_entries')
+        .select('id')
+        .where('write_action_id', '=', actionId)
+        .executeTakeFirstOrThrow();
+      return { params: { id: entry.id } };
+    },
+    'GET /api/v1/actions/{id}': async (victim) => ({ params: { id: await pendingProposal(victim) } }),
+    'POST /api/v1/actions/{id}/approve': async (victim) => ({
       params: { id: await pendingProposal(victim) },
       body: { comment: 'approved from another organization' },
     }),
-    'POST /api/v1/proposals/{id}/reject': async (victim) => ({
+    'POST /api/v1/actions/{id}/reject': async (victim) => ({
       params: { id: await pendingProposal(victim) },
       body: { comment: 'rejected from another organization' },
     }),
-    'POST /api/v1/proposals/{id}/revert': async (victim) => ({
+    'POST /api/v1/actions/{id}/revert': async (victim) => ({
       params: { id: await appliedProposal(victim) },
       body: { force: true },
     }),

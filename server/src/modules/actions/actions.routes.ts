@@ -1,4 +1,10 @@
-/** POST /api/v1/actions: change a platform (pause, enable, budget) with an idempotency key. */
+/**
+ * /api/v1/write-backs: the low-level path that changes a platform (pause, enable, budget) directly,
+ * with an idempotency key and a before/after snapshot, bypassing guardrails and approvals. People,
+ * agents and rules propose through /api/v1/actions instead (proposals module); this route is for
+ * owners and admins (the ones who may change the guardrails anyway) and for reading the write-back a
+ * proposal applied (`appliedActionId`, `revertActionId`).
+ */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -28,12 +34,13 @@ const key = z
 export function actionsRoutes(app: FastifyInstance, { actions }: { actions: Actions }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
-    '/api/v1/actions',
+    '/api/v1/write-backs',
     {
-      config: { permission: 'campaigns:write' },
+      config: { permission: 'guardrails:manage' },
       schema: {
-        tags: ['actions'],
-        summary: 'Pause or enable an ad, ad group or campaign, or change a daily budget, on the platform',
+        tags: ['write-backs'],
+        summary:
+          'Low level: pause or enable an ad, ad group or campaign, or change a daily budget, on the platform at once, without guardrails (propose through /api/v1/actions instead)',
         body: z.discriminatedUnion('type', [
           z.strictObject({
             type: z.literal('set_status'),
@@ -57,12 +64,12 @@ export function actionsRoutes(app: FastifyInstance, { actions }: { actions: Acti
   );
 
   r.get(
-    '/api/v1/actions/:id',
+    '/api/v1/write-backs/:id',
     {
       config: { permission: 'campaigns:read' },
       schema: {
-        tags: ['actions'],
-        summary: 'One action with its before/after snapshot',
+        tags: ['write-backs'],
+        summary: 'One platform write-back with its before/after snapshot',
         params: z.object({ id: z.string().min(1).max(64) }),
         response: { 200: actionSchema },
       },

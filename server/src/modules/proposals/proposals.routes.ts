@@ -1,5 +1,5 @@
 /**
- * /api/v1/proposals: propose a change (guardrails decide: applied at once, waiting for approval, or
+ * /api/v1/actions (proposed actions; the module is called proposals): propose a change (guardrails decide: applied at once, waiting for approval, or
  * blocked), list and read proposals, approve, reject, revert; /api/v1/guardrails: the policy.
  */
 import type { FastifyInstance } from 'fastify';
@@ -22,10 +22,10 @@ import {
 
 export function proposalsRoutes(app: FastifyInstance, { proposals }: { proposals: Proposals }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const tags = ['proposals'];
+  const tags = ['actions'];
 
   r.post(
-    '/api/v1/proposals',
+    '/api/v1/actions',
     {
       config: { permission: 'campaigns:write' },
       schema: {
@@ -39,7 +39,7 @@ export function proposalsRoutes(app: FastifyInstance, { proposals }: { proposals
   );
 
   r.get(
-    '/api/v1/proposals',
+    '/api/v1/actions',
     {
       config: { permission: 'campaigns:read' },
       schema: {
@@ -53,7 +53,7 @@ export function proposalsRoutes(app: FastifyInstance, { proposals }: { proposals
   );
 
   r.get(
-    '/api/v1/proposals/:id',
+    '/api/v1/actions/:id',
     {
       config: { permission: 'campaigns:read' },
       schema: {
@@ -67,7 +67,7 @@ export function proposalsRoutes(app: FastifyInstance, { proposals }: { proposals
   );
 
   r.post(
-    '/api/v1/proposals/:id/approve',
+    '/api/v1/actions/:id/approve',
     {
       config: { permission: 'actions:approve' },
       schema: {
@@ -82,7 +82,7 @@ export function proposalsRoutes(app: FastifyInstance, { proposals }: { proposals
   );
 
   r.post(
-    '/api/v1/proposals/:id/reject',
+    '/api/v1/actions/:id/reject',
     {
       config: { permission: 'actions:approve' },
       schema: {
@@ -97,7 +97,7 @@ export function proposalsRoutes(app: FastifyInstance, { proposals }: { proposals
   );
 
   r.post(
-    '/api/v1/proposals/:id/revert',
+    '/api/v1/actions/:id/revert',
     {
       config: { permission: 'actions:approve' },
       schema: {

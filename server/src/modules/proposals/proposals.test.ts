@@ -32,9 +32,9 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
 
   const req = (who: Signed, opts: InjectOptions) => t.app.inject(as(who, opts));
   const propose = (who: Signed, payload: Record<string, unknown>) =>
-    req(who, { method: 'POST', url: '/api/v1/proposals', payload });
+    req(who, { method: 'POST', url: '/api/v1/actions', payload });
   const decide = (who: Signed, id: string, verb: 'approve' | 'reject' | 'revert', payload: object = {}) =>
-    req(who, { method: 'POST', url: `/api/v1/proposals/${id}/${verb}`, payload });
+    req(who, { method: 'POST', url: `/api/v1/actions/${id}/${verb}`, payload });
   const budgetOf = async (id: string) =>
     Number(
       (
@@ -136,7 +136,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(p.risk).toBe('low');
     expect(p.checks.every((c: { outcome: string }) => c.outcome === 'pass')).toBe(true);
     expect(await budgetOf(id)).toBe(Math.round(before * 1.1));
-    const action = await req(owner, { method: 'GET', url: `/api/v1/actions/${p.appliedActionId}` });
+    const action = await req(owner, { method: 'GET', url: `/api/v1/write-backs/${p.appliedActionId}` });
     expect(action.json()).toMatchObject({ status: 'applied', before: { dailyBudgetMicros: before } });
     expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.applied']);
   });
@@ -178,7 +178,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(await budgetOf(id)).toBe(before);
     const revertAction = await req(owner, {
       method: 'GET',
-      url: `/api/v1/actions/${reverted.json().revertActionId}`,
+      url: `/api/v1/write-backs/${reverted.json().revertActionId}`,
     });
     expect(revertAction.json().after).toEqual({ dailyBudgetMicros: before });
     expect(await platformBudget(id)).toBe(before);
@@ -214,7 +214,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(p.status).toBe('applied');
     const newer = await req(owner, {
       method: 'POST',
-      url: '/api/v1/actions',
+      url: '/api/v1/write-backs',
       payload: {
         type: 'set_daily_budget',
         level: 'campaign',
@@ -341,7 +341,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     );
     expect((await decide(owner, tooLarge.id, 'approve')).statusCode).toBe(409);
     expect(await budgetOf(id)).toBe(before);
-    const blocked = await req(owner, { method: 'GET', url: '/api/v1/proposals?status=blocked' });
+    const blocked = await req(owner, { method: 'GET', url: '/api/v1/actions?status=blocked' });
     expect(
       blocked
         .json()
@@ -352,11 +352,11 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
 
   it('another organization gets 404 for a proposal and cannot decide on it', async () => {
     const other = await signUp(t.app, 'proposals-other');
-    const p = (await req(owner, { method: 'GET', url: '/api/v1/proposals?limit=1' })).json().items[0];
-    expect((await req(other, { method: 'GET', url: `/api/v1/proposals/${p.id}` })).statusCode).toBe(404);
+    const p = (await req(owner, { method: 'GET', url: '/api/v1/actions?limit=1' })).json().items[0];
+    expect((await req(other, { method: 'GET', url: `/api/v1/actions/${p.id}` })).statusCode).toBe(404);
     for (const verb of ['approve', 'reject', 'revert'] as const)
       expect((await decide(other, p.id, verb)).statusCode).toBe(404);
-    const list = await req(other, { method: 'GET', url: '/api/v1/proposals' });
+    const list = await req(other, { method: 'GET', url: '/api/v1/actions' });
     expect(list.json().items).toEqual([]);
     expect((await propose(other, { kind: 'pause', campaignId: campaigns[0] })).statusCode).toBe(404);
   });
@@ -371,7 +371,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 50 })).json().proposal;
     expect(p.status).toBe('pending_approval');
     t.clock.advance(2 * 3_600_000);
-    expect((await req(owner, { method: 'GET', url: `/api/v1/proposals/${p.id}` })).json().status).toBe(
+    expect((await req(owner, { method: 'GET', url: `/api/v1/actions/${p.id}` })).json().status).toBe(
       'expired',
     );
     const refused = await decide(owner, p.id, 'approve');
@@ -481,7 +481,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(p.status).toBe('pending_approval');
     const changed = await req(owner, {
       method: 'POST',
-      url: '/api/v1/actions',
+      url: '/api/v1/write-backs',
       payload: {
         type: 'set_daily_budget',
         level: 'campaign',
@@ -494,7 +494,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     const refused = await decide(owner, p.id, 'approve');
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.message).toContain('changed since');
-    expect((await req(owner, { method: 'GET', url: `/api/v1/proposals/${p.id}` })).json()).toMatchObject({
+    expect((await req(owner, { method: 'GET', url: `/api/v1/actions/${p.id}` })).json()).toMatchObject({
       status: 'pending_approval',
       approvals: [],
     });

@@ -224,7 +224,9 @@ describe(`sync engine on ${testDialect()}`, () => {
       status: 'paused',
       idempotencyKey: 'pause-ad-0001',
     };
-    const first = await t.app.inject(as(owner, { method: 'POST', url: '/api/v1/actions', payload: body }));
+    const first = await t.app.inject(
+      as(owner, { method: 'POST', url: '/api/v1/write-backs', payload: body }),
+    );
     expect(first.statusCode).toBe(200);
     expect(first.json()).toMatchObject({
       replayed: false,
@@ -232,7 +234,9 @@ describe(`sync engine on ${testDialect()}`, () => {
     });
     expect(fake.entity(ad.external_id)?.status).toBe('paused');
     const calls = fake.requests();
-    const second = await t.app.inject(as(owner, { method: 'POST', url: '/api/v1/actions', payload: body }));
+    const second = await t.app.inject(
+      as(owner, { method: 'POST', url: '/api/v1/write-backs', payload: body }),
+    );
     expect(second.json().replayed).toBe(true);
     expect(fake.requests()).toBe(calls);
     const audit = await t.services.audit.list(owner.organizationId, { limit: 5, action: 'actions.applied' });
@@ -263,7 +267,7 @@ describe(`sync engine on ${testDialect()}`, () => {
       ['GET', `/api/v1/sync-runs/${run.id}`, undefined],
       [
         'POST',
-        '/api/v1/actions',
+        '/api/v1/write-backs',
         {
           type: 'set_status',
           level: 'ad',

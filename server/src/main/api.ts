@@ -15,6 +15,7 @@ import { authRoutes } from '../modules/auth/auth.routes.ts';
 import { billingRoutes, installApiCallMetering } from '../modules/billing/index.ts';
 import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
+import { ledgerRoutes } from '../modules/ledger/index.ts';
 import { oracleRoutes } from '../modules/oracle/index.ts';
 import { proposalsRoutes } from '../modules/proposals/index.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
@@ -163,6 +164,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   catalogRoutes(app, s);
   analyticsRoutes(app, s);
   oracleRoutes(app, s);
+  ledgerRoutes(app, s);
   connectionsRoutes(app, s);
   actionsRoutes(app, s);
   proposalsRoutes(app, s);

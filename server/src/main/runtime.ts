@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from '../config.ts';
+import { LEDGER_SCORE_CRON, ledgerJobs, ledgerScoreJob } from '../modules/ledger/index.ts';
 import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob } from '../modules/oracle/index.ts';
 import { RETENTION_CRON, retentionJobs, retentionPurgeJob } from '../modules/retention/retention.jobs.ts';
 import { syncJobs } from '../modules/sync/sync.handlers.ts';
@@ -42,9 +43,11 @@ export async function createRuntime(
     ...retentionJobs(services.retention),
     ...syncJobs({ sync: services.sync, storage: services.storage }),
     ...oracleJobs({ storage: services.storage, oracle: services.oracle }),
+    ...ledgerJobs({ storage: services.storage, ledger: services.ledger }),
   ];
   queue.schedule(retentionPurgeJob, RETENTION_CRON, {});
   queue.schedule(oracleNightlyJob, ORACLE_NIGHTLY_CRON, {});
+  queue.schedule(ledgerScoreJob, LEDGER_SCORE_CRON, {});
   // Incremental syncs of every active connection, at the configured interval (minutes past the hour).
   const every = config.sync.intervalMinutes;
   queue.schedule(

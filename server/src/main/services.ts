@@ -18,6 +18,7 @@ import { createRedisBudget } from '../modules/connectors/budget.redis.ts';
 import { createMemoryBudget } from '../modules/connectors/budget.ts';
 import type { ConnectorDefinition, RequestBudget } from '../modules/connectors/connector.port.ts';
 import { createConnectorRegistry } from '../modules/connectors/registry.ts';
+import { createLedger } from '../modules/ledger/index.ts';
 import { createOracle } from '../modules/oracle/index.ts';
 import { createProposalsModule } from '../modules/proposals/index.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
@@ -103,6 +104,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const proposals = createProposalsModule({ storage, audit, clock, actions, agents });
   const analytics = createAnalyticsModule({ storage, audit, clock });
   const oracle = createOracle({ storage, clock, analytics });
+  const ledger = createLedger({ storage, clock });
 
   const close = async () => {
     await queue.close({ timeoutMs: 30_000 });
@@ -139,6 +141,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     passwordReset,
     analytics,
     oracle,
+    ledger,
     catalog: createCatalogModule({ storage }),
     billing,
   };

@@ -34,6 +34,8 @@ export const idPrefixes = {
   writeAction: 'act',
   prediction: 'prd',
   proposal: 'prp',
+  ledgerEntry: 'led',
+  ledgerScore: 'lsc',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -7,6 +7,7 @@ import { billing } from './004_billing.ts';
 import { oracle } from './005_oracle.ts';
 import { proposals } from './006_proposals.ts';
 import { writeActionIndex } from './007_write_action_index.ts';
+import { ledger } from './012_ledger.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -16,4 +17,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   '005_oracle': oracle,
   '006_proposals': proposals,
   '007_write_action_index': writeActionIndex,
+  '012_ledger': ledger,
 };

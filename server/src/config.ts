@@ -85,6 +85,11 @@ export const envSchema = z.object({
   OMNIFY_BILLING_CANCEL_URL: z.url().optional(),
   OMNIFY_BILLING_PORTAL_RETURN_URL: z.url().optional(),
   OMNIFY_BILLING_USAGE_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Agents: the default engine, and the language model (any OpenAI Responses-compatible server). */
+  OMNIFY_AGENTS_ENGINE: z.enum(['builtin', 'llm']).default('builtin'),
+  OMNIFY_OPENAI_API_KEY: z.string().trim().min(1).optional(),
+  OMNIFY_OPENAI_BASE_URL: z.url().optional(),
+  OMNIFY_OPENAI_MODEL: z.string().trim().min(1).max(200).default('gpt-4.1-mini'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -355,6 +360,14 @@ export interface Config {
   connectors: Record<string, ConnectorConfig>;
   sync: { intervalMinutes: number; backfillDays: number };
   billing: BillingConfig;
+  agents: AgentsConfig;
+}
+
+export interface AgentsConfig {
+  /** The engine of runs that do not name one; 'llm' needs an API key. */
+  defaultEngine: 'builtin' | 'llm';
+  /** Null without OMNIFY_OPENAI_API_KEY: the language-model engine is off. */
+  openai: { apiKey: string; baseUrl: string | null; model: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -388,6 +401,8 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   const connectors = connectorConfig(raw, problems);
   const billing = parsed.success ? billingSection(parsed.data, raw, problems) : null;
+  if (parsed.success && parsed.data.OMNIFY_AGENTS_ENGINE === 'llm' && !parsed.data.OMNIFY_OPENAI_API_KEY)
+    problems.push('OMNIFY_AGENTS_ENGINE: llm needs OMNIFY_OPENAI_API_KEY');
   if (!parsed.success || !billing || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.OMNIFY_DATA_DIR);
@@ -436,6 +451,12 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     connectors,
     sync: { intervalMinutes: e.OMNIFY_SYNC_INTERVAL_MINUTES, backfillDays: e.OMNIFY_SYNC_BACKFILL_DAYS },
     billing,
+    agents: {
+      defaultEngine: e.OMNIFY_AGENTS_ENGINE,
+      openai: e.OMNIFY_OPENAI_API_KEY
+        ? { apiKey: e.OMNIFY_OPENAI_API_KEY, baseUrl: e.OMNIFY_OPENAI_BASE_URL ?? null, model: e.OMNIFY_OPENAI_MODEL }
+        : null,
+    },
   };
 }
 

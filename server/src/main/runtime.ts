@@ -3,6 +3,7 @@
  * `worker` and `demo`; each decides whether to listen for HTTP and whether to consume jobs.
  */
 import type { FastifyInstance } from 'fastify';
+import { agentJobs } from '../modules/agents/index.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { LEDGER_SCORE_CRON, ledgerJobs, ledgerScoreJob } from '../modules/ledger/index.ts';
 import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob } from '../modules/oracle/index.ts';
@@ -38,6 +39,7 @@ export async function createRuntime(
   warnAboutGeneratedSecrets(config, services);
   const applied = await services.storage.migrate();
   if (applied.length) services.logger.info({ migrations: applied }, 'database migrated');
+    ...agentJobs(services.agentRuntime),
   const queue = services.queue;
   const handlers = [
     ...retentionJobs(services.retention),

@@ -4,7 +4,15 @@
  */
 import type { Config } from '../config.ts';
 import { createActions } from '../modules/actions/actions.service.ts';
+import { agentDefinitions } from '../modules/agents/agents.registry.ts';
 import { createAgents } from '../modules/agents/agents.service.ts';
+import {
+  type AgentDefinition,
+  type AgentKind,
+  createAgentHistory,
+  createAgentRuntime,
+  type LanguageModel,
+} from '../modules/agents/index.ts';
 import { createAnalyticsModule } from '../modules/analytics/index.ts';
 import { createAudit } from '../modules/audit/audit.service.ts';
 import { createAuth } from '../modules/auth/auth.service.ts';
@@ -44,6 +52,10 @@ export interface ServiceOverrides {
   fetch?: typeof fetch;
   registry?: Record<string, ConnectorDefinition>;
   budget?: RequestBudget;
+  /** Agent definitions instead of the registry's (tests run small ones). */
+  agentDefinitions?: Partial<Record<AgentKind, AgentDefinition>>;
+  /** A language model instead of the OpenAI adapter. */
+  languageModel?: LanguageModel;
 }
 
 export function createServices(config: Config, o: ServiceOverrides = {}) {
@@ -105,6 +117,24 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const analytics = createAnalyticsModule({ storage, audit, clock });
   const oracle = createOracle({ storage, clock, analytics });
   const ledger = createLedger({ storage, clock });
+  // Agent tools reach every service; the object is bound below, once it exists.
+  let built: Services | undefined;
+  const agentRuntime = createAgentRuntime({
+    storage,
+    audit,
+    clock,
+    queue,
+    limits: billing.limits,
+    config: config.agents,
+    logger,
+    definitions: o.agentDefinitions ?? agentDefinitions,
+    services: () => {
+      if (!built) throw new Error('services are not built yet');
+      return built;
+    },
+    ...(o.languageModel ? { languageModel: o.languageModel } : {}),
+  });
+  const agentHistory = createAgentHistory({ storage, clock, runtime: agentRuntime });
 
   const close = async () => {
     await queue.close({ timeoutMs: 30_000 });
@@ -113,7 +143,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     await storage.close();
   };
 
-  return {
+  const services = {
     queue,
     registry,
     budget,
@@ -130,6 +160,8 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     box,
     audit,
     agents,
+    agentRuntime,
+    agentHistory,
     retention,
     organizations,
     clients,
@@ -145,6 +177,8 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     catalog: createCatalogModule({ storage }),
     billing,
   };
+  built = services;
+  return services;
 }
 
 export type Services = ReturnType<typeof createServices>;

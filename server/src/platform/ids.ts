@@ -33,6 +33,7 @@ export const idPrefixes = {
   syncRun: 'syn',
   writeAction: 'act',
   prediction: 'prd',
+  agentExecution: 'exe',
   proposal: 'prp',
   ledgerEntry: 'led',
   ledgerScore: 'lsc',

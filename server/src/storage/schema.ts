@@ -652,6 +652,53 @@ export interface AgentStepsTable {
   duration_ms: number;
 }
 
+/** An agent run (migration 008). JSON in input, output and error. */
+export interface AgentExecutionsTable {
+  id: string;
+  organization_id: string;
+  agent_id: string;
+  kind: string;
+  engine: string;
+  status: string;
+  trigger: string;
+  input: string;
+  output: string | null;
+  error: string | null;
+  steps: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_micros: number;
+  model: string | null;
+  job_id: string | null;
+  cancel_requested_at: string | null;
+  expires_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  created_by_type: string;
+  created_by_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One model turn or tool call of an agent run (migration 008). */
+export interface AgentStepsTable {
+  organization_id: string;
+  execution_id: string;
+  seq: number;
+  type: string;
+  tool_name: string | null;
+  call_id: string | null;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -664,6 +711,8 @@ export interface Database {
   mfa_recovery_codes: MfaRecoveryCodesTable;
   password_resets: PasswordResetsTable;
   agents: AgentsTable;
+  agent_executions: AgentExecutionsTable;
+  agent_steps: AgentStepsTable;
   audit_log: AuditLogTable;
   audit_chain_heads: AuditChainHeadsTable;
   retention_policies: RetentionPoliciesTable;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type ApiOptions, buildApi } from '../../src/main/api.ts';
-import { createServices, type Services } from '../../src/main/services.ts';
+import { createServices, type ServiceOverrides, type Services } from '../../src/main/services.ts';
 import { manualClock } from '../../src/platform/clock.ts';
 import { createMemoryMailer } from '../../src/platform/mailer.ts';
 import { createTestStorage, type TestStorage } from '../../src/storage/testing.ts';
@@ -35,13 +35,19 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 export async function createTestApp(
-  opts: { env?: Record<string, string>; api?: ApiOptions; clockStart?: Date } = {},
+  opts: {
+    env?: Record<string, string>;
+    api?: ApiOptions;
+    clockStart?: Date;
+    /** More service overrides (agent definitions, a language model, …). */
+    services?: Omit<ServiceOverrides, 'storage' | 'mailer' | 'clock'>;
+  } = {},
 ): Promise<TestApp> {
   const storage = await createTestStorage();
   const config = testConfig(opts.env);
   const mailer = createMemoryMailer();
   const clock = manualClock(opts.clockStart ?? new Date());
-  const services = createServices(config, { storage, mailer, clock });
+  const services = createServices(config, { ...opts.services, storage, mailer, clock });
   const app = await buildApi(services, opts.api);
   return {
     app,

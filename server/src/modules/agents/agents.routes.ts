@@ -4,6 +4,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import { agentKinds } from './agents.defaults.ts';
+import type { AgentHistory } from './agents.history.ts';
+import { toJsonSchema } from './agents.json-schema.ts';
+import { agentRunsRoutes } from './agents.runs.routes.ts';
+import type { AgentRuntime } from './agents.runtime.ts';
+import { definitionSchema } from './agents.schema.ts';
 import { type Agents, agentLimitsSchema } from './agents.service.ts';
 
 const agentSchema = z.object({
@@ -16,9 +21,20 @@ const agentSchema = z.object({
   updatedAt: z.string(),
 });
 
-export function agentsRoutes(app: FastifyInstance, { agents }: { agents: Agents }) {
+export function agentsRoutes(
+  app: FastifyInstance,
+  deps: {
+    agents: Agents;
+    agentRuntime: AgentRuntime;
+    agentHistory: AgentHistory;
+    agentsInlineWaitMs?: number;
+  },
+) {
+  const { agents, agentRuntime } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const params = z.object({ id: z.string().min(1).max(64) });
+  const params = z.object({
+    id: z.string().min(1).max(64).describe('Agent id, or its kind (e.g. analytics)'),
+  });
   r.get(
     '/api/v1/agents',
     {
@@ -35,9 +51,33 @@ export function agentsRoutes(app: FastifyInstance, { agents }: { agents: Agents 
     '/api/v1/agents/:id',
     {
       config: { permission: 'agents:read' },
-      schema: { tags: ['agents'], summary: 'One agent', params, response: { 200: agentSchema } },
+      schema: {
+        tags: ['agents'],
+        summary: 'One agent, with its definition: instructions, tools and input/output JSON schemas',
+        params,
+        response: { 200: agentSchema.extend({ definition: definitionSchema.nullable() }) },
+      },
     },
-    async (req) => agents.get(ctxOf(req), req.params.id),
+    async (req) => {
+      const agent = await agents.get(ctxOf(req), req.params.id);
+      const def = agentRuntime.definitionOf(agent.kind);
+      return {
+        ...agent,
+        definition: def
+          ? {
+              instructions: def.instructions,
+              tools: def.tools.map((t) => ({
+                name: t.name,
+                description: t.description,
+                inputSchema: toJsonSchema(t.input),
+              })),
+              inputSchema: toJsonSchema(def.input),
+              outputSchema: toJsonSchema(def.output),
+              engines: agentRuntime.engines(),
+            }
+          : null,
+      };
+    },
   );
   r.patch(
     '/api/v1/agents/:id',
@@ -55,4 +95,9 @@ export function agentsRoutes(app: FastifyInstance, { agents }: { agents: Agents 
     },
     async (req) => agents.update(ctxOf(req), req.params.id, req.body),
   );
+  agentRunsRoutes(app, {
+    agentRuntime,
+    agentHistory: deps.agentHistory,
+    ...(deps.agentsInlineWaitMs !== undefined ? { inlineWaitMs: deps.agentsInlineWaitMs } : {}),
+  });
 }

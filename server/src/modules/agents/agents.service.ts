@@ -38,6 +38,10 @@ const toAgent = (r: AgentsTable): Agent => ({
   updatedAt: r.updated_at,
 });
 
+/** Each organization has one agent per kind, so the kind (`analytics`) works as an id. */
+const byIdOrKind = (idOrKind: string) =>
+  (agentKinds as readonly string[]).includes(idOrKind) ? ('kind' as const) : ('id' as const);
+
 export function createAgents({ storage, audit, clock }: { storage: Storage; audit: Audit; clock: Clock }) {
   async function provisionDefaults(trx: Executor, organizationId: string) {
     const now = clock.now().toISOString();
@@ -76,7 +80,7 @@ export function createAgents({ storage, audit, clock }: { storage: Storage; audi
         .selectFrom('agents')
         .selectAll()
         .where('organization_id', '=', ctx.organizationId)
-        .where('id', '=', id)
+        .where(byIdOrKind(id), '=', id)
         .executeTakeFirst();
       if (!row) throw notFound('Agent', id);
       return toAgent(row);
@@ -88,7 +92,7 @@ export function createAgents({ storage, audit, clock }: { storage: Storage; audi
         .selectFrom('agents')
         .selectAll()
         .where('organization_id', '=', ctx.organizationId)
-        .where('id', '=', id)
+        .where(byIdOrKind(id), '=', id)
         .executeTakeFirst();
       if (!row) throw notFound('Agent', id);
       const before = toAgent(row);
@@ -99,11 +103,11 @@ export function createAgents({ storage, audit, clock }: { storage: Storage; audi
         .updateTable('agents')
         .set({ limits: JSON.stringify(limits), enabled: enabled ? 1 : 0, updated_at: now })
         .where('organization_id', '=', ctx.organizationId)
-        .where('id', '=', id)
+        .where('id', '=', row.id)
         .execute();
       await audit.recordFor(trx, ctx, {
         action: 'agents.updated',
-        target: { type: 'agent', id },
+        target: { type: 'agent', id: row.id },
         input: patch,
         metadata: { before: { enabled: before.enabled, limits: before.limits }, after: { enabled, limits } },
       });

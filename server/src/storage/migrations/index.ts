@@ -6,6 +6,7 @@ import { analytics } from './003_analytics.ts';
 import { billing } from './004_billing.ts';
 import { oracle } from './005_oracle.ts';
 import { proposals } from './006_proposals.ts';
+import { agentRuns } from './008_agent_runs.ts';
 import { writeActionIndex } from './007_write_action_index.ts';
 import { ledger } from './012_ledger.ts';
 
@@ -15,6 +16,7 @@ export const migrations: Record<string, OmnifyMigration> = {
   '003_analytics': analytics,
   '004_billing': billing,
   '005_oracle': oracle,
+  '008_agent_runs': agentRuns,
   '006_proposals': proposals,
   '007_write_action_index': writeActionIndex,
   '012_ledger': ledger,

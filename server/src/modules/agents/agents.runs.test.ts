@@ -1,0 +1,299 @@
+/**
+ * Agent runs through the API on the built-in engine, with a small test definition: steps and audit,
+ * input validation, every limit (steps, time, concurrency, per day, plan), queued runs through the
+ * job, cancel, metrics, history, and tenant isolation.
+ */
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { testDialect } from '../../storage/testing.ts';
+import { agentJobs } from './agents.jobs.ts';
+import { testAgent } from './agents.testing.ts';
+
+describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
+  let t: TestApp;
+  let owner: Signed;
+  let other: Signed;
+  let agentId: string;
+  const req = (who: Signed, opts: InjectOptions) => t.app.inject(as(who, opts));
+  const run = (who: Signed, input: unknown, extra: Record<string, unknown> = {}, id = agentId) =>
+    req(who, { method: 'POST', url: `/api/v1/agents/${id}/runs`, payload: { input, ...extra } });
+  const setLimits = async (limits: Record<string, number>) => {
+    const res = await req(owner, { method: 'PATCH', url: `/api/v1/agents/${agentId}`, payload: { limits } });
+    expect(res.statusCode, res.body).toBe(200);
+  };
+  const executionCount = async (orgId = owner.organizationId) =>
+    Number(
+      (
+        await t.storage.db
+          .selectFrom('agent_executions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('organization_id', '=', orgId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const waitFor = async (id: string, done: (status: string) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      const res = await req(owner, { method: 'GET', url: `/api/v1/agents/executions/${id}` });
+      if (done(res.json().status)) return res.json();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`execution ${id} did not reach the expected status`);
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      services: { agentDefinitions: { analytics: testAgent } },
+      env: { OMNIFY_LIMIT_AGENT_RUNS_PER_MONTH: '40' },
+    });
+    owner = await signUp(t.app, 'agent-owner');
+    other = await signUp(t.app, 'agent-other');
+    agentId = (await req(owner, { method: 'GET', url: '/api/v1/agents/analytics' })).json().id;
+  });
+  afterAll(() => t.close());
+
+  it('runs inline: the output, every tool call as a step, the agent as actor, and both audit entries', async () => {
+    const res = await run(owner, { numbers: [1, 2, 3] });
+    expect(res.statusCode, res.body).toBe(200);
+    const e = res.json();
+    expect(e).toMatchObject({
+      status: 'succeeded',
+      engine: 'builtin',
+      trigger: 'manual',
+      output: { summary: 'Total 6, computed as agent', total: 6 },
+      stepCount: 3,
+      error: null,
+      createdBy: { type: 'user', id: owner.userId },
+    });
+    expect(
+      e.steps.map((s: { toolName: string; input: unknown; output: unknown }) => [
+        s.toolName,
+        s.input,
+        s.output,
+      ]),
+    ).toEqual([
+      ['add', { a: 1, b: 2 }, { sum: 3 }],
+      ['add', { a: 3, b: 3 }, { sum: 6 }],
+      ['whoami', {}, { actor: { type: 'agent', id: agentId }, executionId: e.id, clients: 0 }],
+    ]);
+    expect(e.steps.every((s: { type: string }) => s.type === 'tool_call')).toBe(true);
+    expect(e.durationMs).toBeGreaterThanOrEqual(0);
+    const audit = await t.storage.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_type', 'actor_id', 'metadata'])
+      .where('target_id', '=', e.id)
+      .orderBy('seq')
+      .execute();
+    expect(audit.map((a) => [a.action, a.actor_type, a.actor_id])).toEqual([
+      ['agents.run_started', 'user', owner.userId],
+      ['agents.run_finished', 'agent', agentId],
+    ]);
+    expect(JSON.parse(audit[1]?.metadata ?? '{}')).toMatchObject({ status: 'succeeded', steps: 3 });
+  });
+
+  it('the kind works as the agent id, and GET shows the definition with JSON schemas', async () => {
+    const res = await req(owner, { method: 'GET', url: '/api/v1/agents/analytics' });
+    expect(res.statusCode).toBe(200);
+    const def = res.json().definition;
+    expect(def.instructions).toContain('Add the numbers');
+    expect(def.tools.map((x: { name: string }) => x.name)).toEqual(['add', 'whoami', 'fail', 'wait']);
+    expect(def.tools[0].inputSchema).toMatchObject({
+      type: 'object',
+      properties: { a: { type: 'number' }, b: { type: 'number' } },
+      required: ['a', 'b'],
+    });
+    expect(def.inputSchema.properties.numbers.type).toBe('array');
+    expect(def.outputSchema.required).toEqual(['summary', 'total']);
+    expect(def.engines).toEqual(['builtin']);
+    // An agent kind without a definition shows none.
+    const other = await req(owner, { method: 'GET', url: '/api/v1/agents/compliance' });
+    expect(other.json().definition).toBeNull();
+  });
+
+  it('refuses input that does not match the input schema with 400 and stores nothing', async () => {
+    const before = await executionCount();
+    for (const input of [{ numbers: [] }, { numbers: ['x'] }, { numbers: [1], extra: true }, {}]) {
+      const res = await run(owner, input);
+      expect(res.statusCode, JSON.stringify(input)).toBe(400);
+      expect(res.json().error.code).toBe('invalid_input');
+      expect(res.json().error.details.issues.length).toBeGreaterThan(0);
+    }
+    expect(await executionCount()).toBe(before);
+  });
+
+  it('asking for the language-model engine without an API key is a 400, not a run', async () => {
+    const before = await executionCount();
+    const res = await run(owner, { numbers: [1] }, { engine: 'llm' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain('OMNIFY_OPENAI_API_KEY');
+    expect(await executionCount()).toBe(before);
+  });
+
+  it('an agent without a definition or a disabled agent does not run (409)', async () => {
+    expect((await run(owner, { numbers: [1] }, {}, 'compliance')).statusCode).toBe(409);
+    await req(owner, { method: 'PATCH', url: `/api/v1/agents/${agentId}`, payload: { enabled: false } });
+    const res = await run(owner, { numbers: [1] });
+    expect(res.statusCode).toBe(409);
+    await req(owner, { method: 'PATCH', url: `/api/v1/agents/${agentId}`, payload: { enabled: true } });
+  });
+
+  it('maxSteps ends the run as budget_exhausted and keeps the steps it took', async () => {
+    await setLimits({ maxSteps: 2 });
+    const res = await run(owner, { numbers: [1, 2, 3, 4, 5] });
+    await setLimits({ maxSteps: 12 });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'budget_exhausted', stepCount: 2, output: null });
+    expect(res.json().error.code).toBe('max_steps');
+    expect(res.json().steps.map((s: { output: unknown }) => s.output)).toEqual([{ sum: 3 }, { sum: 6 }]);
+  });
+
+  it('a failing tool fails the run with the tool error recorded on its step', async () => {
+    const res = await run(owner, { numbers: [1], mode: 'fail' });
+    expect(res.json()).toMatchObject({ status: 'failed', error: { code: 'tool_failed' } });
+    const last = res.json().steps.at(-1);
+    expect(last).toMatchObject({ toolName: 'fail', output: null, error: { message: 'the tool broke' } });
+  });
+
+  it('an output that breaks the output schema fails the run', async () => {
+    const res = await run(owner, { numbers: [1, 1], mode: 'bad_output' });
+    expect(res.json()).toMatchObject({ status: 'failed', error: { code: 'invalid_output' } });
+  });
+
+  it('maxRunSeconds stops a run whose tool never returns, as budget_exhausted', async () => {
+    await setLimits({ maxRunSeconds: 1 });
+    const res = await run(owner, { numbers: [2], mode: 'wait' });
+    await setLimits({ maxRunSeconds: 120 });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'budget_exhausted', error: { code: 'max_run_seconds' } });
+    expect(res.json().steps.at(-1)).toMatchObject({ toolName: 'wait', error: { code: 'error' } });
+  });
+
+  it('wait:false queues an agents.run job (202) that the worker runs; a queued run holds a concurrency slot', async () => {
+    await setLimits({ maxConcurrentRuns: 1 });
+    const queued = await run(owner, { numbers: [4, 5] }, { wait: false });
+    expect(queued.statusCode, queued.body).toBe(202);
+    expect(queued.json()).toMatchObject({ status: 'queued', jobId: expect.any(String), stepCount: 0 });
+    const refused = await run(owner, { numbers: [1] });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error).toMatchObject({
+      code: 'rate_limited',
+      details: { limit: 'maxConcurrentRuns' },
+    });
+    await t.services.queue.process(agentJobs(t.services.agentRuntime));
+    const done = await waitFor(queued.json().id, (s) => s === 'succeeded');
+    expect(done.output).toEqual({ summary: 'Total 9, computed as agent', total: 9 });
+    await setLimits({ maxConcurrentRuns: 2 });
+  });
+
+  it('cancel: a running run stops at once and is recorded as cancelled; a finished run answers 409', async () => {
+    const ctx = {
+      organizationId: owner.organizationId,
+      actor: { type: 'user' as const, id: owner.userId },
+      userId: owner.userId,
+      role: 'owner' as const,
+    };
+    const { execution, done } = await t.services.agentRuntime.start(ctx, {
+      agentId,
+      input: { numbers: [1], mode: 'wait' },
+      trigger: 'manual',
+      mode: 'inline',
+    });
+    // Wait until the run is inside the never-ending tool.
+    for (let i = 0; i < 100 && (await t.services.agentRuntime.get(ctx, execution.id)).stepCount < 1; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const cancel = await req(owner, {
+      method: 'POST',
+      url: `/api/v1/agents/executions/${execution.id}/cancel`,
+    });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(cancel.json().cancelRequested).toBe(true);
+    const final = await done;
+    expect(final?.status).toBe('cancelled');
+    const again = await req(owner, {
+      method: 'POST',
+      url: `/api/v1/agents/executions/${execution.id}/cancel`,
+    });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('maxRunsPerDay refuses the next run with 429', async () => {
+    const today = (await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/metrics` }))
+      .json()
+      .perDay.at(-1).runs;
+    await setLimits({ maxRunsPerDay: today + 1 });
+    expect((await run(owner, { numbers: [1] })).statusCode).toBe(200);
+    const refused = await run(owner, { numbers: [1] });
+    await setLimits({ maxRunsPerDay: 200 });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.details.limit).toBe('maxRunsPerDay');
+  });
+
+  it('history pages newest first and filters by status; metrics count the last 30 days', async () => {
+    const all = await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/runs?limit=3` });
+    expect(all.statusCode).toBe(200);
+    expect(all.json().items).toHaveLength(3);
+    const ids = all.json().items.map((e: { id: string }) => e.id);
+    expect([...ids].sort().reverse()).toEqual(ids);
+    const next = await req(owner, {
+      method: 'GET',
+      url: `/api/v1/agents/${agentId}/runs?limit=3&cursor=${all.json().nextCursor}`,
+    });
+    expect(next.json().items[0].id < ids[2]).toBe(true);
+    const failed = await req(owner, { method: 'GET', url: `/api/v1/agents/analytics/runs?status=failed` });
+    expect(failed.json().items.length).toBe(2);
+    expect(failed.json().items.every((e: { status: string }) => e.status === 'failed')).toBe(true);
+
+    const m = (await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/metrics` })).json();
+    const rows = await t.storage.db
+      .selectFrom('agent_executions')
+      .select(['status'])
+      .where('organization_id', '=', owner.organizationId)
+      .execute();
+    expect(m.runs).toBe(rows.length);
+    expect(m.succeeded).toBe(rows.filter((r) => r.status === 'succeeded').length);
+    expect(m.failed).toBe(2);
+    expect(m.budgetExhausted).toBe(2);
+    expect(m.cancelled).toBe(1);
+    expect(m.successRate).toBeCloseTo(
+      m.succeeded / (m.succeeded + m.failed + m.budgetExhausted + m.cancelled),
+    );
+    expect(m.perDay).toHaveLength(1);
+    expect(m.perDay[0].runs).toBe(m.runs);
+  });
+
+  it('the plan’s monthly agent runs are enforced (402) without storing a run', async () => {
+    const used = await executionCount();
+    // 40 runs a month on this install; fill up to the limit with queued runs of a roomy agent.
+    await setLimits({ maxConcurrentRuns: 50 });
+    for (let i = used; i < 40; i++)
+      expect((await run(owner, { numbers: [1] }, { wait: false })).statusCode).toBe(202);
+    const res = await run(owner, { numbers: [1] }, { wait: false });
+    expect(res.statusCode).toBe(402);
+    expect(res.json().error.code).toBe('plan_limit');
+    expect(await executionCount()).toBe(40);
+  });
+
+  it('another organization sees none of it: 404 on the execution, its cancel and the agent’s runs', async () => {
+    const mine = (await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/runs?limit=1` })).json()
+      .items[0];
+    const before = await executionCount(other.organizationId);
+    for (const [method, url] of [
+      ['GET', `/api/v1/agents/executions/${mine.id}`],
+      ['POST', `/api/v1/agents/executions/${mine.id}/cancel`],
+      ['GET', `/api/v1/agents/${agentId}/runs`],
+      ['GET', `/api/v1/agents/${agentId}/metrics`],
+      ['POST', `/api/v1/agents/${agentId}/runs`],
+    ] as const) {
+      const res = await req(other, {
+        method,
+        url,
+        ...(method === 'POST' && url.endsWith('runs') ? { payload: { input: { numbers: [1] } } } : {}),
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+    }
+    // Their own analytics agent (by kind) has no runs of ours.
+    const theirs = await req(other, { method: 'GET', url: '/api/v1/agents/analytics/runs' });
+    expect(theirs.json().items).toEqual([]);
+    expect(await executionCount(other.organizationId)).toBe(before);
+  });
+});

@@ -1,22 +1,24 @@
 /**
  * Write-back actions through connectors: pause or enable an ad, ad group or campaign; change a daily
- * budget. Each carries an idempotency key (a repeat returns the first result and calls the platform
- * once), keeps a before/after snapshot, updates the local copy and is audited. Agents and rules
+ * budget; enrol a CRM contact in a workflow or send it a message (GoHighLevel or the simulator's CRM).
+ * Each carries an idempotency key (a repeat returns the first result and calls the platform once),
+ * keeps a before/after snapshot, updates the local copy (ads) and is audited. Agents and rules
  * propose these; here they are applied.
  */
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import type { Storage } from '../../storage/db.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
 import type { WriteActionsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
 import type { Connections } from '../connections/connections.service.ts';
 import {
+  type ConnectorContext,
   ConnectorError,
+  type CrmApi,
   type WriteAction,
   type WriteLevel,
-  type WriteResult,
 } from '../connectors/connector.port.ts';
 
 export type ActionInput =
@@ -33,7 +35,29 @@ export type ActionInput =
       entityId: string;
       dailyBudgetMicros: number;
       idempotencyKey: string;
+    }
+  | {
+      type: 'crm_enroll_workflow';
+      level: 'contact';
+      /** The synced CRM contact (crm_contacts id). */
+      entityId: string;
+      workflowId: string;
+      idempotencyKey: string;
+    }
+  | {
+      type: 'crm_send_message';
+      level: 'contact';
+      entityId: string;
+      channel: 'SMS' | 'Email';
+      message: string;
+      subject?: string;
+      idempotencyKey: string;
     };
+
+type AdsInput = Exclude<ActionInput, { level: 'contact' }>;
+type CrmInput = Extract<ActionInput, { level: 'contact' }>;
+/** Ads write-backs snapshot status and budget; CRM ones what the vendor returned (workflow, message id). */
+type Snapshot = Record<string, unknown>;
 
 export interface AppliedAction {
   id: string;
@@ -42,14 +66,31 @@ export interface AppliedAction {
   entityId: string;
   externalId: string;
   status: 'pending' | 'applied' | 'failed';
-  before: WriteResult['before'] | null;
-  after: WriteResult['after'] | null;
+  before: Snapshot | null;
+  after: Snapshot | null;
   error: string | null;
   createdAt: string;
   appliedAt: string | null;
 }
 
 const table = { campaign: 'campaigns', ad_group: 'ad_groups', ad: 'ads' } as const;
+
+const payloadOf = (input: ActionInput): Snapshot => {
+  switch (input.type) {
+    case 'set_status':
+      return { status: input.status };
+    case 'set_daily_budget':
+      return { dailyBudgetMicros: input.dailyBudgetMicros };
+    case 'crm_enroll_workflow':
+      return { workflowId: input.workflowId };
+    case 'crm_send_message':
+      return {
+        channel: input.channel,
+        message: input.message,
+        ...(input.subject === undefined ? {} : { subject: input.subject }),
+      };
+  }
+};
 
 const toAction = (r: WriteActionsTable): AppliedAction => ({
   id: r.id,
@@ -64,6 +105,77 @@ const toAction = (r: WriteActionsTable): AppliedAction => ({
   createdAt: r.created_at,
   appliedAt: r.applied_at,
 });
+
+function adsWrite(input: AdsInput, externalId: string): WriteAction {
+  return input.type === 'set_status'
+    ? { type: 'set_status', level: input.level, externalId, status: input.status }
+    : {
+        type: 'set_daily_budget',
+        level: input.level,
+        externalId,
+        dailyBudgetMicros: input.dailyBudgetMicros,
+      };
+}
+
+/** The CRM call of a contact write-back; a message is sent once, so its id is the "after". */
+async function applyCrm(
+  crm: CrmApi,
+  ctx: ConnectorContext,
+  contactExternalId: string,
+  input: CrmInput,
+): Promise<{ before: Snapshot; after: Snapshot }> {
+  if (input.type === 'crm_enroll_workflow') {
+    await crm.addContactToWorkflow(ctx, contactExternalId, input.workflowId);
+    return { before: {}, after: { workflowId: input.workflowId, enrolled: true } };
+  }
+  const sent = await crm.sendMessage(ctx, {
+    contactExternalId,
+    channel: input.channel,
+    message: input.message,
+    ...(input.subject === undefined ? {} : { subject: input.subject }),
+  });
+  return { before: {}, after: { messageId: sent.messageId, channel: input.channel } };
+}
+
+/** The local entity a write-back acts on, with its connection (and ad account, for ads). */
+async function resolveTarget(trx: Executor, org: string, input: ActionInput) {
+  if (input.level === 'contact') {
+    const contact = await trx
+      .selectFrom('crm_contacts')
+      .select(['id', 'external_id', 'connection_id'])
+      .where('organization_id', '=', org)
+      .where('id', '=', input.entityId)
+      .executeTakeFirst();
+    if (!contact) throw notFound('Contact', input.entityId);
+    return {
+      id: contact.id,
+      externalId: contact.external_id,
+      connectionId: contact.connection_id,
+      adAccountId: '',
+      accountExternalId: '',
+    };
+  }
+  const entity = await trx
+    .selectFrom(table[input.level])
+    .select(['id', 'external_id', 'ad_account_id'])
+    .where('organization_id', '=', org)
+    .where('id', '=', input.entityId)
+    .executeTakeFirst();
+  if (!entity) throw notFound(input.level.replace('_', ' '), input.entityId);
+  const account = await trx
+    .selectFrom('ad_accounts')
+    .select(['id', 'connection_id', 'external_id'])
+    .where('organization_id', '=', org)
+    .where('id', '=', entity.ad_account_id)
+    .executeTakeFirstOrThrow();
+  return {
+    id: entity.id,
+    externalId: entity.external_id,
+    connectionId: account.connection_id,
+    adAccountId: account.id,
+    accountExternalId: account.external_id,
+  };
+}
 
 export function createActions({
   storage,
@@ -87,33 +199,18 @@ export function createActions({
         .where('idempotency_key', '=', input.idempotencyKey)
         .executeTakeFirst();
       if (existing) return { existing };
-      const entity = await trx
-        .selectFrom(table[input.level])
-        .select(['id', 'external_id', 'ad_account_id'])
-        .where('organization_id', '=', org)
-        .where('id', '=', input.entityId)
-        .executeTakeFirst();
-      if (!entity) throw notFound(input.level.replace('_', ' '), input.entityId);
-      const account = await trx
-        .selectFrom('ad_accounts')
-        .select(['id', 'connection_id', 'external_id'])
-        .where('organization_id', '=', org)
-        .where('id', '=', entity.ad_account_id)
-        .executeTakeFirstOrThrow();
+      const target = await resolveTarget(trx, org, input);
       const row: WriteActionsTable = {
         id: newId('writeAction'),
         organization_id: org,
-        connection_id: account.connection_id,
-        ad_account_id: account.id,
+        connection_id: target.connectionId,
+        // CRM write-backs have no ad account: '' (the column predates them and is NOT NULL).
+        ad_account_id: target.adAccountId,
         level: input.level,
-        entity_id: entity.id,
-        external_id: entity.external_id,
+        entity_id: target.id,
+        external_id: target.externalId,
         type: input.type,
-        payload: JSON.stringify(
-          input.type === 'set_status'
-            ? { status: input.status }
-            : { dailyBudgetMicros: input.dailyBudgetMicros },
-        ),
+        payload: JSON.stringify(payloadOf(input)),
         idempotency_key: input.idempotencyKey,
         status: 'pending',
         before: null,
@@ -125,7 +222,7 @@ export function createActions({
         applied_at: null,
       };
       await trx.insertInto('write_actions').values(row).execute();
-      return { row, accountExternalId: account.external_id };
+      return { row, accountExternalId: target.accountExternalId };
     });
     if ('existing' in claim && claim.existing) {
       const e = claim.existing;
@@ -134,21 +231,18 @@ export function createActions({
       return { action: toAction(e), replayed: true };
     }
     const { row, accountExternalId } = claim as { row: WriteActionsTable; accountExternalId: string };
-    const write: WriteAction =
-      input.type === 'set_status'
-        ? { type: 'set_status', level: input.level, externalId: row.external_id, status: input.status }
-        : {
-            type: 'set_daily_budget',
-            level: input.level,
-            externalId: row.external_id,
-            dailyBudgetMicros: input.dailyBudgetMicros,
-          };
-    let result: WriteResult;
+    let result: { before: Snapshot; after: Snapshot };
     try {
       const { ctx: cctx, definition } = await connections.contextFor(org, row.connection_id);
-      if (!definition.ads)
-        throw new AppError('invalid_input', `${definition.displayName} has no ads to change`);
-      result = await definition.ads.apply(cctx, accountExternalId, write);
+      if (input.level === 'contact') {
+        if (!definition.crm)
+          throw new AppError('invalid_input', `${definition.displayName} has no CRM to act on`);
+        result = await applyCrm(definition.crm, cctx, row.external_id, input);
+      } else {
+        if (!definition.ads)
+          throw new AppError('invalid_input', `${definition.displayName} has no ads to change`);
+        result = await definition.ads.apply(cctx, accountExternalId, adsWrite(input, row.external_id));
+      }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (e instanceof ConnectorError && e.kind === 'auth')
@@ -190,16 +284,19 @@ export function createActions({
         })
         .where('id', '=', row.id)
         .execute();
-      const local =
-        input.type === 'set_status'
-          ? { status: input.status }
-          : { daily_budget_micros: input.dailyBudgetMicros };
-      await trx
-        .updateTable(table[input.level])
-        .set({ ...local, updated_at: now })
-        .where('organization_id', '=', org)
-        .where('id', '=', input.entityId)
-        .execute();
+      // The local copy of ads entities follows at once; CRM contacts keep no such state.
+      if (input.level !== 'contact') {
+        const local =
+          input.type === 'set_status'
+            ? { status: input.status }
+            : { daily_budget_micros: input.dailyBudgetMicros };
+        await trx
+          .updateTable(table[input.level])
+          .set({ ...local, updated_at: now })
+          .where('organization_id', '=', org)
+          .where('id', '=', input.entityId)
+          .execute();
+      }
       await audit.record(trx, {
         organizationId: org,
         actor: ctx.actor,

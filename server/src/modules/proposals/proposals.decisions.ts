@@ -7,6 +7,7 @@ import { AppError, conflict, forbidden } from '../../platform/errors.ts';
 import type { Executor } from '../../storage/db.ts';
 import type { ProposalsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
+import { loadContact } from './proposals.crm.ts';
 import { type Level, loadEntity } from './proposals.facts.ts';
 import {
   type Approval,
@@ -17,7 +18,7 @@ import {
   toProposal,
 } from './proposals.model.ts';
 import { effectivePolicy } from './proposals.policies.ts';
-import { roleMayApprove } from './proposals.policy.ts';
+import { isCrmKind, type ProposalKind, roleMayApprove } from './proposals.policy.ts';
 import type { ProposalsCore, ProposalsDeps } from './proposals.service.ts';
 
 export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
@@ -72,12 +73,22 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
       }
       if (row.status !== 'pending_approval')
         throw conflict(`This proposal is ${row.status}`, { status: row.status });
-      const current = await loadEntity(trx, org, row.level as Level, row.entity_id);
+      if (row.level === 'contact') {
+        // A contact has no status or budget to go stale; it must still be there.
+        await loadContact(trx, org, row.entity_id).catch(() => {
+          throw conflict('The contact is no longer in the synced CRM data: reject this proposal');
+        });
+      }
+      const current =
+        row.level === 'contact' ? null : await loadEntity(trx, org, row.level as Level, row.entity_id);
       const snap = JSON.parse(row.before) as Snapshot;
-      if (current.status !== snap.status || current.dailyBudgetMicros !== snap.dailyBudgetMicros)
+      if (current && (current.status !== snap.status || current.dailyBudgetMicros !== snap.dailyBudgetMicros))
         throw conflict(
           'The entity changed since this proposal was made (status or budget): reject it and propose again',
-          { before: snap, now: { status: current.status, dailyBudgetMicros: current.dailyBudgetMicros } },
+          {
+            before: snap,
+            now: { status: current.status, dailyBudgetMicros: current.dailyBudgetMicros },
+          },
         );
       const approvals = JSON.parse(row.approvals) as Approval[];
       const by = ctx.userId ?? ctx.actor.id;
@@ -166,6 +177,12 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
         throw conflict(`Only applied proposals can be reverted; this one is ${row.status}`, {
           status: row.status,
         });
+      // A message cannot be unsent, and HighLevel workflows run steps at once on enrolment.
+      if (isCrmKind(row.kind as ProposalKind))
+        throw conflict(
+          `A ${row.kind} cannot be reverted from Omnify: what it started runs on the CRM (remove the contact from the workflow there)`,
+          { kind: row.kind },
+        );
       const applied = await trx
         .selectFrom('write_actions')
         .selectAll()
@@ -204,10 +221,12 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
       if (write.type === 'set_daily_budget') {
         if (before.dailyBudgetMicros == null) throw conflict('The snapshot holds no budget to restore');
         inverse = { ...write, dailyBudgetMicros: before.dailyBudgetMicros };
-      } else {
+      } else if (write.type === 'set_status') {
         if (before.status !== 'active' && before.status !== 'paused')
           throw conflict(`The snapshot status ${before.status} cannot be restored`);
         inverse = { ...write, status: before.status };
+      } else {
+        throw conflict(`A ${write.type} cannot be reverted`);
       }
       // A failed attempt burns its key (actions.service replays it): the next attempt takes a new one.
       const attempts = await trx

@@ -1,8 +1,61 @@
 /** The write-back a proposal asks for, computed from the request and the entity as it is now. */
 import { conflict, invalidInput } from '../../platform/errors.ts';
-import type { EntityNow, Level } from './proposals.facts.ts';
-import type { ProposedWrite } from './proposals.model.ts';
+import type { Executor } from '../../storage/db.ts';
+import { type EntityNow, gatherFacts, type Level, loadEntity } from './proposals.facts.ts';
+import type { Draft, ProposedWrite } from './proposals.model.ts';
+import { effectivePolicy } from './proposals.policies.ts';
 import type { ProposeInput } from './proposals.service.ts';
+
+/** A budget change, pause or enable of a campaign, ad group or ad: the write, snapshots, impact, facts. */
+export async function draftAds(
+  trx: Executor,
+  org: string,
+  input: ProposeInput,
+  level: Level,
+  entityId: string,
+  now: Date,
+  opts: { agentAutoApprovePct: number | null },
+): Promise<Draft> {
+  const entity = await loadEntity(trx, org, level, entityId);
+  const { write, budgetAfter } = plannedWrite(input, level, entity);
+  const policy = await effectivePolicy(trx, org, entity.clientId);
+  const { avgDailySpendMicros7d, ...facts } = await gatherFacts(trx, org, {
+    kind: input.kind,
+    level,
+    entity,
+    budgetAfter,
+    now,
+    withMonthSpend: policy.monthlySpendCeilingMicros !== null,
+    agentAutoApprovePct: opts.agentAutoApprovePct,
+  });
+  const before = { status: entity.status, dailyBudgetMicros: entity.dailyBudgetMicros };
+  const after =
+    write.type === 'set_status'
+      ? { ...before, status: write.status }
+      : { ...before, dailyBudgetMicros: budgetAfter };
+  const dailyDelta =
+    input.kind === 'budget_change'
+      ? (budgetAfter ?? 0) - (entity.dailyBudgetMicros ?? 0)
+      : input.kind === 'pause'
+        ? -avgDailySpendMicros7d
+        : (entity.dailyBudgetMicros ?? avgDailySpendMicros7d);
+  const money = (m: number) => `${(m / 1e6).toFixed(2)} ${entity.currency}`;
+  return {
+    clientId: entity.clientId,
+    write,
+    before,
+    after,
+    policy,
+    facts,
+    impact: {
+      dailyBudgetDeltaMicros: dailyDelta,
+      monthlyBudgetDeltaMicros: Math.round(dailyDelta * 30.4),
+      avgDailySpendMicros7d,
+      currency: entity.currency,
+      summary: `${input.kind.replace('_', ' ')} of ${level.replace('_', ' ')} "${entity.name}": about ${money(dailyDelta)} per day`,
+    },
+  };
+}
 
 export function plannedWrite(
   input: ProposeInput,

@@ -1,7 +1,7 @@
 /** The proposal as the API and other modules see it, mapped from its row. */
 import type { ProposalsTable } from '../../storage/schema.ts';
 import type { ActionInput } from '../actions/actions.service.ts';
-import type { Check, ProposalKind, Risk } from './proposals.policy.ts';
+import type { Check, Facts, Policy, ProposalKind, Risk } from './proposals.policy.ts';
 
 export const proposalStatuses = [
   'pending_approval',
@@ -38,6 +38,17 @@ export interface ExpectedImpact {
   note: string | null;
 }
 
+/** What propose() needs from a kind's draft (ads in proposals.draft.ts, CRM in proposals.crm.ts). */
+export interface Draft {
+  clientId: string | null;
+  write: ProposedWrite;
+  before: Snapshot;
+  after: Snapshot;
+  impact: Omit<ExpectedImpact, 'note'>;
+  policy: Policy;
+  facts: Facts;
+}
+
 export interface Approval {
   by: string | null;
   actorType: string;
@@ -50,7 +61,7 @@ export interface Proposal {
   id: string;
   source: { type: string; id: string | null };
   kind: ProposalKind;
-  level: 'campaign' | 'ad_group' | 'ad';
+  level: 'campaign' | 'ad_group' | 'ad' | 'contact';
   entityId: string;
   clientId: string | null;
   action: ProposedWrite;

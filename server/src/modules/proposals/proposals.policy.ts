@@ -7,8 +7,18 @@
 import { z } from 'zod';
 import { roles } from '../auth/permissions.ts';
 
-export const proposalKinds = ['budget_change', 'pause', 'enable'] as const;
+export const proposalKinds = [
+  'budget_change',
+  'pause',
+  'enable',
+  'crm_enroll_workflow',
+  'crm_send_message',
+] as const;
 export type ProposalKind = (typeof proposalKinds)[number];
+/** Kinds that act on a CRM contact (GoHighLevel or the simulator's CRM) rather than on ads. */
+export const crmKinds = ['crm_enroll_workflow', 'crm_send_message'] as const;
+export type CrmKind = (typeof crmKinds)[number];
+export const isCrmKind = (k: ProposalKind): k is CrmKind => (crmKinds as readonly string[]).includes(k);
 
 const micros = z.number().int().min(0).max(1e13);
 
@@ -51,11 +61,32 @@ export const policySchema = z.strictObject({
     .describe(
       'Projected spend of the month (of the client, or the organization) above which increases need approval',
     ),
+  maxMessagesPerHour: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .describe('CRM messages sent in the organization in the last hour beyond which a message needs approval'),
+  maxMessagesPerContactPerDay: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .describe('Messages to one contact in the last 24 hours beyond which another needs approval'),
+  maxEnrollmentsPerHour: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .describe('CRM workflow enrolments in the organization in the last hour beyond which one needs approval'),
   lockedEntityIds: z
     .array(z.string().min(1).max(64))
     .max(1000)
-    .describe('Protected campaigns, ad groups and ads: every proposal on them is blocked'),
-  alwaysRequireApproval: z.array(z.enum(proposalKinds)).max(3).describe('Kinds that always need approval'),
+    .describe('Protected campaigns, ad groups, ads and contacts: every proposal on them is blocked'),
+  alwaysRequireApproval: z
+    .array(z.enum(proposalKinds))
+    .max(proposalKinds.length)
+    .describe('Kinds that always need approval (by default crm_send_message: a message cannot be unsent)'),
   approverRole: z.enum(['owner', 'admin', 'manager']).describe('Lowest role that may approve'),
   twoApproversAbovePct: z
     .number()
@@ -91,8 +122,13 @@ export const defaultPolicy: Policy = {
   maxPausesPerHour: 10,
   minLiveAdsPerAdGroup: 1,
   monthlySpendCeilingMicros: null,
+  maxMessagesPerHour: 20,
+  maxMessagesPerContactPerDay: 1,
+  maxEnrollmentsPerHour: 100,
   lockedEntityIds: [],
-  alwaysRequireApproval: [],
+  // A message reaches a client's customer and cannot be taken back: a person approves it unless the
+  // organization drops this. Enrolments run within their hourly limit.
+  alwaysRequireApproval: ['crm_send_message'],
   approverRole: 'manager',
   twoApproversAbovePct: 100,
   proposalTtlHours: 72,
@@ -107,10 +143,20 @@ export interface Check {
 }
 export type Risk = 'low' | 'medium' | 'high';
 
+/** What the CRM checks need (CRM kinds only). */
+export interface CrmFacts {
+  messagesLastHour: number;
+  messagesToContactLast24h: number;
+  enrollmentsLastHour: number;
+  /** Omnify already enrolled this contact in this workflow (applied write-back). */
+  alreadyEnrolled: boolean;
+}
+
 /** What the evaluation needs to know about the proposal and its entity. */
 export interface Facts {
   kind: ProposalKind;
-  level: 'campaign' | 'ad_group' | 'ad';
+  level: 'campaign' | 'ad_group' | 'ad' | 'contact';
+  crm?: CrmFacts;
   entityId: string;
   /** Budget now and proposed (budget changes only). */
   budgetBefore: number | null;
@@ -204,6 +250,32 @@ export function evaluate(policy: Policy, f: Facts): Evaluation {
         `${f.liveAdsAfterPause} active ads would remain in the ad group; minimum ${policy.minLiveAdsPerAdGroup}`,
       );
   }
+  if (f.crm && f.kind === 'crm_send_message') {
+    add(
+      'max_messages_per_hour',
+      f.crm.messagesLastHour >= policy.maxMessagesPerHour ? 'needs_approval' : 'pass',
+      `${f.crm.messagesLastHour} messages in the last hour; ${policy.maxMessagesPerHour} allowed without approval`,
+    );
+    add(
+      'max_messages_per_contact_per_day',
+      f.crm.messagesToContactLast24h >= policy.maxMessagesPerContactPerDay ? 'needs_approval' : 'pass',
+      `${f.crm.messagesToContactLast24h} messages to this contact in the last 24 hours; ${policy.maxMessagesPerContactPerDay} allowed without approval`,
+    );
+  }
+  if (f.crm && f.kind === 'crm_enroll_workflow') {
+    add(
+      'already_enrolled',
+      f.crm.alreadyEnrolled ? 'blocked' : 'pass',
+      f.crm.alreadyEnrolled
+        ? 'Omnify already enrolled this contact in this workflow'
+        : 'Not enrolled by Omnify yet',
+    );
+    add(
+      'max_enrollments_per_hour',
+      f.crm.enrollmentsLastHour >= policy.maxEnrollmentsPerHour ? 'needs_approval' : 'pass',
+      `${f.crm.enrollmentsLastHour} enrolments in the last hour; ${policy.maxEnrollmentsPerHour} allowed without approval`,
+    );
+  }
   if (policy.monthlySpendCeilingMicros !== null && f.projectedMonthSpendMicros !== null)
     add(
       'monthly_spend_ceiling',
@@ -237,6 +309,8 @@ export function evaluate(policy: Policy, f: Facts): Evaluation {
 function riskOf(f: Facts, changePct: number, status: Evaluation['status']): Risk {
   if (status === 'blocked') return 'high';
   if (f.kind === 'budget_change') return changePct > 50 ? 'high' : changePct > 20 ? 'medium' : 'low';
+  if (f.kind === 'crm_send_message') return 'medium';
+  if (f.kind === 'crm_enroll_workflow') return 'low';
   if (f.kind === 'pause') return f.level === 'campaign' ? 'high' : f.level === 'ad_group' ? 'medium' : 'low';
   return f.level === 'ad' ? 'low' : 'medium';
 }

@@ -21,6 +21,22 @@ export const proposeBody = z
       .optional()
       .describe('Budget change in micros, signed'),
     dailyBudgetMicros: z.number().int().min(0).max(1e13).optional().describe('The new daily budget'),
+    contactId: entityId.optional().describe('CRM kinds: the synced contact (its Omnify id, ctc_…)'),
+    workflowId: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\w-]+$/)
+      .optional()
+      .describe('crm_enroll_workflow: the CRM workflow id'),
+    type: z.enum(['SMS', 'Email']).optional().describe('crm_send_message: the channel'),
+    message: z
+      .string()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe('crm_send_message: plain text (an email gets it as escaped HTML with line breaks)'),
+    subject: z.string().min(1).max(300).optional().describe('crm_send_message: the subject of an email'),
     reason: z.string().min(1).max(2000).optional(),
     expectedImpact: z.string().min(1).max(2000).optional().describe("The proposer's own note on the impact"),
     idempotencyKey: z
@@ -30,7 +46,9 @@ export const proposeBody = z
       .optional()
       .describe('A repeat with this key returns the first proposal'),
   })
-  .describe('A change to propose: a budget change, a pause or an enable of one campaign, ad group or ad');
+  .describe(
+    'A change to propose: a budget change, a pause or an enable of one campaign, ad group or ad; or a CRM workflow enrolment or message to one contact',
+  );
 
 const snapshot = z.object({ status: z.string(), dailyBudgetMicros: z.number().nullable() });
 
@@ -38,7 +56,7 @@ export const proposalSchema = z.object({
   id: z.string(),
   source: z.object({ type: z.string(), id: z.string().nullable() }),
   kind: z.enum(proposalKinds),
-  level: z.enum(['campaign', 'ad_group', 'ad']),
+  level: z.enum(['campaign', 'ad_group', 'ad', 'contact']),
   entityId: z.string(),
   clientId: z.string().nullable(),
   action: z.record(z.string(), z.unknown()),

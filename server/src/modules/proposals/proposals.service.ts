@@ -14,8 +14,9 @@ import type { Actions } from '../actions/actions.service.ts';
 import type { Agents } from '../agents/agents.service.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
-import { plannedWrite } from './proposals.draft.ts';
-import { gatherFacts, type Level, loadEntity } from './proposals.facts.ts';
+import { draftCrm } from './proposals.crm.ts';
+import { draftAds } from './proposals.draft.ts';
+import type { Level } from './proposals.facts.ts';
 import {
   isExpired,
   type Proposal,
@@ -24,8 +25,7 @@ import {
   type ProposedWrite,
   toProposal,
 } from './proposals.model.ts';
-import { effectivePolicy } from './proposals.policies.ts';
-import { evaluate, type ProposalKind } from './proposals.policy.ts';
+import { evaluate, isCrmKind, type ProposalKind } from './proposals.policy.ts';
 
 export interface ProposeInput {
   kind: ProposalKind;
@@ -36,6 +36,12 @@ export interface ProposeInput {
   percent?: number;
   amountMicros?: number;
   dailyBudgetMicros?: number;
+  /** CRM kinds: the synced contact (crm_contacts id); a workflow, or a message with its channel. */
+  contactId?: string;
+  workflowId?: string;
+  type?: 'SMS' | 'Email';
+  message?: string;
+  subject?: string;
   reason?: string;
   expectedImpact?: string;
   idempotencyKey?: string;
@@ -58,17 +64,24 @@ export interface ProposalsDeps {
   agents: Agents;
 }
 
-function target(input: ProposeInput): { level: Level; entityId: string } {
+function target(input: ProposeInput): { level: Level | 'contact'; entityId: string } {
   const given = (
     [
       ['campaign', input.campaignId],
       ['ad_group', input.adGroupId],
       ['ad', input.adId],
+      ['contact', input.contactId],
     ] as const
   ).filter(([, id]) => id !== undefined);
   const first = given[0];
   if (given.length !== 1 || !first?.[1])
-    throw invalidInput('Name exactly one of campaignId, adGroupId, adId');
+    throw invalidInput('Name exactly one of campaignId, adGroupId, adId, contactId');
+  if (isCrmKind(input.kind) !== (first[0] === 'contact'))
+    throw invalidInput(
+      isCrmKind(input.kind)
+        ? `A ${input.kind} acts on a CRM contact: name a contactId`
+        : `A ${input.kind} acts on a campaign, ad group or ad, not a contact`,
+    );
   return { level: first[0], entityId: first[1] };
 }
 
@@ -157,32 +170,13 @@ export function createProposals(deps: ProposalsDeps) {
           return { replayed: toProposal(existing, clock.now()) };
         }
       }
-      const entity = await loadEntity(trx, org, level, entityId);
       const now = clock.now();
-      const { write, budgetAfter } = plannedWrite(input, level, entity);
-      const policy = await effectivePolicy(trx, org, entity.clientId);
-      const facts = await gatherFacts(trx, org, {
-        kind: input.kind,
-        level,
-        entity,
-        budgetAfter,
-        now,
-        withMonthSpend: policy.monthlySpendCeilingMicros !== null,
-        agentAutoApprovePct: agent?.limits.autoApproveBudgetChangePct ?? null,
-      });
-      const result = evaluate(policy, facts);
-      const before = { status: entity.status, dailyBudgetMicros: entity.dailyBudgetMicros };
-      const after =
-        write.type === 'set_status'
-          ? { ...before, status: write.status }
-          : { ...before, dailyBudgetMicros: budgetAfter };
-      const dailyDelta =
-        input.kind === 'budget_change'
-          ? (budgetAfter ?? 0) - (entity.dailyBudgetMicros ?? 0)
-          : input.kind === 'pause'
-            ? -facts.avgDailySpendMicros7d
-            : (entity.dailyBudgetMicros ?? facts.avgDailySpendMicros7d);
-      const money = (m: number) => `${(m / 1e6).toFixed(2)} ${entity.currency}`;
+      const draft = isCrmKind(input.kind)
+        ? await draftCrm(trx, org, { ...input, kind: input.kind }, entityId, now)
+        : await draftAds(trx, org, input, level as Level, entityId, now, {
+            agentAutoApprovePct: agent?.limits.autoApproveBudgetChangePct ?? null,
+          });
+      const result = evaluate(draft.policy, draft.facts);
       const nowIso = now.toISOString();
       const row: ProposalsTable = {
         id: newId('proposal'),
@@ -193,18 +187,11 @@ export function createProposals(deps: ProposalsDeps) {
         kind: input.kind,
         level,
         entity_id: entityId,
-        client_id: entity.clientId,
-        action: JSON.stringify(write),
-        before: JSON.stringify(before),
-        after: JSON.stringify(after),
-        expected_impact: JSON.stringify({
-          dailyBudgetDeltaMicros: dailyDelta,
-          monthlyBudgetDeltaMicros: Math.round(dailyDelta * 30.4),
-          avgDailySpendMicros7d: facts.avgDailySpendMicros7d,
-          currency: entity.currency,
-          summary: `${input.kind.replace('_', ' ')} of ${level.replace('_', ' ')} "${entity.name}": about ${money(dailyDelta)} per day`,
-          note: input.expectedImpact ?? null,
-        }),
+        client_id: draft.clientId,
+        action: JSON.stringify(draft.write),
+        before: JSON.stringify(draft.before),
+        after: JSON.stringify(draft.after),
+        expected_impact: JSON.stringify({ ...draft.impact, note: input.expectedImpact ?? null }),
         risk: result.risk,
         reason: input.reason ?? null,
         checks: JSON.stringify(result.checks),
@@ -223,7 +210,7 @@ export function createProposals(deps: ProposalsDeps) {
         reverted_by: null,
         reverted_at: null,
         error: null,
-        expires_at: new Date(now.getTime() + policy.proposalTtlHours * 3_600_000).toISOString(),
+        expires_at: new Date(now.getTime() + draft.policy.proposalTtlHours * 3_600_000).toISOString(),
         created_at: nowIso,
         updated_at: nowIso,
       };

@@ -5,16 +5,7 @@
  */
 import type { Executor } from '../../storage/db.ts';
 import type { LedgerEntriesTable } from '../../storage/schema.ts';
-import {
-  changesBetween,
-  type EntityLevel,
-  figuresOf,
-  placementOf,
-  touches,
-  type UnitLevel,
-  type UnitWindowRow,
-  unitWindows,
-} from './ledger.data.ts';
+import { changesBetween, type EntityLevel, placementOf, touches, type UnitLevel } from './ledger.data.ts';
 import {
   type DidResult,
   differenceInDifferences,
@@ -22,6 +13,7 @@ import {
   pickControls,
   type Verdict,
 } from './ledger.stats.ts';
+import { figuresOf, type UnitWindowRow, unitWindows } from './ledger.windows.ts';
 
 export const HORIZONS = [7, 14] as const;
 export const PRE_DAYS = 14;

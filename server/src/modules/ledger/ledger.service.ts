@@ -10,9 +10,10 @@ import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { LedgerScoresTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
-import { lastDataDay, revertsOf, unledgeredChanges } from './ledger.data.ts';
+import { revertsOf, unledgeredChanges } from './ledger.data.ts';
 import { type EntryVerdict, type LedgerEntry, type SourceType, toEntry } from './ledger.model.ts';
 import { HORIZONS, isDue, scoreEntry } from './ledger.score.ts';
+import { lastDataDay } from './ledger.windows.ts';
 
 export interface LedgerFilter {
   sourceType?: SourceType;

@@ -4,8 +4,10 @@
  */
 import type { AgentKind } from './agents.defaults.ts';
 import type { AgentDefinition } from './agents.definition.ts';
+import { analyticsAgent } from './analytics/index.ts';
 import { creativeIntelligence } from './creative-intelligence/index.ts';
 
 export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   creative_intelligence: creativeIntelligence,
+  analytics: analyticsAgent,
 };

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { invalidInput } from '../../../platform/errors.ts';
 import { addDays, daysInclusive, isIsoDate, previousPeriod } from '../../analytics/periods.ts';
+import type { Ctx } from '../../auth/context.ts';
+import type { AgentServices } from '../agents.definition.ts';
 
 export const isoDay = z.string().refine(isIsoDate, 'A calendar day written YYYY-MM-DD');
 
@@ -72,4 +74,16 @@ export async function allPages<T>(
     if (items.length >= maxItems) return { items, truncated: true };
     cursor = p.nextCursor;
   }
+}
+
+/**
+ * Another organization's client or campaign is 404 before anything is read: the analytics filters
+ * alone would answer zeros for a foreign id, which reads like "no data" instead of "not yours".
+ */
+export async function assertScope(
+  tc: { ctx: Ctx; services: AgentServices },
+  s: { clientId?: string | undefined; campaignId?: string | undefined },
+) {
+  if (s.clientId) await tc.services.clients.get(tc.ctx, s.clientId);
+  if (s.campaignId) await tc.services.catalog.getCampaign(tc.ctx, s.campaignId);
 }

@@ -1,0 +1,129 @@
+/** Insights and the summary of the analytics agent, written from its numbers by templates. */
+import { money, pct, ratio, signedPct } from '../agent-kit/period.ts';
+
+export interface Insight {
+  kind: 'kpi_change' | 'trend' | 'campaign' | 'anomaly' | 'forecast' | 'attribution';
+  severity: 'info' | 'positive' | 'warning';
+  text: string;
+}
+
+type Delta = { previous: number | null; change: number | null; changeRatio: number | null };
+
+/** Least-squares slope of y over 0..n-1, relative to the mean of y (per step); null under 3 points. */
+export function relativeSlope(y: number[]): number | null {
+  const n = y.length;
+  if (n < 3) return null;
+  const mx = (n - 1) / 2;
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  if (my === 0) return null;
+  let num = 0;
+  let den = 0;
+  y.forEach((v, x) => {
+    num += (x - mx) * (v - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den / my;
+}
+
+/** Changes of more than 10% vs the previous period; for CPA a rise is bad, for the rest a fall. */
+export function kpiInsights(deltas: Record<string, Delta> | null, currency: string): Insight[] {
+  if (!deltas) return [];
+  const watch: Array<[string, string, boolean, (v: number | null) => string]> = [
+    ['spendMicros', 'Spend', true, (v) => money(v, currency)],
+    ['conversions', 'Conversions', true, (v) => ratio(v, 1)],
+    ['roas', 'ROAS', true, (v) => ratio(v)],
+    ['cpaMicros', 'CPA', false, (v) => money(v, currency)],
+  ];
+  const out: Insight[] = [];
+  for (const [key, label, upIsGood, fmt] of watch) {
+    const d = deltas[key];
+    if (!d || d.changeRatio === null || Math.abs(d.changeRatio) < 0.1) continue;
+    const good = key === 'spendMicros' ? null : d.changeRatio > 0 === upIsGood;
+    const now = d.previous !== null && d.change !== null ? d.previous + d.change : null;
+    out.push({
+      kind: 'kpi_change',
+      severity: good === null ? 'info' : good ? 'positive' : 'warning',
+      text: `${label} ${signedPct(d.changeRatio)} vs the previous period (${fmt(d.previous)} → ${fmt(now)}).`,
+    });
+  }
+  return out;
+}
+
+export function trendInsight(weeks: Array<{ week: string; conversions: number }>): Insight | null {
+  // The first and last weeks are usually partial: judge the full weeks between them when there are enough.
+  const full = weeks.length >= 5 ? weeks.slice(1, -1) : weeks;
+  const slope = relativeSlope(full.map((w) => w.conversions));
+  if (slope === null || Math.abs(slope) < 0.05) return null;
+  return {
+    kind: 'trend',
+    severity: slope > 0 ? 'positive' : 'warning',
+    text: `Conversions trend ${signedPct(slope)} per week over ${full.length} weeks (${full[0]?.week} to ${full.at(-1)?.week}).`,
+  };
+}
+
+export function campaignInsights(
+  campaigns: Array<{
+    name: string | null;
+    spendMicros: number;
+    roas: number | null;
+    cpaMicros: number | null;
+    conversions: number;
+  }>,
+  totalSpend: number,
+  currency: string,
+): Insight[] {
+  const material = campaigns.filter((c) => totalSpend > 0 && c.spendMicros / totalSpend >= 0.05);
+  const out: Insight[] = [];
+  const byRoas = material
+    .filter((c) => c.roas !== null)
+    .sort((a, b) => (b.roas as number) - (a.roas as number));
+  const best = byRoas[0];
+  const worst = byRoas.at(-1);
+  if (best && worst && best !== worst) {
+    out.push({
+      kind: 'campaign',
+      severity: 'positive',
+      text: `Best ROAS: ${best.name} at ${ratio(best.roas)} on ${pct(best.spendMicros / totalSpend)} of spend.`,
+    });
+    out.push({
+      kind: 'campaign',
+      severity: 'warning',
+      text: `Weakest ROAS: ${worst.name} at ${ratio(worst.roas)} on ${pct(worst.spendMicros / totalSpend)} of spend.`,
+    });
+  }
+  for (const c of material.filter((m) => m.conversions === 0 && m.spendMicros > 0))
+    out.push({
+      kind: 'campaign',
+      severity: 'warning',
+      text: `${c.name} spent ${money(c.spendMicros, currency)} without a conversion.`,
+    });
+  return out;
+}
+
+export function analyticsSummary(s: {
+  period: { from: string; to: string };
+  currency: string;
+  spendMicros: number;
+  conversions: number;
+  roas: number | null;
+  insights: Insight[];
+  forecastConversions: number | null;
+  attribution: { conversions: number; unattributed: number; top: string | null } | null;
+}): string {
+  const lines = [
+    `${s.period.from} to ${s.period.to}: spend ${money(s.spendMicros, s.currency)}, ${ratio(s.conversions, 1)} conversions, ROAS ${ratio(s.roas)}.`,
+  ];
+  const warnings = s.insights.filter((i) => i.severity === 'warning');
+  if (warnings.length) lines.push(`Watch: ${warnings.map((w) => w.text).join(' ')}`);
+  const positives = s.insights.filter((i) => i.severity === 'positive');
+  if (positives.length) lines.push(`Going well: ${positives.map((w) => w.text).join(' ')}`);
+  if (s.forecastConversions !== null)
+    lines.push(`ORACLE expects ${ratio(s.forecastConversions, 0)} conversions over the next 30 days.`);
+  if (s.attribution)
+    lines.push(
+      s.attribution.conversions === 0
+        ? 'No won deals in the CRM in this period to attribute.'
+        : `${s.attribution.conversions} won deals attributed through CRM click ids; ${pct(s.attribution.unattributed / s.attribution.conversions)} had no paid click before them${s.attribution.top ? `; most credit (linear) to ${s.attribution.top}` : ''}.`,
+    );
+  return lines.join(' ');
+}

@@ -28,6 +28,7 @@ import type { ConnectorDefinition, RequestBudget } from '../modules/connectors/c
 import { createConnectorRegistry } from '../modules/connectors/registry.ts';
 import { createLedger } from '../modules/ledger/index.ts';
 import { createOracle } from '../modules/oracle/index.ts';
+import { createPortalModule } from '../modules/portal/index.ts';
 import { createProposalsModule } from '../modules/proposals/index.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
 import { createSync } from '../modules/sync/sync.service.ts';
@@ -116,6 +117,18 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const proposals = createProposalsModule({ storage, audit, clock, actions, agents });
   const analytics = createAnalyticsModule({ storage, audit, clock });
   const oracle = createOracle({ storage, clock, analytics });
+  const catalog = createCatalogModule({ storage });
+  const portal = createPortalModule({
+    storage,
+    audit,
+    clock,
+    mailer,
+    publicUrl,
+    tokens,
+    authConfig: config.auth,
+    analytics,
+    catalog,
+  });
   const ledger = createLedger({ storage, clock });
   // Agent tools reach every service; the object is bound below, once it exists.
   let built: Services | undefined;
@@ -174,7 +187,8 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     analytics,
     oracle,
     ledger,
-    catalog: createCatalogModule({ storage }),
+    catalog,
+    portal,
     billing,
   };
   built = services;

@@ -37,6 +37,10 @@ export const idPrefixes = {
   proposal: 'prp',
   ledgerEntry: 'led',
   ledgerScore: 'lsc',
+  portalBranding: 'pbr',
+  portalUser: 'pou',
+  portalSession: 'pse',
+  portalRefreshToken: 'prt',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -42,7 +42,7 @@ export function auditRoutes(app: FastifyInstance, { audit }: { audit: Audit }) {
         summary: 'Audit trail of the organization, newest first',
         querystring: z.object({
           ...pageQuery,
-          actorType: z.enum(['user', 'api_key', 'agent', 'system']).optional(),
+          actorType: z.enum(['user', 'api_key', 'agent', 'system', 'portal_user']).optional(),
           actorId: z.string().max(64).optional(),
           action: z
             .string()

@@ -13,7 +13,8 @@ import { type Permission, roleCan } from './permissions.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    auth?: 'public' | 'user' | 'any';
+    /** `portal`: a client-portal token only (checked by the portal module's own hook). */
+    auth?: 'public' | 'user' | 'any' | 'portal';
     permission?: Permission;
     /** Reachable by a user who must enrol in MFA before anything else. */
     allowDuringMfaEnrollment?: boolean;
@@ -51,7 +52,13 @@ export function installAuth(app: FastifyInstance, { auth, apiKeys }: { auth: Aut
 
   app.addHook('onRequest', async (req) => {
     const cfg = req.routeOptions.config ?? {};
-    if (!req.routeOptions.url || cfg.auth === 'public' || (!cfg.auth && !cfg.permission)) return;
+    if (
+      !req.routeOptions.url ||
+      cfg.auth === 'public' ||
+      cfg.auth === 'portal' ||
+      (!cfg.auth && !cfg.permission)
+    )
+      return;
     const origin = originOf(req);
     const header = req.headers.authorization;
     const bearer =

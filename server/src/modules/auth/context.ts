@@ -1,7 +1,8 @@
 /** Who is acting, for which organization, from where: built once per request and passed to services. */
 import type { Permission, Role } from './permissions.ts';
 
-export type ActorType = 'user' | 'api_key' | 'agent' | 'system';
+/** `portal_user`: a client's own person signed in to the client portal (modules/portal). */
+export type ActorType = 'user' | 'api_key' | 'agent' | 'system' | 'portal_user';
 
 export interface Actor {
   type: ActorType;

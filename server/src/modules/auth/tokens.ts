@@ -9,6 +9,16 @@ export interface AccessClaims {
   organizationId: string;
 }
 
+/** Claims of a client-portal access token (audience `portal`): one client of one organization. */
+export interface PortalClaims {
+  portalUserId: string;
+  sessionId: string;
+  organizationId: string;
+  clientId: string;
+}
+
+const PORTAL_AUDIENCE = 'portal';
+
 export function createTokenService(secret: Uint8Array, accessTtlSeconds: number) {
   return {
     accessTtlSeconds,
@@ -29,7 +39,9 @@ export function createTokenService(secret: Uint8Array, accessTtlSeconds: number)
           algorithms: ['HS256'],
           currentDate: now,
         });
+        // A portal token (audience `portal`) never opens the agency API.
         if (
+          payload.aud !== undefined ||
           payload.typ !== 'access' ||
           typeof payload.sid !== 'string' ||
           typeof payload.org !== 'string' ||
@@ -41,6 +53,48 @@ export function createTokenService(secret: Uint8Array, accessTtlSeconds: number)
       } catch (e) {
         if (e instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired; refresh it');
         if (e instanceof joseErrors.JOSEError) throw unauthenticated('Invalid access token');
+        throw e;
+      }
+    },
+    /** A client-portal access token: audience `portal`, carrying the organization and the client. */
+    async signPortalAccess(c: PortalClaims, now: Date): Promise<string> {
+      const iat = Math.floor(now.getTime() / 1000);
+      return new SignJWT({ sid: c.sessionId, org: c.organizationId, cli: c.clientId, typ: 'portal' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(c.portalUserId)
+        .setAudience(PORTAL_AUDIENCE)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + accessTtlSeconds)
+        .setIssuer('omnify')
+        .sign(secret);
+    },
+    /** Verifies a portal token; an agency access token (no audience) is refused. */
+    async verifyPortalAccess(token: string, now: Date): Promise<PortalClaims> {
+      try {
+        const { payload } = await jwtVerify(token, secret, {
+          issuer: 'omnify',
+          audience: PORTAL_AUDIENCE,
+          algorithms: ['HS256'],
+          currentDate: now,
+        });
+        if (
+          payload.typ !== 'portal' ||
+          typeof payload.sid !== 'string' ||
+          typeof payload.org !== 'string' ||
+          typeof payload.cli !== 'string' ||
+          !payload.sub
+        )
+          throw unauthenticated('Invalid portal access token');
+        return {
+          portalUserId: payload.sub,
+          sessionId: payload.sid,
+          organizationId: payload.org,
+          clientId: payload.cli,
+        };
+      } catch (e) {
+        if (e instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired; refresh it');
+        if (e instanceof joseErrors.JOSEError)
+          throw unauthenticated('This is not a client-portal access token; sign in to the portal');
         throw e;
       }
     },

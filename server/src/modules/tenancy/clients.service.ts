@@ -8,6 +8,7 @@ import type { ClientsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
 import type { Limits } from '../billing/index.ts';
+import { assertSlugFree, freeSlugFor } from './client-slug.ts';
 
 export const clientStatuses = ['active', 'paused', 'archived'] as const;
 export type ClientStatus = (typeof clientStatuses)[number];
@@ -21,6 +22,8 @@ export interface Client {
   monthlyBudgetMicros: number | null;
   currency: string;
   notes: string | null;
+  /** The client portal's address: `/portal/<portalSlug>/login`. */
+  portalSlug: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -33,6 +36,7 @@ export interface ClientInput {
   monthlyBudgetMicros?: number | null;
   currency?: string;
   notes?: string | null;
+  portalSlug?: string;
 }
 
 const toClient = (r: ClientsTable): Client => ({
@@ -44,6 +48,7 @@ const toClient = (r: ClientsTable): Client => ({
   monthlyBudgetMicros: r.monthly_budget_micros === null ? null : Number(r.monthly_budget_micros),
   currency: r.currency,
   notes: r.notes,
+  portalSlug: r.portal_slug ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -87,6 +92,9 @@ export function createClients({
   }
 
   async function create(ctx: Ctx, input: ClientInput): Promise<Client> {
+    // Before the transaction: the slug space spans organizations (see client-slug.ts).
+    if (input.portalSlug) await assertSlugFree(storage, input.portalSlug);
+    const portalSlug = input.portalSlug ?? (await freeSlugFor(storage, input.name));
     return storage.withTenant(ctx.organizationId, async (trx) => {
       const email = input.email.toLowerCase();
       await assertEmailFree(trx, ctx.organizationId, email);
@@ -104,6 +112,7 @@ export function createClients({
         notes: input.notes ?? null,
         created_at: now,
         updated_at: now,
+        portal_slug: portalSlug,
       };
       await trx.insertInto('clients').values(row).execute();
       await audit.recordFor(trx, ctx, {
@@ -147,6 +156,7 @@ export function createClients({
     storage.withTenant(ctx.organizationId, async (trx) => toClient(await find(trx, ctx.organizationId, id)));
 
   async function update(ctx: Ctx, id: string, patch: Partial<ClientInput>): Promise<Client> {
+    if (patch.portalSlug) await assertSlugFree(storage, patch.portalSlug, id);
     return storage.withTenant(ctx.organizationId, async (trx) => {
       const before = await find(trx, ctx.organizationId, id);
       const email = patch.email?.toLowerCase();
@@ -161,6 +171,7 @@ export function createClients({
           patch.monthlyBudgetMicros === undefined ? before.monthly_budget_micros : patch.monthlyBudgetMicros,
         currency: patch.currency ?? before.currency,
         notes: patch.notes === undefined ? before.notes : patch.notes,
+        portal_slug: patch.portalSlug ?? before.portal_slug,
         updated_at: clock.now().toISOString(),
       };
       await trx

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { emailSchema, nameSchema } from '../auth/auth.schema.ts';
 import { permissions, roles } from '../auth/permissions.ts';
+import { SLUG_PATTERN } from './client-slug.ts';
 import { clientStatuses } from './clients.service.ts';
 import { currencySchema } from './organizations.service.ts';
 
@@ -19,6 +20,7 @@ export const clientSchema = z.object({
     .describe('Monthly budget in micros of `currency` (1 unit = 1,000,000)'),
   currency: z.string(),
   notes: z.string().nullable(),
+  portalSlug: z.string().nullable().describe('Address of the client portal: /portal/<portalSlug>/login'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -31,6 +33,11 @@ const clientFields = {
   monthlyBudgetMicros: z.number().int().min(0).max(1e15).nullable().optional(),
   currency: currencySchema.optional(),
   notes: z.string().max(10_000).nullable().optional(),
+  portalSlug: z
+    .string()
+    .regex(SLUG_PATTERN, '3-48 lower-case letters, digits and inner hyphens')
+    .optional()
+    .describe('Client portal address (default: from the name); unique across the install'),
 };
 export const createClientBody = z.strictObject(clientFields);
 export const updateClientBody = z

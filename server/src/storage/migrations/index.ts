@@ -9,6 +9,7 @@ import { proposals } from './006_proposals.ts';
 import { agentRuns } from './008_agent_runs.ts';
 import { writeActionIndex } from './007_write_action_index.ts';
 import { ledger } from './012_ledger.ts';
+import { portal } from './011_portal.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -20,4 +21,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   '006_proposals': proposals,
   '007_write_action_index': writeActionIndex,
   '012_ledger': ledger,
+  '011_portal': portal,
 };

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import {
+  type ClientWithData,
+  clientWithData,
+  type PortalSigned,
+  portalUserFor,
+} from '../../../test/helpers/portal.ts';
+import { testDialect } from '../../storage/testing.ts';
+
+describe(`client-portal data, scoped to one client, on ${testDialect()}`, () => {
+  let t: TestApp;
+  let owner: Signed;
+  let otherOwner: Signed;
+  let a: ClientWithData;
+  let b: ClientWithData;
+  let foreign: ClientWithData;
+  let readerA: PortalSigned;
+
+  const get = (who: { headers: Record<string, string> }, url: string) =>
+    t.app.inject({ method: 'GET', url, headers: who.headers });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    owner = await signUp(t.app, 'portal-data');
+    otherOwner = await signUp(t.app, 'portal-other');
+    a = await clientWithData(t, owner, 'portala', 'Peak Fitness');
+    b = await clientWithData(t, owner, 'portalb', 'Harbor Home Loans');
+    foreign = await clientWithData(t, otherOwner, 'portalc', 'Elsewhere Inc');
+    readerA = await portalUserFor(t, owner, a.clientId);
+    expect(a.campaignIds.length).toBeGreaterThan(0);
+    expect(b.campaignIds.length).toBeGreaterThan(0);
+  });
+  afterAll(() => t.close());
+
+  it("lists only the client's own campaigns, with figures that match the agency's analytics", async () => {
+    const res = await get(readerA, '/api/v1/portal/campaigns?from=2026-11-07&to=2026-11-20');
+    expect(res.statusCode).toBe(200);
+    const ids = res
+      .json()
+      .items.map((c: { id: string }) => c.id)
+      .sort();
+    expect(ids).toEqual([...a.campaignIds].sort());
+    for (const id of [...b.campaignIds, ...foreign.campaignIds]) expect(res.body).not.toContain(id);
+
+    const agency = await get(
+      owner,
+      `/api/v1/analytics/metrics?from=2026-11-07&to=2026-11-20&clientId=${a.clientId}&groupBy=campaign`,
+    );
+    const spendOf = new Map(
+      agency
+        .json()
+        .rows.map((r: { campaignId: string; spendMicros: number }) => [r.campaignId, r.spendMicros]),
+    );
+    for (const c of res.json().items) expect(c.metrics?.spendMicros ?? 0).toBe(spendOf.get(c.id) ?? 0);
+    expect(spendOf.size).toBeGreaterThan(0);
+  });
+
+  it("reads its own campaign; another client's campaign (same organization) and another organization's are 404", async () => {
+    const own = await get(
+      readerA,
+      `/api/v1/portal/campaigns/${a.campaignIds[0]}?from=2026-11-07&to=2026-11-20`,
+    );
+    expect(own.statusCode).toBe(200);
+    expect(own.json().campaign.id).toBe(a.campaignIds[0]);
+    expect(own.json().daily.length).toBeGreaterThan(0);
+    for (const id of [b.campaignIds[0], foreign.campaignIds[0], 'cmp_00000000000000000000000000']) {
+      const res = await get(readerA, `/api/v1/portal/campaigns/${id}`);
+      expect(res.statusCode, id).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+      expect(res.body).not.toContain('Harbor');
+      expect(res.body).not.toContain('Elsewhere');
+    }
+  });
+
+  it('the overview totals equal the sum of the daily series and carry the change against the previous period', async () => {
+    const res = await get(readerA, '/api/v1/portal/overview?from=2026-11-14&to=2026-11-20');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    const sum = body.daily.reduce((s: number, d: { spendMicros: number }) => s + d.spendMicros, 0);
+    expect(body.totals.spendMicros).toBe(sum);
+    expect(body.totals.spendMicros).toBeGreaterThan(0);
+    expect(body.previous).toMatchObject({ from: '2026-11-07', to: '2026-11-13' });
+    expect(body.changes.spendMicros.previous).toBe(body.previous.totals.spendMicros);
+    const agency = await get(
+      owner,
+      `/api/v1/analytics/metrics?from=2026-11-14&to=2026-11-20&clientId=${a.clientId}`,
+    );
+    expect(body.totals.spendMicros).toBe(agency.json().totals.spendMicros);
+  });
+
+  it('refuses a bad window with 400', async () => {
+    for (const qs of ['from=2026-11-20&to=2026-11-01', 'from=2024-01-01&to=2026-11-20', 'from=yesterday']) {
+      const res = await get(readerA, `/api/v1/portal/overview?${qs}`);
+      expect(res.statusCode, qs).toBe(400);
+    }
+    expect((await get(readerA, '/api/v1/portal/reports?month=2026-13')).statusCode).toBe(400);
+    expect((await get(readerA, '/api/v1/portal/reports?month=2099-01')).statusCode).toBe(400);
+  });
+
+  it('the monthly report covers the latest month with data, against the previous month, with highlights', async () => {
+    const res = await get(readerA, '/api/v1/portal/reports');
+    expect(res.statusCode).toBe(200);
+    const { months, report } = res.json();
+    expect(months[0]).toBe('2026-11');
+    expect(report).toMatchObject({ month: '2026-11', from: '2026-11-01', previous: { month: '2026-10' } });
+    expect(report.totals.spendMicros).toBeGreaterThan(0);
+    expect(report.highlights[0]).toMatch(/^Invested \$/);
+    expect(
+      report.topCampaigns.every((r: { campaignId: string }) => a.campaignIds.includes(r.campaignId)),
+    ).toBe(true);
+    const empty = await get(readerA, '/api/v1/portal/reports?month=2026-01');
+    expect(empty.json().report.highlights).toEqual(['No advertising ran in this month.']);
+  });
+
+  it('me shows the client and branding resolved client → organization → defaults', async () => {
+    const before = await get(readerA, '/api/v1/portal/me');
+    expect(before.json().branding).toEqual({
+      agencyName: 'portal-data agency',
+      logoUrl: null,
+      primaryColor: '#2563eb',
+      accentColor: '#f59e0b',
+      supportEmail: null,
+    });
+    await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/branding',
+      headers: owner.headers,
+      payload: {
+        agencyName: 'Northwind Digital',
+        primaryColor: '#112233',
+        supportEmail: 'help@northwind.example',
+      },
+    });
+    await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/clients/${a.clientId}/branding`,
+      headers: owner.headers,
+      payload: { primaryColor: '#AABBCC', logoUrl: 'https://cdn.example.com/logo.png' },
+    });
+    const after = await get(readerA, '/api/v1/portal/me');
+    expect(after.json().branding).toEqual({
+      agencyName: 'Northwind Digital',
+      logoUrl: 'https://cdn.example.com/logo.png',
+      primaryColor: '#aabbcc',
+      accentColor: '#f59e0b',
+      supportEmail: 'help@northwind.example',
+    });
+    expect(after.json().client.id).toBe(a.clientId);
+    expect(after.body).not.toContain(b.clientId);
+  });
+
+  it('a portal user of a deleted client is signed out', async () => {
+    const reader = await portalUserFor(t, otherOwner, foreign.clientId);
+    expect((await get(reader, '/api/v1/portal/me')).statusCode).toBe(200);
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/clients/${foreign.clientId}`,
+      headers: otherOwner.headers,
+    });
+    expect((await get(reader, '/api/v1/portal/me')).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,376 @@
+/**
+ * What a portal user reads, always for the one client of their token: the client and its resolved
+ * branding, KPIs with period-over-period change and daily series, campaigns, and monthly reports.
+ * Figures come from services.analytics and services.catalog (the agency dashboard's own sources);
+ * this module only narrows them to the client. Another client's campaign, even in the same
+ * organization, is 404, exactly like a campaign that does not exist.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import { invalidInput, notFound } from '../../platform/errors.ts';
+import type { Storage } from '../../storage/db.ts';
+import type { AnalyticsModule, MetricsResult } from '../analytics/index.ts';
+import { addDays, daysInclusive, isIsoDate } from '../analytics/periods.ts';
+import type { Ctx } from '../auth/context.ts';
+import type { CatalogModule } from '../catalog/index.ts';
+import type { Branding } from './branding.service.ts';
+import type { PortalCtx } from './portal-auth.service.ts';
+import type { PortalUsers } from './portal-users.service.ts';
+
+/** The longest window a portal chart asks for. */
+export const MAX_PORTAL_DAYS = 366;
+const DEFAULT_DAYS = 30;
+
+type Totals = MetricsResult['totals'];
+const headline = [
+  'spendMicros',
+  'conversions',
+  'conversionValueMicros',
+  'clicks',
+  'impressions',
+  'roas',
+  'cpaMicros',
+  'ctr',
+] as const;
+export type HeadlineMetric = (typeof headline)[number];
+
+export interface Change {
+  previous: number | null;
+  change: number | null;
+  changeRatio: number | null;
+}
+
+function changes(cur: Totals, prev: Totals): Record<HeadlineMetric, Change> {
+  const out = {} as Record<HeadlineMetric, Change>;
+  for (const k of headline) {
+    const c = cur[k];
+    const p = prev[k];
+    const change = c === null || p === null ? null : c - p;
+    out[k] = { previous: p, change, changeRatio: change === null || !p ? null : change / Math.abs(p) };
+  }
+  return out;
+}
+
+const monthBounds = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
+};
+const previousMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+};
+
+export function createPortalData({
+  storage,
+  clock,
+  analytics,
+  catalog,
+  branding,
+  users,
+}: {
+  storage: Storage;
+  clock: Clock;
+  analytics: AnalyticsModule;
+  catalog: CatalogModule;
+  branding: Branding;
+  users: PortalUsers;
+}) {
+  /** A read-only context for the shared readers: the organization of the token, no agency role. */
+  const readCtx = (p: PortalCtx): Ctx => ({
+    organizationId: p.organizationId,
+    actor: { type: 'portal_user', id: p.portalUserId },
+    userId: null,
+    role: 'viewer',
+    ip: p.ip,
+    userAgent: p.userAgent,
+    requestId: p.requestId,
+  });
+  const filterOf = (p: PortalCtx) => ({ clientIds: [p.clientId] });
+
+  /** The requested window, or the 30 days that end yesterday. */
+  function periodOf(q: { from?: string; to?: string }) {
+    const yesterday = addDays(clock.now().toISOString().slice(0, 10), -1);
+    const to = q.to ?? yesterday;
+    const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1));
+    if (!isIsoDate(from) || !isIsoDate(to)) throw invalidInput('from and to are days written YYYY-MM-DD');
+    if (from > to) throw invalidInput('from must not be after to', { from, to });
+    if (daysInclusive(from, to) > MAX_PORTAL_DAYS)
+      throw invalidInput(`At most ${MAX_PORTAL_DAYS} days at a time`, { from, to });
+    return { from, to };
+  }
+
+  async function me(p: PortalCtx) {
+    return storage.withTenant(p.organizationId, async (trx) => {
+      const client = await trx
+        .selectFrom('clients')
+        .select(['id', 'name', 'company', 'portal_slug', 'currency'])
+        .where('organization_id', '=', p.organizationId)
+        .where('id', '=', p.clientId)
+        .executeTakeFirst();
+      if (!client) throw notFound('Client', p.clientId);
+      const org = await trx
+        .selectFrom('organizations')
+        .select(['id', 'name', 'reporting_currency'])
+        .where('id', '=', p.organizationId)
+        .executeTakeFirstOrThrow();
+      const user = await trx
+        .selectFrom('portal_users')
+        .selectAll()
+        .where('organization_id', '=', p.organizationId)
+        .where('id', '=', p.portalUserId)
+        .executeTakeFirstOrThrow();
+      return {
+        user: users.toPortalUser(user),
+        client: {
+          id: client.id,
+          name: client.name,
+          company: client.company,
+          portalSlug: client.portal_slug ?? null,
+        },
+        organization: { id: org.id, name: org.name, reportingCurrency: org.reporting_currency },
+        branding: await branding.resolve(trx, p.organizationId, p.clientId),
+      };
+    });
+  }
+
+  async function overview(p: PortalCtx, q: { from?: string; to?: string }) {
+    const { from, to } = periodOf(q);
+    const ctx = readCtx(p);
+    const daily = await analytics.metrics(ctx, {
+      from,
+      to,
+      groupBy: ['day'],
+      filter: filterOf(p),
+      compare: 'previous_period',
+      limit: MAX_PORTAL_DAYS,
+    });
+    const platforms = await analytics.metrics(ctx, {
+      from,
+      to,
+      groupBy: ['platform'],
+      filter: filterOf(p),
+      limit: 50,
+    });
+    const previous = daily.comparison;
+    return {
+      from,
+      to,
+      currency: daily.currency,
+      totals: daily.totals,
+      previous: previous ? { from: previous.from, to: previous.to, totals: previous.totals } : null,
+      changes: previous ? changes(daily.totals, previous.totals) : null,
+      daily: daily.rows,
+      byPlatform: platforms.rows,
+      warnings: [...daily.warnings, ...platforms.warnings],
+    };
+  }
+
+  /** The client's campaigns with their figures over the window, biggest spend first. */
+  async function campaigns(p: PortalCtx, q: { from?: string; to?: string }) {
+    const { from, to } = periodOf(q);
+    const ctx = readCtx(p);
+    const all = [];
+    let cursor: string | undefined;
+    // A client has tens of campaigns, not thousands; 10 pages of 200 is a generous bound.
+    for (let page = 0; page < 10; page++) {
+      const res = await catalog.listCampaigns(ctx, { clientId: p.clientId, limit: 200, cursor });
+      all.push(...res.items);
+      if (!res.nextCursor) break;
+      cursor = res.nextCursor;
+    }
+    const m = await analytics.metrics(ctx, {
+      from,
+      to,
+      groupBy: ['campaign'],
+      filter: filterOf(p),
+      limit: 5000,
+    });
+    const byId = new Map(m.rows.map((r) => [r.campaignId, r]));
+    const items = all
+      .filter((c) => c.clientId === p.clientId)
+      .map((c) => {
+        const r = byId.get(c.id);
+        return {
+          id: c.id,
+          name: c.name,
+          platform: c.platform,
+          status: c.status,
+          objective: c.objective,
+          budgetCurrency: c.currency,
+          dailyBudgetMicros: c.dailyBudgetMicros,
+          metrics: r ? pickTotals(r) : null,
+        };
+      })
+      .sort(
+        (a, b) =>
+          (b.metrics?.spendMicros ?? 0) - (a.metrics?.spendMicros ?? 0) || a.name.localeCompare(b.name),
+      );
+    return { from, to, currency: m.currency, items };
+  }
+
+  async function campaign(p: PortalCtx, campaignId: string, q: { from?: string; to?: string }) {
+    const { from, to } = periodOf(q);
+    const ctx = readCtx(p);
+    const c = await catalog.getCampaign(ctx, campaignId);
+    // Same organization, other client: indistinguishable from a campaign that does not exist.
+    if (c.clientId !== p.clientId) throw notFound('Campaign', campaignId);
+    const m = await analytics.metrics(ctx, {
+      from,
+      to,
+      groupBy: ['day'],
+      filter: { clientIds: [p.clientId], campaignIds: [campaignId] },
+      compare: 'previous_period',
+      limit: MAX_PORTAL_DAYS,
+    });
+    return {
+      campaign: {
+        id: c.id,
+        name: c.name,
+        platform: c.platform,
+        status: c.status,
+        objective: c.objective,
+        budgetCurrency: c.currency,
+        dailyBudgetMicros: c.dailyBudgetMicros,
+        startDate: c.startDate,
+        endDate: c.endDate,
+        adAccountName: c.adAccountName,
+        adGroupCount: c.adGroupCount,
+        adCount: c.adCount,
+      },
+      from,
+      to,
+      currency: m.currency,
+      totals: m.totals,
+      previous: m.comparison
+        ? { from: m.comparison.from, to: m.comparison.to, totals: m.comparison.totals }
+        : null,
+      changes: m.comparison ? changes(m.totals, m.comparison.totals) : null,
+      daily: m.rows,
+    };
+  }
+
+  /**
+   * The monthly report: the month's totals against the previous calendar month, by platform, the top
+   * campaigns, the daily series and plain-language highlights computed from those figures. Without
+   * `month`, the latest month with data of the last twelve.
+   */
+  async function report(p: PortalCtx, q: { month?: string }) {
+    const ctx = readCtx(p);
+    const today = clock.now().toISOString().slice(0, 10);
+    const thisMonth = today.slice(0, 7);
+    let earliest = thisMonth;
+    for (let i = 0; i < 11; i++) earliest = previousMonth(earliest);
+    const months = await analytics.metrics(ctx, {
+      from: `${earliest}-01`,
+      to: today,
+      groupBy: ['month'],
+      filter: filterOf(p),
+      limit: 24,
+    });
+    const available = months.rows
+      .filter((r) => r.impressions > 0 || r.spendMicros > 0)
+      .map((r) => r.month as string)
+      .sort()
+      .reverse();
+    const month = q.month ?? available[0] ?? thisMonth;
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
+      throw invalidInput('month is written YYYY-MM', { field: 'month' });
+    if (month > thisMonth) throw invalidInput('That month has not started yet', { field: 'month' });
+    const bounds = monthBounds(month);
+    const to = bounds.to < today ? bounds.to : today;
+    const prevMonth = previousMonth(month);
+    const prev = monthBounds(prevMonth);
+    const [cur, before, platforms, top] = [
+      await analytics.metrics(ctx, {
+        from: bounds.from,
+        to,
+        groupBy: ['day'],
+        filter: filterOf(p),
+        limit: 31,
+      }),
+      await analytics.metrics(ctx, { ...prev, groupBy: [], filter: filterOf(p), limit: 1 }),
+      await analytics.metrics(ctx, {
+        from: bounds.from,
+        to,
+        groupBy: ['platform'],
+        filter: filterOf(p),
+        limit: 50,
+      }),
+      await analytics.metrics(ctx, {
+        from: bounds.from,
+        to,
+        groupBy: ['campaign'],
+        filter: filterOf(p),
+        sort: '-spendMicros',
+        limit: 10,
+      }),
+    ];
+    const delta = changes(cur.totals, before.totals);
+    return {
+      months: available,
+      report: {
+        month,
+        from: bounds.from,
+        to,
+        complete: bounds.to < today,
+        currency: cur.currency,
+        source: 'analytics' as const,
+        totals: cur.totals,
+        previous: { month: prevMonth, from: prev.from, to: prev.to, totals: before.totals },
+        changes: delta,
+        byPlatform: platforms.rows,
+        topCampaigns: top.rows,
+        daily: cur.rows,
+        highlights: highlightsOf(cur.totals, delta, cur.currency, prevMonth, platforms.rows),
+      },
+    };
+  }
+
+  return { me, overview, campaigns, campaign, report, periodOf };
+}
+
+const pickTotals = (t: Totals) => ({
+  spendMicros: t.spendMicros,
+  impressions: t.impressions,
+  clicks: t.clicks,
+  conversions: t.conversions,
+  conversionValueMicros: t.conversionValueMicros,
+  ctr: t.ctr,
+  cpaMicros: t.cpaMicros,
+  roas: t.roas,
+});
+
+const money = (micros: number, currency: string) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(
+    micros / 1e6,
+  );
+const pct = (r: number) => `${r > 0 ? '+' : ''}${Math.round(r * 100)}%`;
+
+/** Sentences a client can read in the report, from the figures only (no language model). */
+function highlightsOf(
+  t: Totals,
+  d: Record<HeadlineMetric, Change>,
+  currency: string,
+  prevMonth: string,
+  platforms: MetricsResult['rows'],
+): string[] {
+  const out: string[] = [];
+  const vs = (k: HeadlineMetric) => {
+    const r = d[k].changeRatio;
+    return r === null ? '' : ` (${pct(r)} vs ${prevMonth})`;
+  };
+  if (t.spendMicros === 0 && t.impressions === 0) return ['No advertising ran in this month.'];
+  out.push(`Invested ${money(t.spendMicros, currency)} in advertising${vs('spendMicros')}.`);
+  out.push(`${Math.round(t.conversions).toLocaleString('en-US')} conversions${vs('conversions')}.`);
+  if (t.cpaMicros !== null)
+    out.push(`Cost per conversion ${money(t.cpaMicros, currency)}${vs('cpaMicros')}.`);
+  if (t.roas !== null) out.push(`Return on ad spend ${t.roas.toFixed(2)}×${vs('roas')}.`);
+  const best = platforms.filter((r) => r.conversions > 0).sort((a, b) => b.conversions - a.conversions)[0];
+  if (best?.platform && platforms.length > 1)
+    out.push(
+      `${best.platform} brought the most conversions (${Math.round(best.conversions).toLocaleString('en-US')}).`,
+    );
+  return out;
+}
+
+export type PortalData = ReturnType<typeof createPortalData>;

@@ -1,0 +1,36 @@
+/**
+ * Authentication of portal routes (`config.auth: 'portal'`). The agency's hook skips these routes
+ * and this one handles only them, so the two kinds of token never cross: an agency token has no
+ * `portal` audience and is refused here; a portal token is refused by the agency hook.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unauthenticated } from '../../platform/errors.ts';
+import { originOf } from '../auth/auth.plugin.ts';
+import type { PortalAuth, PortalCtx } from './portal-auth.service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    portalCtx: PortalCtx | null;
+  }
+}
+
+/** The signed-in portal user of a portal route. */
+export function portalCtxOf(req: FastifyRequest): PortalCtx {
+  if (!req.portalCtx) throw unauthenticated('Sign in to the client portal');
+  return req.portalCtx;
+}
+
+export function installPortalAuth(app: FastifyInstance, portalAuth: PortalAuth) {
+  app.decorateRequest('portalCtx', null);
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config?.auth !== 'portal') return;
+    const header = req.headers.authorization;
+    const bearer =
+      typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    if (!bearer || req.headers['x-api-key'] !== undefined || bearer.startsWith('omk_'))
+      throw unauthenticated(
+        'Send a client-portal access token (Authorization: Bearer …) from /api/v1/portal/auth/login',
+      );
+    req.portalCtx = await portalAuth.authenticate(bearer, originOf(req));
+  });
+}

@@ -40,6 +40,8 @@ export interface FakeOpenAi {
   requests: FakeResponsesRequest[];
   /** Turns still unplayed. */
   remaining(): number;
+  /** Drops the unplayed turns and the recorded requests. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -161,6 +163,10 @@ export async function startFakeOpenAi(opts: { model?: string } = {}): Promise<Fa
     },
     requests,
     remaining: () => turns.length,
+    reset: () => {
+      turns.length = 0;
+      requests.length = 0;
+    },
     close: () => server.close(),
   };
 }

@@ -142,6 +142,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
   let viewerMembershipId: string;
   let clientId: string;
   let agentId: string;
+  let executionId: string;
   let sim: SyncedSimulator;
   let proposalId: string;
 
@@ -193,6 +194,11 @@ describe(`hostile request input on ${testDialect()}`, () => {
       body: () => ({ name: 'Acme Renamed' }),
     },
     'PATCH /api/v1/agents/{id}': { params: () => ({ id: agentId }), body: () => ({ enabled: false }) },
+    'POST /api/v1/agents/{id}/runs': {
+      params: () => ({ id: 'creative_intelligence' }),
+      body: () => ({ input: { limit: 2 }, wait: false }),
+    },
+    'POST /api/v1/agents/executions/{executionId}/cancel': { params: () => ({ executionId }), body: null },
     'PUT /api/v1/retention': { body: () => ({ auditDays: 400, executionsDays: 30, metricsDays: 60 }) },
     'POST /api/v1/connections': {
       body: () => ({ platform: 'simulator', settings: { seed: 'input', days: '7' } }),
@@ -293,6 +299,13 @@ describe(`hostile request input on ${testDialect()}`, () => {
     });
     clientId = client.json().id;
     agentId = (await send(owner, { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
+    const queued = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/agents/creative_intelligence/runs',
+      payload: { input: { limit: 1 }, wait: false },
+    });
+    expect(queued.statusCode, queued.body).toBe(202);
+    executionId = queued.json().id;
     const proposal = await send(owner, {
       method: 'POST',
       url: '/api/v1/actions',

@@ -182,6 +182,23 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     return (await call(asUser(org), { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
   }
 
+  /** One queued agent run per organization (no worker consumes it here), reused by the fixtures. */
+  const queuedRuns = new Map<Org, string>();
+  async function queuedRun(org: Org): Promise<string> {
+    let id = queuedRuns.get(org);
+    if (!id) {
+      const res = await call(asUser(org), {
+        method: 'POST',
+        url: '/api/v1/agents/creative_intelligence/runs',
+        payload: { input: { limit: 1 }, wait: false },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      id = res.json().id as string;
+      queuedRuns.set(org, id);
+    }
+    return id;
+  }
+
   /**
    * Cross-tenant fixtures: for each parameterised route, a real resource of the victim organization
    * and a request that would change it if the route leaked across organizations.
@@ -299,6 +316,18 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     'PATCH /api/v1/agents/{id}': async (victim) => ({
       params: { id: await firstAgent(victim) },
       body: { enabled: false, limits: { maxRunsPerDay: 0 } },
+    }),
+    'POST /api/v1/agents/{id}/runs': async (victim) => ({
+      params: { id: await firstAgent(victim) },
+      body: { input: { limit: 1 }, wait: false },
+    }),
+    'GET /api/v1/agents/{id}/runs': async (victim) => ({ params: { id: await firstAgent(victim) } }),
+    'GET /api/v1/agents/{id}/metrics': async (victim) => ({ params: { id: await firstAgent(victim) } }),
+    'GET /api/v1/agents/executions/{executionId}': async (victim) => ({
+      params: { executionId: await queuedRun(victim) },
+    }),
+    'POST /api/v1/agents/executions/{executionId}/cancel': async (victim) => ({
+      params: { executionId: await queuedRun(victim) },
     }),
   };
 

@@ -1,0 +1,185 @@
+/**
+ * Where budget allocation meets the store: the weekly spend and objective per entity it fits curves
+ * on (read from daily_metrics), and the stored prediction run of an allocation (one row per entity,
+ * the same inputs stored once). The maths is in oracle.allocation.ts and allocation/.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import { conflict, invalidInput } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import type { Storage } from '../../storage/db.ts';
+import type { PredictionsTable } from '../../storage/schema.ts';
+import type { Ctx } from '../auth/context.ts';
+import { inputsHash } from './oracle.forecast.ts';
+import { addDays, type SeriesReader } from './oracle.series.ts';
+
+export const ALLOCATION_MODEL = 'saturating-adstock-curves';
+export const ALLOCATION_MODEL_VERSION = '1.0.0';
+export const WEEKS = 26;
+const CURRENT_DAYS = 28;
+
+export interface AllocationRequest {
+  clientId?: string;
+  level: 'campaign' | 'platform';
+  objective: 'conversions' | 'revenue';
+  totalDailyBudgetMicros?: number;
+  maxChangePct: number;
+  bounds?: Array<{ entityId: string; minDailyMicros?: number; maxDailyMicros?: number; locked?: boolean }>;
+  target?: { roas: number } | { cpaMicros: number };
+}
+
+export interface EntityData {
+  id: string;
+  name: string;
+  spend: Float64Array;
+  y: Float64Array;
+  currentDaily: number;
+}
+
+/** Weekly spend and objective per entity over the last WEEKS weeks, and its current daily spend. */
+export async function loadAllocationData(
+  { storage, series }: { storage: Storage; series: Pick<SeriesReader, 'assertEntity'> },
+  ctx: Ctx,
+  req: AllocationRequest,
+) {
+  return storage.withTenant(ctx.organizationId, async (trx) => {
+    if (req.clientId)
+      await series.assertEntity(trx, ctx.organizationId, { type: 'client', id: req.clientId });
+    let lastQ = trx
+      .selectFrom('daily_metrics')
+      .select((eb) => eb.fn.max('date').as('last'))
+      .where('organization_id', '=', ctx.organizationId);
+    if (req.clientId) lastQ = lastQ.where('client_id', '=', req.clientId);
+    const last = ((await lastQ.executeTakeFirst())?.last ?? null) as string | null;
+    if (last === null) throw invalidInput('No daily metrics yet: there is nothing to allocate from');
+    const from = addDays(last, -(WEEKS * 7 - 1));
+    const key = req.level === 'campaign' ? 'campaign_id' : 'platform';
+    let q = trx
+      .selectFrom('daily_metrics')
+      .select((eb) => [
+        eb.ref(key).as('entity'),
+        'date',
+        'currency',
+        eb.fn.sum<number>('spend_micros').as('spend'),
+        eb.fn.sum<number>(req.objective === 'revenue' ? 'conversion_value_micros' : 'conversions').as('y'),
+      ])
+      .where('organization_id', '=', ctx.organizationId)
+      .where('date', '>=', from)
+      .where('date', '<=', last);
+    if (req.clientId) q = q.where('client_id', '=', req.clientId);
+    const rows = await q.groupBy([key, 'date', 'currency']).execute();
+    const currencies = [...new Set(rows.map((r) => r.currency))].sort();
+    if (currencies.length > 1)
+      throw conflict(
+        `These entities spend in ${currencies.join(', ')}: budgets in several currencies cannot be allocated together; allocate one client (clientId) at a time`,
+        { currencies },
+      );
+    const names = new Map<string, string>();
+    if (req.level === 'campaign') {
+      const ids = [...new Set(rows.map((r) => String(r.entity)))];
+      for (let i = 0; i < ids.length; i += 500) {
+        const found = await trx
+          .selectFrom('campaigns')
+          .select(['id', 'name'])
+          .where('organization_id', '=', ctx.organizationId)
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute();
+        for (const c of found) names.set(c.id, c.name);
+      }
+    }
+    const byId = new Map<string, EntityData>();
+    const currentFrom = addDays(last, -(CURRENT_DAYS - 1));
+    const dayMs = 86_400_000;
+    for (const r of rows) {
+      const id = String(r.entity);
+      let e = byId.get(id);
+      if (!e) {
+        e = {
+          id,
+          name: names.get(id) ?? id,
+          spend: new Float64Array(WEEKS),
+          y: new Float64Array(WEEKS),
+          currentDaily: 0,
+        };
+        byId.set(id, e);
+      }
+      const w = Math.floor((Date.parse(`${r.date}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / dayMs / 7);
+      const spend = Number(r.spend);
+      e.spend[w] = (e.spend[w] as number) + spend;
+      e.y[w] = (e.y[w] as number) + Number(r.y);
+      if (r.date >= currentFrom) e.currentDaily += spend / CURRENT_DAYS;
+    }
+    const entities = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return { entities, from, last, currency: currencies[0] ?? '' };
+  });
+}
+
+/** One prediction row per entity; a run with the same inputs is answered by its id. */
+export async function storeAllocation(
+  { storage, clock }: { storage: Storage; clock: Clock },
+  ctx: Ctx,
+  req: AllocationRequest,
+  data: { entities: EntityData[]; last: string },
+  answer: {
+    allocations: Array<{ entityId: string; recommendedDailyMicros: number }>;
+    totals: unknown;
+    target: unknown;
+    warnings: string[];
+  },
+) {
+  const hash = inputsHash({
+    v: ALLOCATION_MODEL_VERSION,
+    req,
+    series: data.entities.map((e) => [e.id, [...e.spend], [...e.y], e.currentDaily]),
+  });
+  return storage.withTenant(ctx.organizationId, async (trx) => {
+    const existing = await trx
+      .selectFrom('predictions')
+      .select('run_id')
+      .where('organization_id', '=', ctx.organizationId)
+      .where('type', '=', 'allocation')
+      .where('inputs_hash', '=', hash)
+      .executeTakeFirst();
+    if (existing) return existing.run_id;
+    const runId = newId('prediction');
+    const computedAt = clock.now().toISOString();
+    const rows: PredictionsTable[] = answer.allocations.map((a) => ({
+      id: newId('prediction'),
+      organization_id: ctx.organizationId,
+      run_id: runId,
+      type: 'allocation',
+      entity_type: req.level,
+      entity_id: a.entityId,
+      metric: req.objective,
+      horizon_days: 1,
+      step: 0,
+      for_date: data.last,
+      computed_at: computedAt,
+      value: a.recommendedDailyMicros,
+      lo80: null,
+      hi80: null,
+      lo95: null,
+      hi95: null,
+      confidence: null,
+      model: ALLOCATION_MODEL,
+      model_version: ALLOCATION_MODEL_VERSION,
+      inputs_hash: hash,
+      explanation: JSON.stringify({
+        allocation: a,
+        totals: answer.totals,
+        target: answer.target,
+        warnings: answer.warnings,
+      }),
+    }));
+    for (let i = 0; i < rows.length; i += 200)
+      await trx
+        .insertInto('predictions')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) =>
+          oc
+            .columns(['organization_id', 'type', 'entity_type', 'entity_id', 'metric', 'inputs_hash', 'step'])
+            .doNothing(),
+        )
+        .execute();
+    return runId;
+  });
+}

@@ -17,11 +17,11 @@ import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
 import { ledgerRoutes } from '../modules/ledger/index.ts';
 import { oracleRoutes } from '../modules/oracle/index.ts';
-import { portalRoutes } from '../modules/portal/index.ts';
 import { proposalsRoutes } from '../modules/proposals/index.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
 import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.ts';
+import { workflowsRoutes } from '../modules/workflows/index.ts';
 import { AppError } from '../platform/errors.ts';
 import { genRequestId, installErrorHandling, sendError, toAppError } from '../platform/http.ts';
 import { installMetrics } from '../platform/metrics.ts';
@@ -170,8 +170,8 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   actionsRoutes(app, s);
   proposalsRoutes(app, s);
   webhooksRoutes(app, s);
+  workflowsRoutes(app, s);
   billingRoutes(app, s);
-  portalRoutes(app, s);
   for (const add of opts.extraRoutes ?? []) add(app);
 
   await app.ready();

@@ -3,13 +3,14 @@
  * `worker` and `demo`; each decides whether to listen for HTTP and whether to consume jobs.
  */
 import type { FastifyInstance } from 'fastify';
-import { agentJobs } from '../modules/agents/index.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { agentJobs } from '../modules/agents/index.ts';
 import { LEDGER_SCORE_CRON, ledgerJobs, ledgerScoreJob } from '../modules/ledger/index.ts';
 import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob } from '../modules/oracle/index.ts';
 import { RETENTION_CRON, retentionJobs, retentionPurgeJob } from '../modules/retention/retention.jobs.ts';
 import { syncJobs } from '../modules/sync/sync.handlers.ts';
 import { syncAllJob } from '../modules/sync/sync.jobs.ts';
+import { WORKFLOW_CRON, workflowCronJob, workflowJobs } from '../modules/workflows/index.ts';
 import { type JobBinding, type Queue, type RunningWorker, runWorker } from '../queue/index.ts';
 import { buildApi } from './api.ts';
 import { createServices, type ServiceOverrides, type Services } from './services.ts';
@@ -39,17 +40,19 @@ export async function createRuntime(
   warnAboutGeneratedSecrets(config, services);
   const applied = await services.storage.migrate();
   if (applied.length) services.logger.info({ migrations: applied }, 'database migrated');
-    ...agentJobs(services.agentRuntime),
   const queue = services.queue;
   const handlers = [
+    ...agentJobs(services.agentRuntime),
     ...retentionJobs(services.retention),
     ...syncJobs({ sync: services.sync, storage: services.storage }),
     ...oracleJobs({ storage: services.storage, oracle: services.oracle }),
     ...ledgerJobs({ storage: services.storage, ledger: services.ledger }),
+    ...workflowJobs(services.workflows),
   ];
   queue.schedule(retentionPurgeJob, RETENTION_CRON, {});
   queue.schedule(oracleNightlyJob, ORACLE_NIGHTLY_CRON, {});
   queue.schedule(ledgerScoreJob, LEDGER_SCORE_CRON, {});
+  queue.schedule(workflowCronJob, WORKFLOW_CRON, {});
   // Incremental syncs of every active connection, at the configured interval (minutes past the hour).
   const every = config.sync.intervalMinutes;
   queue.schedule(

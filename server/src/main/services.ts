@@ -36,6 +36,7 @@ import { createApiKeys } from '../modules/tenancy/api-keys.service.ts';
 import { createClients } from '../modules/tenancy/clients.service.ts';
 import { createInvitations } from '../modules/tenancy/invitations.service.ts';
 import { createOrganizations } from '../modules/tenancy/organizations.service.ts';
+import { createEventHub, createWorkflowsModule } from '../modules/workflows/index.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
 import { createSecretBox } from '../platform/crypto.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
@@ -112,11 +113,28 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     budget,
     ...(o.fetch ? { fetch: o.fetch } : {}),
   });
-  const sync = createSync({ storage, audit, clock, connections, queue, config, limits: billing.limits });
+  // Sync and ORACLE announce finished syncs and found anomalies here; workflows listen.
+  const events = createEventHub();
+  const sync = createSync({ storage, audit, clock, connections, queue, config, limits: billing.limits, events });
   const actions = createActions({ storage, audit, clock, connections });
   const proposals = createProposalsModule({ storage, audit, clock, actions, agents });
   const analytics = createAnalyticsModule({ storage, audit, clock });
-  const oracle = createOracle({ storage, clock, analytics });
+  const oracle = createOracle({ storage, clock, analytics, events });
+  const workflows = createWorkflowsModule({
+    storage,
+    audit,
+    clock,
+    box,
+    queue,
+    mailer,
+    proposals,
+    sync,
+    oracle,
+    analytics,
+    events,
+    // Built further down; read when an agent_run step runs.
+    agentRunner: () => agentRuntime,
+  });
   const catalog = createCatalogModule({ storage });
   const portal = createPortalModule({
     storage,
@@ -186,6 +204,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     passwordReset,
     analytics,
     oracle,
+    workflows,
     ledger,
     catalog,
     portal,

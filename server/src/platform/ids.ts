@@ -35,12 +35,13 @@ export const idPrefixes = {
   prediction: 'prd',
   agentExecution: 'exe',
   proposal: 'prp',
+  workflow: 'wfl',
+  workflowVersion: 'wfv',
+  workflowExecution: 'wfx',
+  workflowStepRun: 'wfs',
+  workflowNotification: 'wfn',
   ledgerEntry: 'led',
   ledgerScore: 'lsc',
-  portalBranding: 'pbr',
-  portalUser: 'pou',
-  portalSession: 'pse',
-  portalRefreshToken: 'prt',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -51,8 +51,6 @@ export interface ClientsTable {
   notes: string | null;
   created_at: string;
   updated_at: string;
-  /** Public, globally unique name of the client's portal (migration 011). */
-  portal_slug?: string | null;
 }
 
 export interface InvitationsTable {
@@ -701,64 +699,92 @@ export interface AgentStepsTable {
   duration_ms: number;
 }
 
-/** Portal branding of an organization (client_id '') or a client's overrides (migration 011). */
-export interface PortalBrandingTable {
+/** A workflow: its current definition (a DAG of steps) and triggers; older versions in workflow_versions. */
+export interface WorkflowsTable {
   id: string;
   organization_id: string;
-  client_id: string;
-  agency_name: string | null;
-  logo_url: string | null;
-  logo_data: string | null;
-  logo_content_type: string | null;
-  primary_color: string | null;
-  accent_color: string | null;
-  support_email: string | null;
-  portal_domain: string | null;
-  updated_by: string | null;
-  updated_at: string;
-}
-
-/** A client's own person, signing in to the portal of that one client (migration 011). */
-export interface PortalUsersTable {
-  id: string;
-  organization_id: string;
-  client_id: string;
-  email: string;
   name: string;
-  password_hash: string | null;
-  invite_token_hash: string | null;
-  invite_expires_at: string | null;
-  invited_by: string | null;
-  accepted_at: string | null;
-  revoked_at: string | null;
-  failed_login_count: number;
-  locked_until: string | null;
-  last_login_at: string | null;
+  description: string | null;
+  version: number;
+  /** JSON: { steps: [...] } of the current version. */
+  definition: string;
+  /** JSON: { cron?, timezone?, events?, thresholds?, webhook? }. */
+  triggers: string;
+  enabled: number;
+  template_id: string | null;
+  /** Public id of the signed inbound webhook (null without one). */
+  hook_id: string | null;
+  /** The webhook's HMAC secret, sealed with the secret box. */
+  hook_secret_sealed: string | null;
+  /** Last cron tick that started (or was considered for) a run. */
+  cron_last_tick: string | null;
+  /** JSON: per threshold trigger, whether it was crossed at the last evaluation. */
+  threshold_state: string;
+  created_by: string | null;
   created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface WorkflowVersionsTable {
+  id: string;
+  organization_id: string;
+  workflow_id: string;
+  version: number;
+  definition: string;
+  triggers: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface WorkflowExecutionsTable {
+  id: string;
+  organization_id: string;
+  workflow_id: string;
+  version: number;
+  /** queued | running | waiting_approval | succeeded | failed | cancelled */
+  status: string;
+  trigger_type: string;
+  /** JSON: the trigger payload (run input, event payload, webhook body). */
+  trigger: string;
+  idempotency_key: string | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
   updated_at: string;
 }
 
-export interface PortalSessionsTable {
+export interface WorkflowStepRunsTable {
   id: string;
   organization_id: string;
-  portal_user_id: string;
-  client_id: string;
-  ip: string | null;
-  user_agent: string | null;
-  created_at: string;
-  last_used_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-  revoked_reason: string | null;
+  execution_id: string;
+  step_id: string;
+  type: string;
+  /** pending | queued | running | polling | waiting_approval | succeeded | failed | skipped | cancelled */
+  status: string;
+  attempts: number;
+  input: string | null;
+  output: string | null;
+  /** JSON: what a step remembers between its job runs (the sync run it started, polls). */
+  state: string | null;
+  error: string | null;
+  decided_by: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
 }
 
-export interface PortalRefreshTokensTable {
+export interface WorkflowNotificationsTable {
   id: string;
   organization_id: string;
-  session_id: string;
-  token_hash: string;
+  execution_id: string;
+  step_id: string;
+  recipients: string;
+  subject: string;
+  body: string;
   created_at: string;
-  used_at: string | null;
 }
 
 export interface Database {
@@ -803,10 +829,11 @@ export interface Database {
   predictions: PredictionsTable;
   proposals: ProposalsTable;
   proposal_policies: ProposalPoliciesTable;
-  portal_branding: PortalBrandingTable;
-  portal_users: PortalUsersTable;
-  portal_sessions: PortalSessionsTable;
-  portal_refresh_tokens: PortalRefreshTokensTable;
+  workflows: WorkflowsTable;
+  workflow_versions: WorkflowVersionsTable;
+  workflow_executions: WorkflowExecutionsTable;
+  workflow_step_runs: WorkflowStepRunsTable;
+  workflow_notifications: WorkflowNotificationsTable;
   ledger_entries: LedgerEntriesTable;
   ledger_scores: LedgerScoresTable;
 }

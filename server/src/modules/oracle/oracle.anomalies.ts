@@ -11,6 +11,7 @@ import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
+import type { DomainEvents } from '../workflows/index.ts';
 import { type EntityDayResult, scanEntityMetrics } from './anomaly/index.ts';
 import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.series.ts';
 
@@ -80,10 +81,12 @@ export function createAnomalies({
   storage,
   clock,
   series,
+  events,
 }: {
   storage: Storage;
   clock: Clock;
   series: SeriesReader;
+  events?: DomainEvents;
 }) {
   /** Scans the entity's series and stores its flagged days not stored before; returns every flagged day. */
   async function scan(ctx: Ctx, entity: EntityRef, s: DailySeries) {
@@ -163,6 +166,18 @@ export function createAnomalies({
           .executeTakeFirst();
         n += Number(res.numInsertedOrUpdatedRows ?? 0);
       }
+      // Only days never stored before are news: a re-scan of the same history announces nothing.
+      if (n > 0)
+        await events?.emit(trx, ctx.organizationId, 'anomaly.found', {
+          eventId: createHash('sha256')
+            .update(rows.map((r) => r.inputs_hash).join(','))
+            .digest('hex')
+            .slice(0, 32),
+          entityType: entity.type,
+          entityId: entity.id === '' ? null : entity.id,
+          newAnomalies: n,
+          dates: rows.map((r) => r.for_date),
+        });
       const hashes = rows.map((r) => r.inputs_hash);
       const saved = hashes.length
         ? await trx

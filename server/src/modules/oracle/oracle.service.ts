@@ -10,6 +10,7 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Analytics } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
+import type { DomainEvents } from '../workflows/index.ts';
 import { createAllocations } from './oracle.allocation.ts';
 import { createAnomalies } from './oracle.anomalies.ts';
 import { createChurn } from './oracle.churn.ts';
@@ -82,13 +83,16 @@ export function createOracle({
   storage,
   clock,
   analytics,
+  events,
 }: {
   storage: Storage;
   clock: Clock;
   analytics: Pick<Analytics, 'metrics'>;
+  /** Announces newly found anomalies (workflows start on `anomaly.found`). */
+  events?: DomainEvents;
 }) {
   const series = createSeriesReader({ storage, analytics });
-  const anomalies = createAnomalies({ storage, clock, series });
+  const anomalies = createAnomalies({ storage, clock, series, events });
   const fatigue = createFatigue({ storage, clock });
   const nowcast = createNowcast({ storage, clock });
   const scorecard = createScorecard({ storage, clock, series });

@@ -23,6 +23,7 @@ import {
   type DailyMetricRecord,
   type OpportunityRecord,
 } from '../connectors/connector.port.ts';
+import type { DomainEvents } from '../workflows/index.ts';
 import { syncConnectionJob } from './sync.jobs.ts';
 import {
   type AccountRef,
@@ -117,9 +118,11 @@ interface Deps {
   config: Pick<Config, 'connectors' | 'sync'>;
   /** The plan's limit on connected ad accounts (billing); absent, every account syncs. */
   limits?: Pick<Limits, 'admitAdAccount'>;
+  /** Announces finished runs (workflows start on `sync.finished`), inside the completion transaction. */
+  events?: DomainEvents;
 }
 
-export function createSync({ storage, audit, clock, connections, queue, config, limits }: Deps) {
+export function createSync({ storage, audit, clock, connections, queue, config, limits, events }: Deps) {
   /** Creates a run and enqueues its job in the same transaction. */
   async function start(ctx: Ctx, connectionId: string, opts: { kind: SyncKind; days?: number }) {
     const conn = await connections.get(ctx, connectionId);
@@ -430,6 +433,14 @@ export function createSync({ storage, audit, clock, connections, queue, config, 
           action: 'sync.completed',
           target: { type: 'connection', id: connection.id },
           metadata: { syncRunId: runId, rows, calls: counter.calls, units: units.length },
+        });
+        await events?.emit(trx, organizationId, 'sync.finished', {
+          eventId: runId,
+          syncRunId: runId,
+          connectionId: connection.id,
+          platform: connection.platform,
+          kind: run.kind,
+          rowsUpserted: rows,
         });
       });
       run = await loadRun(organizationId, runId);

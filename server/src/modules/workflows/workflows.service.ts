@@ -1,0 +1,385 @@
+/**
+ * Workflows of an organization: create (from a definition or a template), read, update (a new
+ * version; running executions keep theirs), delete; manual runs; executions with their step
+ * timeline; cancel; approve or reject a step waiting for approval. Triggers other than manual live
+ * in workflows.triggers.ts; the engine in workflows.engine.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../platform/clock.ts';
+import type { SecretBox } from '../../platform/crypto.ts';
+import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
+import type { Audit } from '../audit/audit.service.ts';
+import type { Ctx } from '../auth/context.ts';
+import { validateDefinition } from './workflows.definition.ts';
+import type { Engine } from './workflows.engine.ts';
+import {
+  type Execution,
+  terminalExecution,
+  toExecution,
+  toWorkflow,
+  type Workflow,
+} from './workflows.model.ts';
+import { instantiate } from './workflows.templates.ts';
+
+export interface WorkflowInput {
+  name?: string;
+  description?: string | null;
+  steps?: unknown;
+  triggers?: unknown;
+  enabled?: boolean;
+  templateId?: string;
+  variables?: Record<string, string>;
+}
+
+export interface ServiceDeps {
+  storage: Storage;
+  audit: Audit;
+  clock: Clock;
+  box: SecretBox;
+  engine: Engine;
+}
+
+const newHookSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
+const newHookId = () => `hook_${randomBytes(16).toString('hex')}`;
+
+export function createWorkflowService({ storage, audit, clock, box, engine }: ServiceDeps) {
+  async function find(trx: Executor, org: string, id: string) {
+    const row = await trx
+      .selectFrom('workflows')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw notFound('Workflow', id);
+    return row;
+  }
+
+  async function findExecution(trx: Executor, org: string, id: string) {
+    const row = await trx
+      .selectFrom('workflow_executions')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('Workflow execution', id);
+    return row;
+  }
+
+  async function writeVersion(
+    trx: Executor,
+    ctx: Ctx,
+    workflowId: string,
+    version: number,
+    def: string,
+    triggers: string,
+  ) {
+    await trx
+      .insertInto('workflow_versions')
+      .values({
+        id: newId('workflowVersion'),
+        organization_id: ctx.organizationId,
+        workflow_id: workflowId,
+        version,
+        definition: def,
+        triggers,
+        created_by: ctx.userId,
+        created_at: clock.now().toISOString(),
+      })
+      .execute();
+  }
+
+  /** Creates a workflow; with `webhook: true` the response carries the signing secret, shown once. */
+  async function create(
+    ctx: Ctx,
+    input: WorkflowInput,
+  ): Promise<{ workflow: Workflow; hookSecret: string | null }> {
+    const fromTemplate = input.templateId ? instantiate(input.templateId, input.variables ?? {}) : undefined;
+    const { definition, triggers } = validateDefinition(
+      fromTemplate ? fromTemplate.definition : { steps: input.steps },
+      input.triggers ?? fromTemplate?.triggers ?? {},
+    );
+    const name = input.name ?? fromTemplate?.template.name;
+    if (!name) throw invalidInput('A workflow needs a name');
+    const id = newId('workflow');
+    const now = clock.now().toISOString();
+    const hookSecret = triggers.webhook ? newHookSecret() : null;
+    const def = JSON.stringify(definition);
+    const trig = JSON.stringify(triggers);
+    const row = await storage.withTenant(ctx.organizationId, async (trx) => {
+      await trx
+        .insertInto('workflows')
+        .values({
+          id,
+          organization_id: ctx.organizationId,
+          name,
+          description: input.description ?? fromTemplate?.template.description ?? null,
+          version: 1,
+          definition: def,
+          triggers: trig,
+          enabled: input.enabled === false ? 0 : 1,
+          template_id: fromTemplate?.template.id ?? null,
+          hook_id: hookSecret ? newHookId() : null,
+          hook_secret_sealed: hookSecret ? box.seal(hookSecret) : null,
+          cron_last_tick: triggers.cron ? now : null,
+          threshold_state: '{}',
+          created_by: ctx.userId,
+          created_at: now,
+          updated_at: now,
+          deleted_at: null,
+        })
+        .execute();
+      await writeVersion(trx, ctx, id, 1, def, trig);
+      await audit.recordFor(trx, ctx, {
+        action: 'workflows.created',
+        target: { type: 'workflow', id },
+        input: { name, definition, triggers },
+        metadata: { version: 1, templateId: fromTemplate?.template.id ?? null },
+      });
+      return find(trx, ctx.organizationId, id);
+    });
+    return { workflow: toWorkflow(row), hookSecret };
+  }
+
+  async function update(
+    ctx: Ctx,
+    id: string,
+    input: WorkflowInput,
+  ): Promise<{ workflow: Workflow; hookSecret: string | null }> {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      const current = await find(trx, ctx.organizationId, id);
+      const changesDefinition = input.steps !== undefined || input.triggers !== undefined;
+      const { definition, triggers } = validateDefinition(
+        input.steps !== undefined ? { steps: input.steps } : JSON.parse(current.definition),
+        input.triggers !== undefined ? input.triggers : JSON.parse(current.triggers),
+      );
+      const version = changesDefinition ? current.version + 1 : current.version;
+      const def = JSON.stringify(definition);
+      const trig = JSON.stringify(triggers);
+      // Turning the webhook on makes a secret (shown once); turning it off forgets it.
+      const hookSecret = triggers.webhook && !current.hook_id ? newHookSecret() : null;
+      const now = clock.now().toISOString();
+      await trx
+        .updateTable('workflows')
+        .set({
+          name: input.name ?? current.name,
+          description: input.description !== undefined ? input.description : current.description,
+          enabled: input.enabled === undefined ? current.enabled : input.enabled ? 1 : 0,
+          version,
+          definition: def,
+          triggers: trig,
+          ...(hookSecret ? { hook_id: newHookId(), hook_secret_sealed: box.seal(hookSecret) } : {}),
+          ...(!triggers.webhook ? { hook_id: null, hook_secret_sealed: null } : {}),
+          ...(triggers.cron && triggers.cron !== JSON.parse(current.triggers).cron
+            ? { cron_last_tick: now }
+            : {}),
+          updated_at: now,
+        })
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', '=', id)
+        .execute();
+      if (changesDefinition) await writeVersion(trx, ctx, id, version, def, trig);
+      await audit.recordFor(trx, ctx, {
+        action: 'workflows.updated',
+        target: { type: 'workflow', id },
+        input,
+        metadata: { version },
+      });
+      return { workflow: toWorkflow(await find(trx, ctx.organizationId, id)), hookSecret };
+    });
+  }
+
+  /** Soft delete: executions stay readable; pending steps of running executions are cancelled. */
+  async function remove(ctx: Ctx, id: string) {
+    await storage.withTenant(ctx.organizationId, async (trx) => {
+      await find(trx, ctx.organizationId, id);
+      const now = clock.now().toISOString();
+      await trx
+        .updateTable('workflows')
+        .set({ deleted_at: now, enabled: 0, hook_id: null, hook_secret_sealed: null, updated_at: now })
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', '=', id)
+        .execute();
+      const running = await trx
+        .selectFrom('workflow_executions')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('workflow_id', '=', id)
+        .where('status', 'not in', terminalExecution as string[])
+        .execute();
+      for (const exec of running)
+        await engine.finish(trx, exec, 'cancelled', 'The workflow was deleted', ctx);
+      await audit.recordFor(trx, ctx, { action: 'workflows.deleted', target: { type: 'workflow', id } });
+    });
+  }
+
+  const get = async (ctx: Ctx, id: string) =>
+    toWorkflow(await storage.withTenant(ctx.organizationId, (trx) => find(trx, ctx.organizationId, id)));
+
+  async function list(ctx: Ctx, q: { limit: number; cursor?: string }): Promise<Page<Workflow>> {
+    const cursor = decodeCursor(q.cursor, 'id');
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      let query = trx
+        .selectFrom('workflows')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('deleted_at', 'is', null);
+      if (cursor) query = query.where('id', '<', cursor);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
+      return toPage(rows.map(toWorkflow), q.limit, (w) => w.id);
+    });
+  }
+
+  /** Starts a run of the current version (202: it runs on the queue). */
+  async function run(
+    ctx: Ctx,
+    id: string,
+    input: { input?: Record<string, unknown>; idempotencyKey?: string },
+  ) {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      const wf = await find(trx, ctx.organizationId, id);
+      if (!wf.enabled) throw conflict(`Workflow ${id} is disabled`);
+      const r = await engine.createExecution(trx, ctx, wf, {
+        type: 'manual',
+        payload: input.input ?? {},
+        ...(input.idempotencyKey ? { idempotencyKey: `manual:${input.idempotencyKey}` } : {}),
+      });
+      return {
+        executionId: r.id,
+        replayed: !r.created,
+        execution: toExecution(await findExecution(trx, ctx.organizationId, r.id)),
+      };
+    });
+  }
+
+  async function listRuns(
+    ctx: Ctx,
+    id: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<Page<Execution>> {
+    const cursor = decodeCursor(q.cursor, 'id');
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      // Runs of a deleted workflow stay listed: only another organization's id is a 404.
+      const wf = await trx
+        .selectFrom('workflows')
+        .select('id')
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!wf) throw notFound('Workflow', id);
+      let query = trx
+        .selectFrom('workflow_executions')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('workflow_id', '=', id);
+      if (cursor) query = query.where('id', '<', cursor);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
+      return toPage(
+        rows.map((r) => toExecution(r)),
+        q.limit,
+        (e) => e.id,
+      );
+    });
+  }
+
+  /** One execution with its step timeline, in definition order. */
+  async function getExecution(ctx: Ctx, id: string): Promise<Execution> {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      const exec = await findExecution(trx, ctx.organizationId, id);
+      const def = await engine.definitionOf(trx, ctx.organizationId, exec.workflow_id, exec.version);
+      const order = new Map(def.steps.map((s, i) => [s.id, i]));
+      const steps = await trx
+        .selectFrom('workflow_step_runs')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('execution_id', '=', id)
+        .execute();
+      steps.sort((a, b) => (order.get(a.step_id) ?? 0) - (order.get(b.step_id) ?? 0));
+      return toExecution(exec, steps);
+    });
+  }
+
+  async function cancel(ctx: Ctx, id: string) {
+    await storage.withTenant(ctx.organizationId, async (trx) => {
+      const exec = await findExecution(trx, ctx.organizationId, id);
+      if (terminalExecution.includes(exec.status))
+        throw conflict(`Execution ${id} already ${exec.status}`, { status: exec.status });
+      await engine.finish(trx, exec, 'cancelled', null, ctx);
+    });
+    return getExecution(ctx, id);
+  }
+
+  /** Approves or rejects a step waiting for approval; approval lets the execution go on. */
+  async function decide(
+    ctx: Ctx,
+    id: string,
+    stepId: string,
+    decision: 'approve' | 'reject',
+    comment?: string,
+  ) {
+    await storage.withTenant(ctx.organizationId, async (trx) => {
+      const exec = await findExecution(trx, ctx.organizationId, id);
+      const run = await trx
+        .selectFrom('workflow_step_runs')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('execution_id', '=', id)
+        .where('step_id', '=', stepId)
+        .executeTakeFirst();
+      if (!run) throw notFound('Step', stepId);
+      if (run.status !== 'waiting_approval' || terminalExecution.includes(exec.status))
+        throw conflict(`Step ${stepId} is ${run.status}, not waiting for approval`, { status: run.status });
+      const now = clock.now().toISOString();
+      const by = ctx.userId ?? ctx.actor.id;
+      const previous = run.output ? JSON.parse(run.output) : {};
+      const approved = decision === 'approve';
+      await engine.setStep(trx, ctx.organizationId, run.id, {
+        status: approved ? 'succeeded' : 'failed',
+        output: JSON.stringify({ ...previous, approved, by, comment: comment ?? null, at: now }),
+        error: approved ? null : `Rejected${comment ? `: ${comment}` : ''}`,
+        decided_by: by,
+        finished_at: now,
+      });
+      await audit.recordFor(trx, ctx, {
+        action: approved ? 'workflows.step_approved' : 'workflows.step_rejected',
+        target: { type: 'workflow_execution', id },
+        metadata: { stepId, comment: comment ?? null },
+      });
+      await engine.advance(trx, ctx.organizationId, id);
+    });
+    return getExecution(ctx, id);
+  }
+
+  /** A new webhook secret (the old one stops working at once); shown once. */
+  async function rotateHookSecret(ctx: Ctx, id: string) {
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      const wf = await find(trx, ctx.organizationId, id);
+      if (!wf.hook_id) throw conflict(`Workflow ${id} has no webhook trigger`);
+      const secret = newHookSecret();
+      await trx
+        .updateTable('workflows')
+        .set({ hook_secret_sealed: box.seal(secret), updated_at: clock.now().toISOString() })
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', '=', id)
+        .execute();
+      await audit.recordFor(trx, ctx, {
+        action: 'workflows.hook_secret_rotated',
+        target: { type: 'workflow', id },
+      });
+      return { hookId: wf.hook_id, hookSecret: secret };
+    });
+  }
+
+  return { create, update, remove, get, list, run, listRuns, getExecution, cancel, decide, rotateHookSecret };
+}
+
+export type WorkflowService = ReturnType<typeof createWorkflowService>;

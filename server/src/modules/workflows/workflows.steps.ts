@@ -1,0 +1,299 @@
+/**
+ * What each step type does. A step never changes an ad platform or a CRM itself: budget changes,
+ * pauses and GoHighLevel actions are proposals (guardrails, approvals, idempotency, audit), keyed
+ * `wf:<execution id>:<step id>` so that a step run again after a crash or a retry finds the first
+ * proposal instead of applying anything twice.
+ */
+import type { Clock } from '../../platform/clock.ts';
+import { AppError } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import type { Mailer } from '../../platform/mailer.ts';
+import type { Storage } from '../../storage/db.ts';
+import type { Ctx } from '../auth/context.ts';
+import { type Oracle, runNightly } from '../oracle/index.ts';
+import type { EntityRef } from '../oracle/oracle.series.ts';
+import type { Proposals, ProposeInput } from '../proposals/index.ts';
+import type { Sync } from '../sync/sync.service.ts';
+import type { StepType, stepParams } from './workflows.step-types.ts';
+
+type Params<T extends StepType> = import('zod').output<(typeof stepParams)[T]>;
+
+export type StepOutcome =
+  | { kind: 'done'; output: unknown }
+  | { kind: 'wait_approval'; output: unknown }
+  | { kind: 'poll'; state: unknown; delayMs: number };
+
+/** A failure that retrying cannot fix (bad parameters, a refused proposal, a rejected approval). */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly permanent = true,
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+/** The agent runtime's entry point (services.agentRuntime), as workflows call it. */
+export interface AgentRunner {
+  execute(
+    ctx: Ctx,
+    request: { agentId: string; input: unknown; trigger: 'workflow'; signal?: AbortSignal },
+  ): Promise<{
+    id: string;
+    status: string;
+    output: unknown;
+    error: { code: string; message: string } | null;
+  }>;
+}
+
+export interface StepEnv {
+  ctx: Ctx;
+  workflowId: string;
+  executionId: string;
+  stepId: string;
+  signal: AbortSignal;
+  /** What this step stored at its last poll (null on its first run). */
+  state: unknown;
+}
+
+export interface StepDeps {
+  storage: Storage;
+  clock: Clock;
+  mailer: Mailer;
+  proposals: Pick<Proposals, 'propose'>;
+  sync: Pick<Sync, 'start' | 'get'>;
+  oracle: Oracle;
+  /** Read when a step runs: the agent runtime is built by another module. */
+  agentRunner: () => AgentRunner | undefined;
+}
+
+export const stepKey = (executionId: string, stepId: string) => `wf:${executionId}:${stepId}`;
+
+function compare(op: Params<'condition'>['op'], left: unknown, right: unknown): boolean {
+  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN);
+  switch (op) {
+    case 'eq':
+      return JSON.stringify(left) === JSON.stringify(right);
+    case 'ne':
+      return JSON.stringify(left) !== JSON.stringify(right);
+    case 'gt':
+      return num(left) > num(right);
+    case 'gte':
+      return num(left) >= num(right);
+    case 'lt':
+      return num(left) < num(right);
+    case 'lte':
+      return num(left) <= num(right);
+    case 'in':
+      return Array.isArray(right) && right.some((r) => JSON.stringify(r) === JSON.stringify(left));
+    case 'contains':
+      return Array.isArray(left)
+        ? left.some((l) => JSON.stringify(l) === JSON.stringify(right))
+        : typeof left === 'string' && left.includes(String(right));
+    case 'exists':
+      return left !== null && left !== undefined;
+    case 'truthy':
+      return Boolean(left) && !(Array.isArray(left) && left.length === 0);
+  }
+}
+
+export function createStepExecutors(deps: StepDeps) {
+  const { storage, clock, mailer, proposals, sync, oracle } = deps;
+
+  /** A proposal through the guardrails; its outcome is the step's output. */
+  async function propose(env: StepEnv, input: Record<string, unknown>) {
+    const { proposal, replayed } = await proposals.propose(env.ctx, {
+      ...(input as unknown as ProposeInput),
+      reason: (input.reason as string | undefined) ?? `Workflow ${env.workflowId}, step ${env.stepId}`,
+      idempotencyKey: stepKey(env.executionId, env.stepId),
+    });
+    if (proposal.status === 'blocked' || proposal.status === 'failed')
+      throw new StepFailure(
+        `Proposal ${proposal.id} ${proposal.status}: ${
+          proposal.status === 'blocked'
+            ? proposal.checks
+                .filter((c) => c.outcome === 'blocked')
+                .map((c) => c.message)
+                .join('; ')
+            : (proposal.error ?? 'the platform refused it')
+        }`,
+      );
+    return {
+      proposalId: proposal.id,
+      status: proposal.status,
+      replayed,
+      appliedActionId: proposal.appliedActionId,
+      before: proposal.before,
+      after: proposal.after,
+    };
+  }
+
+  const run: {
+    [T in StepType]: (
+      params: Params<T>,
+      env: StepEnv,
+      input: Record<string, unknown>,
+    ) => Promise<StepOutcome>;
+  } = {
+    async agent_run(params, env, input) {
+      const runner = deps.agentRunner();
+      if (!runner) throw new StepFailure('The agent runtime is not available in this process');
+      const run = await runner.execute(env.ctx, {
+        agentId: params.agentId,
+        input,
+        trigger: 'workflow',
+        signal: env.signal,
+      });
+      // The agent's run is recorded on its own; a run that did not succeed fails the step (the
+      // agent's limits, not a retry, decide how much it may spend).
+      if (run.status !== 'succeeded')
+        throw new StepFailure(`Agent run ${run.id} ${run.status}: ${run.error?.message ?? ''}`.trim());
+      return { kind: 'done', output: { agentExecutionId: run.id, output: run.output } };
+    },
+
+    async connector_sync(params, env) {
+      const state = (env.state ?? null) as { syncRunId: string; polls: number } | null;
+      if (!state) {
+        const started = await sync.start(env.ctx, params.connectionId, {
+          kind: params.kind,
+          ...(params.days ? { days: params.days } : {}),
+        });
+        return { kind: 'poll', state: { syncRunId: started.id, polls: 0 }, delayMs: params.pollIntervalMs };
+      }
+      const current = await sync.get(env.ctx, state.syncRunId);
+      if (current.status === 'failed')
+        throw new StepFailure(
+          `Sync ${current.id} failed: ${current.errors.at(-1)?.message ?? 'see the sync run'}`,
+        );
+      if (current.status !== 'succeeded')
+        return {
+          kind: 'poll',
+          state: { ...state, polls: state.polls + 1 },
+          delayMs: params.pollIntervalMs,
+        };
+      return {
+        kind: 'done',
+        output: {
+          syncRunId: current.id,
+          status: current.status,
+          rowsUpserted: current.rowsUpserted,
+          callsMade: current.callsMade,
+          finishedAt: current.finishedAt,
+        },
+      };
+    },
+
+    async oracle_job(params, env) {
+      const org = env.ctx.organizationId;
+      if (params.job === 'nightly') {
+        const r = await runNightly({ storage, oracle }, org);
+        return {
+          kind: 'done',
+          output: { stored: r.stored, unchanged: r.unchanged, anomalies: r.anomalies, fatigue: r.fatigue },
+        };
+      }
+      if (params.job === 'fatigue') {
+        const r = await oracle.listFatigue(env.ctx, {
+          ...(params.campaignId ? { campaignId: params.campaignId } : {}),
+          ...(params.clientId ? { clientId: params.clientId } : {}),
+        });
+        const byClass: Record<string, number> = {};
+        for (const i of r.items) {
+          const c = (i as { class?: string }).class ?? 'unknown';
+          byClass[c] = (byClass[c] ?? 0) + 1;
+        }
+        return { kind: 'done', output: { asOf: r.asOf, stored: r.stored, ads: r.items.length, byClass } };
+      }
+      const entity: EntityRef = {
+        type: params.entityType ?? 'organization',
+        id: params.entityType && params.entityType !== 'organization' ? (params.entityId ?? '') : '',
+      };
+      if (entity.type !== 'organization' && !entity.id)
+        throw new StepFailure(`oracle_job ${params.job} needs an entityId for entityType ${entity.type}`);
+      if (params.job === 'anomalies') {
+        const r = await oracle.scanAnomalies(env.ctx, { entity });
+        return {
+          kind: 'done',
+          output: { stored: r.stored, flagged: r.items.length, latest: r.items[0]?.date ?? null },
+        };
+      }
+      const f = await oracle.createForecast(env.ctx, {
+        entity,
+        metric: params.metric ?? 'spend',
+        horizon: params.horizon ?? 14,
+      });
+      return {
+        kind: 'done',
+        output: {
+          forecastId: f.id,
+          metric: f.metric,
+          unit: f.unit,
+          // The expected total over the horizon, rounded for messages.
+          total: Math.round(f.points.reduce((sum, p) => sum + p.mean, 0) * 100) / 100,
+          days: f.points.length,
+          model: f.model,
+        },
+      };
+    },
+
+    async condition(params) {
+      const result = compare(params.op, params.left, params.right);
+      return { kind: 'done', output: { result, left: params.left ?? null, right: params.right ?? null } };
+    },
+
+    async approval_wait(params) {
+      return { kind: 'wait_approval', output: { message: params.message ?? null } };
+    },
+
+    async notify(params, env) {
+      // Mail first, then the stored notification: a crash in between sends the mail again
+      // (at least once) rather than never.
+      for (const to of params.to) await mailer.send({ to, subject: params.subject, text: params.body });
+      const id = newId('workflowNotification');
+      await storage.withTenant(env.ctx.organizationId, (trx) =>
+        trx
+          .insertInto('workflow_notifications')
+          .values({
+            id,
+            organization_id: env.ctx.organizationId,
+            execution_id: env.executionId,
+            step_id: env.stepId,
+            recipients: JSON.stringify(params.to),
+            subject: params.subject,
+            body: params.body,
+            created_at: clock.now().toISOString(),
+          })
+          .onConflict((oc) => oc.columns(['execution_id', 'step_id']).doNothing())
+          .execute(),
+      );
+      return { kind: 'done', output: { sent: params.to.length, subject: params.subject } };
+    },
+
+    async ghl_action(params, env) {
+      return { kind: 'done', output: await propose(env, params) };
+    },
+
+    async proposal(params, env) {
+      return { kind: 'done', output: await propose(env, params) };
+    },
+  };
+
+  return async function execute(
+    type: StepType,
+    params: unknown,
+    env: StepEnv,
+    input: Record<string, unknown>,
+  ): Promise<StepOutcome> {
+    try {
+      return await (
+        run[type] as (p: unknown, e: StepEnv, i: Record<string, unknown>) => Promise<StepOutcome>
+      )(params, env, input);
+    } catch (e) {
+      // 4xx from a module (bad id, invalid input, conflict) will fail again: no retries.
+      if (e instanceof AppError && e.status < 500 && e.code !== 'rate_limited')
+        throw new StepFailure(`${e.code}: ${e.message}`);
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The three built-in templates. A template is a definition with `[[variable]]` placeholders that
+ * are filled in when a workflow is created from it (`POST /api/v1/workflows` with `templateId` and
+ * `variables`); `{{…}}` mappings stay as they are and resolve at run time.
+ */
+import { invalidInput } from '../../platform/errors.ts';
+
+export interface WorkflowTemplate {
+  id: string;
+  name: string;
+  description: string;
+  variables: Record<string, string>;
+  definition: { steps: unknown[] };
+  triggers: Record<string, unknown>;
+  /** What a manual run's input should carry. */
+  runInput: Record<string, string>;
+}
+
+export const templates: WorkflowTemplate[] = [
+  {
+    id: 'campaign_launch',
+    name: 'Campaign launch',
+    description:
+      'Forecasts the campaign, waits for a person to approve the launch, enables it through the guardrails (optionally with a budget change) and tells the team.',
+    variables: { notifyEmail: 'Who hears about the launch' },
+    runInput: {
+      campaignId: 'The campaign to launch (cmp_…)',
+      budgetChangePercent: 'Budget change at launch, in percent (0 for none)',
+    },
+    triggers: {},
+    definition: {
+      steps: [
+        {
+          id: 'forecast',
+          type: 'oracle_job',
+          config: { job: 'forecast', entityType: 'campaign', metric: 'spend', horizon: 14 },
+          input: { entityId: '{{trigger.campaignId}}' },
+          retries: 1,
+        },
+        {
+          id: 'approve_launch',
+          type: 'approval_wait',
+          dependsOn: ['forecast'],
+          config: {
+            message:
+              'Launch campaign {{trigger.campaignId}}? Forecast spend over 14 days: {{steps.forecast.output.total}}',
+          },
+        },
+        {
+          id: 'enable',
+          type: 'proposal',
+          dependsOn: ['approve_launch'],
+          config: { kind: 'enable', reason: 'Campaign launch workflow' },
+          input: { campaignId: '{{trigger.campaignId}}' },
+        },
+        {
+          id: 'has_budget_change',
+          type: 'condition',
+          dependsOn: ['approve_launch'],
+          config: { op: 'ne' },
+          input: { left: '{{trigger.budgetChangePercent}}', right: 0 },
+        },
+        {
+          id: 'budget',
+          type: 'proposal',
+          dependsOn: ['has_budget_change', 'enable'],
+          config: { kind: 'budget_change', reason: 'Campaign launch budget' },
+          input: { campaignId: '{{trigger.campaignId}}', percent: '{{trigger.budgetChangePercent}}' },
+        },
+        {
+          id: 'notify',
+          type: 'notify',
+          dependsOn: ['enable'],
+          config: {
+            to: ['[[notifyEmail]]'],
+            subject: 'Campaign {{trigger.campaignId}} launched',
+            body: 'Enable: {{steps.enable.output.status}} (proposal {{steps.enable.output.proposalId}}).',
+          },
+        },
+      ],
+    },
+  },
+  {
+    id: 'client_onboarding',
+    name: 'Client onboarding',
+    description:
+      "Backfills the client's new connection, then in parallel checks creative fatigue and scans for anomalies, and sends the welcome summary.",
+    variables: { notifyEmail: 'Who receives the onboarding summary' },
+    runInput: {
+      connectionId: 'The connection just added (con_…)',
+      clientName: 'The client, for the message',
+    },
+    triggers: {},
+    definition: {
+      steps: [
+        {
+          id: 'backfill',
+          type: 'connector_sync',
+          config: { kind: 'backfill', days: 90 },
+          input: { connectionId: '{{trigger.connectionId}}' },
+          timeoutMs: 60_000,
+          retries: 1,
+        },
+        { id: 'fatigue', type: 'oracle_job', dependsOn: ['backfill'], config: { job: 'fatigue' } },
+        { id: 'anomalies', type: 'oracle_job', dependsOn: ['backfill'], config: { job: 'anomalies' } },
+        {
+          id: 'welcome',
+          type: 'notify',
+          dependsOn: ['fatigue', 'anomalies'],
+          config: {
+            to: ['[[notifyEmail]]'],
+            subject: 'Onboarding of {{trigger.clientName}} complete',
+            body: '{{steps.backfill.output.rowsUpserted}} rows synced; {{steps.fatigue.output.ads}} ads checked for fatigue; {{steps.anomalies.output.flagged}} anomalous days found.',
+          },
+        },
+      ],
+    },
+  },
+  {
+    id: 'monthly_reporting',
+    name: 'Monthly reporting',
+    description:
+      'On the first of each month: refreshes ORACLE, forecasts next month, scans for anomalies, alerts when there are some, and mails the report.',
+    variables: { notifyEmail: 'Who receives the monthly report' },
+    runInput: {},
+    triggers: { cron: '0 7 1 * *' },
+    definition: {
+      steps: [
+        {
+          id: 'forecast',
+          type: 'oracle_job',
+          config: { job: 'forecast', metric: 'spend', horizon: 30 },
+          retries: 2,
+        },
+        { id: 'anomalies', type: 'oracle_job', config: { job: 'anomalies' }, retries: 2 },
+        {
+          id: 'any_anomalies',
+          type: 'condition',
+          dependsOn: ['anomalies'],
+          config: { op: 'gt', right: 0 },
+          input: { left: '{{steps.anomalies.output.flagged}}' },
+        },
+        {
+          id: 'alert',
+          type: 'notify',
+          dependsOn: ['any_anomalies'],
+          config: {
+            to: ['[[notifyEmail]]'],
+            subject: 'Anomalies to review this month',
+            body: '{{steps.anomalies.output.flagged}} anomalous days, latest {{steps.anomalies.output.latest}}.',
+          },
+        },
+        {
+          id: 'report',
+          type: 'notify',
+          dependsOn: ['forecast', 'anomalies'],
+          config: {
+            to: ['[[notifyEmail]]'],
+            subject: 'Monthly report',
+            body: 'Forecast spend for the next 30 days: {{steps.forecast.output.total}}. Anomalous days: {{steps.anomalies.output.flagged}}.',
+          },
+        },
+      ],
+    },
+  },
+];
+
+/** The template's definition and triggers with its variables filled in (every one is required). */
+export function instantiate(templateId: string, variables: Record<string, string>) {
+  const t = templates.find((x) => x.id === templateId);
+  if (!t) throw invalidInput(`Unknown template ${templateId}`, { templates: templates.map((x) => x.id) });
+  const missing = Object.keys(t.variables).filter((v) => !variables[v]);
+  if (missing.length) throw invalidInput(`The template needs ${missing.join(', ')}`, { missing });
+  const fill = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.replace(/\[\[(\w+)\]\]/g, (_m, k: string) => variables[k] ?? '');
+    if (Array.isArray(v)) return v.map(fill);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
+    return v;
+  };
+  return { template: t, definition: fill(t.definition), triggers: fill(t.triggers) };
+}

@@ -1,0 +1,551 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { as, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { connectSimulator } from '../../../test/helpers/simulator.ts';
+import { testDialect } from '../../storage/testing.ts';
+import {
+  createWorkflowTestApp,
+  eventually,
+  testQueueKind,
+  type WorkflowTestApp,
+} from './workflows.testing.ts';
+
+type Body = Record<string, unknown>;
+const terminal = ['succeeded', 'failed', 'cancelled'];
+
+describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
+  let t: WorkflowTestApp;
+  let owner: Signed;
+
+  beforeEach(async () => {
+    t = await createWorkflowTestApp();
+    owner = await signUp(t.app, 'wf-owner');
+    await t.startWorker();
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const create = async (body: Body, who: Signed = owner) => {
+    const res = await t.app.inject(as(who, { method: 'POST', url: '/api/v1/workflows', payload: body }));
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as {
+      workflow: { id: string; hookId: string | null; version: number };
+      hookSecret: string | null;
+    };
+  };
+  const run = async (id: string, input: Body = {}, who: Signed = owner) => {
+    const res = await t.app.inject(
+      as(who, { method: 'POST', url: `/api/v1/workflows/${id}/runs`, payload: { input } }),
+    );
+    expect(res.statusCode, res.body).toBe(202);
+    return res.json().executionId as string;
+  };
+  const execution = async (id: string) =>
+    (await t.app.inject(as(owner, { method: 'GET', url: `/api/v1/workflows/executions/${id}` }))).json();
+  const settle = (id: string, statuses = terminal) =>
+    eventually(`execution ${id} in ${statuses.join('|')}`, async () => {
+      const e = await execution(id);
+      return statuses.includes(e.status) ? e : undefined;
+    });
+  const step = (e: { steps: Array<{ stepId: string }> }, id: string) =>
+    e.steps.find((s) => s.stepId === id) as unknown as Body & {
+      status: string;
+      output: Body;
+      attempts: number;
+      error: string | null;
+    };
+  const notify = (id: string, subject: string, extra: Body = {}) => ({
+    id,
+    type: 'notify',
+    config: { to: ['team@example.test'], subject, body: `${subject} body` },
+    ...extra,
+  });
+
+  it('rejects invalid definitions with every problem listed: cycle, unknown step, type, mapping, parameters', async () => {
+    const bad = async (steps: unknown[]) => {
+      const res = await t.app.inject(
+        as(owner, { method: 'POST', url: '/api/v1/workflows', payload: { name: 'Bad', steps } }),
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('invalid_input');
+      return (res.json().error.details.problems as Array<{ path: string; message: string }>)
+        .map((p) => p.message)
+        .join('\n');
+    };
+    expect(
+      await bad([notify('a', 'A', { dependsOn: ['b'] }), notify('b', 'B', { dependsOn: ['a'] })]),
+    ).toMatch(/cycle through a, b/);
+    const refs = await bad([notify('a', 'A', { dependsOn: ['ghost'] }), { id: 'b', type: 'teleport' }]);
+    expect(refs).toMatch(/Unknown step ghost/);
+    expect(refs).toMatch(/Unknown step type teleport/);
+    const mappings = await bad([
+      notify('a', 'A'),
+      {
+        id: 'b',
+        type: 'condition',
+        config: { op: 'gt', right: 1 },
+        input: { left: '{{steps.a.output.sent}}' },
+      },
+      {
+        id: 'c',
+        type: 'condition',
+        dependsOn: ['a'],
+        config: { op: 'gt' },
+        input: { left: '{{steps.a.output.__proto__}}' },
+      },
+      {
+        id: 'd',
+        type: 'condition',
+        dependsOn: ['a'],
+        config: { op: 'gt' },
+        input: { left: '{{env.SECRET}}' },
+      },
+    ]);
+    expect(mappings).toMatch(/step b does not depend on a/);
+    expect(mappings).toMatch(/reserved name __proto__/);
+    expect(mappings).toMatch(/use \{\{trigger/);
+    const params = await bad([
+      { id: 'n', type: 'notify', config: { to: ['not-an-email'], subject: 'x' } },
+      { id: 'p', type: 'proposal', config: { kind: 'explode' } },
+    ]);
+    expect(params).toMatch(/needs body/);
+    expect(params).toMatch(/email/i);
+    expect(await t.services.storage.db.selectFrom('workflows').selectAll().execute()).toEqual([]);
+  });
+
+  it('maps outputs between steps, runs independent branches while one waits for approval, and joins them', async () => {
+    const { workflow } = await create({
+      name: 'Branches',
+      steps: [
+        {
+          id: 'check',
+          type: 'condition',
+          config: { op: 'gte' },
+          input: { left: '{{trigger.spend}}', right: 100 },
+        },
+        {
+          id: 'gate',
+          type: 'approval_wait',
+          dependsOn: ['check'],
+          config: { message: 'Spend {{trigger.spend}}?' },
+        },
+        notify('mail', 'Spend is {{trigger.spend}} for {{trigger.client.name}}', { dependsOn: ['check'] }),
+        notify('join', 'Joined after {{steps.mail.output.subject}}', {
+          dependsOn: ['gate', 'mail'],
+          input: { to: ['{{trigger.client.email}}'] },
+        }),
+      ],
+    });
+    const id = await run(workflow.id, { spend: 150, client: { name: 'Acme', email: 'acme@example.test' } });
+    // The mail branch finishes while the gate branch waits: branches do not wait for each other.
+    const waiting = await eventually('the mail branch to finish', async () => {
+      const e = await execution(id);
+      return step(e, 'mail').status === 'succeeded' && e.status === 'waiting_approval' ? e : undefined;
+    });
+    expect(step(waiting, 'check').output).toMatchObject({ result: true, left: 150, right: 100 });
+    expect(step(waiting, 'gate')).toMatchObject({
+      status: 'waiting_approval',
+      output: { message: 'Spend 150?' },
+    });
+    expect(step(waiting, 'join').status).toBe('pending');
+    const approved = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/gate/approve`,
+        payload: { comment: 'fine' },
+      }),
+    );
+    expect(approved.statusCode, approved.body).toBe(200);
+    const done = await settle(id);
+    expect(done.status).toBe('succeeded');
+    expect(step(done, 'gate')).toMatchObject({
+      status: 'succeeded',
+      decidedBy: owner.userId,
+      output: { approved: true, comment: 'fine' },
+    });
+    expect(step(done, 'join').input).toMatchObject({ to: ['acme@example.test'] });
+    expect(t.mailer.sent.map((m) => `${m.to}: ${m.subject}`)).toEqual([
+      'team@example.test: Spend is 150 for Acme',
+      'acme@example.test: Joined after Spend is 150 for Acme',
+    ]);
+    const audit = await t.app.inject(as(owner, { method: 'GET', url: `/api/v1/audit?targetId=${id}` }));
+    expect(audit.json().items.map((a: { action: string }) => a.action)).toEqual(
+      expect.arrayContaining([
+        'workflows.execution_started',
+        'workflows.step_approved',
+        'workflows.execution_succeeded',
+      ]),
+    );
+  });
+
+  it('skips the branch behind a false condition and runs the other one', async () => {
+    const { workflow } = await create({
+      name: 'Skip',
+      steps: [
+        {
+          id: 'big',
+          type: 'condition',
+          config: { op: 'gt', right: 1000 },
+          input: { left: '{{trigger.spend}}' },
+        },
+        notify('alert', 'Big spend', { dependsOn: ['big'] }),
+        notify('after_alert', 'After alert', { dependsOn: ['alert'] }),
+        notify('always', 'Always'),
+      ],
+    });
+    const done = await settle(await run(workflow.id, { spend: 10 }));
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((s: { stepId: string; status: string }) => `${s.stepId}:${s.status}`)).toEqual([
+      'big:succeeded',
+      'alert:skipped',
+      'after_alert:skipped',
+      'always:succeeded',
+    ]);
+    expect(t.mailer.sent.map((m) => m.subject)).toEqual(['Always']);
+  });
+
+  it('retries a failing step up to its retries, then fails the execution and cancels what is left', async () => {
+    let failures = 1;
+    const send = t.mailer.send;
+    t.mailer.send = async (m) => {
+      if (m.subject.startsWith('Flaky') && failures-- > 0) throw new Error('SMTP 451 try again');
+      if (m.subject.startsWith('Broken')) throw new Error('SMTP 554 rejected');
+      return send(m);
+    };
+    const flaky = await create({
+      name: 'Flaky',
+      steps: [notify('mail', 'Flaky', { retries: 2, retryDelayMs: 0 })],
+    });
+    const ok = await settle(await run(flaky.workflow.id));
+    expect(ok.status).toBe('succeeded');
+    expect(step(ok, 'mail')).toMatchObject({ status: 'succeeded', attempts: 2 });
+
+    const broken = await create({
+      name: 'Broken',
+      steps: [
+        notify('mail', 'Broken', { retries: 1, retryDelayMs: 0 }),
+        notify('next', 'Next', { dependsOn: ['mail'] }),
+      ],
+    });
+    const failed = await settle(await run(broken.workflow.id));
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/Step mail failed: SMTP 554/);
+    expect(step(failed, 'mail')).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(step(failed, 'next').status).toBe('cancelled');
+  });
+
+  it('fails a step that runs past its timeout', async () => {
+    t.mailer.send = () => new Promise(() => {});
+    const { workflow } = await create({ name: 'Slow', steps: [notify('mail', 'Slow', { timeoutMs: 200 })] });
+    const done = await settle(await run(workflow.id));
+    expect(done.status).toBe('failed');
+    expect(step(done, 'mail').error).toMatch(/Timed out after 200 ms/);
+  });
+
+  it('rejecting an approval fails the execution; only people with actions:approve decide', async () => {
+    const { workflow } = await create({
+      name: 'Gate',
+      steps: [{ id: 'gate', type: 'approval_wait' }, notify('after', 'After', { dependsOn: ['gate'] })],
+    });
+    const id = await run(workflow.id);
+    await settle(id, ['waiting_approval']);
+    const invite = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/invitations',
+        payload: { email: 'member@example.test', role: 'member' },
+      }),
+    );
+    const member = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: {
+        email: 'member@example.test',
+        password: 'member password',
+        name: 'M',
+        invitationToken: invite.json().token,
+      },
+    });
+    const memberHeaders = { authorization: `Bearer ${member.json().tokens.accessToken}` };
+    const denied = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/workflows/executions/${id}/steps/gate/approve`,
+      headers: memberHeaders,
+      payload: {},
+    });
+    expect(denied.statusCode).toBe(403);
+    const rejected = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/gate/reject`,
+        payload: { comment: 'no' },
+      }),
+    );
+    expect(rejected.json()).toMatchObject({ status: 'failed', error: 'Step gate failed: Rejected: no' });
+    expect(step(rejected.json(), 'after').status).toBe('cancelled');
+    const again = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/gate/approve`,
+        payload: {},
+      }),
+    );
+    expect(again.statusCode).toBe(409);
+    expect(t.mailer.sent.filter((m) => m.subject === 'After')).toEqual([]);
+  });
+
+  it('cancel stops the steps that have not run', async () => {
+    const { workflow } = await create({
+      name: 'Cancel',
+      steps: [{ id: 'gate', type: 'approval_wait' }, notify('after', 'After', { dependsOn: ['gate'] })],
+    });
+    const id = await run(workflow.id);
+    await settle(id, ['waiting_approval']);
+    const res = await t.app.inject(
+      as(owner, { method: 'POST', url: `/api/v1/workflows/executions/${id}/cancel` }),
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().status).toBe('cancelled');
+    expect(res.json().steps.map((s: { status: string }) => s.status)).toEqual(['cancelled', 'cancelled']);
+    const approve = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/gate/approve`,
+        payload: {},
+      }),
+    );
+    expect(approve.statusCode).toBe(409);
+    expect(t.mailer.sent).toEqual([]);
+  });
+
+  it('an execution keeps the version it started with; runs list newest first', async () => {
+    const { workflow } = await create({ name: 'Versions', steps: [{ id: 'gate', type: 'approval_wait' }] });
+    const first = await run(workflow.id);
+    await settle(first, ['waiting_approval']);
+    const updated = await t.app.inject(
+      as(owner, {
+        method: 'PATCH',
+        url: `/api/v1/workflows/${workflow.id}`,
+        payload: { steps: [notify('mail', 'v2')] },
+      }),
+    );
+    expect(updated.json().workflow.version).toBe(2);
+    const second = await settle(await run(workflow.id));
+    expect(second).toMatchObject({ status: 'succeeded', version: 2 });
+    const old = await execution(first);
+    expect(old).toMatchObject({ version: 1, status: 'waiting_approval' });
+    expect(old.steps.map((s: { stepId: string }) => s.stepId)).toEqual(['gate']);
+    const runs = await t.app.inject(
+      as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}/runs` }),
+    );
+    expect(runs.json().items.map((e: { id: string }) => e.id)).toEqual([second.id, first]);
+  });
+
+  it('cron triggers start one run per tick however often the tick job runs', async () => {
+    const { workflow } = await create({
+      name: 'Cron',
+      steps: [notify('mail', 'Tick')],
+      triggers: { cron: '*/5 * * * *' },
+    });
+    const later = new Date(Date.now() + 11 * 60_000);
+    expect(await t.services.workflows.cronTick(later)).toEqual({ started: 1 });
+    expect(await t.services.workflows.cronTick(later)).toEqual({ started: 0 });
+    const runs = await t.app.inject(
+      as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}/runs` }),
+    );
+    expect(runs.json().items).toHaveLength(1);
+    expect(runs.json().items[0].trigger).toMatchObject({ type: 'cron', payload: { cron: '*/5 * * * *' } });
+    await settle(runs.json().items[0].id);
+  });
+
+  it('a finished sync starts the workflows listening for it, and a crossed threshold fires once', async () => {
+    const listen = await create({
+      name: 'On sync',
+      steps: [notify('mail', 'Synced {{trigger.rowsUpserted}} rows of {{trigger.connectionId}}')],
+      triggers: { events: [{ type: 'sync.finished', filter: { platform: 'simulator' } }] },
+    });
+    const other = await create({
+      name: 'Other platform',
+      steps: [notify('mail', 'never')],
+      triggers: { events: [{ type: 'sync.finished', filter: { platform: 'meta' } }] },
+    });
+    const threshold = await create({
+      name: 'Spend alert',
+      steps: [notify('mail', 'Spend {{trigger.value}} over {{trigger.threshold}}')],
+      triggers: { thresholds: [{ id: 'spend', metric: 'spendMicros', op: 'gt', value: 1, windowDays: 30 }] },
+    });
+    // The simulator's clients bill in GBP and EUR too: thresholds read totals in the reporting currency.
+    const fx = await t.app.inject(
+      as(owner, {
+        method: 'PUT',
+        url: '/api/v1/analytics/fx-rates',
+        payload: {
+          rates: [
+            { date: '2026-01-01', base: 'EUR', quote: 'USD', rate: 1.08 },
+            { date: '2026-01-01', base: 'GBP', quote: 'USD', rate: 1.27 },
+          ],
+        },
+      }),
+    );
+    expect(fx.statusCode, fx.body).toBeLessThan(300);
+    const sim = await connectSimulator(t as unknown as TestApp, owner, 'wfevents');
+    const runsOf = async (id: string) =>
+      (await t.app.inject(as(owner, { method: 'GET', url: `/api/v1/workflows/${id}/runs` }))).json().items;
+    const [byEvent] = await runsOf(listen.workflow.id);
+    expect(byEvent.trigger).toMatchObject({
+      type: 'event',
+      payload: { type: 'sync.finished', syncRunId: sim.syncRunId, connectionId: sim.connectionId },
+    });
+    expect(await runsOf(other.workflow.id)).toEqual([]);
+    const fired = await eventually('the threshold run', async () => (await runsOf(threshold.workflow.id))[0]);
+    expect(fired.trigger.payload).toMatchObject({
+      type: 'threshold.crossed',
+      thresholdId: 'spend',
+      metric: 'spendMicros',
+    });
+    await settle(byEvent.id);
+    await settle(fired.id);
+    // Still over the line at the next sync: no second alert.
+    await t.services.workflows.evaluateThresholds(owner.organizationId, 'syn_again');
+    expect(await runsOf(threshold.workflow.id)).toHaveLength(1);
+  });
+
+  it('signed webhooks start a run; a bad signature, a stale timestamp or an unknown hook is 401; a replay starts nothing new', async () => {
+    const { signWebhook } = await import('./index.ts');
+    const { workflow, hookSecret } = await create({
+      name: 'Hook',
+      steps: [notify('mail', 'Lead {{trigger.lead.email}}')],
+      triggers: { webhook: true },
+    });
+    expect(hookSecret).toMatch(/^whsec_/);
+    const body = JSON.stringify({ lead: { email: 'lead@example.test' } });
+    const post = (hookId: string, headers: Record<string, string>, payload = body) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/workflows/hooks/${hookId}`,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload,
+      });
+    const now = Math.floor(Date.now() / 1000);
+    const signed = {
+      'x-omnify-timestamp': String(now),
+      'x-omnify-signature': signWebhook(hookSecret as string, now, body),
+    };
+    const ok = await post(workflow.hookId as string, signed);
+    expect(ok.statusCode, ok.body).toBe(202);
+    const replay = await post(workflow.hookId as string, signed);
+    expect(replay.json().executionId).toBe(ok.json().executionId);
+    expect((await post(workflow.hookId as string, signed, body.replace('lead@', 'evil@'))).statusCode).toBe(
+      401,
+    );
+    const stale = now - 600;
+    expect(
+      (
+        await post(workflow.hookId as string, {
+          'x-omnify-timestamp': String(stale),
+          'x-omnify-signature': signWebhook(hookSecret as string, stale, body),
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect((await post('hook_unknown', signed)).statusCode).toBe(401);
+    const done = await settle(ok.json().executionId);
+    expect(done.trigger.type).toBe('webhook');
+    expect(t.mailer.sent.map((m) => m.subject)).toEqual(['Lead lead@example.test']);
+  });
+
+  it('templates: three are listed and each creates a valid workflow', async () => {
+    const list = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/workflows/templates' }));
+    expect(list.json().items.map((x: { id: string }) => x.id)).toEqual([
+      'campaign_launch',
+      'client_onboarding',
+      'monthly_reporting',
+    ]);
+    for (const templateId of ['campaign_launch', 'client_onboarding', 'monthly_reporting']) {
+      const { workflow } = await create({ templateId, variables: { notifyEmail: 'ops@example.test' } });
+      expect(workflow).toMatchObject({ templateId, version: 1 });
+    }
+    const missing = await t.app.inject(
+      as(owner, { method: 'POST', url: '/api/v1/workflows', payload: { templateId: 'monthly_reporting' } }),
+    );
+    expect(missing.statusCode).toBe(400);
+  });
+
+  it('campaign launch template: forecast, approval, then the enable and budget change go through the guardrails once', async () => {
+    const sim = await connectSimulator(t as unknown as TestApp, owner, 'wflaunch');
+    // A campaign to launch is a paused one; and the launch changes it twice within the hour.
+    const paused = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/write-backs',
+        payload: {
+          type: 'set_status',
+          level: 'campaign',
+          entityId: sim.campaignId,
+          status: 'paused',
+          idempotencyKey: 'launch-test-pause',
+        },
+      }),
+    );
+    expect(paused.statusCode, paused.body).toBe(200);
+    const policy = await t.app.inject(
+      as(owner, {
+        method: 'PUT',
+        url: '/api/v1/guardrails',
+        payload: { settings: { minHoursBetweenChanges: 0 } },
+      }),
+    );
+    expect(policy.statusCode, policy.body).toBe(200);
+    const { workflow } = await create({
+      templateId: 'campaign_launch',
+      variables: { notifyEmail: 'ops@example.test' },
+    });
+    const id = await run(workflow.id, { campaignId: sim.campaignId, budgetChangePercent: 10 });
+    const waiting = await settle(id, ['waiting_approval', 'failed']);
+    expect(waiting.status, JSON.stringify(waiting.steps)).toBe('waiting_approval');
+    expect(step(waiting, 'forecast').output).toMatchObject({ metric: 'spend' });
+    await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/approve_launch/approve`,
+        payload: {},
+      }),
+    );
+    const done = await settle(id);
+    expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    expect(step(done, 'budget').output).toMatchObject({ status: 'applied', replayed: false });
+    const proposals = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/actions' }));
+    expect(
+      proposals
+        .json()
+        .items.map((p: { kind: string; status: string }) => `${p.kind}:${p.status}`)
+        .sort(),
+    ).toEqual(['budget_change:applied', 'enable:applied']);
+    expect(t.mailer.sent.map((m) => m.to)).toEqual(['ops@example.test']);
+  });
+
+  it("another organization's workflows and executions are 404", async () => {
+    const { workflow } = await create({ name: 'Mine', steps: [{ id: 'gate', type: 'approval_wait' }] });
+    const id = await run(workflow.id);
+    await settle(id, ['waiting_approval']);
+    const intruder = await signUp(t.app, 'wf-intruder');
+    const calls: Array<[string, string, Body?]> = [
+      ['GET', `/api/v1/workflows/${workflow.id}`],
+      ['PATCH', `/api/v1/workflows/${workflow.id}`, { name: 'Hijacked' }],
+      ['DELETE', `/api/v1/workflows/${workflow.id}`],
+      ['POST', `/api/v1/workflows/${workflow.id}/runs`, {}],
+      ['GET', `/api/v1/workflows/${workflow.id}/runs`],
+      ['GET', `/api/v1/workflows/executions/${id}`],
+      ['POST', `/api/v1/workflows/executions/${id}/cancel`],
+      ['POST', `/api/v1/workflows/executions/${id}/steps/gate/approve`, {}],
+    ];
+    for (const [method, url, payload] of calls) {
+      const res = await t.app.inject(
+        as(intruder, { method: method as 'GET', url, ...(payload ? { payload } : {}) }),
+      );
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+    }
+    expect((await execution(id)).status).toBe('waiting_approval');
+    const list = await t.app.inject(as(intruder, { method: 'GET', url: '/api/v1/workflows' }));
+    expect(list.json().items).toEqual([]);
+  });
+});

@@ -17,6 +17,7 @@ import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
 import { ledgerRoutes } from '../modules/ledger/index.ts';
 import { oracleRoutes } from '../modules/oracle/index.ts';
+import { portalRoutes } from '../modules/portal/index.ts';
 import { proposalsRoutes } from '../modules/proposals/index.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
@@ -172,6 +173,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   webhooksRoutes(app, s);
   workflowsRoutes(app, s);
   billingRoutes(app, s);
+  portalRoutes(app, s);
   for (const add of opts.extraRoutes ?? []) add(app);
 
   await app.ready();

@@ -42,6 +42,10 @@ export const idPrefixes = {
   workflowNotification: 'wfn',
   ledgerEntry: 'led',
   ledgerScore: 'lsc',
+  portalBranding: 'pbr',
+  portalUser: 'pou',
+  portalSession: 'pse',
+  portalRefreshToken: 'prt',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -51,6 +51,8 @@ export interface ClientsTable {
   notes: string | null;
   created_at: string;
   updated_at: string;
+  /** Public, globally unique name of the client's portal (migration 011). */
+  portal_slug?: string | null;
 }
 
 export interface InvitationsTable {
@@ -699,6 +701,66 @@ export interface AgentStepsTable {
   duration_ms: number;
 }
 
+/** Portal branding of an organization (client_id '') or a client's overrides (migration 011). */
+export interface PortalBrandingTable {
+  id: string;
+  organization_id: string;
+  client_id: string;
+  agency_name: string | null;
+  logo_url: string | null;
+  logo_data: string | null;
+  logo_content_type: string | null;
+  primary_color: string | null;
+  accent_color: string | null;
+  support_email: string | null;
+  portal_domain: string | null;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+/** A client's own person, signing in to the portal of that one client (migration 011). */
+export interface PortalUsersTable {
+  id: string;
+  organization_id: string;
+  client_id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  invite_token_hash: string | null;
+  invite_expires_at: string | null;
+  invited_by: string | null;
+  accepted_at: string | null;
+  revoked_at: string | null;
+  failed_login_count: number;
+  locked_until: string | null;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PortalSessionsTable {
+  id: string;
+  organization_id: string;
+  portal_user_id: string;
+  client_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export interface PortalRefreshTokensTable {
+  id: string;
+  organization_id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
 /** A workflow: its current definition (a DAG of steps) and triggers; older versions in workflow_versions. */
 export interface WorkflowsTable {
   id: string;
@@ -834,6 +896,10 @@ export interface Database {
   workflow_executions: WorkflowExecutionsTable;
   workflow_step_runs: WorkflowStepRunsTable;
   workflow_notifications: WorkflowNotificationsTable;
+  portal_branding: PortalBrandingTable;
+  portal_users: PortalUsersTable;
+  portal_sessions: PortalSessionsTable;
+  portal_refresh_tokens: PortalRefreshTokensTable;
   ledger_entries: LedgerEntriesTable;
   ledger_scores: LedgerScoresTable;
 }

@@ -10,6 +10,7 @@ import { agentRuns } from './008_agent_runs.ts';
 import { writeActionIndex } from './007_write_action_index.ts';
 import { workflows } from './010_workflows.ts';
 import { ledger } from './012_ledger.ts';
+import { portal } from './011_portal.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -22,4 +23,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   '007_write_action_index': writeActionIndex,
   '010_workflows': workflows,
   '012_ledger': ledger,
+  '011_portal': portal,
 };

@@ -1,0 +1,197 @@
+/**
+ * The client portal's own session and API client. Portal tokens are kept apart from the agency's
+ * (another storage key, another refresh endpoint), so signing in to one never signs in to the other.
+ */
+import { ApiError, qs } from '../../lib/api.ts';
+
+export interface PortalTokens {
+  accessToken: string;
+  refreshToken: string;
+  clientId: string;
+  slug: string;
+}
+
+const KEY = 'omnify.portal.session';
+
+export function getPortalTokens(): PortalTokens | null {
+  try {
+    const raw = localStorage.getItem(KEY);
+    return raw ? (JSON.parse(raw) as PortalTokens) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function setPortalTokens(t: PortalTokens | null) {
+  if (t) localStorage.setItem(KEY, JSON.stringify(t));
+  else localStorage.removeItem(KEY);
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  try {
+    const body = (await res.json()) as {
+      error?: { code: string; message: string; details?: Record<string, unknown>; requestId?: string };
+    };
+    if (body.error)
+      return new ApiError(
+        res.status,
+        body.error.code,
+        body.error.message,
+        body.error.details ?? {},
+        body.error.requestId,
+      );
+  } catch {
+    // not JSON
+  }
+  return new ApiError(res.status, 'http_error', `${res.status} ${res.statusText}`);
+}
+
+let refreshing: Promise<boolean> | null = null;
+function refresh(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const t = getPortalTokens();
+    if (!t) return false;
+    const res = await fetch('/api/v1/portal/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: t.refreshToken }),
+    });
+    if (!res.ok) {
+      setPortalTokens(null);
+      return false;
+    }
+    const pair = (await res.json()) as { accessToken: string; refreshToken: string };
+    setPortalTokens({ ...t, accessToken: pair.accessToken, refreshToken: pair.refreshToken });
+    return true;
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+export async function portalRequest<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  retry = true,
+): Promise<T> {
+  const t = getPortalTokens();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (t) headers.authorization = `Bearer ${t.accessToken}`;
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 401 && t && retry && (await refresh()))
+    return portalRequest<T>(method, path, body, false);
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const portalGet = <T>(path: string, q?: Record<string, string | undefined>) =>
+  portalRequest<T>('GET', `/api/v1/portal${path}${qs(q)}`);
+
+/** Public: the branding of a portal before anyone signs in. */
+export async function publicBranding(slug: string): Promise<PublicBranding> {
+  const res = await fetch(`/api/v1/portal/branding${qs({ slug })}`, {
+    headers: { accept: 'application/json' },
+  });
+  if (!res.ok) throw await toError(res);
+  return (await res.json()) as PublicBranding;
+}
+
+export interface Branding {
+  agencyName: string;
+  logoUrl: string | null;
+  primaryColor: string;
+  accentColor: string;
+  supportEmail: string | null;
+}
+export interface PublicBranding {
+  slug: string | null;
+  clientName: string | null;
+  branding: Branding;
+}
+export interface Totals {
+  impressions: number;
+  clicks: number;
+  spendMicros: number;
+  conversions: number;
+  conversionValueMicros: number;
+  ctr: number | null;
+  cpcMicros: number | null;
+  cpaMicros: number | null;
+  roas: number | null;
+}
+export interface Row extends Totals {
+  day?: string;
+  platform?: string | null;
+  campaignId?: string | null;
+  campaignName?: string | null;
+}
+export interface Change {
+  previous: number | null;
+  change: number | null;
+  changeRatio: number | null;
+}
+export interface Me {
+  user: { id: string; email: string; name: string };
+  client: { id: string; name: string; company: string | null; portalSlug: string | null };
+  organization: { id: string; name: string; reportingCurrency: string };
+  branding: Branding;
+}
+export interface Overview {
+  from: string;
+  to: string;
+  currency: string;
+  totals: Totals;
+  previous: { from: string; to: string; totals: Totals } | null;
+  changes: Record<string, Change> | null;
+  daily: Row[];
+  byPlatform: Row[];
+}
+export interface PortalCampaign {
+  id: string;
+  name: string;
+  platform: string;
+  status: string;
+  objective: string | null;
+  budgetCurrency: string;
+  dailyBudgetMicros: number | null;
+  metrics: (Omit<Totals, 'cpcMicros'> & { cpcMicros?: number | null }) | null;
+}
+export interface CampaignDetail {
+  campaign: Omit<PortalCampaign, 'metrics'> & {
+    startDate: string | null;
+    endDate: string | null;
+    adAccountName: string;
+    adGroupCount: number;
+    adCount: number;
+  };
+  from: string;
+  to: string;
+  currency: string;
+  totals: Totals;
+  changes: Record<string, Change> | null;
+  daily: Row[];
+}
+export interface Report {
+  months: string[];
+  report: {
+    month: string;
+    from: string;
+    to: string;
+    complete: boolean;
+    currency: string;
+    totals: Totals;
+    previous: { month: string; totals: Totals };
+    changes: Record<string, Change>;
+    byPlatform: Row[];
+    topCampaigns: Row[];
+    daily: Row[];
+    highlights: string[];
+  };
+}

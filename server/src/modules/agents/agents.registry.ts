@@ -5,9 +5,11 @@
 import type { AgentKind } from './agents.defaults.ts';
 import type { AgentDefinition } from './agents.definition.ts';
 import { analyticsAgent } from './analytics/index.ts';
+import { clientManagement } from './client-management/index.ts';
 import { creativeIntelligence } from './creative-intelligence/index.ts';
 
 export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   creative_intelligence: creativeIntelligence,
   analytics: analyticsAgent,
+  client_management: clientManagement,
 };

@@ -3,7 +3,7 @@
  * the template-written summaries (plain functions, no I/O).
  */
 import { z } from 'zod';
-import { invalidInput } from '../../../platform/errors.ts';
+import { AppError, invalidInput } from '../../../platform/errors.ts';
 import { addDays, daysInclusive, isIsoDate, previousPeriod } from '../../analytics/periods.ts';
 import type { Ctx } from '../../auth/context.ts';
 import type { AgentServices } from '../agents.definition.ts';
@@ -86,4 +86,20 @@ export async function assertScope(
 ) {
   if (s.clientId) await tc.services.clients.get(tc.ctx, s.clientId);
   if (s.campaignId) await tc.services.catalog.getCampaign(tc.ctx, s.campaignId);
+}
+
+/**
+ * ORACLE refuses entities without enough data with a 400 or 409: a tool reports that as "not
+ * available" with the reason instead of failing the whole run.
+ */
+export async function orUnavailable<T>(
+  f: () => Promise<T>,
+): Promise<T | { available: false; reason: string }> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof AppError && (e.code === 'invalid_input' || e.code === 'conflict'))
+      return { available: false, reason: e.message };
+    throw e;
+  }
 }

@@ -36,7 +36,7 @@ export async function simulatedClient(
       days: String(days),
       endDate: opts.endDate ?? '2026-11-20',
       scale: '0.25',
-      ...(opts.industry ? { industry: opts.industry } : {}),
+      industry: opts.industry ?? 'dental',
     },
   });
   const run = await services.sync.start(ctx, connection.id, { kind: 'backfill', days });

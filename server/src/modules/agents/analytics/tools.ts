@@ -1,7 +1,6 @@
 /** Analytics agent tools: KPIs, weekly trend, campaigns, ORACLE forecasts and anomalies, attribution. */
 import { z } from 'zod';
-import { AppError } from '../../../platform/errors.ts';
-import { allPages, assertScope, periodSchema, round } from '../agent-kit/period.ts';
+import { allPages, assertScope, orUnavailable, periodSchema, round } from '../agent-kit/period.ts';
 import { defineTool, type ToolContext } from '../agents.definition.ts';
 import { attribute, attributionModels, UNATTRIBUTED } from './attribution.ts';
 import { buildConversions, type Level } from './touchpoints.ts';
@@ -12,17 +11,6 @@ const filterOf = (i: { clientId?: string; campaignId?: string }) => ({
   ...(i.clientId ? { clientIds: [i.clientId] } : {}),
   ...(i.campaignId ? { campaignIds: [i.campaignId] } : {}),
 });
-
-/** ORACLE refuses entities without enough data with a 400/409: the agent reports it instead of failing. */
-async function orUnavailable<T>(f: () => Promise<T>): Promise<T | { available: false; reason: string }> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof AppError && (e.code === 'invalid_input' || e.code === 'conflict'))
-      return { available: false, reason: e.message };
-    throw e;
-  }
-}
 
 async function attributionRun(
   i: {

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type Signed, signUp, type TestApp } from '../../../../test/helpers/app.ts';
+import { testDialect } from '../../../storage/testing.ts';
+import { systemCtx } from '../../auth/context.ts';
+import { simulatedClient } from '../agent-kit/simulated-client.ts';
+import { runDirect } from '../agent-kit/testing.ts';
+import { healthScore } from './health.ts';
+import { clientManagement, clientOutput, lastFullMonth } from './index.ts';
+
+type Output = ReturnType<typeof clientOutput.parse>;
+
+describe('client health score (pure)', () => {
+  const base = {
+    roasLast28: 3,
+    roasPrior28: 3,
+    targetRoas: 3,
+    pacingRatio: 1,
+    anomalies14d: 0,
+    churnRisk: 0,
+  };
+  it('is 100 when every component is in range and falls with ROAS', () => {
+    expect(healthScore(base).score).toBe(100);
+    // ROAS at 75% of target and 25% below the prior window: roas 50, trend 50 → 100 − 0.3·50 − 0.2·50 = 75.
+    expect(healthScore({ ...base, roasLast28: 2.25 }).score).toBe(75);
+    expect(healthScore({ ...base, roasLast28: 1 }).level).toBe('watch');
+  });
+  it('renormalises over the components with data', () => {
+    const h = healthScore({ ...base, pacingRatio: null, anomalies14d: null, churnRisk: 0.5 });
+    // roas 100 (0.3), trend 100 (0.2), churn 50 (0.25) over 0.75 → 83.3.
+    expect(h.score).toBeCloseTo(83.3, 1);
+    expect(h.components.find((c) => c.component === 'pacing')?.score).toBeNull();
+    expect(
+      healthScore({
+        roasLast28: null,
+        roasPrior28: null,
+        targetRoas: null,
+        pacingRatio: null,
+        anomalies14d: null,
+        churnRisk: null,
+      }).score,
+    ).toBeNull();
+  });
+  it('picks the last full month of data', () => {
+    expect(lastFullMonth('2026-11-20')).toBe('2026-10');
+    expect(lastFullMonth('2026-10-31')).toBe('2026-10');
+    expect(lastFullMonth('2026-01-05')).toBe('2025-12');
+  });
+});
+
+describe(`client management agent on ${testDialect()}`, () => {
+  let t: TestApp;
+  let owner: Signed;
+  let other: Signed;
+  let agentId: string;
+  let clientId: string;
+  let first: Output;
+
+  const agentOf = async (orgId: string) =>
+    (await t.services.agents.list(systemCtx(orgId))).find((a) => a.kind === 'client_management')
+      ?.id as string;
+  const run = (input: unknown, organizationId = owner.organizationId, id = agentId) =>
+    runDirect<Output>(clientManagement, input, { services: t.services, organizationId, agentId: id });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    owner = await signUp(t.app, 'accounts');
+    other = await signUp(t.app, 'intruder');
+    const { client } = await simulatedClient(t.services, owner.organizationId, {
+      seed: 'health',
+      monthlyBudgetMicros: 9_000_000_000,
+    });
+    clientId = client.id;
+    agentId = await agentOf(owner.organizationId);
+    ({ output: first } = await run({ clientId }));
+  }, 180_000);
+  afterAll(() => t?.close());
+
+  it('scores health, churn, upsells, plan and report, validated by the schema', () => {
+    expect(clientOutput.safeParse(first).success).toBe(true);
+    expect(first.asOf).toBe('2026-11-20');
+    expect(first.health.score).not.toBeNull();
+    expect(first.health.components.map((c) => c.component)).toEqual([
+      'roas',
+      'roas_trend',
+      'pacing',
+      'anomalies',
+      'churn',
+    ]);
+    expect(first.report.month).toBe('2026-10');
+    expect(first.report.markdown).toContain('# Client health: monthly report 2026-10');
+    expect(first.communicationPlan.touches.length).toBeGreaterThan(0);
+    expect(first.summary).toContain(`health ${first.health.score}/100`);
+  });
+
+  it("the report's KPIs are the analytics module's numbers for the month and the month before", async () => {
+    const ctx = systemCtx(owner.organizationId);
+    const oct = await t.services.analytics.metrics(ctx, {
+      from: '2026-10-01',
+      to: '2026-10-31',
+      groupBy: [],
+      filter: { clientIds: [clientId] },
+      limit: 1,
+    });
+    const sep = await t.services.analytics.metrics(ctx, {
+      from: '2026-09-01',
+      to: '2026-09-30',
+      groupBy: [],
+      filter: { clientIds: [clientId] },
+      limit: 1,
+    });
+    expect(first.report.current?.spendMicros).toBe(oct.totals.spendMicros);
+    expect(first.report.current?.revenueMicros).toBe(oct.totals.conversionValueMicros);
+    expect(first.report.previous?.spendMicros).toBe(sep.totals.spendMicros);
+    const top = first.report.topCampaigns.map((c) => c.revenueMicros);
+    expect(top).toEqual([...top].sort((a, b) => b - a));
+  });
+
+  it('the health score falls when ROAS drops', async () => {
+    // Halve the revenue of the last 28 days: ROAS halves against the same target.
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set((eb) => ({ conversion_value_micros: eb('conversion_value_micros', '/', 2) }))
+      .where('organization_id', '=', owner.organizationId)
+      .where('date', '>=', '2026-10-24')
+      .execute();
+    const { output } = await run({ clientId });
+    expect(output.health.roasLast28).toBeLessThan((first.health.roasLast28 as number) * 0.6);
+    expect(output.health.score as number).toBeLessThan(first.health.score as number);
+    const comp = (o: Output, c: string) =>
+      o.health.components.find((x) => x.component === c)?.score as number;
+    expect(comp(output, 'roas_trend')).toBeLessThan(comp(first, 'roas_trend'));
+    expect(output.report.recommendations.join(' ')).toMatch(/ROAS/);
+  });
+
+  it('a client of another organization is not found', async () => {
+    await expect(
+      run({ clientId }, other.organizationId, await agentOf(other.organizationId)),
+    ).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

@@ -168,6 +168,18 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     expect(res.json().steps.at(-1)).toMatchObject({ toolName: 'wait', error: { code: 'error' } });
   });
 
+  let cancelledQueued: { id: string; jobId: string };
+  it('a queued run cancelled before a worker takes it is cancelled at once', async () => {
+    const queued = await run(owner, { numbers: [7, 7] }, { wait: false });
+    expect(queued.statusCode).toBe(202);
+    cancelledQueued = queued.json();
+    const cancel = await req(owner, {
+      method: 'POST',
+      url: `/api/v1/agents/executions/${cancelledQueued.id}/cancel`,
+    });
+    expect(cancel.json()).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+  });
+
   it('wait:false queues an agents.run job (202) that the worker runs; a queued run holds a concurrency slot', async () => {
     await setLimits({ maxConcurrentRuns: 1 });
     const queued = await run(owner, { numbers: [4, 5] }, { wait: false });
@@ -182,6 +194,14 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     await t.services.queue.process(agentJobs(t.services.agentRuntime));
     const done = await waitFor(queued.json().id, (s) => s === 'succeeded');
     expect(done.output).toEqual({ summary: 'Total 9, computed as agent', total: 9 });
+    // The job of the run cancelled while queued finishes without running it.
+    for (let i = 0; i < 200; i++) {
+      if ((await t.services.queue.getJob(cancelledQueued.jobId))?.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await t.services.queue.getJob(cancelledQueued.jobId))?.result).toMatchObject({ skipped: true });
+    const after = await req(owner, { method: 'GET', url: `/api/v1/agents/executions/${cancelledQueued.id}` });
+    expect(after.json()).toMatchObject({ status: 'cancelled', stepCount: 0, steps: [] });
     await setLimits({ maxConcurrentRuns: 2 });
   });
 
@@ -216,6 +236,22 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     expect(again.statusCode).toBe(409);
   });
 
+  it('a run left running by a dead process is closed as interrupted at the next admission, freeing its slot', async () => {
+    await setLimits({ maxConcurrentRuns: 1 });
+    const ok = await run(owner, { numbers: [1] });
+    // Simulate a process that died mid-run: the row still says running, past its expiry.
+    await t.storage.db
+      .updateTable('agent_executions')
+      .set({ status: 'running', finished_at: null, expires_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', ok.json().id)
+      .execute();
+    const next = await run(owner, { numbers: [2] });
+    await setLimits({ maxConcurrentRuns: 2 });
+    expect(next.statusCode).toBe(200);
+    const dead = await req(owner, { method: 'GET', url: `/api/v1/agents/executions/${ok.json().id}` });
+    expect(dead.json()).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
+  });
+
   it('maxRunsPerDay refuses the next run with 429', async () => {
     const today = (await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/metrics` }))
       .json()
@@ -240,7 +276,7 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     });
     expect(next.json().items[0].id < ids[2]).toBe(true);
     const failed = await req(owner, { method: 'GET', url: `/api/v1/agents/analytics/runs?status=failed` });
-    expect(failed.json().items.length).toBe(2);
+    expect(failed.json().items.length).toBe(3);
     expect(failed.json().items.every((e: { status: string }) => e.status === 'failed')).toBe(true);
 
     const m = (await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/metrics` })).json();
@@ -251,9 +287,9 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
       .execute();
     expect(m.runs).toBe(rows.length);
     expect(m.succeeded).toBe(rows.filter((r) => r.status === 'succeeded').length);
-    expect(m.failed).toBe(2);
+    expect(m.failed).toBe(3);
     expect(m.budgetExhausted).toBe(2);
-    expect(m.cancelled).toBe(1);
+    expect(m.cancelled).toBe(2);
     expect(m.successRate).toBeCloseTo(
       m.succeeded / (m.succeeded + m.failed + m.budgetExhausted + m.cancelled),
     );

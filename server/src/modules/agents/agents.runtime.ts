@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
 import type { AgentsConfig } from '../../config.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, invalidInput, notFound } from '../../platform/errors.ts';
-import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Queue } from '../../queue/index.ts';
 import type { Storage, Trx } from '../../storage/db.ts';
@@ -16,23 +15,21 @@ import type { AgentsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
 import type { Limits } from '../billing/index.ts';
+import { admitRun, RUNNING_GRACE_MS } from './agents.admission.ts';
+import { createRunControl } from './agents.control.ts';
 import { type AgentKind, type AgentLimits, agentKinds } from './agents.defaults.ts';
 import type { AgentDefinition, AgentServices } from './agents.definition.ts';
 import { createLlmEngine } from './agents.engine.llm.ts';
 import { builtinEngine, type Engine } from './agents.engine.ts';
 import {
-  countInFlight,
-  countSince,
   type EngineName,
   type Execution,
   findExecution,
-  listSteps,
   type RunError,
   type Step,
   type Trigger,
   toExecution,
 } from './agents.executions.repo.ts';
-import { agentRunJob } from './agents.jobs.ts';
 import { createOpenAiModel } from './agents.llm.openai.ts';
 import type { LanguageModel } from './agents.llm.port.ts';
 import { costMicros } from './agents.pricing.ts';
@@ -44,10 +41,6 @@ import {
   RunFailed,
   type Session,
 } from './agents.session.ts';
-
-/** How long past maxRunSeconds a running row still counts as alive, and how long a queued row waits. */
-const RUNNING_GRACE_MS = 60_000;
-const QUEUED_TTL_MS = 60 * 60_000;
 
 export interface ExecuteOptions {
   /** An agent id, or its kind (`analytics`): each organization has one agent per kind. */
@@ -121,6 +114,7 @@ export function createAgentRuntime(d: AgentRuntimeDeps): AgentRuntime {
   const llm: Engine | null = model ? createLlmEngine(model, d.config.openai?.model ?? 'unknown') : null;
   /** Sessions running in this process, for cancel requests that arrive here. */
   const live = new Map<string, Session>();
+  const { finishWith, get, cancel } = createRunControl({ storage, audit, clock, live });
 
   async function findAgent(trx: Trx, organizationId: string, idOrKind: string) {
     return trx
@@ -166,80 +160,14 @@ export function createAgentRuntime(d: AgentRuntimeDeps): AgentRuntime {
       });
     await d.limits.assertCanRunAgent(ctx.organizationId);
 
-    const id = newId('agentExecution');
-    const row = await storage.withTenant(ctx.organizationId, async (trx) => {
-      // One admission at a time per agent (PostgreSQL; SQLite has one writer), so counts hold.
-      if (storage.dialect === 'postgres')
-        await trx.selectFrom('agents').select('id').where('id', '=', agent.id).forNoKeyUpdate().execute();
-      const limits = JSON.parse(agent.limits) as AgentLimits;
-      const now = clock.now();
-      const nowIso = now.toISOString();
-      const inFlight = await countInFlight(trx, ctx.organizationId, agent.id, nowIso);
-      if (inFlight >= limits.maxConcurrentRuns)
-        throw new AppError(
-          'rate_limited',
-          `The ${kind} agent already has ${inFlight} runs in progress (maxConcurrentRuns ${limits.maxConcurrentRuns})`,
-          { limit: 'maxConcurrentRuns', allowed: limits.maxConcurrentRuns },
-          { retryAfterSeconds: 5 },
-        );
-      const dayStart = `${nowIso.slice(0, 10)}T00:00:00.000Z`;
-      const today = await countSince(trx, ctx.organizationId, agent.id, dayStart);
-      if (today >= limits.maxRunsPerDay) {
-        const tomorrow = Date.parse(dayStart) + 86_400_000;
-        throw new AppError(
-          'rate_limited',
-          `The ${kind} agent used its ${limits.maxRunsPerDay} runs for today (maxRunsPerDay)`,
-          { limit: 'maxRunsPerDay', allowed: limits.maxRunsPerDay },
-          { retryAfterSeconds: Math.ceil((tomorrow - now.getTime()) / 1000) },
-        );
-      }
-      await d.limits.recordAgentRun(trx, ctx.organizationId);
-      const inline = opts.mode === 'inline';
-      const values = {
-        id,
-        organization_id: ctx.organizationId,
-        agent_id: agent.id,
-        kind,
-        engine: engineName,
-        status: inline ? 'running' : 'queued',
-        trigger: opts.trigger,
-        input: JSON.stringify(parsed.data ?? null),
-        output: null,
-        error: null,
-        steps: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cost_micros: 0,
-        model: engineName === 'llm' ? (d.config.openai?.model ?? null) : null,
-        job_id: null as string | null,
-        cancel_requested_at: null,
-        expires_at: new Date(
-          now.getTime() + (inline ? limits.maxRunSeconds * 1000 + RUNNING_GRACE_MS : QUEUED_TTL_MS),
-        ).toISOString(),
-        started_at: inline ? nowIso : null,
-        finished_at: null,
-        duration_ms: null,
-        created_by_type: ctx.actor.type,
-        created_by_id: ctx.actor.id,
-        created_at: nowIso,
-        updated_at: nowIso,
-      };
-      if (!inline) {
-        const job = await d.queue.enqueue(
-          agentRunJob,
-          { executionId: id },
-          { trx, organizationId: ctx.organizationId, idempotencyKey: `agents.run:${id}` },
-        );
-        values.job_id = job.jobId;
-      }
-      await trx.insertInto('agent_executions').values(values).execute();
-      await audit.recordFor(trx, ctx, {
-        action: 'agents.run_started',
-        target: { type: 'agent_execution', id },
-        input: opts.input,
-        metadata: { agentId: agent.id, kind, engine: engineName, trigger: opts.trigger, mode: opts.mode },
-      });
-      return values;
+    const row = await admitRun(d, ctx, {
+      agent,
+      kind,
+      engine: engineName,
+      input: parsed.data,
+      rawInput: opts.input,
+      trigger: opts.trigger,
+      mode: opts.mode,
     });
     const execution = toExecution(row);
     if (opts.mode === 'queued') return { execution, done: null };
@@ -400,71 +328,6 @@ export function createAgentRuntime(d: AgentRuntimeDeps): AgentRuntime {
       });
     }
     return run(organizationId, execution, claimed.agent, definition, null, signal);
-  }
-
-  /** Ends a not-yet-running execution (cancel of a queued run, a run that cannot start). */
-  async function finishWith(ctx: Ctx, execution: Execution, status: Execution['status'], error: RunError) {
-    const now = clock.now().toISOString();
-    return storage.withTenant(ctx.organizationId, async (trx) => {
-      const updated = await trx
-        .updateTable('agent_executions')
-        .set({ status, error: JSON.stringify(error), finished_at: now, updated_at: now })
-        .where('organization_id', '=', ctx.organizationId)
-        .where('id', '=', execution.id)
-        .where('status', 'in', ['queued', 'running'])
-        .returningAll()
-        .executeTakeFirst();
-      if (!updated) throw conflict(`Execution ${execution.id} has already finished`);
-      await audit.recordFor(trx, ctx, {
-        action: 'agents.run_finished',
-        target: { type: 'agent_execution', id: execution.id },
-        metadata: { kind: execution.kind, engine: execution.engine, status, error: error.code, steps: 0 },
-      });
-      return toExecution(updated);
-    });
-  }
-
-  async function get(ctx: Ctx, executionId: string): Promise<ExecutionDetail> {
-    return storage.withTenant(ctx.organizationId, async (trx) => {
-      const row = await findExecution(trx, ctx.organizationId, executionId);
-      if (!row) throw notFound('Execution', executionId);
-      return { ...toExecution(row), steps: await listSteps(trx, ctx.organizationId, executionId) };
-    });
-  }
-
-  async function cancel(ctx: Ctx, executionId: string): Promise<Execution> {
-    const row = await storage.withTenant(ctx.organizationId, (trx) =>
-      findExecution(trx, ctx.organizationId, executionId),
-    );
-    if (!row) throw notFound('Execution', executionId);
-    const execution = toExecution(row);
-    if (row.status === 'queued')
-      return finishWith(ctx, execution, 'cancelled', {
-        code: 'cancelled',
-        message: 'Cancelled before it started',
-      });
-    if (row.status !== 'running')
-      throw conflict(`Execution ${executionId} has already finished`, { status: row.status });
-    const now = clock.now().toISOString();
-    const updated = await storage.withTenant(ctx.organizationId, async (trx) => {
-      const r = await trx
-        .updateTable('agent_executions')
-        .set({ cancel_requested_at: now, updated_at: now })
-        .where('organization_id', '=', ctx.organizationId)
-        .where('id', '=', executionId)
-        .where('status', '=', 'running')
-        .returningAll()
-        .executeTakeFirst();
-      if (!r) throw conflict(`Execution ${executionId} has already finished`);
-      await audit.recordFor(trx, ctx, {
-        action: 'agents.run_cancel_requested',
-        target: { type: 'agent_execution', id: executionId },
-      });
-      return r;
-    });
-    // In this process the run stops now; in another one, at its next step.
-    live.get(executionId)?.cancel();
-    return toExecution(updated);
   }
 
   return {

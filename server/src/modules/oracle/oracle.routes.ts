@@ -10,6 +10,8 @@ import {
   anomalySchema,
   churnQuery,
   churnSchema,
+  clvQuery,
+  clvSchema,
   createdForecastSchema,
   createForecastBody,
   fatigueListSchema,
@@ -188,6 +190,21 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
       },
     },
     async (req) => oracle.churn(ctxOf(req), req.query),
+  );
+
+  r.get(
+    '/api/v1/oracle/clv',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          "Customer value of a client's CRM contacts: BG/NBD and Gamma-Gamma fitted on its won opportunities, expected purchases and value per contact over the horizon, parameters and fit diagnostics",
+        querystring: clvQuery,
+        response: { 200: clvSchema },
+      },
+    },
+    async (req) => oracle.clv(ctxOf(req), req.query),
   );
 
   r.post(

@@ -411,3 +411,89 @@ export const allocationSchema = z.object({
   ),
   warnings: z.array(z.string()),
 });
+
+export const clvQuery = z.strictObject({
+  clientId: idSchema.describe(
+    'The client whose CRM contacts are valued (its won opportunities are the transactions)',
+  ),
+  horizonDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3660)
+    .default(90)
+    .describe('Days ahead, 1-3660 (default 90)'),
+  until: dateSchema.optional().describe('Last day of the calibration period (default: the last CRM sync)'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .describe('Contacts listed, highest value first'),
+});
+
+export const clvSchema = z.object({
+  clientId: z.string(),
+  currency: z.string(),
+  until: z.string(),
+  unit: z.enum(['day', 'week']).describe('Unit of recency, T and alpha'),
+  horizonDays: z.number().int(),
+  model: z.string(),
+  modelVersion: z.string(),
+  data: z.object({
+    transactions: z.number().int(),
+    transactionsAfterUntil: z.number().int(),
+    customers: z.number().int(),
+    repeatCustomers: z.number().int(),
+  }),
+  bgnbd: z.object({
+    params: z.object({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number() }),
+    logLikelihood: z.number(),
+    evaluations: z.number().int(),
+  }),
+  gammaGamma: z
+    .object({
+      params: z.object({ p: z.number(), q: z.number(), gamma: z.number() }),
+      logLikelihood: z.number(),
+      evaluations: z.number().int(),
+      customers: z.number().int(),
+      zeroValueCustomers: z.number().int(),
+      frequencyValueCorrelation: z.number().describe('The spend model assumes about 0'),
+    })
+    .nullable()
+    .describe('Null when the spend model cannot be fitted (see warnings)'),
+  diagnostics: z.object({
+    observedRepeatPurchases: z.number(),
+    expectedRepeatPurchases: z
+      .number()
+      .describe('Repeat purchases BG/NBD expects over each contact’s own observation time, summed'),
+    repeatPurchaseRatio: nullableNumber.describe('expected ÷ observed; near 1 for a model that fits'),
+    probabilityAlive: z.object({ p10: z.number(), median: z.number(), p90: z.number() }),
+    horizonInUnit: z.number(),
+  }),
+  totals: z.object({
+    contacts: z.number().int(),
+    expectedPurchases: z.number(),
+    expectedValueMicros: nullableNumber,
+  }),
+  newCustomer: z.object({ expectedPurchases: z.number(), expectedValueMicros: nullableNumber }),
+  contacts: z.array(
+    z.object({
+      contactExternalId: z.string(),
+      contactId: z.string().nullable(),
+      name: z.string().nullable(),
+      frequency: z.number().int().describe('Repeat purchase days'),
+      recency: z.number(),
+      T: z.number(),
+      monetaryValueMicros: z.number().describe('Mean value of the repeat purchase days'),
+      firstPurchase: z.string(),
+      lastPurchase: z.string(),
+      probabilityAlive: z.number(),
+      expectedPurchases: z.number(),
+      expectedAverageValueMicros: nullableNumber,
+      expectedValueMicros: nullableNumber,
+    }),
+  ),
+  warnings: z.array(z.string()),
+});

@@ -14,6 +14,7 @@ import type { DomainEvents } from '../workflows/index.ts';
 import { createAllocations } from './oracle.allocation.ts';
 import { createAnomalies } from './oracle.anomalies.ts';
 import { createChurn } from './oracle.churn.ts';
+import { createClv } from './oracle.clv.ts';
 import { createFatigue } from './oracle.fatigue.ts';
 import {
   type ComputedForecast,
@@ -97,6 +98,7 @@ export function createOracle({
   const nowcast = createNowcast({ storage, clock });
   const scorecard = createScorecard({ storage, clock, series });
   const churn = createChurn({ storage, clock });
+  const clv = createClv({ storage, clock });
   const allocations = createAllocations({ storage, clock, series });
 
   async function runRows(trx: Executor, organizationId: string, runId: string) {
@@ -303,6 +305,7 @@ export function createOracle({
     scorecard: scorecard.scorecard,
     forecastReplacements: scorecard.replacements,
     churn: churn.churn,
+    clv: clv.clv,
     allocate: allocations.allocate,
   };
 }

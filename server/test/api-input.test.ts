@@ -12,6 +12,7 @@ import { errorBodySchema } from '../src/platform/http.ts';
 import { encodeCursor } from '../src/platform/pagination.ts';
 import { testDialect } from '../src/storage/testing.ts';
 import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from './helpers/app.ts';
+import { type PortalSigned, portalUserFor } from './helpers/portal.ts';
 import { connectSimulator, type SyncedSimulator } from './helpers/simulator.ts';
 
 interface JsonSchema {
@@ -39,6 +40,8 @@ interface WriteCase {
   public?: boolean;
   /** Routes authenticated by a signature over the raw body (webhooks): unsigned input is a 401. */
   signed?: boolean;
+  /** Client-portal routes: called with a spare portal user's token (agency tokens are 401 there). */
+  portal?: boolean;
 }
 
 const KB = 1024;
@@ -145,8 +148,13 @@ describe(`hostile request input on ${testDialect()}`, () => {
   let executionId: string;
   let sim: SyncedSimulator;
   let proposalId: string;
+  let portalUser: PortalSigned;
+  let portalSpare: PortalSigned;
+  /** Portal routes take portal tokens; every other signed-in route the owner's. */
+  const callerFor = (path: string) =>
+    path.startsWith('/api/v1/portal/') && path !== '/api/v1/portal/branding' ? portalUser : owner;
 
-  const send = (who: Signed | null, opts: InjectOptions) =>
+  const send = (who: Pick<Signed, 'headers'> | null, opts: InjectOptions) =>
     t.app.inject({
       ...opts,
       remoteAddress: nextIp(),
@@ -155,6 +163,28 @@ describe(`hostile request input on ${testDialect()}`, () => {
 
   /** The valid request of every write route. A route missing here fails the walk. */
   const writeCases: Record<string, WriteCase> = {
+    'PUT /api/v1/branding': { body: () => ({ agencyName: 'Input agency', primaryColor: '#123456' }) },
+    'PUT /api/v1/clients/{clientId}/branding': {
+      params: () => ({ clientId }),
+      body: () => ({ primaryColor: '#abcdef', supportEmail: 'help@input.example' }),
+    },
+    'POST /api/v1/clients/{clientId}/portal-users': {
+      params: () => ({ clientId }),
+      body: () => ({ email: uniqueEmail('portal'), name: 'Portal reader' }),
+    },
+    'POST /api/v1/portal/auth/login': {
+      public: true,
+      body: () => ({ email: portalUser.email, password: portalUser.password }),
+    },
+    'POST /api/v1/portal/auth/accept': {
+      public: true,
+      body: () => ({ token: 'x'.repeat(43), password: 'another good password' }),
+    },
+    'POST /api/v1/portal/auth/refresh': {
+      public: true,
+      body: () => ({ refreshToken: portalSpare.refreshToken }),
+    },
+    'POST /api/v1/portal/auth/logout': { portal: true, body: null },
     'POST /api/v1/auth/register': {
       public: true,
       body: () => ({
@@ -313,6 +343,8 @@ describe(`hostile request input on ${testDialect()}`, () => {
     });
     expect(proposal.statusCode, proposal.body).toBe(201);
     proposalId = proposal.json().proposal.id;
+    portalUser = await portalUserFor(t, owner, clientId);
+    portalSpare = await portalUserFor(t, owner, clientId);
   });
   afterAll(() => t.close());
 
@@ -327,7 +359,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
     for (const { key, method, path, op } of writeRoutes()) {
       const c = writeCases[key];
       if (!c) continue;
-      const who = c.public ? null : owner;
+      const who = c.public ? null : c.portal ? portalSpare : owner;
       const url = fill(path, c.params?.() ?? {});
       const raw = (label: string, payload: string, contentType: string | undefined, allowed: number[]) =>
         send(who, {
@@ -442,7 +474,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
       ops.get && path.startsWith('/api/v1/') && !path.includes('{') ? [{ path, op: ops.get }] : [],
     );
     const query = async (label: string, path: string, qs: string, allowed: number[]) => {
-      const res = await send(owner, { method: 'GET', url: `${path}?${qs}` });
+      const res = await send(callerFor(path), { method: 'GET', url: `${path}?${qs}` });
       const p = problemWith(`GET ${path} ${label}`, res, allowed);
       if (p) problems.push(p);
     };
@@ -512,7 +544,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
           ['an unknown id', 'cli_00000000000000000000000000', [404]],
         ] as const) {
           const url = path.replace(/\{\w+\}/g, encodeURIComponent(id));
-          const res = await send(owner, { method, url, ...(payload ? { payload } : {}) });
+          const res = await send(callerFor(path), { method, url, ...(payload ? { payload } : {}) });
           const p = problemWith(`${m.toUpperCase()} ${path} with ${label}`, res, [...allowed]);
           if (p) problems.push(p);
         }

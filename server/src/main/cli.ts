@@ -151,6 +151,9 @@ program
         `  Password:  ${demo.password}`,
         `  Try:       curl -s -X POST ${url}/api/v1/auth/login -H 'content-type: application/json' -d '{"email":"${demo.email}","password":"${demo.password}"}'`,
         '',
+        '  Client portals (white-label, read-only, one client each):',
+        ...demo.portal.map((p) => `  ${p.client.padEnd(20)} ${url}${p.path}  ${p.email} / ${p.password}`),
+        '',
       ].join('\n'),
     );
     onShutdownSignals(s.stop);

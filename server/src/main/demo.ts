@@ -4,8 +4,19 @@
  * the simulator (Google Ads, Meta and LinkedIn accounts plus a CRM) and synced over 150 days.
  * Created once; running the demo again reuses it.
  */
+import type { Ctx } from '../modules/auth/context.ts';
 import { createProgressBar } from './progress.ts';
 import type { Services } from './services.ts';
+
+/** Password of the demo's client-portal users (one per client, portal@<client domain>). */
+export const DEMO_PORTAL_PASSWORD = 'omnify-portal';
+
+export interface DemoPortalLogin {
+  client: string;
+  path: string;
+  email: string;
+  password: string;
+}
 
 const demoClients = [
   {
@@ -14,6 +25,7 @@ const demoClients = [
     company: 'Bright Smile Dental Group',
     monthlyBudgetMicros: 18_000_000_000,
     industry: 'dental',
+    accentColor: '#14b8a6',
   },
   {
     name: 'Peak Fitness',
@@ -21,6 +33,7 @@ const demoClients = [
     company: 'Peak Fitness Clubs',
     monthlyBudgetMicros: 32_000_000_000,
     industry: 'fitness',
+    accentColor: '#f97316',
   },
   {
     name: 'Harbor Home Loans',
@@ -28,6 +41,7 @@ const demoClients = [
     company: 'Harbor Home Loans LLC',
     monthlyBudgetMicros: 45_000_000_000,
     industry: 'realestate',
+    accentColor: '#0ea5e9',
   },
 ];
 
@@ -36,7 +50,13 @@ export const DEMO_DAYS = 150;
 export async function seedDemo(
   s: Services,
   opts: { days?: number; quiet?: boolean } = {},
-): Promise<{ organizationId: string; email: string; password: string; created: boolean }> {
+): Promise<{
+  organizationId: string;
+  email: string;
+  password: string;
+  created: boolean;
+  portal: DemoPortalLogin[];
+}> {
   const { email, password } = s.config.demo;
   const days = opts.days ?? DEMO_DAYS;
   const existing = await s.storage.db
@@ -45,7 +65,10 @@ export async function seedDemo(
     .select(['users.id', 'memberships.organization_id'])
     .where('users.email', '=', email.toLowerCase())
     .executeTakeFirst();
-  if (existing) return { organizationId: existing.organization_id, email, password, created: false };
+  if (existing) {
+    const portal = await seedPortal(s, existing.organization_id, existing.id);
+    return { organizationId: existing.organization_id, email, password, created: false, portal };
+  }
   const reg = await s.auth.register(
     { email, password, name: 'Demo Owner', organizationName: 'Northwind Digital (demo)' },
     { ip: '127.0.0.1', userAgent: 'omnify demo', requestId: null },
@@ -67,7 +90,7 @@ export async function seedDemo(
     for (const [base, rate] of Object.entries(demoRates)) rates.push({ date, base, quote: 'USD', rate });
   }
   await s.analytics.fx.loadInstallRates(rates);
-  for (const [i, { industry, ...c }] of demoClients.entries()) {
+  for (const [i, { industry, accentColor: _accent, ...c }] of demoClients.entries()) {
     const client = await s.clients.create(ctx, { ...c, currency: 'USD' });
     const { connection } = await s.connections.create(ctx, {
       platform: 'simulator',
@@ -86,5 +109,55 @@ export async function seedDemo(
     });
     bar?.done(`${done.rowsUpserted} rows`);
   }
-  return { organizationId, email, password, created: true };
+  const portal = await seedPortal(s, organizationId, reg.user.id);
+  return { organizationId, email, password, created: true, portal };
 }
+
+/**
+ * The white-label portal of the demo: the agency's branding, a colour per client, and one portal
+ * user per client (portal@<client's domain> / DEMO_PORTAL_PASSWORD). Idempotent: runs on every demo start.
+ */
+async function seedPortal(s: Services, organizationId: string, userId: string): Promise<DemoPortalLogin[]> {
+  const ctx: Ctx = { organizationId, actor: { type: 'system', id: 'demo' }, userId, role: 'owner' };
+  const org = await s.portal.branding.get(ctx, null);
+  if (!org.updatedAt)
+    await s.portal.branding.put(ctx, null, {
+      agencyName: 'Northwind Digital',
+      logoUpload: { contentType: 'image/svg+xml', dataBase64: Buffer.from(DEMO_LOGO).toString('base64') },
+      primaryColor: '#4338ca',
+      accentColor: '#f59e0b',
+      supportEmail: 'support@northwind.example',
+    });
+  const clients = await s.storage.db
+    .selectFrom('clients')
+    .select(['id', 'name', 'email', 'portal_slug'])
+    .where('organization_id', '=', organizationId)
+    .orderBy('name')
+    .execute();
+  const logins: DemoPortalLogin[] = [];
+  for (const c of clients) {
+    const spec = demoClients.find((d) => d.name === c.name);
+    if (!spec) continue;
+    const own = await s.portal.branding.get(ctx, c.id);
+    if (!own.updatedAt) await s.portal.branding.put(ctx, c.id, { accentColor: spec.accentColor });
+    const email = `portal@${c.email.split('@')[1]}`;
+    const users = await s.portal.users.list(ctx, c.id);
+    if (!users.some((u) => u.email === email && u.status === 'active'))
+      await s.portal.users.provision(ctx, c.id, {
+        email,
+        name: `${c.name} team`,
+        password: DEMO_PORTAL_PASSWORD,
+      });
+    logins.push({
+      client: c.name,
+      path: `/portal/${c.portal_slug}/login`,
+      email,
+      password: DEMO_PORTAL_PASSWORD,
+    });
+  }
+  return logins;
+}
+
+/** The demo agency's logo: a plain, script-free SVG. */
+const DEMO_LOGO =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 32"><rect width="32" height="32" rx="8" fill="#4338ca"/><path d="M9 23V9l14 14V9" stroke="#fff" stroke-width="3" fill="none"/><text x="40" y="22" font-family="Arial, sans-serif" font-size="15" font-weight="700" fill="#1e1b4b">Northwind</text></svg>';

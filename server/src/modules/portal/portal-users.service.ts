@@ -12,6 +12,7 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import type { PortalUsersTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
+import { hashPassword } from '../auth/passwords.ts';
 
 const INVITE_TTL_MS = 7 * 86_400_000;
 
@@ -227,7 +228,68 @@ export function createPortalUsers({
     return row;
   }
 
-  return { invite, list, revoke, invitedBy, toPortalUser };
+  /**
+   * Creates (or resets) an active portal user with a known password, without an invitation. Not on
+   * the API, where agencies only invite: for the demo data and operators seeding an install.
+   */
+  async function provision(
+    ctx: Ctx,
+    clientId: string,
+    input: { email: string; name: string; password: string },
+  ) {
+    const email = input.email.toLowerCase();
+    const passwordHash = await hashPassword(input.password);
+    return storage.withTenant(ctx.organizationId, async (trx) => {
+      await clientOf(trx, ctx.organizationId, clientId);
+      const now = clock.now().toISOString();
+      const existing = await trx
+        .selectFrom('portal_users')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('client_id', '=', clientId)
+        .where('email', '=', email)
+        .executeTakeFirst();
+      const fields = {
+        name: input.name,
+        password_hash: passwordHash,
+        invite_token_hash: null,
+        invite_expires_at: null,
+        accepted_at: existing?.accepted_at ?? now,
+        revoked_at: null,
+        failed_login_count: 0,
+        locked_until: null,
+        updated_at: now,
+      };
+      const row: PortalUsersTable = existing
+        ? { ...existing, ...fields }
+        : {
+            id: newId('portalUser'),
+            organization_id: ctx.organizationId,
+            client_id: clientId,
+            email,
+            invited_by: ctx.userId ?? ctx.actor.id,
+            last_login_at: null,
+            created_at: now,
+            ...fields,
+          };
+      if (existing)
+        await trx
+          .updateTable('portal_users')
+          .set(fields)
+          .where('organization_id', '=', ctx.organizationId)
+          .where('id', '=', existing.id)
+          .execute();
+      else await trx.insertInto('portal_users').values(row).execute();
+      await audit.recordFor(trx, ctx, {
+        action: 'portal_users.provisioned',
+        target: { type: 'portal_user', id: row.id },
+        metadata: { clientId, email },
+      });
+      return toPortalUser(row);
+    });
+  }
+
+  return { invite, list, revoke, invitedBy, provision, toPortalUser };
 }
 
 export type PortalUsers = ReturnType<typeof createPortalUsers>;

@@ -7,9 +7,11 @@ import type { AgentDefinition } from './agents.definition.ts';
 import { analyticsAgent } from './analytics/index.ts';
 import { clientManagement } from './client-management/index.ts';
 import { creativeIntelligence } from './creative-intelligence/index.ts';
+import { marketingAutomation } from './marketing-automation/index.ts';
 
 export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   creative_intelligence: creativeIntelligence,
   analytics: analyticsAgent,
   client_management: clientManagement,
+  marketing_automation: marketingAutomation,
 };

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../../test/helpers/app.ts';
+import { testDialect } from '../../../storage/testing.ts';
+import { systemCtx } from '../../auth/context.ts';
+import { simulatedClient } from '../agent-kit/simulated-client.ts';
+import { runDirect } from '../agent-kit/testing.ts';
+import { marketingAutomation, marketingOutput } from './index.ts';
+
+type Output = ReturnType<typeof marketingOutput.parse>;
+
+describe(`marketing automation agent on ${testDialect()}`, () => {
+  let t: TestApp;
+  let owner: Signed;
+  let other: Signed;
+  let agentId: string;
+  let clientId: string;
+  let output: Output;
+  let steps: Array<{ tool: string }>;
+  const input = () => ({
+    clientId,
+    maxChangePct: 25,
+    minChangePct: 1,
+    runRules: true,
+    followUps: {
+      message: {
+        type: 'Email' as const,
+        text: 'Hi, can we help you book your visit?',
+        subject: 'Your enquiry',
+      },
+      limit: 3,
+    },
+  });
+  const run = (executionId = 'exe_marketing_1') =>
+    runDirect<Output>(marketingAutomation, input(), {
+      services: t.services,
+      organizationId: owner.organizationId,
+      agentId,
+      executionId,
+    });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    owner = await signUp(t.app, 'marketer');
+    other = await signUp(t.app, 'intruder');
+    ({
+      client: { id: clientId },
+    } = await simulatedClient(t.services, owner.organizationId, { seed: 'plan' }));
+    agentId = (await t.services.agents.list(systemCtx(owner.organizationId))).find(
+      (a) => a.kind === 'marketing_automation',
+    )?.id as string;
+    const rule = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/rules',
+        payload: {
+          name: 'Pause ads that spend without clicks',
+          scope: { level: 'ad' },
+          conditions: {
+            match: 'all',
+            conditions: [{ metric: 'clicks', window: { days: 3 }, op: '<', value: 0, unit: 'count' }],
+          },
+          actions: [{ type: 'pause' }],
+          schedule: { cron: '0 * * * *' },
+        },
+      }),
+    );
+    expect(rule.statusCode, rule.body).toBe(201);
+    ({ output, steps } = await run());
+  }, 180_000);
+  afterAll(() => t?.close());
+
+  it('plans from ORACLE allocation and proposes the moves, validated by the schema', () => {
+    expect(marketingOutput.safeParse(output).success).toBe(true);
+    expect(steps.map((s) => s.tool)).toEqual([
+      'budget_allocation',
+      'campaign_budgets',
+      'propose_budget_changes',
+      'run_rules',
+      'leads_needing_follow_up',
+      'propose_crm_follow_ups',
+    ]);
+    expect(output.plan.allocation.available).toBe(true);
+    const moved = output.plan.campaigns.filter((c) => c.action !== 'keep');
+    expect(moved.length).toBeGreaterThan(0);
+    expect(output.proposals.filter((p) => p.ok)).toHaveLength(
+      moved.filter((c) => c.dailyBudgetMicros !== null).length,
+    );
+    const split = output.plan.platformSplit.reduce((s, p) => s + p.recommendedDailyMicros, 0);
+    expect(split).toBe(output.plan.campaigns.reduce((s, c) => s + (c.recommendedDailyMicros ?? 0), 0));
+    expect(output.rules).toHaveLength(1);
+    expect(output.summary).toMatch(/Proposed \d+ budget change/);
+  });
+
+  it('its proposals name the agent as source and actor, respect its 10% auto-approve limit, and are idempotent per run', async () => {
+    const ctx = systemCtx(owner.organizationId);
+    const mine = (await t.services.proposals.list(ctx, { sourceType: 'agent', limit: 100 })).items;
+    const budget = mine.filter((p) => p.kind === 'budget_change');
+    expect(budget.length).toBe(output.proposals.filter((p) => p.ok).length);
+    for (const p of budget) {
+      expect(p.source).toEqual({ type: 'agent', id: 'marketing_automation' });
+      const moved = Math.abs(
+        ((p.after.dailyBudgetMicros ?? 0) - (p.before.dailyBudgetMicros ?? 0)) /
+          (p.before.dailyBudgetMicros ?? 1),
+      );
+      if (moved > 0.1 + 1e-9) expect(p.status).not.toBe('applied');
+    }
+    const audit = await t.services.audit.list(owner.organizationId, { actorType: 'agent', limit: 200 });
+    expect(audit.items.some((e) => e.actor.id === agentId && e.action.startsWith('proposals.'))).toBe(true);
+    const again = await run();
+    expect(again.output.proposals.every((p) => !p.ok || p.replayed)).toBe(true);
+    expect((await t.services.proposals.list(ctx, { sourceType: 'agent', limit: 100 })).items.length).toBe(
+      mine.length,
+    );
+  });
+
+  it('proposes CRM follow-ups for leads nobody worked', () => {
+    expect(output.followUps?.leads).toBeGreaterThan(0);
+    const crm = output.followUps?.proposals ?? [];
+    expect(crm.length).toBe(output.followUps?.items.length);
+    expect(crm.some((p) => p.ok && p.kind === 'crm_send_message')).toBe(true);
+  });
+
+  it("a user of another organization cannot read the agent's proposals", async () => {
+    const first = output.proposals.find((p) => p.ok);
+    expect(first?.ok).toBe(true);
+    const id = first?.ok ? first.proposalId : '';
+    const mineRes = await t.app.inject(as(owner, { method: 'GET', url: `/api/v1/actions/${id}` }));
+    expect(mineRes.statusCode).toBe(200);
+    const res = await t.app.inject(as(other, { method: 'GET', url: `/api/v1/actions/${id}` }));
+    expect(res.statusCode).toBe(404);
+  });
+});

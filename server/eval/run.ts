@@ -1,8 +1,8 @@
 /**
  * `npm run eval`: every accuracy evaluation of ORACLE on the real data in ../shared/data, printed
  * next to the published figures. `--json results.json` also writes the figures as JSON; `--quick`
- * runs the faster subset CI uses (M4 on a sample of series, fatigue on fewer seeds, MMM without
- * bootstrap intervals).
+ * runs the faster subset CI uses (M4 on a sample of series, fatigue on fewer seeds, the nowcast on
+ * one seed, MMM without bootstrap intervals).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { runFatigueEval } from './fatigue.eval.ts';
 import { runM4Eval } from './m4.eval.ts';
 import { runMmmEval } from './mmm.eval.ts';
 import { runNabEval } from './nab.eval.ts';
+import { runNowcastEval } from './nowcast.eval.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -40,6 +41,10 @@ section(`Creative fatigue on held-out simulator seeds${quick ? ' (quick)' : ''}`
 const fatigue = await runFatigueEval({ quick });
 console.log(fatigue.table);
 
+section(`Late-conversion nowcast on held-out simulator seeds${quick ? ' (quick: one seed, two dates)' : ''}`);
+const nowcast = runNowcastEval({ quick });
+console.log(nowcast.table);
+
 section(
   `MMM: response curves and budget allocation (PyMC-Marketing, Meridian)${quick ? ' (quick: no bootstrap intervals)' : ''}`,
 );
@@ -53,6 +58,19 @@ const results = {
   m4: { weekly: pick(m4.weekly), hourly: pick(m4.hourly) },
   nab: { standard: nab.standard, standardFixedThreshold: nab.standardFixedThreshold },
   fatigue: { auc7: fatigue.auc7, auc14: fatigue.auc14 },
+  nowcast: {
+    coverage80: nowcast.overall.coverage80,
+    wapeNowcast: nowcast.overall.wapeNowcast,
+    wapeReported: nowcast.overall.wapeReported,
+    biasNowcast: nowcast.overall.biasNowcast,
+    biasReported: nowcast.overall.biasReported,
+    lastWeek: {
+      wapeNowcast: nowcast.lastWeek.wapeNowcast,
+      wapeReported: nowcast.lastWeek.wapeReported,
+      biasNowcast: nowcast.lastWeek.biasNowcast,
+      biasReported: nowcast.lastWeek.biasReported,
+    },
+  },
   cdnow: {
     bgnbd: { r: cdnow.bgnbd.r, alpha: cdnow.bgnbd.alpha, a: cdnow.bgnbd.a, b: cdnow.bgnbd.b },
     gammaGamma: { p: cdnow.gammaGamma.p, q: cdnow.gammaGamma.q, gamma: cdnow.gammaGamma.gamma },

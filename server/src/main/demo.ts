@@ -5,6 +5,7 @@
  * Created once; running the demo again reuses it.
  */
 import type { Ctx } from '../modules/auth/context.ts';
+import { seedDemoRules } from '../modules/rules/rules.demo.ts';
 import { createProgressBar } from './progress.ts';
 import type { Services } from './services.ts';
 
@@ -109,6 +110,7 @@ export async function seedDemo(
     });
     bar?.done(`${done.rowsUpserted} rows`);
   }
+  await seedDemoRules(s.rules, ctx);
   const portal = await seedPortal(s, organizationId, reg.user.id);
   return { organizationId, email, password, created: true, portal };
 }
@@ -158,6 +160,6 @@ async function seedPortal(s: Services, organizationId: string, userId: string): 
   return logins;
 }
 
-/** The demo agency's logo: a plain, script-free SVG. */
+/** The demo agency's logo mark (the name is shown beside it): a plain, script-free SVG. */
 const DEMO_LOGO =
-  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 32"><rect width="32" height="32" rx="8" fill="#4338ca"/><path d="M9 23V9l14 14V9" stroke="#fff" stroke-width="3" fill="none"/><text x="40" y="22" font-family="Arial, sans-serif" font-size="15" font-weight="700" fill="#1e1b4b">Northwind</text></svg>';
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#4338ca"/><path d="M9 23V9l14 14V9" stroke="#fff" stroke-width="3" fill="none"/><circle cx="25" cy="7" r="3" fill="#f59e0b"/></svg>';

@@ -272,12 +272,13 @@ export function createPortalData({
       .map((r) => r.month as string)
       .sort()
       .reverse();
-    const month = q.month ?? available[0] ?? thisMonth;
+    // Clients read the last complete month; the current one only while it is the only one with data.
+    const month = q.month ?? available.find((m) => m < thisMonth) ?? available[0] ?? thisMonth;
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
       throw invalidInput('month is written YYYY-MM', { field: 'month' });
     if (month > thisMonth) throw invalidInput('That month has not started yet', { field: 'month' });
     const bounds = monthBounds(month);
-    const to = bounds.to < today ? bounds.to : today;
+    const to = [bounds.to, today].sort()[0] as string;
     const prevMonth = previousMonth(month);
     const prev = monthBounds(prevMonth);
     const [cur, before, platforms, top] = [
@@ -345,6 +346,17 @@ const money = (micros: number, currency: string) =>
     micros / 1e6,
   );
 const pct = (r: number) => `${r > 0 ? '+' : ''}${Math.round(r * 100)}%`;
+const monthLabel = (m: string) =>
+  new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en-US', {
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+const platformLabels: Record<string, string> = {
+  google_ads: 'Google Ads',
+  meta: 'Meta',
+  linkedin: 'LinkedIn',
+};
 
 /** Sentences a client can read in the report, from the figures only (no language model). */
 function highlightsOf(
@@ -357,7 +369,7 @@ function highlightsOf(
   const out: string[] = [];
   const vs = (k: HeadlineMetric) => {
     const r = d[k].changeRatio;
-    return r === null ? '' : ` (${pct(r)} vs ${prevMonth})`;
+    return r === null ? '' : ` (${pct(r)} vs ${monthLabel(prevMonth)})`;
   };
   if (t.spendMicros === 0 && t.impressions === 0) return ['No advertising ran in this month.'];
   out.push(`Invested ${money(t.spendMicros, currency)} in advertising${vs('spendMicros')}.`);
@@ -368,7 +380,7 @@ function highlightsOf(
   const best = platforms.filter((r) => r.conversions > 0).sort((a, b) => b.conversions - a.conversions)[0];
   if (best?.platform && platforms.length > 1)
     out.push(
-      `${best.platform} brought the most conversions (${Math.round(best.conversions).toLocaleString('en-US')}).`,
+      `${platformLabels[best.platform] ?? best.platform} brought the most conversions (${Math.round(best.conversions).toLocaleString('en-US')}).`,
     );
   return out;
 }

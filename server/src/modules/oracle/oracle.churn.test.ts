@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from '../../../test/helpers/app.ts';
+import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
 
 const LAST_DAY = '2026-11-20';
@@ -70,7 +71,7 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
   });
   afterAll(() => t.close());
 
-  it('a client spending on pace with steady performance is low risk, and portal and issues are reported as not available', async () => {
+  it('a client spending on pace with steady performance is low risk; no portal user means no engagement signal', async () => {
     await setBudget(clientId, Math.round((mtd * 30) / 20));
     const { items } = await churn(a, `?clientId=${clientId}`);
     expect(items).toHaveLength(1);
@@ -78,8 +79,9 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     expect(c.asOf).toBe(LAST_DAY);
     expect(c.pacing.ratio).toBeCloseTo(1, 2);
     expect(c.factors.find((f: { factor: string }) => f.factor === 'spend_pacing').status).toBe('ok');
-    for (const f of ['portal_engagement', 'open_issues'])
-      expect(c.factors.find((x: { factor: string }) => x.factor === f).status).toBe('not_available');
+    const factor = (f: string) => c.factors.find((x: { factor: string }) => x.factor === f);
+    expect(factor('portal_engagement').status).toBe('not_available');
+    expect(factor('open_issues')).toMatchObject({ status: 'ok', contribution: 0 });
     expect(c.reasons.every((r: { factor: string }) => r.factor !== 'spend_pacing')).toBe(true);
   });
 
@@ -108,6 +110,51 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     expect(items.map((i: { clientId: string }) => i.clientId)).toEqual([clientId, idleClient]);
     expect(items[1]).toMatchObject({ risk: null, level: null, reasons: [] });
     expect(items[1].warnings.join(' ')).toMatch(/nothing to assess/);
+  });
+
+  it('a portal user who stopped signing in and a connection needing reconnection add to the risk, with reasons', async () => {
+    const factorsOf = async () => (await churn(a, `?clientId=${clientId}`)).items[0];
+    const before = await factorsOf();
+    const now = t.clock.now().getTime();
+    const at = (daysAgo: number) => new Date(now - daysAgo * 86_400_000).toISOString();
+    await t.storage.db
+      .insertInto('portal_users')
+      .values({
+        id: newId('portalUser'),
+        organization_id: a.organizationId,
+        client_id: clientId,
+        email: uniqueEmail('portal'),
+        name: 'Client person',
+        password_hash: null,
+        invite_token_hash: null,
+        invite_expires_at: null,
+        invited_by: null,
+        accepted_at: at(90),
+        revoked_at: null,
+        failed_login_count: 0,
+        locked_until: null,
+        last_login_at: at(37),
+        created_at: at(90),
+        updated_at: at(37),
+      })
+      .execute();
+    await t.storage.db
+      .updateTable('connections')
+      .set({ client_id: clientId, status: 'needs_reconnect' })
+      .where('organization_id', '=', a.organizationId)
+      .execute();
+    const c = await factorsOf();
+    const portal = c.factors.find((x: { factor: string }) => x.factor === 'portal_engagement');
+    // 37 days: (37 − 14) / (60 − 14) = half of the 0.15 weight.
+    expect(portal).toMatchObject({ status: 'risk', contribution: 0.075 });
+    expect(portal.detail).toMatch(/Last portal sign-in 37 day\(s\) ago/);
+    const issues = c.factors.find((x: { factor: string }) => x.factor === 'open_issues');
+    expect(issues.status).toBe('risk');
+    expect(issues.detail).toMatch(/needs reconnect/);
+    expect(c.reasons.map((r: { factor: string }) => r.factor)).toEqual(
+      expect.arrayContaining(['portal_engagement', 'open_issues']),
+    );
+    expect(c.risk).toBeCloseTo(Math.min(1, before.risk + 0.075 + issues.contribution), 3);
   });
 
   it("another organization's client is 404 and it sees none of this one's", async () => {

@@ -1,20 +1,27 @@
 /**
  * Agency-client churn risk: a transparent, rule-based score from what the store holds today, spend
  * pacing against the client's monthly budget and the 4-week performance trend (ROAS, CPA), with the
- * reasons that drive it. Portal engagement and open issues are not recorded yet and are reported
- * as such. Not a fitted model: the score ranks clients for a human to look at, it is not a
+ * reasons that drive it, plus the relationship signals Omnify records: client-portal sign-ins and
+ * open integration issues (the client's connections that need reconnecting or fail). Not a fitted model: the score ranks clients for a human to look at, it is not a
  * probability. Read-only: nothing is stored.
  */
 import type { Clock } from '../../platform/clock.ts';
 import { notFound } from '../../platform/errors.ts';
-import type { Storage } from '../../storage/db.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
 import type { Ctx } from '../auth/context.ts';
 import { addDays } from './oracle.series.ts';
 
 export const CHURN_MODEL = 'churn-rules';
 export const CHURN_MODEL_VERSION = '1.0.0';
-/** Weights of the signals in the score (they sum to 1). */
-const W = { pacing: 0.4, roas: 0.3, cpa: 0.3 };
+/**
+ * Weights of the signals in the score. Spend and performance sum to 1, as before portal and
+ * integration data existed; the two relationship signals add on top and the score is capped at 1,
+ * so a client without portal users scores as it always did.
+ */
+const W = { pacing: 0.4, roas: 0.3, cpa: 0.3, portal: 0.15, issues: 0.15 };
+/** Portal: no sign-in for this many days starts to count, fully at PORTAL_FULL_DAYS. */
+const PORTAL_GRACE_DAYS = 14;
+const PORTAL_FULL_DAYS = 60;
 /** A move of this much or more counts fully. */
 const FULL_DEVIATION = 0.5;
 
@@ -54,7 +61,7 @@ const r3 = (v: number) => Math.round(v * 1000) / 1000;
 const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
-export function createChurn({ storage }: { storage: Storage; clock: Clock }) {
+export function createChurn({ storage, clock }: { storage: Storage; clock: Clock }) {
   async function churn(
     ctx: Ctx,
     q: { clientId?: string },
@@ -83,20 +90,7 @@ export function createChurn({ storage }: { storage: Storage; clock: Clock }) {
           currency: c.currency,
           asOf: last ?? null,
         };
-        const notAvailable: ChurnFactor[] = [
-          {
-            factor: 'portal_engagement',
-            status: 'not_available',
-            contribution: 0,
-            detail: 'Portal engagement is not recorded yet',
-          },
-          {
-            factor: 'open_issues',
-            status: 'not_available',
-            contribution: 0,
-            detail: 'Open issues are not recorded yet',
-          },
-        ];
+        const notAvailable: ChurnFactor[] = await relationshipFactors(trx, org, c.id, clock.now());
         const rows = last
           ? await trx
               .selectFrom('daily_metrics')
@@ -205,13 +199,21 @@ export function createChurn({ storage }: { storage: Storage; clock: Clock }) {
         trendFactor('roas_trend', roasNow, roasPrior, (ch) => -ch, 'ROAS');
         trendFactor('cpa_trend', cpaNow, cpaPrior, (ch) => ch, 'CPA');
         const assessed = factors.filter((f) => f.status !== 'not_available');
-        const risk = assessed.length ? r3(factors.reduce((s, f) => s + f.contribution, 0)) : null;
+        const all = [...factors, ...notAvailable];
+        const risk = assessed.length
+          ? r3(
+              Math.min(
+                1,
+                all.reduce((s, f) => s + f.contribution, 0),
+              ),
+            )
+          : null;
         items.push({
           ...base,
           risk,
           level: risk === null ? null : risk >= 0.5 ? 'high' : risk >= 0.2 ? 'medium' : 'low',
-          reasons: factors.filter((f) => f.contribution > 0).sort((a, b) => b.contribution - a.contribution),
-          factors: [...factors, ...notAvailable],
+          reasons: all.filter((f) => f.contribution > 0).sort((a, b) => b.contribution - a.contribution),
+          factors: all,
           pacing: {
             budgetMicros: budget,
             monthToDateSpendMicros: mtd,
@@ -233,4 +235,83 @@ export function createChurn({ storage }: { storage: Storage; clock: Clock }) {
   }
 
   return { churn };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Portal engagement (sign-ins of the client's portal users) and open issues (its connections that
+ * need reconnecting or are failing: its reports stop updating). Both are about the relationship,
+ * not the ads, so they are read as of now, not as of the last day with metrics. Only integration
+ * issues are recorded: there is no ticketing or support data in Omnify (reported in the detail).
+ */
+async function relationshipFactors(
+  trx: Executor,
+  org: string,
+  clientId: string,
+  now: Date,
+): Promise<ChurnFactor[]> {
+  const users = await trx
+    .selectFrom('portal_users')
+    .select(['id', 'last_login_at'])
+    .where('organization_id', '=', org)
+    .where('client_id', '=', clientId)
+    .where('accepted_at', 'is not', null)
+    .where('revoked_at', 'is', null)
+    .execute();
+  let portal: ChurnFactor;
+  if (!users.length)
+    portal = {
+      factor: 'portal_engagement',
+      status: 'not_available',
+      contribution: 0,
+      detail: 'No portal user of this client has accepted an invitation',
+    };
+  else {
+    const since = new Date(now.getTime() - 56 * DAY_MS).toISOString();
+    const mid = new Date(now.getTime() - 28 * DAY_MS).toISOString();
+    const sessions = await trx
+      .selectFrom('portal_sessions')
+      .select('created_at')
+      .where('organization_id', '=', org)
+      .where('client_id', '=', clientId)
+      .where('created_at', '>=', since)
+      .execute();
+    const recent = sessions.filter((x) => x.created_at >= mid).length;
+    const prior = sessions.length - recent;
+    const lastLogin = users.reduce<string | null>(
+      (m, u) => (u.last_login_at && (!m || u.last_login_at > m) ? u.last_login_at : m),
+      null,
+    );
+    const days = lastLogin ? Math.floor((now.getTime() - Date.parse(lastLogin)) / DAY_MS) : null;
+    // Never signed in counts as fully disengaged; otherwise by days since the last sign-in.
+    const severity =
+      days === null ? 1 : clamp01((days - PORTAL_GRACE_DAYS) / (PORTAL_FULL_DAYS - PORTAL_GRACE_DAYS));
+    const contribution = W.portal * severity;
+    portal = {
+      factor: 'portal_engagement',
+      status: contribution > 0 ? 'risk' : 'ok',
+      contribution: r3(contribution),
+      detail:
+        days === null
+          ? `${users.length} portal user(s), none has signed in yet`
+          : `Last portal sign-in ${days} day(s) ago; ${recent} sign-in(s) in the last 4 weeks vs ${prior} in the 4 before`,
+    };
+  }
+  const broken = await trx
+    .selectFrom('connections')
+    .select(['name', 'platform', 'status'])
+    .where('organization_id', '=', org)
+    .where('client_id', '=', clientId)
+    .where('status', 'in', ['needs_reconnect', 'error'])
+    .execute();
+  const issues: ChurnFactor = {
+    factor: 'open_issues',
+    status: broken.length ? 'risk' : 'ok',
+    contribution: r3(W.issues * clamp01(broken.length / 2)),
+    detail: broken.length
+      ? `${broken.length} connection(s) need attention: ${broken.map((b) => `${b.name} (${b.status.replace('_', ' ')})`).join(', ')}; no support-ticket data is recorded`
+      : 'No connection needs attention (only integration issues are recorded; no support-ticket data)',
+  };
+  return [portal, issues];
 }

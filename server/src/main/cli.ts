@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
+import { registerAgentsCommand } from '../modules/agents/agents.cli.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { isRole, type Role } from '../modules/auth/permissions.ts';
 import { registerAnomaliesCommand } from '../modules/oracle/anomaly/index.ts';
@@ -205,6 +206,14 @@ program
 registerForecastCommand(program);
 registerClvCommand(program);
 registerAnomaliesCommand(program);
+registerAgentsCommand(program, async (fn) => {
+  const rt = await createRuntime(config());
+  try {
+    await fn(rt.services.agentRuntime);
+  } finally {
+    await rt.close();
+  }
+});
 
 const admin = program
   .command('admin')

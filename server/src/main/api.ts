@@ -27,12 +27,15 @@ import { AppError } from '../platform/errors.ts';
 import { genRequestId, installErrorHandling, sendError, toAppError } from '../platform/http.ts';
 import { installMetrics } from '../platform/metrics.ts';
 import type { Services } from './services.ts';
+import { installWebApp, webDistDir } from './web.ts';
 
 export interface ApiOptions {
   /** Extra readiness checks (the queue), name → probe. */
   readiness?: Record<string, () => Promise<void>>;
   /** Registers more routes (modules outside the foundation). */
   extraRoutes?: Array<(app: FastifyInstance) => void>;
+  /** The web dashboard's build (web/dist); null serves none. Default: the workspace's web/dist. */
+  webRoot?: string | null;
 }
 
 export const API_VERSION = '0.1.0';
@@ -62,7 +65,11 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+        // Ad creatives in the dashboard load from the platforms' CDNs.
+        imgSrc: ["'self'", 'data:', 'https:'],
+        // Self-hosted installs are often reached over plain HTTP on a LAN address: upgrading the
+        // dashboard's own script and style requests to HTTPS would leave a blank page.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -115,8 +122,8 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
     async () => app.swagger(),
   );
 
-  // Until the web dashboard is served here, the address the demo prints opens the API docs.
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+  // The web dashboard (web/dist) at / with an SPA fallback; without a build, / opens the API docs.
+  await installWebApp(app, opts.webRoot === undefined ? webDistDir() : opts.webRoot);
 
   app.get(
     '/health',

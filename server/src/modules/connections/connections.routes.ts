@@ -154,16 +154,28 @@ export function connectionsRoutes(
         response: { 200: z.object({ organizationId: z.string(), connection: connectionSchema }) },
       },
     },
-    async (req) =>
-      connections.completeOAuth({
-        state: req.query.state,
-        ...(req.query.code ? { code: req.query.code } : {}),
-        ...(req.query.error
-          ? {
-              error: `${req.query.error}${req.query.error_description ? `: ${req.query.error_description}` : ''}`,
-            }
-          : {}),
-      }),
+    async (req, reply) => {
+      // A browser coming back from the platform's consent screen lands on the dashboard's
+      // Connections page (with the outcome in the query) instead of a JSON document.
+      const browser = (req.headers.accept ?? '').includes('text/html');
+      try {
+        const done = await connections.completeOAuth({
+          state: req.query.state,
+          ...(req.query.code ? { code: req.query.code } : {}),
+          ...(req.query.error
+            ? {
+                error: `${req.query.error}${req.query.error_description ? `: ${req.query.error_description}` : ''}`,
+              }
+            : {}),
+        });
+        if (browser)
+          return reply.redirect(`/connections?connected=${encodeURIComponent(done.connection.id)}`);
+        return done;
+      } catch (e) {
+        if (!browser) throw e;
+        return reply.redirect(`/connections?oauthError=${encodeURIComponent((e as Error).message)}`);
+      }
+    },
   );
 
   r.post(

@@ -1,0 +1,25 @@
+/** Creative fatigue class as a badge, with the 7-day probability and refresh date in its title. */
+import { date, pct } from '../lib/format.ts';
+import type { Fatigue } from '../lib/types.ts';
+import { Badge, type Tone } from './ui.tsx';
+
+const classes: Record<string, { label: string; tone: Tone }> = {
+  healthy: { label: 'Healthy', tone: 'green' },
+  early_warning: { label: 'Early warning', tone: 'amber' },
+  fatigued: { label: 'Fatigued', tone: 'red' },
+  dead: { label: 'Exhausted', tone: 'gray' },
+  insufficient_data: { label: 'Too new', tone: 'gray' },
+};
+
+export function FatigueBadge({ f }: { f: Fatigue | undefined }) {
+  if (!f) return <span className="text-xs text-slate-400">—</span>;
+  const c = classes[f.class] ?? { label: f.class.replace(/_/g, ' '), tone: 'gray' as Tone };
+  return (
+    <Badge
+      tone={c.tone}
+      title={`${pct(f.p7, 0)} within 7 days · refresh by ${date(f.refreshBy)} · ${f.rule}`}
+    >
+      {c.label}
+    </Badge>
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * The only way the dashboard talks to Omnify: the documented HTTP API under /api/v1. Errors arrive as
+ * `{ error: { code, message, details, requestId } }` and become ApiError; a 401 triggers one refresh
+ * of the token pair and a retry, and a failed refresh signs the user out.
+ */
+import { getTokens, setTokens, type Tokens } from './session.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+  get notFound() {
+    return this.status === 404;
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined | null | string[]>;
+
+export function qs(q: Query = {}): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined || v === null || v === '') continue;
+    p.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  organizationId: string;
+  mfaEnrollmentRequired: boolean;
+}
+
+export function storePair(t: TokenPair): Tokens {
+  const tokens = {
+    accessToken: t.accessToken,
+    refreshToken: t.refreshToken,
+    organizationId: t.organizationId,
+    mfaEnrollmentRequired: t.mfaEnrollmentRequired,
+  };
+  setTokens(tokens);
+  return tokens;
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** Exchanges the refresh token once, however many requests hit 401 at the same moment. */
+export function refreshSession(organizationId?: string): Promise<boolean> {
+  if (refreshing && !organizationId) return refreshing;
+  const run = (async () => {
+    const t = getTokens();
+    if (!t) return false;
+    const res = await fetch('/api/v1/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: t.refreshToken, ...(organizationId ? { organizationId } : {}) }),
+    });
+    if (!res.ok) {
+      if (!organizationId) setTokens(null);
+      return false;
+    }
+    const body = (await res.json()) as { tokens: TokenPair };
+    storePair(body.tokens);
+    return true;
+  })();
+  if (!organizationId) {
+    refreshing = run;
+    run.finally(() => {
+      refreshing = null;
+    });
+  }
+  return run;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  try {
+    const body = (await res.json()) as {
+      error?: { code: string; message: string; details?: Record<string, unknown>; requestId?: string };
+    };
+    if (body.error)
+      return new ApiError(
+        res.status,
+        body.error.code,
+        body.error.message,
+        body.error.details ?? {},
+        body.error.requestId,
+      );
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiError(res.status, 'http_error', `${res.status} ${res.statusText}`);
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { auth?: boolean; retry?: boolean } = {},
+): Promise<T> {
+  const t = opts.auth === false ? null : getTokens();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (t) headers.authorization = `Bearer ${t.accessToken}`;
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 401 && t && opts.retry !== false) {
+    if (await refreshSession()) return request<T>(method, path, body, { ...opts, retry: false });
+  }
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string, q?: Query) => request<T>('GET', `${path}${qs(q)}`),
+  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  del: <T>(path: string) => request<T>('DELETE', path),
+};
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * Proposed actions moved from /api/v1/proposals to /api/v1/actions; servers of either age answer
+ * here, so the dashboard asks the new path first and falls back once on 404.
+ */
+let actionsBase: string | null = null;
+export async function actionsPath(): Promise<string> {
+  if (actionsBase) return actionsBase;
+  try {
+    await request('GET', '/api/v1/actions?limit=1');
+    actionsBase = '/api/v1/actions';
+  } catch (e) {
+    actionsBase = e instanceof ApiError && e.status === 404 ? '/api/v1/proposals' : '/api/v1/actions';
+  }
+  return actionsBase;
+}

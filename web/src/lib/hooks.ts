@@ -1,0 +1,80 @@
+/** Query helpers shared by pages. */
+import { useQuery } from '@tanstack/react-query';
+import { api, type Page } from './api.ts';
+import { addDays } from './format.ts';
+import type { Client, Connection, Me } from './types.ts';
+
+export function useClients() {
+  return useQuery({
+    queryKey: ['clients'],
+    queryFn: () => api.get<Page<Client>>('/api/v1/clients', { limit: 200 }),
+    staleTime: 60_000,
+  });
+}
+
+export function useClientNames(): Map<string, string> {
+  const q = useClients();
+  return new Map((q.data?.items ?? []).map((c) => [c.id, c.name]));
+}
+
+export function useConnections() {
+  return useQuery({
+    queryKey: ['connections'],
+    queryFn: () => api.get<Page<Connection>>('/api/v1/connections', { limit: 200 }),
+  });
+}
+
+/**
+ * The latest day with data: the demo and real accounts end "yesterday" or "today" in their own time
+ * zone, so periods are anchored on the last synced day rather than on the browser's clock.
+ */
+export function useLastDay(): string | undefined {
+  const q = useQuery({
+    queryKey: ['last-day'],
+    queryFn: async () => {
+      const to = new Date().toISOString().slice(0, 10);
+      const r = await api.get<{ rows: Array<{ day?: string; spendMicros: number }> }>(
+        '/api/v1/analytics/metrics',
+        {
+          from: addDays(to, -60),
+          to,
+          groupBy: 'day',
+          sort: '-day',
+          limit: 60,
+        },
+      );
+      const last = r.rows.find((x) => x.spendMicros > 0)?.day;
+      return last ?? to;
+    },
+    staleTime: 5 * 60_000,
+  });
+  return q.data;
+}
+
+export function useMe() {
+  return useQuery({ queryKey: ['me'], queryFn: () => api.get<Me>('/api/v1/me') });
+}
+
+type MetricsQuery = Record<string, string | number | undefined>;
+
+/** /analytics/metrics for the last `days` days up to the last day with data. */
+export function useMetrics(
+  params: MetricsQuery,
+  days = 30,
+  opts: { compare?: boolean; enabled?: boolean } = {},
+) {
+  const last = useLastDay();
+  const from = last ? addDays(last, -(days - 1)) : undefined;
+  return useQuery({
+    queryKey: ['metrics', params, from, last, opts.compare],
+    enabled: !!last && opts.enabled !== false,
+    queryFn: () =>
+      api.get<import('./types.ts').Metrics>('/api/v1/analytics/metrics', {
+        from,
+        to: last,
+        limit: 5000,
+        ...(opts.compare ? { compare: 'previous_period' } : {}),
+        ...params,
+      }),
+  });
+}

@@ -1,0 +1,193 @@
+/** The approvals queue: proposed changes waiting for a person, and the history with one-click revert. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import {
+  Badge,
+  Button,
+  Card,
+  cx,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Notice,
+  PageHeader,
+  StatusBadge,
+} from '../../components/ui.tsx';
+import { actionsPath, api, type Page } from '../../lib/api.ts';
+import { useAuth } from '../../lib/auth.tsx';
+import { ago, humanize, money } from '../../lib/format.ts';
+import type { Proposal } from '../../lib/types.ts';
+
+const tabs = [
+  { key: 'pending_approval', label: 'Waiting for approval' },
+  { key: 'applied', label: 'Applied' },
+  { key: '', label: 'All' },
+] as const;
+
+function describe(p: Proposal): string {
+  if (p.expectedImpact?.summary) return p.expectedImpact.summary;
+  const cur = p.expectedImpact?.currency ?? '';
+  if (p.kind === 'budget_change')
+    return `Daily budget ${money(p.before?.dailyBudgetMicros ?? null, cur || 'USD')} → ${money(p.after?.dailyBudgetMicros ?? null, cur || 'USD')}`;
+  return `${humanize(p.kind)} ${p.level}`;
+}
+
+function ProposalRow({ p, base }: { p: Proposal; base: string }) {
+  const { can } = useAuth();
+  const qc = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const act = useMutation({
+    mutationFn: (verb: 'approve' | 'reject' | 'revert') => api.post<Proposal>(`${base}/${p.id}/${verb}`, {}),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['proposals'] }),
+    onError: (e) => setError(e.message),
+  });
+  const entityLink =
+    p.level === 'campaign' ? `/campaigns/${p.entityId}` : p.level === 'ad' ? `/ads/${p.entityId}` : null;
+  const approver = can('actions:approve');
+  return (
+    <li className="px-5 py-4" data-testid="proposal">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-center gap-2">
+            <StatusBadge status={p.status} />
+            <Badge tone={p.risk === 'high' ? 'red' : p.risk === 'medium' ? 'amber' : 'gray'}>
+              {p.risk} risk
+            </Badge>
+            <span className="text-xs text-slate-500">
+              by {p.source.type}
+              {p.source.id ? ` ${p.source.id}` : ''} · {ago(p.createdAt)}
+            </span>
+          </div>
+          <p className="mt-1.5 text-sm font-medium text-slate-900">
+            {entityLink ? (
+              <Link to={entityLink} className="hover:underline">
+                {describe(p)}
+              </Link>
+            ) : (
+              describe(p)
+            )}
+          </p>
+          {p.reason && <p className="mt-0.5 text-xs text-slate-500">{p.reason}</p>}
+          <ul className="mt-2 flex flex-wrap gap-1.5">
+            {p.checks.map((c) => (
+              <li key={c.check}>
+                <Badge
+                  tone={c.outcome === 'pass' ? 'gray' : c.outcome === 'blocked' ? 'red' : 'amber'}
+                  title={c.message}
+                >
+                  {c.outcome === 'pass' ? '✓' : c.outcome === 'blocked' ? '✕' : '!'} {humanize(c.check)}
+                </Badge>
+              </li>
+            ))}
+          </ul>
+          {p.status === 'pending_approval' && p.requiredApprovals > 1 && (
+            <p className="mt-1 text-xs text-slate-500">
+              {p.approvals.length} of {p.requiredApprovals} approvals
+            </p>
+          )}
+          {p.error && <p className="mt-1 text-xs text-rose-700">{p.error}</p>}
+        </div>
+        {approver && (
+          <div className="flex gap-2">
+            {p.status === 'pending_approval' && (
+              <>
+                <Button
+                  variant="primary"
+                  size="sm"
+                  loading={act.isPending && act.variables === 'approve'}
+                  onClick={() => act.mutate('approve')}
+                >
+                  Approve
+                </Button>
+                <Button
+                  size="sm"
+                  loading={act.isPending && act.variables === 'reject'}
+                  onClick={() => act.mutate('reject')}
+                >
+                  Reject
+                </Button>
+              </>
+            )}
+            {p.status === 'blocked' && (
+              <Button size="sm" onClick={() => act.mutate('reject')}>
+                Dismiss
+              </Button>
+            )}
+            {p.status === 'applied' && (
+              <Button size="sm" variant="danger" loading={act.isPending} onClick={() => act.mutate('revert')}>
+                Revert
+              </Button>
+            )}
+          </div>
+        )}
+      </div>
+      {error && (
+        <div className="mt-2">
+          <Notice tone="red">{error}</Notice>
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function ApprovalsPage() {
+  const [status, setStatus] = useState<string>('pending_approval');
+  const base = useQuery({
+    queryKey: ['actions-base'],
+    queryFn: actionsPath,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const q = useQuery({
+    queryKey: ['proposals', status, base.data],
+    enabled: !!base.data,
+    queryFn: () => api.get<Page<Proposal>>(base.data ?? '', { status, limit: 100 }),
+  });
+  return (
+    <>
+      <PageHeader
+        title="Approvals"
+        description="Changes proposed by agents, rules and people, checked against your guardrails"
+      />
+      <div role="tablist" aria-label="Proposal status" className="mb-4 flex gap-1 border-b border-slate-200">
+        {tabs.map((t) => (
+          <button
+            key={t.key}
+            type="button"
+            role="tab"
+            aria-selected={status === t.key}
+            onClick={() => setStatus(t.key)}
+            className={cx(
+              '-mb-px border-b-2 px-3 py-2 text-sm font-medium',
+              status === t.key
+                ? 'border-brand-600 text-brand-700'
+                : 'border-transparent text-slate-500 hover:text-slate-800',
+            )}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <Card>
+        {q.isPending ? (
+          <LoadingState rows={5} />
+        ) : q.error ? (
+          <ErrorState error={q.error} onRetry={() => q.refetch()} />
+        ) : q.data.items.length === 0 ? (
+          <EmptyState
+            title={status === 'pending_approval' ? 'Nothing waits for approval' : 'No proposals yet'}
+          >
+            Agents, rules and budget recommendations propose changes here when the guardrails ask for a
+            person.
+          </EmptyState>
+        ) : (
+          <ul className="divide-y divide-slate-100">
+            {q.data.items.map((p) => (
+              <ProposalRow key={p.id} p={p} base={base.data ?? ''} />
+            ))}
+          </ul>
+        )}
+      </Card>
+    </>
+  );
+}

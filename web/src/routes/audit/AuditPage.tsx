@@ -1,0 +1,233 @@
+/** The audit log with filters, and the hash chain's verification status. */
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import {
+  Badge,
+  Button,
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  Field,
+  Input,
+  LoadingState,
+  PageHeader,
+  Select,
+} from '../../components/ui.tsx';
+import { api, type Page } from '../../lib/api.ts';
+import { dateTime } from '../../lib/format.ts';
+import type { AuditEntry } from '../../lib/types.ts';
+
+interface Verify {
+  ok: boolean;
+  checked: number;
+  firstProblem: { seq: number; problem: string; id?: string } | null;
+}
+
+interface Filters {
+  action: string;
+  actorType: string;
+  targetType: string;
+  from: string;
+  to: string;
+}
+const none: Filters = { action: '', actorType: '', targetType: '', from: '', to: '' };
+
+function ChainStatus() {
+  const q = useQuery({ queryKey: ['audit-verify'], queryFn: () => api.get<Verify>('/api/v1/audit/verify') });
+  return (
+    <Card>
+      <CardHeader title="Tamper evidence" description="Every entry is hash-chained to the one before" />
+      <div className="px-5 py-4 text-sm" data-testid="chain-status">
+        {q.isPending ? (
+          <LoadingState rows={1} />
+        ) : q.error ? (
+          <ErrorState error={q.error} />
+        ) : q.data.ok ? (
+          <div className="flex items-center gap-3">
+            <span
+              className="grid size-9 place-items-center rounded-full bg-emerald-100 text-emerald-700"
+              aria-hidden="true"
+            >
+              ✓
+            </span>
+            <div>
+              <p className="font-medium text-emerald-800">Chain verified</p>
+              <p className="text-xs text-slate-500">
+                {q.data.checked.toLocaleString()} entries checked, none edited, deleted or reordered
+              </p>
+            </div>
+          </div>
+        ) : (
+          <div className="flex items-center gap-3">
+            <span
+              className="grid size-9 place-items-center rounded-full bg-rose-100 text-rose-700"
+              aria-hidden="true"
+            >
+              !
+            </span>
+            <div>
+              <p className="font-medium text-rose-800">Chain broken at entry #{q.data.firstProblem?.seq}</p>
+              <p className="text-xs text-slate-500">
+                {q.data.firstProblem?.problem}: the log was changed outside Omnify
+              </p>
+            </div>
+          </div>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+export function AuditPage() {
+  const [draft, setDraft] = useState<Filters>(none);
+  const [filters, setFilters] = useState<Filters>(none);
+  const q = useInfiniteQuery({
+    queryKey: ['audit', filters],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      api.get<Page<AuditEntry>>('/api/v1/audit', {
+        limit: 50,
+        cursor: pageParam,
+        action: filters.action,
+        actorType: filters.actorType,
+        targetType: filters.targetType,
+        from: filters.from ? new Date(`${filters.from}T00:00:00Z`).toISOString() : undefined,
+        to: filters.to ? new Date(`${filters.to}T23:59:59Z`).toISOString() : undefined,
+      }),
+    getNextPageParam: (p) => p.nextCursor ?? undefined,
+  });
+  const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    setFilters(draft);
+  }
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description="Who changed what, when, from where — written in the same transaction as the change"
+      />
+      <div className="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_20rem]">
+        <Card>
+          <form
+            onSubmit={apply}
+            className="grid grid-cols-2 gap-3 border-b border-slate-100 px-4 py-3 sm:grid-cols-3 lg:grid-cols-6 lg:items-end"
+            aria-label="Audit filters"
+          >
+            <Field label="Action">
+              <Input
+                value={draft.action}
+                onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+                placeholder="auth.logged_in"
+              />
+            </Field>
+            <Field label="Actor">
+              <Select
+                value={draft.actorType}
+                onChange={(e) => setDraft({ ...draft, actorType: e.target.value })}
+              >
+                <option value="">Anyone</option>
+                {['user', 'api_key', 'agent', 'system'].map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label="Target type">
+              <Input
+                value={draft.targetType}
+                onChange={(e) => setDraft({ ...draft, targetType: e.target.value })}
+                placeholder="connection"
+              />
+            </Field>
+            <Field label="From">
+              <Input
+                type="date"
+                value={draft.from}
+                onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+              />
+            </Field>
+            <Field label="To">
+              <Input
+                type="date"
+                value={draft.to}
+                onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+              />
+            </Field>
+            <div className="flex gap-2">
+              <Button type="submit" variant="primary">
+                Filter
+              </Button>
+              <Button
+                variant="ghost"
+                onClick={() => {
+                  setDraft(none);
+                  setFilters(none);
+                }}
+              >
+                Clear
+              </Button>
+            </div>
+          </form>
+          {q.isPending ? (
+            <LoadingState rows={8} />
+          ) : q.error ? (
+            <ErrorState error={q.error} onRetry={() => q.refetch()} />
+          ) : rows.length === 0 ? (
+            <EmptyState title="No entries match" />
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="min-w-full text-sm" aria-label="Audit entries">
+                <thead className="bg-slate-50/80 text-xs text-slate-500">
+                  <tr>
+                    {['#', 'When', 'Actor', 'Action', 'Target', 'From'].map((h) => (
+                      <th key={h} scope="col" className="px-4 py-2.5 text-left font-medium">
+                        {h}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {rows.map((e) => (
+                    <tr key={e.id} className="align-top">
+                      <td className="px-4 py-2 text-xs text-slate-400 tabular">{e.seq}</td>
+                      <td className="px-4 py-2 whitespace-nowrap text-slate-600">{dateTime(e.createdAt)}</td>
+                      <td className="px-4 py-2 whitespace-nowrap">
+                        <Badge
+                          tone={
+                            e.actor.type === 'user' ? 'blue' : e.actor.type === 'agent' ? 'violet' : 'gray'
+                          }
+                        >
+                          {e.actor.type}
+                        </Badge>
+                      </td>
+                      <td className="px-4 py-2 font-mono text-xs whitespace-nowrap text-slate-800">
+                        {e.action}
+                      </td>
+                      <td className="px-4 py-2 text-xs whitespace-nowrap text-slate-600">
+                        {e.target ? `${e.target.type} ${e.target.id ?? ''}` : '—'}
+                      </td>
+                      <td className="px-4 py-2 text-xs whitespace-nowrap text-slate-500">{e.ip ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {q.hasNextPage && (
+            <div className="border-t border-slate-100 px-4 py-3 text-center">
+              <Button size="sm" loading={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
+                Load older entries
+              </Button>
+            </div>
+          )}
+        </Card>
+        <div>
+          <ChainStatus />
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,95 @@
+/** Every campaign across clients and platforms, filterable by client, platform and status. */
+import { useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
+import { Card, ErrorState, LoadingState, PageHeader, Select } from '../../components/ui.tsx';
+import { api, type Page } from '../../lib/api.ts';
+import { platformName } from '../../lib/format.ts';
+import { useClients, useMetrics } from '../../lib/hooks.ts';
+import type { Campaign } from '../../lib/types.ts';
+import { CampaignTable } from './CampaignTable.tsx';
+
+export function CampaignsPage() {
+  const [params, setParams] = useSearchParams();
+  const clientId = params.get('clientId') ?? '';
+  const platform = params.get('platform') ?? '';
+  const status = params.get('status') ?? '';
+  const clients = useClients();
+  const campaigns = useQuery({
+    queryKey: ['campaigns', { clientId, platform, status }],
+    queryFn: () => api.get<Page<Campaign>>('/api/v1/campaigns', { clientId, platform, status, limit: 200 }),
+  });
+  const metrics = useMetrics({
+    groupBy: 'campaign',
+    clientId: clientId || undefined,
+    platform: platform || undefined,
+  });
+  const names = new Map((clients.data?.items ?? []).map((c) => [c.id, c.name]));
+  const set = (k: string, v: string) => {
+    const p = new URLSearchParams(params);
+    if (v) p.set(k, v);
+    else p.delete(k);
+    setParams(p, { replace: true });
+  };
+
+  const toolbar = (
+    <>
+      <Select
+        aria-label="Client"
+        value={clientId}
+        onChange={(e) => set('clientId', e.target.value)}
+        className="w-auto"
+      >
+        <option value="">All clients</option>
+        {(clients.data?.items ?? []).map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+          </option>
+        ))}
+      </Select>
+      <Select
+        aria-label="Platform"
+        value={platform}
+        onChange={(e) => set('platform', e.target.value)}
+        className="w-auto"
+      >
+        <option value="">All platforms</option>
+        {['google_ads', 'meta', 'linkedin'].map((p) => (
+          <option key={p} value={p}>
+            {platformName(p)}
+          </option>
+        ))}
+      </Select>
+      <Select
+        aria-label="Status"
+        value={status}
+        onChange={(e) => set('status', e.target.value)}
+        className="w-auto"
+      >
+        <option value="">Any status</option>
+        <option value="active">Active</option>
+        <option value="paused">Paused</option>
+      </Select>
+    </>
+  );
+
+  return (
+    <>
+      <PageHeader title="Campaigns" description="All platforms · last 30 days, in the reporting currency" />
+      <Card>
+        {campaigns.isPending ? (
+          <LoadingState rows={6} />
+        ) : campaigns.error ? (
+          <ErrorState error={campaigns.error} onRetry={() => campaigns.refetch()} />
+        ) : (
+          <CampaignTable
+            campaigns={campaigns.data.items}
+            metrics={metrics.data?.rows ?? []}
+            currency={metrics.data?.currency ?? 'USD'}
+            clientNames={names}
+            toolbar={toolbar}
+          />
+        )}
+      </Card>
+    </>
+  );
+}

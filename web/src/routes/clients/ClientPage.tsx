@@ -1,0 +1,141 @@
+/** One client: KPIs, daily chart, churn reasons and its campaigns (drill down to a campaign). */
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { Link, useParams } from 'react-router';
+import { Chart } from '../../components/Chart.tsx';
+import { MetricTiles } from '../../components/MetricTiles.tsx';
+import {
+  Badge,
+  Card,
+  CardHeader,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  StatusBadge,
+} from '../../components/ui.tsx';
+import { api, type Page } from '../../lib/api.ts';
+import { dailyOption } from '../../lib/charts.ts';
+import { money } from '../../lib/format.ts';
+import { useMetrics } from '../../lib/hooks.ts';
+import type { Campaign, Client } from '../../lib/types.ts';
+import { CampaignTable } from '../campaigns/CampaignTable.tsx';
+
+interface Churn {
+  items: Array<{
+    clientId: string;
+    level: string;
+    risk: number;
+    reasons: Array<{ factor: string; status: string; detail: string }>;
+  }>;
+}
+
+export function ClientPage() {
+  const { id = '' } = useParams();
+  const client = useQuery({
+    queryKey: ['client', id],
+    queryFn: () => api.get<Client>(`/api/v1/clients/${id}`),
+  });
+  const totals = useMetrics({ clientId: id }, 30, { compare: true });
+  const daily = useMetrics({ clientId: id, groupBy: 'day' }, 90);
+  const byCampaign = useMetrics({ clientId: id, groupBy: 'campaign' });
+  const campaigns = useQuery({
+    queryKey: ['campaigns', { clientId: id }],
+    queryFn: () => api.get<Page<Campaign>>('/api/v1/campaigns', { clientId: id, limit: 200 }),
+  });
+  const churn = useQuery({
+    queryKey: ['churn', id],
+    queryFn: () => api.get<Churn>('/api/v1/oracle/churn', { clientId: id }),
+  });
+  const cur = daily.data?.currency ?? 'USD';
+  const option = useMemo(() => dailyOption(daily.data?.rows ?? [], cur), [daily.data, cur]);
+
+  if (client.error) return <ErrorState error={client.error} />;
+  const c = client.data;
+  const risk = churn.data?.items[0];
+  return (
+    <>
+      <PageHeader
+        crumbs={
+          <>
+            <Link to="/clients" className="hover:text-slate-900 hover:underline">
+              Clients
+            </Link>{' '}
+            /
+          </>
+        }
+        title={c?.name ?? '…'}
+        description={
+          c
+            ? `${c.company ?? ''}${c.company ? ' · ' : ''}monthly budget ${money(c.monthlyBudgetMicros, c.currency)}`
+            : undefined
+        }
+        actions={c && <StatusBadge status={c.status} />}
+      />
+      <MetricTiles data={totals.data} loading={totals.isPending} />
+      <div className="mt-6 grid grid-cols-1 gap-6 xl:grid-cols-3">
+        <Card className="xl:col-span-2">
+          <CardHeader title="Daily spend and conversions" description="Last 90 days" />
+          <div className="px-3 pt-3 pb-2">
+            {daily.isPending ? (
+              <LoadingState rows={6} />
+            ) : daily.error ? (
+              <ErrorState error={daily.error} />
+            ) : (
+              <Chart option={option} label="Daily spend and conversions" />
+            )}
+          </div>
+        </Card>
+        <Card>
+          <CardHeader
+            title="Churn risk"
+            description="Spend pacing and 4-week trends"
+            actions={
+              risk && (
+                <Badge tone={risk.level === 'high' ? 'red' : risk.level === 'medium' ? 'amber' : 'green'}>
+                  {risk.level}
+                </Badge>
+              )
+            }
+          />
+          {churn.isPending ? (
+            <LoadingState />
+          ) : churn.error ? (
+            <ErrorState error={churn.error} />
+          ) : (
+            <ul className="divide-y divide-slate-100">
+              {(risk?.reasons ?? []).map((r) => (
+                <li key={r.factor} className="flex items-start gap-2 px-5 py-3 text-sm">
+                  <span
+                    className={
+                      r.status === 'risk'
+                        ? 'mt-1.5 size-2 shrink-0 rounded-full bg-rose-500'
+                        : 'mt-1.5 size-2 shrink-0 rounded-full bg-emerald-500'
+                    }
+                  />
+                  <span className="text-slate-700">{r.detail}</span>
+                </li>
+              ))}
+              {risk && risk.reasons.length === 0 && (
+                <li className="px-5 py-3 text-sm text-slate-500">No risk factors.</li>
+              )}
+            </ul>
+          )}
+        </Card>
+      </div>
+      <Card className="mt-6">
+        <CardHeader title="Campaigns" description="Last 30 days" />
+        {campaigns.isPending ? (
+          <LoadingState />
+        ) : campaigns.error ? (
+          <ErrorState error={campaigns.error} />
+        ) : (
+          <CampaignTable
+            campaigns={campaigns.data.items}
+            metrics={byCampaign.data?.rows ?? []}
+            currency={byCampaign.data?.currency ?? cur}
+          />
+        )}
+      </Card>
+    </>
+  );
+}

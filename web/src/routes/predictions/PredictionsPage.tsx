@@ -1,0 +1,227 @@
+/** Predictions: forecasts with intervals, budget recommendations, fatigue, anomalies, scorecard. */
+import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import {
+  Badge,
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  Select,
+} from '../../components/ui.tsx';
+import { api } from '../../lib/api.ts';
+import { date, humanize, num, pct } from '../../lib/format.ts';
+import { useClients } from '../../lib/hooks.ts';
+import type { Anomaly } from '../../lib/types.ts';
+import { FatigueTimeline } from './FatigueTimeline.tsx';
+import { ForecastCard } from './ForecastCard.tsx';
+import { Recommendations } from './Recommendations.tsx';
+
+interface Scorecard {
+  scoredSteps: number;
+  models: Array<{
+    model: string;
+    metric: string;
+    count: number;
+    mase: number | null;
+    snaiveMase: number | null;
+    coverage80: number;
+    coverage95: number;
+    lostToSeasonalNaive: number;
+  }>;
+  replacements: Array<{
+    entityType: string;
+    entityId: string | null;
+    metric: string;
+    replacedModel: string;
+    model: string;
+    since: string;
+  }>;
+}
+
+function Anomalies({ clientId }: { clientId: string }) {
+  // Scans this client now (stored, and answered with every flagged day).
+  const q = useQuery({
+    queryKey: ['anomalies', 'client', clientId],
+    queryFn: () =>
+      api.post<{ items: Anomaly[] }>('/api/v1/oracle/anomalies', {
+        entityType: 'client',
+        entityId: clientId,
+      }),
+    staleTime: 5 * 60_000,
+  });
+  const items = [...(q.data?.items ?? [])].sort((a, b) => b.date.localeCompare(a.date)).slice(0, 6);
+  return (
+    <Card>
+      <CardHeader
+        title="Anomalies"
+        description="Days outside the expected seasonal range, with their likely cause"
+      />
+      {q.isLoading ? (
+        <LoadingState />
+      ) : q.error ? (
+        <ErrorState error={q.error} />
+      ) : items.length === 0 ? (
+        <EmptyState title="No anomalies found" />
+      ) : (
+        <ul className="divide-y divide-slate-100">
+          {items.map((a) => (
+            <li key={a.id} className="px-5 py-3 text-sm">
+              <div className="flex flex-wrap items-center gap-2">
+                <Badge tone={a.severity === 'high' ? 'red' : 'amber'}>{a.severity}</Badge>
+                <span className="font-medium">{date(a.date)}</span>
+                <span className="text-slate-500">{a.flaggedMetrics.join(', ')}</span>
+              </div>
+              <p className="mt-1 text-xs text-slate-500">
+                {a.causes[0]
+                  ? `${humanize(a.causes[0].cause)}: ${a.causes[0].reason}`
+                  : 'No single cause identified'}
+                {Object.entries(a.metrics)
+                  .filter(([k]) => a.flaggedMetrics.includes(k))
+                  .map(([k, m]) => ` · ${k} ${num(m.actual, 2)} vs ${num(m.expected, 2)} expected`)
+                  .join('')}
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function ScorecardCard() {
+  const q = useQuery({
+    queryKey: ['scorecard'],
+    queryFn: () => api.get<Scorecard>('/api/v1/oracle/scorecard'),
+  });
+  return (
+    <Card>
+      <CardHeader
+        title="Forecast scorecard"
+        description={
+          q.data
+            ? `Each stored forecast scored on its first ${q.data.scoredSteps} days against what happened`
+            : 'Accuracy of past forecasts'
+        }
+      />
+      {q.isPending ? (
+        <LoadingState />
+      ) : q.error ? (
+        <ErrorState error={q.error} />
+      ) : q.data.models.length === 0 ? (
+        <EmptyState title="Nothing scored yet">
+          Forecasts are scored once the days they predicted have happened; the nightly job stores them.
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="min-w-full text-sm" aria-label="Forecast scorecard">
+            <thead className="bg-slate-50/80 text-xs text-slate-500">
+              <tr>
+                {[
+                  'Model',
+                  'Metric',
+                  'Forecasts',
+                  'MASE',
+                  'Seasonal naive',
+                  '80% coverage',
+                  '95% coverage',
+                ].map((h, i) => (
+                  <th
+                    key={h}
+                    scope="col"
+                    className={`px-4 py-2.5 font-medium ${i > 1 ? 'text-right' : 'text-left'}`}
+                  >
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100 tabular">
+              {q.data.models.map((m) => (
+                <tr key={`${m.model}-${m.metric}`}>
+                  <td className="px-4 py-2.5 font-medium">{m.model}</td>
+                  <td className="px-4 py-2.5">{m.metric}</td>
+                  <td className="px-4 py-2.5 text-right">{m.count}</td>
+                  <td className="px-4 py-2.5 text-right">
+                    <span
+                      className={
+                        m.mase !== null && m.snaiveMase !== null && m.mase > m.snaiveMase
+                          ? 'text-rose-600'
+                          : 'text-emerald-700'
+                      }
+                    >
+                      {num(m.mase, 3)}
+                    </span>
+                  </td>
+                  <td className="px-4 py-2.5 text-right">{num(m.snaiveMase, 3)}</td>
+                  <td className="px-4 py-2.5 text-right">{pct(m.coverage80, 0)}</td>
+                  <td className="px-4 py-2.5 text-right">{pct(m.coverage95, 0)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export function PredictionsPage() {
+  const [params, setParams] = useSearchParams();
+  const clients = useClients();
+  const clientId = params.get('clientId') ?? '';
+  const first = clients.data?.items[0]?.id;
+  // Budgets are allocated one client at a time (their accounts may spend in different currencies).
+  useEffect(() => {
+    if (!clientId && first) setParams({ clientId: first }, { replace: true });
+  }, [clientId, first, setParams]);
+
+  return (
+    <>
+      <PageHeader
+        title="Predictions"
+        description="ORACLE forecasts, budget allocation, creative fatigue and anomalies"
+        actions={
+          <Select
+            aria-label="Client"
+            value={clientId}
+            onChange={(e) => setParams({ clientId: e.target.value })}
+            className="w-auto"
+          >
+            {(clients.data?.items ?? []).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </Select>
+        }
+      />
+      {clients.error && <ErrorState error={clients.error} />}
+      {clients.data && clients.data.items.length === 0 && (
+        <Card>
+          <EmptyState title="No clients yet">
+            Predictions need synced data.{' '}
+            <Link className="text-brand-700 underline" to="/connections">
+              Connect a platform
+            </Link>
+            .
+          </EmptyState>
+        </Card>
+      )}
+      {clientId && (
+        <div className="space-y-6">
+          <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
+            <ForecastCard clientId={clientId} />
+            <Anomalies clientId={clientId} />
+          </div>
+          <Recommendations clientId={clientId} />
+          <FatigueTimeline clientId={clientId} />
+          <ScorecardCard />
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,214 @@
+/**
+ * Budget recommendations from ORACLE's allocation over fitted response curves. Approving one proposes
+ * the new daily budget through the actions API (guardrails decide whether it applies at once) and,
+ * when it waits for approval and the user may approve, approves it in the same gesture. Rejecting
+ * records the recommendation as a rejected proposal, so the decision is in the audit trail too.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import {
+  Badge,
+  Button,
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Notice,
+} from '../../components/ui.tsx';
+import { actionsPath, api, type Page } from '../../lib/api.ts';
+import { useAuth } from '../../lib/auth.tsx';
+import { money, ratio } from '../../lib/format.ts';
+import type { Allocation, AllocationResult, Campaign, Proposal } from '../../lib/types.ts';
+
+type Decision = { status: string; proposalId: string; message?: string };
+
+export function Recommendations({ clientId }: { clientId: string }) {
+  const { can } = useAuth();
+  const qc = useQueryClient();
+  const [decisions, setDecisions] = useState<Record<string, Decision>>({});
+  const alloc = useQuery({
+    queryKey: ['allocation', clientId],
+    enabled: !!clientId,
+    queryFn: () =>
+      api.post<AllocationResult>('/api/v1/oracle/allocations', {
+        clientId,
+        level: 'campaign',
+        objective: 'revenue',
+      }),
+    staleTime: 10 * 60_000,
+  });
+  const campaigns = useQuery({
+    queryKey: ['campaigns', { clientId }],
+    enabled: !!clientId,
+    queryFn: () => api.get<Page<Campaign>>('/api/v1/campaigns', { clientId, limit: 200 }),
+  });
+  const byId = new Map((campaigns.data?.items ?? []).map((c) => [c.id, c]));
+
+  const decide = useMutation({
+    mutationFn: async ({ a, approve }: { a: Allocation; approve: boolean }) => {
+      const base = await actionsPath();
+      const { proposal } = await api.post<{ proposal: Proposal }>(base, {
+        kind: 'budget_change',
+        campaignId: a.entityId,
+        dailyBudgetMicros: a.recommendedDailyMicros,
+        reason: `ORACLE budget recommendation (${alloc.data?.predictionId ?? 'allocation'}): ${a.changePct > 0 ? '+' : ''}${a.changePct}%`,
+        idempotencyKey: `${alloc.data?.predictionId}:${a.entityId}`,
+      });
+      let p = proposal;
+      if (p.status === 'pending_approval' && can('actions:approve'))
+        p = await api.post<Proposal>(`${base}/${p.id}/${approve ? 'approve' : 'reject'}`, {
+          comment: approve ? 'Approved from budget recommendations' : 'Rejected from budget recommendations',
+        });
+      else if (!approve && (p.status === 'pending_approval' || p.status === 'blocked'))
+        throw new Error('Only approvers can reject');
+      return { id: a.entityId, status: p.status, proposalId: p.id };
+    },
+    onSuccess: (d) => {
+      setDecisions((s) => ({ ...s, [d.id]: { status: d.status, proposalId: d.proposalId } }));
+      qc.invalidateQueries({ queryKey: ['proposals'] });
+    },
+    onError: (e, v) =>
+      setDecisions((s) => ({
+        ...s,
+        [v.a.entityId]: { status: 'error', proposalId: '', message: e.message },
+      })),
+  });
+
+  const data = alloc.data;
+  const cur = data?.currency ?? 'USD';
+  const rows = (data?.allocations ?? []).filter((a) => Math.abs(a.changePct) >= 1);
+  return (
+    <Card>
+      <CardHeader
+        title="Budget recommendations"
+        description={
+          data
+            ? `Revenue-maximising split of ${money(data.totals.recommendedDailyMicros, cur)}/day · expected gain ${money(data.totals.expectedGain, cur)}/day (90% interval ${money(data.totals.gainInterval.p05, cur, true)} to ${money(data.totals.gainInterval.p95, cur, true)})`
+            : 'Response curves per campaign, each kept within ±30% of its current spend'
+        }
+      />
+      {alloc.isPending ? (
+        <LoadingState rows={5} label="Fitting response curves…" />
+      ) : alloc.error ? (
+        <ErrorState error={alloc.error} onRetry={() => alloc.refetch()} />
+      ) : rows.length === 0 ? (
+        <EmptyState title="No changes recommended">
+          The current split is already close to the best one.
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="min-w-full text-sm" aria-label="Budget recommendations">
+            <thead className="bg-slate-50/80 text-xs text-slate-500">
+              <tr>
+                <th scope="col" className="px-4 py-2.5 text-left font-medium">
+                  Campaign
+                </th>
+                <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                  Current / day
+                </th>
+                <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                  Recommended
+                </th>
+                <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                  Change
+                </th>
+                <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                  ROAS so far
+                </th>
+                <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                  Decision
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100 tabular">
+              {rows.map((a) => {
+                const d = decisions[a.entityId];
+                const c = byId.get(a.entityId);
+                const sameCurrency = !c || c.currency === cur;
+                return (
+                  <tr key={a.entityId} data-testid="recommendation">
+                    <td className="px-4 py-2.5">
+                      <Link
+                        to={`/campaigns/${a.entityId}`}
+                        className="font-medium text-slate-900 hover:underline"
+                      >
+                        {a.name}
+                      </Link>
+                      {a.binding && <span className="ml-2 text-xs text-slate-400">at {a.binding} bound</span>}
+                    </td>
+                    <td className="px-4 py-2.5 text-right">{money(a.currentDailyMicros, cur)}</td>
+                    <td className="px-4 py-2.5 text-right font-medium">
+                      {money(a.recommendedDailyMicros, cur)}
+                    </td>
+                    <td className="px-4 py-2.5 text-right">
+                      <Badge tone={a.changePct > 0 ? 'green' : 'amber'}>
+                        {a.changePct > 0 ? '+' : ''}
+                        {a.changePct.toFixed(1)}%
+                      </Badge>
+                    </td>
+                    <td className="px-4 py-2.5 text-right">{ratio(a.historicalRoas)}</td>
+                    <td className="px-4 py-2.5 text-right">
+                      {d ? (
+                        d.status === 'error' ? (
+                          <span className="text-xs text-rose-700">{d.message}</span>
+                        ) : (
+                          <Badge
+                            tone={
+                              d.status === 'applied' ? 'green' : d.status === 'rejected' ? 'gray' : 'amber'
+                            }
+                          >
+                            {d.status.replace(/_/g, ' ')}
+                          </Badge>
+                        )
+                      ) : can('campaigns:write') && sameCurrency ? (
+                        <span className="inline-flex gap-1.5">
+                          <Button
+                            size="sm"
+                            variant="primary"
+                            loading={
+                              decide.isPending &&
+                              decide.variables?.a.entityId === a.entityId &&
+                              decide.variables.approve
+                            }
+                            onClick={() => decide.mutate({ a, approve: true })}
+                            aria-label={`Approve recommendation for ${a.name}`}
+                          >
+                            Approve
+                          </Button>
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            onClick={() => decide.mutate({ a, approve: false })}
+                            aria-label={`Reject recommendation for ${a.name}`}
+                          >
+                            Reject
+                          </Button>
+                        </span>
+                      ) : (
+                        <span className="text-xs text-slate-400">
+                          {sameCurrency ? 'View only' : `Budget in ${c?.currency}`}
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {Object.values(decisions).some((d) => d.status === 'pending_approval') && (
+        <div className="px-5 pb-4">
+          <Notice tone="amber">
+            Some changes wait for another approver.{' '}
+            <Link className="font-medium underline" to="/approvals">
+              Open approvals
+            </Link>
+          </Notice>
+        </div>
+      )}
+    </Card>
+  );
+}

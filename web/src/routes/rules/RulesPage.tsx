@@ -1,0 +1,283 @@
+/** Rules: list, edit, and backtest (what the rule would have done over the last N days). */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { axisStyle, Chart } from '../../components/Chart.tsx';
+import {
+  Badge,
+  Button,
+  Card,
+  CardHeader,
+  cx,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Notice,
+  PageHeader,
+  Select,
+} from '../../components/ui.tsx';
+import { api, type Page } from '../../lib/api.ts';
+import { useAuth } from '../../lib/auth.tsx';
+import { dateTime } from '../../lib/format.ts';
+import { emptyRule, type RuleBody, RuleEditor } from './RuleEditor.tsx';
+
+interface Rule extends RuleBody {
+  id: string;
+  enabled: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+}
+interface Backtest {
+  from: string;
+  to: string;
+  note: string;
+  days: Array<{
+    date: string;
+    evaluated: number;
+    matched: Array<{ entityId: string; name: string; wouldDo: Array<{ type: string; detail: string }> }>;
+  }>;
+  totals: {
+    daysWithMatches: number;
+    matches: number;
+    entities: number;
+    actions: Record<string, number>;
+    skippedForCooldown: number;
+  };
+}
+
+function BacktestPanel({ rule }: { rule: Rule }) {
+  const [days, setDays] = useState(30);
+  const bt = useMutation({
+    mutationFn: () => api.post<Backtest>(`/api/v1/rules/${rule.id}/backtest`, { days }),
+  });
+  const option = useMemo(() => {
+    const d = bt.data?.days ?? [];
+    return {
+      xAxis: { type: 'category', data: d.map((x) => x.date.slice(5)), ...axisStyle },
+      yAxis: { type: 'value', minInterval: 1, ...axisStyle },
+      series: [
+        {
+          name: 'Entities matched',
+          type: 'bar',
+          barMaxWidth: 16,
+          itemStyle: { color: '#6366f1' },
+          data: d.map((x) => x.matched.length),
+        },
+      ],
+    };
+  }, [bt.data]);
+  const t = bt.data?.totals;
+  return (
+    <Card>
+      <CardHeader
+        title="Backtest"
+        description="Replays the rule day by day on stored data; writes nothing"
+        actions={
+          <>
+            <Select
+              aria-label="Backtest days"
+              value={days}
+              onChange={(e) => setDays(Number(e.target.value))}
+              className="w-auto py-1.5 text-xs"
+            >
+              {[7, 14, 30, 60, 90].map((d) => (
+                <option key={d} value={d}>
+                  Last {d} days
+                </option>
+              ))}
+            </Select>
+            <Button size="sm" variant="primary" loading={bt.isPending} onClick={() => bt.mutate()}>
+              Run backtest
+            </Button>
+          </>
+        }
+      />
+      {bt.error && (
+        <div className="p-4">
+          <ErrorState error={bt.error} />
+        </div>
+      )}
+      {bt.data && t && (
+        <div className="space-y-4 px-5 py-4">
+          <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
+            <div>
+              <dt className="text-xs text-slate-500">Days with matches</dt>
+              <dd className="text-lg font-semibold">{t.daysWithMatches}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Matches</dt>
+              <dd className="text-lg font-semibold">{t.matches}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Entities</dt>
+              <dd className="text-lg font-semibold">{t.entities}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Would do</dt>
+              <dd className="font-medium">
+                {Object.entries(t.actions)
+                  .map(([k, v]) => `${v} ${k}`)
+                  .join(', ') || 'nothing'}
+              </dd>
+            </div>
+          </dl>
+          <Chart option={option} height={180} label="Entities matched per day" />
+          <p className="text-xs text-slate-500">{bt.data.note}</p>
+          <ul className="max-h-64 divide-y divide-slate-100 overflow-auto rounded border border-slate-100 text-sm">
+            {bt.data.days
+              .filter((d) => d.matched.length > 0)
+              .slice(-15)
+              .reverse()
+              .flatMap((d) =>
+                d.matched.map((m) => (
+                  <li key={`${d.date}-${m.entityId}`} className="px-3 py-2">
+                    <span className="text-slate-500">{d.date}</span> ·{' '}
+                    <span className="font-medium">{m.name}</span> —{' '}
+                    {m.wouldDo.map((w) => w.detail).join('; ')}
+                  </li>
+                )),
+              )}
+          </ul>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+export function RulesPage() {
+  const { can } = useAuth();
+  const qc = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const selected = params.get('rule');
+  const list = useQuery({
+    queryKey: ['rules'],
+    queryFn: () => api.get<Page<Rule>>('/api/v1/rules', { limit: 100 }),
+  });
+  const rule = list.data?.items.find((r) => r.id === selected);
+  const creating = selected === 'new';
+  const save = useMutation({
+    mutationFn: (b: RuleBody) =>
+      rule ? api.patch<Rule>(`/api/v1/rules/${rule.id}`, b) : api.post<Rule>('/api/v1/rules', b),
+    onSuccess: (r) => {
+      qc.invalidateQueries({ queryKey: ['rules'] });
+      setParams({ rule: r.id });
+    },
+  });
+  const runNow = useMutation({
+    mutationFn: (id: string) =>
+      api.post<{ matched: number; proposed: number }>(`/api/v1/rules/${id}/run`, {}),
+  });
+  const editable = can('agents:manage');
+  const bodyOf = (r: Rule): RuleBody => ({
+    name: r.name,
+    scope: r.scope,
+    conditions: r.conditions,
+    actions: r.actions,
+    schedule: r.schedule,
+    cooldownHours: r.cooldownHours,
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="Rules"
+        description="If-this-then-that on your metrics; their changes go through the guardrails"
+        actions={
+          editable && (
+            <Button variant="primary" onClick={() => setParams({ rule: 'new' })}>
+              New rule
+            </Button>
+          )
+        }
+      />
+      {list.error ? (
+        <ErrorState error={list.error} onRetry={() => list.refetch()} />
+      ) : (
+        <div className="grid gap-6 lg:grid-cols-[18rem_minmax(0,1fr)]">
+          <Card className="self-start">
+            {list.isPending ? (
+              <LoadingState />
+            ) : list.data.items.length === 0 ? (
+              <EmptyState title="No rules yet">{editable ? 'Create one with New rule.' : ''}</EmptyState>
+            ) : (
+              <ul className="p-2" aria-label="Rules">
+                {list.data.items.map((r) => (
+                  <li key={r.id}>
+                    <button
+                      type="button"
+                      onClick={() => setParams({ rule: r.id })}
+                      aria-current={r.id === selected ? 'true' : undefined}
+                      className={cx(
+                        'w-full rounded-md px-3 py-2 text-left text-sm',
+                        r.id === selected ? 'bg-brand-50 text-brand-700' : 'hover:bg-slate-50',
+                      )}
+                    >
+                      <span className="flex items-center justify-between gap-2">
+                        <span className="truncate font-medium">{r.name}</span>
+                        <Badge tone={r.enabled ? 'green' : 'gray'}>{r.enabled ? 'on' : 'off'}</Badge>
+                      </span>
+                      <span className="block text-xs text-slate-500">
+                        last run {r.lastRunAt ? dateTime(r.lastRunAt) : 'never'}
+                      </span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+          <div className="space-y-6">
+            {creating || rule ? (
+              <>
+                <Card>
+                  <CardHeader
+                    title={creating ? 'New rule' : rule?.name}
+                    actions={
+                      rule &&
+                      can('agents:run') && (
+                        <Button size="sm" loading={runNow.isPending} onClick={() => runNow.mutate(rule.id)}>
+                          Evaluate now
+                        </Button>
+                      )
+                    }
+                  />
+                  {runNow.data && (
+                    <div className="px-5 pt-3">
+                      <Notice tone="green">
+                        {runNow.data.matched} matched · {runNow.data.proposed} proposals (see Approvals)
+                      </Notice>
+                    </div>
+                  )}
+                  {runNow.error && (
+                    <div className="px-5 pt-3">
+                      <Notice tone="red">{runNow.error.message}</Notice>
+                    </div>
+                  )}
+                  {editable ? (
+                    <RuleEditor
+                      key={selected ?? 'new'}
+                      initial={rule ? bodyOf(rule) : emptyRule}
+                      onSave={(b) => save.mutate(b)}
+                      saving={save.isPending}
+                      error={save.error?.message ?? null}
+                    />
+                  ) : (
+                    <pre className="m-4 overflow-auto rounded bg-slate-950 p-3 text-xs text-slate-100">
+                      {JSON.stringify(rule && bodyOf(rule), null, 2)}
+                    </pre>
+                  )}
+                </Card>
+                {rule && <BacktestPanel key={rule.id} rule={rule} />}
+              </>
+            ) : (
+              <Card>
+                <EmptyState title="Select a rule">
+                  Pick a rule to edit it and backtest it on your data.
+                </EmptyState>
+              </Card>
+            )}
+          </div>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,288 @@
+/** Organization name and currency, data retention, and the client portal's branding. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
+import {
+  Button,
+  Card,
+  CardHeader,
+  ErrorState,
+  Field,
+  Input,
+  LoadingState,
+  Notice,
+} from '../../components/ui.tsx';
+import { ApiError, api } from '../../lib/api.ts';
+import { useAuth } from '../../lib/auth.tsx';
+
+export function OrganizationSettings() {
+  const { me, can } = useAuth();
+  const qc = useQueryClient();
+  const org = me?.organizations.find((o) => o.id === me.organizationId);
+  const [name, setName] = useState(org?.name ?? '');
+  const [currency, setCurrency] = useState(org?.reportingCurrency ?? 'USD');
+  const save = useMutation({
+    mutationFn: () => api.patch('/api/v1/organization', { name, reportingCurrency: currency }),
+    onSuccess: () => qc.invalidateQueries(),
+  });
+  const editable = can('organization:update');
+  return (
+    <Card>
+      <CardHeader title="Organization" description="Every amount is reported in the reporting currency" />
+      <form
+        className="grid gap-4 px-5 py-4 sm:grid-cols-[1fr_10rem_auto] sm:items-end"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Field label="Name">
+          <Input value={name} onChange={(e) => setName(e.target.value)} disabled={!editable} required />
+        </Field>
+        <Field label="Reporting currency">
+          <Input
+            value={currency}
+            onChange={(e) => setCurrency(e.target.value.toUpperCase())}
+            maxLength={3}
+            disabled={!editable}
+          />
+        </Field>
+        {editable && (
+          <Button type="submit" variant="primary" loading={save.isPending}>
+            Save
+          </Button>
+        )}
+        {save.error && (
+          <div className="sm:col-span-3">
+            <Notice tone="red">{save.error.message}</Notice>
+          </div>
+        )}
+        {save.isSuccess && (
+          <div className="sm:col-span-3">
+            <Notice tone="green">Saved.</Notice>
+          </div>
+        )}
+      </form>
+    </Card>
+  );
+}
+
+interface Retention {
+  auditDays: number;
+  executionsDays: number;
+  metricsDays: number;
+}
+
+export function RetentionSettings() {
+  const { can } = useAuth();
+  const q = useQuery({ queryKey: ['retention'], queryFn: () => api.get<Retention>('/api/v1/retention') });
+  const [r, setR] = useState<Retention | null>(null);
+  useEffect(() => {
+    if (q.data) setR(q.data);
+  }, [q.data]);
+  const save = useMutation({ mutationFn: (b: Retention) => api.put<Retention>('/api/v1/retention', b) });
+  const editable = can('retention:manage');
+  return (
+    <Card>
+      <CardHeader
+        title="Data retention"
+        description="Purged nightly by an audited job; the audit chain stays verifiable"
+      />
+      {q.isPending || !r ? (
+        q.error ? (
+          <ErrorState error={q.error} />
+        ) : (
+          <LoadingState />
+        )
+      ) : (
+        <form
+          className="grid gap-4 px-5 py-4 sm:grid-cols-4 sm:items-end"
+          onSubmit={(e: FormEvent) => {
+            e.preventDefault();
+            save.mutate(r);
+          }}
+        >
+          <Field label="Audit log (days)" hint="At least 365">
+            <Input
+              type="number"
+              min={365}
+              value={r.auditDays}
+              disabled={!editable}
+              onChange={(e) => setR({ ...r, auditDays: Number(e.target.value) })}
+            />
+          </Field>
+          <Field label="Agent executions (days)">
+            <Input
+              type="number"
+              min={1}
+              value={r.executionsDays}
+              disabled={!editable}
+              onChange={(e) => setR({ ...r, executionsDays: Number(e.target.value) })}
+            />
+          </Field>
+          <Field label="Daily metrics (days)" hint="At least 30">
+            <Input
+              type="number"
+              min={30}
+              value={r.metricsDays}
+              disabled={!editable}
+              onChange={(e) => setR({ ...r, metricsDays: Number(e.target.value) })}
+            />
+          </Field>
+          {editable && (
+            <Button type="submit" variant="primary" loading={save.isPending} className="mb-5">
+              Save
+            </Button>
+          )}
+          {save.error && (
+            <div className="sm:col-span-4">
+              <Notice tone="red">{save.error.message}</Notice>
+            </div>
+          )}
+          {save.isSuccess && (
+            <div className="sm:col-span-4">
+              <Notice tone="green">Retention policy saved.</Notice>
+            </div>
+          )}
+        </form>
+      )}
+    </Card>
+  );
+}
+
+interface Branding {
+  agencyName: string | null;
+  logoUrl: string | null;
+  primaryColor: string | null;
+  accentColor: string | null;
+  supportEmail: string | null;
+}
+
+export function BrandingSettings() {
+  const { can } = useAuth();
+  const q = useQuery({ queryKey: ['branding'], queryFn: () => api.get<Branding>('/api/v1/branding') });
+  const [b, setB] = useState<Branding | null>(null);
+  useEffect(() => {
+    if (q.data) setB(q.data);
+  }, [q.data]);
+  const save = useMutation({
+    mutationFn: (x: Branding) =>
+      api.put<Branding>('/api/v1/branding', {
+        agencyName: x.agencyName || null,
+        logoUrl: x.logoUrl || null,
+        primaryColor: x.primaryColor || null,
+        accentColor: x.accentColor || null,
+        supportEmail: x.supportEmail || null,
+      }),
+  });
+  const editable = can('organization:update');
+  if (q.error instanceof ApiError && q.error.status === 404)
+    return (
+      <Card>
+        <CardHeader title="Client portal branding" />
+        <div className="px-5 py-4">
+          <Notice>This server does not offer portal branding yet.</Notice>
+        </div>
+      </Card>
+    );
+  const text = (k: keyof Branding, label: string, placeholder: string, type = 'text') => (
+    <Field label={label}>
+      <Input
+        type={type}
+        value={b?.[k] ?? ''}
+        placeholder={placeholder}
+        disabled={!editable}
+        onChange={(e) => b && setB({ ...b, [k]: e.target.value })}
+      />
+    </Field>
+  );
+  return (
+    <Card>
+      <CardHeader
+        title="Client portal branding"
+        description="Your agency's name, logo and colours on the portal your clients see"
+      />
+      {q.isPending || !b ? (
+        q.error ? (
+          <ErrorState error={q.error} />
+        ) : (
+          <LoadingState />
+        )
+      ) : (
+        <form
+          className="grid gap-4 px-5 py-4 md:grid-cols-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save.mutate(b);
+          }}
+        >
+          {text('agencyName', 'Agency name', 'Northwind Digital')}
+          {text('logoUrl', 'Logo URL', 'https://…/logo.svg', 'url')}
+          <div className="grid grid-cols-2 gap-3">
+            {(['primaryColor', 'accentColor'] as const).map((k) => (
+              <Field key={k} label={k === 'primaryColor' ? 'Primary colour' : 'Accent colour'}>
+                <span className="flex items-center gap-2">
+                  <input
+                    type="color"
+                    aria-label={k === 'primaryColor' ? 'Primary colour picker' : 'Accent colour picker'}
+                    value={b[k] ?? '#4f46e5'}
+                    disabled={!editable}
+                    onChange={(e) => setB({ ...b, [k]: e.target.value })}
+                    className="h-9 w-12 rounded border border-slate-300"
+                  />
+                  <Input
+                    value={b[k] ?? ''}
+                    placeholder="#4f46e5"
+                    disabled={!editable}
+                    onChange={(e) => setB({ ...b, [k]: e.target.value })}
+                  />
+                </span>
+              </Field>
+            ))}
+          </div>
+          {text('supportEmail', 'Support email', 'support@agency.com', 'email')}
+          <div
+            className="flex items-center gap-4 rounded-lg border border-slate-200 p-3 md:col-span-2"
+            title="Preview"
+          >
+            {b.logoUrl ? (
+              <img src={b.logoUrl} alt="" className="h-8 max-w-32 object-contain" />
+            ) : (
+              <span
+                className="grid size-8 place-items-center rounded text-sm font-semibold text-white"
+                style={{ background: b.primaryColor ?? '#4f46e5' }}
+              >
+                {(b.agencyName ?? 'A').slice(0, 1)}
+              </span>
+            )}
+            <span className="font-semibold" style={{ color: b.primaryColor ?? undefined }}>
+              {b.agencyName || 'Your agency'}
+            </span>
+            <span
+              className="ml-auto rounded px-2 py-1 text-xs font-medium text-white"
+              style={{ background: b.accentColor ?? '#0ea5e9' }}
+            >
+              Portal button
+            </span>
+          </div>
+          {editable && (
+            <div>
+              <Button type="submit" variant="primary" loading={save.isPending}>
+                Save branding
+              </Button>
+            </div>
+          )}
+          {save.error && (
+            <div className="md:col-span-2">
+              <Notice tone="red">{save.error.message}</Notice>
+            </div>
+          )}
+          {save.isSuccess && (
+            <div className="md:col-span-2">
+              <Notice tone="green">Branding saved.</Notice>
+            </div>
+          )}
+        </form>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,270 @@
+/** Workflows: the organization's workflows, templates to start from, and run history with steps. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import {
+  Badge,
+  Button,
+  Card,
+  CardHeader,
+  cx,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Notice,
+  PageHeader,
+  StatusBadge,
+} from '../../components/ui.tsx';
+import { api, type Page } from '../../lib/api.ts';
+import { useAuth } from '../../lib/auth.tsx';
+import { dateTime, humanize } from '../../lib/format.ts';
+
+interface Workflow {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  enabled: boolean;
+  steps: Array<{ id: string; type: string }>;
+  triggers: Record<string, unknown>;
+  templateId: string | null;
+  updatedAt: string;
+}
+interface Template {
+  id: string;
+  name: string;
+  description: string;
+  variables: Record<string, string>;
+  definition: { steps: unknown[] };
+}
+interface StepRun {
+  stepId: string;
+  type: string;
+  status: string;
+  attempts: number;
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+interface Execution {
+  id: string;
+  version: number;
+  status: string;
+  trigger: { type: string };
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  steps?: StepRun[];
+}
+
+function StepTimeline({ steps }: { steps: StepRun[] }) {
+  return (
+    <ol className="relative ml-1 space-y-3 border-l border-slate-200 pl-5">
+      {steps.map((s) => (
+        <li key={s.stepId} className="text-sm">
+          <span
+            className={cx(
+              'absolute -left-[6px] mt-1 size-3 rounded-full ring-2 ring-white',
+              s.status === 'succeeded'
+                ? 'bg-emerald-500'
+                : s.status === 'failed'
+                  ? 'bg-rose-500'
+                  : s.status === 'running' || s.status === 'waiting'
+                    ? 'bg-sky-500'
+                    : 'bg-slate-300',
+            )}
+          />
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-medium text-slate-800">{s.stepId}</span>
+            <span className="font-mono text-xs text-slate-500">{s.type}</span>
+            <StatusBadge status={s.status} />
+            {s.attempts > 1 && <span className="text-xs text-slate-500">{s.attempts} attempts</span>}
+          </div>
+          <p className="text-xs text-slate-500">
+            {s.startedAt ? dateTime(s.startedAt) : 'not started'}
+            {s.finishedAt ? ` → ${dateTime(s.finishedAt)}` : ''}
+          </p>
+          {s.error && <p className="text-xs text-rose-700">{s.error}</p>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Runs({ wf }: { wf: Workflow }) {
+  const { can } = useAuth();
+  const qc = useQueryClient();
+  const [open, setOpen] = useState<string | null>(null);
+  const runs = useQuery({
+    queryKey: ['wf-runs', wf.id],
+    queryFn: () => api.get<Page<Execution>>(`/api/v1/workflows/${wf.id}/runs`, { limit: 20 }),
+    refetchInterval: (q) =>
+      q.state.data?.items.some((e) => e.status === 'running' || e.status === 'queued') ? 2000 : false,
+  });
+  const detail = useQuery({
+    queryKey: ['wf-exec', open],
+    enabled: !!open,
+    queryFn: () => api.get<Execution>(`/api/v1/workflows/executions/${open}`),
+    refetchInterval: (q) =>
+      q.state.data && ['running', 'queued', 'waiting'].includes(q.state.data.status) ? 2000 : false,
+  });
+  const run = useMutation({
+    mutationFn: () => api.post<Execution>(`/api/v1/workflows/${wf.id}/runs`, {}),
+    onSuccess: (e) => {
+      setOpen(e.id);
+      qc.invalidateQueries({ queryKey: ['wf-runs', wf.id] });
+    },
+  });
+  return (
+    <Card>
+      <CardHeader
+        title={wf.name}
+        description={`${wf.description ?? ''} · version ${wf.version} · ${wf.steps.length} steps`}
+        actions={
+          <>
+            <Badge tone={wf.enabled ? 'green' : 'gray'}>{wf.enabled ? 'enabled' : 'disabled'}</Badge>
+            {can('agents:run') && (
+              <Button size="sm" variant="primary" loading={run.isPending} onClick={() => run.mutate()}>
+                Run now
+              </Button>
+            )}
+          </>
+        }
+      />
+      {run.error && (
+        <div className="px-5 pt-3">
+          <Notice tone="red">{run.error.message}</Notice>
+        </div>
+      )}
+      <div className="grid gap-0 md:grid-cols-2">
+        <div className="border-slate-100 md:border-r">
+          <p className="px-5 pt-3 text-xs font-medium text-slate-500">Run history</p>
+          {runs.isPending ? (
+            <LoadingState />
+          ) : runs.error ? (
+            <ErrorState error={runs.error} />
+          ) : runs.data.items.length === 0 ? (
+            <EmptyState title="No runs yet" />
+          ) : (
+            <ul className="p-2">
+              {runs.data.items.map((e) => (
+                <li key={e.id}>
+                  <button
+                    type="button"
+                    onClick={() => setOpen(e.id)}
+                    aria-current={open === e.id ? 'true' : undefined}
+                    className={cx(
+                      'flex w-full items-center gap-3 rounded-md px-3 py-2 text-left text-sm',
+                      open === e.id ? 'bg-brand-50' : 'hover:bg-slate-50',
+                    )}
+                  >
+                    <StatusBadge status={e.status} />
+                    <span>{dateTime(e.createdAt)}</span>
+                    <span className="text-xs text-slate-500">
+                      {humanize(e.trigger.type)} · v{e.version}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div className="px-5 py-3">
+          <p className="mb-3 text-xs font-medium text-slate-500">Steps</p>
+          {!open ? (
+            <ol className="space-y-1 text-sm text-slate-600">
+              {wf.steps.map((s, i) => (
+                <li key={s.id}>
+                  {i + 1}. {s.id} <span className="font-mono text-xs text-slate-400">{s.type}</span>
+                </li>
+              ))}
+            </ol>
+          ) : detail.isPending ? (
+            <LoadingState />
+          ) : detail.error ? (
+            <ErrorState error={detail.error} />
+          ) : (
+            <>
+              {detail.data.error && <Notice tone="red">{detail.data.error}</Notice>}
+              <StepTimeline steps={detail.data.steps ?? []} />
+            </>
+          )}
+        </div>
+      </div>
+    </Card>
+  );
+}
+
+export function WorkflowsPage() {
+  const { can } = useAuth();
+  const qc = useQueryClient();
+  const list = useQuery({
+    queryKey: ['workflows'],
+    queryFn: () => api.get<Page<Workflow>>('/api/v1/workflows', { limit: 50 }),
+  });
+  const templates = useQuery({
+    queryKey: ['wf-templates'],
+    queryFn: () => api.get<{ items: Template[] } | Template[]>('/api/v1/workflows/templates'),
+  });
+  const create = useMutation({
+    mutationFn: (t: Template) => api.post('/api/v1/workflows', { templateId: t.id, variables: t.variables }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['workflows'] }),
+  });
+  const tpl = Array.isArray(templates.data) ? templates.data : (templates.data?.items ?? []);
+  return (
+    <>
+      <PageHeader
+        title="Workflows"
+        description="Multi-step automations: triggers, agents, conditions, approvals and notifications"
+      />
+      <div className="space-y-6">
+        {list.isPending ? (
+          <Card>
+            <LoadingState rows={4} />
+          </Card>
+        ) : list.error ? (
+          <ErrorState error={list.error} />
+        ) : list.data.items.length === 0 ? (
+          <Card>
+            <EmptyState title="No workflows yet">Start from a template below.</EmptyState>
+          </Card>
+        ) : (
+          list.data.items.map((wf) => <Runs key={wf.id} wf={wf} />)
+        )}
+        <Card>
+          <CardHeader title="Templates" description="Built-in starting points" />
+          {templates.isPending ? (
+            <LoadingState />
+          ) : templates.error ? (
+            <ErrorState error={templates.error} />
+          ) : (
+            <ul className="grid gap-3 p-4 sm:grid-cols-2 xl:grid-cols-3">
+              {tpl.map((t) => (
+                <li key={t.id} className="flex flex-col rounded-lg border border-slate-200 p-4">
+                  <p className="text-sm font-medium">{t.name}</p>
+                  <p className="mt-1 flex-1 text-xs text-slate-500">{t.description}</p>
+                  <div className="mt-3 flex items-center justify-between">
+                    <span className="text-xs text-slate-400">{t.definition.steps.length} steps</span>
+                    {can('agents:manage') && (
+                      <Button
+                        size="sm"
+                        loading={create.isPending && create.variables?.id === t.id}
+                        onClick={() => create.mutate(t)}
+                      >
+                        Use template
+                      </Button>
+                    )}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+          {create.error && (
+            <div className="px-5 pb-4">
+              <Notice tone="red">{create.error.message}</Notice>
+            </div>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -19,6 +19,7 @@ import { seedDemo } from './demo.ts';
 import { createProgressBar } from './progress.ts';
 import { createRuntime, serve } from './runtime.ts';
 import { createServices } from './services.ts';
+import { ensureWebBuild } from './web-build.ts';
 
 const program = new Command();
 program
@@ -130,6 +131,7 @@ program
   .option('-p, --port <port>', 'port to listen on', port)
   .option('--seed-only', 'create the demo data and exit without serving')
   .action(async (opts: { port?: number; seedOnly?: boolean }) => {
+    if (!opts.seedOnly) ensureWebBuild();
     const cfg = config();
     const rt = await createRuntime(cfg);
     const demo = await seedDemo(rt.services);

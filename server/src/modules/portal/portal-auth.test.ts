@@ -284,4 +284,49 @@ describe(`client-portal users and sign-in on ${testDialect()}`, () => {
     });
     expect(later.statusCode).toBe(200);
   });
+
+  it('an invitation link expires after 7 days and shows as expired; a new invitation works', async () => {
+    const email = uniqueEmail('late');
+    await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: owner.email, password: owner.password },
+    }).then((r) => {
+      owner = { ...owner, headers: { authorization: `Bearer ${r.json().tokens.accessToken}` } };
+    });
+    await inject({
+      method: 'POST',
+      url: `/api/v1/clients/${clientId}/portal-users`,
+      headers: owner.headers,
+      payload: { email, name: 'Late' },
+    });
+    const token = tokenOf(email) as string;
+    t.clock.advance(7 * 86_400_000 + 60_000);
+    const late = await inject({
+      method: 'POST',
+      url: '/api/v1/portal/auth/accept',
+      payload: { token, password: 'a good portal password' },
+    });
+    expect(late.statusCode).toBe(400);
+    const login = await inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: owner.email, password: owner.password },
+    });
+    const headers = { authorization: `Bearer ${login.json().tokens.accessToken}` };
+    const list = await inject({ method: 'GET', url: `/api/v1/clients/${clientId}/portal-users`, headers });
+    expect(list.json().items.find((u: { email: string }) => u.email === email).status).toBe('expired');
+    await inject({
+      method: 'POST',
+      url: `/api/v1/clients/${clientId}/portal-users`,
+      headers,
+      payload: { email, name: 'Late' },
+    });
+    const fresh = await inject({
+      method: 'POST',
+      url: '/api/v1/portal/auth/accept',
+      payload: { token: tokenOf(email) as string, password: 'a good portal password' },
+    });
+    expect(fresh.statusCode).toBe(201);
+  });
 });

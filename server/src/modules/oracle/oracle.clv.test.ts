@@ -141,6 +141,40 @@ describe(`ORACLE customer value (GET /oracle/clv) on ${testDialect()}`, () => {
       expect(res.statusCode, qs).toBe(400);
       expect(res.json().error.code).toBe('invalid_input');
     }
+    // One deal per contact (as the simulator's CRM makes them): nothing to learn repeat buying from.
+    const oneOff = await createClient(a, 'One-off buyers');
+    const conn = await t.storage.db
+      .selectFrom('connections')
+      .select('id')
+      .where('organization_id', '=', a.organizationId)
+      .executeTakeFirstOrThrow();
+    await t.storage.db
+      .insertInto('crm_opportunities')
+      .values(
+        Array.from({ length: 40 }, (_, i) => ({
+          id: newId('opportunity'),
+          organization_id: a.organizationId,
+          connection_id: conn.id,
+          client_id: oneOff,
+          external_id: `one-off-${i}`,
+          pipeline_external_id: 'p',
+          stage_external_id: 'won',
+          contact_external_id: `contact-${i}`,
+          name: `Deal ${i}`,
+          status: 'won',
+          value_micros: 100_000_000 + i * 1_000_000,
+          currency: 'USD',
+          won_at: `2026-${String(1 + (i % 10)).padStart(2, '0')}-15T12:00:00.000Z`,
+          lost_at: null,
+          platform_created_at: '2026-01-01T00:00:00.000Z',
+          platform_updated_at: '2026-11-01T00:00:00.000Z',
+          synced_at: '2026-11-20T00:00:00.000Z',
+        })),
+      )
+      .execute();
+    const none = await clv(a, `clientId=${oneOff}`);
+    expect(none.statusCode, none.body).toBe(400);
+    expect(none.json().error.code).toBe('invalid_input');
     const early = await clv(a, `clientId=${clientId}&until=1990-01-01`);
     expect(early.statusCode).toBe(400);
     const other = await clv(b, `clientId=${clientId}`);

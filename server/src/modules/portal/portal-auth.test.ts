@@ -132,6 +132,20 @@ describe(`client-portal users and sign-in on ${testDialect()}`, () => {
       const res = await inject({ method: 'GET', url, headers: reader.headers });
       expect(res.statusCode, url).toBe(401);
     }
+    // Nor does an API key of the organization.
+    const key = await inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: owner.headers,
+      payload: { name: 'portal probe', scopes: ['campaigns:read', 'clients:read'] },
+    });
+    for (const headers of [
+      { 'x-api-key': key.json().secret },
+      { authorization: `Bearer ${key.json().secret}` },
+    ]) {
+      const res = await inject({ method: 'GET', url: '/api/v1/portal/me', headers });
+      expect(res.statusCode).toBe(401);
+    }
     // A portal refresh token is not an agency refresh token either.
     const cross = await inject({
       method: 'POST',

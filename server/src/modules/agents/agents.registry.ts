@@ -6,6 +6,7 @@ import type { AgentKind } from './agents.defaults.ts';
 import type { AgentDefinition } from './agents.definition.ts';
 import { analyticsAgent } from './analytics/index.ts';
 import { clientManagement } from './client-management/index.ts';
+import { compliance } from './compliance/index.ts';
 import { creativeIntelligence } from './creative-intelligence/index.ts';
 import { marketingAutomation } from './marketing-automation/index.ts';
 
@@ -14,4 +15,5 @@ export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   analytics: analyticsAgent,
   client_management: clientManagement,
   marketing_automation: marketingAutomation,
+  compliance,
 };

@@ -9,6 +9,7 @@ import { createAgents } from '../modules/agents/agents.service.ts';
 import {
   type AgentDefinition,
   type AgentKind,
+  agentPurgeTargets,
   createAgentHistory,
   createAgentRuntime,
   type LanguageModel,
@@ -71,7 +72,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const audit = createAudit({ storage, clock });
   const billing = createBillingModule({ storage, audit, clock, config, logger });
   const agents = createAgents({ storage, audit, clock });
-  const retention = createRetention({ storage, audit, clock });
+  const retention = createRetention({ storage, audit, clock, targets: [...agentPurgeTargets] });
   const organizations = createOrganizations({ storage, audit, agents, retention, clock });
   const clients = createClients({ storage, audit, clock, limits: billing.limits });
   const invitations = createInvitations({ storage, audit, clock, mailer, publicUrl, limits: billing.limits });

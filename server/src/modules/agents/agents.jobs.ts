@@ -24,3 +24,8 @@ export function agentJobs(runtime: AgentRuntime): JobBinding[] {
     }),
   ];
 }
+
+/** Executions (and, by cascade, their steps) older than the organization's `executionsDays`. */
+export const agentPurgeTargets = [
+  { table: 'agent_executions', column: 'created_at', policy: 'executionsDays' as const },
+];

@@ -309,6 +309,29 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     expect(await executionCount()).toBe(40);
   });
 
+  it('the retention purge deletes executions older than executionsDays, with their steps', async () => {
+    const old = (
+      await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/runs?status=succeeded&limit=1` })
+    ).json().items[0];
+    const steps = () =>
+      t.storage.db.selectFrom('agent_steps').select('seq').where('execution_id', '=', old.id).execute();
+    expect((await steps()).length).toBeGreaterThan(0);
+    const longAgo = new Date(t.clock.now().getTime() - 91 * 86_400_000).toISOString();
+    await t.storage.db
+      .updateTable('agent_executions')
+      .set({ created_at: longAgo })
+      .where('id', '=', old.id)
+      .execute();
+    const purged = await t.services.retention.purgeAll();
+    expect(purged.find((p) => p.organizationId === owner.organizationId)?.deleted).toMatchObject({
+      agent_executions: 1,
+    });
+    expect((await req(owner, { method: 'GET', url: `/api/v1/agents/executions/${old.id}` })).statusCode).toBe(
+      404,
+    );
+    expect(await steps()).toEqual([]);
+  });
+
   it('another organization sees none of it: 404 on the execution, its cancel and the agent’s runs', async () => {
     const mine = (await req(owner, { method: 'GET', url: `/api/v1/agents/${agentId}/runs?limit=1` })).json()
       .items[0];

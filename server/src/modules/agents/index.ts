@@ -9,7 +9,7 @@ export type {
 } from './agents.definition.ts';
 export type { Execution, ExecutionStatus, Step, Trigger } from './agents.executions.repo.ts';
 export { type AgentHistory, createAgentHistory } from './agents.history.ts';
-export { agentJobs, agentRunJob } from './agents.jobs.ts';
+export { agentJobs, agentPurgeTargets, agentRunJob } from './agents.jobs.ts';
 export type { LanguageModel } from './agents.llm.port.ts';
 export { agentsRoutes } from './agents.routes.ts';
 export {

@@ -148,6 +148,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
   let executionId: string;
   let sim: SyncedSimulator;
   let proposalId: string;
+  let ruleId: string;
   let portalUser: PortalSigned;
   let portalSpare: PortalSigned;
   /** Portal routes take portal tokens; every other signed-in route the owner's. */
@@ -280,6 +281,23 @@ describe(`hostile request input on ${testDialect()}`, () => {
         idempotencyKey: 'input-walk-0001',
       }),
     },
+    'POST /api/v1/rules': {
+      body: () => ({
+        name: 'Spend watch',
+        scope: { level: 'campaign' },
+        conditions: {
+          match: 'all',
+          conditions: [{ metric: 'spend', window: { days: 7 }, op: '>', value: 0, unit: 'currency_micros' }],
+        },
+        actions: [{ type: 'notify' }],
+        schedule: { cron: '0 8 * * *' },
+      }),
+    },
+    'PATCH /api/v1/rules/{id}': { params: () => ({ id: ruleId }), body: () => ({ name: 'Spend watch 2' }) },
+    'POST /api/v1/rules/{id}/enable': { params: () => ({ id: ruleId }), body: null },
+    'POST /api/v1/rules/{id}/disable': { params: () => ({ id: ruleId }), body: null },
+    'POST /api/v1/rules/{id}/run': { params: () => ({ id: ruleId }), body: null },
+    'POST /api/v1/rules/{id}/backtest': { params: () => ({ id: ruleId }), body: () => ({ days: 3 }) },
   };
   /** Write routes for which `{}` is a valid body; add one here deliberately. */
   const acceptsEmptyBody = new Set<string>([
@@ -287,6 +305,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
     'POST /api/v1/actions/{id}/approve',
     'POST /api/v1/actions/{id}/reject',
     'POST /api/v1/actions/{id}/revert',
+    'PATCH /api/v1/rules/{id}',
   ]);
 
   const writeRoutes = () =>
@@ -343,6 +362,22 @@ describe(`hostile request input on ${testDialect()}`, () => {
     });
     expect(proposal.statusCode, proposal.body).toBe(201);
     proposalId = proposal.json().proposal.id;
+    const rule = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/rules',
+      payload: {
+        name: 'Spend watch',
+        scope: { level: 'campaign' },
+        conditions: {
+          match: 'all',
+          conditions: [{ metric: 'spend', window: { days: 7 }, op: '>', value: 0, unit: 'currency_micros' }],
+        },
+        actions: [{ type: 'notify' }],
+        schedule: { cron: '0 8 * * *' },
+      },
+    });
+    expect(rule.statusCode, rule.body).toBe(201);
+    ruleId = rule.json().id;
     portalUser = await portalUserFor(t, owner, clientId);
     portalSpare = await portalUserFor(t, owner, clientId);
   });

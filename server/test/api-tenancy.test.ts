@@ -181,6 +181,26 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     return id;
   }
 
+  /** A rule of the victim (automation rules). */
+  async function ruleOf(org: Org): Promise<string> {
+    const res = await call(asUser(org), {
+      method: 'POST',
+      url: '/api/v1/rules',
+      payload: {
+        name: 'Spend watch',
+        scope: { level: 'campaign' },
+        conditions: {
+          match: 'all',
+          conditions: [{ metric: 'spend', window: { days: 7 }, op: '>', value: 0, unit: 'currency_micros' }],
+        },
+        actions: [{ type: 'notify' }],
+        schedule: { cron: '0 8 * * *' },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id;
+  }
+
   async function firstAgent(org: Org): Promise<string> {
     return (await call(asUser(org), { method: 'GET', url: '/api/v1/agents' })).json().items[0].id;
   }
@@ -364,6 +384,20 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     'POST /api/v1/actions/{id}/revert': async (victim) => ({
       params: { id: await appliedProposal(victim) },
       body: { force: true },
+    }),
+    'GET /api/v1/rules/{id}': async (victim) => ({ params: { id: await ruleOf(victim) } }),
+    'PATCH /api/v1/rules/{id}': async (victim) => ({
+      params: { id: await ruleOf(victim) },
+      body: { name: 'Renamed by another organization', enabled: false },
+    }),
+    'DELETE /api/v1/rules/{id}': async (victim) => ({ params: { id: await ruleOf(victim) } }),
+    'POST /api/v1/rules/{id}/enable': async (victim) => ({ params: { id: await ruleOf(victim) } }),
+    'POST /api/v1/rules/{id}/disable': async (victim) => ({ params: { id: await ruleOf(victim) } }),
+    'POST /api/v1/rules/{id}/run': async (victim) => ({ params: { id: await ruleOf(victim) } }),
+    'GET /api/v1/rules/{id}/runs': async (victim) => ({ params: { id: await ruleOf(victim) } }),
+    'POST /api/v1/rules/{id}/backtest': async (victim) => ({
+      params: { id: await ruleOf(victim) },
+      body: { days: 3 },
     }),
     'PATCH /api/v1/agents/{id}': async (victim) => ({
       params: { id: await firstAgent(victim) },

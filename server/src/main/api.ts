@@ -19,6 +19,7 @@ import { ledgerRoutes } from '../modules/ledger/index.ts';
 import { oracleRoutes } from '../modules/oracle/index.ts';
 import { portalRoutes } from '../modules/portal/index.ts';
 import { proposalsRoutes } from '../modules/proposals/index.ts';
+import { rulesRoutes } from '../modules/rules/index.ts';
 import { retentionRoutes } from '../modules/retention/retention.routes.ts';
 import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
 import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.ts';
@@ -177,6 +178,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   connectionsRoutes(app, s);
   actionsRoutes(app, s);
   proposalsRoutes(app, s);
+  rulesRoutes(app, s);
   webhooksRoutes(app, s);
   workflowsRoutes(app, s);
   billingRoutes(app, s);

@@ -8,6 +8,7 @@ import { agentJobs } from '../modules/agents/index.ts';
 import { LEDGER_SCORE_CRON, ledgerJobs, ledgerScoreJob } from '../modules/ledger/index.ts';
 import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob } from '../modules/oracle/index.ts';
 import { RETENTION_CRON, retentionJobs, retentionPurgeJob } from '../modules/retention/retention.jobs.ts';
+import { RULES_EVALUATE_CRON, rulesEvaluateJob, rulesJobs } from '../modules/rules/index.ts';
 import { syncJobs } from '../modules/sync/sync.handlers.ts';
 import { syncAllJob } from '../modules/sync/sync.jobs.ts';
 import { WORKFLOW_CRON, workflowCronJob, workflowJobs } from '../modules/workflows/index.ts';
@@ -48,11 +49,13 @@ export async function createRuntime(
     ...oracleJobs({ storage: services.storage, oracle: services.oracle }),
     ...ledgerJobs({ storage: services.storage, ledger: services.ledger }),
     ...workflowJobs(services.workflows),
+    ...rulesJobs(services.rules),
   ];
   queue.schedule(retentionPurgeJob, RETENTION_CRON, {});
   queue.schedule(oracleNightlyJob, ORACLE_NIGHTLY_CRON, {});
   queue.schedule(ledgerScoreJob, LEDGER_SCORE_CRON, {});
   queue.schedule(workflowCronJob, WORKFLOW_CRON, {});
+  queue.schedule(rulesEvaluateJob, RULES_EVALUATE_CRON, {});
   // Incremental syncs of every active connection, at the configured interval (minutes past the hour).
   const every = config.sync.intervalMinutes;
   queue.schedule(

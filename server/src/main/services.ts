@@ -31,6 +31,7 @@ import { createLedger } from '../modules/ledger/index.ts';
 import { createOracle } from '../modules/oracle/index.ts';
 import { createPortalModule } from '../modules/portal/index.ts';
 import { createProposalsModule } from '../modules/proposals/index.ts';
+import { createRules } from '../modules/rules/index.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
 import { createSync } from '../modules/sync/sync.service.ts';
 import { createApiKeys } from '../modules/tenancy/api-keys.service.ts';
@@ -121,6 +122,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const proposals = createProposalsModule({ storage, audit, clock, actions, agents });
   const analytics = createAnalyticsModule({ storage, audit, clock });
   const oracle = createOracle({ storage, clock, analytics, events });
+  const rules = createRules({ storage, audit, clock, mailer, oracle, proposals });
   const workflows = createWorkflowsModule({
     storage,
     audit,
@@ -183,6 +185,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     sync,
     actions,
     proposals,
+    rules,
     close,
     config,
     logger,

@@ -849,6 +849,51 @@ export interface WorkflowNotificationsTable {
   created_at: string;
 }
 
+/** Automation rules (migration 009): JSON columns hold the scope, conditions and actions. */
+export interface RulesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string | null;
+  enabled: number;
+  level: string;
+  scope: string;
+  conditions: string;
+  actions: string;
+  schedule_cron: string;
+  cooldown_hours: number;
+  next_run_at: string | null;
+  last_run_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RuleRunsTable {
+  id: string;
+  organization_id: string;
+  rule_id: string;
+  trigger: string;
+  trigger_key: string;
+  status: string;
+  evaluated: number;
+  matched: number;
+  proposed: number;
+  result: string | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface RuleCooldownsTable {
+  id: string;
+  organization_id: string;
+  rule_id: string;
+  entity_id: string;
+  last_acted_at: string;
+  proposal_id: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -891,6 +936,9 @@ export interface Database {
   predictions: PredictionsTable;
   proposals: ProposalsTable;
   proposal_policies: ProposalPoliciesTable;
+  rules: RulesTable;
+  rule_runs: RuleRunsTable;
+  rule_cooldowns: RuleCooldownsTable;
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   workflow_executions: WorkflowExecutionsTable;

@@ -8,6 +8,7 @@ import { oracle } from './005_oracle.ts';
 import { proposals } from './006_proposals.ts';
 import { agentRuns } from './008_agent_runs.ts';
 import { writeActionIndex } from './007_write_action_index.ts';
+import { rules } from './009_rules.ts';
 import { workflows } from './010_workflows.ts';
 import { ledger } from './012_ledger.ts';
 import { portal } from './011_portal.ts';
@@ -21,6 +22,7 @@ export const migrations: Record<string, OmnifyMigration> = {
   '008_agent_runs': agentRuns,
   '006_proposals': proposals,
   '007_write_action_index': writeActionIndex,
+  '009_rules': rules,
   '010_workflows': workflows,
   '012_ledger': ledger,
   '011_portal': portal,

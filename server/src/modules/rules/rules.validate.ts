@@ -1,0 +1,109 @@
+/**
+ * Checks on a rule beyond its shape: units that fit each metric, a cron that parses and fires at most
+ * every 15 minutes, actions that fit the level, and a scope naming entities of this organization.
+ */
+import { CronExpressionParser } from 'cron-parser';
+import { invalidInput, notFound } from '../../platform/errors.ts';
+import type { Executor } from '../../storage/db.ts';
+import { allowedUnits, leavesOf } from './rules.conditions.ts';
+import type { Conditions, RuleAction, RuleLevel, Scope } from './rules.schema.ts';
+
+export const MIN_INTERVAL_MINUTES = 15;
+
+export function validateConditions(tree: Conditions) {
+  for (const leaf of leavesOf(tree)) {
+    if (leaf.compare === 'previous_window') {
+      if (leaf.unit !== 'percent')
+        throw invalidInput(
+          `${leaf.metric}: a comparison with the previous window is a change in percent; use unit "percent"`,
+          { metric: leaf.metric, unit: leaf.unit },
+        );
+      continue;
+    }
+    if (!allowedUnits[leaf.metric].includes(leaf.unit))
+      throw invalidInput(
+        `${leaf.metric} is stated in ${allowedUnits[leaf.metric].join(' or ')}, not ${leaf.unit}`,
+        { metric: leaf.metric, unit: leaf.unit, allowed: allowedUnits[leaf.metric] },
+      );
+  }
+}
+
+/** Parses the cron and walks its ticks over eight days: any two closer than 15 minutes is refused. */
+export function validateCron(cron: string, from: Date) {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length !== 5)
+    throw invalidInput('schedule.cron takes five fields (minute hour day month weekday), in UTC', { cron });
+  let ticks: ReturnType<typeof CronExpressionParser.parse>;
+  try {
+    ticks = CronExpressionParser.parse(cron, { currentDate: from, tz: 'UTC' });
+  } catch (e) {
+    throw invalidInput(`schedule.cron does not parse: ${e instanceof Error ? e.message : String(e)}`, {
+      cron,
+    });
+  }
+  const horizon = from.getTime() + 8 * 86_400_000;
+  let tick = ticks.next().toDate();
+  for (let i = 0; i < 1000 && tick.getTime() < horizon; i++) {
+    const next = ticks.next().toDate();
+    if (next.getTime() - tick.getTime() < MIN_INTERVAL_MINUTES * 60_000)
+      throw invalidInput(
+        `schedule.cron fires more often than every ${MIN_INTERVAL_MINUTES} minutes (${tick.toISOString()} then ${next.toISOString()})`,
+        { cron },
+      );
+    tick = next;
+  }
+}
+
+export function validateActions(level: RuleLevel, actions: RuleAction[]) {
+  const changes = actions.filter((a) => a.type !== 'notify');
+  if (changes.length > 1)
+    throw invalidInput('A rule takes at most one of pause, enable, budget (plus notify)');
+  if (actions.filter((a) => a.type === 'notify').length > 1) throw invalidInput('One notify action at most');
+  for (const a of actions) {
+    if (a.type !== 'budget') continue;
+    if (level === 'ad') throw invalidInput('Ads have no budget: a budget action needs campaign or ad_group');
+    if ((a.percent === undefined) === (a.amountMicros === undefined))
+      throw invalidInput('A budget action takes exactly one of percent, amountMicros');
+  }
+}
+
+const tables = { campaign: 'campaigns', ad_group: 'ad_groups', ad: 'ads' } as const;
+
+/** The scope names one way to pick entities, and they belong to this organization (else 404). */
+export async function validateScope(trx: Executor, org: string, scope: Scope) {
+  const ways = [scope.entityIds, scope.clientId, scope.campaignId].filter((v) => v !== undefined);
+  if (ways.length > 1)
+    throw invalidInput('Scope by one of entityIds, clientId, campaignId (or none: everything)');
+  if (scope.campaignId && scope.level === 'campaign')
+    throw invalidInput('campaignId scopes the ad groups or ads of a campaign: use level ad_group or ad');
+  if (scope.clientId) {
+    const c = await trx
+      .selectFrom('clients')
+      .select('id')
+      .where('organization_id', '=', org)
+      .where('id', '=', scope.clientId)
+      .executeTakeFirst();
+    if (!c) throw notFound('Client', scope.clientId);
+  }
+  if (scope.campaignId) {
+    const c = await trx
+      .selectFrom('campaigns')
+      .select('id')
+      .where('organization_id', '=', org)
+      .where('id', '=', scope.campaignId)
+      .executeTakeFirst();
+    if (!c) throw notFound('Campaign', scope.campaignId);
+  }
+  if (scope.entityIds) {
+    const ids = [...new Set(scope.entityIds)];
+    const found = await trx
+      .selectFrom(tables[scope.level])
+      .select('id')
+      .where('organization_id', '=', org)
+      .where('id', 'in', ids)
+      .execute();
+    const known = new Set(found.map((r) => r.id));
+    const missing = ids.find((i) => !known.has(i));
+    if (missing) throw notFound(scope.level.replace('_', ' '), missing);
+  }
+}

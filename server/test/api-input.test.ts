@@ -149,6 +149,9 @@ describe(`hostile request input on ${testDialect()}`, () => {
   let sim: SyncedSimulator;
   let proposalId: string;
   let ruleId: string;
+  let workflowId: string;
+  let workflowExecutionId: string;
+  let workflowHookId: string;
   let portalUser: PortalSigned;
   let portalSpare: PortalSigned;
   /** Portal routes take portal tokens; every other signed-in route the owner's. */
@@ -271,6 +274,34 @@ describe(`hostile request input on ${testDialect()}`, () => {
       params: () => ({ id: proposalId }),
       body: () => ({ force: false }),
     },
+    'POST /api/v1/workflows': {
+      body: () => ({ name: 'Input walk', steps: [{ id: 'gate', type: 'approval_wait' }] }),
+    },
+    'PATCH /api/v1/workflows/{id}': { params: () => ({ id: workflowId }), body: () => ({ name: 'Renamed' }) },
+    'POST /api/v1/workflows/{id}/hook-secret': { params: () => ({ id: workflowId }), body: null },
+    'POST /api/v1/workflows/{id}/runs': {
+      params: () => ({ id: workflowId }),
+      body: () => ({ input: { a: 1 } }),
+    },
+    'POST /api/v1/workflows/executions/{id}/cancel': {
+      params: () => ({ id: workflowExecutionId }),
+      body: null,
+    },
+    'POST /api/v1/workflows/executions/{id}/steps/{stepId}/approve': {
+      params: () => ({ id: workflowExecutionId, stepId: 'gate' }),
+      body: () => ({ comment: 'Fine' }),
+    },
+    'POST /api/v1/workflows/executions/{id}/steps/{stepId}/reject': {
+      params: () => ({ id: workflowExecutionId, stepId: 'gate' }),
+      body: () => ({ comment: 'No' }),
+    },
+    // HMAC-signed over the raw body with the workflow's secret: unsigned variants are refused (401).
+    'POST /api/v1/workflows/hooks/{hookId}': {
+      public: true,
+      signed: true,
+      params: () => ({ hookId: workflowHookId }),
+      body: null,
+    },
     'PUT /api/v1/guardrails': { body: () => ({ settings: { autoApproveBudgetChangePct: 15 } }) },
     'POST /api/v1/write-backs': {
       body: () => ({
@@ -306,6 +337,10 @@ describe(`hostile request input on ${testDialect()}`, () => {
     'POST /api/v1/actions/{id}/reject',
     'POST /api/v1/actions/{id}/revert',
     'PATCH /api/v1/rules/{id}',
+    'PATCH /api/v1/workflows/{id}',
+    'POST /api/v1/workflows/{id}/runs',
+    'POST /api/v1/workflows/executions/{id}/steps/{stepId}/approve',
+    'POST /api/v1/workflows/executions/{id}/steps/{stepId}/reject',
   ]);
 
   const writeRoutes = () =>
@@ -378,6 +413,25 @@ describe(`hostile request input on ${testDialect()}`, () => {
     });
     expect(rule.statusCode, rule.body).toBe(201);
     ruleId = rule.json().id;
+    const workflow = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/workflows',
+      payload: {
+        name: 'Input target',
+        steps: [{ id: 'gate', type: 'approval_wait' }],
+        triggers: { webhook: true },
+      },
+    });
+    expect(workflow.statusCode, workflow.body).toBe(201);
+    workflowId = workflow.json().workflow.id;
+    workflowHookId = workflow.json().workflow.hookId;
+    const workflowRun = await send(owner, {
+      method: 'POST',
+      url: `/api/v1/workflows/${workflowId}/runs`,
+      payload: {},
+    });
+    expect(workflowRun.statusCode, workflowRun.body).toBe(202);
+    workflowExecutionId = workflowRun.json().executionId;
     portalUser = await portalUserFor(t, owner, clientId);
     portalSpare = await portalUserFor(t, owner, clientId);
   });

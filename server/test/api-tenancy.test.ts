@@ -30,6 +30,8 @@ interface Fixture {
   body?: Record<string, unknown>;
   /** A route for signed-in people only (their own sessions): API keys are refused with 403 there. */
   userOnly?: boolean;
+  /** A public route authenticated by a signature (inbound webhooks): another caller's unsigned call is 401. */
+  signed?: boolean;
   /** A client-portal route: the attacker is a portal user of the other organization. */
   portal?: boolean;
 }
@@ -179,6 +181,34 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
     });
     expect(res.json().status, res.body).toBe('applied');
     return id;
+  }
+
+  /** A workflow of the organization with a webhook trigger, and a run of it waiting at its gate step. */
+  const workflowsOf = new Map<Org, { id: string; hookId: string; executionId: string }>();
+  async function workflowOf(org: Org) {
+    let w = workflowsOf.get(org);
+    if (!w) {
+      const created = await call(asUser(org), {
+        method: 'POST',
+        url: '/api/v1/workflows',
+        payload: {
+          name: 'Victim flow',
+          steps: [{ id: 'gate', type: 'approval_wait' }],
+          triggers: { webhook: true },
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const { id, hookId } = created.json().workflow;
+      const run = await call(asUser(org), {
+        method: 'POST',
+        url: `/api/v1/workflows/${id}/runs`,
+        payload: {},
+      });
+      expect(run.statusCode, run.body).toBe(202);
+      w = { id, hookId, executionId: run.json().executionId };
+      workflowsOf.set(org, w);
+    }
+    return w;
   }
 
   /** A rule of the victim (automation rules). */
@@ -385,6 +415,39 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
       params: { id: await appliedProposal(victim) },
       body: { force: true },
     }),
+    'GET /api/v1/workflows/{id}': async (victim) => ({ params: { id: (await workflowOf(victim)).id } }),
+    'PATCH /api/v1/workflows/{id}': async (victim) => ({
+      params: { id: (await workflowOf(victim)).id },
+      body: { name: 'Hijacked', enabled: false },
+    }),
+    'DELETE /api/v1/workflows/{id}': async (victim) => ({ params: { id: (await workflowOf(victim)).id } }),
+    'POST /api/v1/workflows/{id}/hook-secret': async (victim) => ({
+      params: { id: (await workflowOf(victim)).id },
+    }),
+    'POST /api/v1/workflows/{id}/runs': async (victim) => ({
+      params: { id: (await workflowOf(victim)).id },
+      body: { input: { from: 'another organization' } },
+    }),
+    'GET /api/v1/workflows/{id}/runs': async (victim) => ({ params: { id: (await workflowOf(victim)).id } }),
+    'GET /api/v1/workflows/executions/{id}': async (victim) => ({
+      params: { id: (await workflowOf(victim)).executionId },
+    }),
+    'POST /api/v1/workflows/executions/{id}/cancel': async (victim) => ({
+      params: { id: (await workflowOf(victim)).executionId },
+    }),
+    'POST /api/v1/workflows/executions/{id}/steps/{stepId}/approve': async (victim) => ({
+      params: { id: (await workflowOf(victim)).executionId, stepId: 'gate' },
+      body: { comment: 'approved from another organization' },
+    }),
+    'POST /api/v1/workflows/executions/{id}/steps/{stepId}/reject': async (victim) => ({
+      params: { id: (await workflowOf(victim)).executionId, stepId: 'gate' },
+      body: { comment: 'rejected from another organization' },
+    }),
+    'POST /api/v1/workflows/hooks/{hookId}': async (victim) => ({
+      params: { hookId: (await workflowOf(victim)).hookId },
+      body: { from: 'an unsigned caller' },
+      signed: true,
+    }),
     'GET /api/v1/rules/{id}': async (victim) => ({ params: { id: await ruleOf(victim) } }),
     'PATCH /api/v1/rules/{id}': async (victim) => ({
       params: { id: await ruleOf(victim) },
@@ -499,11 +562,9 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
         url: fill(route.path, f.params),
         ...(f.body ? { payload: f.body } : {}),
       });
-      const expected = attackerIsKey && f.userOnly ? 403 : 404;
-      if (
-        res.statusCode !== expected ||
-        res.json().error?.code !== (expected === 404 ? 'not_found' : 'forbidden')
-      )
+      const expected = f.signed ? 401 : attackerIsKey && f.userOnly ? 403 : 404;
+      const code = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found' }[expected];
+      if (res.statusCode !== expected || res.json().error?.code !== code)
         problems.push(`${route.key}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
       const after = await snapshotDatabase();
       if (JSON.stringify(after) !== JSON.stringify(before))

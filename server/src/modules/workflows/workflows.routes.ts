@@ -5,7 +5,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../platform/errors.ts';
 import { pageSchema } from '../../platform/pagination.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import type { Workflows } from './index.ts';
@@ -221,12 +220,8 @@ export function workflowsRoutes(app: FastifyInstance, { workflows }: { workflows
           response: { 202: z.object({ accepted: z.literal(true), executionId: z.string().nullable() }) },
         },
       },
-      async (req, reply) => {
-        const raw = req.body as unknown;
-        if (!Buffer.isBuffer(raw))
-          throw new AppError('unsupported_media_type', 'Send the webhook as application/json');
-        return reply.status(202).send(await workflows.receiveWebhook(req.params.hookId, req.headers, raw));
-      },
+      async (req, reply) =>
+        reply.status(202).send(await workflows.receiveWebhook(req.params.hookId, req.headers, req.body)),
     );
   });
 }

@@ -6,7 +6,7 @@ import { executionStatuses, stepStatuses } from './workflows.model.ts';
 
 export const idParam = z.object({ id: z.string().min(1).max(64) });
 export const stepParam = z.object({ id: z.string().min(1).max(64), stepId: z.string().min(1).max(64) });
-export const hookParam = z.object({ hookId: z.string().min(1).max(100) });
+export const hookParam = z.object({ hookId: z.string().min(1).max(64) });
 export const listQuery = z.object(pageQuery);
 
 // Steps and triggers are checked by validateDefinition (every problem at once, with paths), so the

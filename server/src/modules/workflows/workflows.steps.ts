@@ -123,6 +123,9 @@ export function createStepExecutors(deps: StepDeps) {
       proposalId: proposal.id,
       status: proposal.status,
       replayed,
+      // Approved but not recorded as applied: a process died while the write-back was in flight.
+      // Its outcome is the actions module's to settle (the key is held, so it is never sent again).
+      applyPending: proposal.status === 'approved',
       appliedActionId: proposal.appliedActionId,
       before: proposal.before,
       after: proposal.after,

@@ -410,7 +410,7 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(await runsOf(threshold.workflow.id)).toHaveLength(1);
   });
 
-  it('signed webhooks start a run; a bad signature, a stale timestamp or an unknown hook is 401; a replay starts nothing new', async () => {
+  it('signed webhooks start a run; a bad signature or a stale timestamp is 401, an unknown hook 404; a replay starts nothing new', async () => {
     const { signWebhook } = await import('./index.ts');
     const { workflow, hookSecret } = await create({
       name: 'Hook',
@@ -447,7 +447,7 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
         })
       ).statusCode,
     ).toBe(401);
-    expect((await post('hook_unknown', signed)).statusCode).toBe(401);
+    expect((await post('hook_unknown', signed)).statusCode).toBe(404);
     const done = await settle(ok.json().executionId);
     expect(done.trigger.type).toBe('webhook');
     expect(t.mailer.sent.map((m) => m.subject)).toEqual(['Lead lead@example.test']);

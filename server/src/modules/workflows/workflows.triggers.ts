@@ -7,7 +7,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import type { SecretBox } from '../../platform/crypto.ts';
-import { AppError, invalidInput } from '../../platform/errors.ts';
+import { AppError, invalidInput, notFound } from '../../platform/errors.ts';
 import { nextTick, type Queue } from '../../queue/index.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { WorkflowsTable } from '../../storage/schema.ts';
@@ -186,8 +186,12 @@ export function createTriggers({ storage, clock, box, queue, engine, analytics }
     return { started };
   }
 
-  /** A signed inbound webhook: 401 unless the signature and timestamp check out; 202 with the run. */
-  async function receiveWebhook(hookId: string, headers: Record<string, unknown>, raw: Buffer) {
+  /**
+   * A signed inbound webhook: 404 for an unknown hook (ids are 128 random bits: knowing one proves
+   * nothing, guessing one is hopeless), 401 unless the signature and timestamp check out, 202 with
+   * the run.
+   */
+  async function receiveWebhook(hookId: string, headers: Record<string, unknown>, raw: unknown) {
     const unauthorized = () => new AppError('unauthenticated', 'Webhook signature is missing or invalid');
     const wf = await storage.db
       .selectFrom('workflows')
@@ -195,11 +199,12 @@ export function createTriggers({ storage, clock, box, queue, engine, analytics }
       .where('hook_id', '=', hookId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
+    if (!wf?.hook_secret_sealed) throw notFound('Webhook', hookId);
+    if (!Buffer.isBuffer(raw))
+      throw new AppError('unsupported_media_type', 'Send the webhook as application/json');
     const signature = headers[SIGNATURE_HEADER];
     const timestamp = headers[TIMESTAMP_HEADER];
-    // An unknown hook answers like a bad signature, so hook ids cannot be probed.
-    if (!wf?.hook_secret_sealed || typeof signature !== 'string' || typeof timestamp !== 'string')
-      throw unauthorized();
+    if (typeof signature !== 'string' || typeof timestamp !== 'string') throw unauthorized();
     const ts = Number(timestamp);
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(clock.now().getTime() / 1000 - ts) > REPLAY_WINDOW_SECONDS)
       throw new AppError('unauthenticated', 'Webhook timestamp is outside the 5 minute window');

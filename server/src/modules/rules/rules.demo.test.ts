@@ -10,7 +10,7 @@ describe(`the demo agency's rules on ${testDialect()}`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ clockStart: new Date('2026-11-20T12:00:00Z') });
-  });
+  }, 60_000);
   afterAll(() => t.close());
 
   it('are created with the demo, and their backtests list the actions they would have taken', async () => {
@@ -29,5 +29,6 @@ describe(`the demo agency's rules on ${testDialect()}`, () => {
     }
     const pauses = await t.services.rules.backtest(ctx, rules.find((r) => r.scope.level === 'ad')!.id, 30);
     expect(pauses.totals.actions.pause).toBeGreaterThan(0);
-  });
+    // Seeding 45 days of three simulated clients is the slow part.
+  }, 300_000);
 });

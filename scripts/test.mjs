@@ -54,6 +54,8 @@ const runs = [
     name: 'PostgreSQL + BullMQ (Redis)',
     key: 'postgres',
     env: { OMNIFY_TEST_DB: 'postgres', OMNIFY_TEST_QUEUE: 'bullmq' },
+    // The browser tests drive a demo server of their own (SQLite); once per `npm test` is enough.
+    extra: ['--exclude', 'test/e2e/**'],
   },
 ].filter((r) => !only || r.key === only);
 
@@ -78,7 +80,15 @@ for (const run of runs) {
   const report = path.join(out, `${run.key}.json`);
   const res = spawnSync(
     'npx',
-    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...passthrough],
+    [
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...(run.extra ?? []),
+      ...passthrough,
+    ],
     {
       cwd: path.join(root, 'server'),
       stdio: 'inherit',

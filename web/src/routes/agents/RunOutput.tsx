@@ -28,7 +28,7 @@ export function RunOutput({ execution: e }: { execution: Execution }) {
         description={`${e.engine} engine · ${e.stepCount} steps · ${num(e.inputTokens + e.outputTokens)} tokens · ${money(e.costMicros, 'USD')} · ${e.durationMs ?? '…'} ms`}
         actions={<StatusBadge status={e.status} />}
       />
-      <div className="space-y-4 px-5 py-4" data-testid="agent-output">
+      <div className="space-y-4 px-5 py-4" data-testid="agent-output" data-status={e.status}>
         {e.status === 'running' || e.status === 'queued' ? (
           <Notice>The agent is still working; this updates on its own.</Notice>
         ) : null}

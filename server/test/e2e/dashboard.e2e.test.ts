@@ -1,0 +1,290 @@
+/**
+ * The web dashboard in a real browser (Debian's Chromium through playwright-core) against a real
+ * `omnify demo` process: sign-in with and without the MFA step, roles, drill-down, approving a budget
+ * recommendation, running an agent, and connecting a platform through its OAuth redirect flow.
+ * Runs once, in the SQLite run of `npm test` (scripts/test.mjs leaves it out of the PostgreSQL run).
+ * The client portal's isolation scenario lives with the portal (web/e2e/portal.e2e.ts) and can use
+ * this harness (startE2eServer, launchBrowser, signIn).
+ */
+import { generate } from 'otplib';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
+
+let server: E2eServer;
+let browser: { context: BrowserContext; close(): Promise<void> };
+let ownerToken: string;
+
+async function apiAs<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function login(email: string, password: string): Promise<string> {
+  const res = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  return ((await res.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
+}
+
+async function freshPage(): Promise<Page> {
+  // Each scenario starts signed out: no session left in localStorage by the previous one.
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/login`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(`${server.url}/login`);
+  return page;
+}
+
+async function clientId(name: string): Promise<string> {
+  const r = await apiAs<{ items: Array<{ id: string; name: string }> }>(ownerToken, 'GET', '/api/v1/clients');
+  const c = r.items.find((x) => x.name === name);
+  if (!c) throw new Error(`no client ${name}`);
+  return c.id;
+}
+
+describe('web dashboard in Chromium', () => {
+  beforeAll(async () => {
+    server = await startE2eServer();
+    browser = await launchBrowser();
+    ownerToken = await login(DEMO.email, DEMO.password);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  }, 60_000);
+
+  it('serves the app at / and sends a signed-out visitor to the sign-in page', async () => {
+    const page = await freshPage();
+    await page.goto(`${server.url}/campaigns`);
+    await page.getByRole('heading', { name: 'Sign in to Omnify' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/login');
+    // A wrong password is refused with a message, and no session is stored.
+    await page.getByLabel('Email').fill(DEMO.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('incorrect');
+    // The right one lands on the page first asked for.
+    await page.getByLabel('Password').fill(DEMO.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.close();
+  }, 120_000);
+
+  it('signs in with the MFA step (recovery code) and shows the overview with KPIs', async () => {
+    const email = 'mfa-e2e@example.com';
+    const password = 'correct horse battery';
+    const reg = await fetch(`${server.url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, name: 'Mia Factor', organizationName: 'MFA Agency' }),
+    });
+    const token = ((await reg.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
+    const { secret } = await apiAs<{ secret: string }>(token, 'POST', '/api/v1/auth/mfa/enroll', {});
+    const { recoveryCodes } = await apiAs<{ recoveryCodes: string[] }>(
+      token,
+      'POST',
+      '/api/v1/auth/mfa/verify',
+      {
+        code: await generate({ secret }),
+      },
+    );
+
+    const page = await freshPage();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Authentication code').waitFor();
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill('0000-not-a-code');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not valid');
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0] ?? '');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    // A new agency has no data: the overview says so instead of failing.
+    await page.getByText('All clear').waitFor();
+    await expect(page.getByTestId('org-switcher').textContent()).resolves.toContain('MFA Agency');
+    await page.close();
+
+    // The demo owner sees the demo agency's KPIs with their period-over-period change.
+    const demo = await freshPage();
+    await signIn(demo, server.url);
+    const kpis = demo.getByTestId('kpis');
+    await kpis.getByText(/[▲▼]/).first().waitFor();
+    const text = await kpis.textContent();
+    expect(text).toMatch(/Spend\$[\d.,]+K?/);
+    expect(text).toMatch(/ROAS[\d.]+×/);
+    await demo.close();
+  }, 120_000);
+
+  it('drills down from a client to a campaign to an ad with its creative, chart and fatigue', async () => {
+    const page = await freshPage();
+    await signIn(page, server.url);
+    await page.getByRole('link', { name: 'Clients' }).click();
+    const clients = page.getByRole('table', { name: 'Clients' });
+    await clients.getByText('Bright Smile Dental', { exact: true }).click();
+    await page.getByRole('heading', { name: 'Bright Smile Dental' }).waitFor();
+    await page.getByRole('img', { name: 'Daily spend and conversions' }).waitFor();
+
+    // Sort campaigns by name (keyboard: the header button), then open the first with Enter.
+    const campaigns = page.getByRole('table', { name: 'Campaigns' });
+    await campaigns.locator('tbody tr').first().waitFor();
+    const firstName =
+      (await campaigns
+        .locator('tbody tr')
+        .first()
+        .locator('td')
+        .first()
+        .locator('p')
+        .first()
+        .textContent()) ?? '';
+    await campaigns.locator('tbody tr').first().focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: firstName.trim() }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/campaigns\/cmp_/);
+
+    const ads = page.getByRole('table', { name: 'Ads' });
+    await ads.locator('tbody tr').first().click();
+    await page.getByRole('figure', { name: 'Creative preview' }).waitFor();
+    await page.getByRole('heading', { name: 'Creative fatigue' }).waitFor();
+    await page.getByText('Within 7 days').waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/ads\/ad_/);
+
+    // Another organization's campaign, or a made-up id, is "not found", never someone's data.
+    await page.goto(`${server.url}/campaigns/cmp_00000000000000000000000000`);
+    await page.getByRole('alert').waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not found|No campaign/i);
+    await page.close();
+  }, 120_000);
+
+  it('approves a budget recommendation: the campaign budget changes on the platform and in the ledger of proposals', async () => {
+    const cid = await clientId('Bright Smile Dental');
+    const page = await freshPage();
+    await signIn(page, server.url);
+    await page.goto(`${server.url}/predictions?clientId=${cid}`);
+    const first = page
+      .getByTestId('recommendation')
+      .filter({ has: page.getByRole('button', { name: /^Approve/ }) })
+      .first();
+    await first.waitFor({ timeout: 90_000 });
+    const campaignName = ((await first.locator('td').first().locator('a').textContent()) ?? '').trim();
+    // Pinned by name: once approved, the row no longer matches the filter above.
+    const row = page.getByTestId('recommendation').filter({ hasText: campaignName });
+    const recommended = ((await row.locator('td').nth(2).textContent()) ?? '').trim();
+    await row.getByRole('button', { name: /^Approve/ }).click();
+    await row.getByText('applied').waitFor({ timeout: 60_000 });
+
+    const proposals = await apiAs<{
+      items: Array<{ status: string; entityId: string; after: { dailyBudgetMicros: number } }>;
+    }>(ownerToken, 'GET', '/api/v1/actions?status=applied');
+    const campaigns = await apiAs<{ items: Array<{ id: string; name: string; dailyBudgetMicros: number }> }>(
+      ownerToken,
+      'GET',
+      `/api/v1/campaigns?clientId=${cid}&limit=200`,
+    );
+    const campaign = campaigns.items.find((c) => c.name === campaignName);
+    const applied = proposals.items.find((p) => p.entityId === campaign?.id);
+    expect(applied?.status).toBe('applied');
+    expect(campaign?.dailyBudgetMicros).toBe(applied?.after.dailyBudgetMicros);
+    expect(recommended.replace(/[^\d.]/g, '')).toBe(
+      ((applied?.after.dailyBudgetMicros ?? 0) / 1e6).toFixed(2),
+    );
+    await page.close();
+  }, 180_000);
+
+  it('runs an agent and shows its output and steps', async () => {
+    const page = await freshPage();
+    await signIn(page, server.url);
+    await page.getByRole('link', { name: 'Agents' }).click();
+    await page
+      .getByRole('list', { name: 'Agents' })
+      .getByRole('button', { name: 'Creative Intelligence' })
+      .click();
+    await page.getByLabel('Client for this run').selectOption({ label: 'Peak Fitness' });
+    await page.getByRole('button', { name: 'Run agent' }).click();
+    const out = page.locator('[data-testid="agent-output"][data-status="succeeded"]');
+    await out.waitFor({ timeout: 90_000 });
+    await out.getByText('Steps').waitFor();
+    await expect(out.textContent()).resolves.toMatch(/list_ads/);
+    // The run is in the history, as the API reports it.
+    const agents = await apiAs<{ items: Array<{ id: string; kind: string }> }>(
+      ownerToken,
+      'GET',
+      '/api/v1/agents',
+    );
+    const ci = agents.items.find((a) => a.kind === 'creative_intelligence');
+    const runs = await apiAs<{ items: Array<{ status: string; input: { clientId?: string } }> }>(
+      ownerToken,
+      'GET',
+      `/api/v1/agents/${ci?.id}/runs`,
+    );
+    expect(runs.items[0]).toMatchObject({
+      status: 'succeeded',
+      input: { clientId: await clientId('Peak Fitness') },
+    });
+    await page.close();
+  }, 180_000);
+
+  it('connects Meta through the OAuth redirect flow and syncs it with progress', async () => {
+    const page = await freshPage();
+    await signIn(page, server.url);
+    await page.getByRole('link', { name: 'Connections' }).click();
+    const form = page.getByRole('form', { name: 'Connect a platform' });
+    await form.getByLabel('Platform').selectOption('meta');
+    await form.getByLabel('Client').selectOption({ label: 'Peak Fitness' });
+    await form.getByLabel('Name (optional)').fill('Peak Fitness Meta (e2e)');
+    await form.getByRole('button', { name: 'Connect Meta' }).click();
+    // Consent screen → callback → back on Connections with the new connection highlighted.
+    await page.waitForURL(/\/connections\?connected=con_/);
+    await page.getByText('Connected. Start its first sync').waitFor();
+    const item = page.getByTestId('connection').filter({ hasText: 'Peak Fitness Meta (e2e)' });
+    await item.getByRole('button', { name: 'Start first sync' }).click();
+    await item.getByTestId('sync-status').getByText('succeeded').waitFor({ timeout: 120_000 });
+    const rows = Number(
+      ((await item.getByTestId('sync-status').textContent()) ?? '')
+        .match(/([\d,]+) rows/)?.[1]
+        ?.replace(/,/g, ''),
+    );
+    expect(rows).toBeGreaterThan(0);
+    expect(server.meta.log.some((r) => r.path.includes('oauth/access_token'))).toBe(true);
+    await page.close();
+  }, 240_000);
+
+  it('hides write actions from a viewer', async () => {
+    const inv = await apiAs<{ token: string }>(ownerToken, 'POST', '/api/v1/invitations', {
+      email: 'viewer-e2e@example.com',
+      role: 'viewer',
+    });
+    await fetch(`${server.url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: 'viewer-e2e@example.com',
+        password: 'viewer-password',
+        name: 'Vera Viewer',
+        invitationToken: inv.token,
+      }),
+    });
+    const page = await freshPage();
+    await signIn(page, server.url, { email: 'viewer-e2e@example.com', password: 'viewer-password' });
+    await expect(page.getByTestId('org-switcher').textContent()).resolves.toContain('viewer');
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('table', { name: 'Campaigns' }).locator('tbody tr').first().click();
+    await page.getByRole('heading', { name: 'Details' }).waitFor();
+    expect(await page.getByRole('button', { name: /^(Pause|Enable|Propose budget)$/ }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.getByRole('heading', { name: 'Connected accounts' }).waitFor();
+    expect(await page.getByRole('form', { name: 'Connect a platform' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Sync now|Start first sync/ }).count()).toBe(0);
+    await page.close();
+  }, 120_000);
+});

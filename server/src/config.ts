@@ -90,6 +90,8 @@ export const envSchema = z.object({
   OMNIFY_OPENAI_API_KEY: z.string().trim().min(1).optional(),
   OMNIFY_OPENAI_BASE_URL: z.url().optional(),
   OMNIFY_OPENAI_MODEL: z.string().trim().min(1).max(200).default('gpt-4.1-mini'),
+  /** How long POST /agents/{id}/runs waits for a run before answering 202 (it goes on in the background). */
+  OMNIFY_AGENTS_WAIT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -368,6 +370,8 @@ export interface AgentsConfig {
   defaultEngine: 'builtin' | 'llm';
   /** Null without OMNIFY_OPENAI_API_KEY: the language-model engine is off. */
   openai: { apiKey: string; baseUrl: string | null; model: string } | null;
+  /** How long a run request waits for the outcome before answering 202. */
+  inlineWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -456,6 +460,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
       openai: e.OMNIFY_OPENAI_API_KEY
         ? { apiKey: e.OMNIFY_OPENAI_API_KEY, baseUrl: e.OMNIFY_OPENAI_BASE_URL ?? null, model: e.OMNIFY_OPENAI_MODEL }
         : null,
+      inlineWaitMs: e.OMNIFY_AGENTS_WAIT_SECONDS * 1000,
     },
   };
 }

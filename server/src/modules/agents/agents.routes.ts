@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Config } from '../../config.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import { agentKinds } from './agents.defaults.ts';
 import type { AgentHistory } from './agents.history.ts';
@@ -27,7 +28,7 @@ export function agentsRoutes(
     agents: Agents;
     agentRuntime: AgentRuntime;
     agentHistory: AgentHistory;
-    agentsInlineWaitMs?: number;
+    config: Pick<Config, 'agents'>;
   },
 ) {
   const { agents, agentRuntime } = deps;
@@ -98,6 +99,6 @@ export function agentsRoutes(
   agentRunsRoutes(app, {
     agentRuntime,
     agentHistory: deps.agentHistory,
-    ...(deps.agentsInlineWaitMs !== undefined ? { inlineWaitMs: deps.agentsInlineWaitMs } : {}),
+    inlineWaitMs: deps.config.agents.inlineWaitMs,
   });
 }

@@ -17,9 +17,6 @@ import {
   runBody,
 } from './agents.schema.ts';
 
-/** How long `wait: true` waits for a run before answering 202 (it goes on in this process). */
-export const INLINE_WAIT_MS = 5_000;
-
 const agentParams = z.object({
   id: z.string().min(1).max(64).describe('Agent id, or its kind (e.g. analytics)'),
 });
@@ -30,11 +27,12 @@ export function agentRunsRoutes(
   {
     agentRuntime,
     agentHistory,
-    inlineWaitMs = INLINE_WAIT_MS,
+    inlineWaitMs,
   }: {
     agentRuntime: AgentRuntime;
     agentHistory: AgentHistory;
-    inlineWaitMs?: number;
+    /** How long `wait: true` waits for the outcome before answering 202 (the run goes on here). */
+    inlineWaitMs: number;
   },
 ) {
   const r = app.withTypeProvider<ZodTypeProvider>();

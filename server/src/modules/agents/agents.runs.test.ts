@@ -44,7 +44,7 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
   beforeAll(async () => {
     t = await createTestApp({
       services: { agentDefinitions: { analytics: testAgent } },
-      env: { OMNIFY_LIMIT_AGENT_RUNS_PER_MONTH: '40' },
+      env: { OMNIFY_LIMIT_AGENT_RUNS_PER_MONTH: '40', OMNIFY_AGENTS_WAIT_SECONDS: '2' },
     });
     owner = await signUp(t.app, 'agent-owner');
     other = await signUp(t.app, 'agent-other');
@@ -163,9 +163,25 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     await setLimits({ maxRunSeconds: 1 });
     const res = await run(owner, { numbers: [2], mode: 'wait' });
     await setLimits({ maxRunSeconds: 120 });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'budget_exhausted', error: { code: 'max_run_seconds' } });
-    expect(res.json().steps.at(-1)).toMatchObject({ toolName: 'wait', error: { code: 'error' } });
+    // 200 when it ended within the request's wait, else 202 and it ends in the background.
+    expect([200, 202]).toContain(res.statusCode);
+    const e = await waitFor(res.json().id, (st) => st !== 'running');
+    expect(e).toMatchObject({ status: 'budget_exhausted', error: { code: 'max_run_seconds' } });
+    expect(e.steps.at(-1)).toMatchObject({ toolName: 'wait', error: { code: 'error' } });
+  });
+
+  it('a run that outlasts the request’s wait answers 202 with the running execution, which goes on until cancelled', async () => {
+    const res = await run(owner, { numbers: [3], mode: 'wait' });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'running', cancelRequested: false });
+    const cancel = await req(owner, {
+      method: 'POST',
+      url: `/api/v1/agents/executions/${res.json().id}/cancel`,
+    });
+    expect(cancel.statusCode).toBe(200);
+    const e = await waitFor(res.json().id, (st) => st !== 'running');
+    expect(e).toMatchObject({ status: 'cancelled', stepCount: 2 });
+    expect(e.steps.map((x: { toolName: string }) => x.toolName)).toEqual(['whoami', 'wait']);
   });
 
   let cancelledQueued: { id: string; jobId: string };
@@ -289,7 +305,7 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     expect(m.succeeded).toBe(rows.filter((r) => r.status === 'succeeded').length);
     expect(m.failed).toBe(3);
     expect(m.budgetExhausted).toBe(2);
-    expect(m.cancelled).toBe(2);
+    expect(m.cancelled).toBe(3);
     expect(m.successRate).toBeCloseTo(
       m.succeeded / (m.succeeded + m.failed + m.budgetExhausted + m.cancelled),
     );

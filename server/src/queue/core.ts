@@ -119,7 +119,8 @@ export function createCore(
     },
     getJob: (jobId: string, opts: { organizationId?: string } = {}): Promise<JobInfo | undefined> =>
       findJob(storage.db, jobId, opts.organizationId),
-    stats: (opts: { name?: string } = {}): Promise<QueueStats> => countByStatus(storage.db, opts.name),
+    stats: (opts: { name?: string; organizationId?: string; withLag?: boolean } = {}): Promise<QueueStats> =>
+      countByStatus(storage.db, opts.name, opts.organizationId, opts.withLag ? clock.now() : undefined),
   };
 }
 

@@ -172,6 +172,8 @@ export interface QueueStats {
   running: number;
   failed: number;
   completed: number;
+  /** With `withLag`: the run time of the oldest queued job already due (null: none waiting). */
+  oldestDueRunAt?: string | null;
 }
 
 export interface ScheduleOptions {
@@ -197,7 +199,8 @@ export interface Queue {
   schedule<P, In>(def: JobDefinition<P, In>, cron: string, payload: In, opts?: ScheduleOptions): void;
   /** With `organizationId`, a job of another organization is not found. */
   getJob(jobId: string, opts?: { organizationId?: string }): Promise<JobInfo | undefined>;
-  stats(opts?: { name?: string }): Promise<QueueStats>;
+  /** With `organizationId`, only that organization's jobs; `withLag` adds the oldest due job's run time. */
+  stats(opts?: { name?: string; organizationId?: string; withLag?: boolean }): Promise<QueueStats>;
   ping(): Promise<void>;
   /**
    * Graceful: stops taking jobs and firing schedules, waits up to `timeoutMs` (default 30 s) for

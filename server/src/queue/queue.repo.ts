@@ -80,15 +80,32 @@ export async function findJob(ex: Executor, jobId: string, organizationId?: stri
   return row ? toJobInfo(row) : undefined;
 }
 
-export async function countByStatus(ex: Executor, name?: string): Promise<QueueStats> {
+export async function countByStatus(
+  ex: Executor,
+  name?: string,
+  organizationId?: string,
+  lagAt?: Date,
+): Promise<QueueStats> {
   let q = ex
     .selectFrom('jobs')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('status');
   if (name) q = q.where('name', '=', name);
+  if (organizationId) q = q.where('organization_id', '=', organizationId);
   const out: QueueStats = { queued: 0, running: 0, failed: 0, completed: 0 };
   for (const r of await q.execute()) {
     if (r.status in out) out[r.status as JobStatus] = Number(r.n);
+  }
+  if (lagAt) {
+    // The oldest job that could run now but has not started: how far behind the workers are.
+    let due = ex
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('run_at').as('oldest'))
+      .where('status', '=', 'queued')
+      .where('run_at', '<=', iso(lagAt));
+    if (name) due = due.where('name', '=', name);
+    if (organizationId) due = due.where('organization_id', '=', organizationId);
+    out.oldestDueRunAt = ((await due.executeTakeFirst())?.oldest as string | null | undefined) ?? null;
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { clientManagement } from './client-management/index.ts';
 import { compliance } from './compliance/index.ts';
 import { creativeIntelligence } from './creative-intelligence/index.ts';
 import { marketingAutomation } from './marketing-automation/index.ts';
+import { performanceOptimization } from './performance-optimization/index.ts';
 
 export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   creative_intelligence: creativeIntelligence,
@@ -16,4 +17,5 @@ export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   client_management: clientManagement,
   marketing_automation: marketingAutomation,
   compliance,
+  performance_optimization: performanceOptimization,
 };

@@ -109,6 +109,7 @@ export const listQuery = z.object({
   kind: z.enum(proposalKinds).optional(),
   entityId: entityId.optional(),
   sourceType: z.enum(['user', 'agent', 'rule']).optional(),
+  sourceId: entityId.optional().describe("The proposing rule's id or agent's kind"),
   ...pageQuery,
 });
 

@@ -52,6 +52,7 @@ export interface ProposalFilter {
   kind?: ProposalKind;
   entityId?: string;
   sourceType?: 'user' | 'agent' | 'rule';
+  sourceId?: string;
   limit: number;
   cursor?: string;
 }
@@ -256,6 +257,7 @@ export function createProposals(deps: ProposalsDeps) {
       if (f.kind) q = q.where('kind', '=', f.kind);
       if (f.entityId) q = q.where('entity_id', '=', f.entityId);
       if (f.sourceType) q = q.where('source_type', '=', f.sourceType);
+      if (f.sourceId) q = q.where('source_id', '=', f.sourceId);
       if (cursor) q = q.where('id', '<', cursor);
       const rows = await q
         .orderBy('id', 'desc')

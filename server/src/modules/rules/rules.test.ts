@@ -171,7 +171,10 @@ describe(`automation rules on ${testDialect()}`, () => {
       e.actions.map((a) => a.proposalId).filter(Boolean),
     );
     expect(proposalIds.length).toBe(run.proposed);
-    const listed = await req(owner, { method: 'GET', url: '/api/v1/actions?sourceType=rule' });
+    const listed = await req(owner, {
+      method: 'GET',
+      url: `/api/v1/actions?sourceType=rule&sourceId=${rule.id}`,
+    });
     const byRule = listed.json().items;
     expect(byRule.map((p: { id: string }) => p.id).sort()).toEqual([...proposalIds].sort());
     for (const p of byRule) {

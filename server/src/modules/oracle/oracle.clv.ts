@@ -79,7 +79,11 @@ export function createClv({ storage }: { storage: Storage; clock: Clock }) {
         { currencies },
       );
     // The data is as of its last sync: later days are unknown, not days without purchases.
-    const until = q.until ?? data.won.reduce((m, w) => (w.synced_at > m ? w.synced_at : m), '').slice(0, 10);
+    const lastSync = data.won
+      .map((w) => w.synced_at)
+      .sort()
+      .at(-1) as string;
+    const until = q.until ?? lastSync.slice(0, 10);
     const transactions: Transaction[] = data.won.map((w) => ({
       customerId: w.contact_external_id as string,
       date: (w.won_at as string).slice(0, 10),

@@ -10,6 +10,7 @@ import { compliance } from './compliance/index.ts';
 import { creativeIntelligence } from './creative-intelligence/index.ts';
 import { marketingAutomation } from './marketing-automation/index.ts';
 import { performanceOptimization } from './performance-optimization/index.ts';
+import { workflowOrchestration } from './workflow-orchestration/index.ts';
 
 export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   creative_intelligence: creativeIntelligence,
@@ -18,4 +19,5 @@ export const agentDefinitions: Partial<Record<AgentKind, AgentDefinition>> = {
   marketing_automation: marketingAutomation,
   compliance,
   performance_optimization: performanceOptimization,
+  workflow_orchestration: workflowOrchestration,
 };

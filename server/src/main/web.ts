@@ -28,7 +28,8 @@ export async function installWebApp(app: FastifyInstance, root: string | null): 
     return;
   }
   // serve: false — only reply.sendFile; the routes below decide what is a file and what is the app.
-  await app.register(fastifyStatic, { root, serve: false });
+  // cacheControl: false — send() would otherwise replace our cache-control with max-age=0.
+  await app.register(fastifyStatic, { root, serve: false, cacheControl: false });
 
   const sendIndex = (reply: FastifyReply) =>
     reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');

@@ -13,12 +13,13 @@ mkdirSync(out, { recursive: true });
 
 /** Waits until no skeleton placeholder or loading label is left (charts and tables drawn). */
 async function settled(page: Page) {
-  await page.waitForLoadState('networkidle');
+  // Model fits (forecasts, allocation) take a while on a busy machine: wait for the page, not a clock.
+  await page.waitForLoadState('networkidle', { timeout: 120_000 }).catch(() => {});
   await page.waitForFunction(
     () => document.querySelectorAll('.animate-pulse, .animate-spin').length === 0,
     null,
     {
-      timeout: 60_000,
+      timeout: 180_000,
     },
   );
   await page.waitForTimeout(600);
@@ -60,9 +61,62 @@ try {
   await shoot('ad', new URL(page.url()).pathname);
   await shoot('campaigns', '/campaigns', false);
   await shoot('predictions', '/predictions');
-  await shoot('agents', '/agents');
+
+  // Pages that show what people did: run an agent, propose a change that needs approval, save and
+  // backtest a rule, start a workflow from a template — through the UI and the API, as a user would.
+  await page.goto(`${server.url}/agents`);
+  await page
+    .getByRole('list', { name: 'Agents' })
+    .getByRole('button', { name: 'Creative Intelligence' })
+    .click();
+  await page.getByLabel('Client for this run').selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Run agent' }).click();
+  await page.locator('[data-testid="agent-output"][data-status="succeeded"]').waitFor({ timeout: 120_000 });
+  await settled(page);
+  if (!only.length || only.includes('agents')) {
+    await page.screenshot({ path: path.join(out, 'agents.png'), fullPage: true });
+    console.log('docs/screenshots/agents.png');
+  }
+  await page.evaluate(async (campaignId) => {
+    const token = JSON.parse(localStorage.getItem('omnify.session') ?? '{}').accessToken;
+    await fetch('/api/v1/actions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'budget_change',
+        campaignId,
+        percent: 35,
+        reason: 'ROAS 40% above target for 14 days: scale the winner',
+      }),
+    });
+  }, campaignUrl.split('/').pop());
   await shoot('approvals', '/approvals');
-  await shoot('rules', '/rules');
+  await page.goto(`${server.url}/rules?rule=new`);
+  await page.getByRole('button', { name: 'Save rule' }).click();
+  await page.getByRole('button', { name: 'Run backtest' }).click();
+  await page.getByText('Days with matches').waitFor({ timeout: 120_000 });
+  await settled(page);
+  if (!only.length || only.includes('rules')) {
+    await page.screenshot({ path: path.join(out, 'rules.png'), fullPage: true });
+    console.log('docs/screenshots/rules.png');
+  }
+  await page.goto(`${server.url}/workflows`);
+  await settled(page);
+  const useTemplate = page.getByRole('button', { name: 'Use template' }).first();
+  if (await useTemplate.count()) {
+    await useTemplate.click();
+    const runNow = page.getByRole('button', { name: 'Run now' }).first();
+    // A template whose variables need real values stays a template (the page shows why).
+    if (
+      await runNow.waitFor({ timeout: 15_000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await runNow.click();
+      await page.waitForTimeout(3000);
+    }
+  }
   await shoot('workflows', '/workflows');
   await shoot('ledger', '/ledger');
   await shoot('connections', '/connections');

@@ -253,14 +253,17 @@ export function PageHeader({
 }
 
 const fieldClass =
-  'block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-slate-900 shadow-xs ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-brand-500 focus:outline-none disabled:bg-slate-50';
+  'block rounded-md border-0 bg-white px-3 py-2 text-sm text-slate-900 shadow-xs ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-brand-500 focus:outline-none disabled:bg-slate-50';
+
+/** Full width unless the caller sets a width (two width utilities would fight by CSS order). */
+const width = (className?: string) => (className && /(^|\s)w-/.test(className) ? '' : 'w-full');
 
 export function Input(props: InputHTMLAttributes<HTMLInputElement>) {
-  return <input {...props} className={cx(fieldClass, props.className)} />;
+  return <input {...props} className={cx(fieldClass, width(props.className), props.className)} />;
 }
 
 export function Select(props: SelectHTMLAttributes<HTMLSelectElement>) {
-  return <select {...props} className={cx(fieldClass, 'pr-8', props.className)} />;
+  return <select {...props} className={cx(fieldClass, width(props.className), 'pr-8', props.className)} />;
 }
 
 export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactNode }) {

@@ -26,7 +26,8 @@ const tabs = [
 ] as const;
 
 function describe(p: Proposal): string {
-  if (p.expectedImpact?.summary) return p.expectedImpact.summary;
+  const s = p.expectedImpact?.summary;
+  if (s) return s.charAt(0).toUpperCase() + s.slice(1);
   const cur = p.expectedImpact?.currency ?? '';
   if (p.kind === 'budget_change')
     return `Daily budget ${money(p.before?.dailyBudgetMicros ?? null, cur || 'USD')} → ${money(p.after?.dailyBudgetMicros ?? null, cur || 'USD')}`;
@@ -68,6 +69,14 @@ function ProposalRow({ p, base }: { p: Proposal; base: string }) {
               describe(p)
             )}
           </p>
+          {p.kind === 'budget_change' && (
+            <p className="mt-0.5 text-xs text-slate-600 tabular">
+              Daily budget {money(p.before?.dailyBudgetMicros ?? null, p.expectedImpact?.currency ?? 'USD')} →{' '}
+              <span className="font-medium">
+                {money(p.after?.dailyBudgetMicros ?? null, p.expectedImpact?.currency ?? 'USD')}
+              </span>
+            </p>
+          )}
           {p.reason && <p className="mt-0.5 text-xs text-slate-500">{p.reason}</p>}
           <ul className="mt-2 flex flex-wrap gap-1.5">
             {p.checks.map((c) => (

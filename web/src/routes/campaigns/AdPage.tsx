@@ -57,7 +57,7 @@ function CreativePreview({ ad }: { ad: Ad }) {
         <div className="flex items-center justify-between gap-2 pt-1">
           <span className="truncate text-xs text-slate-400">{c.landingUrl ?? ''}</span>
           {c.callToAction && (
-            <span className="rounded bg-slate-100 px-2 py-1 text-xs font-medium text-slate-700">
+            <span className="rounded bg-slate-100 px-2 py-1 text-xs font-medium whitespace-nowrap text-slate-700 capitalize">
               {c.callToAction.replace(/_/g, ' ').toLowerCase()}
             </span>
           )}

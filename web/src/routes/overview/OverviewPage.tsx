@@ -111,7 +111,7 @@ export function OverviewPage() {
             ) : series.error ? (
               <ErrorState error={series.error} onRetry={() => series.refetch()} />
             ) : (
-              <Chart option={option} height={300} label="Daily spend by platform with revenue and ROAS" />
+              <Chart option={option} height={420} label="Daily spend by platform with revenue and ROAS" />
             )}
           </div>
         </Card>

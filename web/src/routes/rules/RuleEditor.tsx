@@ -131,8 +131,11 @@ export function RuleEditor({
         </legend>
         <ul className="space-y-2">
           {r.conditions.conditions.map((c, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: conditions are edited in place by position
-            <li key={i} className="grid grid-cols-2 items-end gap-2 sm:grid-cols-[1fr_5rem_4rem_1fr_auto]">
+            <li
+              // biome-ignore lint/suspicious/noArrayIndexKey: conditions are edited in place by position
+              key={i}
+              className="grid grid-cols-2 items-end gap-2 sm:grid-cols-[minmax(0,1fr)_6rem_5rem_minmax(0,1fr)_auto]"
+            >
               <Select
                 aria-label="Metric"
                 value={c.metric}

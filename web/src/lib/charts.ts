@@ -33,6 +33,7 @@ export function spendRevenueOption(rows: MetricsRow[], currency: string): ChartO
   }
   return {
     legend: {
+      type: 'scroll',
       top: 0,
       left: 0,
       icon: 'roundRect',
@@ -96,7 +97,7 @@ export function dailyOption(rows: MetricsRow[], currency: string): ChartOption {
   const sorted = [...rows].sort((a, b) => (a.day ?? '').localeCompare(b.day ?? ''));
   const days = sorted.map((r) => r.day ?? '');
   return {
-    legend: { top: 0, left: 0, icon: 'roundRect', itemWidth: 10, itemHeight: 10 },
+    legend: { type: 'scroll', top: 0, left: 0, icon: 'roundRect', itemWidth: 10, itemHeight: 10 },
     xAxis: dayAxis(days),
     yAxis: [moneyAxis(currency), { type: 'value', ...axisStyle, splitLine: { show: false } }],
     series: [
@@ -162,7 +163,7 @@ export function forecastOption(
     },
   ];
   return {
-    legend: { top: 0, left: 0, data: ['Actual', 'Forecast', '95% interval', '80% interval'] },
+    legend: { type: 'scroll', top: 0, left: 0, data: ['Actual', 'Forecast', '95% interval', '80% interval'] },
     tooltip: {
       trigger: 'axis',
       confine: true,

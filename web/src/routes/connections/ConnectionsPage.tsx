@@ -154,7 +154,7 @@ function ConnectForm() {
         </Field>
         <Field label="Client">
           <Select value={clientId} onChange={(e) => setClientId(e.target.value)}>
-            <option value="">No client (agency account)</option>
+            <option value="">No client</option>
             {(clients.data?.items ?? []).map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}

@@ -42,6 +42,13 @@ export const workflowCtx = (organizationId: string, workflowId: string): Ctx => 
 });
 
 const json = (v: unknown) => JSON.stringify(v ?? null);
+
+/**
+ * Audit entries of a transition, written at its end: an entry takes the organization's audit-chain
+ * lock until commit, so writing it last keeps that lock (which every change of the organization
+ * waits for) short. The entries stay in the transaction of the change, in order.
+ */
+type Later = Array<Parameters<Audit['recordFor']>[2]>;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 2000);
 
 export function createEngine({ storage, audit, clock, queue, execute }: EngineDeps) {
@@ -97,6 +104,24 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
       .execute();
   }
 
+  /**
+   * Takes the execution's row lock until commit (an UPDATE: portable, and FOR UPDATE on PostgreSQL
+   * in effect). Transitions of one execution must not interleave: two parallel steps finishing at
+   * once would each read the other as still running, and neither would finish the execution.
+   */
+  async function lockExecution(trx: Executor, org: string, id: string) {
+    await trx
+      .updateTable('workflow_executions')
+      .set({ updated_at: clock.now().toISOString() })
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async function writeAudits(trx: Executor, ctx: Ctx, later: Later) {
+    for (const entry of later) await audit.recordFor(trx, ctx, entry);
+  }
+
   async function setStep(trx: Executor, org: string, id: string, patch: Partial<WorkflowStepRunsTable>) {
     await trx
       .updateTable('workflow_step_runs')
@@ -113,6 +138,7 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
     status: 'succeeded' | 'failed' | 'cancelled',
     error: string | null,
     ctx: Ctx,
+    later?: Later,
   ) {
     const now = clock.now().toISOString();
     await setExecution(trx, exec.organization_id, exec.id, { status, error, finished_at: now });
@@ -123,15 +149,17 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
       .where('execution_id', '=', exec.id)
       .where('status', 'in', ['pending', 'queued', 'polling', 'waiting_approval'])
       .execute();
-    await audit.recordFor(trx, ctx, {
+    const entry = {
       action: `workflows.execution_${status}`,
       target: { type: 'workflow_execution', id: exec.id },
       metadata: { workflowId: exec.workflow_id, version: exec.version, error },
-    });
+    };
+    if (later) later.push(entry);
+    else await audit.recordFor(trx, ctx, entry);
   }
 
   /** Queues what became runnable, skips what a condition turned off, finishes a completed execution. */
-  async function advance(trx: Executor, org: string, executionId: string) {
+  async function advance(trx: Executor, org: string, executionId: string, later?: Later) {
     const exec = await trx
       .selectFrom('workflow_executions')
       .selectAll()
@@ -150,7 +178,7 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
     const ctx = workflowCtx(org, exec.workflow_id);
     const failed = rows.find((r) => r.status === 'failed');
     if (failed)
-      return finish(trx, exec, 'failed', `Step ${failed.step_id} failed: ${failed.error ?? ''}`, ctx);
+      return finish(trx, exec, 'failed', `Step ${failed.step_id} failed: ${failed.error ?? ''}`, ctx, later);
 
     const now = clock.now().toISOString();
     // Definition order is a valid order to settle skips in one pass only if parents come first;
@@ -180,7 +208,8 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
       }
     }
     const all = [...runs.values()];
-    if (all.every((r) => terminalStep.includes(r.status))) return finish(trx, exec, 'succeeded', null, ctx);
+    if (all.every((r) => terminalStep.includes(r.status)))
+      return finish(trx, exec, 'succeeded', null, ctx, later);
     const status = all.some((r) => r.status === 'waiting_approval') ? 'waiting_approval' : 'running';
     if (status !== exec.status) await setExecution(trx, org, executionId, { status });
   }
@@ -246,13 +275,16 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
         })),
       )
       .execute();
-    await audit.recordFor(trx, ctx, {
-      action: 'workflows.execution_started',
-      target: { type: 'workflow_execution', id },
-      input: trigger.payload,
-      metadata: { workflowId: wf.id, version: wf.version, trigger: trigger.type },
-    });
-    await advance(trx, org, id);
+    const later: Later = [
+      {
+        action: 'workflows.execution_started',
+        target: { type: 'workflow_execution', id },
+        input: trigger.payload,
+        metadata: { workflowId: wf.id, version: wf.version, trigger: trigger.type },
+      },
+    ];
+    await advance(trx, org, id, later);
+    await writeAudits(trx, ctx, later);
     return { id, created: true };
   }
 
@@ -305,6 +337,7 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
     fn: (trx: Executor, exec: WorkflowExecutionsTable) => Promise<void>,
   ): Promise<boolean> {
     return storage.withTenant(p.organizationId, async (trx) => {
+      await lockExecution(trx, p.organizationId, p.executionId);
       const run = await trx
         .selectFrom('workflow_step_runs')
         .select(['status', 'attempts'])
@@ -393,12 +426,15 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
           state: null,
           finished_at: now,
         });
-        await audit.recordFor(trx, ctx, {
-          action: 'workflows.step_succeeded',
-          target: { type: 'workflow_execution', id: exec.id },
-          metadata: { stepId: step.id, type, attempt: p.attempt },
-        });
-        if (!ended) await advance(trx, org, exec.id);
+        const later: Later = [
+          {
+            action: 'workflows.step_succeeded',
+            target: { type: 'workflow_execution', id: exec.id },
+            metadata: { stepId: step.id, type, attempt: p.attempt },
+          },
+        ];
+        if (!ended) await advance(trx, org, exec.id, later);
+        await writeAudits(trx, ctx, later);
       } else if (outcome?.kind === 'wait_approval') {
         await setStep(trx, org, run.id, {
           status: 'waiting_approval',
@@ -431,22 +467,25 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
           state: null,
           ...(retry ? {} : { finished_at: now }),
         });
-        await audit.recordFor(trx, ctx, {
-          action: retry ? 'workflows.step_retried' : 'workflows.step_failed',
-          target: { type: 'workflow_execution', id: exec.id },
-          metadata: { stepId: step.id, type, attempt: p.attempt, error: failure.message.slice(0, 500) },
-        });
+        const later: Later = [
+          {
+            action: retry ? 'workflows.step_retried' : 'workflows.step_failed',
+            target: { type: 'workflow_execution', id: exec.id },
+            metadata: { stepId: step.id, type, attempt: p.attempt, error: failure.message.slice(0, 500) },
+          },
+        ];
         if (retry)
           await enqueueStep(trx, org, exec.id, step.id, p.attempt + 1, {
             delayMs: step.retryDelayMs * 2 ** (p.attempt - 1),
           });
-        else if (!ended) await advance(trx, org, exec.id);
+        else if (!ended) await advance(trx, org, exec.id, later);
+        await writeAudits(trx, ctx, later);
       }
     });
     return { stepId: step.id, outcome: outcome?.kind ?? 'failed' };
   }
 
-  return { advance, finish, createExecution, runStep, definitionOf, setStep, setExecution };
+  return { advance, finish, createExecution, runStep, definitionOf, setStep, setExecution, lockExecution };
 }
 
 export type StepJob = {

@@ -310,6 +310,7 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
 
   async function cancel(ctx: Ctx, id: string) {
     await storage.withTenant(ctx.organizationId, async (trx) => {
+      await engine.lockExecution(trx, ctx.organizationId, id);
       const exec = await findExecution(trx, ctx.organizationId, id);
       if (terminalExecution.includes(exec.status))
         throw conflict(`Execution ${id} already ${exec.status}`, { status: exec.status });
@@ -327,6 +328,7 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
     comment?: string,
   ) {
     await storage.withTenant(ctx.organizationId, async (trx) => {
+      await engine.lockExecution(trx, ctx.organizationId, id);
       const exec = await findExecution(trx, ctx.organizationId, id);
       const run = await trx
         .selectFrom('workflow_step_runs')

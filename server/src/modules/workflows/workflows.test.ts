@@ -523,6 +523,35 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(t.mailer.sent.map((m) => m.to)).toEqual(['ops@example.test']);
   });
 
+  it('a GoHighLevel action goes through the proposals (guardrails, write-back) and reaches the CRM once', async () => {
+    await connectSimulator(t as unknown as TestApp, owner, 'wfcrm');
+    const contact = await t.storage.db
+      .selectFrom('crm_contacts')
+      .select(['id', 'external_id'])
+      .where('organization_id', '=', owner.organizationId)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const { workflow } = await create({
+      name: 'Nurture',
+      steps: [
+        {
+          id: 'enroll',
+          type: 'ghl_action',
+          config: { kind: 'crm_enroll_workflow', workflowId: 'wf-nurture' },
+          input: { contactId: '{{trigger.contactId}}' },
+        },
+      ],
+    });
+    const done = await settle(await run(workflow.id, { contactId: contact.id }));
+    expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    expect(step(done, 'enroll').output).toMatchObject({ status: 'applied', replayed: false });
+    const { readFileSync } = await import('node:fs');
+    const state = JSON.parse(readFileSync(`${t.config.dataDir}/simulator/sim-wfcrm.json`, 'utf8'));
+    expect(state.workflowEnrolments).toEqual([
+      expect.objectContaining({ contactExternalId: contact.external_id, workflowId: 'wf-nurture' }),
+    ]);
+  });
+
   it("another organization's workflows and executions are 404", async () => {
     const { workflow } = await create({ name: 'Mine', steps: [{ id: 'gate', type: 'approval_wait' }] });
     const id = await run(workflow.id);

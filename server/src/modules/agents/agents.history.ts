@@ -36,6 +36,18 @@ export interface AgentMetrics {
 }
 
 const DAYS = 30;
+const emptyDay = {
+  runs: 0,
+  succeeded: 0,
+  failed: 0,
+  budgetExhausted: 0,
+  cancelled: 0,
+  totalDurationMs: 0,
+  finished: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  costMicros: 0,
+};
 
 export function createAgentHistory({
   storage,
@@ -77,6 +89,7 @@ export function createAgentHistory({
     const days = await storage.withTenant(ctx.organizationId, (trx) =>
       metricsByDay(trx, ctx.organizationId, agent.id, from),
     );
+    const byDay = new Map(days.map((x) => [x.day, x]));
     const sum = (k: keyof (typeof days)[number]) => days.reduce((s, d) => s + Number(d[k]), 0);
     const finished = sum('finished');
     const ended = sum('succeeded') + sum('failed') + sum('budgetExhausted') + sum('cancelled');
@@ -94,7 +107,11 @@ export function createAgentHistory({
       inputTokens: sum('inputTokens'),
       outputTokens: sum('outputTokens'),
       costMicros: sum('costMicros'),
-      perDay: days.map((x) => ({
+      // Every day of the window, oldest first, days without runs as zeros (a chart needs no gaps).
+      perDay: Array.from({ length: DAYS }, (_, i) => {
+        const day = new Date(Date.parse(from) + i * 86_400_000).toISOString().slice(0, 10);
+        return byDay.get(day) ?? { ...emptyDay, day };
+      }).map((x) => ({
         day: x.day,
         runs: x.runs,
         succeeded: x.succeeded,

@@ -309,8 +309,9 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     expect(m.successRate).toBeCloseTo(
       m.succeeded / (m.succeeded + m.failed + m.budgetExhausted + m.cancelled),
     );
-    expect(m.perDay).toHaveLength(1);
-    expect(m.perDay[0].runs).toBe(m.runs);
+    expect(m.perDay).toHaveLength(30);
+    expect(m.perDay.at(-1)).toMatchObject({ day: m.to, runs: m.runs });
+    expect(m.perDay[0]).toMatchObject({ day: m.from, runs: 0, averageDurationMs: null });
   });
 
   it('the plan’s monthly agent runs are enforced (402) without storing a run', async () => {

@@ -9,6 +9,8 @@ import {
   cx,
   EmptyState,
   ErrorState,
+  Field,
+  Input,
   LoadingState,
   Notice,
   PageHeader,
@@ -194,9 +196,69 @@ function Runs({ wf }: { wf: Workflow }) {
   );
 }
 
-export function WorkflowsPage() {
+function TemplateCard({ t }: { t: Template }) {
   const { can } = useAuth();
   const qc = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const create = useMutation({
+    mutationFn: () => api.post('/api/v1/workflows', { templateId: t.id, variables: values }),
+    onSuccess: () => {
+      setOpen(false);
+      qc.invalidateQueries({ queryKey: ['workflows'] });
+    },
+  });
+  const vars = Object.entries(t.variables);
+  return (
+    <li className="flex flex-col rounded-lg border border-slate-200 p-4">
+      <p className="text-sm font-medium">{t.name}</p>
+      <p className="mt-1 flex-1 text-xs text-slate-500">{t.description}</p>
+      {open ? (
+        <form
+          className="mt-3 space-y-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate();
+          }}
+        >
+          {vars.map(([k, description]) => (
+            <Field key={k} label={k} hint={description}>
+              <Input
+                required
+                value={values[k] ?? ''}
+                onChange={(e) => setValues({ ...values, [k]: e.target.value })}
+              />
+            </Field>
+          ))}
+          {create.error && <Notice tone="red">{create.error.message}</Notice>}
+          <div className="flex gap-2">
+            <Button type="submit" size="sm" variant="primary" loading={create.isPending}>
+              Create workflow
+            </Button>
+            <Button size="sm" variant="ghost" onClick={() => setOpen(false)}>
+              Cancel
+            </Button>
+          </div>
+        </form>
+      ) : (
+        <div className="mt-3 flex items-center justify-between">
+          <span className="text-xs text-slate-400">{t.definition.steps.length} steps</span>
+          {can('agents:manage') && (
+            <Button
+              size="sm"
+              onClick={() => (vars.length ? setOpen(true) : create.mutate())}
+              loading={create.isPending}
+            >
+              Use template
+            </Button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function WorkflowsPage() {
   const list = useQuery({
     queryKey: ['workflows'],
     queryFn: () => api.get<Page<Workflow>>('/api/v1/workflows', { limit: 50 }),
@@ -204,10 +266,6 @@ export function WorkflowsPage() {
   const templates = useQuery({
     queryKey: ['wf-templates'],
     queryFn: () => api.get<{ items: Template[] } | Template[]>('/api/v1/workflows/templates'),
-  });
-  const create = useMutation({
-    mutationFn: (t: Template) => api.post('/api/v1/workflows', { templateId: t.id, variables: t.variables }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['workflows'] }),
   });
   const tpl = Array.isArray(templates.data) ? templates.data : (templates.data?.items ?? []);
   return (
@@ -239,29 +297,9 @@ export function WorkflowsPage() {
           ) : (
             <ul className="grid gap-3 p-4 sm:grid-cols-2 xl:grid-cols-3">
               {tpl.map((t) => (
-                <li key={t.id} className="flex flex-col rounded-lg border border-slate-200 p-4">
-                  <p className="text-sm font-medium">{t.name}</p>
-                  <p className="mt-1 flex-1 text-xs text-slate-500">{t.description}</p>
-                  <div className="mt-3 flex items-center justify-between">
-                    <span className="text-xs text-slate-400">{t.definition.steps.length} steps</span>
-                    {can('agents:manage') && (
-                      <Button
-                        size="sm"
-                        loading={create.isPending && create.variables?.id === t.id}
-                        onClick={() => create.mutate(t)}
-                      >
-                        Use template
-                      </Button>
-                    )}
-                  </div>
-                </li>
+                <TemplateCard key={t.id} t={t} />
               ))}
             </ul>
-          )}
-          {create.error && (
-            <div className="px-5 pb-4">
-              <Notice tone="red">{create.error.message}</Notice>
-            </div>
           )}
         </Card>
       </div>

@@ -3,13 +3,13 @@
  * `omnify demo` process: sign-in with and without the MFA step, roles, drill-down, approving a budget
  * recommendation, running an agent, and connecting a platform through its OAuth redirect flow.
  * Runs once, in the SQLite run of `npm test` (scripts/test.mjs leaves it out of the PostgreSQL run).
- * The client portal's isolation scenario lives with the portal (web/e2e/portal.e2e.ts) and can use
- * this harness (startE2eServer, launchBrowser, signIn).
+ * The client portal's scenarios (portal.scenarios.ts) run in the same process and browser.
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
+import { portalScenarios } from './portal.scenarios.ts';
 
 let server: E2eServer;
 let browser: { context: BrowserContext; close(): Promise<void> };
@@ -287,4 +287,7 @@ describe('web dashboard in Chromium', () => {
     expect(await page.getByRole('button', { name: /Sync now|Start first sync/ }).count()).toBe(0);
     await page.close();
   }, 120_000);
+
+  // The client portal's scenarios share this demo process and browser.
+  portalScenarios(() => ({ server, context: browser.context }));
 });

@@ -1,11 +1,13 @@
 /**
  * `npm run screenshots`: starts the demo with the production build, signs in, and saves the main
- * pages at 1280 px (and the overview on a 390 px phone) under docs/screenshots/.
+ * pages at 1280 px (and the overview on a 390 px phone), then the client portal, under
+ * docs/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
 import { launchBrowser, signIn, startE2eServer } from './harness.ts';
 
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
@@ -139,6 +141,35 @@ try {
     console.log('docs/screenshots/phone-campaign.png');
   }
   await phone.close();
+
+  // The white-label client portal: Bright Smile Dental's user, as the demo seeds it.
+  const portal = await launchBrowser({ width: 1280, height: 860 });
+  const pp = await portal.context.newPage();
+  const portalShot = async (name: string, target: Page, full = true) => {
+    if (only.length && !only.includes(name)) return;
+    await settled(target);
+    await target.screenshot({ path: path.join(out, `${name}.png`), fullPage: full });
+    console.log(`docs/screenshots/${name}.png`);
+  };
+  const portalSignIn = async (target: Page) => {
+    await target.goto(`${server.url}/portal/bright-smile-dental/login`);
+    await target.getByLabel('Email').fill('portal@brightsmile.example');
+    await target.getByLabel('Password').fill(DEMO_PORTAL_PASSWORD);
+    await target.getByRole('button', { name: 'Sign in' }).click();
+    await target.getByRole('heading', { name: 'Campaign results' }).waitFor({ timeout: 60_000 });
+  };
+  await pp.goto(`${server.url}/portal/bright-smile-dental/login`);
+  await portalShot('portal-login', pp, false);
+  await portalSignIn(pp);
+  await portalShot('portal-dashboard', pp);
+  await pp.goto(`${server.url}/portal/bright-smile-dental/reports`);
+  await portalShot('portal-report', pp);
+  await portal.close();
+  const portalPhone = await launchBrowser({ width: 390, height: 844 });
+  const pp2 = await portalPhone.context.newPage();
+  await portalSignIn(pp2);
+  await portalShot('portal-phone', pp2, false);
+  await portalPhone.close();
 } finally {
   await server.stop();
 }

@@ -458,7 +458,11 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     agents: {
       defaultEngine: e.OMNIFY_AGENTS_ENGINE,
       openai: e.OMNIFY_OPENAI_API_KEY
-        ? { apiKey: e.OMNIFY_OPENAI_API_KEY, baseUrl: e.OMNIFY_OPENAI_BASE_URL ?? null, model: e.OMNIFY_OPENAI_MODEL }
+        ? {
+            apiKey: e.OMNIFY_OPENAI_API_KEY,
+            baseUrl: e.OMNIFY_OPENAI_BASE_URL ?? null,
+            model: e.OMNIFY_OPENAI_MODEL,
+          }
         : null,
       inlineWaitMs: e.OMNIFY_AGENTS_WAIT_SECONDS * 1000,
     },

@@ -391,17 +391,6 @@ describe(`tenant isolation over every route on ${testDialect()}`, () => {
         .executeTakeFirstOrThrow();
       return { params: { id: entry.id } };
     },
-    'GET /api/v1/ledger/{id}': async (victim) => {
-      // An applied write-back becomes a ledger entry when the ledger's job records it.
-      const actionId = await appliedAction(victim);
-      await t.services.ledger.record(victim.owner.organizationId);
-      const entry = await t.storage.db
-        .selectFrom('ledger_entries')
-        .select('id')
-        .where('write_action_id', '=', actionId)
-        .executeTakeFirstOrThrow();
-      return { params: { id: entry.id } };
-    },
     'GET /api/v1/actions/{id}': async (victim) => ({ params: { id: await pendingProposal(victim) } }),
     'POST /api/v1/actions/{id}/approve': async (victim) => ({
       params: { id: await pendingProposal(victim) },

@@ -31,8 +31,8 @@ import { createLedger } from '../modules/ledger/index.ts';
 import { createOracle } from '../modules/oracle/index.ts';
 import { createPortalModule } from '../modules/portal/index.ts';
 import { createProposalsModule } from '../modules/proposals/index.ts';
-import { createRules } from '../modules/rules/index.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
+import { createRules } from '../modules/rules/index.ts';
 import { createSync } from '../modules/sync/sync.service.ts';
 import { createApiKeys } from '../modules/tenancy/api-keys.service.ts';
 import { createClients } from '../modules/tenancy/clients.service.ts';
@@ -117,7 +117,16 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   });
   // Sync and ORACLE announce finished syncs and found anomalies here; workflows listen.
   const events = createEventHub();
-  const sync = createSync({ storage, audit, clock, connections, queue, config, limits: billing.limits, events });
+  const sync = createSync({
+    storage,
+    audit,
+    clock,
+    connections,
+    queue,
+    config,
+    limits: billing.limits,
+    events,
+  });
   const actions = createActions({ storage, audit, clock, connections });
   const proposals = createProposalsModule({ storage, audit, clock, actions, agents });
   const analytics = createAnalyticsModule({ storage, audit, clock });

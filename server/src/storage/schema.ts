@@ -564,143 +564,6 @@ export interface ProposalPoliciesTable {
   updated_at: string;
 }
 
-/** Change ledger (migration 012): one entry per applied write-back; `before`/`after` are JSON. */
-export interface LedgerEntriesTable {
-  id: string;
-  organization_id: string;
-  write_action_id: string;
-  proposal_id: string | null;
-  source_type: string;
-  source_id: string | null;
-  kind: string;
-  level: string;
-  entity_id: string;
-  client_id: string | null;
-  platform: string;
-  before: string;
-  after: string;
-  change_pct: number | null;
-  applied_at: string;
-  applied_date: string;
-  reverted_at: string | null;
-  verdict: string;
-  verdict_horizon: number | null;
-  effect_pct: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** A ledger entry's score at 7 or 14 days (migration 012); `details` is JSON. */
-export interface LedgerScoresTable {
-  id: string;
-  organization_id: string;
-  entry_id: string;
-  horizon_days: number;
-  scored_at: string;
-  verdict: string;
-  reason: string;
-  metric: string | null;
-  effect_pct: number | null;
-  lo_pct: number | null;
-  hi_pct: number | null;
-  controls: number;
-  details: string;
-}
-
-/** An agent run (migration 008). JSON in input, output and error. */
-export interface AgentExecutionsTable {
-  id: string;
-  organization_id: string;
-  agent_id: string;
-  kind: string;
-  engine: string;
-  status: string;
-  trigger: string;
-  input: string;
-  output: string | null;
-  error: string | null;
-  steps: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_micros: number;
-  model: string | null;
-  job_id: string | null;
-  cancel_requested_at: string | null;
-  expires_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  created_by_type: string;
-  created_by_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** One model turn or tool call of an agent run (migration 008). */
-export interface AgentStepsTable {
-  organization_id: string;
-  execution_id: string;
-  seq: number;
-  type: string;
-  tool_name: string | null;
-  call_id: string | null;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  started_at: string;
-  finished_at: string;
-  duration_ms: number;
-}
-
-/** An agent run (migration 008). JSON in input, output and error. */
-export interface AgentExecutionsTable {
-  id: string;
-  organization_id: string;
-  agent_id: string;
-  kind: string;
-  engine: string;
-  status: string;
-  trigger: string;
-  input: string;
-  output: string | null;
-  error: string | null;
-  steps: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_micros: number;
-  model: string | null;
-  job_id: string | null;
-  cancel_requested_at: string | null;
-  expires_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  created_by_type: string;
-  created_by_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** One model turn or tool call of an agent run (migration 008). */
-export interface AgentStepsTable {
-  organization_id: string;
-  execution_id: string;
-  seq: number;
-  type: string;
-  tool_name: string | null;
-  call_id: string | null;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  started_at: string;
-  finished_at: string;
-  duration_ms: number;
-}
-
 /** Portal branding of an organization (client_id '') or a client's overrides (migration 011). */
 export interface PortalBrandingTable {
   id: string;
@@ -847,6 +710,96 @@ export interface WorkflowNotificationsTable {
   subject: string;
   body: string;
   created_at: string;
+}
+
+/** Change ledger (migration 012): one entry per applied write-back; `before`/`after` are JSON. */
+export interface LedgerEntriesTable {
+  id: string;
+  organization_id: string;
+  write_action_id: string;
+  proposal_id: string | null;
+  source_type: string;
+  source_id: string | null;
+  kind: string;
+  level: string;
+  entity_id: string;
+  client_id: string | null;
+  platform: string;
+  before: string;
+  after: string;
+  change_pct: number | null;
+  applied_at: string;
+  applied_date: string;
+  reverted_at: string | null;
+  verdict: string;
+  verdict_horizon: number | null;
+  effect_pct: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A ledger entry's score at 7 or 14 days (migration 012); `details` is JSON. */
+export interface LedgerScoresTable {
+  id: string;
+  organization_id: string;
+  entry_id: string;
+  horizon_days: number;
+  scored_at: string;
+  verdict: string;
+  reason: string;
+  metric: string | null;
+  effect_pct: number | null;
+  lo_pct: number | null;
+  hi_pct: number | null;
+  controls: number;
+  details: string;
+}
+
+/** An agent run (migration 008). JSON in input, output and error. */
+export interface AgentExecutionsTable {
+  id: string;
+  organization_id: string;
+  agent_id: string;
+  kind: string;
+  engine: string;
+  status: string;
+  trigger: string;
+  input: string;
+  output: string | null;
+  error: string | null;
+  steps: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_micros: number;
+  model: string | null;
+  job_id: string | null;
+  cancel_requested_at: string | null;
+  expires_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  created_by_type: string;
+  created_by_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One model turn or tool call of an agent run (migration 008). */
+export interface AgentStepsTable {
+  organization_id: string;
+  execution_id: string;
+  seq: number;
+  type: string;
+  tool_name: string | null;
+  call_id: string | null;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
 }
 
 /** Automation rules (migration 009): JSON columns hold the scope, conditions and actions. */

@@ -6,12 +6,12 @@ import { analytics } from './003_analytics.ts';
 import { billing } from './004_billing.ts';
 import { oracle } from './005_oracle.ts';
 import { proposals } from './006_proposals.ts';
-import { agentRuns } from './008_agent_runs.ts';
 import { writeActionIndex } from './007_write_action_index.ts';
+import { agentRuns } from './008_agent_runs.ts';
 import { rules } from './009_rules.ts';
 import { workflows } from './010_workflows.ts';
-import { ledger } from './012_ledger.ts';
 import { portal } from './011_portal.ts';
+import { ledger } from './012_ledger.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -19,11 +19,11 @@ export const migrations: Record<string, OmnifyMigration> = {
   '003_analytics': analytics,
   '004_billing': billing,
   '005_oracle': oracle,
-  '008_agent_runs': agentRuns,
   '006_proposals': proposals,
   '007_write_action_index': writeActionIndex,
+  '008_agent_runs': agentRuns,
   '009_rules': rules,
   '010_workflows': workflows,
-  '012_ledger': ledger,
   '011_portal': portal,
+  '012_ledger': ledger,
 };

@@ -10,6 +10,20 @@ export interface SyncedSimulator {
   adAccountId: string;
 }
 
+/** The simulator's last day of data in these tests; its 14 days start on SIMULATOR_FIRST_DAY. */
+export const SIMULATOR_LAST_DAY = '2026-11-20';
+const SIMULATOR_FIRST_DAY = '2026-11-07';
+
+/**
+ * A backfill counts its days back from the clock's today: ask for enough of them to reach the
+ * simulator's first day, so the synced data stays the same whatever day the tests run on.
+ */
+function backfillDays(now: Date): number {
+  const first = Date.parse(`${SIMULATOR_FIRST_DAY}T00:00:00Z`);
+  const today = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+  return Math.max(14, Math.round((today - first) / 86_400_000) + 1);
+}
+
 export async function connectSimulator(t: TestApp, who: Signed, seed = 'routes'): Promise<SyncedSimulator> {
   const res = await t.app.inject({
     method: 'POST',
@@ -17,7 +31,7 @@ export async function connectSimulator(t: TestApp, who: Signed, seed = 'routes')
     headers: who.headers,
     payload: {
       platform: 'simulator',
-      settings: { seed, clients: '1', days: '14', endDate: '2026-11-20', scale: '0.25' },
+      settings: { seed, clients: '1', days: '14', endDate: SIMULATOR_LAST_DAY, scale: '0.25' },
     },
   });
   if (res.statusCode !== 201) throw new Error(`connect failed: ${res.statusCode} ${res.body}`);
@@ -26,7 +40,7 @@ export async function connectSimulator(t: TestApp, who: Signed, seed = 'routes')
     method: 'POST',
     url: `/api/v1/connections/${connectionId}/sync`,
     headers: who.headers,
-    payload: { kind: 'backfill', days: 14 },
+    payload: { kind: 'backfill', days: backfillDays(t.services.clock.now()) },
   });
   if (sync.statusCode !== 202) throw new Error(`sync failed: ${sync.statusCode} ${sync.body}`);
   const run = await t.services.sync.execute(who.organizationId, sync.json().id);

@@ -6,7 +6,7 @@ import { testDialect } from '../../storage/testing.ts';
 import { FORECAST_VERSION } from './forecast/index.ts';
 import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob, runNightly } from './oracle.jobs.ts';
 
-/** The simulator syncs 14 days ending 2026-11-20 for each organization; its campaigns ran the last 8. */
+/** The simulator syncs 14 days ending 2026-11-20 for each organization (test/helpers/simulator.ts). */
 const LAST_DAY = '2026-11-20';
 
 describe(`ORACLE predictions API on ${testDialect()}`, () => {
@@ -92,7 +92,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     });
     expect(f.model.length).toBeGreaterThan(0);
     expect(f.inputsHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(f.explanation.seriesLength).toBe(8);
+    expect(f.explanation.seriesLength).toBe(14);
     expect(f.explanation.seriesTo).toBe(LAST_DAY);
     expect(f.explanation.selectedModel).toBe(f.model);
     expect(f.points).toHaveLength(10);

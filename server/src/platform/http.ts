@@ -128,6 +128,10 @@ export function installErrorHandling(app: FastifyInstance) {
       ['querystring', request.query],
       ['body', request.body],
     ] as const) {
+      if (jsonDepth(value) > MAX_JSON_DEPTH)
+        throw new AppError('invalid_input', `Input may nest at most ${MAX_JSON_DEPTH} levels deep`, {
+          issues: [{ location: part, message: 'nested too deeply', code: 'too_deep' }],
+        });
       const at = findNulCharacter(value);
       if (at !== undefined)
         throw new AppError('invalid_input', 'Text may not contain the NUL character (U+0000)', {
@@ -137,6 +141,27 @@ export function installErrorHandling(app: FastifyInstance) {
         });
     }
   });
+}
+
+/**
+ * No document we accept nests deeper than this. Deeper input is refused at the edge, because later
+ * recursive work on it (JSON.stringify when storing it, template walks) would overflow the stack: a
+ * 500 instead of a 400.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value (a scalar is 0, `{}` and `[]` are 1); iterative. */
+export function jsonDepth(root: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (value === null || typeof value !== 'object') continue;
+    if (depth + 1 > max) max = depth + 1;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return max;
 }
 
 /**

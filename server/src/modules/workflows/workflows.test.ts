@@ -113,6 +113,42 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(await t.services.storage.db.selectFrom('workflows').selectAll().execute()).toEqual([]);
   });
 
+  it('refuses input nested past 64 levels with a 400, in a definition, a run and a signed webhook, starting nothing', async () => {
+    // Built as text: the test itself must not recurse over it either.
+    const deep = `${'['.repeat(5000)}1${']'.repeat(5000)}`;
+    const send = (url: string, payload: string, headers: Record<string, string> = {}) =>
+      t.app.inject(
+        as(owner, {
+          method: 'POST',
+          url,
+          payload,
+          headers: { 'content-type': 'application/json', ...headers },
+        }),
+      );
+    const definition = await send(
+      '/api/v1/workflows',
+      `{"name":"deep","steps":[{"id":"a","type":"notify","config":{"to":["a@example.test"],"subject":"x","body":"y","extra":${deep}}}]}`,
+    );
+    expect(definition.statusCode, definition.body).toBe(400);
+    expect(definition.json().error.code).toBe('invalid_input');
+    const { workflow, hookSecret } = await create({
+      name: 'hooked',
+      triggers: { webhook: true },
+      steps: [notify('a', 'Hello')],
+    });
+    const runRes = await send(`/api/v1/workflows/${workflow.id}/runs`, `{"input":{"deep":${deep}}}`);
+    expect(runRes.statusCode, runRes.body).toBe(400);
+    const { signWebhook } = await import('./index.ts');
+    const body = `{"deep":${deep}}`;
+    const ts = Math.floor(Date.now() / 1000);
+    const hook = await send(`/api/v1/workflows/hooks/${workflow.hookId}`, body, {
+      'x-omnify-timestamp': String(ts),
+      'x-omnify-signature': signWebhook(hookSecret as string, ts, body),
+    });
+    expect(hook.statusCode, hook.body).toBe(400);
+    expect(await t.services.storage.db.selectFrom('workflow_executions').selectAll().execute()).toEqual([]);
+  });
+
   it('maps outputs between steps, runs independent branches while one waits for approval, and joins them', async () => {
     const { workflow } = await create({
       name: 'Branches',

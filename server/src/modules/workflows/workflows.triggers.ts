@@ -8,6 +8,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import type { SecretBox } from '../../platform/crypto.ts';
 import { AppError, invalidInput, notFound } from '../../platform/errors.ts';
+import { jsonDepth, MAX_JSON_DEPTH } from '../../platform/http.ts';
 import { nextTick, type Queue } from '../../queue/index.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { WorkflowsTable } from '../../storage/schema.ts';
@@ -217,6 +218,8 @@ export function createTriggers({ storage, clock, box, queue, engine, analytics }
     } catch {
       throw invalidInput('The webhook body is not valid JSON');
     }
+    if (jsonDepth(body) > MAX_JSON_DEPTH)
+      throw invalidInput(`The webhook body may nest at most ${MAX_JSON_DEPTH} levels deep`);
     if (!wf.enabled) return { accepted: true as const, executionId: null };
     const ctx = workflowCtx(wf.organization_id, wf.id);
     const r = await storage.withTenant(wf.organization_id, (trx) =>

@@ -222,6 +222,17 @@ export function createActions({
         applied_at: null,
       };
       await trx.insertInto('write_actions').values(row).execute();
+      // Audited with the claim: a process that dies during the platform call still leaves the
+      // attempt in the trail, next to its pending row.
+      await audit.record(trx, {
+        organizationId: org,
+        actor: ctx.actor,
+        action: 'actions.requested',
+        target: { type: input.level, id: input.entityId },
+        input,
+        metadata: { actionId: row.id },
+        origin: ctx,
+      });
       return { row, accountExternalId: target.accountExternalId };
     });
     if ('existing' in claim && claim.existing) {
@@ -251,6 +262,7 @@ export function createActions({
         await trx
           .updateTable('write_actions')
           .set({ status: 'failed', error: message.slice(0, 1000) })
+          .where('organization_id', '=', org)
           .where('id', '=', row.id)
           .execute();
         await audit.record(trx, {
@@ -282,6 +294,7 @@ export function createActions({
           after: JSON.stringify(result.after),
           applied_at: now,
         })
+        .where('organization_id', '=', org)
         .where('id', '=', row.id)
         .execute();
       // The local copy of ads entities follows at once; CRM contacts keep no such state.
@@ -306,7 +319,12 @@ export function createActions({
         metadata: { actionId: row.id, before: result.before, after: result.after },
         origin: ctx,
       });
-      return trx.selectFrom('write_actions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      return trx
+        .selectFrom('write_actions')
+        .selectAll()
+        .where('organization_id', '=', org)
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
     });
     return { action: toAction(applied), replayed: false };
   }

@@ -108,7 +108,12 @@ export function createRunner(deps: RunnerDeps) {
           error,
         },
       });
-      return trx.selectFrom('rule_runs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      return trx
+        .selectFrom('rule_runs')
+        .selectAll()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
     });
     return toRun(finished);
   }

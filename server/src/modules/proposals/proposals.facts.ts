@@ -81,7 +81,35 @@ export async function gatherFacts(
     ? ((JSON.parse(firstBudgetToday.before) as { dailyBudgetMicros?: number | null }).dailyBudgetMicros ??
       null)
     : entity.dailyBudgetMicros;
-  const last = (await applied().orderBy('applied_at', 'desc').limit(1).executeTakeFirst())?.applied_at;
+  // A change counts from the moment it is under way: a write-back still pending at the platform, or
+  // a proposal approved and not yet applied, is as recent as an applied one.
+  const lastApplied = (await applied().orderBy('applied_at', 'desc').limit(1).executeTakeFirst())?.applied_at;
+  const pendingWrite = (
+    await trx
+      .selectFrom('write_actions')
+      .select('created_at')
+      .where('organization_id', '=', org)
+      .where('entity_id', '=', entity.id)
+      .where('status', '=', 'pending')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+  )?.created_at;
+  const approvedUnapplied = (
+    await trx
+      .selectFrom('proposals')
+      .select('decided_at')
+      .where('organization_id', '=', org)
+      .where('entity_id', '=', entity.id)
+      .where('status', '=', 'approved')
+      .orderBy('decided_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+  )?.decided_at;
+  const last = [lastApplied, pendingWrite, approvedUnapplied]
+    .filter((t): t is string => typeof t === 'string')
+    .sort()
+    .pop();
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
   const pauses = await trx
     .selectFrom('write_actions')

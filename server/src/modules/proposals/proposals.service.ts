@@ -4,6 +4,8 @@
  * approval, or is blocked. Applying always goes through actions.service (idempotency key
  * `proposal:<id>`, platform snapshot, audit). Approve, reject and revert live in proposals.decisions.ts.
  */
+
+import { sql } from 'kysely';
 import type { Clock } from '../../platform/clock.ts';
 import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -171,6 +173,10 @@ export function createProposals(deps: ProposalsDeps) {
           return { replayed: toProposal(existing, clock.now()) };
         }
       }
+      // Proposals for one entity are decided one at a time (SQLite runs one write transaction at a
+      // time already): a concurrent one must see this one as a recent change, not slip past the checks.
+      if (storage.dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(hashtext(${`proposal:${org}:${entityId}`}))`.execute(trx);
       const now = clock.now();
       const draft = isCrmKind(input.kind)
         ? await draftCrm(trx, org, { ...input, kind: input.kind }, entityId, now)

@@ -141,6 +141,30 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.applied']);
   });
 
+  it('concurrent proposals for one entity are decided one at a time: one applies, the others wait for approval', async () => {
+    const ctx = systemCtx(owner.organizationId);
+    await t.services.proposals.policies.put(ctx, null, { minHoursBetweenChanges: 1 });
+    try {
+      const id = campaign();
+      const before = await budgetOf(id);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          propose(owner, { kind: 'budget_change', campaignId: id, percent: 5 }),
+        ),
+      );
+      const statuses = results.map((r) => {
+        expect(r.statusCode, r.body).toBe(201);
+        return r.json().proposal.status as string;
+      });
+      expect(statuses.filter((x) => x === 'applied')).toHaveLength(1);
+      expect(statuses.filter((x) => x === 'pending_approval')).toHaveLength(5);
+      // The platform saw one change.
+      expect(await budgetOf(id)).toBe(Math.round(before * 1.05));
+    } finally {
+      await t.services.proposals.policies.put(ctx, null, policyBase);
+    }
+  });
+
   it('a 60% increase under the 20% guardrail waits; approval applies it; revert restores it; all audited', async () => {
     const id = campaign();
     const before = await budgetOf(id);

@@ -410,7 +410,13 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
       } catch (e) {
         // An interrupted job (shutdown, lost lease) is the queue's to run again, not a step failure.
         if (jobSignal.aborted) throw e;
-        failure = { message: message(e), permanent: e instanceof StepFailure && e.permanent };
+        // An agent run is never run again by the step: each run acts under its own id (its
+        // proposals are keyed by it), so a second run after a timeout would propose everything again.
+        // The agent's own limits bound what one run may spend.
+        failure = {
+          message: message(e),
+          permanent: (e instanceof StepFailure && e.permanent) || type === 'agent_run',
+        };
       }
     }
 

@@ -13,7 +13,7 @@ import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
-import { validateDefinition } from './workflows.definition.ts';
+import { validateDefinition, type WorkflowTriggers } from './workflows.definition.ts';
 import type { Engine } from './workflows.engine.ts';
 import {
   type Execution,
@@ -44,6 +44,33 @@ export interface ServiceDeps {
 
 const newHookSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 const newHookId = () => `hook_${randomBytes(16).toString('hex')}`;
+
+/**
+ * A threshold watches a campaign or client of this organization: another organization's id (or one
+ * that does not exist) is a 404, as everywhere, rather than a threshold that reads zero forever.
+ */
+async function assertThresholdTargets(trx: Executor, org: string, triggers: WorkflowTriggers) {
+  for (const th of triggers.thresholds ?? []) {
+    if (th.campaignId) {
+      const found = await trx
+        .selectFrom('campaigns')
+        .select('id')
+        .where('organization_id', '=', org)
+        .where('id', '=', th.campaignId)
+        .executeTakeFirst();
+      if (!found) throw notFound('Campaign', th.campaignId);
+    }
+    if (th.clientId) {
+      const found = await trx
+        .selectFrom('clients')
+        .select('id')
+        .where('organization_id', '=', org)
+        .where('id', '=', th.clientId)
+        .executeTakeFirst();
+      if (!found) throw notFound('Client', th.clientId);
+    }
+  }
+}
 
 export function createWorkflowService({ storage, audit, clock, box, engine }: ServiceDeps) {
   async function find(trx: Executor, org: string, id: string) {
@@ -110,6 +137,7 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
     const def = JSON.stringify(definition);
     const trig = JSON.stringify(triggers);
     const row = await storage.withTenant(ctx.organizationId, async (trx) => {
+      await assertThresholdTargets(trx, ctx.organizationId, triggers);
       await trx
         .insertInto('workflows')
         .values({
@@ -156,6 +184,7 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
         input.steps !== undefined ? { steps: input.steps } : JSON.parse(current.definition),
         input.triggers !== undefined ? input.triggers : JSON.parse(current.triggers),
       );
+      await assertThresholdTargets(trx, ctx.organizationId, triggers);
       const version = changesDefinition ? current.version + 1 : current.version;
       const def = JSON.stringify(definition);
       const trig = JSON.stringify(triggers);

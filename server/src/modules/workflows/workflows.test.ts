@@ -612,5 +612,28 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect((await execution(id)).status).toBe('waiting_approval');
     const list = await t.app.inject(as(intruder, { method: 'GET', url: '/api/v1/workflows' }));
     expect(list.json().items).toEqual([]);
+    // A threshold cannot watch another organization's client or campaign.
+    const client = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/clients',
+        payload: { name: 'Owner client', email: 'owner-client@example.test' },
+      }),
+    );
+    expect(client.statusCode, client.body).toBe(201);
+    for (const target of [{ clientId: client.json().id }, { campaignId: 'cmp_notyours0000' }]) {
+      const foreign = await t.app.inject(
+        as(intruder, {
+          method: 'POST',
+          url: '/api/v1/workflows',
+          payload: {
+            name: 'Watch theirs',
+            steps: [notify('n', 'Low spend')],
+            triggers: { thresholds: [{ id: 'low', metric: 'spendMicros', op: 'lt', value: 1, ...target }] },
+          },
+        }),
+      );
+      expect(foreign.statusCode, foreign.body).toBe(404);
+    }
   });
 });

@@ -257,12 +257,15 @@ export function createPortalAuth({ storage, audit, clock, tokens, users, config 
           's.revoked_at',
           's.expires_at',
           'u.id as userId',
+          'u.revoked_at as userRevokedAt',
         ])
         .where('t.organization_id', '=', found.organization_id)
         .where('t.token_hash', '=', hash)
         .executeTakeFirst();
       if (!row) return { error: unauthenticated('Invalid refresh token') };
-      if (row.revoked_at) return { error: unauthenticated('This session was signed out or revoked') };
+      // Revoking a user ends their sessions; checking the user too keeps that true if one slipped by.
+      if (row.revoked_at || row.userRevokedAt)
+        return { error: unauthenticated('This session was signed out or revoked') };
       if (row.expires_at <= now) return { error: unauthenticated('This session has expired; sign in again') };
       const spent = row.used_at
         ? 0

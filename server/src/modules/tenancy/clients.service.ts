@@ -1,6 +1,8 @@
 /** Clients: the agency's customers. Email is unique within an organization, not globally. */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
+import { isUniqueViolation } from '../../platform/http.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
@@ -8,7 +10,7 @@ import type { ClientsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
 import type { Limits } from '../billing/index.ts';
-import { assertSlugFree, freeSlugFor } from './client-slug.ts';
+import { assertSlugFree, freeSlugFor, slugify } from './client-slug.ts';
 
 export const clientStatuses = ['active', 'paused', 'archived'] as const;
 export type ClientStatus = (typeof clientStatuses)[number];
@@ -94,7 +96,23 @@ export function createClients({
   async function create(ctx: Ctx, input: ClientInput): Promise<Client> {
     // Before the transaction: the slug space spans organizations (see client-slug.ts).
     if (input.portalSlug) await assertSlugFree(storage, input.portalSlug);
-    const portalSlug = input.portalSlug ?? (await freeSlugFor(storage, input.name));
+    // Two clients of the same name created at once pick the same free slug; the unique index lets
+    // one through and the other tries again (with a random suffix after the second collision).
+    for (let attempt = 0; ; attempt++) {
+      const portalSlug =
+        input.portalSlug ??
+        (attempt < 2
+          ? await freeSlugFor(storage, input.name)
+          : `${slugify(input.name)}-${randomBytes(3).toString('hex')}`);
+      try {
+        return await insertClient(ctx, input, portalSlug);
+      } catch (e) {
+        if (input.portalSlug || attempt >= 5 || !isUniqueViolation(e)) throw e;
+      }
+    }
+  }
+
+  function insertClient(ctx: Ctx, input: ClientInput, portalSlug: string): Promise<Client> {
     return storage.withTenant(ctx.organizationId, async (trx) => {
       const email = input.email.toLowerCase();
       await assertEmailFree(trx, ctx.organizationId, email);

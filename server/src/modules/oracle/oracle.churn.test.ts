@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from '../../../test/helpers/app.ts';
+import {
+  as,
+  createTestApp,
+  type Signed,
+  signUp,
+  type TestApp,
+  uniqueEmail,
+} from '../../../test/helpers/app.ts';
 import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
+import { fixtures } from '../catalog/catalog.fixtures.ts';
 
 const LAST_DAY = '2026-11-20';
 
@@ -155,6 +163,61 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
       expect.arrayContaining(['portal_engagement', 'open_issues']),
     );
     expect(c.risk).toBeCloseTo(Math.min(1, before.risk + 0.075 + issues.contribution), 3);
+  });
+
+  it("a client whose accounts bill in another currency is scored on its spend converted to the client's currency", async () => {
+    // A USD client (budget 3,000 USD a month) whose only account bills in EUR, 50 EUR a day,
+    // at 1 EUR = 1.2 USD: day 20 of 30 → 2,000 USD expected, 20 × 60 = 1,200 USD spent (60%).
+    const e = await signUp(t.app, 'churn-fx');
+    const f = fixtures(t.storage, e.organizationId);
+    const cli = await f.client('Harbor Home Loans');
+    await setBudget(cli.id, 3_000_000_000);
+    const days = Array.from({ length: 56 }, (_, i) => {
+      const d = new Date(Date.parse(`${LAST_DAY}T00:00:00Z`) - i * 86_400_000).toISOString().slice(0, 10);
+      return {
+        date: d,
+        impressions: 1000,
+        clicks: 10,
+        spendMicros: 50_000_000,
+        conversions: 2,
+        conversionValueMicros: 100_000_000,
+      };
+    });
+    const accountWith = async (currency: string) => {
+      const acc = await f.account({ platform: 'google_ads', currency, clientId: cli.id });
+      const cmp = await f.campaign(acc, `${currency} campaign`);
+      await f.metrics(acc, await f.ad(acc, await f.adGroup(acc, cmp, 'g'), 'ad'), days);
+    };
+    await accountWith('EUR');
+    const put = await t.app.inject(
+      as(e, {
+        method: 'PUT',
+        url: '/api/v1/analytics/fx-rates',
+        payload: { rates: days.map((d) => ({ date: d.date, base: 'EUR', quote: 'USD', rate: 1.2 })) },
+      }),
+    );
+    expect(put.statusCode, put.body).toBe(200);
+    const c = (await churn(e, `?clientId=${cli.id}`)).items[0];
+    expect(c.currency).toBe('USD');
+    expect(c.risk).toEqual(expect.any(Number));
+    expect(c.level).not.toBeNull();
+    expect(c.pacing.monthToDateSpendMicros).toBe(1_200_000_000);
+    expect(c.pacing.ratio).toBeCloseTo(0.6, 3);
+    const pacing = c.reasons.find((r: { factor: string }) => r.factor === 'spend_pacing');
+    expect(pacing.detail).toMatch(/Underspending: 60% of the budget/);
+    expect(pacing.detail).toMatch(/spend in EUR converted to USD/);
+    // Value and spend convert alike: ROAS is the account's own, 2.
+    expect(c.trend.roasLast28).toBeCloseTo(2, 3);
+    expect(c.warnings).toEqual([]);
+
+    // A second account in GBP, for which no rate is loaded: its spend alone is left out, and said so.
+    await accountWith('GBP');
+    const g = (await churn(e, `?clientId=${cli.id}`)).items[0];
+    expect(g.risk).toEqual(expect.any(Number));
+    expect(g.pacing.monthToDateSpendMicros).toBe(1_200_000_000);
+    const gPacing = g.reasons.find((r: { factor: string }) => r.factor === 'spend_pacing');
+    expect(gPacing.detail).toMatch(/GBP spend on 56 day\(s\) left out: no GBP→USD rate/);
+    expect(g.warnings.join(' ')).toMatch(/No GBP→USD rate on or before .*left out of pacing and trends/);
   });
 
   it("another organization's client is 404 and it sees none of this one's", async () => {

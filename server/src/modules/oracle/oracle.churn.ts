@@ -8,6 +8,9 @@
 import type { Clock } from '../../platform/clock.ts';
 import { notFound } from '../../platform/errors.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { convertRows } from '../analytics/analytics.convert.ts';
+import type { Fx } from '../analytics/index.ts';
+import { emptySums } from '../analytics/kpis.ts';
 import type { Ctx } from '../auth/context.ts';
 import { addDays } from './oracle.series.ts';
 
@@ -61,7 +64,16 @@ const r3 = (v: number) => Math.round(v * 1000) / 1000;
 const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
-export function createChurn({ storage, clock }: { storage: Storage; clock: Clock }) {
+export function createChurn({
+  storage,
+  clock,
+  fx,
+}: {
+  storage: Storage;
+  clock: Clock;
+  /** The analytics module's FX rates: spend in other currencies is converted to the client's. */
+  fx: Pick<Fx, 'ratesFor'>;
+}) {
   async function churn(
     ctx: Ctx,
     q: { clientId?: string },
@@ -108,12 +120,44 @@ export function createChurn({ storage, clock }: { storage: Storage; clock: Clock
               .execute()
           : [];
         const warnings: string[] = [];
+        // Spend and value in other currencies are converted to the client's at each day's rate,
+        // as analytics converts them; a currency without a usable rate is left out, and said so.
         const other = [...new Set(rows.filter((r) => r.currency !== c.currency).map((r) => r.currency))];
-        if (other.length)
-          warnings.push(
-            `Spend in ${other.join(', ')} is left out: only ${c.currency} (the client's currency) is compared with its budget`,
+        const fxd = convertRows(
+          rows.map((r) => ({
+            entities: {},
+            time: r.date,
+            fxDate: r.currency === c.currency ? null : r.date,
+            currency: r.currency,
+            sums: {
+              ...emptySums(),
+              spendMicros: Number(r.spend),
+              conversions: Number(r.conversions),
+              conversionValueMicros: Number(r.value),
+            },
+          })),
+          last && other.length ? await fx.ratesFor(trx, org, [...other, c.currency], last) : [],
+          c.currency,
+        );
+        const converted = other.filter((cur) => !fxd.missing.some((m) => m.currency === cur));
+        const fxNotes: string[] = [];
+        if (converted.length)
+          fxNotes.push(`spend in ${converted.join(', ')} converted to ${c.currency} at each day's rate`);
+        for (const m of fxd.missing)
+          fxNotes.push(
+            `${m.currency} spend on ${m.days.size} day(s) left out: no ${m.currency}→${c.currency} rate on or before ${m.firstDate}`,
           );
-        const own = rows.filter((r) => r.currency === c.currency);
+        for (const m of fxd.missing)
+          warnings.push(
+            `No ${m.currency}→${c.currency} rate on or before ${m.firstDate}${m.lastDate !== m.firstDate ? ` (and ${m.days.size - 1} later days)` : ''}: that ${m.currency} spend (${m.spendMicros} micros) is left out of pacing and trends. Load rates with PUT /api/v1/analytics/fx-rates.`,
+          );
+        for (const w of fxd.warnings) if (w.code === 'fx_rate_stale') warnings.push(w.message);
+        const own = fxd.rows.map((r) => ({
+          date: r.time as string,
+          spend: r.sums.spendMicros,
+          conversions: r.sums.conversions,
+          value: r.sums.conversionValueMicros,
+        }));
         if (!last || !own.length) {
           items.push({
             ...base,
@@ -150,7 +194,7 @@ export function createChurn({ storage, clock }: { storage: Storage; clock: Clock
             factor: 'spend_pacing',
             status: 'not_available',
             contribution: 0,
-            detail: 'No monthly budget set for this client',
+            detail: `No monthly budget set for this client${fxNotes.length ? ` (${fxNotes.join('; ')})` : ''}`,
           });
         else {
           const dev = Math.abs(1 - ratio);
@@ -159,7 +203,7 @@ export function createChurn({ storage, clock }: { storage: Storage; clock: Clock
             factor: 'spend_pacing',
             status: contribution > 0 ? 'risk' : 'ok',
             contribution: r3(contribution),
-            detail: `${ratio < 1 ? 'Underspending' : 'Overspending'}: ${pct(ratio)} of the budget prorated to day ${dayOfMonth} of ${daysInMonth}`,
+            detail: `${ratio < 1 ? 'Underspending' : 'Overspending'}: ${pct(ratio)} of the budget prorated to day ${dayOfMonth} of ${daysInMonth}${fxNotes.length ? ` (${fxNotes.join('; ')})` : ''}`,
           });
         }
         // Trend: the last 4 weeks against the 4 before.

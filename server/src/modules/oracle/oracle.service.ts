@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
-import type { Analytics } from '../analytics/index.ts';
+import type { Analytics, Fx } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
 import type { DomainEvents } from '../workflows/index.ts';
 import { createAllocations } from './oracle.allocation.ts';
@@ -88,7 +88,8 @@ export function createOracle({
 }: {
   storage: Storage;
   clock: Clock;
-  analytics: Pick<Analytics, 'metrics'>;
+  /** Metrics for the series; FX rates so churn compares spend in the client's currency. */
+  analytics: Pick<Analytics, 'metrics'> & { fx: Pick<Fx, 'ratesFor'> };
   /** Announces newly found anomalies (workflows start on `anomaly.found`). */
   events?: DomainEvents;
 }) {
@@ -97,7 +98,7 @@ export function createOracle({
   const fatigue = createFatigue({ storage, clock });
   const nowcast = createNowcast({ storage, clock });
   const scorecard = createScorecard({ storage, clock, series });
-  const churn = createChurn({ storage, clock });
+  const churn = createChurn({ storage, clock, fx: analytics.fx });
   const clv = createClv({ storage, clock });
   const allocations = createAllocations({ storage, clock, series });
 

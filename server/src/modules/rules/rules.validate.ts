@@ -28,16 +28,22 @@ export function validateConditions(tree: Conditions) {
   }
 }
 
-/** Parses the cron and walks its ticks over eight days: any two closer than 15 minutes is refused. */
-export function validateCron(cron: string, from: Date) {
+/**
+ * Parses the cron and walks its ticks over eight days: any two closer than 15 minutes is refused
+ * (400 `invalid_input`, `details.minIntervalMinutes`). Rules use it as is (UTC, `schedule.cron`);
+ * workflows pass their trigger's field name and time zone.
+ */
+export function validateCron(cron: string, from: Date, opts: { field?: string; timezone?: string } = {}) {
+  const field = opts.field ?? 'schedule.cron';
+  const tz = opts.timezone ?? 'UTC';
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 5)
-    throw invalidInput('schedule.cron takes five fields (minute hour day month weekday), in UTC', { cron });
+    throw invalidInput(`${field} takes five fields (minute hour day month weekday), in ${tz}`, { cron });
   let ticks: ReturnType<typeof CronExpressionParser.parse>;
   try {
-    ticks = CronExpressionParser.parse(cron, { currentDate: from, tz: 'UTC' });
+    ticks = CronExpressionParser.parse(cron, { currentDate: from, tz });
   } catch (e) {
-    throw invalidInput(`schedule.cron does not parse: ${e instanceof Error ? e.message : String(e)}`, {
+    throw invalidInput(`${field} does not parse: ${e instanceof Error ? e.message : String(e)}`, {
       cron,
     });
   }
@@ -47,8 +53,8 @@ export function validateCron(cron: string, from: Date) {
     const next = ticks.next().toDate();
     if (next.getTime() - tick.getTime() < MIN_INTERVAL_MINUTES * 60_000)
       throw invalidInput(
-        `schedule.cron fires more often than every ${MIN_INTERVAL_MINUTES} minutes (${tick.toISOString()} then ${next.toISOString()})`,
-        { cron },
+        `${field} fires more often than every ${MIN_INTERVAL_MINUTES} minutes (${tick.toISOString()} then ${next.toISOString()})`,
+        { cron, minIntervalMinutes: MIN_INTERVAL_MINUTES },
       );
     tick = next;
   }

@@ -6,8 +6,8 @@
  * All problems come back at once in `details.problems` of one `invalid_input`.
  */
 import { z } from 'zod';
-import { invalidInput } from '../../platform/errors.ts';
-import { nextTick } from '../../queue/index.ts';
+import { invalidInput, isAppError } from '../../platform/errors.ts';
+import { validateCron } from '../rules/rules.validate.ts';
 import { isStepType, requiredKeys, type StepType, stepParams, stepTypes } from './workflows.step-types.ts';
 import { parsePath, templatePaths } from './workflows.template.ts';
 
@@ -80,6 +80,8 @@ export type WorkflowTriggers = z.infer<typeof triggersSchema>;
 interface Problem {
   path: string;
   message: string;
+  /** Set when a cron trigger fires more often than this allows. */
+  minIntervalMinutes?: number;
 }
 
 /** The transitive dependencies of every step (the graph must be acyclic). */
@@ -192,10 +194,17 @@ export function validateDefinition(
   for (const i of t.error?.issues ?? [])
     problems.push({ path: `triggers.${i.path.join('.')}`, message: i.message });
   if (t.success && t.data.cron) {
+    // The rules' check: five fields, parses in the time zone, and no two ticks closer than 15 minutes.
     try {
-      nextTick(t.data.cron, new Date(), t.data.timezone);
+      validateCron(t.data.cron, new Date(), { field: 'triggers.cron', timezone: t.data.timezone ?? 'UTC' });
     } catch (e) {
-      problems.push({ path: 'triggers.cron', message: `Invalid cron expression: ${(e as Error).message}` });
+      if (!isAppError(e)) throw e;
+      const { minIntervalMinutes } = (e.details ?? {}) as { minIntervalMinutes?: number };
+      problems.push({
+        path: 'triggers.cron',
+        message: e.message,
+        ...(minIntervalMinutes ? { minIntervalMinutes } : {}),
+      });
     }
   }
   if (!d.success || !t.success) throw invalidInput('Invalid workflow definition', { problems });

@@ -381,17 +381,56 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     const { workflow } = await create({
       name: 'Cron',
       steps: [notify('mail', 'Tick')],
-      triggers: { cron: '*/5 * * * *' },
+      triggers: { cron: '*/15 * * * *' },
     });
-    const later = new Date(Date.now() + 11 * 60_000);
+    const later = new Date(Date.now() + 16 * 60_000);
     expect(await t.services.workflows.cronTick(later)).toEqual({ started: 1 });
     expect(await t.services.workflows.cronTick(later)).toEqual({ started: 0 });
     const runs = await t.app.inject(
       as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}/runs` }),
     );
     expect(runs.json().items).toHaveLength(1);
-    expect(runs.json().items[0].trigger).toMatchObject({ type: 'cron', payload: { cron: '*/5 * * * *' } });
+    expect(runs.json().items[0].trigger).toMatchObject({ type: 'cron', payload: { cron: '*/15 * * * *' } });
     await settle(runs.json().items[0].id);
+  });
+
+  it('a cron trigger firing more often than every 15 minutes is refused on create and update, as rules are', async () => {
+    const refused = async (res: { statusCode: number; json: () => Body }) => {
+      expect(res.statusCode).toBe(400);
+      const error = res.json().error as { code: string; details: { problems: Body[] } };
+      expect(error.code).toBe('invalid_input');
+      const problem = error.details.problems.find((p) => p.path === 'triggers.cron');
+      expect(problem).toMatchObject({ minIntervalMinutes: 15 });
+      expect(problem?.message).toMatch(/more often than every 15 minutes/);
+    };
+    const post = (triggers: Body) =>
+      t.app.inject(
+        as(owner, {
+          method: 'POST',
+          url: '/api/v1/workflows',
+          payload: { name: 'Too often', steps: [notify('mail', 'Tick')], triggers },
+        }),
+      );
+    await refused(await post({ cron: '*/5 * * * *' }));
+    await refused(await post({ cron: '* * * * *' }));
+    // Two ticks 10 minutes apart once an hour, in a time zone: still too close.
+    await refused(await post({ cron: '0,10 * * * *', timezone: 'Europe/Paris' }));
+    const { workflow } = await create({
+      name: 'Hourly',
+      steps: [notify('mail', 'Tick')],
+      triggers: { cron: '0 * * * *' },
+    });
+    await refused(
+      await t.app.inject(
+        as(owner, {
+          method: 'PATCH',
+          url: `/api/v1/workflows/${workflow.id}`,
+          payload: { triggers: { cron: '*/14 * * * *' } },
+        }),
+      ),
+    );
+    const kept = await t.app.inject(as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}` }));
+    expect(kept.json().triggers).toMatchObject({ cron: '0 * * * *' });
   });
 
   it('a finished sync starts the workflows listening for it, and a crossed threshold fires once', async () => {

@@ -75,10 +75,13 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
       expect(d.expectedConversions).toBe(d.reportedConversions);
       expect(d.conversionsLo80).toBe(d.reportedConversions);
       expect(d.conversionsHi80).toBe(d.reportedConversions);
+      expect(d.likelyConversions).toBe(d.reportedConversions);
+      expect(d.conversionsLo95).toBe(d.reportedConversions);
+      expect(d.conversionsHi95).toBe(d.reportedConversions);
     }
   });
 
-  it('learns the delay from restatements and scales up the days still filling in, with an 80% band', async () => {
+  it('learns the delay from restatements and adds the conversions still to come, with 80% and 95% bands', async () => {
     // Every ad-day up to 4 days before the last day held 40% or 60% (alternating by day) of its final
     // conversions until age 2, 80% until age 4, then all: the pooled curve is ~0.5 at age 1.
     const rows = await t.storage.db
@@ -144,15 +147,48 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     expect(filling.length).toBeGreaterThan(0);
     for (const d of filling) {
       expect(d.completion).toBeLessThan(1);
-      expect(d.expectedConversions).toBeCloseTo(d.reportedConversions / d.completion, 4);
+      expect(d.expectedConversions).toBeGreaterThan(d.reportedConversions);
+      expect(d.conversionsLo95).toBeGreaterThanOrEqual(d.reportedConversions);
+      expect(d.conversionsLo95).toBeLessThanOrEqual(d.conversionsLo80);
+      expect(d.conversionsLo80).toBeLessThanOrEqual(d.likelyConversions);
+      expect(d.likelyConversions).toBeLessThanOrEqual(d.conversionsHi80);
+      expect(d.conversionsHi80).toBeLessThanOrEqual(d.conversionsHi95);
       expect(d.conversionsLo80).toBeLessThanOrEqual(d.expectedConversions);
       expect(d.conversionsHi80).toBeGreaterThanOrEqual(d.expectedConversions);
+      expect(d.conversionsHi95).toBeGreaterThan(d.reportedConversions);
       expect(d.expectedCpaMicros).toBeLessThan(d.spendMicros / d.reportedConversions);
+      expect(d.cpaLo95Micros).toBeLessThanOrEqual(d.cpaLo80Micros);
       expect(d.expectedRoas).toBeGreaterThan(d.reportedValueMicros / d.spendMicros);
+      expect(d.roasHi95).toBeGreaterThanOrEqual(d.roasHi80);
     }
     const settled = day(addDays(LAST_DAY, -5));
     expect(settled.expectedConversions).toBeCloseTo(settled.reportedConversions, 6);
+    expect(settled.likelyConversions).toBe(settled.reportedConversions);
+    expect(settled.conversionsHi95).toBe(settled.reportedConversions);
     expect(settled.completion).toBe(1);
+    expect(acct.curve[1].se).toBeGreaterThan(0);
+    for (const d of acct.days)
+      for (const v of Object.values(d)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('a day with spend and nothing reported yet is expected to convert at the account rate, not stay at 0', async () => {
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ conversions: 0, conversion_value_micros: 0 })
+      .where('organization_id', '=', a.organizationId)
+      .where('ad_account_id', '=', adAccountA)
+      .where('date', '=', LAST_DAY)
+      .execute();
+    const res = await get(a, `adAccountId=${adAccountA}&days=3`);
+    expect(res.statusCode, res.body).toBe(200);
+    const yesterday = res.json().accounts[0].days.find((d: { date: string }) => d.date === LAST_DAY);
+    expect(yesterday.reportedConversions).toBe(0);
+    expect(yesterday.spendMicros).toBeGreaterThan(0);
+    expect(yesterday.expectedConversions).toBeGreaterThan(0);
+    expect(yesterday.conversionsHi95).toBeGreaterThan(0);
+    expect(yesterday.conversionsLo80).toBeGreaterThanOrEqual(0);
+    expect(yesterday.expectedCpaMicros).toBeGreaterThan(0);
+    expect(yesterday.expectedValueMicros).toBeGreaterThan(0);
   });
 
   it("another organization's ad account or client is 404; both at once are 400", async () => {

@@ -1,8 +1,10 @@
 /**
  * Late-conversion nowcast per ad account: the completion curve of its conversions and conversion
- * value by age (nowcast/completion.ts, from daily_metric_revisions) applied to its recent days, so
- * that rules and agents see the expected final conversions, CPA and ROAS rather than numbers still
- * filling in. Read-only: nothing is stored.
+ * value by age (nowcast/completion.ts, from daily_metric_revisions) and the account's recent rate
+ * per unit of spend give each recent day's final conversions and value as a negative binomial
+ * (nowcast/predict.ts): expected (mean) and likely (median) final, 80% and 95% bands, and CPA and
+ * ROAS from them, so that rules and agents see what the numbers still filling in will settle at.
+ * Read-only: nothing is stored.
  */
 import type { Clock } from '../../platform/clock.ts';
 import { notFound } from '../../platform/errors.ts';
@@ -14,10 +16,11 @@ import {
   completionCurve,
   type DayObservation,
 } from './nowcast/completion.ts';
+import { type DayPrediction, predictFinals, type SeriesDay } from './nowcast/predict.ts';
 import { addDays } from './oracle.series.ts';
 
-export const NOWCAST_MODEL = 'empirical-completion';
-export const NOWCAST_MODEL_VERSION = '1.0.0';
+export const NOWCAST_MODEL = 'completion-negbin';
+export const NOWCAST_MODEL_VERSION = '2.0.0';
 /** Below either, the account's curve is not trusted: no adjustment, with a warning. */
 export const MIN_REVISED_DAYS = 5;
 export const MIN_REVISIONS = 10;
@@ -37,18 +40,27 @@ export interface NowcastDay {
   ageDays: number;
   spendMicros: number;
   reportedConversions: number;
+  /** Mean of the final count: add these up over a window. */
   expectedConversions: number;
+  /** Median of the final count: the single-day figure (the reported one when little is left to come). */
+  likelyConversions: number;
   conversionsLo80: number;
   conversionsHi80: number;
+  conversionsLo95: number;
+  conversionsHi95: number;
   reportedValueMicros: number;
   expectedValueMicros: number;
   completion: number;
   expectedCpaMicros: number | null;
   cpaLo80Micros: number | null;
   cpaHi80Micros: number | null;
+  cpaLo95Micros: number | null;
+  cpaHi95Micros: number | null;
   expectedRoas: number | null;
   roasLo80: number | null;
   roasHi80: number | null;
+  roasLo95: number | null;
+  roasHi95: number | null;
 }
 
 export interface AccountNowcast {
@@ -209,42 +221,90 @@ export function createNowcast({ storage }: { storage: Storage; clock: Clock }) {
         ];
     const convCurve = adjusted ? completionCurve(observe('conversions')) : [];
     const valueCurve = adjusted ? completionCurve(observe('conversion_value_micros')) : [];
-    const days: NowcastDay[] = [];
-    for (let i = recentDays - 1; i >= 0; i--) {
-      const date = addDays(last, -i);
+    // The account's days over the learning window, one entry a day (the rate and its spread are
+    // read from the last REFERENCE_DAYS of them); scored: the last `recentDays`.
+    const dates = Array.from({ length: LEARN_DAYS }, (_, i) => addDays(from, i)).filter((d) => d <= last);
+    const totals = dates.map((date) => {
       const ads = byDay.get(date) ?? [];
-      const spend = ads.reduce((s, a) => s + a.spend_micros, 0);
-      const conv = r6(ads.reduce((s, a) => s + a.conversions, 0));
-      const value = ads.reduce((s, a) => s + a.conversion_value_micros, 0);
-      const age = ads.length ? Math.max(...ads.map((a) => ageOf(date, a.synced_at))) : ageOf(date, last);
-      const c = completionAt(convCurve, age);
-      const v = completionAt(valueCurve, age);
-      const expected = r6(conv / c.fraction);
-      const lo = r6(conv / c.hi);
-      const hi = r6(conv / c.lo);
-      const expectedValue = Math.round(value / v.fraction);
-      const cpa = (n: number) => (n > 0 ? Math.round(spend / n) : null);
-      const roas = (val: number) => (spend > 0 ? r6(val / spend) : null);
-      days.push({
+      return {
         date,
-        ageDays: age,
+        active: ads.length > 0,
+        age: ads.length ? Math.max(...ads.map((a) => ageOf(date, a.synced_at))) : ageOf(date, last),
+        spend: ads.reduce((s, a) => s + a.spend_micros, 0),
+        conversions: r6(ads.reduce((s, a) => s + a.conversions, 0)),
+        value: ads.reduce((s, a) => s + a.conversion_value_micros, 0),
+      };
+    });
+    const recent = Array.from({ length: recentDays }, (_, k) => addDays(last, -(recentDays - 1 - k)));
+    const index = new Map(dates.map((d, i) => [d, i]));
+    // Days asked for beyond the learning window have no rows: appended as inactive.
+    for (const date of recent)
+      if (!index.has(date)) {
+        index.set(date, totals.length);
+        totals.push({ date, active: false, age: ageOf(date, last), spend: 0, conversions: 0, value: 0 });
+      }
+    const scored = recent.map((d) => index.get(d) as number);
+    const series = (metric: 'conversions' | 'value', unit: number): SeriesDay[] =>
+      totals.map((t) => ({ age: t.age, reported: t[metric] / unit, exposure: t.spend, active: t.active }));
+    // Value is modelled in units of the account's average value of a conversion (a pseudo-count).
+    const totalConv = totals.reduce((s, t) => s + t.conversions, 0);
+    const totalValue = totals.reduce((s, t) => s + t.value, 0);
+    const valueDays = totals.filter((t) => t.value > 0).length;
+    const unit = totalConv >= 1 ? totalValue / totalConv : valueDays ? totalValue / valueDays : 1;
+    const valueUnit = unit > 0 && Number.isFinite(unit) ? unit : 1;
+    const convPred: Array<DayPrediction | null> = adjusted
+      ? predictFinals(convCurve, series('conversions', 1), scored)
+      : scored.map(() => null);
+    const valuePred: Array<DayPrediction | null> = adjusted
+      ? predictFinals(valueCurve, series('value', valueUnit), scored, valueUnit)
+      : scored.map(() => null);
+    const days: NowcastDay[] = scored.map((i, k) => {
+      const t = totals[i] as (typeof totals)[number];
+      const spend = t.spend;
+      const conv = t.conversions;
+      const value = t.value;
+      const p = convPred[k];
+      const v = valuePred[k];
+      // Never NaN: anything not finite falls back to the reported figure.
+      const c6 = (x: number | undefined) =>
+        x !== undefined && Number.isFinite(x) ? r6(Math.max(conv, x)) : conv;
+      const vm = (x: number | undefined) =>
+        x !== undefined && Number.isFinite(x) ? Math.max(value, Math.round(x)) : value;
+      const cpa = (n: number) => (n > 0 && spend > 0 ? Math.round(spend / n) : null);
+      const roas = (val: number) => (spend > 0 ? r6(val / spend) : null);
+      const expected = c6(p?.mean);
+      const lo80 = c6(p?.lo80);
+      const hi80 = c6(p?.hi80);
+      const lo95 = c6(p?.lo95);
+      const hi95 = c6(p?.hi95);
+      const completion = p ? p.completion : completionAt(convCurve, t.age).fraction;
+      return {
+        date: t.date,
+        ageDays: t.age,
         spendMicros: spend,
         reportedConversions: conv,
         expectedConversions: expected,
-        conversionsLo80: lo,
-        conversionsHi80: hi,
+        likelyConversions: c6(p?.median),
+        conversionsLo80: lo80,
+        conversionsHi80: hi80,
+        conversionsLo95: lo95,
+        conversionsHi95: hi95,
         reportedValueMicros: value,
-        expectedValueMicros: expectedValue,
-        completion: r6(c.fraction),
+        expectedValueMicros: vm(v?.mean),
+        completion: r6(Number.isFinite(completion) ? completion : 1),
         expectedCpaMicros: cpa(expected),
         // More conversions, lower CPA: the band's ends swap.
-        cpaLo80Micros: cpa(hi),
-        cpaHi80Micros: cpa(lo),
-        expectedRoas: roas(expectedValue),
-        roasLo80: roas(value / v.hi),
-        roasHi80: roas(value / v.lo),
-      });
-    }
+        cpaLo80Micros: cpa(hi80),
+        cpaHi80Micros: cpa(lo80),
+        cpaLo95Micros: cpa(hi95),
+        cpaHi95Micros: cpa(lo95),
+        expectedRoas: roas(vm(v?.mean)),
+        roasLo80: roas(vm(v?.lo80)),
+        roasHi80: roas(vm(v?.hi80)),
+        roasLo95: roas(vm(v?.lo95)),
+        roasHi95: roas(vm(v?.hi95)),
+      };
+    });
     return {
       ...base,
       lastDay: last,
@@ -252,7 +312,13 @@ export function createNowcast({ storage }: { storage: Storage; clock: Clock }) {
       revisedDays: revisedDates.length,
       adjusted,
       warnings,
-      curve: convCurve.map((p) => ({ ...p, fraction: r6(p.fraction), lo: r6(p.lo), hi: r6(p.hi) })),
+      curve: convCurve.map((p) => ({
+        ...p,
+        fraction: r6(p.fraction),
+        lo: r6(p.lo),
+        hi: r6(p.hi),
+        se: r6(p.se),
+      })),
       days,
     };
   }

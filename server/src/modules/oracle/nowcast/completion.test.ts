@@ -25,7 +25,25 @@ describe('late-conversion completion curve', () => {
     expect(c[2]?.fraction).toBeCloseTo(0.8);
     expect(c[3]?.fraction).toBeCloseTo(0.8);
     expect(c[4]?.fraction).toBeCloseTo(1);
-    expect(completionAt(c, 40)).toEqual({ fraction: 1, lo: 1, hi: 1 });
+    expect(completionAt(c, 40)).toEqual({ fraction: 1, lo: 1, hi: 1, se: 0 });
+  });
+
+  it("gives the fraction's standard error over days: 0 when every day agrees, shrinking with more days", () => {
+    expect(completionCurve([day(1), day(2), day(3)])[1]?.se).toBeCloseTo(0, 12);
+    const half = (final: number, held: number): DayObservation => ({
+      final,
+      currentAge: 20,
+      firstSeenAge: 0,
+      ads: [{ final, revisions: [{ age: 2, value: held }] }],
+    });
+    const few = completionCurve([half(100, 30), half(100, 70)]);
+    expect(few[1]?.fraction).toBeCloseTo(0.5);
+    // Two days at 0.3 and 0.7: Σ final² (ratio − 0.5)² ÷ (Σ final)² × 2 = 0.04, se 0.2.
+    expect(few[1]?.se).toBeCloseTo(0.2, 6);
+    const many = completionCurve(Array.from({ length: 20 }, (_, i) => half(100, i % 2 ? 30 : 70)));
+    expect(many[1]?.se).toBeGreaterThan(0);
+    expect(many[1]?.se).toBeLessThan(0.06);
+    expect(many[5]?.se).toBe(0);
   });
 
   it('is non-decreasing in age even when the data are not, with a band around it', () => {

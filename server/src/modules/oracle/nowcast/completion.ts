@@ -9,7 +9,8 @@
  * never restated, with a known first sync, held its final figure at every age and counts too. The estimate at age a is pooled over days (Σ held ÷ Σ final: large days
  * weigh more, as they should), carried forward across ages nobody observed, made non-decreasing by
  * pool-adjacent-violators and capped at 1. The 80% band is the 10th–90th percentile of the days'
- * own ratios at that age.
+ * own ratios at that age (descriptive: a day's interval comes from nowcast/predict.ts, which also uses
+ * the fraction's standard error `se`).
  */
 
 export interface DayObservation {
@@ -34,6 +35,11 @@ export interface CompletionPoint {
   hi: number;
   /** Days observed at this age (0: carried from a younger age). */
   days: number;
+  /**
+   * Standard error of `fraction` as an estimate of the account's mean completion at this age
+   * (cluster-robust over days: Σ finalᵢ²·(ratioᵢ − fraction)² ÷ (Σ finalᵢ)², × n ÷ (n − 1)).
+   */
+  se: number;
 }
 
 /** Ages from which a day counts as complete (Meta's 28-day window is the longest we sync). */
@@ -76,6 +82,8 @@ export function completionCurve(days: DayObservation[]): CompletionPoint[] {
   const held = new Array(SETTLED_AGE).fill(0) as number[];
   const finals = new Array(SETTLED_AGE).fill(0) as number[];
   const ratios: number[][] = Array.from({ length: SETTLED_AGE }, () => []);
+  // Per age, each day's (final, held) pair: the standard error of the pooled fraction.
+  const pairs: Array<Array<[number, number]>> = Array.from({ length: SETTLED_AGE }, () => []);
   for (const d of days) {
     if (!(d.final > 0)) continue;
     const firstRestated = Math.min(...d.ads.flatMap((ad) => (ad.revisions[0] ? [ad.revisions[0].age] : [])));
@@ -96,6 +104,7 @@ export function completionCurve(days: DayObservation[]): CompletionPoint[] {
       held[a] = (held[a] as number) + h;
       finals[a] = (finals[a] as number) + d.final;
       (ratios[a] as number[]).push(Math.min(1, h / d.final));
+      (pairs[a] as Array<[number, number]>).push([d.final, h]);
     }
   }
   // Ages nobody observed take the nearest younger observed age (or the nearest older one).
@@ -104,7 +113,14 @@ export function completionCurve(days: DayObservation[]): CompletionPoint[] {
   );
   const firstObserved = raw.findIndex((v) => v !== null);
   if (firstObserved < 0)
-    return Array.from({ length: SETTLED_AGE }, (_, age) => ({ age, fraction: 1, lo: 1, hi: 1, days: 0 }));
+    return Array.from({ length: SETTLED_AGE }, (_, age) => ({
+      age,
+      fraction: 1,
+      lo: 1,
+      hi: 1,
+      days: 0,
+      se: 0,
+    }));
   const src: number[] = [];
   let carry = firstObserved;
   for (let a = 0; a < SETTLED_AGE; a++) {
@@ -124,16 +140,31 @@ export function completionCurve(days: DayObservation[]): CompletionPoint[] {
       lo: Math.max(MIN_FRACTION, Math.min(fraction, quantile(r, 0.1))),
       hi: Math.min(1, Math.max(fraction, quantile(r, 0.9))),
       days: (ratios[age] as number[]).length,
+      se: standardError(pairs[src[age] as number] as Array<[number, number]>),
     };
   });
+}
+
+/**
+ * Cluster-robust standard error of a pooled ratio Σ held ÷ Σ final over days (each day a cluster).
+ * One day alone says nothing about the spread: its fraction's binomial-like spread f(1 − f) stands in.
+ */
+function standardError(pairs: Array<[number, number]>): number {
+  const total = pairs.reduce((s, [f]) => s + f, 0);
+  if (!(total > 0)) return 0;
+  const pooled = Math.min(1, pairs.reduce((s, [, h]) => s + h, 0) / total);
+  if (pairs.length < 2) return Math.sqrt(Math.max(0, pooled * (1 - pooled)));
+  const ss = pairs.reduce((s, [f, h]) => s + (h - pooled * f) ** 2, 0);
+  const se = Math.sqrt((ss / (total * total)) * (pairs.length / (pairs.length - 1)));
+  return Number.isFinite(se) ? se : 0;
 }
 
 /** Fraction complete at an age, with its band (1 once settled). */
 export function completionAt(
   curve: CompletionPoint[],
   age: number,
-): { fraction: number; lo: number; hi: number } {
-  if (age >= SETTLED_AGE || !curve.length) return { fraction: 1, lo: 1, hi: 1 };
+): { fraction: number; lo: number; hi: number; se: number } {
+  if (age >= SETTLED_AGE || !curve.length) return { fraction: 1, lo: 1, hi: 1, se: 0 };
   const p = curve[Math.max(0, age)] as CompletionPoint;
-  return { fraction: p.fraction, lo: p.lo, hi: p.hi };
+  return { fraction: p.fraction, lo: p.lo, hi: p.hi, se: p.se };
 }

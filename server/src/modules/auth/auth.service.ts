@@ -16,6 +16,7 @@ import type { Ctx, Origin } from './context.ts';
 import type { Mfa } from './mfa.service.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { isRole, type Role } from './permissions.ts';
+import { rotateRefreshToken } from './refresh-rotation.ts';
 import type { TokenService } from './tokens.ts';
 
 export interface AuthConfig {
@@ -316,7 +317,7 @@ export function createAuth({ storage, audit, organizations, invitations, tokens,
     const hash = sha256Hex(refreshToken);
     const now = clock.now().toISOString();
     const result = await storage.transaction(async (trx) => {
-      const row = await trx
+      const found = await trx
         .selectFrom('refresh_tokens')
         .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
         .select([
@@ -330,42 +331,37 @@ export function createAuth({ storage, audit, organizations, invitations, tokens,
         ])
         .where('refresh_tokens.token_hash', '=', hash)
         .executeTakeFirst();
-      if (!row) return { error: unauthenticated('Invalid refresh token') };
-      if (row.revoked_at) return { error: unauthenticated('This session was signed out or revoked') };
-      if (row.expires_at <= now) return { error: unauthenticated('This session has expired; sign in again') };
-      // Spending is a conditional update so that two concurrent uses cannot both succeed.
-      const spent = row.used_at
-        ? 0
-        : Number(
+      const rotated = await rotateRefreshToken(found, now, {
+        view: (r) => ({ usedAt: r.used_at, revoked: Boolean(r.revoked_at), expiresAt: r.expires_at }),
+        spend: async (r, at) =>
+          Number(
             (
               await trx
                 .updateTable('refresh_tokens')
-                .set({ used_at: now })
-                .where('id', '=', row.tokenId)
+                .set({ used_at: at })
+                .where('id', '=', r.tokenId)
                 .where('used_at', 'is', null)
                 .executeTakeFirst()
             ).numUpdatedRows,
-          );
-      if (spent === 0) {
-        await trx
-          .updateTable('sessions')
-          .set({ revoked_at: now, revoked_reason: 'refresh_token_reused' })
-          .where('id', '=', row.sessionId)
-          .execute();
-        await audit.record(trx, {
-          organizationId: row.organization_id,
-          actor: { type: 'system', id: null },
-          action: 'auth.refresh_token_reused',
-          target: { type: 'session', id: row.sessionId },
-          metadata: { userId: row.user_id, sessionRevoked: true },
-          origin,
-        });
-        return {
-          error: unauthenticated(
-            'This refresh token was already used; the session has been revoked. Sign in again',
-          ),
-        };
-      }
+          ) === 1,
+        revokeReused: async (r, at) => {
+          await trx
+            .updateTable('sessions')
+            .set({ revoked_at: at, revoked_reason: 'refresh_token_reused' })
+            .where('id', '=', r.sessionId)
+            .execute();
+          await audit.record(trx, {
+            organizationId: r.organization_id,
+            actor: { type: 'system', id: null },
+            action: 'auth.refresh_token_reused',
+            target: { type: 'session', id: r.sessionId },
+            metadata: { userId: r.user_id, sessionRevoked: true },
+            origin,
+          });
+        },
+      });
+      if (rotated.error) return { error: rotated.error };
+      const row = rotated.row;
       let organizationId = row.organization_id;
       if (switchToOrganizationId && switchToOrganizationId !== organizationId) {
         const m = await trx

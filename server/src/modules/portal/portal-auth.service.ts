@@ -16,6 +16,7 @@ import type { Audit } from '../audit/audit.service.ts';
 import type { AuthConfig } from '../auth/auth.service.ts';
 import type { Origin } from '../auth/context.ts';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords.ts';
+import { rotateRefreshToken } from '../auth/refresh-rotation.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { PortalUsers } from './portal-users.service.ts';
 
@@ -245,8 +246,9 @@ export function createPortalAuth({ storage, audit, clock, tokens, users, config 
       .where('token_hash', '=', hash)
       .executeTakeFirst();
     if (!found) throw unauthenticated('Invalid refresh token');
-    const result = await storage.withTenant(found.organization_id, async (trx) => {
-      const row = await trx
+    const org = found.organization_id;
+    const result = await storage.withTenant(org, async (trx) => {
+      const presented = await trx
         .selectFrom('portal_refresh_tokens as t')
         .innerJoin('portal_sessions as s', 's.id', 't.session_id')
         .innerJoin('portal_users as u', 'u.id', 's.portal_user_id')
@@ -259,59 +261,57 @@ export function createPortalAuth({ storage, audit, clock, tokens, users, config 
           'u.id as userId',
           'u.revoked_at as userRevokedAt',
         ])
-        .where('t.organization_id', '=', found.organization_id)
+        .where('t.organization_id', '=', org)
         .where('t.token_hash', '=', hash)
         .executeTakeFirst();
-      if (!row) return { error: unauthenticated('Invalid refresh token') };
-      // Revoking a user ends their sessions; checking the user too keeps that true if one slipped by.
-      if (row.revoked_at || row.userRevokedAt)
-        return { error: unauthenticated('This session was signed out or revoked') };
-      if (row.expires_at <= now) return { error: unauthenticated('This session has expired; sign in again') };
-      const spent = row.used_at
-        ? 0
-        : Number(
+      const rotated = await rotateRefreshToken(presented, now, {
+        // Revoking a user ends their sessions; checking the user too keeps that true if one slipped by.
+        view: (r) => ({
+          usedAt: r.used_at,
+          revoked: Boolean(r.revoked_at || r.userRevokedAt),
+          expiresAt: r.expires_at,
+        }),
+        spend: async (r, at) =>
+          Number(
             (
               await trx
                 .updateTable('portal_refresh_tokens')
-                .set({ used_at: now })
-                .where('organization_id', '=', found.organization_id)
-                .where('id', '=', row.tokenId)
+                .set({ used_at: at })
+                .where('organization_id', '=', org)
+                .where('id', '=', r.tokenId)
                 .where('used_at', 'is', null)
                 .executeTakeFirst()
             ).numUpdatedRows,
-          );
-      if (spent === 0) {
-        // A spent token presented again has leaked: end the session.
-        await trx
-          .updateTable('portal_sessions')
-          .set({ revoked_at: now, revoked_reason: 'refresh_token_reused' })
-          .where('organization_id', '=', found.organization_id)
-          .where('id', '=', row.sessionId)
-          .execute();
-        await audit.record(trx, {
-          organizationId: found.organization_id,
-          actor: { type: 'system', id: null },
-          action: 'portal.refresh_token_reused',
-          target: { type: 'portal_session', id: row.sessionId },
-          metadata: { portalUserId: row.userId, sessionRevoked: true },
-          origin,
-        });
-        return {
-          error: unauthenticated(
-            'This refresh token was already used; the session has been revoked. Sign in again',
-          ),
-        };
-      }
+          ) === 1,
+        revokeReused: async (r, at) => {
+          await trx
+            .updateTable('portal_sessions')
+            .set({ revoked_at: at, revoked_reason: 'refresh_token_reused' })
+            .where('organization_id', '=', org)
+            .where('id', '=', r.sessionId)
+            .execute();
+          await audit.record(trx, {
+            organizationId: org,
+            actor: { type: 'system', id: null },
+            action: 'portal.refresh_token_reused',
+            target: { type: 'portal_session', id: r.sessionId },
+            metadata: { portalUserId: r.userId, sessionRevoked: true },
+            origin,
+          });
+        },
+      });
+      if (rotated.error) return { error: rotated.error };
+      const row = rotated.row;
       await trx
         .updateTable('portal_sessions')
         .set({ last_used_at: now, ip: origin.ip ?? null })
-        .where('organization_id', '=', found.organization_id)
+        .where('organization_id', '=', org)
         .where('id', '=', row.sessionId)
         .execute();
       const user = await trx
         .selectFrom('portal_users')
         .selectAll()
-        .where('organization_id', '=', found.organization_id)
+        .where('organization_id', '=', org)
         .where('id', '=', row.userId)
         .executeTakeFirstOrThrow();
       return { pair: await issueTokens(trx, user, row.sessionId) };

@@ -31,6 +31,13 @@ export interface PortalUser {
   createdAt: string;
 }
 
+/** What invite and provision set on a portal user, new or existing (`invited_by` only if new). */
+type UserFields = Omit<
+  PortalUsersTable,
+  'id' | 'organization_id' | 'client_id' | 'email' | 'invited_by' | 'last_login_at' | 'created_at'
+> &
+  Partial<Pick<PortalUsersTable, 'invited_by'>>;
+
 export function createPortalUsers({
   storage,
   audit,
@@ -77,6 +84,46 @@ export function createPortalUsers({
     return c;
   }
 
+  const findByEmail = (trx: Executor, organizationId: string, clientId: string, email: string) =>
+    trx
+      .selectFrom('portal_users')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('client_id', '=', clientId)
+      .where('email', '=', email)
+      .executeTakeFirst();
+
+  /** Updates the existing portal user of this client and address, or inserts one; the row as stored. */
+  async function upsertUser(
+    trx: Executor,
+    ctx: Ctx,
+    target: { clientId: string; email: string; existing: PortalUsersTable | undefined; now: string },
+    fields: UserFields,
+  ): Promise<PortalUsersTable> {
+    const { existing } = target;
+    if (existing) {
+      await trx
+        .updateTable('portal_users')
+        .set(fields)
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', '=', existing.id)
+        .execute();
+      return { ...existing, ...fields };
+    }
+    const row: PortalUsersTable = {
+      id: newId('portalUser'),
+      organization_id: ctx.organizationId,
+      client_id: target.clientId,
+      email: target.email,
+      invited_by: ctx.userId ?? ctx.actor.id,
+      last_login_at: null,
+      created_at: target.now,
+      ...fields,
+    };
+    await trx.insertInto('portal_users').values(row).execute();
+    return row;
+  }
+
   /**
    * Invites someone to one client's portal. Inviting an address again (pending, expired or revoked)
    * issues a fresh link and voids the old one; an active user is a conflict.
@@ -87,48 +134,26 @@ export function createPortalUsers({
     const now = clock.now();
     const out = await storage.withTenant(ctx.organizationId, async (trx) => {
       const client = await clientOf(trx, ctx.organizationId, clientId);
-      const existing = await trx
-        .selectFrom('portal_users')
-        .selectAll()
-        .where('organization_id', '=', ctx.organizationId)
-        .where('client_id', '=', clientId)
-        .where('email', '=', email)
-        .executeTakeFirst();
+      const existing = await findByEmail(trx, ctx.organizationId, clientId, email);
       if (existing && statusOf(existing) === 'active')
         throw conflict(`${email} already has access to this client's portal`, { field: 'email' });
-      const fields = {
-        name: input.name,
-        password_hash: null,
-        invite_token_hash: sha256Hex(token),
-        invite_expires_at: new Date(now.getTime() + INVITE_TTL_MS).toISOString(),
-        invited_by: ctx.userId ?? ctx.actor.id,
-        accepted_at: null,
-        revoked_at: null,
-        failed_login_count: 0,
-        locked_until: null,
-        updated_at: now.toISOString(),
-      };
-      let row: PortalUsersTable;
-      if (existing) {
-        row = { ...existing, ...fields };
-        await trx
-          .updateTable('portal_users')
-          .set(fields)
-          .where('organization_id', '=', ctx.organizationId)
-          .where('id', '=', existing.id)
-          .execute();
-      } else {
-        row = {
-          id: newId('portalUser'),
-          organization_id: ctx.organizationId,
-          client_id: clientId,
-          email,
-          last_login_at: null,
-          created_at: now.toISOString(),
-          ...fields,
-        };
-        await trx.insertInto('portal_users').values(row).execute();
-      }
+      const row = await upsertUser(
+        trx,
+        ctx,
+        { clientId, email, existing, now: now.toISOString() },
+        {
+          name: input.name,
+          password_hash: null,
+          invite_token_hash: sha256Hex(token),
+          invite_expires_at: new Date(now.getTime() + INVITE_TTL_MS).toISOString(),
+          invited_by: ctx.userId ?? ctx.actor.id,
+          accepted_at: null,
+          revoked_at: null,
+          failed_login_count: 0,
+          locked_until: null,
+          updated_at: now.toISOString(),
+        },
+      );
       await audit.recordFor(trx, ctx, {
         action: 'portal_users.invited',
         target: { type: 'portal_user', id: row.id },
@@ -242,44 +267,23 @@ export function createPortalUsers({
     return storage.withTenant(ctx.organizationId, async (trx) => {
       await clientOf(trx, ctx.organizationId, clientId);
       const now = clock.now().toISOString();
-      const existing = await trx
-        .selectFrom('portal_users')
-        .selectAll()
-        .where('organization_id', '=', ctx.organizationId)
-        .where('client_id', '=', clientId)
-        .where('email', '=', email)
-        .executeTakeFirst();
-      const fields = {
-        name: input.name,
-        password_hash: passwordHash,
-        invite_token_hash: null,
-        invite_expires_at: null,
-        accepted_at: existing?.accepted_at ?? now,
-        revoked_at: null,
-        failed_login_count: 0,
-        locked_until: null,
-        updated_at: now,
-      };
-      const row: PortalUsersTable = existing
-        ? { ...existing, ...fields }
-        : {
-            id: newId('portalUser'),
-            organization_id: ctx.organizationId,
-            client_id: clientId,
-            email,
-            invited_by: ctx.userId ?? ctx.actor.id,
-            last_login_at: null,
-            created_at: now,
-            ...fields,
-          };
-      if (existing)
-        await trx
-          .updateTable('portal_users')
-          .set(fields)
-          .where('organization_id', '=', ctx.organizationId)
-          .where('id', '=', existing.id)
-          .execute();
-      else await trx.insertInto('portal_users').values(row).execute();
+      const existing = await findByEmail(trx, ctx.organizationId, clientId, email);
+      const row = await upsertUser(
+        trx,
+        ctx,
+        { clientId, email, existing, now },
+        {
+          name: input.name,
+          password_hash: passwordHash,
+          invite_token_hash: null,
+          invite_expires_at: null,
+          accepted_at: existing?.accepted_at ?? now,
+          revoked_at: null,
+          failed_login_count: 0,
+          locked_until: null,
+          updated_at: now,
+        },
+      );
       await audit.recordFor(trx, ctx, {
         action: 'portal_users.provisioned',
         target: { type: 'portal_user', id: row.id },

@@ -4,12 +4,12 @@
  * the organization) or to the organization's policy (for a client), so new settings get defaults.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { notFound } from '../../platform/errors.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
 import { ulid } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
-import { defaultPolicy, type Policy, policySchema } from './proposals.policy.ts';
+import { defaultPolicy, type Policy, policySchema, roleMayApprove } from './proposals.policy.ts';
 
 export interface PolicyView {
   clientId: string | null;
@@ -39,6 +39,32 @@ async function stored(trx: Executor, org: string, clientId: string) {
 export async function effectivePolicy(trx: Executor, org: string, clientId: string | null): Promise<Policy> {
   const base = { ...defaultPolicy, ...(await stored(trx, org, '')).settings };
   return clientId ? { ...base, ...(await stored(trx, org, clientId)).settings } : base;
+}
+
+/**
+ * Who may decide an approval, for proposals and for workflow approval steps alike: a person (or
+ * their API key), not an agent or the system, whose role is at least the policy's `approverRole`
+ * (the client's override when `clientId` is set). 403 `forbidden` otherwise, with
+ * `details.requiredRole`. Returns the policy in force, for its other approval settings.
+ */
+export async function assertMayApprove(
+  trx: Executor,
+  ctx: Ctx,
+  clientId: string | null,
+  what = 'proposals',
+): Promise<Policy> {
+  if (ctx.actor.type === 'agent' || ctx.actor.type === 'system')
+    throw new AppError('forbidden', `Only people (or their API keys) approve ${what}`, {
+      actorType: ctx.actor.type,
+    });
+  const policy = await effectivePolicy(trx, ctx.organizationId, clientId);
+  if (!roleMayApprove(ctx.role, policy.approverRole))
+    throw new AppError(
+      'forbidden',
+      `Approving needs the role ${policy.approverRole} or above; you are ${ctx.role}`,
+      { requiredRole: policy.approverRole, role: ctx.role },
+    );
+  return policy;
 }
 
 export function createPolicies({ storage, audit, clock }: { storage: Storage; audit: Audit; clock: Clock }) {

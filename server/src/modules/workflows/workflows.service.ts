@@ -13,6 +13,7 @@ import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
+import { assertMayApprove } from '../proposals/proposals.policies.ts';
 import { validateDefinition, type WorkflowTriggers } from './workflows.definition.ts';
 import type { Engine } from './workflows.engine.ts';
 import {
@@ -32,6 +33,15 @@ export interface WorkflowInput {
   enabled?: boolean;
   templateId?: string;
   variables?: Record<string, string>;
+}
+
+/** One approval of a workflow approval step, kept in the step's output. */
+interface StepApproval {
+  by: string | null;
+  actorType: string;
+  role: string;
+  comment: string | null;
+  at: string;
 }
 
 export interface ServiceDeps {
@@ -348,7 +358,12 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
     return getExecution(ctx, id);
   }
 
-  /** Approves or rejects a step waiting for approval; approval lets the execution go on. */
+  /**
+   * Approves or rejects a step waiting for approval, as the guardrail policy says who may: a person
+   * of at least its approverRole (the step's client's override when it names one), and as many
+   * distinct approvers as the step requires (`config.approvals`); the last approval lets the
+   * execution go on, one rejection fails the step.
+   */
   async function decide(
     ctx: Ctx,
     id: string,
@@ -367,15 +382,42 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
         .where('step_id', '=', stepId)
         .executeTakeFirst();
       if (!run) throw notFound('Step', stepId);
+      const previous = (run.output ? JSON.parse(run.output) : {}) as {
+        clientId?: string | null;
+        requiredApprovals?: number;
+        approvals?: StepApproval[];
+      };
+      await assertMayApprove(trx, ctx, previous.clientId ?? null, 'workflow steps');
       if (run.status !== 'waiting_approval' || terminalExecution.includes(exec.status))
         throw conflict(`Step ${stepId} is ${run.status}, not waiting for approval`, { status: run.status });
       const now = clock.now().toISOString();
       const by = ctx.userId ?? ctx.actor.id;
-      const previous = run.output ? JSON.parse(run.output) : {};
       const approved = decision === 'approve';
+      // Steps stored before approvals were counted wait for one.
+      const required = previous.requiredApprovals ?? 1;
+      const approvals = [...(previous.approvals ?? [])];
+      if (approved) {
+        if (approvals.some((a) => a.by === by))
+          throw conflict('You already approved this step: the second approval must come from someone else', {
+            approvals: approvals.length,
+            requiredApprovals: required,
+          });
+        approvals.push({ by, actorType: ctx.actor.type, role: ctx.role, comment: comment ?? null, at: now });
+        if (approvals.length < required) {
+          await engine.setStep(trx, ctx.organizationId, run.id, {
+            output: JSON.stringify({ ...previous, approvals }),
+          });
+          await audit.recordFor(trx, ctx, {
+            action: 'workflows.step_approval_recorded',
+            target: { type: 'workflow_execution', id },
+            metadata: { stepId, comment: comment ?? null, approvals: approvals.length, required },
+          });
+          return;
+        }
+      }
       await engine.setStep(trx, ctx.organizationId, run.id, {
         status: approved ? 'succeeded' : 'failed',
-        output: JSON.stringify({ ...previous, approved, by, comment: comment ?? null, at: now }),
+        output: JSON.stringify({ ...previous, approvals, approved, by, comment: comment ?? null, at: now }),
         error: approved ? null : `Rejected${comment ? `: ${comment}` : ''}`,
         decided_by: by,
         finished_at: now,
@@ -383,7 +425,7 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
       await audit.recordFor(trx, ctx, {
         action: approved ? 'workflows.step_approved' : 'workflows.step_rejected',
         target: { type: 'workflow_execution', id },
-        metadata: { stepId, comment: comment ?? null },
+        metadata: { stepId, comment: comment ?? null, approvals: approvals.length, required },
       });
       await engine.advance(trx, ctx.organizationId, id);
     });

@@ -62,7 +62,18 @@ export const stepParams = {
     op: z.enum(conditionOps),
     right: z.unknown().optional(),
   }),
-  approval_wait: z.strictObject({ message: z.string().min(1).max(2000).optional() }),
+  approval_wait: z.strictObject({
+    message: z.string().min(1).max(2000).optional(),
+    /** Distinct people who must approve (at least; `changePct` may raise it to 2). */
+    approvals: z.number().int().min(1).max(2).default(1),
+    /**
+     * The budget change in percent the step gates, when the definition knows it (e.g.
+     * `{{trigger.budgetChangePercent}}`): above the policy's twoApproversAbovePct, two approvers.
+     */
+    changePct: z.coerce.number().min(-100).max(10_000).optional(),
+    /** The client whose guardrail policy (approverRole) applies; the organization's when absent. */
+    clientId: id.optional(),
+  }),
   notify: z.strictObject({
     to: z.array(z.email()).min(1).max(50),
     subject: z.string().min(1).max(200),

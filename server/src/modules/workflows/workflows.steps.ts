@@ -13,6 +13,7 @@ import type { Ctx } from '../auth/context.ts';
 import { type Oracle, runNightly } from '../oracle/index.ts';
 import type { EntityRef } from '../oracle/oracle.series.ts';
 import type { Proposals, ProposeInput } from '../proposals/index.ts';
+import { effectivePolicy } from '../proposals/proposals.policies.ts';
 import type { Sync } from '../sync/sync.service.ts';
 import type { StepType, stepParams } from './workflows.step-types.ts';
 
@@ -245,8 +246,39 @@ export function createStepExecutors(deps: StepDeps) {
       return { kind: 'done', output: { result, left: params.left ?? null, right: params.right ?? null } };
     },
 
-    async approval_wait(params) {
-      return { kind: 'wait_approval', output: { message: params.message ?? null } };
+    async approval_wait(params, env) {
+      if (params.clientId) {
+        const client = await storage.withTenant(env.ctx.organizationId, (trx) =>
+          trx
+            .selectFrom('clients')
+            .select('id')
+            .where('organization_id', '=', env.ctx.organizationId)
+            .where('id', '=', params.clientId as string)
+            .executeTakeFirst(),
+        );
+        if (!client) throw new StepFailure(`Client ${params.clientId} not found`);
+      }
+      // As for a proposal, the policy in force when the step starts waiting sets how many approve.
+      let required = params.approvals;
+      if (params.changePct !== undefined) {
+        const org = env.ctx.organizationId;
+        const policy = await storage.withTenant(org, (trx) =>
+          effectivePolicy(trx, org, params.clientId ?? null),
+        );
+        if (policy.twoApproversAbovePct !== null && Math.abs(params.changePct) > policy.twoApproversAbovePct)
+          required = 2;
+      }
+      // What the decision reads: whose policy decides who may approve, and how many must.
+      return {
+        kind: 'wait_approval',
+        output: {
+          message: params.message ?? null,
+          clientId: params.clientId ?? null,
+          changePct: params.changePct ?? null,
+          requiredApprovals: required,
+          approvals: [],
+        },
+      };
     },
 
     async notify(params, env) {

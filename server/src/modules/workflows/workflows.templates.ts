@@ -45,6 +45,8 @@ export const templates: WorkflowTemplate[] = [
             message:
               'Launch campaign {{trigger.campaignId}}? Forecast spend over 14 days: {{steps.forecast.output.total}}',
           },
+          // Above the policy's twoApproversAbovePct, the launch needs two approvers.
+          input: { changePct: '{{trigger.budgetChangePercent}}' },
         },
         {
           id: 'enable',

@@ -62,6 +62,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OMNIFY_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
   OMNIFY_SYNC_BACKFILL_DAYS: z.coerce.number().int().min(1).max(1095).default(90),
+  OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
   OMNIFY_DEMO_EMAIL: z.email().default('demo@omnify.local'),
   OMNIFY_DEMO_PASSWORD: z.string().min(8).default('omnify-demo'),
   /** Billing: on when a Stripe secret key is set (see `billingSection`). */
@@ -361,6 +362,8 @@ export interface Config {
   demo: { email: string; password: string };
   connectors: Record<string, ConnectorConfig>;
   sync: { intervalMinutes: number; backfillDays: number };
+  /** A write-back pending longer than this is settled by reading the platform (actions.reconcile.ts). */
+  writeBacks: { reconcileAfterMinutes: number };
   billing: BillingConfig;
   agents: AgentsConfig;
 }
@@ -454,6 +457,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     demo: { email: e.OMNIFY_DEMO_EMAIL, password: e.OMNIFY_DEMO_PASSWORD },
     connectors,
     sync: { intervalMinutes: e.OMNIFY_SYNC_INTERVAL_MINUTES, backfillDays: e.OMNIFY_SYNC_BACKFILL_DAYS },
+    writeBacks: { reconcileAfterMinutes: e.OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES },
     billing,
     agents: {
       defaultEngine: e.OMNIFY_AGENTS_ENGINE,

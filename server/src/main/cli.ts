@@ -446,6 +446,40 @@ admin
     }
   });
 
+admin
+  .command('reconcile-write-backs')
+  .description(
+    'Settle write-backs left pending by a process that died during the platform call (the same sweep the worker runs every 5 minutes): read the platform, then mark each applied, failed or unknown.',
+  )
+  .option('--org <organizationId>', 'only this organization')
+  .option(
+    '--older-than-minutes <minutes>',
+    'only write-backs pending at least this long (default OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES, 30)',
+    (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of minutes');
+      return n;
+    },
+  )
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { org?: string; olderThanMinutes?: number; json?: boolean }) => {
+    const s = createServices(config());
+    try {
+      await s.storage.migrate();
+      const r = await s.writeBacks.reconcile({
+        ...(opts.org ? { organizationId: opts.org } : {}),
+        ...(opts.olderThanMinutes === undefined ? {} : { olderThanMs: opts.olderThanMinutes * 60_000 }),
+      });
+      if (opts.json) console.log(JSON.stringify(r, null, 2));
+      else
+        console.log(
+          `${r.checked} pending write-back(s) checked: ${r.applied} applied, ${r.failed} failed, ${r.unknown} unknown (need a look on the platform), ${r.deferred} left pending (platform not readable; tried again next sweep); ${r.proposals} proposal(s) settled from write-backs recorded before a crash`,
+        );
+    } finally {
+      await s.close();
+    }
+  });
+
 export async function main(argv = process.argv) {
   try {
     await program.parseAsync(argv);

@@ -4,6 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from '../config.ts';
+import {
+  actionsJobs,
+  RECONCILE_WRITE_BACKS_CRON,
+  reconcileWriteBacksJob,
+} from '../modules/actions/actions.jobs.ts';
 import { agentJobs } from '../modules/agents/index.ts';
 import { LEDGER_SCORE_CRON, ledgerJobs, ledgerScoreJob } from '../modules/ledger/index.ts';
 import { ORACLE_NIGHTLY_CRON, oracleJobs, oracleNightlyJob } from '../modules/oracle/index.ts';
@@ -50,12 +55,14 @@ export async function createRuntime(
     ...ledgerJobs({ storage: services.storage, ledger: services.ledger }),
     ...workflowJobs(services.workflows),
     ...rulesJobs(services.rules),
+    ...actionsJobs(services.writeBacks),
   ];
   queue.schedule(retentionPurgeJob, RETENTION_CRON, {});
   queue.schedule(oracleNightlyJob, ORACLE_NIGHTLY_CRON, {});
   queue.schedule(ledgerScoreJob, LEDGER_SCORE_CRON, {});
   queue.schedule(workflowCronJob, WORKFLOW_CRON, {});
   queue.schedule(rulesEvaluateJob, RULES_EVALUATE_CRON, {});
+  queue.schedule(reconcileWriteBacksJob, RECONCILE_WRITE_BACKS_CRON, {});
   // Incremental syncs of every active connection, at the configured interval (minutes past the hour).
   const every = config.sync.intervalMinutes;
   queue.schedule(

@@ -3,6 +3,7 @@
  * plain factories. Nothing here is a singleton; tests build as many as they like.
  */
 import type { Config } from '../config.ts';
+import { createWriteBackReconciler } from '../modules/actions/actions.reconcile.ts';
 import { createActions } from '../modules/actions/actions.service.ts';
 import { agentDefinitions } from '../modules/agents/agents.registry.ts';
 import { createAgents } from '../modules/agents/agents.service.ts';
@@ -30,7 +31,7 @@ import { createConnectorRegistry } from '../modules/connectors/registry.ts';
 import { createLedger } from '../modules/ledger/index.ts';
 import { createOracle } from '../modules/oracle/index.ts';
 import { createPortalModule } from '../modules/portal/index.ts';
-import { createProposalsModule } from '../modules/proposals/index.ts';
+import { createProposalsModule, createWriteBackLink } from '../modules/proposals/index.ts';
 import { createRetention } from '../modules/retention/retention.service.ts';
 import { createRules } from '../modules/rules/index.ts';
 import { createSync } from '../modules/sync/sync.service.ts';
@@ -129,6 +130,15 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   });
   const actions = createActions({ storage, audit, clock, connections });
   const proposals = createProposalsModule({ storage, audit, clock, actions, agents });
+  // Settles write-backs a dead process left pending, and the proposals they belong to.
+  const writeBacks = createWriteBackReconciler({
+    storage,
+    audit,
+    clock,
+    connections,
+    afterMinutes: config.writeBacks.reconcileAfterMinutes,
+    link: createWriteBackLink({ audit, clock }),
+  });
   const analytics = createAnalyticsModule({ storage, audit, clock });
   const oracle = createOracle({ storage, clock, analytics, events });
   const rules = createRules({ storage, audit, clock, mailer, oracle, proposals });
@@ -193,6 +203,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     connections,
     sync,
     actions,
+    writeBacks,
     proposals,
     rules,
     close,

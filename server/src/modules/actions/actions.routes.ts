@@ -17,7 +17,7 @@ const actionSchema = z.object({
   level: z.string(),
   entityId: z.string(),
   externalId: z.string(),
-  status: z.enum(['pending', 'applied', 'failed']),
+  status: z.enum(['pending', 'applied', 'failed', 'unknown']),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
   error: z.string().nullable(),

@@ -65,7 +65,8 @@ export interface AppliedAction {
   level: string;
   entityId: string;
   externalId: string;
-  status: 'pending' | 'applied' | 'failed';
+  /** `unknown`: interrupted, and the platform could not tell whether it happened (actions.reconcile.ts). */
+  status: 'pending' | 'applied' | 'failed' | 'unknown';
   before: Snapshot | null;
   after: Snapshot | null;
   error: string | null;

@@ -13,5 +13,6 @@ export function createProposalsModule(deps: ProposalsDeps) {
 export type Proposals = ReturnType<typeof createProposalsModule>;
 export type { Proposal, ProposalSource, ProposalStatus } from './proposals.model.ts';
 export { defaultPolicy, type Policy } from './proposals.policy.ts';
+export { createWriteBackLink } from './proposals.reconcile.ts';
 export { proposalsRoutes } from './proposals.routes.ts';
 export type { ProposeInput } from './proposals.service.ts';

@@ -229,6 +229,7 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
         throw conflict(`A ${write.type} cannot be reverted`);
       }
       // A failed attempt burns its key (actions.service replays it): the next attempt takes a new one.
+      // So does one the reconciler found `unknown` (the platform showed a third value).
       const attempts = await trx
         .selectFrom('write_actions')
         .select(['idempotency_key', 'status'])
@@ -240,7 +241,7 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
       const latest = attempts[0];
       const key = !latest
         ? keyPrefix
-        : latest.status === 'failed'
+        : latest.status === 'failed' || latest.status === 'unknown'
           ? `${keyPrefix}:${attempts.length}`
           : latest.idempotency_key;
       return { inverse, key, newerActionId: newer?.id ?? null, entityId: row.entity_id };

@@ -12,6 +12,8 @@ export const proposalStatuses = [
   'blocked',
   'expired',
   'reverted',
+  /** Its write-back was interrupted and the platform cannot tell whether it happened. */
+  'unknown',
 ] as const;
 export type ProposalStatus = (typeof proposalStatuses)[number];
 

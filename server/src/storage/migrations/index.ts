@@ -12,6 +12,7 @@ import { rules } from './009_rules.ts';
 import { workflows } from './010_workflows.ts';
 import { portal } from './011_portal.ts';
 import { ledger } from './012_ledger.ts';
+import { writeActionStatusIndex } from './013_write_action_status_index.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -26,4 +27,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   '010_workflows': workflows,
   '011_portal': portal,
   '012_ledger': ledger,
+  '013_write_action_status_index': writeActionStatusIndex,
 };

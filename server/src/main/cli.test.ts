@@ -80,6 +80,7 @@ describe('omnify command', () => {
       ['admin', 'create-org'],
       ['admin', 'create-user'],
       ['admin', 'verify-audit'],
+      ['admin', 'reconcile-write-backs'],
     ]) {
       const r = omnify(d, [...cmd, '--help']);
       expect(r.code, cmd.join(' ')).toBe(0);

@@ -3,7 +3,7 @@
  * approval applies it), reject, and one-click revert of an applied proposal from the write-back's
  * stored snapshot. Every state change is audited in the transaction that makes it.
  */
-import { AppError, conflict, forbidden } from '../../platform/errors.ts';
+import { AppError, conflict } from '../../platform/errors.ts';
 import type { Executor } from '../../storage/db.ts';
 import type { ProposalsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
@@ -17,8 +17,8 @@ import {
   type Snapshot,
   toProposal,
 } from './proposals.model.ts';
-import { effectivePolicy } from './proposals.policies.ts';
-import { isCrmKind, type ProposalKind, roleMayApprove } from './proposals.policy.ts';
+import { assertMayApprove } from './proposals.policies.ts';
+import { isCrmKind, type ProposalKind } from './proposals.policy.ts';
 import type { ProposalsCore, ProposalsDeps } from './proposals.service.ts';
 
 export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
@@ -41,13 +41,9 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
     });
   }
 
-  async function assertApprover(trx: Executor, ctx: Ctx, row: ProposalsTable) {
-    if (ctx.actor.type === 'agent' || ctx.actor.type === 'system')
-      throw forbidden('Only people (or their API keys) approve proposals');
-    const policy = await effectivePolicy(trx, ctx.organizationId, row.client_id);
-    if (!roleMayApprove(ctx.role, policy.approverRole))
-      throw forbidden(`Approving needs the role ${policy.approverRole} or above; you are ${ctx.role}`);
-  }
+  // The same check as workflow approval steps: a person of at least the policy's approverRole.
+  const assertApprover = (trx: Executor, ctx: Ctx, row: ProposalsTable) =>
+    assertMayApprove(trx, ctx, row.client_id);
 
   const blockedMessage = (row: ProposalsTable) => {
     const failing = (

@@ -231,6 +231,33 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.rejected']);
   });
 
+  it("a manager below the policy's approverRole gets 403 forbidden naming the role needed; an admin approves", async () => {
+    const ctx = systemCtx(owner.organizationId);
+    await t.services.proposals.policies.put(ctx, null, { ...policyBase, approverRole: 'admin' });
+    try {
+      const id = campaign();
+      const before = await budgetOf(id);
+      const p = (await propose(owner, { kind: 'budget_change', campaignId: id, percent: 30 })).json()
+        .proposal;
+      expect(p.status).toBe('pending_approval');
+      for (const verb of ['approve', 'reject'] as const) {
+        const refused = await decide(manager, p.id, verb);
+        expect(refused.statusCode).toBe(403);
+        expect(refused.json().error).toMatchObject({
+          code: 'forbidden',
+          details: { requiredRole: 'admin', role: 'manager' },
+        });
+      }
+      expect(await budgetOf(id)).toBe(before);
+      const admin = await join('admin');
+      const approved = await decide(admin, p.id, 'approve');
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect(approved.json().status).toBe('applied');
+    } finally {
+      await t.services.proposals.policies.put(ctx, null, policyBase);
+    }
+  });
+
   it('revert after a newer change to the entity answers 409 naming it, and force reverts anyway', async () => {
     const id = campaign();
     const original = await budgetOf(id);

@@ -12,7 +12,7 @@
 import { invalidInput } from '../../../platform/errors.ts';
 import { minimize } from '../clv/numerics.ts';
 import { olsWithin } from './ols.ts';
-import { adstock, saturate } from './transforms.ts';
+import { adstockWeights, type Saturation, saturate } from './transforms.ts';
 
 export interface MmmInput {
   panels: number;
@@ -32,6 +32,8 @@ export interface ChannelParams {
   beta: number;
   /** s_c: spend is divided by it before saturation. */
   scale: number;
+  /** Saturation family (default logistic). */
+  shape?: Saturation;
 }
 
 export interface ChannelCurve {
@@ -57,6 +59,8 @@ export interface FitOptions {
   bootstrap?: number;
   seed?: number;
   maxEvaluations?: number;
+  /** Saturation family of every channel (default logistic). */
+  saturation?: Saturation;
 }
 
 const ALPHA_MAX = 0.95;
@@ -84,27 +88,44 @@ function validate(input: MmmInput) {
 export function adstockedScaled(input: MmmInput, c: number, alpha: number, scale: number): Float64Array {
   const x = input.media[c]!.spend;
   const T = x.length / input.panels;
+  const w = adstockWeights(alpha);
+  const L = w.length;
+  let sum = 0;
+  for (let l = 0; l < L; l++) sum += w[l]!;
+  const k = 1 / (sum * scale);
   const out = new Float64Array(x.length);
   for (let p = 0; p < input.panels; p++) {
-    const a = adstock(x.subarray(p * T, (p + 1) * T), alpha);
-    for (let t = 0; t < T; t++) out[p * T + t] = a[t]! / scale;
+    const base = p * T;
+    for (let t = 0; t < T; t++) {
+      let v = 0;
+      const top = Math.min(L - 1, t);
+      for (let l = 0; l <= top; l++) v += w[l]! * x[base + t - l]!;
+      out[base + t] = v * k;
+    }
   }
   return out;
 }
 
-function design(input: MmmInput, theta: number[], scales: number[]) {
+function design(input: MmmInput, theta: number[], scales: number[], shape: Saturation) {
   const media = input.media.map((_, c) => {
     const { alpha, lambda } = toParams(theta, c);
     const a = adstockedScaled(input, c, alpha, scales[c]!);
-    for (let i = 0; i < a.length; i++) a[i] = saturate(a[i]!, lambda);
+    for (let i = 0; i < a.length; i++) a[i] = saturate(a[i]!, lambda, shape);
     return a;
   });
   return [...input.controls.map((z) => z.values), ...media];
 }
 
-function fitOnce(input: MmmInput, y: Float64Array, scales: number[], starts: number[][], maxEval: number) {
+function fitOnce(
+  input: MmmInput,
+  y: Float64Array,
+  scales: number[],
+  starts: number[][],
+  maxEval: number,
+  shape: Saturation,
+) {
   const objective = (theta: number[]) =>
-    olsWithin(y, design(input, theta, scales), input.panels, input.timeEffects).rss;
+    olsWithin(y, design(input, theta, scales, shape), input.panels, input.timeEffects).rss;
   let best: { x: number[]; value: number } | null = null;
   let evaluations = 0;
   for (const s of starts) {
@@ -112,13 +133,16 @@ function fitOnce(input: MmmInput, y: Float64Array, scales: number[], starts: num
     evaluations += r.evaluations;
     if (!best || r.value < best.value) best = r;
   }
-  const ols = olsWithin(y, design(input, best!.x, scales), input.panels, input.timeEffects);
+  const ols = olsWithin(y, design(input, best!.x, scales, shape), input.panels, input.timeEffects);
   const k = input.controls.length;
-  const params = input.media.map((_, c) => ({
-    ...toParams(best!.x, c),
-    beta: ols.coef[k + c]!,
-    scale: scales[c]!,
-  }));
+  const params = input.media.map(
+    (_, c): ChannelParams => ({
+      ...toParams(best!.x, c),
+      beta: ols.coef[k + c]!,
+      scale: scales[c]!,
+      ...(shape === 'logistic' ? {} : { shape }),
+    }),
+  );
   return { theta: best!.x, params, ols, evaluations };
 }
 
@@ -133,7 +157,7 @@ export function channelTotals(input: MmmInput, c: number, p: ChannelParams) {
     const w = input.panelScale?.[q] ?? 1;
     for (let t = 0; t < T; t++) {
       spend += w * x[q * T + t]!;
-      contribution += w * p.beta * saturate(a[q * T + t]!, p.lambda);
+      contribution += w * p.beta * saturate(a[q * T + t]!, p.lambda, p.shape);
     }
   }
   return { spend, contribution };
@@ -153,7 +177,8 @@ export function fitResponseCurves(input: MmmInput, opts: FitOptions = {}): MmmFi
   const starts = [0.5, 3].map((lambda) =>
     input.media.flatMap(() => [Math.log(0.3 / 0.65), Math.log(lambda)]),
   );
-  const main = fitOnce(input, input.y, scales, starts, maxEval);
+  const shape = opts.saturation ?? 'logistic';
+  const main = fitOnce(input, input.y, scales, starts, maxEval, shape);
   const resid = input.y.map((v, i) => v - main.ols.fitted[i]!);
   let seed = opts.seed ?? 1;
   const rand = () => {
@@ -164,7 +189,7 @@ export function fitResponseCurves(input: MmmInput, opts: FitOptions = {}): MmmFi
   let evaluations = main.evaluations;
   for (let b = 0; b < (opts.bootstrap ?? 0); b++) {
     const yb = main.ols.fitted.map((f) => f + resid[Math.floor(rand() * resid.length)]!);
-    const r = fitOnce(input, yb, scales, [main.theta], Math.min(maxEval, 600));
+    const r = fitOnce(input, yb, scales, [main.theta], Math.min(maxEval, 600), shape);
     evaluations += r.evaluations;
     draws.push(r.params);
   }

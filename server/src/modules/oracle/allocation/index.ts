@@ -14,6 +14,6 @@ export {
   type MmmFit,
   type MmmInput,
 } from './curves.ts';
-export { mapWithRoiPrior } from './prior.ts';
+export { type CurvePriors, mapWithPriors, mapWithRoiPrior } from './prior.ts';
 export { type ChannelResponse, channelEntities, channelResponse, gainInterval } from './response.ts';
 export { allocateForTarget, type EfficiencyTarget, type TargetResult } from './target.ts';

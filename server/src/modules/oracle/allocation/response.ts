@@ -36,13 +36,13 @@ export function channelResponse(input: MmmInput, c: number, p: ChannelParams): C
     response: (S) => {
       const m = S / H;
       let s = 0;
-      for (const i of idx) s += w[i]! * saturate(p.lambda * m * a[i]!, 1);
+      for (const i of idx) s += w[i]! * saturate(p.lambda * m * a[i]!, 1, p.shape);
       return beta * s;
     },
     marginal: (S) => {
       const m = S / H;
       let s = 0;
-      for (const i of idx) s += w[i]! * p.lambda * a[i]! * saturateSlope(p.lambda * m * a[i]!);
+      for (const i of idx) s += w[i]! * p.lambda * a[i]! * saturateSlope(p.lambda * m * a[i]!, p.shape);
       return (beta * s) / H;
     },
   };

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { allocateBudget } from './allocate.ts';
+import { type ChannelParams, channelTotals, fitResponseCurves, type MmmInput } from './curves.ts';
+import { knotControls, knotWeights, selectKnots } from './knots.ts';
+import { olsWithin, residualProfiler } from './ols.ts';
+import { posteriorEntities, sampleCurvePosterior, splitRhat } from './posterior.ts';
+import { mapWithPriors } from './prior.ts';
+import { adstock, saturate } from './transforms.ts';
+
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed / 2147483647;
+  };
+}
+
+/** Hill-shaped channels; `truth[c].beta = 0` makes a channel that does nothing. */
+function simulate(truth: ChannelParams[], T = 120, noise = 30): MmmInput {
+  const r = rng(11);
+  const x = truth.map(() => Float64Array.from({ length: T }, () => (r() < 0.8 ? 100 * (0.5 + r()) : 0)));
+  // A third channel spends the same every week: its effect cannot be told from the intercept.
+  x.push(new Float64Array(T).fill(80));
+  const trend = Float64Array.from({ length: T }, (_, t) => t / T);
+  const y = Float64Array.from({ length: T }, (_, t) => 1000 + 200 * trend[t]!);
+  truth.forEach((p, c) => {
+    const a = adstock(x[c]!, p.alpha);
+    for (let t = 0; t < T; t++) y[t]! += p.beta * saturate(a[t]! / p.scale, p.lambda, 'hill');
+  });
+  for (let t = 0; t < T; t++) y[t]! += noise * (r() + r() + r() - 1.5);
+  return {
+    panels: 1,
+    y,
+    // One indicator per week of the adstock's start-up, so that the constant channel is wholly
+    // confounded with the intercept.
+    controls: [
+      { name: 't', values: trend },
+      ...Array.from({ length: 8 }, (_, w) => ({
+        name: `week${w}`,
+        values: Float64Array.from({ length: T }, (_, t) => (t === w ? 1 : 0)),
+      })),
+    ],
+    media: x.map((spend, c) => ({ name: `c${c}`, spend })),
+  };
+}
+
+const PRIORS = {
+  roi: { mu: 0.2, sigma: 0.9 },
+  halfSaturation: { mean: 0.8, sd: 0.8, lo: 0.1, hi: 10 },
+};
+
+describe('time knots', () => {
+  it('interpolates linearly between equally spaced knots and picks the number of knots by BIC', () => {
+    const W = knotWeights(11, 3);
+    for (let t = 0; t < 11; t++) expect(W.reduce((s, w) => s + w[t]!, 0)).toBeCloseTo(1, 12);
+    expect([W[0]![0], W[1]![5], W[2]![10]]).toEqual([1, 1, 1]);
+    expect(W[0]![2]).toBeCloseTo(0.6, 12);
+    expect(knotControls(2, 11, 3)).toHaveLength(2);
+    expect(() => knotWeights(10, 0)).toThrow();
+    // A broken line with a kink in the middle, plus noise: 3 knots, not 2 and not 20.
+    const r = rng(5);
+    const y = Array.from({ length: 121 }, (_, t) => (t < 60 ? t : 120 - t) + (r() - 0.5));
+    expect(selectKnots(y).knots).toBe(3);
+    const flat = Array.from({ length: 121 }, () => r());
+    expect(selectKnots(flat).knots).toBe(1);
+  });
+
+  it('profiles controls out exactly as a full least-squares fit does', () => {
+    const r = rng(9);
+    const n = 4 * 30;
+    const cols = [0, 1].map(() => Float64Array.from({ length: n }, () => r()));
+    const y = Float64Array.from({ length: n }, (_, i) => 3 * cols[0]![i]! - cols[1]![i]! + r());
+    for (const te of [false, true]) {
+      const rss = residualProfiler(cols, 4, te)(y);
+      expect(rss / olsWithin(y, cols, 4, te).rss).toBeCloseTo(1, 6);
+    }
+  });
+});
+
+describe('sampleCurvePosterior', () => {
+  const truth: ChannelParams[] = [
+    { alpha: 0.4, lambda: 1, beta: 600, scale: 100 },
+    { alpha: 0.3, lambda: 1, beta: 0, scale: 100 },
+  ];
+  // simulate() adds the constant third channel; it has no effect on y either.
+  const input = simulate(truth);
+  const start = fitResponseCurves(input, { saturation: 'hill' }).channels.map((c) => c.params);
+  const post = sampleCurvePosterior(input, start, PRIORS, {
+    draws: 500,
+    burnIn: 2000,
+    thin: 5,
+    seed: 3,
+    chains: 2,
+  });
+  const trueRoi = channelTotals(input, 0, { ...truth[0]!, shape: 'hill' });
+
+  it('measures a channel the data see, and mixes', () => {
+    const roi0 = trueRoi.contribution / trueRoi.spend;
+    expect(Math.abs(post.roi[0]!.mean / roi0 - 1)).toBeLessThan(0.15);
+    expect(post.roi[0]!.p95 / post.roi[0]!.p05).toBeLessThan(2);
+    // The channel that does nothing: small, and well below the one that works.
+    expect(post.roi[1]!.p95).toBeLessThan(1.5);
+    expect(post.roi[1]!.mean).toBeLessThan(post.roi[0]!.mean / 3);
+    expect(post.acceptance).toBeGreaterThan(0.05);
+    expect(post.acceptance).toBeLessThan(0.7);
+    expect(post.draws).toHaveLength(1000);
+    for (const r of post.rhat) expect(r).toBeLessThan(1.1);
+    for (const d of post.draws) for (const p of d) expect(p.shape).toBe('hill');
+  });
+
+  it('leaves a channel the data cannot see at the prior: its mean, not its mode', () => {
+    const map = mapWithPriors(input, start, PRIORS).params;
+    const t = channelTotals(input, 2, map[2]!);
+    // LogNormal(0.2, 0.9): mean e^{0.605} ≈ 1.83, 5–95 % 0.28–5.3, mode e^{−0.61} ≈ 0.54.
+    expect(t.contribution / t.spend).toBeLessThan(1);
+    expect(post.roi[2]!.mean).toBeGreaterThan(1.2);
+    expect(post.roi[2]!.mean).toBeLessThan(2.6);
+    expect(post.roi[2]!.p05).toBeLessThan(0.6);
+    expect(post.roi[2]!.p95).toBeGreaterThan(3);
+  });
+
+  it('allocates on the expected response of the draws within the bounds', () => {
+    const entities = posteriorEntities(input, post.draws, { lower: 0.3, upper: 0.3 }, 20);
+    const budget = entities.reduce((s, e) => s + e.current!, 0);
+    const a = allocateBudget(entities, budget);
+    expect(a.totalSpend).toBeCloseTo(budget, 3);
+    // Money moves from the channel that does nothing to the one that works, within the bounds.
+    const [works, idle] = [a.allocations[0]!, a.allocations[1]!];
+    expect(works.spend).toBeGreaterThan(works.current! * 1.05);
+    expect(idle.spend).toBeLessThan(idle.current! * 0.95);
+    for (const x of a.allocations) {
+      expect(x.spend).toBeGreaterThanOrEqual(x.current! * 0.7 - 1e-6);
+      expect(x.spend).toBeLessThanOrEqual(x.current! * 1.3 + 1e-6);
+    }
+    expect(a.gain!).toBeGreaterThan(0);
+  });
+
+  it('flags chains that disagree with R̂', () => {
+    const same = Array.from({ length: 4 }, (_, k) =>
+      Array.from({ length: 200 }, (_, i) => Math.sin(i * 7.1 + k)),
+    );
+    expect(splitRhat(same)).toBeLessThan(1.05);
+    const apart = [same[0]!, same[1]!.map((v) => v + 3)];
+    expect(splitRhat(apart)).toBeGreaterThan(1.5);
+  });
+
+  it('refuses starting curves outside the priors and nonsense settings', () => {
+    expect(() => sampleCurvePosterior(input, start, PRIORS, { draws: 1 })).toThrow(/draws/);
+    const outside = start.map((p) => ({ ...p, lambda: 1e6 }));
+    expect(() => sampleCurvePosterior(input, start, PRIORS, { start: outside, draws: 10 })).toThrow(
+      /support/,
+    );
+  });
+});

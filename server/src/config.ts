@@ -62,7 +62,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OMNIFY_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
   OMNIFY_SYNC_BACKFILL_DAYS: z.coerce.number().int().min(1).max(1095).default(90),
-  OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(15).max(10080).default(90),
   OMNIFY_DEMO_EMAIL: z.email().default('demo@omnify.local'),
   OMNIFY_DEMO_PASSWORD: z.string().min(8).default('omnify-demo'),
   /** Billing: on when a Stripe secret key is set (see `billingSection`). */

@@ -454,7 +454,7 @@ admin
   .option('--org <organizationId>', 'only this organization')
   .option(
     '--older-than-minutes <minutes>',
-    'only write-backs pending at least this long (default OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES, 30)',
+    'only write-backs pending at least this long (default OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES, 90; below the longest platform call a live call can be settled under it, which is then audited as actions.reconcile_conflict)',
     (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of minutes');

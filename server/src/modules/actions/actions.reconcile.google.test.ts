@@ -133,7 +133,7 @@ describe(`reconciling interrupted Google Ads write-backs on ${testDialect()}`, (
     });
     expect(fake.entity(ad.externalId)?.status).toBe('active');
 
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 2, applied: 1, failed: 1 });
     const budget = await writeBack('google-budget-1');
     expect(budget.status).toBe('applied');
@@ -164,7 +164,7 @@ describe(`reconciling interrupted Google Ads write-backs on ${testDialect()}`, (
       idempotencyKey: 'google-pause-2',
     });
     expect(fake.entity('102')?.status).toBe('paused');
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     fake.inject('expired_token', 1);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, deferred: 1 });
     const waiting = await writeBack('google-pause-2');

@@ -18,7 +18,7 @@ import type { ConnectorDefinition } from '../connectors/connector.port.ts';
 import { createConnectorRegistry } from '../connectors/registry.ts';
 import { createMemoryStore, createSimulator } from '../connectors/simulator/index.ts';
 
-type Crash = 'none' | 'after_call' | 'before_call';
+type Crash = 'none' | 'after_call' | 'before_call' | 'slow';
 
 describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
   let t: TestApp;
@@ -28,6 +28,8 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
   let failReads = false;
   /** Resolves when a write-back's platform call got stuck (the "process" is dead from then on). */
   let stuck: () => void = () => undefined;
+  /** Lets a 'slow' platform call go on. */
+  let release: () => void = () => undefined;
   const hang = () =>
     new Promise<never>(() => {
       stuck();
@@ -43,6 +45,14 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
       ...base.ads!,
       async apply(ctx, account, action) {
         if (crash === 'before_call') return hang();
+        if (crash === 'slow') {
+          // A call that is still under way when the sweep runs, then reaches the platform.
+          await new Promise<void>((resolve) => {
+            release = resolve;
+            stuck();
+          });
+          return base.ads!.apply(ctx, account, action);
+        }
         const result = await base.ads!.apply(ctx, account, action);
         if (crash === 'after_call') return hang();
         return result;
@@ -170,7 +180,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
 
     // Within the timeout the sweep leaves it alone (the call may still be under way).
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 0 });
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     // Another organization's sweep does not see it.
     const other = await signUp(t.app, 'reconcile-other');
     expect(await t.services.writeBacks.reconcile({ organizationId: other.organizationId })).toMatchObject({
@@ -232,7 +242,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     const p = await pendingBudgetChange(id, 70);
     await interrupted('before_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
     expect((await writeBack(`proposal:${p.id}`)).status).toBe('pending');
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, failed: 1 });
 
     const action = await writeBack(`proposal:${p.id}`);
@@ -258,7 +268,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     const id = campaign();
     const p = await pendingBudgetChange(id, 80);
     await interrupted('after_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     failReads = true;
     try {
       expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, deferred: 1, applied: 0 });
@@ -303,7 +313,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     expect(inProgress.statusCode).toBe(409);
     expect(inProgress.json().error.message).toContain('in progress');
 
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, applied: 1 });
     const revert = await writeBack(`revert:${p.id}`);
     expect(revert.status).toBe('applied');
@@ -343,7 +353,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
       externalId: row.campaign,
       dailyBudgetMicros: elsewhere,
     });
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, unknown: 1 });
     const revert = await writeBack(`revert:${p.id}`);
     expect(revert.status).toBe('unknown');
@@ -378,7 +388,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
       .where('id', '=', p.id)
       .execute();
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 0, proposals: 0 });
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 0, proposals: 1 });
     const action = await writeBack(`proposal:${p.id}`);
     expect(await proposal(p.id)).toMatchObject({
@@ -427,7 +437,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
         idempotencyKey: 'direct-budget-1',
       },
     });
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 2, applied: 2 });
     const paused = await writeBack('direct-pause-1');
     expect(paused.status).toBe('applied');
@@ -442,6 +452,66 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     const budget = await writeBack('direct-budget-1');
     expect(budget.status).toBe('applied');
     expect(JSON.parse(budget.before ?? 'null')).toEqual({ dailyBudgetMicros });
+  });
+
+  it('a call slower than the timeout: the sweep’s answer stands and the live answer is audited as a conflict', async () => {
+    const id = campaign();
+    const { dailyBudgetMicros } = await onPlatform(id);
+    const appliedBefore = (await auditOf(id, 'actions.applied')).length;
+    crash = 'slow';
+    const reached = new Promise<void>((resolve) => {
+      stuck = resolve;
+    });
+    const live = req(owner, {
+      method: 'POST',
+      url: '/api/v1/write-backs',
+      payload: {
+        type: 'set_daily_budget',
+        level: 'campaign',
+        entityId: id,
+        dailyBudgetMicros: (dailyBudgetMicros ?? 0) + 5_000_000,
+        idempotencyKey: 'slow-budget-1',
+      },
+    });
+    await reached;
+    crash = 'none';
+    // The sweep reads the earlier budget: the change never arrived, as far as it can tell.
+    t.clock.advance(91 * MINUTE);
+    expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, failed: 1 });
+    release();
+    const res = await live;
+    expect(res.statusCode, res.body).toBe(200);
+    // Not overwritten: the row keeps the sweep's answer, the platform's later answer is on record.
+    expect(res.json().action.status).toBe('failed');
+    expect((await writeBack('slow-budget-1')).status).toBe('failed');
+    expect((await onPlatform(id)).dailyBudgetMicros).toBe((dailyBudgetMicros ?? 0) + 5_000_000);
+    const action = await writeBack('slow-budget-1');
+    const conflict = await auditOf(id, 'actions.reconcile_conflict');
+    expect(conflict).toHaveLength(1);
+    const meta =
+      typeof conflict[0]!.metadata === 'string' ? JSON.parse(conflict[0]!.metadata) : conflict[0]!.metadata;
+    expect(meta).toMatchObject({
+      actionId: action.id,
+      settledAs: 'failed',
+      live: { after: { dailyBudgetMicros: (dailyBudgetMicros ?? 0) + 5_000_000 } },
+    });
+    expect(await auditOf(id, 'actions.applied')).toHaveLength(appliedBefore);
+  });
+
+  it('keys of the proposals’ namespace are refused on the write-back route', async () => {
+    const res = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/write-backs',
+      payload: {
+        type: 'set_daily_budget',
+        level: 'campaign',
+        entityId: campaign(),
+        dailyBudgetMicros: 9_000_000,
+        idempotencyKey: 'proposal:00000000-0000-0000-0000-000000000000',
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_input');
   });
 
   it('a CRM message cannot be read back: unknown, for a person to check, never guessed', async () => {
@@ -459,7 +529,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     const p = res.json().proposal;
     expect(p.status).toBe('pending_approval');
     await interrupted('after_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
-    t.clock.advance(31 * MINUTE);
+    t.clock.advance(91 * MINUTE);
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, unknown: 1 });
     const action = await writeBack(`proposal:${p.id}`);
     expect(action.status).toBe('unknown');

@@ -23,8 +23,13 @@ import type { Ctx } from '../auth/context.ts';
 import type { Connections } from '../connections/connections.service.ts';
 import { type AccountStructure, ConnectorError } from '../connectors/connector.port.ts';
 
-/** Default: longer than any platform call may legitimately take (a rate-limit wait is up to 10 min). */
-export const DEFAULT_RECONCILE_AFTER_MINUTES = 30;
+/**
+ * Default: longer than any platform call may legitimately take — up to 6 attempts with rate-limit
+ * waits of up to 10 minutes each (connectors/vendor-http.ts), plus time queued for the shared budget.
+ * A live call that still finishes after a sweep settled its row does not overwrite it (the live
+ * update is conditional on `pending`); it records `actions.reconcile_conflict` for a person instead.
+ */
+export const DEFAULT_RECONCILE_AFTER_MINUTES = 90;
 
 export type ReconciledOutcome = 'applied' | 'failed' | 'unknown';
 
@@ -336,10 +341,15 @@ export function createWriteBackReconciler({
     if (link) {
       for (const row of await link.stranded(storage.db, cutoff, opts.organizationId)) {
         const org = row.organization_id;
-        const changed = await storage.withTenant(org, (trx) =>
-          link.settle(trx, ctxFor(org), row, row.status as ReconciledOutcome, row.error),
-        );
-        if (changed) result.proposals++;
+        try {
+          const changed = await storage.withTenant(org, (trx) =>
+            link.settle(trx, ctxFor(org), row, row.status as ReconciledOutcome, row.error),
+          );
+          if (changed) result.proposals++;
+        } catch {
+          // One proposal that cannot be settled (e.g. a database error) must not hold up the rest;
+          // it is tried again next sweep.
+        }
       }
     }
     return result;

@@ -29,6 +29,11 @@ const key = z
   .string()
   .min(8)
   .max(200)
+  // Proposals key their write-backs `proposal:<id>` and `revert:<id>`; the reconciler finds a
+  // write-back's proposal by that key, so callers of this route may not use those prefixes.
+  .refine((k) => !/^(proposal|revert):/.test(k), {
+    message: 'Keys starting with proposal: or revert: are reserved for proposals',
+  })
   .describe('Your unique key for this change: a repeat returns the first result');
 
 export function actionsRoutes(app: FastifyInstance, { actions }: { actions: Actions }) {

@@ -243,6 +243,28 @@ export function createActions({
       return { action: toAction(e), replayed: true };
     }
     const { row, accountExternalId } = claim as { row: WriteActionsTable; accountExternalId: string };
+    /**
+     * The platform answered after a reconciliation sweep had already settled this write-back (a call
+     * slower than OMNIFY_WRITE_BACK_RECONCILE_AFTER_MINUTES): the settled row stands, and the live
+     * answer goes to the audit trail for a person to compare with the platform.
+     */
+    const reconcileConflict = async (trx: Parameters<typeof audit.record>[0], id: string, live: object) => {
+      const settled = await trx
+        .selectFrom('write_actions')
+        .select(['status'])
+        .where('organization_id', '=', org)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      await audit.record(trx, {
+        organizationId: org,
+        actor: ctx.actor,
+        action: 'actions.reconcile_conflict',
+        target: { type: input.level, id: input.entityId },
+        input,
+        metadata: { actionId: id, settledAs: settled?.status ?? null, live },
+        origin: ctx,
+      });
+    };
     let result: { before: Snapshot; after: Snapshot };
     try {
       const { ctx: cctx, definition } = await connections.contextFor(org, row.connection_id);
@@ -260,12 +282,15 @@ export function createActions({
       if (e instanceof ConnectorError && e.kind === 'auth')
         await connections.markNeedsReconnect(org, row.connection_id, message);
       await storage.withTenant(org, async (trx) => {
-        await trx
+        const res = await trx
           .updateTable('write_actions')
           .set({ status: 'failed', error: message.slice(0, 1000) })
           .where('organization_id', '=', org)
           .where('id', '=', row.id)
-          .execute();
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        // A reconciliation sweep settled the row while the call ran: keep its answer, flag the clash.
+        if (Number(res.numUpdatedRows) === 0) return reconcileConflict(trx, row.id, { error: message });
         await audit.record(trx, {
           organizationId: org,
           actor: ctx.actor,
@@ -287,7 +312,7 @@ export function createActions({
     }
     const applied = await storage.withTenant(org, async (trx) => {
       const now = clock.now().toISOString();
-      await trx
+      const res = await trx
         .updateTable('write_actions')
         .set({
           status: 'applied',
@@ -297,7 +322,17 @@ export function createActions({
         })
         .where('organization_id', '=', org)
         .where('id', '=', row.id)
-        .execute();
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        await reconcileConflict(trx, row.id, { before: result.before, after: result.after });
+        return trx
+          .selectFrom('write_actions')
+          .selectAll()
+          .where('organization_id', '=', org)
+          .where('id', '=', row.id)
+          .executeTakeFirstOrThrow();
+      }
       // The local copy of ads entities follows at once; CRM contacts keep no such state.
       if (input.level !== 'contact') {
         const local =

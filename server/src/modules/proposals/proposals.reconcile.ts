@@ -14,6 +14,7 @@
  *   revert; `failed` or `unknown` → the proposal stays `applied` and the refusal is audited
  *   (`proposals.revert_failed`); the next revert takes a fresh key.
  */
+import { sql } from 'kysely';
 
 import type { Clock } from '../../platform/clock.ts';
 import type { Executor } from '../../storage/db.ts';
@@ -128,27 +129,23 @@ export function createWriteBackLink({ audit, clock }: { audit: Audit; clock: Clo
     },
 
     async stranded(db, cutoff, organizationId) {
-      // Approved long ago and still approved: applyApproved never recorded the outcome.
+      // Approved long ago and still approved: applyApproved never recorded the outcome. Joined in SQL
+      // (not filtered after the limit), so that approved proposals that never claimed a write-back
+      // cannot fill the batch and starve the ones that can be settled.
       let q = db
         .selectFrom('proposals')
-        .select(['id', 'organization_id'])
-        .where('status', '=', 'approved')
-        .where('updated_at', '<=', cutoff);
-      if (organizationId) q = q.where('organization_id', '=', organizationId);
-      const approved = await q.orderBy('updated_at').orderBy('id').limit(500).execute();
-      const out: WriteActionsTable[] = [];
-      for (const p of approved) {
-        // Pending ones are the platform-read part of the sweep; none at all: the apply never began.
-        const w = await db
-          .selectFrom('write_actions')
-          .selectAll()
-          .where('organization_id', '=', p.organization_id)
-          .where('idempotency_key', '=', `proposal:${p.id}`)
-          .where('status', '!=', 'pending')
-          .executeTakeFirst();
-        if (w) out.push(w);
-      }
-      return out;
+        .innerJoin('write_actions', (join) =>
+          join
+            .onRef('write_actions.organization_id', '=', 'proposals.organization_id')
+            .on('write_actions.idempotency_key', '=', sql<string>`'proposal:' || proposals.id`),
+        )
+        .selectAll('write_actions')
+        .where('proposals.status', '=', 'approved')
+        .where('proposals.updated_at', '<=', cutoff)
+        // Pending ones are the platform-read part of the sweep.
+        .where('write_actions.status', '!=', 'pending');
+      if (organizationId) q = q.where('proposals.organization_id', '=', organizationId);
+      return q.orderBy('proposals.updated_at').orderBy('proposals.id').limit(500).execute();
     },
   };
 }

@@ -109,7 +109,7 @@ export function createStepExecutors(deps: StepDeps) {
       reason: (input.reason as string | undefined) ?? `Workflow ${env.workflowId}, step ${env.stepId}`,
       idempotencyKey: stepKey(env.executionId, env.stepId),
     });
-    if (proposal.status === 'blocked' || proposal.status === 'failed')
+    if (proposal.status === 'blocked' || proposal.status === 'failed' || proposal.status === 'unknown')
       throw new StepFailure(
         `Proposal ${proposal.id} ${proposal.status}: ${
           proposal.status === 'blocked'
@@ -117,7 +117,9 @@ export function createStepExecutors(deps: StepDeps) {
                 .filter((c) => c.outcome === 'blocked')
                 .map((c) => c.message)
                 .join('; ')
-            : (proposal.error ?? 'the platform refused it')
+            : proposal.status === 'unknown'
+              ? 'whether the platform took the change is not known; check it there'
+              : (proposal.error ?? 'the platform refused it')
         }`,
       );
     return {

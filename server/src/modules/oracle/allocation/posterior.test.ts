@@ -141,6 +141,9 @@ describe('sampleCurvePosterior', () => {
     expect(splitRhat(same)).toBeLessThan(1.05);
     const apart = [same[0]!, same[1]!.map((v) => v + 3)];
     expect(splitRhat(apart)).toBeGreaterThan(1.5);
+    // Chains that never moved, at different places: not mixed at all.
+    expect(splitRhat([new Array(10).fill(1), new Array(10).fill(2)])).toBe(Number.POSITIVE_INFINITY);
+    expect(splitRhat([new Array(10).fill(1), new Array(10).fill(1)])).toBe(1);
   });
 
   it('refuses starting curves outside the priors and nonsense settings', () => {

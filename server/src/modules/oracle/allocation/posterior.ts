@@ -258,7 +258,8 @@ export function splitRhat(chains: number[][]): number {
       (s, h, j) => s + h.slice(0, len).reduce((t, v) => t + (v - means[j]!) ** 2, 0) / (len - 1),
       0,
     ) / m;
-  if (!(W > 0)) return Number.NaN;
+  // Halves that never moved: identical ones agree (1), differing ones have not mixed at all (∞).
+  if (!(W > 0)) return B > 0 ? Number.POSITIVE_INFINITY : 1;
   return Math.sqrt(((len - 1) / len) * W + B / len) / Math.sqrt(W);
 }
 

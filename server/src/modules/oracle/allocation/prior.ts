@@ -77,10 +77,12 @@ export function mapWithPriors(
         rest[i]! -= m;
         contribution += w[i]! * m;
       }
+      // A channel that never spends has no ROI to put a prior on.
+      if (!(spend[c]! > 0)) continue;
       const logRoi = Math.log(contribution / spend[c]!);
       penalty += (logRoi - prior.mu) ** 2 / (2 * prior.sigma ** 2) + logRoi;
     }
-    return (n / 2) * Math.log(rssOf(rest) / n) + penalty;
+    return (n / 2) * Math.log(Math.max(rssOf(rest), 1e-300) / n) + penalty;
   };
   // A channel whose least-squares β is ≤ 0 starts at the prior's median ROI; a λ outside the
   // half-saturation prior's support starts at its mean.

@@ -33,7 +33,7 @@
  *        different ROIs (Spearman 0.9 and −0.5), a sign of a stuck chain, so the walk was moved to
  *        (logit α, log half-saturation, log ROI) coordinates and run as 4 dispersed chains with
  *        split-R̂: 4 × 250 draws after 3,000 burn-in gave R̂ up to 1.16 (not converged); 4 × 1,000
- *        after 5,000 (thin 4) gives R̂ ≤ 1.04, the default. `--quick` (CI) runs 2 × 250 and prints
+ *        after 5,000 (thin 4) gives R̂ ≤ 1.04, the default. `--quick` (CI) runs 1 × 150 and prints
  *        its R̂: a smoke test, not the figure. Still not Meridian: no per-geo hierarchical media and
  *        control coefficients, controls and week effects profiled out rather than sampled, Metropolis
  *        rather than NUTS. (a), (b), a MAP under the same priors, and piecewise-linear knots chosen
@@ -427,19 +427,23 @@ export function runMmmEval(opts: { bootstrap?: number; quick?: boolean } = {}): 
     time: 'weeks',
     estimator: 'posterior',
     saturation: 'hill',
-    ...(opts.quick ? { draws: 250, burnIn: 3000, chains: 2 } : {}),
+    ...(opts.quick ? { draws: 150, burnIn: 1500, chains: 1 } : {}),
   });
-  const sensitivity = [
-    // The previous primary: least squares, logistic saturation, week effects.
-    runMeridian({ time: 'weeks', estimator: 'ls', saturation: 'logistic', bootstrap: opts.bootstrap ?? 10 }),
-    ...(opts.quick
-      ? []
-      : [
-          runMeridian({ time: 'knots', estimator: 'posterior', saturation: 'hill' }),
-          runMeridian({ time: 'weeks', estimator: 'map', saturation: 'hill' }),
-          runMeridian({ time: 'trend', estimator: 'ls', saturation: 'logistic' }),
-        ]),
-  ];
+  // Sensitivity lines (full run only: each least-squares fit on the geo data takes ~40 s).
+  const sensitivity = opts.quick
+    ? []
+    : [
+        // The previous primary: least squares, logistic saturation, week effects.
+        runMeridian({
+          time: 'weeks',
+          estimator: 'ls',
+          saturation: 'logistic',
+          bootstrap: opts.bootstrap ?? 10,
+        }),
+        runMeridian({ time: 'knots', estimator: 'posterior', saturation: 'hill' }),
+        runMeridian({ time: 'weeks', estimator: 'map', saturation: 'hill' }),
+        runMeridian({ time: 'trend', estimator: 'ls', saturation: 'logistic' }),
+      ];
   const lines = [
     `PyMC-Marketing mmm_example (R² ${f(pymc.r2)}): ROAS vs truth`,
     'channel | ROAS | 90% CI | true ROAS | rel. error | recommended | true optimum',

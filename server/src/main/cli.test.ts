@@ -17,7 +17,9 @@ function omnify(dataDir: string, args: string[], env: Record<string, string> = {
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe('omnify command', () => {
+// Each spawn compiles the TypeScript sources afresh (several seconds on a busy 2-core machine), and
+// the --help walk spawns nine: more than the default 30 s per test.
+describe('omnify command', { timeout: 180_000 }, () => {
   it('creates a user and an organization, then verify-audit names the first edited, deleted or reordered entry', () => {
     const d = mkdtempSync(path.join(tmpdir(), 'omnify-cli-'));
     expect(omnify(d, ['migrate']).out).toMatch(/Applied \d+ migration/);

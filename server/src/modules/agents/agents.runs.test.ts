@@ -184,6 +184,27 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     expect(e.steps.map((x: { toolName: string }) => x.toolName)).toEqual(['whoami', 'wait']);
   });
 
+  it('a cancelled run is recorded as finished only after the step its cancel interrupted', async () => {
+    // Slow step writes down (the database under load), so that the aborted tool call's step would
+    // land after the run's final state if the runtime did not wait for it.
+    const storage = t.storage as { withTenant: TestApp['storage']['withTenant'] };
+    const original = storage.withTenant;
+    storage.withTenant = (async (org: string, fn: never) => {
+      if (new Error().stack?.includes('writeStepNow')) await new Promise((r) => setTimeout(r, 300));
+      return original.call(t.storage, org, fn);
+    }) as typeof original;
+    try {
+      const res = await run(owner, { numbers: [3], mode: 'wait' });
+      expect(res.statusCode).toBe(202);
+      await req(owner, { method: 'POST', url: `/api/v1/agents/executions/${res.json().id}/cancel` });
+      const e = await waitFor(res.json().id, (st) => st !== 'running');
+      expect(e).toMatchObject({ status: 'cancelled', stepCount: 2 });
+      expect(e.steps.map((x: { toolName: string }) => x.toolName)).toEqual(['whoami', 'wait']);
+    } finally {
+      storage.withTenant = original;
+    }
+  });
+
   let cancelledQueued: { id: string; jobId: string };
   it('a queued run cancelled before a worker takes it is cancelled at once', async () => {
     const queued = await run(owner, { numbers: [7, 7] }, { wait: false });
@@ -305,7 +326,7 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     expect(m.succeeded).toBe(rows.filter((r) => r.status === 'succeeded').length);
     expect(m.failed).toBe(3);
     expect(m.budgetExhausted).toBe(2);
-    expect(m.cancelled).toBe(3);
+    expect(m.cancelled).toBe(4);
     expect(m.successRate).toBeCloseTo(
       m.succeeded / (m.succeeded + m.failed + m.budgetExhausted + m.cancelled),
     );

@@ -240,6 +240,7 @@ export function createAgentRuntime(d: AgentRuntimeDeps): AgentRuntime {
       session.close();
       live.delete(execution.id);
     }
+    await session.drain();
     const { totals } = session;
     const cost = costMicros(totals.model, totals.inputTokens, totals.outputTokens);
     const now = clock.now().toISOString();

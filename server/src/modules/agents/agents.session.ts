@@ -126,7 +126,22 @@ export async function openSession(d: SessionDeps) {
     return { startedAt: d.clock.now().toISOString(), t0: performance.now(), seq: seq++ };
   }
 
-  async function writeStep(
+  /** Step writes under way: a run ended by an abort must not record its end before its last step. */
+  const inflight = new Set<Promise<void>>();
+  function writeStep(
+    s: { startedAt: string; t0: number; seq: number },
+    row: Parameters<typeof writeStepNow>[1],
+  ): Promise<void> {
+    const p = writeStepNow(s, row);
+    inflight.add(p);
+    const done = () => {
+      inflight.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  async function writeStepNow(
     s: { startedAt: string; t0: number; seq: number },
     row: {
       type: 'model_turn' | 'tool_call';
@@ -257,6 +272,16 @@ export async function openSession(d: SessionDeps) {
     close() {
       clearTimeout(timer);
       d.signal?.removeEventListener('abort', onCallerAbort);
+    },
+    /**
+     * Waits for step writes still under way. The built-in engine rejects as soon as the run is
+     * aborted, while the aborted tool call is still recording its step: the runtime drains before it
+     * writes the run's final state, so a finished execution never lists fewer steps than it counts.
+     */
+    async drain() {
+      // The aborted call's catch starts its write in a microtask after the abort: let it begin.
+      await new Promise((r) => setImmediate(r));
+      await Promise.allSettled([...inflight]);
     },
   };
 }

@@ -92,7 +92,17 @@ export async function signUp(
     payload: { email, password, name: label, organizationName },
   });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
-  const body = res.json();
+  return signed(res.json(), email, password);
+}
+
+function signed(
+  body: {
+    tokens: { accessToken: string; refreshToken: string; organizationId: string };
+    user: { id: string };
+  },
+  email: string,
+  password: string,
+): Signed {
   return {
     token: body.tokens.accessToken,
     refreshToken: body.tokens.refreshToken,
@@ -102,6 +112,23 @@ export async function signUp(
     password,
     headers: { authorization: `Bearer ${body.tokens.accessToken}` },
   };
+}
+
+/** Invites a new person with `role` into `owner`'s organization and registers them through the invitation. */
+export async function joinOrganization(app: FastifyInstance, owner: Signed, role: string): Promise<Signed> {
+  const invite = await app.inject(
+    as(owner, { method: 'POST', url: '/api/v1/invitations', payload: { email: uniqueEmail(role), role } }),
+  );
+  if (invite.statusCode !== 201) throw new Error(`invitation failed: ${invite.statusCode} ${invite.body}`);
+  const { email, token } = invite.json();
+  const password = 'a long password';
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email, password, name: role, invitationToken: token },
+  });
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+  return signed(res.json(), email, password);
 }
 
 export const as = (who: Signed, opts: InjectOptions): InjectOptions => ({

@@ -325,36 +325,32 @@ export function createActions({
         .where('status', '=', 'pending')
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) {
+        // Settled by a sweep meanwhile: its answer stands (the row is returned as it is).
         await reconcileConflict(trx, row.id, { before: result.before, after: result.after });
-        return trx
-          .selectFrom('write_actions')
-          .selectAll()
-          .where('organization_id', '=', org)
-          .where('id', '=', row.id)
-          .executeTakeFirstOrThrow();
+      } else {
+        // The local copy of ads entities follows at once; CRM contacts keep no such state.
+        if (input.level !== 'contact') {
+          const local =
+            input.type === 'set_status'
+              ? { status: input.status }
+              : { daily_budget_micros: input.dailyBudgetMicros };
+          await trx
+            .updateTable(table[input.level])
+            .set({ ...local, updated_at: now })
+            .where('organization_id', '=', org)
+            .where('id', '=', input.entityId)
+            .execute();
+        }
+        await audit.record(trx, {
+          organizationId: org,
+          actor: ctx.actor,
+          action: 'actions.applied',
+          target: { type: input.level, id: input.entityId },
+          input,
+          metadata: { actionId: row.id, before: result.before, after: result.after },
+          origin: ctx,
+        });
       }
-      // The local copy of ads entities follows at once; CRM contacts keep no such state.
-      if (input.level !== 'contact') {
-        const local =
-          input.type === 'set_status'
-            ? { status: input.status }
-            : { daily_budget_micros: input.dailyBudgetMicros };
-        await trx
-          .updateTable(table[input.level])
-          .set({ ...local, updated_at: now })
-          .where('organization_id', '=', org)
-          .where('id', '=', input.entityId)
-          .execute();
-      }
-      await audit.record(trx, {
-        organizationId: org,
-        actor: ctx.actor,
-        action: 'actions.applied',
-        target: { type: input.level, id: input.entityId },
-        input,
-        metadata: { actionId: row.id, before: result.before, after: result.after },
-        origin: ctx,
-      });
       return trx
         .selectFrom('write_actions')
         .selectAll()

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   as,
   createTestApp,
+  joinOrganization,
   type Signed,
   signUp,
   type TestApp,
-  uniqueEmail,
 } from '../../../test/helpers/app.ts';
 import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
@@ -26,34 +26,7 @@ describe(`a 60% budget increase under the default guardrail, end to end on ${tes
 
   const req = (who: Signed, opts: InjectOptions) => t.app.inject(as(who, opts));
 
-  async function join(role: string): Promise<Signed> {
-    const invite = await req(owner, {
-      method: 'POST',
-      url: '/api/v1/invitations',
-      payload: { email: uniqueEmail(role), role },
-    });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/register',
-      payload: {
-        email: invite.json().email,
-        password: 'a long password',
-        name: role,
-        invitationToken: invite.json().token,
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    const body = res.json();
-    return {
-      token: body.tokens.accessToken,
-      refreshToken: body.tokens.refreshToken,
-      userId: body.user.id,
-      organizationId: body.tokens.organizationId,
-      email: body.user.email,
-      password: 'a long password',
-      headers: { authorization: `Bearer ${body.tokens.accessToken}` },
-    };
-  }
+  const join = (role: string) => joinOrganization(t.app, owner, role);
 
   /** The campaign's daily budget as the simulated platform itself holds it (no sync in between). */
   async function platformBudget(campaignId: string): Promise<number | null> {

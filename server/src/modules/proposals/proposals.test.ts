@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   as,
   createTestApp,
+  joinOrganization,
   type Signed,
   signUp,
   type TestApp,
@@ -67,34 +68,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
         .execute()
     ).map((r) => r.action);
 
-  async function join(role: string): Promise<Signed> {
-    const invite = await req(owner, {
-      method: 'POST',
-      url: '/api/v1/invitations',
-      payload: { email: uniqueEmail(role), role },
-    });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/register',
-      payload: {
-        email: invite.json().email,
-        password: 'a long password',
-        name: role,
-        invitationToken: invite.json().token,
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    const body = res.json();
-    return {
-      token: body.tokens.accessToken,
-      refreshToken: body.tokens.refreshToken,
-      userId: body.user.id,
-      organizationId: body.tokens.organizationId,
-      email: body.user.email,
-      password: 'a long password',
-      headers: { authorization: `Bearer ${body.tokens.accessToken}` },
-    };
-  }
+  const join = (role: string) => joinOrganization(t.app, owner, role);
 
   beforeAll(async () => {
     t = await createTestApp({ env: { OMNIFY_ACCESS_TOKEN_TTL_SECONDS: '86400' } });

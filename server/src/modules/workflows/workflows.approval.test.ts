@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, type Signed, signUp, uniqueEmail } from '../../../test/helpers/app.ts';
+import { as, joinOrganization, type Signed, signUp, uniqueEmail } from '../../../test/helpers/app.ts';
 import { testDialect } from '../../storage/testing.ts';
 import {
   createWorkflowTestApp,
@@ -20,33 +20,7 @@ describe(`workflow approval steps and the guardrail policy on ${testDialect()} +
   let admin: Signed;
   let manager: Signed;
 
-  async function join(role: string): Promise<Signed> {
-    const invite = await t.app.inject(
-      as(owner, { method: 'POST', url: '/api/v1/invitations', payload: { email: uniqueEmail(role), role } }),
-    );
-    expect(invite.statusCode, invite.body).toBe(201);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/register',
-      payload: {
-        email: invite.json().email,
-        password: 'a long password',
-        name: role,
-        invitationToken: invite.json().token,
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    const body = res.json();
-    return {
-      token: body.tokens.accessToken,
-      refreshToken: body.tokens.refreshToken,
-      userId: body.user.id,
-      organizationId: body.tokens.organizationId,
-      email: body.user.email,
-      password: 'a long password',
-      headers: { authorization: `Bearer ${body.tokens.accessToken}` },
-    };
-  }
+  const join = (role: string) => joinOrganization(t.app, owner, role);
 
   const gated = (gate: Body = {}) => ({
     name: 'Gated',

@@ -3,13 +3,15 @@
  * `omnify demo` process: sign-in with and without the MFA step, roles, drill-down, approving a budget
  * recommendation, running an agent, and connecting a platform through its OAuth redirect flow.
  * Runs once, in the SQLite run of `npm test` (scripts/test.mjs leaves it out of the PostgreSQL run).
- * The client portal's scenarios (portal.scenarios.ts) run in the same process and browser.
+ * The client portal's scenarios (portal.scenarios.ts) and the agency's management of portal users
+ * (portal-users.scenarios.ts) run in the same process and browser.
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
 import { portalScenarios } from './portal.scenarios.ts';
+import { portalUserScenarios } from './portal-users.scenarios.ts';
 
 let server: E2eServer;
 let browser: { context: BrowserContext; close(): Promise<void> };
@@ -290,4 +292,5 @@ describe('web dashboard in Chromium', () => {
 
   // The client portal's scenarios share this demo process and browser.
   portalScenarios(() => ({ server, context: browser.context }));
+  portalUserScenarios(() => ({ server, context: browser.context }));
 });

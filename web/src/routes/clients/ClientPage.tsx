@@ -1,4 +1,7 @@
-/** One client: KPIs, daily chart, churn reasons and its campaigns (drill down to a campaign). */
+/**
+ * One client: KPIs, daily chart, churn reasons, its campaigns (drill down to a campaign) and the
+ * people with access to its portal.
+ */
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
@@ -19,6 +22,7 @@ import { money } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
 import type { Campaign, Client } from '../../lib/types.ts';
 import { CampaignTable } from '../campaigns/CampaignTable.tsx';
+import { PortalUsers } from './PortalUsers.tsx';
 
 interface Churn {
   items: Array<{
@@ -136,6 +140,7 @@ export function ClientPage() {
           />
         )}
       </Card>
+      {c && <PortalUsers client={c} />}
     </>
   );
 }

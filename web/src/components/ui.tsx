@@ -1,4 +1,5 @@
 /** Small building blocks shared by every page: buttons, cards, badges, states, headers, fields. */
+import { Tooltip } from 'radix-ui';
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
 import { ApiError } from '../lib/api.ts';
 
@@ -67,11 +68,12 @@ export function CardHeader({
   );
 }
 
-export type Tone = 'gray' | 'green' | 'amber' | 'red' | 'blue' | 'violet';
+export type Tone = 'gray' | 'green' | 'amber' | 'orange' | 'red' | 'blue' | 'violet';
 const tones: Record<Tone, string> = {
   gray: 'bg-slate-100 text-slate-700 ring-slate-500/20',
   green: 'bg-emerald-50 text-emerald-700 ring-emerald-600/20',
   amber: 'bg-amber-50 text-amber-800 ring-amber-600/20',
+  orange: 'bg-orange-100 text-orange-800 ring-orange-600/40',
   red: 'bg-rose-50 text-rose-700 ring-rose-600/20',
   blue: 'bg-sky-50 text-sky-700 ring-sky-600/20',
   violet: 'bg-brand-50 text-brand-700 ring-brand-600/20',
@@ -113,8 +115,12 @@ const statusTones: Record<string, Tone> = {
   removed: 'gray',
   expired: 'gray',
   reverted: 'gray',
+  revoked: 'gray',
   pending: 'amber',
   pending_approval: 'amber',
+  invited: 'amber',
+  // A write-back (or its proposal) the reconciler could not settle: a person must look on the platform.
+  unknown: 'orange',
   running: 'blue',
   queued: 'blue',
   failed: 'red',
@@ -124,8 +130,63 @@ const statusTones: Record<string, Tone> = {
   needs_reconnect: 'red',
 };
 
-export function StatusBadge({ status }: { status: string }) {
-  return <Badge tone={statusTones[status] ?? 'gray'}>{status.replace(/_/g, ' ')}</Badge>;
+/** Labels where the raw status alone would mislead. */
+const statusLabels: Record<string, string> = { unknown: 'outcome unknown' };
+
+/**
+ * What a write-back or proposal status means for the person reading it. `unknown` is set only by
+ * the write-back reconciler: the platform call was interrupted and reading the platform afterwards
+ * could not tell whether the change landed.
+ */
+export const writeStatusHelp: Record<string, string> = {
+  unknown:
+    'Could not confirm on the platform whether this change landed — check it there. Omnify will not retry it.',
+  pending: 'Sent to the platform; waiting for its answer.',
+  failed: 'The platform refused the change or never received it; nothing changed there.',
+};
+
+export function statusTone(status: string): Tone {
+  return statusTones[status] ?? 'gray';
+}
+
+/**
+ * A status as a coloured pill. With `help` (or a status that has an explanation in `writeStatusHelp`
+ * when `write` is set) it carries a tooltip that opens on hover and on keyboard focus.
+ */
+export function StatusBadge({ status, help, write }: { status: string; help?: string; write?: boolean }) {
+  const label = statusLabels[status] ?? status.replace(/_/g, ' ');
+  const text = help ?? (write ? writeStatusHelp[status] : undefined);
+  if (!text) return <Badge tone={statusTone(status)}>{label}</Badge>;
+  return (
+    <Tooltip.Provider delayDuration={150}>
+      <Tooltip.Root>
+        <Tooltip.Trigger asChild>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: focusable so keyboard users get the tooltip too */}
+          <span tabIndex={0} className="inline-flex rounded-full">
+            <Badge tone={statusTone(status)}>
+              {label}
+              <span
+                aria-hidden="true"
+                className="grid size-3.5 place-items-center rounded-full bg-current/15 text-[10px] leading-none"
+              >
+                ?
+              </span>
+            </Badge>
+          </span>
+        </Tooltip.Trigger>
+        <Tooltip.Portal>
+          <Tooltip.Content
+            side="top"
+            sideOffset={6}
+            className="z-50 max-w-xs rounded-md bg-slate-900 px-3 py-2 text-xs text-white shadow-lg"
+          >
+            {text}
+            <Tooltip.Arrow className="fill-slate-900" />
+          </Tooltip.Content>
+        </Tooltip.Portal>
+      </Tooltip.Root>
+    </Tooltip.Provider>
+  );
 }
 
 export function Spinner({ className = 'size-5' }: { className?: string }) {

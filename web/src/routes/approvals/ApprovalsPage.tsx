@@ -22,6 +22,7 @@ import type { Proposal } from '../../lib/types.ts';
 const tabs = [
   { key: 'pending_approval', label: 'Waiting for approval' },
   { key: 'applied', label: 'Applied' },
+  { key: 'unknown', label: 'Outcome unknown' },
   { key: '', label: 'All' },
 ] as const;
 
@@ -51,7 +52,7 @@ function ProposalRow({ p, base }: { p: Proposal; base: string }) {
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-2">
-            <StatusBadge status={p.status} />
+            <StatusBadge status={p.status} write />
             <Badge tone={p.risk === 'high' ? 'red' : p.risk === 'medium' ? 'amber' : 'gray'}>
               {p.risk} risk
             </Badge>
@@ -95,7 +96,23 @@ function ProposalRow({ p, base }: { p: Proposal; base: string }) {
               {p.approvals.length} of {p.requiredApprovals} approvals
             </p>
           )}
-          {p.error && <p className="mt-1 text-xs text-rose-700">{p.error}</p>}
+          {p.status === 'unknown' ? (
+            <div className="mt-2 rounded-md border border-orange-200 bg-orange-50 px-3 py-2 text-xs text-orange-900">
+              <p className="font-medium">
+                Could not confirm on the platform whether this change landed — check the{' '}
+                {p.level.replace(/_/g, ' ')} there. Omnify does not retry it, and it cannot be reverted from
+                here.
+              </p>
+              {p.error && <p className="mt-0.5">{p.error}</p>}
+              {entityLink && (
+                <Link to={entityLink} className="mt-1 inline-block font-medium underline">
+                  Open the {p.level.replace(/_/g, ' ')} in Omnify
+                </Link>
+              )}
+            </div>
+          ) : (
+            p.error && <p className="mt-1 text-xs text-rose-700">{p.error}</p>
+          )}
         </div>
         {approver && (
           <div className="flex gap-2">
@@ -184,10 +201,17 @@ export function ApprovalsPage() {
           <ErrorState error={q.error} onRetry={() => q.refetch()} />
         ) : q.data.items.length === 0 ? (
           <EmptyState
-            title={status === 'pending_approval' ? 'Nothing waits for approval' : 'No proposals yet'}
+            title={
+              status === 'pending_approval'
+                ? 'Nothing waits for approval'
+                : status === 'unknown'
+                  ? 'Nothing to check by hand'
+                  : 'No proposals yet'
+            }
           >
-            Agents, rules and budget recommendations propose changes here when the guardrails ask for a
-            person.
+            {status === 'unknown'
+              ? 'A change lands here when its platform call was interrupted and Omnify could not confirm afterwards whether the platform took it.'
+              : 'Agents, rules and budget recommendations propose changes here when the guardrails ask for a person.'}
           </EmptyState>
         ) : (
           <ul className="divide-y divide-slate-100">

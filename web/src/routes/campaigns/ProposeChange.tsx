@@ -38,6 +38,13 @@ export function ProposalOutcome({ p }: { p: Proposal }) {
           .join('; ') || 'policy'}
       </Notice>
     );
+  if (p.status === 'unknown')
+    return (
+      <Notice tone="amber">
+        Outcome unknown: Omnify could not confirm on the platform whether this change landed — check it there.{' '}
+        {p.error}
+      </Notice>
+    );
   return <Notice>Status: {p.status.replace(/_/g, ' ')}</Notice>;
 }
 

@@ -16,6 +16,7 @@ import {
   ErrorState,
   LoadingState,
   Notice,
+  StatusBadge,
 } from '../../components/ui.tsx';
 import { actionsPath, api, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
@@ -153,14 +154,10 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       {d ? (
                         d.status === 'error' ? (
                           <span className="text-xs text-rose-700">{d.message}</span>
+                        ) : d.status === 'rejected' ? (
+                          <Badge tone="gray">rejected</Badge>
                         ) : (
-                          <Badge
-                            tone={
-                              d.status === 'applied' ? 'green' : d.status === 'rejected' ? 'gray' : 'amber'
-                            }
-                          >
-                            {d.status.replace(/_/g, ' ')}
-                          </Badge>
+                          <StatusBadge status={d.status} write />
                         )
                       ) : can('campaigns:write') && sameCurrency ? (
                         <span className="inline-flex gap-1.5">

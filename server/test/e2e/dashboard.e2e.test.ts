@@ -4,7 +4,8 @@
  * recommendation, running an agent, and connecting a platform through its OAuth redirect flow.
  * Runs once, in the SQLite run of `npm test` (scripts/test.mjs leaves it out of the PostgreSQL run).
  * The client portal's scenarios (portal.scenarios.ts) and the agency's management of portal users
- * (portal-users.scenarios.ts) run in the same process and browser.
+ * (portal-users.scenarios.ts) run in the same process and browser, as does the display of a
+ * proposal whose write-back outcome is unknown (write-status.scenarios.ts).
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
 import { portalScenarios } from './portal.scenarios.ts';
 import { portalUserScenarios } from './portal-users.scenarios.ts';
+import { writeStatusScenarios } from './write-status.scenarios.ts';
 
 let server: E2eServer;
 let browser: { context: BrowserContext; close(): Promise<void> };
@@ -293,4 +295,5 @@ describe('web dashboard in Chromium', () => {
   // The client portal's scenarios share this demo process and browser.
   portalScenarios(() => ({ server, context: browser.context }));
   portalUserScenarios(() => ({ server, context: browser.context }));
+  writeStatusScenarios(() => ({ server, context: browser.context }));
 });

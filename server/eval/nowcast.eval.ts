@@ -45,13 +45,15 @@
 import { pathToFileURL } from 'node:url';
 import { parseSimulatorConfig } from '../src/modules/connectors/simulator/config.ts';
 import { createEngine } from '../src/modules/connectors/simulator/engine.ts';
+import { gammaNoise, streamFor } from '../src/modules/connectors/simulator/random.ts';
 import { reportedConversions } from '../src/modules/connectors/simulator/reports.ts';
 import {
   completionCurve,
   type DayObservation,
   SETTLED_AGE,
 } from '../src/modules/oracle/nowcast/completion.ts';
-import { predictFinals, type SeriesDay } from '../src/modules/oracle/nowcast/predict.ts';
+import { type DayPrediction, predictFinals, type SeriesDay } from '../src/modules/oracle/nowcast/predict.ts';
+import { type ValueRow, valueUnit } from '../src/modules/oracle/nowcast/value.ts';
 
 /** Held-out: run once per version of the model, never to choose a setting. */
 export const NOWCAST_SEEDS = ['nc201', 'nc202', 'nc203'];
@@ -59,6 +61,21 @@ export const NOWCAST_DATES = ['2026-05-03', '2026-07-12', '2026-09-20'];
 /** Development: where settings of the model were chosen (`--dev`). */
 export const NOWCAST_DEV_SEEDS = ['ncdev1', 'ncdev2', 'ncdev3'];
 export const NOWCAST_DEV_DATES = ['2026-04-05', '2026-06-14', '2026-08-23'];
+/**
+ * Dense development dates (`--dev --dense`): 40 as-of days 3 days apart, every weekday, so that the
+ * same-day band is judged on about a thousand account-days instead of 81 (±1.3 points, not ±4.5).
+ */
+export const NOWCAST_DENSE_DATES = Array.from({ length: 40 }, (_, i) =>
+  new Date(Date.parse('2026-01-10T00:00:00Z') + i * 3 * 86_400_000).toISOString().slice(0, 10),
+);
+/**
+ * Order values: the simulator's conversion value is a constant per lead, so the eval gives each
+ * conversion its own value, the account's lead value × gamma noise of this shape (coefficient of
+ * variation 1/√1.5 ≈ 0.82, like order values), drawn per ad, click day and conversion from a seeded
+ * stream. Conversions arrive in a random order independent of their values, so the k-th to arrive
+ * carrying the k-th draw is the same in distribution.
+ */
+const VALUE_SHAPE = 1.5;
 const HISTORY_DAYS = 180;
 const RECENT_DAYS = 14;
 /** The simulator's longest conversion lag, in days. */
@@ -134,6 +151,13 @@ export interface NowcastEvalResult {
   /** Per account and as-of day, the last 7 days summed (no band: coverage null). */
   lastWeek: NowcastBucket;
   buckets: NowcastBucket[];
+  /** The same day (age 0) by the simulator's anomaly in force on it ('none': an ordinary day). */
+  sameDay: NowcastBucket[];
+  /**
+   * Conversion value with varying order values, per age bucket: as the product models it (`now`:
+   * unit μ(1 + c²), nowcast/value.ts) and with the mean value as the unit (`fixedUnit`, version 2).
+   */
+  value: { now: NowcastBucket[]; fixedUnit: NowcastBucket[]; meanCv2: number | null };
   accounts: number;
   seeds: string[];
   dates: string[];
@@ -150,15 +174,50 @@ function pitShare(below: number, upTo: number, lo: number, hi: number): number {
 }
 const dayOf = (date: string) => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
 
-export function runNowcastEval(opts: { quick?: boolean; dev?: boolean } = {}): NowcastEvalResult {
+/** Which anomaly of the simulator (if any) is in force on a day: for the same-day breakdown. */
+const ANOMALY_ROWS = ['none', 'spend_spike', 'cost_surge', 'ctr_collapse', 'tracking_break'] as const;
+
+/** Adds one scored day to an accumulator; `half` = half a unit for value (PIT on the nearest unit). */
+function score(acc: Acc, p: DayPrediction, truth: number, reported: number, half = 0): void {
+  acc.days++;
+  acc.final += truth;
+  if (truth >= p.lo80 - 1e-9 && truth <= p.hi80 + 1e-9) acc.covered++;
+  if (truth >= p.lo95 - 1e-9 && truth <= p.hi95 + 1e-9) acc.covered95++;
+  acc.mass80 += p.mass80;
+  acc.mass95 += p.mass95;
+  // Counts: [P(final < truth), P(final ≤ truth)]. Value: the model's finals are whole units above
+  // what is reported, the truth is not: the interval of the nearest unit.
+  const below = half > 0 ? p.cdf(truth - half) : p.cdf(truth - 1);
+  const upTo = half > 0 ? p.cdf(truth + half) : p.cdf(truth);
+  acc.pit80 += pitShare(below, upTo, 0.1, 0.9);
+  acc.pit95 += pitShare(below, upTo, 0.025, 0.975);
+  acc.absNow += Math.abs(p.mean - truth);
+  acc.absMedian += Math.abs(p.median - truth);
+  acc.absNaive += Math.abs(reported - truth);
+  acc.biasNow += p.mean - truth;
+  acc.biasMedian += p.median - truth;
+  acc.biasNaive += reported - truth;
+}
+
+export function runNowcastEval(
+  opts: { quick?: boolean; dev?: boolean; dense?: boolean } = {},
+): NowcastEvalResult {
   const started = performance.now();
+  if (opts.dense && !opts.dev) throw new Error('--dense is for the development seeds (--dev)');
   const allSeeds = opts.dev ? NOWCAST_DEV_SEEDS : NOWCAST_SEEDS;
-  const allDates = opts.dev ? NOWCAST_DEV_DATES : NOWCAST_DATES;
+  const allDates = opts.dense ? NOWCAST_DENSE_DATES : opts.dev ? NOWCAST_DEV_DATES : NOWCAST_DATES;
   const seeds = opts.quick ? allSeeds.slice(0, 1) : allSeeds;
   const dates = opts.quick ? allDates.slice(0, 2) : allDates;
   const engine = createEngine();
   const total = empty();
   const byBucket = BUCKETS.map(() => empty());
+  // The same day by the anomaly in force on it (where the account's usual rate per spend fails).
+  const sameDay = ANOMALY_ROWS.map(() => empty());
+  // Value: the product's unit (order-value variance included) and the v2 unit (mean value only).
+  const valueNow = BUCKETS.map(() => empty());
+  const valueFixed = BUCKETS.map(() => empty());
+  let cv2Sum = 0;
+  let cv2Count = 0;
   // The last 7 days summed per account and as-of day: the window a rule reads.
   const weeks = empty();
   let accounts = 0;
@@ -175,10 +234,11 @@ export function runNowcastEval(opts: { quick?: boolean; dev?: boolean } = {}): N
     for (const account of engine.world(config).accounts) {
       const { sim } = engine.simulate(config, account, []);
       accounts++;
+      type Ad = (typeof sim.ads)[number];
       // A click day's reported conversions by age, cached: lags are at most 14 days, so from age 14
       // on the value is final, and as-of windows of different dates overlap.
       const cache = new Map<string, number[]>();
-      const valueAt = (s: (typeof sim.ads)[number], day: number, asOf: number) => {
+      const countAt = (s: Ad, day: number, asOf: number) => {
         const key = `${s.ad.externalId}|${day}`;
         let byAge = cache.get(key);
         if (!byAge) {
@@ -187,79 +247,133 @@ export function runNowcastEval(opts: { quick?: boolean; dev?: boolean } = {}): N
         }
         return byAge[Math.min(MAX_LAG, asOf - day)] as number;
       };
+      // The value of a click day's first `count` conversions to arrive (cumulative, cached).
+      const lead = sim.account.client.leadValueMicros;
+      const values = new Map<string, number[]>();
+      const valueOfFirst = (s: Ad, day: number, count: number) => {
+        const key = `${s.ad.externalId}|${day}`;
+        let sums = values.get(key);
+        if (!sums) {
+          const r = streamFor(`${seed}|nowcast-order-value|${key}`);
+          const n = countAt(s, day, day + MAX_LAG);
+          sums = [0];
+          for (let j = 0; j < n; j++) sums.push((sums[j] as number) + lead * gammaNoise(r, VALUE_SHAPE));
+          values.set(key, sums);
+        }
+        return sums[count] as number;
+      };
+      const anomalyOn = (day: number) =>
+        Math.max(
+          0,
+          ANOMALY_ROWS.findIndex((k) =>
+            sim.anomalies.some((x) => x.kind === k && day >= x.fromDay && day <= x.toDay),
+          ),
+        );
       for (const date of dates) {
         const e = dayOf(date);
         const history: DayObservation[] = [];
+        const valueHistory: DayObservation[] = [];
+        const valueRows: ValueRow[] = [];
         // The account's days as the product reads them: reported so far, spend, whether rows exist.
         const series: SeriesDay[] = [];
+        const valueSeries: Array<{ age: number; reported: number; exposure: number; active: boolean }> = [];
         for (let d = e - HISTORY_DAYS + 1; d <= e; d++) {
           const ads: DayObservation['ads'] = [];
+          const valueAds: DayObservation['ads'] = [];
           let final = 0;
+          let finalValue = 0;
           let spend = 0;
           const currentAge = e - d;
           for (const s of sim.ads) {
             if ((s.impressions[d - sim.firstDay] ?? 0) === 0) continue;
             spend += s.spendMicros[d - sim.firstDay] ?? 0;
             const maxAge = Math.min(SETTLED_AGE - 1, currentAge);
-            const held = Array.from({ length: maxAge + 1 }, (_, k) => valueAt(s, d, d + k));
-            const current = valueAt(s, d, e);
-            const revisions: Array<{ age: number; value: number }> = [];
-            for (let k = 1; k <= maxAge; k++)
-              if (held[k] !== held[k - 1]) revisions.push({ age: k, value: held[k - 1] as number });
-            // Past age 27 a change is still a restatement the sync records at that age.
-            if (currentAge > maxAge && current !== held[maxAge])
-              revisions.push({ age: maxAge + 1, value: held[maxAge] as number });
-            ads.push({ final: current, revisions });
+            const held = Array.from({ length: maxAge + 1 }, (_, k) => countAt(s, d, d + k));
+            const current = countAt(s, d, e);
+            // Revisions exactly as the sync stores them, of a figure by age (a count, or its value).
+            const revisionsOf = (figure: (n: number) => number) => {
+              const revisions: Array<{ age: number; value: number }> = [];
+              for (let k = 1; k <= maxAge; k++)
+                if (held[k] !== held[k - 1]) revisions.push({ age: k, value: figure(held[k - 1] as number) });
+              // Past age 27 a change is still a restatement the sync records at that age.
+              if (currentAge > maxAge && current !== held[maxAge])
+                revisions.push({ age: maxAge + 1, value: figure(held[maxAge] as number) });
+              return revisions;
+            };
+            ads.push({ final: current, revisions: revisionsOf((n) => n) });
+            const currentValue = valueOfFirst(s, d, current);
+            valueAds.push({ final: currentValue, revisions: revisionsOf((n) => valueOfFirst(s, d, n)) });
+            valueRows.push({ conversions: current, value: currentValue });
             final += current;
+            finalValue += currentValue;
           }
           history.push({ final, ads, currentAge, firstSeenAge: 0 });
+          valueHistory.push({ final: finalValue, ads: valueAds, currentAge, firstSeenAge: 0 });
           series.push({ age: currentAge, reported: final, exposure: spend, active: ads.length > 0 });
+          valueSeries.push({
+            age: currentAge,
+            reported: finalValue,
+            exposure: spend,
+            active: ads.length > 0,
+          });
         }
         const curve = completionCurve(history);
         // Scored days are the last RECENT_DAYS entries of the series (age a at index length − 1 − a).
-        const predictions = predictFinals(
-          curve,
-          series,
-          Array.from({ length: RECENT_DAYS }, (_, a) => series.length - 1 - a),
-        );
+        const scoredIdx = Array.from({ length: RECENT_DAYS }, (_, a) => series.length - 1 - a);
+        const predictions = predictFinals(curve, series, scoredIdx);
+        // Value as the product models it (nowcast/value.ts), and with the mean value as the unit (v2).
+        const valueCurve = completionCurve(valueHistory);
+        const valueDays = valueSeries.filter((v) => v.reported > 0).length;
+        const vu = valueUnit(valueRows, valueDays);
+        cv2Sum += vu.cv2;
+        cv2Count++;
+        const inUnits = (u: number): SeriesDay[] =>
+          valueSeries.map((v) => ({ ...v, reported: v.reported / u }));
+        const valueNowPred = predictFinals(valueCurve, inUnits(vu.unit), scoredIdx, vu.unit);
+        const valueFixedPred = predictFinals(valueCurve, inUnits(vu.mean), scoredIdx, vu.mean);
         const week = { reported: 0, nowcast: 0, median: 0, truth: 0 };
         for (let a = 0; a < RECENT_DAYS; a++) {
           const d = e - a;
           let reported = 0;
           let truth = 0;
+          let reportedValue = 0;
+          let truthValue = 0;
           for (const s of sim.ads) {
             if ((s.impressions[d - sim.firstDay] ?? 0) === 0) continue;
-            reported += valueAt(s, d, e);
-            truth += valueAt(s, d, e + SETTLED_AGE);
+            reported += countAt(s, d, e);
+            truth += countAt(s, d, e + SETTLED_AGE);
+            reportedValue += valueOfFirst(s, d, countAt(s, d, e));
+            truthValue += valueOfFirst(s, d, countAt(s, d, e + SETTLED_AGE));
           }
-          const p = predictions[a] as (typeof predictions)[number];
+          const p = predictions[a] as DayPrediction;
           if (series[series.length - 1 - a]?.reported !== reported)
             throw new Error('the series and the scored day disagree');
-          const nowcast = p.mean;
           if (a < 7) {
             week.reported += reported;
-            week.nowcast += nowcast;
+            week.nowcast += p.mean;
             week.median += p.median;
             week.truth += truth;
           }
-          if (!(truth > 0)) continue;
           const bucket = BUCKETS.findIndex(([, from, to]) => a >= from && a <= to);
-          for (const acc of [total, byBucket[bucket] as Acc]) {
-            acc.days++;
-            acc.final += truth;
-            if (truth >= p.lo80 - 1e-9 && truth <= p.hi80 + 1e-9) acc.covered++;
-            if (truth >= p.lo95 - 1e-9 && truth <= p.hi95 + 1e-9) acc.covered95++;
-            acc.mass80 += p.mass80;
-            acc.mass95 += p.mass95;
-            acc.pit80 += pitShare(p.cdf(truth - 1), p.cdf(truth), 0.1, 0.9);
-            acc.pit95 += pitShare(p.cdf(truth - 1), p.cdf(truth), 0.025, 0.975);
-            acc.absNow += Math.abs(nowcast - truth);
-            acc.absMedian += Math.abs(p.median - truth);
-            acc.absNaive += Math.abs(reported - truth);
-            acc.biasNow += nowcast - truth;
-            acc.biasMedian += p.median - truth;
-            acc.biasNaive += reported - truth;
+          if (truthValue > 0) {
+            score(
+              valueNow[bucket] as Acc,
+              valueNowPred[a] as DayPrediction,
+              truthValue,
+              reportedValue,
+              vu.unit / 2,
+            );
+            score(
+              valueFixed[bucket] as Acc,
+              valueFixedPred[a] as DayPrediction,
+              truthValue,
+              reportedValue,
+              vu.mean / 2,
+            );
           }
+          if (!(truth > 0)) continue;
+          for (const acc of [total, byBucket[bucket] as Acc]) score(acc, p, truth, reported);
+          if (a === 0) score(sameDay[anomalyOn(d)] as Acc, p, truth, reported);
         }
         if (week.truth > 0) {
           weeks.days++;
@@ -301,6 +415,9 @@ export function runNowcastEval(opts: { quick?: boolean; dev?: boolean } = {}): N
     pitCoverage80: null,
     pitCoverage95: null,
   };
+  const sameDayRows = ANOMALY_ROWS.map((k, i) => summarize(`age 0, ${k}`, sameDay[i] as Acc));
+  const valueRowsNow = BUCKETS.map(([name], i) => summarize(`${name}`, valueNow[i] as Acc));
+  const valueRowsFixed = BUCKETS.map(([name], i) => summarize(`${name}`, valueFixed[i] as Acc));
   const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
   const cols: Array<[string, (b: NowcastBucket) => number | null]> = [
     ['cover 80%', (b) => b.coverage80],
@@ -316,14 +433,25 @@ export function runNowcastEval(opts: { quick?: boolean; dev?: boolean } = {}): N
     ['bias median', (b) => b.biasMedian],
     ['bias reported', (b) => b.biasReported],
   ];
+  const valueMeanCv2 = cv2Count ? cv2Sum / cv2Count : null;
+  const row = (b: NowcastBucket) =>
+    `${b.bucket.padEnd(20)}${String(b.accountDays).padStart(12)}${cols.map(([, f]) => pct(f(b)).padStart(14)).join('')}`;
   const lines = [
     `Nowcast of final conversions on ${seeds.length} ${opts.dev ? 'DEVELOPMENT' : 'held-out'} simulator seed(s) × ${accounts / seeds.length} accounts × ${dates.length} as-of days (${seeds.join(', ')}; ${dates.join(', ')})`,
     '',
     `${'bucket'.padEnd(20)}${'account-days'.padStart(12)}${cols.map(([h]) => h.padStart(14)).join('')}`,
-    ...[...buckets, overall, lastWeek].map(
-      (b) =>
-        `${b.bucket.padEnd(20)}${String(b.accountDays).padStart(12)}${cols.map(([, f]) => pct(f(b)).padStart(14)).join('')}`,
-    ),
+    ...[...buckets, overall, lastWeek].map(row),
+    '',
+    'The same day by the simulator anomaly in force on it (spend spike: spend × 2–3.5 at a higher cost; cost surge, CTR collapse:',
+    'fewer conversions per spend; tracking break: conversions lost):',
+    ...sameDayRows.map(row),
+    '',
+    `Conversion value when order values vary (eval-drawn: lead value × gamma, shape ${VALUE_SHAPE}, c² = ${(1 / VALUE_SHAPE).toFixed(2)}; estimated c² ${valueMeanCv2 === null ? '—' : valueMeanCv2.toFixed(2)} on average).`,
+    'Model: expectedValueMicros and the ROAS bands; value bands are whole units above the reported value, PIT on the nearest unit.',
+    'Value counted in units of μ(1 + c²) (the product, nowcast/value.ts):',
+    ...valueRowsNow.map(row),
+    'Value counted in units of the mean value μ (version 2: each conversion worth the average):',
+    ...valueRowsFixed.map(row),
     '',
     'mean = expectedConversions (adds up over days: the last-7-days row sums it), median = likelyConversions (the single-day figure),',
     'reported = the figure as synced so far (the naive baseline). WAPE = Σ|estimate − final| ÷ Σ final; bias = Σ(estimate − final) ÷ Σ final.',
@@ -336,6 +464,8 @@ export function runNowcastEval(opts: { quick?: boolean; dev?: boolean } = {}): N
     overall,
     lastWeek,
     buckets,
+    sameDay: sameDayRows,
+    value: { now: valueRowsNow, fixedUnit: valueRowsFixed, meanCv2: valueMeanCv2 },
     accounts,
     seeds,
     dates,
@@ -345,7 +475,11 @@ export function runNowcastEval(opts: { quick?: boolean; dev?: boolean } = {}): N
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const r = runNowcastEval({ quick: process.argv.includes('--quick'), dev: process.argv.includes('--dev') });
+  const r = runNowcastEval({
+    quick: process.argv.includes('--quick'),
+    dev: process.argv.includes('--dev'),
+    dense: process.argv.includes('--dense'),
+  });
   console.log(r.table);
   if (process.argv.includes('--json')) console.log(JSON.stringify({ ...r, table: undefined }, null, 2));
   console.log(`\n${r.seconds} s`);

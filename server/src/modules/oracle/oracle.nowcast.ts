@@ -17,10 +17,11 @@ import {
   type DayObservation,
 } from './nowcast/completion.ts';
 import { type DayPrediction, predictFinals, type SeriesDay } from './nowcast/predict.ts';
+import { valueUnit as valueUnitOf } from './nowcast/value.ts';
 import { addDays } from './oracle.series.ts';
 
 export const NOWCAST_MODEL = 'completion-negbin';
-export const NOWCAST_MODEL_VERSION = '2.0.0';
+export const NOWCAST_MODEL_VERSION = '3.0.0';
 /** Below either, the account's curve is not trusted: no adjustment, with a warning. */
 export const MIN_REVISED_DAYS = 5;
 export const MIN_REVISIONS = 10;
@@ -246,12 +247,13 @@ export function createNowcast({ storage }: { storage: Storage; clock: Clock }) {
     const scored = recent.map((d) => index.get(d) as number);
     const series = (metric: 'conversions' | 'value', unit: number): SeriesDay[] =>
       totals.map((t) => ({ age: t.age, reported: t[metric] / unit, exposure: t.spend, active: t.active }));
-    // Value is modelled in units of the account's average value of a conversion (a pseudo-count).
-    const totalConv = totals.reduce((s, t) => s + t.conversions, 0);
-    const totalValue = totals.reduce((s, t) => s + t.value, 0);
+    // Value is modelled as whole units of μ(1 + c²) (a pseudo-count): μ the account's mean value of
+    // a conversion, c² how much one conversion's value varies (nowcast/value.ts), from its rows.
     const valueDays = totals.filter((t) => t.value > 0).length;
-    const unit = totalConv >= 1 ? totalValue / totalConv : valueDays ? totalValue / valueDays : 1;
-    const valueUnit = unit > 0 && Number.isFinite(unit) ? unit : 1;
+    const valueUnit = valueUnitOf(
+      rows.map((r) => ({ conversions: r.conversions, value: r.conversion_value_micros })),
+      valueDays,
+    ).unit;
     const convPred: Array<DayPrediction | null> = adjusted
       ? predictFinals(convCurve, series('conversions', 1), scored)
       : scored.map(() => null);

@@ -52,9 +52,44 @@ describe('late-conversion nowcast of a day (Poisson–gamma on the completion cu
       expect(p.mass80).toBeGreaterThanOrEqual(0.8 - 1e-9);
       expect(p.mass95).toBeGreaterThanOrEqual(0.95 - 1e-9);
     }
-    // Twice the spend, twice the conversions to come.
-    days[last] = { age: 0, reported: 10, exposure: 200, active: true };
-    expect((predictFinals(curve, days, [last])[0] as DayPrediction).mean).toBeGreaterThan(19);
+  });
+
+  it('learns from the history how far conversions follow spend before scaling a day that spends unusually much', () => {
+    const curve = curveOf([0.5]);
+    // Spend between 50 and 150 (geometric mean 100): conversions in proportion (0.1 a unit of spend),
+    // or the same 10 whatever the spend.
+    const spends = Array.from({ length: 60 }, (_, i) => 100 * 1.5 ** Math.sin(i * 1.3));
+    const history = (follows: boolean): SeriesDay[] =>
+      spends.map((spend, i) => ({
+        age: 59 - i,
+        reported: follows ? Math.round(spend / 10) : 10,
+        exposure: spend,
+        active: true,
+      }));
+    const twice = (days: SeriesDay[]) => {
+      days[59] = { age: 0, reported: 5, exposure: 200, active: true };
+      return predictFinals(curve, days, [59])[0] as DayPrediction;
+    };
+    // In proportion: most of the way to 10 still to come on 200 spent (42 days of ±50% spend leave
+    // the elasticity between about 0.6 and 1), not 5.
+    const proportional = twice(history(true));
+    expect(proportional.mean).toBeGreaterThan(13);
+    expect(proportional.mean).toBeLessThan(15.5);
+    // Not following spend: about 5 still to come, whatever the day spent (the old model said 10).
+    const flat = twice(history(false));
+    expect(flat.mean).toBeGreaterThan(9);
+    expect(flat.mean).toBeLessThan(11.5);
+    // A steady history says nothing about it: in between, with a wider band than either.
+    const steadyDays = steady(60, 10);
+    const unknown = twice(steadyDays);
+    expect(unknown.mean).toBeGreaterThan(flat.mean);
+    expect(unknown.mean).toBeLessThan(proportional.mean);
+    expect(unknown.hi95 - unknown.lo95).toBeGreaterThan(flat.hi95 - flat.lo95);
+    // At the usual spend the elasticity does not matter.
+    steadyDays[59] = { age: 0, reported: 5, exposure: 100, active: true };
+    const usual = predictFinals(curve, steadyDays, [59])[0] as DayPrediction;
+    expect(usual.mean).toBeGreaterThan(9.5);
+    expect(usual.mean).toBeLessThan(10.6);
   });
 
   it('keeps the reported figure as the likely one when less than one conversion is left to come', () => {

@@ -189,49 +189,112 @@ function mixtureQuantiles(
   return { q, mass: between.map(([i, j]) => at(q[j] as number) - at((q[i] as number) - 1)), cdf: at };
 }
 
+/**
+ * Elasticities of the rate to exposure the prior averages over: a day's expected count is
+ * c·(exposure ÷ centre)^b, b in [0, 1] (0: conversions do not follow spend at all; 1: in proportion).
+ */
+const ELASTICITIES = Array.from({ length: 11 }, (_, i) => i / 10);
+
 /** The account's rate per unit of exposure and its prior on a day, from the other reference days. */
 interface Rate {
-  /** Σ reported, Σ F·exposure and Σ (F·exposure)² over the reference days (all of them). */
+  /** Geometric mean of the reference days' exposure: the level the elasticity pivots on. */
+  centre: number;
+  /** Σ reported over the reference days. */
   reported: number;
-  expected: number;
-  expected2: number;
-  /** Overdispersion φ = 1/k (0: Poisson). */
-  phi: number;
+  /**
+   * Per elasticity b: Σ F·x and Σ (F·x)² over the reference days (x = (exposure ÷ centre)^b), the
+   * overdispersion φ = 1/k around c·F·x (0: Poisson), and the posterior weight of b.
+   */
+  fits: Array<{ b: number; expected: number; expected2: number; phi: number; weight: number }>;
 }
 
 function rateOf(curve: CompletionPoint[], days: SeriesDay[]): Rate {
   const ref = days.filter((d) => d.age < REFERENCE_DAYS && d.exposure > 0);
   const f = (d: SeriesDay) => completionAt(curve, d.age).fraction;
   const reported = ref.reduce((s, d) => s + Math.max(0, d.reported), 0);
-  const expected = ref.reduce((s, d) => s + f(d) * d.exposure, 0);
-  const expected2 = ref.reduce((s, d) => s + (f(d) * d.exposure) ** 2, 0);
-  let phi = 0;
-  if (ref.length >= 3 && reported > 0 && expected > 0) {
-    const rho = reported / expected;
+  const centre = ref.length ? Math.exp(ref.reduce((s, d) => s + Math.log(d.exposure), 0) / ref.length) : 1;
+  const fits = ELASTICITIES.map((b) => {
+    const x = ref.map((d) => f(d) * (d.exposure / centre) ** b);
+    const expected = x.reduce((s, v) => s + v, 0);
+    const expected2 = x.reduce((s, v) => s + v * v, 0);
+    const c = expected > 0 ? reported / expected : 0;
+    let phi = 0;
+    // Poisson log-likelihood of the reference days with the level c profiled out.
+    let logLik = 0;
     let num = 0;
     let den = 0;
-    for (const d of ref) {
-      const m = rho * f(d) * d.exposure;
-      num += (Math.max(0, d.reported) - m) ** 2 - m;
+    ref.forEach((d, j) => {
+      const m = c * (x[j] as number);
+      const r = Math.max(0, d.reported);
+      if (r > 0 && m > 0) logLik += r * Math.log(m);
+      logLik -= m;
+      num += (r - m) ** 2 - m;
       den += m * m;
-    }
-    phi = den > 0 ? Math.min(10, Math.max(0, (num * ref.length) / (ref.length - 1) / den)) : 0;
-  }
-  return { reported, expected, expected2, phi: finite(phi, 0) };
+    });
+    if (ref.length >= 3 && reported > 0 && expected > 0)
+      phi = den > 0 ? Math.min(10, Math.max(0, (num * ref.length) / (ref.length - 1) / den)) : 0;
+    // Overdispersion makes the Poisson likelihood too sure: it is tempered by the dispersion
+    // Σ(m + φm²) ÷ Σ m = 1 + φ·Σm² ÷ Σm (quasi-likelihood).
+    const dispersion = reported > 0 ? 1 + phi * ((c * c * expected2) / (c * expected)) : 1;
+    return {
+      b,
+      expected,
+      expected2,
+      phi: finite(phi, 0),
+      logLik: finite(logLik, 0),
+      dispersion: finite(dispersion, 1),
+    };
+  });
+  // One dispersion for every b (the best fit's), so that the likelihoods stay comparable; flat prior.
+  const best = fits.reduce((a, z) => (z.logLik > a.logLik ? z : a));
+  const ws = fits.map((z) => Math.exp((z.logLik - best.logLik) / Math.max(1, best.dispersion)));
+  const total = ws.reduce((s, w) => s + w, 0);
+  return {
+    centre: finite(centre, 1),
+    reported,
+    fits: fits.map((z, j) => ({
+      b: z.b,
+      expected: z.expected,
+      expected2: z.expected2,
+      phi: z.phi,
+      weight: total > 0 ? (ws[j] as number) / total : 1 / fits.length,
+    })),
+  };
 }
 
-/** The prior gamma(α, β) on a day's rate, leaving the day itself out; null when there is none. */
+/**
+ * The prior gamma(α, β) on a day's rate, leaving the day itself out; null when there is none. Per
+ * elasticity b the day's rate has mean c_b·(exposure ÷ centre)^b and squared coefficient of variation
+ * (1 + φ)(1 + v) − 1; the mixture over b (its posterior weights) is matched by one gamma in mean and
+ * variance, so a day spending far from the reference days' level gets a wider prior as well as a
+ * mean that does not assume conversions grow in proportion to spend.
+ */
 function priorOf(rate: Rate, day: SeriesDay, f: number): { alpha: number; beta: number } | null {
   const own = day.age < REFERENCE_DAYS && day.exposure > 0;
+  if (!(day.exposure > 0)) return null;
   const reported = rate.reported - (own ? Math.max(0, day.reported) : 0);
-  const expected = rate.expected - (own ? f * day.exposure : 0);
-  const expected2 = rate.expected2 - (own ? (f * day.exposure) ** 2 : 0);
-  if (!(expected > 0) || !(day.exposure > 0)) return null;
-  const mean = ((reported + 0.5) / expected) * day.exposure;
-  // Relative variance of the rate: Var(Σ R) ÷ (Σ m)² = (Σ m + φ Σ m²) ÷ (Σ m)².
-  const v = 1 / (reported + 0.5) + (rate.phi * Math.max(0, expected2)) / (expected * expected);
-  const cv2 = (1 + rate.phi) * (1 + v) - 1;
-  const alpha = Math.min(1e9, 1 / Math.max(1e-9, cv2));
+  let mean = 0;
+  let second = 0;
+  let weights = 0;
+  for (const z of rate.fits) {
+    const x = (day.exposure / rate.centre) ** z.b;
+    const expected = z.expected - (own ? f * x : 0);
+    const expected2 = z.expected2 - (own ? (f * x) ** 2 : 0);
+    if (!(expected > 0) || !(z.weight > 0) || !Number.isFinite(x)) continue;
+    const m = ((reported + 0.5) / expected) * x;
+    // Relative variance of the level: Var(Σ R) ÷ (Σ m)² = (Σ m + φ Σ m²) ÷ (Σ m)².
+    const v = 1 / (reported + 0.5) + (z.phi * Math.max(0, expected2)) / (expected * expected);
+    const cv2 = (1 + z.phi) * (1 + v) - 1;
+    mean += z.weight * m;
+    second += z.weight * m * m * (1 + cv2);
+    weights += z.weight;
+  }
+  if (!(weights > 0) || !(mean > 0)) return null;
+  mean /= weights;
+  second /= weights;
+  const cv2 = Math.max(1e-9, second / (mean * mean) - 1);
+  const alpha = Math.min(1e9, 1 / cv2);
+  if (!Number.isFinite(alpha) || !Number.isFinite(mean)) return null;
   return { alpha, beta: alpha / mean };
 }
 

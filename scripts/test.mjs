@@ -55,10 +55,10 @@ const runs = [
     key: 'postgres',
     env: { OMNIFY_TEST_DB: 'postgres', OMNIFY_TEST_QUEUE: 'bullmq' },
     // The browser tests drive a demo server of their own (SQLite); once per `npm test` is enough.
-    // One worker: Kysely's migrator and introspection read the catalogs of every schema, and fail
-    // when a test file in another worker drops its own schema at that moment ("schema t_… does
-    // not exist", "column … does not exist"), as seen in CI with two workers.
-    extra: ['--exclude', 'test/e2e/**', '--maxWorkers=1'],
+    // Test files in parallel workers each use a schema of their own; introspection and migrations
+    // read only their own schema (storage/postgres.ts), so one worker dropping its schema cannot
+    // break another's.
+    extra: ['--exclude', 'test/e2e/**'],
   },
 ].filter((r) => !only || r.key === only);
 

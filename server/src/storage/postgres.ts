@@ -4,7 +4,15 @@
  * non-owner role `omnify_tenant` so that the policy applies: a query that forgot its organization
  * filter still sees only the current organization's rows.
  */
-import { type Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type Kysely,
+  PostgresDialect,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 
 // int8 (counts, sums, micros) as JS numbers: exact up to 2^53, i.e. 9 billion currency units in micros.
@@ -20,7 +28,86 @@ export function createPostgresDialect(url: string, poolMax: number, searchPath?:
     max: poolMax,
     ...(searchPath ? { options: `-c search_path=${searchPath}` } : {}),
   });
-  return { dialect: new PostgresDialect({ pool }), pool };
+  return { dialect: new CurrentSchemaPostgresDialect({ pool }), pool };
+}
+
+/**
+ * Kysely's PostgreSQL introspector (used by its migrator) reads the catalog of every schema in the
+ * database and calls name-based functions on each (`has_schema_privilege(nspname)`), so it fails with
+ * "schema … does not exist" whenever another schema is dropped at that moment: another Omnify install,
+ * staging or a test run sharing the cluster. Omnify only ever works in its own schema (the search
+ * path), so its introspection reads that schema alone.
+ */
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's dialect interface takes the untyped instance
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
+interface CatalogColumn {
+  schema: string;
+  table: string;
+  kind: string;
+  column: string;
+  type: string;
+  type_schema: string;
+  not_null: boolean;
+  has_default: boolean;
+  identity: string;
+  default_expr: string | null;
+  comment: string | null;
+}
+
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  // biome-ignore lint/suspicious/noExplicitAny: introspection works on any schema
+  constructor(private readonly db: Kysely<any>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(this.db);
+    return rows.map((r) => ({ name: r.s }));
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<CatalogColumn>`
+      select ns.nspname as schema, c.relname as table, c.relkind as kind, a.attname as column,
+             typ.typname as type, tns.nspname as type_schema, a.attnotnull as not_null,
+             a.atthasdef as has_default, a.attidentity as identity,
+             pg_get_expr(d.adbin, d.adrelid) as default_expr,
+             col_description(a.attrelid, a.attnum) as comment
+        from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace
+        join pg_catalog.pg_attribute a on a.attrelid = c.oid
+        join pg_catalog.pg_type typ on typ.oid = a.atttypid
+        join pg_catalog.pg_namespace tns on tns.oid = typ.typnamespace
+        left join pg_catalog.pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
+       where ns.nspname = current_schema()
+         and c.relkind in ('r', 'v', 'p')
+         and a.attnum > 0 and not a.attisdropped
+       order by c.relname, a.attnum`.execute(this.db);
+    const tables = new Map<string, TableMetadata>();
+    for (const r of rows) {
+      let table = tables.get(r.table);
+      if (!table) {
+        table = { name: r.table, schema: r.schema, isView: r.kind === 'v', columns: [] };
+        tables.set(r.table, table);
+      }
+      table.columns.push({
+        name: r.column,
+        dataType: r.type,
+        dataTypeSchema: r.type_schema,
+        isNullable: !r.not_null,
+        hasDefaultValue: r.has_default,
+        isAutoIncrementing: r.identity !== '' || (r.default_expr ?? '').startsWith('nextval('),
+        ...(r.comment !== null ? { comment: r.comment } : {}),
+      });
+    }
+    return [...tables.values()];
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
 }
 
 /** Creates the tenant role once per cluster and lets the connecting user switch to it. */

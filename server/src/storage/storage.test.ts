@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../platform/ids.ts';
 import { createTestStorage, type TestStorage, testDialect } from './testing.ts';
@@ -109,6 +110,30 @@ describe(`storage on ${testDialect()}`, () => {
             .execute(),
         ),
       ).rejects.toThrow(/row-level security/);
+    },
+  );
+
+  it.runIf(testDialect() === 'postgres')(
+    'migrates and introspects its own schema only, while another schema of the cluster is being dropped',
+    async () => {
+      const other = await createTestStorage();
+      // A schema with a table that is not Omnify's: it must not show up in our introspection.
+      await sql`create table stray_table (id integer)`.execute(other.db);
+      const tables = await s.db.introspection.getTables();
+      expect(tables.length).toBeGreaterThan(10);
+      expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([s.searchPath]));
+      expect(tables.map((t) => t.name)).not.toContain('stray_table');
+      const orgs = tables.find((t) => t.name === 'organizations');
+      expect(orgs?.columns.find((c) => c.name === 'id')).toMatchObject({ isNullable: false });
+      // Dropping schemas while migrations and introspection run elsewhere (another install, another
+      // test worker) must not fail them: Kysely's own introspector read every schema's catalog.
+      const drops = Array.from({ length: 6 }, () => createTestStorage().then((t) => t.close()));
+      for (let i = 0; i < 20; i++) {
+        await s.migrate();
+        await s.db.introspection.getTables();
+      }
+      await Promise.all(drops);
+      await other.close();
     },
   );
 });

@@ -10,6 +10,7 @@ import { type SecretBox, sha256Hex } from '../../platform/crypto.ts';
 import { AppError, invalidInput, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import type { ConnectionsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Actor, Ctx } from '../auth/context.ts';
@@ -167,15 +168,7 @@ export function createConnections({
   ) {
     const def = definition(input.platform);
     return storage.withTenant(ctx.organizationId, async (trx) => {
-      if (input.clientId) {
-        const client = await trx
-          .selectFrom('clients')
-          .select('id')
-          .where('organization_id', '=', ctx.organizationId)
-          .where('id', '=', input.clientId)
-          .executeTakeFirst();
-        if (!client) throw notFound('Client', input.clientId);
-      }
+      if (input.clientId) await assertOwned(trx, ctx.organizationId, 'client', input.clientId);
       const now = clock.now().toISOString();
       const settings = input.settings ?? {};
       const row: ConnectionsTable = {

@@ -6,6 +6,7 @@
  */
 import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import type { Analytics } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
 
@@ -52,7 +53,6 @@ const filterOf = (e: EntityRef) =>
           : {};
 
 const column = { ad: 'ad_id', campaign: 'campaign_id', client: 'client_id', platform: 'platform' } as const;
-const table = { ad: 'ads', campaign: 'campaigns', client: 'clients' } as const;
 const label = { ad: 'Ad', campaign: 'Campaign', client: 'Client', platform: 'Platform' } as const;
 
 export function createSeriesReader({
@@ -65,13 +65,7 @@ export function createSeriesReader({
   /** 404 unless the ad, campaign or client is the organization's own. */
   async function assertEntity(trx: Executor, organizationId: string, e: EntityRef) {
     if (e.type !== 'ad' && e.type !== 'campaign' && e.type !== 'client') return;
-    const row = await trx
-      .selectFrom(table[e.type])
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', e.id)
-      .executeTakeFirst();
-    if (!row) throw notFound(label[e.type], e.id);
+    await assertOwned(trx, organizationId, e.type, e.id);
   }
 
   /** The entity's first day and the organization's last day with data; 404 for another organization's id. */

@@ -9,6 +9,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import type { PortalBrandingTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
@@ -105,16 +106,6 @@ export function createBranding({ storage, audit, clock }: { storage: Storage; au
       .where('client_id', '=', clientId)
       .executeTakeFirst();
 
-  async function assertClient(trx: Executor, organizationId: string, clientId: string) {
-    const c = await trx
-      .selectFrom('clients')
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', clientId)
-      .executeTakeFirst();
-    if (!c) throw notFound('Client', clientId);
-  }
-
   /** Checks a custom domain is free across the install (read outside the tenant, before the transaction). */
   async function assertDomainFree(domain: string, organizationId: string) {
     const holder = await storage.db
@@ -130,7 +121,7 @@ export function createBranding({ storage, audit, clock }: { storage: Storage; au
 
   async function get(ctx: Ctx, clientId: string | null): Promise<BrandingSettings> {
     return storage.withTenant(ctx.organizationId, async (trx) => {
-      if (clientId) await assertClient(trx, ctx.organizationId, clientId);
+      if (clientId) await assertOwned(trx, ctx.organizationId, 'client', clientId);
       return toSettings(await rowOf(trx, ctx.organizationId, clientId ?? ''), clientId);
     });
   }
@@ -154,7 +145,7 @@ export function createBranding({ storage, audit, clock }: { storage: Storage; au
     if (domain) await assertDomainFree(domain, ctx.organizationId);
 
     return storage.withTenant(ctx.organizationId, async (trx) => {
-      if (clientId) await assertClient(trx, ctx.organizationId, clientId);
+      if (clientId) await assertOwned(trx, ctx.organizationId, 'client', clientId);
       const scope = clientId ?? '';
       const before = await rowOf(trx, ctx.organizationId, scope);
       const now = clock.now().toISOString();

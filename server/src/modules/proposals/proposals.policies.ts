@@ -4,9 +4,10 @@
  * the organization) or to the organization's policy (for a client), so new settings get defaults.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError } from '../../platform/errors.ts';
 import { ulid } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
 import { defaultPolicy, type Policy, policySchema, roleMayApprove } from './proposals.policy.ts';
@@ -68,16 +69,6 @@ export async function assertMayApprove(
 }
 
 export function createPolicies({ storage, audit, clock }: { storage: Storage; audit: Audit; clock: Clock }) {
-  async function assertClient(trx: Executor, org: string, clientId: string) {
-    const c = await trx
-      .selectFrom('clients')
-      .select('id')
-      .where('organization_id', '=', org)
-      .where('id', '=', clientId)
-      .executeTakeFirst();
-    if (!c) throw notFound('Client', clientId);
-  }
-
   async function view(trx: Executor, org: string, clientId: string | null): Promise<PolicyView> {
     const { row, settings } = await stored(trx, org, clientId ?? '');
     return {
@@ -91,7 +82,7 @@ export function createPolicies({ storage, audit, clock }: { storage: Storage; au
 
   const get = (ctx: Ctx, clientId: string | null) =>
     storage.withTenant(ctx.organizationId, async (trx) => {
-      if (clientId) await assertClient(trx, ctx.organizationId, clientId);
+      if (clientId) await assertOwned(trx, ctx.organizationId, 'client', clientId);
       return view(trx, ctx.organizationId, clientId);
     });
 
@@ -99,7 +90,7 @@ export function createPolicies({ storage, audit, clock }: { storage: Storage; au
   const put = (ctx: Ctx, clientId: string | null, settings: Partial<Policy>) =>
     storage.withTenant(ctx.organizationId, async (trx) => {
       const org = ctx.organizationId;
-      if (clientId) await assertClient(trx, org, clientId);
+      if (clientId) await assertOwned(trx, org, 'client', clientId);
       const before = await view(trx, org, clientId);
       const now = clock.now().toISOString();
       const values = { policy: JSON.stringify(settings), updated_by: ctx.actor.id, updated_at: now };

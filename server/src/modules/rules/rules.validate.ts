@@ -5,6 +5,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { invalidInput, notFound } from '../../platform/errors.ts';
 import type { Executor } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import { allowedUnits, leavesOf } from './rules.conditions.ts';
 import type { Conditions, RuleAction, RuleLevel, Scope } from './rules.schema.ts';
 
@@ -82,24 +83,8 @@ export async function validateScope(trx: Executor, org: string, scope: Scope) {
     throw invalidInput('Scope by one of entityIds, clientId, campaignId (or none: everything)');
   if (scope.campaignId && scope.level === 'campaign')
     throw invalidInput('campaignId scopes the ad groups or ads of a campaign: use level ad_group or ad');
-  if (scope.clientId) {
-    const c = await trx
-      .selectFrom('clients')
-      .select('id')
-      .where('organization_id', '=', org)
-      .where('id', '=', scope.clientId)
-      .executeTakeFirst();
-    if (!c) throw notFound('Client', scope.clientId);
-  }
-  if (scope.campaignId) {
-    const c = await trx
-      .selectFrom('campaigns')
-      .select('id')
-      .where('organization_id', '=', org)
-      .where('id', '=', scope.campaignId)
-      .executeTakeFirst();
-    if (!c) throw notFound('Campaign', scope.campaignId);
-  }
+  if (scope.clientId) await assertOwned(trx, org, 'client', scope.clientId);
+  if (scope.campaignId) await assertOwned(trx, org, 'campaign', scope.campaignId);
   if (scope.entityIds) {
     const ids = [...new Set(scope.entityIds)];
     const found = await trx

@@ -11,6 +11,7 @@ import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
 import { assertMayApprove } from '../proposals/proposals.policies.ts';
@@ -61,24 +62,8 @@ const newHookId = () => `hook_${randomBytes(16).toString('hex')}`;
  */
 async function assertThresholdTargets(trx: Executor, org: string, triggers: WorkflowTriggers) {
   for (const th of triggers.thresholds ?? []) {
-    if (th.campaignId) {
-      const found = await trx
-        .selectFrom('campaigns')
-        .select('id')
-        .where('organization_id', '=', org)
-        .where('id', '=', th.campaignId)
-        .executeTakeFirst();
-      if (!found) throw notFound('Campaign', th.campaignId);
-    }
-    if (th.clientId) {
-      const found = await trx
-        .selectFrom('clients')
-        .select('id')
-        .where('organization_id', '=', org)
-        .where('id', '=', th.clientId)
-        .executeTakeFirst();
-      if (!found) throw notFound('Client', th.clientId);
-    }
+    if (th.campaignId) await assertOwned(trx, org, 'campaign', th.campaignId);
+    if (th.clientId) await assertOwned(trx, org, 'client', th.clientId);
   }
 }
 

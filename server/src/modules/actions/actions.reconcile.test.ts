@@ -546,4 +546,70 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     const again = await req(owner, { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
     expect(again.statusCode).toBe(409);
   });
+
+  it('a platform unreadable for 7 days: unknown with the last error, no longer retried on every sweep', async () => {
+    const id = campaign();
+    const p = await pendingBudgetChange(id, 80);
+    await interrupted('after_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
+    t.clock.advance(91 * MINUTE);
+    const claimedAt = (await writeBack(`proposal:${p.id}`)).created_at;
+    /** The claim as if it had been made `days` ago (the clock stays: sessions and tokens would expire). */
+    const age = (days: number) =>
+      t.storage.db
+        .updateTable('write_actions')
+        .set({ created_at: new Date(t.clock.now().getTime() - days * 24 * 60 * MINUTE).toISOString() })
+        .where('organization_id', '=', owner.organizationId)
+        .where('idempotency_key', '=', `proposal:${p.id}`)
+        .execute();
+    const reactivate = () =>
+      t.storage.db
+        .updateTable('connections')
+        .set({ status: 'active', last_error: null })
+        .where('id', '=', sim.connectionId)
+        .execute();
+    failReads = true;
+    try {
+      await age(6.9);
+      expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, deferred: 1 });
+      await reactivate();
+      await age(7);
+      expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, unknown: 1, deferred: 0 });
+    } finally {
+      failReads = false;
+      await reactivate();
+    }
+    expect(claimedAt).toBeTruthy();
+    const row = await writeBack(`proposal:${p.id}`);
+    expect(row.status).toBe('unknown');
+    expect(row.error).toContain('could not be read for 7 days (last error: Access token expired');
+    const [audited] = await auditOf(id, 'actions.reconciled');
+    expect(audited?.actor_type).toBe('system');
+    expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 0 });
+  });
+
+  it('a connection disconnected since: unknown at once, naming the entity to check', async () => {
+    const id = campaign();
+    const p = await pendingBudgetChange(id, 80);
+    await interrupted('after_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
+    t.clock.advance(91 * MINUTE);
+    // Disconnected (the tokens are kept here only so that the later tests can go on with it).
+    await t.storage.db
+      .updateTable('connections')
+      .set({ status: 'disconnected' })
+      .where('id', '=', sim.connectionId)
+      .execute();
+    try {
+      expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, unknown: 1, deferred: 0 });
+    } finally {
+      await t.storage.db
+        .updateTable('connections')
+        .set({ status: 'active' })
+        .where('id', '=', sim.connectionId)
+        .execute();
+    }
+    const row = await writeBack(`proposal:${p.id}`);
+    expect(row.status).toBe('unknown');
+    expect(row.error).toContain('the connection has since been disconnected');
+    expect(row.error).toContain(row.external_id);
+  });
 });

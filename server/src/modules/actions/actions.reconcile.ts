@@ -9,13 +9,15 @@
  * - it holds the earlier value → `failed` (the call never reached the platform);
  * - it holds something else, or the kind cannot be read back (a CRM message or workflow enrolment)
  *   → `unknown`: a person must look on the platform; nothing is guessed;
- * - it cannot be read (expired token, 5xx, connection not active) → left `pending`, the error
- *   recorded on the write-back, tried again at the next sweep.
+ * - it cannot be read (expired token, 5xx, connection needing reconnection) → left `pending`, the
+ *   error recorded on the write-back, tried again at the next sweep; after `GIVE_UP_AFTER_DAYS` of
+ *   that, or at once when the connection was disconnected, → `unknown`.
  *
  * Each resolution is audited (`actions.reconciled`, actor `system`) in the transaction that makes it,
  * and the proposal the write-back belongs to is settled there too (see `WriteBackLink`).
  */
 import type { Clock } from '../../platform/clock.ts';
+import { AppError } from '../../platform/errors.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { WriteActionsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
@@ -30,6 +32,14 @@ import { type AccountStructure, ConnectorError } from '../connectors/connector.p
  * update is conditional on `pending`); it records `actions.reconcile_conflict` for a person instead.
  */
 export const DEFAULT_RECONCILE_AFTER_MINUTES = 90;
+
+/**
+ * A write-back whose platform could not be read for this long (a connection left needing
+ * reconnection, an account access was removed from) becomes `unknown` instead of being retried on
+ * every sweep for ever: by then a person has to look on the platform anyway.
+ */
+export const GIVE_UP_AFTER_DAYS = 7;
+const GIVE_UP_AFTER_MS = GIVE_UP_AFTER_DAYS * 24 * 3_600_000;
 
 export type ReconciledOutcome = 'applied' | 'failed' | 'unknown';
 
@@ -253,8 +263,17 @@ export function createWriteBackReconciler({
       entity = listed.find((e) => e.externalId === row.external_id);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
+      // Disconnected on purpose: nobody reconnects to settle one write-back, so a person checks.
+      if (e instanceof AppError && (e.details as { status?: string } | undefined)?.status === 'disconnected')
+        return settle('unknown', {
+          error: `Interrupted, and the connection has since been disconnected, so the platform cannot be read; check the ${row.level} ${row.external_id} on the platform`,
+        });
       if (e instanceof ConnectorError && e.kind === 'auth')
         await connections.markNeedsReconnect(row.organization_id, row.connection_id, message);
+      if (clock.now().getTime() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS)
+        return settle('unknown', {
+          error: `Interrupted, and the platform could not be read for ${GIVE_UP_AFTER_DAYS} days (last error: ${message}); check the ${row.level} ${row.external_id} on the platform`,
+        });
       await defer(row, message);
       return 'deferred';
     }

@@ -215,8 +215,13 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     const g = (await churn(e, `?clientId=${cli.id}`)).items[0];
     expect(g.risk).toEqual(expect.any(Number));
     expect(g.pacing.monthToDateSpendMicros).toBe(1_200_000_000);
-    const gPacing = g.reasons.find((r: { factor: string }) => r.factor === 'spend_pacing');
+    // Pacing is not judged on part of the month's spend: no false underspend from the missing rate.
+    expect(g.reasons.map((r: { factor: string }) => r.factor)).not.toContain('spend_pacing');
+    const gPacing = g.factors.find((r: { factor: string }) => r.factor === 'spend_pacing');
+    expect(gPacing).toMatchObject({ status: 'not_available', contribution: 0 });
+    expect(gPacing.detail).toMatch(/Pacing not judged: GBP spend this month cannot be converted to USD/);
     expect(gPacing.detail).toMatch(/GBP spend on 56 day\(s\) left out: no GBP→USD rate/);
+    expect(g.risk).toBeLessThanOrEqual(c.risk - pacing.contribution + 1e-9);
     expect(g.warnings.join(' ')).toMatch(/No GBP→USD rate on or before .*left out of pacing and trends/);
   });
 

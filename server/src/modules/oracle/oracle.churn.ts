@@ -189,7 +189,18 @@ export function createChurn({
         const expected = budget && budget > 0 ? (budget * dayOfMonth) / daysInMonth : null;
         const ratio = expected ? mtd / expected : null;
         const factors: ChurnFactor[] = [];
-        if (ratio === null)
+        // Spend left out this month (no rate) would read as underspending that did not happen.
+        const unconvertedThisMonth = fxd.missing.filter((m) =>
+          [...m.days].some((d) => d >= monthStart && d <= last),
+        );
+        if (ratio !== null && unconvertedThisMonth.length)
+          factors.push({
+            factor: 'spend_pacing',
+            status: 'not_available',
+            contribution: 0,
+            detail: `Pacing not judged: ${unconvertedThisMonth.map((m) => m.currency).join(', ')} spend this month cannot be converted to ${c.currency} (${fxNotes.join('; ')}); the ${pct(ratio)} of the prorated budget counted so far would understate it`,
+          });
+        else if (ratio === null)
           factors.push({
             factor: 'spend_pacing',
             status: 'not_available',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, joinOrganization, type Signed, signUp, uniqueEmail } from '../../../test/helpers/app.ts';
 import { testDialect } from '../../storage/testing.ts';
+import { fixtures } from '../catalog/catalog.fixtures.ts';
 import {
   createWorkflowTestApp,
   eventually,
@@ -153,6 +154,47 @@ describe(`workflow approval steps and the guardrail policy on ${testDialect()} +
       return e.status === 'failed' ? e : undefined;
     });
     expect(failed.error).toMatch(/Client cli_nope not found/);
+  });
+
+  it("a step gating a campaign follows the policy of the client its ad account belongs to; another organization's campaign fails the step", async () => {
+    const f = fixtures(t.storage, owner.organizationId);
+    const strict = await f.client('Campaign-owning client');
+    const account = await f.account({ platform: 'google_ads', currency: 'USD', clientId: strict.id });
+    const campaign = await f.campaign(account, 'Launch me');
+    await putPolicy({ approverRole: 'owner' }, strict.id);
+
+    const id = await start(gated({ campaignId: campaign.id }));
+    expect(gateOf(await execution(id)).output).toMatchObject({
+      clientId: strict.id,
+      campaignId: campaign.id,
+    });
+    const refused = await decide(admin, id, 'approve');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.details).toMatchObject({ requiredRole: 'owner', role: 'admin' });
+    expect(gateOf((await decide(owner, id, 'approve')).json()).status).toBe('succeeded');
+
+    const other = await signUp(t.app, 'wf-approval-other');
+    const foreign = fixtures(t.storage, other.organizationId);
+    const theirs = await foreign.campaign(
+      await foreign.account({ platform: 'google_ads', currency: 'USD' }),
+      'Not yours',
+    );
+    const created = await t.app.inject(
+      as(owner, { method: 'POST', url: '/api/v1/workflows', payload: gated({ campaignId: theirs.id }) }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const ran = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/${created.json().workflow.id}/runs`,
+        payload: { input: {} },
+      }),
+    );
+    const failed = await eventually('foreign campaign fails', async () => {
+      const e = await execution(ran.json().executionId);
+      return e.status === 'failed' ? e : undefined;
+    });
+    expect(failed.error).toMatch(new RegExp(`Campaign ${theirs.id} not found`));
   });
 
   it('a step set to two approvals waits for two different people; the same person twice does not count', async () => {

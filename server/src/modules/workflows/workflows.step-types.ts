@@ -73,6 +73,11 @@ export const stepParams = {
     changePct: z.coerce.number().min(-100).max(10_000).optional(),
     /** The client whose guardrail policy (approverRole) applies; the organization's when absent. */
     clientId: id.optional(),
+    /**
+     * The campaign the step gates: without `clientId`, the policy of the client its ad account
+     * belongs to applies.
+     */
+    campaignId: id.optional(),
   }),
   notify: z.strictObject({
     to: z.array(z.email()).min(1).max(50),

@@ -249,24 +249,35 @@ export function createStepExecutors(deps: StepDeps) {
     },
 
     async approval_wait(params, env) {
-      if (params.clientId) {
-        const client = await storage.withTenant(env.ctx.organizationId, (trx) =>
-          trx
+      const org = env.ctx.organizationId;
+      // Whose policy applies: the named client, else the client of the gated campaign's account.
+      const clientId = await storage.withTenant(org, async (trx) => {
+        if (params.clientId) {
+          const client = await trx
             .selectFrom('clients')
             .select('id')
-            .where('organization_id', '=', env.ctx.organizationId)
-            .where('id', '=', params.clientId as string)
-            .executeTakeFirst(),
-        );
-        if (!client) throw new StepFailure(`Client ${params.clientId} not found`);
-      }
+            .where('organization_id', '=', org)
+            .where('id', '=', params.clientId)
+            .executeTakeFirst();
+          if (!client) throw new StepFailure(`Client ${params.clientId} not found`);
+          return client.id;
+        }
+        if (!params.campaignId) return null;
+        const campaign = await trx
+          .selectFrom('campaigns')
+          .innerJoin('ad_accounts', 'ad_accounts.id', 'campaigns.ad_account_id')
+          .select('ad_accounts.client_id')
+          .where('campaigns.organization_id', '=', org)
+          .where('ad_accounts.organization_id', '=', org)
+          .where('campaigns.id', '=', params.campaignId)
+          .executeTakeFirst();
+        if (!campaign) throw new StepFailure(`Campaign ${params.campaignId} not found`);
+        return campaign.client_id;
+      });
       // As for a proposal, the policy in force when the step starts waiting sets how many approve.
       let required = params.approvals;
       if (params.changePct !== undefined) {
-        const org = env.ctx.organizationId;
-        const policy = await storage.withTenant(org, (trx) =>
-          effectivePolicy(trx, org, params.clientId ?? null),
-        );
+        const policy = await storage.withTenant(org, (trx) => effectivePolicy(trx, org, clientId));
         if (policy.twoApproversAbovePct !== null && Math.abs(params.changePct) > policy.twoApproversAbovePct)
           required = 2;
       }
@@ -275,7 +286,8 @@ export function createStepExecutors(deps: StepDeps) {
         kind: 'wait_approval',
         output: {
           message: params.message ?? null,
-          clientId: params.clientId ?? null,
+          clientId,
+          campaignId: params.campaignId ?? null,
           changePct: params.changePct ?? null,
           requiredApprovals: required,
           approvals: [],

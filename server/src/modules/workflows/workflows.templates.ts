@@ -45,8 +45,9 @@ export const templates: WorkflowTemplate[] = [
             message:
               'Launch campaign {{trigger.campaignId}}? Forecast spend over 14 days: {{steps.forecast.output.total}}',
           },
-          // Above the policy's twoApproversAbovePct, the launch needs two approvers.
-          input: { changePct: '{{trigger.budgetChangePercent}}' },
+          // Above the policy's twoApproversAbovePct, the launch needs two approvers; the policy is
+          // that of the client the campaign's ad account belongs to.
+          input: { changePct: '{{trigger.budgetChangePercent}}', campaignId: '{{trigger.campaignId}}' },
         },
         {
           id: 'enable',

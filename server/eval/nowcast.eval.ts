@@ -181,8 +181,10 @@ const ANOMALY_ROWS = ['none', 'spend_spike', 'cost_surge', 'ctr_collapse', 'trac
 function score(acc: Acc, p: DayPrediction, truth: number, reported: number, half = 0): void {
   acc.days++;
   acc.final += truth;
-  if (truth >= p.lo80 - 1e-9 && truth <= p.hi80 + 1e-9) acc.covered++;
-  if (truth >= p.lo95 - 1e-9 && truth <= p.hi95 + 1e-9) acc.covered95++;
+  // Value bands are units × a count: rounding of the order of 1e-16 of the value (micros), not 1e-9.
+  const tol = 1e-9 * Math.max(1, Math.abs(truth));
+  if (truth >= p.lo80 - tol && truth <= p.hi80 + tol) acc.covered++;
+  if (truth >= p.lo95 - tol && truth <= p.hi95 + tol) acc.covered95++;
   acc.mass80 += p.mass80;
   acc.mass95 += p.mass95;
   // Counts: [P(final < truth), P(final ≤ truth)]. Value: the model's finals are whole units above

@@ -191,6 +191,52 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     expect(yesterday.expectedValueMicros).toBeGreaterThan(0);
   });
 
+  it('the ROAS band widens when the value of a conversion varies (same conversions, same delay)', async () => {
+    type Day = {
+      ageDays: number;
+      reportedConversions: number;
+      expectedRoas: number;
+      roasLo95: number;
+      roasHi95: number;
+    };
+    const relativeWidths = async () => {
+      const res = await get(a, `adAccountId=${adAccountA}&days=14`);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().accounts[0].days as Day[])
+        .filter((d) => d.ageDays >= 2 && d.ageDays <= 3 && d.reportedConversions > 0)
+        .map((d) => (d.roasHi95 - d.roasLo95) / d.expectedRoas);
+    };
+    const before = await relativeWidths();
+    expect(before.length).toBeGreaterThan(0);
+    // Each ad-day's value × 0.3 or × 1.7 (its restatements too, so the value curve stays the same).
+    const rows = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select(['ad_id', 'date'])
+      .where('organization_id', '=', a.organizationId)
+      .where('ad_account_id', '=', adAccountA)
+      .where('conversions', '>', 0)
+      .orderBy('ad_id')
+      .orderBy('date')
+      .execute();
+    for (const [i, r] of rows.entries()) {
+      // In tenths (integer arithmetic: the column is a bigint on PostgreSQL).
+      const k = i % 2 ? 3 : 17;
+      for (const table of ['daily_metrics', 'daily_metric_revisions'] as const)
+        await t.storage.db
+          .updateTable(table)
+          .set((eb) => ({ conversion_value_micros: eb(eb('conversion_value_micros', '*', k), '/', 10) }))
+          .where('organization_id', '=', a.organizationId)
+          .where('ad_id', '=', r.ad_id)
+          .where('date', '=', r.date)
+          .execute();
+    }
+    const after = await relativeWidths();
+    expect(after.length).toBe(before.length);
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    // About 15% wider here (the fixed unit of version 2: the same width, ±1%).
+    expect(mean(after)).toBeGreaterThan(mean(before) * 1.1);
+  });
+
   it("another organization's ad account or client is 404; both at once are 400", async () => {
     for (const qs of [`adAccountId=${simB.adAccountId}`, 'clientId=cli_00000000000000000000000000']) {
       const res = await get(a, qs);

@@ -2,17 +2,25 @@
  * A recent day's final count from what is reported so far: Poisson–gamma (negative binomial)
  * nowcast on the account's completion curve. Pure: no I/O.
  *
- * Model, per account and metric (conversions, or value in units of the average value of a
- * conversion). A day's final count N has a rate λ; each of its conversions is reported by age a with
- * probability F (the completion curve), independently, so what is reported so far R ~ Poisson(λF)
- * and what is still to come M = N − R ~ Poisson(λ(1 − F)), independent of R given λ.
- * - Prior on λ: gamma with mean ρ·exposure (exposure = the day's spend; a day with rows counts 1 when
- *   the account spends nothing), ρ = (Σ R + ½) ÷ Σ F·exposure over the other days of the last
- *   REFERENCE_DAYS (the Poisson rate of a thinned count, Jeffreys' ½ so that a quiet account is not
- *   certain of zero), and squared coefficient of variation (1 + φ)(1 + v) − 1: φ = 1/k the
- *   day-to-day overdispersion around that rate (method of moments on the same days, whose reported
- *   counts are negative binomial with the same shape after thinning) and v the relative variance
- *   of ρ itself.
+ * Model, per account and metric (conversions, or value in units of μ(1 + c²): nowcast/value.ts). A
+ * day's final count N has a rate λ; each of its conversions is reported by age a with probability F
+ * (the completion curve), independently, so what is reported so far R ~ Poisson(λF) and what is
+ * still to come M = N − R ~ Poisson(λ(1 − F)), independent of R given λ.
+ * - Prior on λ: conversions need not follow spend in proportion. For each elasticity b in
+ *   ELASTICITIES (0, 0.1, …, 1) the day's rate has mean c_b·(exposure ÷ centre)^b (exposure = the
+ *   day's spend; a day with rows counts 1 when the account spends nothing; centre = the geometric
+ *   mean exposure of the reference days), c_b = (Σ R + ½) ÷ Σ F·(exposure ÷ centre)^b over the other
+ *   days of the last REFERENCE_DAYS (the Poisson rate of a thinned count, Jeffreys' ½ so that a quiet
+ *   account is not certain of zero), and squared coefficient of variation (1 + φ_b)(1 + v_b) − 1:
+ *   φ_b = 1/k the day-to-day overdispersion around that rate (method of moments on the same days,
+ *   whose reported counts are negative binomial with the same shape after thinning) and v_b the
+ *   relative variance of c_b itself. The b are weighted by how well each explains the reference days
+ *   (Poisson likelihood tempered by the dispersion 1 + φ·Σm² ÷ Σm, flat prior on [0, 1]) and the
+ *   mixture is matched by one gamma in mean and variance. On a usual day (exposure near the centre)
+ *   b hardly matters; a day spending twice as much expects 2^b times as many conversions, averaged
+ *   over what the account's history allows — with a steady history between 1 and 2 times and a wider
+ *   prior. (Version 2 took b = 1: the same day of a spend spike expected as many more conversions as
+ *   spend, and its band missed; see eval/nowcast.eval.ts.)
  * - Posterior: λ | R ~ gamma(α + R, β + F), so M | R is negative binomial with size α + R and mean
  *   (α + R)(1 − F) ÷ (β + F). A young day leans on the account's rate, an old one on its own count.
  * - F is itself an estimate: the day's completion is integrated over F ~ normal(fraction, se²)

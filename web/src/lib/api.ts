@@ -80,7 +80,8 @@ export function refreshSession(organizationId?: string): Promise<boolean> {
   return run;
 }
 
-async function toError(res: Response): Promise<ApiError> {
+/** The API's error body `{ error: { code, message, details, requestId } }` as an ApiError. */
+export async function toError(res: Response): Promise<ApiError> {
   try {
     const body = (await res.json()) as {
       error?: { code: string; message: string; details?: Record<string, unknown>; requestId?: string };
@@ -99,27 +100,42 @@ async function toError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, 'http_error', `${res.status} ${res.statusText}`);
 }
 
-export async function request<T>(
+/**
+ * One JSON request with a bearer token: a 401 runs `refresh` once and retries with the new token;
+ * errors become ApiError. Shared by the agency session and the client portal's (kept apart).
+ */
+export async function send<T>(
   method: string,
   path: string,
-  body?: unknown,
-  opts: { auth?: boolean; retry?: boolean } = {},
+  body: unknown,
+  auth: { token: () => string | null; refresh?: () => Promise<boolean> },
 ): Promise<T> {
-  const t = opts.auth === false ? null : getTokens();
+  const token = auth.token();
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (t) headers.authorization = `Bearer ${t.accessToken}`;
+  if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(path, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (res.status === 401 && t && opts.retry !== false) {
-    if (await refreshSession()) return request<T>(method, path, body, { ...opts, retry: false });
-  }
+  if (res.status === 401 && token && auth.refresh && (await auth.refresh()))
+    return send<T>(method, path, body, { token: auth.token });
   if (!res.ok) throw await toError(res);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+export function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { auth?: boolean; retry?: boolean } = {},
+): Promise<T> {
+  return send<T>(method, path, body, {
+    token: () => (opts.auth === false ? null : (getTokens()?.accessToken ?? null)),
+    ...(opts.retry === false ? {} : { refresh: () => refreshSession() }),
+  });
 }
 
 export const api = {

@@ -2,7 +2,7 @@
  * The client portal's own session and API client. Portal tokens are kept apart from the agency's
  * (another storage key, another refresh endpoint), so signing in to one never signs in to the other.
  */
-import { ApiError, qs } from '../../lib/api.ts';
+import { qs, send, toError } from '../../lib/api.ts';
 
 export interface PortalTokens {
   accessToken: string;
@@ -25,25 +25,6 @@ export function getPortalTokens(): PortalTokens | null {
 export function setPortalTokens(t: PortalTokens | null) {
   if (t) localStorage.setItem(KEY, JSON.stringify(t));
   else localStorage.removeItem(KEY);
-}
-
-async function toError(res: Response): Promise<ApiError> {
-  try {
-    const body = (await res.json()) as {
-      error?: { code: string; message: string; details?: Record<string, unknown>; requestId?: string };
-    };
-    if (body.error)
-      return new ApiError(
-        res.status,
-        body.error.code,
-        body.error.message,
-        body.error.details ?? {},
-        body.error.requestId,
-      );
-  } catch {
-    // not JSON
-  }
-  return new ApiError(res.status, 'http_error', `${res.status} ${res.statusText}`);
 }
 
 let refreshing: Promise<boolean> | null = null;
@@ -69,27 +50,8 @@ function refresh(): Promise<boolean> {
   return refreshing;
 }
 
-export async function portalRequest<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  retry = true,
-): Promise<T> {
-  const t = getPortalTokens();
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (t) headers.authorization = `Bearer ${t.accessToken}`;
-  const res = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status === 401 && t && retry && (await refresh()))
-    return portalRequest<T>(method, path, body, false);
-  if (!res.ok) throw await toError(res);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
-}
+export const portalRequest = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+  send<T>(method, path, body, { token: () => getPortalTokens()?.accessToken ?? null, refresh });
 
 export const portalGet = <T>(path: string, q?: Record<string, string | undefined>) =>
   portalRequest<T>('GET', `/api/v1/portal${path}${qs(q)}`);

@@ -92,15 +92,40 @@ export interface ReconcileResult {
 const table = { campaign: 'campaigns', ad_group: 'ad_groups', ad: 'ads' } as const;
 type AdsLevel = keyof typeof table;
 
+interface AccountRead {
+  structure: AccountStructure;
+  currency: string;
+}
+
 export const reconcilerActor = { type: 'system', id: 'write-backs.reconcile' } as const;
 
-/** Half a currency unit: what rounding a budget to a zero-decimal currency (JPY, KRW) can move it by. */
+/** Half a currency unit: the tolerance when the account's currency is not known. */
 const ROUNDING_MICROS = 500_000;
 
-function sameValue(field: 'status' | 'dailyBudgetMicros', a: unknown, b: unknown, exact: boolean): boolean {
+/**
+ * Half the smallest unit of `currency` (its ISO 4217 minor unit, as Intl knows it): what a platform
+ * rounding a budget to that unit can move it by — 0.005 USD, 0.5 JPY, 0.0005 BHD.
+ */
+export function roundingToleranceMicros(currency: string | null | undefined): number {
+  if (!currency) return ROUNDING_MICROS;
+  try {
+    const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits;
+    return ROUNDING_MICROS / 10 ** (digits ?? 0);
+  } catch {
+    return ROUNDING_MICROS;
+  }
+}
+
+function sameValue(
+  field: 'status' | 'dailyBudgetMicros',
+  a: unknown,
+  b: unknown,
+  toleranceMicros: number | null,
+): boolean {
   if (a === undefined || b === undefined || a === null || b === null) return a === b && a !== undefined;
-  if (field === 'status' || exact) return a === b;
-  return Math.abs(Number(a) - Number(b)) <= ROUNDING_MICROS;
+  if (field === 'status' || toleranceMicros === null) return a === b;
+  return Math.abs(Number(a) - Number(b)) <= toleranceMicros;
 }
 
 /** Compares what the platform shows with the requested and the earlier value. */
@@ -109,12 +134,13 @@ export function judge(
   shown: unknown,
   target: unknown,
   before: unknown,
+  toleranceMicros: number = ROUNDING_MICROS,
 ): 'target' | 'before' | 'neither' {
-  if (sameValue(field, shown, target, true)) return 'target';
-  if (before !== undefined && sameValue(field, shown, before, true)) return 'before';
+  if (sameValue(field, shown, target, null)) return 'target';
+  if (before !== undefined && sameValue(field, shown, before, null)) return 'before';
   // A platform may round a budget to its currency's unit: a near match counts only when unambiguous.
-  const nearTarget = sameValue(field, shown, target, false);
-  const nearBefore = before !== undefined && sameValue(field, shown, before, false);
+  const nearTarget = sameValue(field, shown, target, toleranceMicros);
+  const nearBefore = before !== undefined && sameValue(field, shown, before, toleranceMicros);
   if (nearTarget && !nearBefore) return 'target';
   if (nearBefore && !nearTarget) return 'before';
   return 'neither';
@@ -237,7 +263,7 @@ export function createWriteBackReconciler({
   /** Resolves one write-back; null when a concurrent sweep (or the late original call) got there first. */
   async function reconcileOne(
     row: WriteActionsTable,
-    structures: Map<string, Promise<AccountStructure>>,
+    structures: Map<string, Promise<AccountRead>>,
   ): Promise<ReconciledOutcome | 'deferred' | null> {
     const settle = async (outcome: ReconciledOutcome, detail: Parameters<typeof resolve>[2]) =>
       (await resolve(row, outcome, detail)) ? outcome : null;
@@ -250,6 +276,7 @@ export function createWriteBackReconciler({
     const field = row.type === 'set_status' ? 'status' : 'dailyBudgetMicros';
     const target = (JSON.parse(row.payload) as Record<string, unknown>)[field];
     let entity: { status: string; dailyBudgetMicros?: number | null } | undefined;
+    let currency: string | null = null;
     try {
       const key = `${row.organization_id}:${row.connection_id}:${row.ad_account_id}`;
       let structure = structures.get(key);
@@ -257,7 +284,8 @@ export function createWriteBackReconciler({
         structure = readAccount(row);
         structures.set(key, structure);
       }
-      const s = await structure;
+      const { structure: s, currency: accountCurrency } = await structure;
+      currency = accountCurrency;
       const listed: Array<{ externalId: string; status: string; dailyBudgetMicros?: number | null }> =
         row.level === 'campaign' ? s.campaigns : row.level === 'ad_group' ? s.adGroups : s.ads;
       entity = listed.find((e) => e.externalId === row.external_id);
@@ -284,7 +312,7 @@ export function createWriteBackReconciler({
     const shown = field === 'status' ? entity.status : (entity.dailyBudgetMicros ?? null);
     const before = await storage.withTenant(row.organization_id, (trx) => beforeOf(trx, row, field));
     const snapshot = (v: unknown): EntityState => ({ [field]: v ?? null });
-    const verdict = judge(field, shown, target, before);
+    const verdict = judge(field, shown, target, before, roundingToleranceMicros(currency));
     if (verdict === 'target')
       return settle('applied', {
         shown,
@@ -303,18 +331,21 @@ export function createWriteBackReconciler({
   }
 
   /** The ad account's campaigns, ad groups and ads as the platform shows them now, through its connector. */
-  async function readAccount(row: WriteActionsTable): Promise<AccountStructure> {
+  async function readAccount(row: WriteActionsTable): Promise<AccountRead> {
     const account = await storage.withTenant(row.organization_id, (trx) =>
       trx
         .selectFrom('ad_accounts')
-        .select('external_id')
+        .select(['external_id', 'currency'])
         .where('organization_id', '=', row.organization_id)
         .where('id', '=', row.ad_account_id)
         .executeTakeFirstOrThrow(),
     );
     const { ctx, definition } = await connections.contextFor(row.organization_id, row.connection_id);
     if (!definition.ads) throw new Error(`${definition.displayName} has no ads to read`);
-    return definition.ads.fetchStructure(ctx, account.external_id);
+    return {
+      structure: await definition.ads.fetchStructure(ctx, account.external_id),
+      currency: account.currency,
+    };
   }
 
   async function reconcile(opts: ReconcileOptions = {}): Promise<ReconcileResult> {
@@ -342,7 +373,7 @@ export function createWriteBackReconciler({
       proposals: 0,
     };
     // One read of an ad account per sweep, however many of its write-backs are stuck.
-    const structures = new Map<string, Promise<AccountStructure>>();
+    const structures = new Map<string, Promise<AccountRead>>();
 
     for (const row of rows) {
       try {

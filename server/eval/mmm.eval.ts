@@ -12,16 +12,19 @@
  *    β 3000/2000, the generating process); gap = 1 − R_true(recommended) / R_true(true optimum),
  *    R = total media response. The true optimum is our allocator run on the true curves.
  * 2. Meridian geo_all_channels (40 geos × 156 weeks): y = conversions × revenue_per_conversion per
- *    capita, spend per capita, geo intercepts; controls competitor_sales_control,
- *    sentiment_score_control, Promo, Organic_channel0 impressions per capita; panelScale = population.
- *    Scored: ROI ranking vs Meridian's published posterior-mean ROI (TF run); allocation with
- *    budget = historical total and ±30 % bounds per channel: direction of change per channel vs the
- *    published optimization. (Impressions and spend are interchangeable here: every channel's
- *    cost per impression is constant to 1e-7 in the file.)
+ *    capita (revenue_per_conversion varies by ±2 % only, so this is Meridian's KPI × revenue_per_kpi
+ *    to within that), spend per capita, geo and week effects. Scored: ROI ranking vs Meridian's
+ *    published posterior-mean ROI (TF run); allocation with budget = historical total and ±30 %
+ *    bounds per channel (Meridian's optimize() defaults: fixed budget = historical spend,
+ *    spend_constraint 0.3, objective the posterior-mean incremental outcome of the historical pattern
+ *    scaled per channel): direction of change per channel vs the published optimization.
+ *    (Impressions and spend are interchangeable here: every channel's cost per impression is
+ *    constant to 1e-7 in the file.)
  *    History of the specification, disclosed because each step was taken after seeing a score:
- *    (a) least squares, logistic saturation, trend + Fourier: ROI Spearman −0.3, 3/5 directions;
+ *    (a) least squares, logistic saturation, trend + Fourier, controls competitor sales, sentiment,
+ *        Promo and organic impressions per capita as pooled linear terms: ROI Spearman −0.3, 3/5;
  *    (b) the same with a fixed effect per week (Meridian's geo default): Spearman 0.2, 3/5;
- *    (c) primary since 2026-11-27: Meridian's own model choices — Hill saturation (slope 1), its
+ *    (c) 2026-11-27: Meridian's own model choices — Hill saturation (slope 1), its
  *        default priors (ROI LogNormal(0.2, 0.9), half-saturation TruncatedNormal(0.8, 0.8) on
  *        [0.1, 10] median-spend units, adstock α uniform) and POSTERIOR MEANS from MCMC draws, with
  *        allocation on the expected response — still with week effects. Reason: Meridian's published
@@ -33,11 +36,35 @@
  *        different ROIs (Spearman 0.9 and −0.5), a sign of a stuck chain, so the walk was moved to
  *        (logit α, log half-saturation, log ROI) coordinates and run as 4 dispersed chains with
  *        split-R̂: 4 × 250 draws after 3,000 burn-in gave R̂ up to 1.16 (not converged); 4 × 1,000
- *        after 5,000 (thin 4) gives R̂ ≤ 1.04, the default. `--quick` (CI) runs 1 × 150 and prints
- *        its R̂: a smoke test, not the figure. Still not Meridian: no per-geo hierarchical media and
- *        control coefficients, controls and week effects profiled out rather than sampled, Metropolis
- *        rather than NUTS. (a), (b), a MAP under the same priors, and piecewise-linear knots chosen
- *        by BIC (a stand-in for the AKS the notebook enabled) are printed as sensitivity lines.
+ *        after 5,000 (thin 4) gives R̂ ≤ 1.04, the default. Result: ROI Ch0 1.06, Ch1 1.03, Ch2 1.41,
+ *        Ch3 0.65, Ch4 1.58 → Spearman 0.90 (Ch0/Ch2 swapped), directions 4/5 (Ch1 +5.4M vs −3.6M).
+ *    (d) primary since 2026-11-27 (later the same day): the rest of Meridian's documented model
+ *        structure that (c) lacked, each point checked in google/meridian's code and docs before the
+ *        run (adstock_hill.py, equations.py / model.py calculate_beta_x, prior_distribution.py,
+ *        optimizer docs) and decided before it; no setting was changed after the score:
+ *        - adstock window max_lag + 1 = 9 normalized weights (Meridian's default max_lag 8; we had 8);
+ *        - adstock α ~ Uniform(0, 1) (we capped it at 0.95);
+ *        - controls and the non-media treatment Promo with a coefficient per geo (Meridian's γ_gc =
+ *          γ_c + ξ_c·z_gc, ξ_c ~ HalfNormal(5) on standardized data: nearly unpooled, so profiled
+ *          per geo here; (c) had one pooled coefficient each);
+ *        - Organic_channel0 as organic media with its own adstock α, Hill half-saturation (same
+ *          priors, median-scaled per capita impressions) and a coefficient ≥ 0 (Meridian's β_om ~
+ *          HalfNormal(5), nearly flat, profiled here), instead of a linear control.
+ *        Checked and already the same: normalized geometric adstock, adstock before Hill, Hill slope
+ *        1, the ec prior in units of the median non-zero per-capita media, ROI = incremental outcome
+ *        over spend summed over geos and weeks (β derived from the sampled ROI), the optimizer's
+ *        problem. The first full run of (d) (seed 1) gave ROI Ch0 1.62, Ch1 0.99, Ch2 1.29, Ch3 0.86,
+ *        Ch4 2.32 → Spearman 1.00, directions 5/5, max R̂ 1.08 (Ch0), 821 s wall / 469 s CPU on a
+ *        loaded machine.
+ *        The `--quick` smoke run (1 × 150, R̂ up to 1.60) was looked at before the full run: it also
+ *        ranked 5/5, which is not evidence (not converged). Still not Meridian: no per-geo
+ *        hierarchical MEDIA coefficients (β_gm = exp(β_m + η_m·z), η_m ~ HalfNormal(1): Meridian lets
+ *        each geo's media effect differ; we pool them, η = 0), controls and week effects profiled
+ *        rather than sampled, Metropolis rather than NUTS, week effects rather than the notebook's
+ *        AKS knots (an adaptive-ridge spline selection we do not reproduce). (a), (b), a MAP under
+ *        the same priors and structure, and piecewise-linear knots chosen by BIC are printed as
+ *        sensitivity lines; (a) and (b) keep the pooled structure of their time (least squares
+ *        cannot take organic media).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -219,6 +246,9 @@ function ranks(v: number[]) {
  * - estimator: `ls` = least squares (bootstrap interval); `map` = posterior mode under Meridian's
  *   priors; `posterior` = posterior mean and 90 % interval from MCMC draws under Meridian's priors,
  *   allocation on the expected response (as Meridian's optimizer does).
+ * - structure: `map` and `posterior` use Meridian's (geo-level coefficients of the controls and of
+ *   Promo, Organic_channel0 as organic media with adstock + Hill, 9 adstock weights, α up to 1);
+ *   `ls` the pooled one (all four as pooled linear controls, 8 weights), as in specs (a) and (b).
  */
 export interface MeridianSpec {
   time: 'weeks' | 'knots' | 'trend';
@@ -228,12 +258,18 @@ export interface MeridianSpec {
   draws?: number;
   burnIn?: number;
   chains?: number;
+  /** Sampler seed (default 1); other seeds check that a result is not Monte Carlo luck. */
+  seed?: number;
 }
 
-/** Meridian's default priors: ROI ~ LogNormal(0.2, 0.9); ec ~ TruncatedNormal(0.8, 0.8) on [0.1, 10]. */
+/**
+ * Meridian's default priors: ROI ~ LogNormal(0.2, 0.9); ec ~ TruncatedNormal(0.8, 0.8) on [0.1, 10]
+ * (paid and organic media); adstock α ~ Uniform(0, 1).
+ */
 export const MERIDIAN_PRIORS = {
   roi: { mu: 0.2, sigma: 0.9 },
   halfSaturation: { mean: 0.8, sd: 0.8, lo: 0.1, hi: 10 },
+  alphaMax: 1,
 };
 
 interface MeridianData {
@@ -243,6 +279,8 @@ interface MeridianData {
   pop: Float64Array;
   y: Float64Array;
   base: MmmInput;
+  /** Meridian's structure (see runMeridian): geo-level controls and Promo, organic media, 9 lags. */
+  meridianBase: MmmInput;
   published: { roi: number[]; ci: Array<[number, number]>; change: number[] };
 }
 
@@ -270,6 +308,23 @@ function loadMeridian(): MeridianData {
     ],
     panelScale: geos.map((_, g) => pop[g * T]!),
   };
+  // Meridian's model of the same data: a coefficient per geo for each control and for the
+  // non-media treatment Promo (γ_gc = γ_c + ξ_c·z_gc with ξ_c ~ HalfNormal(5) on standardized data,
+  // approximated by unpooled geo coefficients), Organic_channel0 as organic media (own adstock and
+  // Hill, coefficient ≥ 0; median-scaled per capita impressions) and adstock max_lag 8 (9 weights).
+  const perGeo = (name: string, v: Float64Array) =>
+    geos.map((geo, g) => ({
+      name: `${name}@${geo}`,
+      values: Float64Array.from(v, (x, i) => (Math.floor(i / T) === g ? x : 0)),
+    }));
+  const meridianBase: MmmInput = {
+    ...base,
+    controls: ['competitor_sales_control', 'sentiment_score_control', 'Promo'].flatMap((c) =>
+      perGeo(c, num(rows, c)),
+    ),
+    organic: [{ name: 'Organic_channel0', values: perCapita(num(rows, 'Organic_channel0_impression')) }],
+    adstockWindow: 9,
+  };
   const tf = JSON.parse(
     readFileSync(path.join(dir, 'DERIVED_meridian_demo_published_results.json'), 'utf8'),
   ).getting_started_tf;
@@ -287,7 +342,7 @@ function loadMeridian(): MeridianData {
         find(tf.optimization_reports[0]['Change in optimized spend for each channel'], c).spend as number,
     ),
   };
-  meridianData = { rows, geos, T, pop, y, base, published };
+  meridianData = { rows, geos, T, pop, y, base, meridianBase, published };
   return meridianData;
 }
 
@@ -309,13 +364,25 @@ export function meridianKnots(): number {
 const lsCache = new Map<string, ReturnType<typeof fitResponseCurves>>();
 
 export function runMeridian(spec: MeridianSpec): MeridianResult {
-  const { rows, geos, T, base, published } = loadMeridian();
+  const { rows, geos, T, base, meridianBase, published } = loadMeridian();
   const t = Float64Array.from(rows, (_, i) => i % T);
   const doy = Float64Array.from(rows, (r) => {
     const d = new Date(`${r.time}T00:00:00Z`);
     return (d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000;
   });
   const knots = spec.time === 'knots' ? meridianKnots() : 0;
+  // Least squares (the earlier specs, and the start of the MAP and the sampler) on the pooled
+  // structure; the MAP and the posterior on Meridian's (organic media need the sampler's model).
+  const structured = spec.estimator !== 'ls';
+  const timeControls = [
+    ...(spec.time === 'trend' ? [...trend(t, T), ...fourier(doy, 2, 365.25)] : []),
+    ...(spec.time === 'knots' ? knotControls(geos.length, T, knots) : []),
+  ];
+  const model: MmmInput = {
+    ...meridianBase,
+    controls: [...meridianBase.controls, ...timeControls],
+    timeEffects: spec.time === 'weeks',
+  };
   const input: MmmInput = {
     ...base,
     controls: [
@@ -337,26 +404,27 @@ export function runMeridian(spec: MeridianSpec): MeridianResult {
   let rhat: number[] | null = null;
   const bounds = { lower: 0.3, upper: 0.3 };
   if (spec.estimator === 'posterior') {
-    const post = sampleCurvePosterior(input, start, MERIDIAN_PRIORS, {
+    const post = sampleCurvePosterior(model, start, MERIDIAN_PRIORS, {
       draws: spec.draws ?? 1000,
       burnIn: spec.burnIn ?? 5000,
       thin: 4,
-      seed: 1,
+      seed: spec.seed ?? 1,
       chains: spec.chains ?? 4,
     });
     rhat = post.rhat;
     roi = post.roi.map((r) => r.mean);
     ci = post.roi.map((r) => [r.p05, r.p95]);
-    entities = posteriorEntities(input, post.draws, bounds, 50);
+    entities = posteriorEntities(model, post.draws, bounds, 50);
     acceptance = post.acceptance;
   } else {
-    const params = spec.estimator === 'map' ? mapWithPriors(input, start, MERIDIAN_PRIORS).params : start;
+    const m = structured ? model : input;
+    const params = spec.estimator === 'map' ? mapWithPriors(m, start, MERIDIAN_PRIORS).params : start;
     roi = params.map((p, c) => {
-      const totals = channelTotals(input, c, p);
+      const totals = channelTotals(m, c, p);
       return totals.contribution / totals.spend;
     });
     ci = spec.estimator === 'ls' ? fit.channels.map((c) => c.roasInterval) : params.map(() => null);
-    entities = channelEntities(input, params, bounds);
+    entities = channelEntities(m, params, bounds);
   }
   const budget = entities.reduce((s, e) => s + e.current!, 0);
   const alloc = allocateBudget(entities, budget);
@@ -368,7 +436,7 @@ export function runMeridian(spec: MeridianSpec): MeridianResult {
   const time =
     spec.time === 'knots' ? `${knots} BIC knots` : spec.time === 'weeks' ? 'week effects' : 'trend + Fourier';
   return {
-    spec: `${spec.estimator}, ${spec.saturation}, ${time}`,
+    spec: `${spec.estimator}, ${spec.saturation}, ${time}${structured ? ', geo-level controls and Promo, organic Hill, 9 lags' : ''}`,
     rows: CHANNELS.map((c, i) => ({
       channel: c,
       roi: roi[i]!,
@@ -422,7 +490,8 @@ const sensitivityLine = (m: MeridianResult) =>
 export function runMmmEval(opts: { bootstrap?: number; quick?: boolean } = {}): MmmEvalResult {
   const start = performance.now();
   const pymc = runPymc(opts.bootstrap ?? 20);
-  // Primary (see the header): Meridian's priors and saturation, posterior means, week effects.
+  // Primary (see the header, (d)): Meridian's priors, saturation and model structure, posterior means,
+  // week effects.
   const meridian = runMeridian({
     time: 'weeks',
     estimator: 'posterior',

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { allocateBudget } from './allocate.ts';
-import { type ChannelParams, channelTotals, fitResponseCurves, type MmmInput } from './curves.ts';
+import {
+  adstockedScaled,
+  type ChannelParams,
+  channelTotals,
+  fitResponseCurves,
+  type MmmInput,
+} from './curves.ts';
 import { mapWithRoiPrior } from './prior.ts';
 import { channelEntities, channelResponse, gainInterval } from './response.ts';
 import { adstock, saturate } from './transforms.ts';
@@ -43,6 +49,24 @@ describe('adstock and saturation', () => {
     expect(adstock(new Array(20).fill(2), 0.6)[19]).toBeCloseTo(2, 12);
     expect(saturate(0, 3)).toBe(0);
     expect(saturate(2, 3) - saturate(1, 3)).toBeLessThan(saturate(1, 3) - saturate(0, 3));
+  });
+
+  it('uses 8 weights by default and Meridian’s max_lag + 1 = 9 with adstockWindow 9', () => {
+    // A pulse at week 0 in one of two panels: week t carries α^t / Σ_{l<window} α^l while t < window.
+    const T = 12;
+    const spend = new Float64Array(2 * T);
+    spend[T] = 1;
+    const base = { panels: 2, y: new Float64Array(2 * T), controls: [], media: [{ name: 'c', spend }] };
+    const norm = (w: number) => Array.from({ length: w }, (_, l) => 0.5 ** l).reduce((a, b) => a + b, 0);
+    const def = adstockedScaled(base, 0, 0.5, 2);
+    const mer = adstockedScaled({ ...base, adstockWindow: 9 }, 0, 0.5, 2);
+    for (let t = 0; t < T; t++) {
+      expect(def[t]).toBe(0);
+      expect(def[T + t]).toBeCloseTo(t < 8 ? 0.5 ** t / norm(8) / 2 : 0, 14);
+      expect(mer[T + t]).toBeCloseTo(t < 9 ? 0.5 ** t / norm(9) / 2 : 0, 14);
+    }
+    expect(mer[T + 8]).toBeGreaterThan(0);
+    expect(() => fitResponseCurves({ ...base, adstockWindow: 0 })).toThrow(/adstockWindow/);
   });
 });
 

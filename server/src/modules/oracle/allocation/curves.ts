@@ -12,7 +12,7 @@
 import { invalidInput } from '../../../platform/errors.ts';
 import { minimize } from '../clv/numerics.ts';
 import { olsWithin } from './ols.ts';
-import { adstockWeights, type Saturation, saturate } from './transforms.ts';
+import { adstockWeights, L_MAX, type Saturation, saturate } from './transforms.ts';
 
 export interface MmmInput {
   panels: number;
@@ -24,6 +24,17 @@ export interface MmmInput {
   panelScale?: number[];
   /** A fixed effect per week, shared by the panels (needs panels > 1; drop trend/seasonality controls). */
   timeEffects?: boolean;
+  /**
+   * Number of adstock weights, lags 0 … window − 1 (default L_MAX = 8, PyMC-Marketing's l_max).
+   * Meridian's default max_lag = 8 is a window of 9.
+   */
+  adstockWindow?: number;
+  /**
+   * Organic media (no spend, e.g. organic impressions): each gets its own carry-over and Hill
+   * saturation and a coefficient ≥ 0, as Meridian models organic media; only the posterior sampler
+   * and the MAP (`posterior.ts`, `prior.ts`) model them. They have no ROI and are not allocated.
+   */
+  organic?: Array<{ name: string; values: Float64Array }>;
 }
 
 export interface ChannelParams {
@@ -69,7 +80,7 @@ const toParams = (theta: number[], c: number) => ({
   lambda: Math.exp(theta[2 * c + 1]!),
 });
 
-function validate(input: MmmInput) {
+export function validateMmmInput(input: MmmInput) {
   const n = input.y.length;
   if (input.panels < 1 || n % input.panels !== 0) throw invalidInput('y length must be panels × weeks');
   if (input.timeEffects && input.panels < 2) throw invalidInput('time effects need more than one panel');
@@ -82,28 +93,44 @@ function validate(input: MmmInput) {
       throw invalidInput('every series must have panels × weeks finite values');
   for (const m of input.media)
     if (m.spend.some((v) => v < 0)) throw invalidInput(`negative spend in channel ${m.name}`);
+  for (const o of input.organic ?? [])
+    if (o.values.length !== n || o.values.some((v) => !(v >= 0) || !Number.isFinite(v)))
+      throw invalidInput(`organic channel ${o.name} must have panels × weeks finite values ≥ 0`);
+  const w = input.adstockWindow;
+  if (w !== undefined && !(Number.isInteger(w) && w >= 1 && w <= 104))
+    throw invalidInput('adstockWindow must be an integer from 1 to 104');
 }
 
-/** adstock(x; α) / s per panel, concatenated. */
-export function adstockedScaled(input: MmmInput, c: number, alpha: number, scale: number): Float64Array {
-  const x = input.media[c]!.spend;
-  const T = x.length / input.panels;
-  const w = adstockWeights(alpha);
+/** adstock(v; α) / s per panel, concatenated (normalized weights over `window` lags). */
+export function adstockPanels(
+  v: Float64Array,
+  panels: number,
+  alpha: number,
+  scale: number,
+  window = L_MAX,
+): Float64Array {
+  const T = v.length / panels;
+  const w = adstockWeights(alpha, window);
   const L = w.length;
   let sum = 0;
   for (let l = 0; l < L; l++) sum += w[l]!;
   const k = 1 / (sum * scale);
-  const out = new Float64Array(x.length);
-  for (let p = 0; p < input.panels; p++) {
+  const out = new Float64Array(v.length);
+  for (let p = 0; p < panels; p++) {
     const base = p * T;
     for (let t = 0; t < T; t++) {
-      let v = 0;
+      let a = 0;
       const top = Math.min(L - 1, t);
-      for (let l = 0; l <= top; l++) v += w[l]! * x[base + t - l]!;
-      out[base + t] = v * k;
+      for (let l = 0; l <= top; l++) a += w[l]! * v[base + t - l]!;
+      out[base + t] = a * k;
     }
   }
   return out;
+}
+
+/** adstock(x_c; α) / s per panel, concatenated. */
+export function adstockedScaled(input: MmmInput, c: number, alpha: number, scale: number): Float64Array {
+  return adstockPanels(input.media[c]!.spend, input.panels, alpha, scale, input.adstockWindow);
 }
 
 function design(input: MmmInput, theta: number[], scales: number[], shape: Saturation) {
@@ -171,7 +198,11 @@ function quantile(v: number[], q: number) {
 }
 
 export function fitResponseCurves(input: MmmInput, opts: FitOptions = {}): MmmFit {
-  validate(input);
+  validateMmmInput(input);
+  if (input.organic?.length)
+    throw invalidInput(
+      'organic channels are modelled by the posterior sampler and the MAP, not least squares',
+    );
   const maxEval = opts.maxEvaluations ?? 3000;
   const scales = input.media.map((m) => Math.max(...m.spend) || 1);
   const starts = [0.5, 3].map((lambda) =>

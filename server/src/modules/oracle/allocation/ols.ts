@@ -111,18 +111,44 @@ export function olsWithin(
  * The residual sum of squares of v on fixed columns (after the panel / week demeaning), for many v:
  * the columns are demeaned and their cross-product solved once, so each call costs one demeaning and
  * k dot products. For samplers and optimizers whose media part changes and whose controls do not.
+ * The demeaning M is an orthogonal projection (exact for balanced panels), so (Mx)·(Mv) = x·(Mv):
+ * a column that is zero in most rows (e.g. a control given its own coefficient in one panel) is
+ * dotted through its non-zero rows only.
+ *
+ * `withColumns(v, Z)` adds columns Z that change from call to call (e.g. an organic channel's
+ * saturated series) with coefficients constrained ≥ 0: a column whose coefficient would be negative
+ * is dropped and the rest refitted (exact for one column).
  */
 export function residualProfiler(cols: Float64Array[], panels: number, timeEffects = false) {
   const xd = cols.map((c) => demeaned(c, panels, timeEffects));
   const k = xd.length;
   const n = cols[0]?.length ?? 0;
   const scale = xd.map((c) => Math.sqrt(c.reduce((s, v) => s + v * v, 0) / Math.max(n, 1)) || 1);
+  const sparse = cols.map((c) => {
+    const idx: number[] = [];
+    for (let r = 0; r < c.length; r++) if (c[r] !== 0) idx.push(r);
+    return idx.length < c.length / 4
+      ? { idx: Int32Array.from(idx), val: Float64Array.from(idx, (r) => c[r]!) }
+      : null;
+  });
+  const dot = (a: Float64Array, b: Float64Array) => {
+    let s = 0;
+    for (let r = 0; r < a.length; r++) s += a[r]! * b[r]!;
+    return s;
+  };
+  /** X'·vd (scaled) for a demeaned vd. */
+  const xt = (vd: Float64Array) =>
+    xd.map((c, i) => {
+      const sp = sparse[i];
+      let s = 0;
+      if (sp) for (let j = 0; j < sp.idx.length; j++) s += sp.val[j]! * vd[sp.idx[j]!]!;
+      else s = dot(c, vd);
+      return s / scale[i]!;
+    });
   const xtx = Array.from({ length: k }, (_, i) =>
-    Array.from(
-      { length: k },
-      (_, j) => xd[i]!.reduce((s, v, r) => s + v * xd[j]![r]!, 0) / (scale[i]! * scale[j]!),
-    ),
+    Array.from({ length: k }, (_, j) => (j < i ? 0 : dot(xd[i]!, xd[j]!) / (scale[i]! * scale[j]!))),
   );
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) xtx[i]![j] = xtx[j]![i]!;
   for (let i = 0; i < k; i++) xtx[i]![i]! += 1e-9 * n;
   // Inverse of the (small) normal matrix, column by column.
   const inv = Array.from({ length: k }, (_, j) =>
@@ -131,22 +157,43 @@ export function residualProfiler(cols: Float64Array[], panels: number, timeEffec
       Array.from({ length: k }, (_, i) => (i === j ? 1 : 0)),
     ),
   );
-  return (v: Float64Array): number => {
-    const vd = demeaned(v, panels, timeEffects);
-    let rss = 0;
-    for (let r = 0; r < vd.length; r++) rss += vd[r]! * vd[r]!;
-    if (k === 0) return rss;
-    const xtv = xd.map((c, i) => {
-      let s = 0;
-      for (let r = 0; r < vd.length; r++) s += c[r]! * vd[r]!;
-      return s / scale[i]!;
-    });
-    let explained = 0;
+  /** aᵀ (X'X)⁻¹ b. */
+  const quad = (a: number[], b: number[]) => {
+    let q = 0;
     for (let i = 0; i < k; i++) {
-      let b = 0;
-      for (let j = 0; j < k; j++) b += inv[j]![i]! * xtv[j]!;
-      explained += b * xtv[i]!;
+      let t = 0;
+      for (let j = 0; j < k; j++) t += inv[j]![i]! * a[j]!;
+      q += t * b[i]!;
     }
-    return Math.max(rss - explained, 0);
+    return q;
   };
+  const rssOf = (v: Float64Array): number => {
+    const vd = demeaned(v, panels, timeEffects);
+    const rss = dot(vd, vd);
+    if (k === 0) return rss;
+    const xtv = xt(vd);
+    return Math.max(rss - quad(xtv, xtv), 0);
+  };
+  const withColumns = (v: Float64Array, z: Float64Array[]): number => {
+    const vd = demeaned(v, panels, timeEffects);
+    const zd = z.map((c) => demeaned(c, panels, timeEffects));
+    const xtv = xt(vd);
+    const xtz = zd.map(xt);
+    const rssX = dot(vd, vd) - (k ? quad(xtv, xtv) : 0);
+    const b = zd.map((c, j) => dot(c, vd) - (k ? quad(xtz[j]!, xtv) : 0));
+    const A = zd.map((c, i) => zd.map((d, j) => dot(c, d) - (k ? quad(xtz[i]!, xtz[j]!) : 0)));
+    let active = zd.map((_, j) => j).filter((j) => A[j]![j]! > 1e-12 * Math.max(1, dot(zd[j]!, zd[j]!)));
+    for (;;) {
+      if (active.length === 0) return Math.max(rssX, 0);
+      const coef = solveLinear(
+        active.map((i) => active.map((j) => A[i]![j]!)),
+        active.map((i) => b[i]!),
+      );
+      const keep = active.filter((_, a) => coef[a]! >= 0);
+      if (keep.length === active.length)
+        return Math.max(rssX - coef.reduce((s, c, a) => s + c * b[active[a]!]!, 0), 0);
+      active = keep;
+    }
+  };
+  return Object.assign(rssOf, { withColumns });
 }

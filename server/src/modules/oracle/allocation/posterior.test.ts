@@ -74,6 +74,82 @@ describe('time knots', () => {
       expect(rss / olsWithin(y, cols, 4, te).rss).toBeCloseTo(1, 6);
     }
   });
+
+  it('profiles per-panel (sparse) controls and added columns with coefficients ≥ 0 exactly', () => {
+    const r = rng(13);
+    const P = 4;
+    const T = 30;
+    const n = P * T;
+    const x = Float64Array.from({ length: n }, () => r());
+    // One coefficient of x per panel (zero outside the panel), as Meridian's geo-level controls.
+    const perPanel = Array.from({ length: P }, (_, p) =>
+      Float64Array.from(x, (v, i) => (Math.floor(i / T) === p ? v : 0)),
+    );
+    const z = Float64Array.from({ length: n }, () => r());
+    const y = Float64Array.from({ length: n }, (_, i) => (1 + Math.floor(i / T)) * x[i]! + 2 * z[i]! + r());
+    for (const te of [false, true]) {
+      const prof = residualProfiler(perPanel, P, te);
+      expect(prof(y) / olsWithin(y, perPanel, P, te).rss).toBeCloseTo(1, 6);
+      expect(prof.withColumns(y, [z]) / olsWithin(y, [...perPanel, z], P, te).rss).toBeCloseTo(1, 6);
+      // A column that would take a negative coefficient is left out.
+      const minus = z.map((v) => -v);
+      expect(prof.withColumns(y, [minus])).toBeCloseTo(prof(y), 6);
+    }
+  });
+});
+
+describe('organic media', () => {
+  it('gives an organic channel its own carry-over and saturation and keeps it out of paid ROI', () => {
+    const truth: ChannelParams[] = [
+      { alpha: 0.4, lambda: 1, beta: 600, scale: 100 },
+      { alpha: 0.3, lambda: 1, beta: 300, scale: 100 },
+    ];
+    const base = simulate(truth, 150, 20);
+    const r = rng(21);
+    const T = base.y.length;
+    // Organic impressions partly follow channel 0 and add a saturating effect of 400 at most.
+    const o = Float64Array.from(base.media[0]!.spend, (v) => 0.5 * v + 100 * r());
+    const ao = adstock(o, 0.6, 9);
+    const med = [...o].sort((a, b) => a - b)[Math.floor(T / 2)]!;
+    const y = Float64Array.from(base.y, (v, t) => v + (400 * (ao[t]! / med)) / (ao[t]! / med + 0.5));
+    const withOrganic: MmmInput = {
+      ...base,
+      y,
+      media: base.media.slice(0, 2),
+      organic: [{ name: 'organic', values: o }],
+      adstockWindow: 9,
+    };
+    const without: MmmInput = { ...withOrganic, organic: [] };
+    const start = fitResponseCurves(without, { saturation: 'hill' }).channels.map((c) => c.params);
+    const trueT = channelTotals(withOrganic, 0, { ...truth[0]!, shape: 'hill' });
+    const trueRoi = trueT.contribution / trueT.spend;
+    const roiErr = (input: MmmInput) => {
+      const map = mapWithPriors(input, start, { ...PRIORS, alphaMax: 1 });
+      const t = channelTotals(input, 0, map.params[0]!);
+      return { err: Math.abs(t.contribution / t.spend / trueRoi - 1), map };
+    };
+    const a = roiErr(withOrganic);
+    const b = roiErr(without);
+    expect(a.map.organic).toHaveLength(1);
+    expect(a.map.organic[0]!.halfSaturation).toBeGreaterThan(0.2);
+    expect(a.map.organic[0]!.halfSaturation).toBeLessThan(1.5);
+    expect(a.err).toBeLessThan(0.1);
+    // Left out, the organic effect is credited to the paid channel it follows.
+    expect(b.err).toBeGreaterThan(a.err + 0.1);
+    expect(() => fitResponseCurves(withOrganic)).toThrow(/organic/);
+    const post = sampleCurvePosterior(
+      withOrganic,
+      start,
+      { ...PRIORS, alphaMax: 1 },
+      {
+        draws: 60,
+        burnIn: 600,
+        seed: 5,
+      },
+    );
+    expect(Math.abs(post.roi[0]!.mean / trueRoi - 1)).toBeLessThan(0.15);
+    for (const d of post.draws) expect(d).toHaveLength(2);
+  });
 });
 
 describe('sampleCurvePosterior', () => {

@@ -11,6 +11,9 @@
  * mode (e^{μ−σ²} ≈ 0.54), so rankings and recommendations differ. Allocation on draws maximises the
  * expected response (the mean curve over draws), as Meridian's optimizer does.
  *
+ * Organic media (`input.organic`) are sampled too, (logit α, log h) each under the same α and
+ * half-saturation priors, with their coefficient ≥ 0 profiled with the controls (`prior.ts`).
+ *
  * The proposal covariance adapts during burn-in only (scaled empirical covariance, 2.38²/d, with a
  * step factor steered toward 25 % acceptance); the kept chain uses a fixed proposal.
  */
@@ -19,7 +22,13 @@ import { invalidInput } from '../../../platform/errors.ts';
 import type { AllocationEntity } from './allocate.ts';
 import { adstockedScaled, type ChannelParams, channelTotals, type MmmInput } from './curves.ts';
 import { residualProfiler } from './ols.ts';
-import { type CurvePriors, mapWithPriors, medianNonZero } from './prior.ts';
+import {
+  type CurvePriors,
+  mapWithPriors,
+  medianNonZero,
+  type OrganicParams,
+  organicColumn,
+} from './prior.ts';
 import { channelResponse } from './response.ts';
 import { halfSaturation, saturate } from './transforms.ts';
 
@@ -31,7 +40,7 @@ export interface PosteriorOptions {
   burnIn?: number;
   thin?: number;
   seed?: number;
-  /** Start at this point instead of the MAP. */
+  /** Start at this point instead of the MAP (organic channels then start at α = alphaMax/2, h = prior mean). */
   start?: ChannelParams[];
   /** Independent chains (default 1), run one after another; R̂ needs at least one (split halves). */
   chains?: number;
@@ -76,7 +85,7 @@ function normals(seed: number) {
 export function sampleCurvePosterior(
   input: MmmInput,
   start: ChannelParams[],
-  priors: Required<CurvePriors>,
+  priors: CurvePriors & Required<Pick<CurvePriors, 'halfSaturation'>>,
   opts: PosteriorOptions = {},
 ): CurvePosterior {
   const keep = opts.draws ?? 500;
@@ -86,8 +95,12 @@ export function sampleCurvePosterior(
     throw invalidInput('draws ≥ 2, thin ≥ 1 and burnIn ≥ 0 are required');
   const n = input.y.length;
   const C = start.length;
-  const d = 3 * C;
+  const organic = input.organic ?? [];
+  const O = organic.length;
+  const d = 3 * C + 2 * O;
   const { roi: prior, halfSaturation: hs } = priors;
+  const alphaMax = priors.alphaMax ?? ALPHA_MAX;
+  const organicMedians = organic.map((o) => medianNonZero(o.values));
   const spend = start.map((p, c) => channelTotals(input, c, { ...p, beta: 1 }).spend);
   const medians = input.media.map((m) => medianNonZero(m.spend));
   const w = Float64Array.from(
@@ -122,7 +135,7 @@ export function sampleCurvePosterior(
       lp += -((h - hs.mean) ** 2) / (2 * hs.sd ** 2) + Math.log(h); // TruncatedNormal × Jacobian h
       lp += -((Math.log(r) - prior.mu) ** 2) / (2 * prior.sigma ** 2); // LogNormal × Jacobian ROI
       const p: ChannelParams = {
-        alpha: ALPHA_MAX * s,
+        alpha: alphaMax * s,
         lambda: lambdaOf(c, h, p0.shape),
         beta: 0,
         scale: p0.scale,
@@ -140,17 +153,34 @@ export function sampleCurvePosterior(
       roi.push(r);
       params.push(p);
     }
-    const rss = rssOf(rest);
+    // Organic channels: (logit α, log h), α uniform, h under the half-saturation prior, β ≥ 0 profiled.
+    const organicCols: Float64Array[] = [];
+    for (let j = 0; j < O; j++) {
+      const s = 1 / (1 + Math.exp(-theta[3 * C + 2 * j]!));
+      const h = Math.exp(theta[3 * C + 2 * j + 1]!);
+      if (!(h >= hs.lo && h <= hs.hi)) return { lp: Number.NEGATIVE_INFINITY, roi, params };
+      lp += Math.log(s * (1 - s));
+      lp += -((h - hs.mean) ** 2) / (2 * hs.sd ** 2) + Math.log(h);
+      organicCols.push(organicColumn(input, j, alphaMax * s, h, organicMedians[j]!));
+    }
+    const rss = O ? rssOf.withColumns(rest, organicCols) : rssOf(rest);
     lp += (-n / 2) * Math.log(rss / n);
     return { lp: Number.isFinite(lp) ? lp : Number.NEGATIVE_INFINITY, roi, params };
   };
-  const init = opts.start ?? mapWithPriors(input, start, priors).params;
+  const map = opts.start ? null : mapWithPriors(input, start, priors);
+  const init = opts.start ?? map!.params;
+  const organicInit: OrganicParams[] =
+    map?.organic ?? organic.map(() => ({ alpha: alphaMax / 2, halfSaturation: hs.mean }));
   const theta0 = init.flatMap((p, c) => {
-    const a = Math.min(Math.max(p.alpha / ALPHA_MAX, 1e-4), 1 - 1e-4);
+    const a = Math.min(Math.max(p.alpha / alphaMax, 1e-4), 1 - 1e-4);
     const h = (halfSaturation(p.shape) / p.lambda) * (p.scale / medians[c]!);
     const t = channelTotals(input, c, p);
     return [Math.log(a / (1 - a)), Math.log(h), Math.log(Math.max(t.contribution, 1e-12) / t.spend)];
   });
+  for (const o of organicInit) {
+    const a = Math.min(Math.max(o.alpha / alphaMax, 1e-4), 1 - 1e-4);
+    theta0.push(Math.log(a / (1 - a)), Math.log(o.halfSaturation));
+  }
   const start0 = target(theta0);
   if (!Number.isFinite(start0.lp)) throw invalidInput('the starting curves are outside the priors’ support');
   const chains = opts.chains ?? 1;

@@ -9,9 +9,18 @@
  * Parameters per channel: (logit α, log λ, log β), so β > 0; controls and fixed effects are profiled
  * out by least squares on y − media. Loss = (n/2)·ln(RSS/n) (σ² profiled)
  *   + Σ_c [ (ln ROI_c − μ)² / 2σ² + ln ROI_c ] + Σ_c (h_c − mean)² / 2 sd²   (h_c outside [lo, hi]: ∞).
+ * Organic media (`input.organic`) add (logit α, log h) each, the same half-saturation prior, and a
+ * coefficient ≥ 0 profiled with the controls (Meridian's HalfNormal(5) on its standardized KPI is
+ * nearly flat); they have no spend, hence no ROI prior.
  */
 import { minimize } from '../clv/numerics.ts';
-import { adstockedScaled, type ChannelParams, channelTotals, type MmmInput } from './curves.ts';
+import {
+  adstockedScaled,
+  adstockPanels,
+  type ChannelParams,
+  channelTotals,
+  type MmmInput,
+} from './curves.ts';
 import { residualProfiler } from './ols.ts';
 import { halfSaturation, saturate } from './transforms.ts';
 
@@ -20,6 +29,21 @@ const ALPHA_MAX = 0.95;
 export interface CurvePriors {
   roi: { mu: number; sigma: number };
   halfSaturation?: { mean: number; sd: number; lo: number; hi: number };
+  /** Upper end of the adstock decay's uniform prior (default 0.95; Meridian's Uniform(0, 1) is 1). */
+  alphaMax?: number;
+}
+
+/** Organic channel j as a column: Hill(adstock(x; α) / median non-zero x; half-saturation h), slope 1. */
+export function organicColumn(input: MmmInput, j: number, alpha: number, h: number, median: number) {
+  const a = adstockPanels(input.organic![j]!.values, input.panels, alpha, median, input.adstockWindow);
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! / (a[i]! + h);
+  return a;
+}
+
+export interface OrganicParams {
+  alpha: number;
+  /** Half-saturation in units of the channel's median non-zero value. */
+  halfSaturation: number;
 }
 
 /** Median of the non-zero values of a channel's spend (1 when it never spends). */
@@ -37,9 +61,13 @@ export function mapWithPriors(
   start: ChannelParams[],
   priors: CurvePriors,
   maxEvaluations = 4000,
-): { params: ChannelParams[]; evaluations: number } {
+): { params: ChannelParams[]; organic: OrganicParams[]; evaluations: number } {
   const n = input.y.length;
   const { roi: prior, halfSaturation: hs } = priors;
+  const alphaMax = priors.alphaMax ?? ALPHA_MAX;
+  const C = start.length;
+  const organic = input.organic ?? [];
+  const organicMedians = organic.map((o) => medianNonZero(o.values));
   const unit = start.map((p, c) => channelTotals(input, c, { ...p, beta: 1 }));
   const spend = unit.map((u) => u.spend);
   const medians = input.media.map((m) => medianNonZero(m.spend));
@@ -49,7 +77,7 @@ export function mapWithPriors(
   );
   const decode = (theta: number[]): ChannelParams[] =>
     start.map((p, c) => ({
-      alpha: ALPHA_MAX / (1 + Math.exp(-theta[3 * c]!)),
+      alpha: alphaMax / (1 + Math.exp(-theta[3 * c]!)),
       lambda: Math.exp(theta[3 * c + 1]!),
       beta: Math.exp(theta[3 * c + 2]!),
       scale: p.scale,
@@ -60,10 +88,24 @@ export function mapWithPriors(
     input.panels,
     input.timeEffects,
   );
+  const decodeOrganic = (theta: number[]): OrganicParams[] =>
+    organic.map((_, j) => ({
+      alpha: alphaMax / (1 + Math.exp(-theta[3 * C + 2 * j]!)),
+      halfSaturation: Math.exp(theta[3 * C + 2 * j + 1]!),
+    }));
   const loss = (theta: number[]) => {
     const params = decode(theta);
     const rest = Float64Array.from(input.y);
     let penalty = 0;
+    const organicCols: Float64Array[] = [];
+    for (const [j, o] of decodeOrganic(theta).entries()) {
+      const h = o.halfSaturation;
+      if (hs) {
+        if (h < hs.lo || h > hs.hi) return Number.POSITIVE_INFINITY;
+        penalty += (h - hs.mean) ** 2 / (2 * hs.sd ** 2);
+      }
+      organicCols.push(organicColumn(input, j, o.alpha, h, organicMedians[j]!));
+    }
     for (const [c, p] of params.entries()) {
       if (hs) {
         const h = (halfSaturation(p.shape) / p.lambda) * (p.scale / medians[c]!);
@@ -82,12 +124,13 @@ export function mapWithPriors(
       const logRoi = Math.log(contribution / spend[c]!);
       penalty += (logRoi - prior.mu) ** 2 / (2 * prior.sigma ** 2) + logRoi;
     }
-    return (n / 2) * Math.log(Math.max(rssOf(rest), 1e-300) / n) + penalty;
+    const rss = organicCols.length ? rssOf.withColumns(rest, organicCols) : rssOf(rest);
+    return (n / 2) * Math.log(Math.max(rss, 1e-300) / n) + penalty;
   };
   // A channel whose least-squares β is ≤ 0 starts at the prior's median ROI; a λ outside the
   // half-saturation prior's support starts at its mean.
   const theta0 = start.flatMap((p, c) => {
-    const a = Math.min(Math.max(p.alpha / ALPHA_MAX, 1e-3), 1 - 1e-3);
+    const a = Math.min(Math.max(p.alpha / alphaMax, 1e-3), 1 - 1e-3);
     let lambda = p.lambda;
     if (hs) {
       const h = (halfSaturation(p.shape) / lambda) * (p.scale / medians[c]!);
@@ -97,8 +140,10 @@ export function mapWithPriors(
     const beta = p.beta > 0 && lambda === p.lambda ? p.beta : (Math.exp(prior.mu) * spend[c]!) / u;
     return [Math.log(a / (1 - a)), Math.log(lambda), Math.log(beta)];
   });
+  // Organic channels start at α = alphaMax / 2 and the half-saturation prior's mean (or 1).
+  for (const _ of organic) theta0.push(0, Math.log(hs?.mean ?? 1));
   const r = minimize(loss, theta0, { maxEvaluations, step: 0.5, bound: 40 });
-  return { params: decode(r.x), evaluations: r.evaluations };
+  return { params: decode(r.x), organic: decodeOrganic(r.x), evaluations: r.evaluations };
 }
 
 /** MAP under the ROI prior alone. */
@@ -107,6 +152,6 @@ export function mapWithRoiPrior(
   start: ChannelParams[],
   prior: { mu: number; sigma: number },
   maxEvaluations = 4000,
-): { params: ChannelParams[]; evaluations: number } {
+): { params: ChannelParams[]; organic: OrganicParams[]; evaluations: number } {
   return mapWithPriors(input, start, { roi: prior }, maxEvaluations);
 }

@@ -433,6 +433,40 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(kept.json().triggers).toMatchObject({ cron: '0 * * * *' });
   });
 
+  it('a cron saved before the 15-minute floor fires at most every 15 minutes', async () => {
+    const { workflow } = await create({
+      name: 'Legacy five-minute cron',
+      steps: [notify('mail', 'Tick')],
+      triggers: { cron: '0 * * * *' },
+    });
+    // As stored by an older version, which accepted it.
+    await t.storage.db
+      .updateTable('workflows')
+      .set({ triggers: JSON.stringify({ cron: '*/5 * * * *' }), cron_last_tick: '2030-01-01T10:00:00.000Z' })
+      .where('id', '=', workflow.id)
+      .execute();
+    const tick = async (hhmm: string) => {
+      await t.services.workflows.cronTick(new Date(`2030-01-01T${hhmm}:30.000Z`));
+      const runs = await t.app.inject(
+        as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}/runs` }),
+      );
+      return (runs.json().items as Array<{ trigger: { payload: { tick: string } } }>)
+        .map((r) => r.trigger.payload.tick.slice(11, 16))
+        .sort();
+    };
+    expect(await tick('10:05')).toEqual([]);
+    expect(await tick('10:10')).toEqual([]);
+    expect(await tick('10:15')).toEqual(['10:15']);
+    expect(await tick('10:20')).toEqual(['10:15']);
+    expect(await tick('10:25')).toEqual(['10:15']);
+    expect(await tick('10:30')).toEqual(['10:15', '10:30']);
+    await t.storage.db.updateTable('workflows').set({ enabled: 0 }).where('id', '=', workflow.id).execute();
+    const runs = await t.app.inject(
+      as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}/runs` }),
+    );
+    for (const r of runs.json().items as Array<{ id: string }>) await settle(r.id);
+  });
+
   it('a finished sync starts the workflows listening for it, and a crossed threshold fires once', async () => {
     const listen = await create({
       name: 'On sync',

@@ -14,6 +14,7 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import type { WorkflowsTable } from '../../storage/schema.ts';
 import type { AnalyticsModule } from '../analytics/index.ts';
 import type { Audit } from '../audit/audit.service.ts';
+import { MIN_INTERVAL_MINUTES, validateCron } from '../rules/rules.validate.ts';
 import type { WorkflowEventType, WorkflowTriggers } from './workflows.definition.ts';
 import { type Engine, workflowCtx } from './workflows.engine.ts';
 import { workflowThresholdsJob } from './workflows.jobs.ts';
@@ -40,6 +41,24 @@ interface TriggerDeps {
 const triggersOf = (w: WorkflowsTable) => JSON.parse(w.triggers) as WorkflowTriggers;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
+const cronChecks = new Map<string, boolean>();
+/** Whether a cron fires more often than the floor (remembered: the answer never changes). */
+function tooFrequent(cron: string, timezone = 'UTC'): boolean {
+  const key = `${timezone} ${cron}`;
+  let answer = cronChecks.get(key);
+  if (answer === undefined) {
+    try {
+      validateCron(cron, new Date(), { timezone });
+      answer = false;
+    } catch {
+      answer = true;
+    }
+    if (cronChecks.size > 10_000) cronChecks.clear();
+    cronChecks.set(key, answer);
+  }
+  return answer;
+}
+
 export function createTriggers({ storage, clock, box, queue, engine, analytics }: TriggerDeps) {
   /** Starts the runs of cron triggers that came due since their last tick (missed ticks are not made up). */
   async function cronTick(now: Date = clock.now()) {
@@ -54,9 +73,15 @@ export function createTriggers({ storage, clock, box, queue, engine, analytics }
     for (const wf of due) {
       const t = triggersOf(wf);
       if (!t.cron) continue;
+      // A cron saved before the 15-minute floor (it is refused on save now) still fires at most
+      // every 15 minutes: ticks sooner than that after the last one are skipped.
+      const last = new Date(wf.cron_last_tick as string);
+      const from = tooFrequent(t.cron, t.timezone)
+        ? new Date(last.getTime() + MIN_INTERVAL_MINUTES * 60_000 - 1)
+        : last;
       let tick: Date | undefined;
       for (
-        let next = nextTick(t.cron, new Date(wf.cron_last_tick as string), t.timezone);
+        let next = nextTick(t.cron, from, t.timezone);
         next <= now;
         next = nextTick(t.cron, next, t.timezone)
       )

@@ -8,6 +8,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
 import { type AdDay, assessFatigue, type FatigueAssessment, type FatigueClass } from './fatigue/index.ts';
@@ -241,8 +242,8 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
     q: { campaignId?: string; clientId?: string; class?: FatigueClass },
   ): Promise<{ asOf: string | null; stored: number; items: StoredFatigue[] }> {
     return storage.withTenant(ctx.organizationId, async (trx) => {
-      if (q.campaignId) await assertOwn(trx, ctx.organizationId, 'campaigns', q.campaignId, 'Campaign');
-      if (q.clientId) await assertOwn(trx, ctx.organizationId, 'clients', q.clientId, 'Client');
+      if (q.campaignId) await assertOwned(trx, ctx.organizationId, 'campaign', q.campaignId);
+      if (q.clientId) await assertOwned(trx, ctx.organizationId, 'client', q.clientId);
       const asOf = await lastDay(trx, ctx.organizationId);
       if (asOf === null) return { asOf, stored: 0, items: [] };
       const ads = await adsOf(trx, ctx.organizationId, {
@@ -271,22 +272,6 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
   }
 
   return { listFatigue, getFatigue };
-}
-
-async function assertOwn(
-  trx: Executor,
-  organizationId: string,
-  table: 'campaigns' | 'clients',
-  id: string,
-  label: string,
-) {
-  const row = await trx
-    .selectFrom(table)
-    .select('id')
-    .where('organization_id', '=', organizationId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) throw notFound(label, id);
 }
 
 export type Fatigue = ReturnType<typeof createFatigue>;

@@ -55,6 +55,24 @@ describe(`workflow approval steps and the guardrail policy on ${testDialect()} +
     });
     return id;
   };
+  /** Saves and runs a workflow whose gate cannot start, and returns the failed execution. */
+  const runToFailure = async (definition: Body) => {
+    const created = await t.app.inject(
+      as(owner, { method: 'POST', url: '/api/v1/workflows', payload: definition }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const ran = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/${created.json().workflow.id}/runs`,
+        payload: { input: {} },
+      }),
+    );
+    return eventually('the run fails', async () => {
+      const e = await execution(ran.json().executionId);
+      return e.status === 'failed' ? e : undefined;
+    });
+  };
   const execution = async (id: string) =>
     (await t.app.inject(as(owner, { method: 'GET', url: `/api/v1/workflows/executions/${id}` }))).json();
   const decide = (who: Signed, id: string, decision: 'approve' | 'reject', comment?: string) =>
@@ -139,21 +157,7 @@ describe(`workflow approval steps and the guardrail policy on ${testDialect()} +
     expect(byOwner.statusCode, byOwner.body).toBe(200);
     expect(gateOf(byOwner.json()).status).toBe('succeeded');
 
-    const created = await t.app.inject(
-      as(owner, { method: 'POST', url: '/api/v1/workflows', payload: gated({ clientId: 'cli_nope' }) }),
-    );
-    const ran = await t.app.inject(
-      as(owner, {
-        method: 'POST',
-        url: `/api/v1/workflows/${created.json().workflow.id}/runs`,
-        payload: { input: {} },
-      }),
-    );
-    const failed = await eventually('unknown client fails', async () => {
-      const e = await execution(ran.json().executionId);
-      return e.status === 'failed' ? e : undefined;
-    });
-    expect(failed.error).toMatch(/Client cli_nope not found/);
+    expect((await runToFailure(gated({ clientId: 'cli_nope' }))).error).toMatch(/Client cli_nope not found/);
   });
 
   it("a step gating a campaign follows the policy of the client its ad account belongs to; another organization's campaign fails the step", async () => {
@@ -179,22 +183,9 @@ describe(`workflow approval steps and the guardrail policy on ${testDialect()} +
       await foreign.account({ platform: 'google_ads', currency: 'USD' }),
       'Not yours',
     );
-    const created = await t.app.inject(
-      as(owner, { method: 'POST', url: '/api/v1/workflows', payload: gated({ campaignId: theirs.id }) }),
+    expect((await runToFailure(gated({ campaignId: theirs.id }))).error).toMatch(
+      new RegExp(`Campaign ${theirs.id} not found`),
     );
-    expect(created.statusCode, created.body).toBe(201);
-    const ran = await t.app.inject(
-      as(owner, {
-        method: 'POST',
-        url: `/api/v1/workflows/${created.json().workflow.id}/runs`,
-        payload: { input: {} },
-      }),
-    );
-    const failed = await eventually('foreign campaign fails', async () => {
-      const e = await execution(ran.json().executionId);
-      return e.status === 'failed' ? e : undefined;
-    });
-    expect(failed.error).toMatch(new RegExp(`Campaign ${theirs.id} not found`));
   });
 
   it('a step set to two approvals waits for two different people; the same person twice does not count', async () => {

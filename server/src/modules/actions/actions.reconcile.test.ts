@@ -587,6 +587,36 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 0 });
   });
 
+  it('a first failed read after 7 days (a long reconcile delay, a long outage) is retried once more, not given up', async () => {
+    const id = campaign();
+    const p = await pendingBudgetChange(id, 80);
+    await interrupted('after_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
+    t.clock.advance(91 * MINUTE);
+    await t.storage.db
+      .updateTable('write_actions')
+      .set({ created_at: new Date(t.clock.now().getTime() - 8 * 24 * 60 * MINUTE).toISOString() })
+      .where('organization_id', '=', owner.organizationId)
+      .where('idempotency_key', '=', `proposal:${p.id}`)
+      .execute();
+    const reactivate = () =>
+      t.storage.db
+        .updateTable('connections')
+        .set({ status: 'active', last_error: null })
+        .where('id', '=', sim.connectionId)
+        .execute();
+    failReads = true;
+    try {
+      expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, deferred: 1, unknown: 0 });
+    } finally {
+      failReads = false;
+      await reactivate();
+    }
+    // The platform answers again: the next sweep reads it and settles it for what it is.
+    expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, applied: 1 });
+    expect((await writeBack(`proposal:${p.id}`)).status).toBe('applied');
+    expect((await proposal(p.id)).status).toBe('applied');
+  });
+
   it('a connection disconnected since: unknown at once, naming the entity to check', async () => {
     const id = campaign();
     const p = await pendingBudgetChange(id, 80);

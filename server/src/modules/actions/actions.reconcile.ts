@@ -34,12 +34,14 @@ import { type AccountStructure, ConnectorError } from '../connectors/connector.p
 export const DEFAULT_RECONCILE_AFTER_MINUTES = 90;
 
 /**
- * A write-back whose platform could not be read for this long (a connection left needing
+ * A write-back whose platform could not be read (at this sweep and an earlier one) for this long (a connection left needing
  * reconnection, an account access was removed from) becomes `unknown` instead of being retried on
  * every sweep for ever: by then a person has to look on the platform anyway.
  */
 export const GIVE_UP_AFTER_DAYS = 7;
 const GIVE_UP_AFTER_MS = GIVE_UP_AFTER_DAYS * 24 * 3_600_000;
+/** How a deferred write-back's error starts: an earlier sweep could not read the platform. */
+const READ_FAILED = 'Reconciliation could not read the platform: ';
 
 export type ReconciledOutcome = 'applied' | 'failed' | 'unknown';
 
@@ -252,7 +254,7 @@ export function createWriteBackReconciler({
     await storage.withTenant(row.organization_id, (trx) =>
       trx
         .updateTable('write_actions')
-        .set({ error: `Reconciliation could not read the platform: ${message}`.slice(0, 1000) })
+        .set({ error: `${READ_FAILED}${message}`.slice(0, 1000) })
         .where('organization_id', '=', row.organization_id)
         .where('id', '=', row.id)
         .where('status', '=', 'pending')
@@ -298,7 +300,9 @@ export function createWriteBackReconciler({
         });
       if (e instanceof ConnectorError && e.kind === 'auth')
         await connections.markNeedsReconnect(row.organization_id, row.connection_id, message);
-      if (clock.now().getTime() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS)
+      // Only after an earlier sweep failed to read too: one failed read alone never settles it.
+      const failedBefore = row.error?.startsWith(READ_FAILED) ?? false;
+      if (failedBefore && clock.now().getTime() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS)
         return settle('unknown', {
           error: `Interrupted, and the platform could not be read for ${GIVE_UP_AFTER_DAYS} days (last error: ${message}); check the ${row.level} ${row.external_id} on the platform`,
         });

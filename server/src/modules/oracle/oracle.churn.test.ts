@@ -222,6 +222,14 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     expect(gPacing.detail).toMatch(/Pacing not judged: GBP spend this month cannot be converted to USD/);
     expect(gPacing.detail).toMatch(/GBP spend on 56 day\(s\) left out: no GBP→USD rate/);
     expect(g.risk).toBeLessThanOrEqual(c.risk - pacing.contribution + 1e-9);
+
+    // What could be converted already overspends (1,200 USD against 800 expected): that still
+    // counts, as a lower bound, whatever the GBP spend adds.
+    await setBudget(cli.id, 1_200_000_000);
+    const over = (await churn(e, `?clientId=${cli.id}`)).items[0];
+    const overPacing = over.reasons.find((r: { factor: string }) => r.factor === 'spend_pacing');
+    expect(overPacing?.status).toBe('risk');
+    expect(overPacing.detail).toMatch(/Overspending: at least 150% of the budget/);
     expect(g.warnings.join(' ')).toMatch(/No GBP→USD rate on or before .*left out of pacing and trends/);
   });
 

@@ -193,7 +193,8 @@ export function createChurn({
         const unconvertedThisMonth = fxd.missing.filter((m) =>
           [...m.days].some((d) => d >= monthStart && d <= last),
         );
-        if (ratio !== null && unconvertedThisMonth.length)
+        // Unless what could be converted is already an overspend: the missing part only adds to it.
+        if (ratio !== null && unconvertedThisMonth.length && ratio <= 1.2)
           factors.push({
             factor: 'spend_pacing',
             status: 'not_available',
@@ -214,7 +215,7 @@ export function createChurn({
             factor: 'spend_pacing',
             status: contribution > 0 ? 'risk' : 'ok',
             contribution: r3(contribution),
-            detail: `${ratio < 1 ? 'Underspending' : 'Overspending'}: ${pct(ratio)} of the budget prorated to day ${dayOfMonth} of ${daysInMonth}${fxNotes.length ? ` (${fxNotes.join('; ')})` : ''}`,
+            detail: `${ratio < 1 ? 'Underspending' : 'Overspending'}: ${unconvertedThisMonth.length ? 'at least ' : ''}${pct(ratio)} of the budget prorated to day ${dayOfMonth} of ${daysInMonth}${fxNotes.length ? ` (${fxNotes.join('; ')})` : ''}`,
           });
         }
         // Trend: the last 4 weeks against the 4 before.

@@ -176,6 +176,10 @@ describe('rule validation', () => {
       expect(() => validateCron(ok, from)).not.toThrow();
     for (const bad of ['*/5 * * * *', '* * * * *', '0,10 * * * *', '0 0 * *', 'every hour', '*/30 * * * * *'])
       expect(() => validateCron(bad, from), bad).toThrow();
+    // Too frequent on a day more than eight days away (the check used to walk only eight days from now).
+    const tenth = new Date('2030-01-10T12:00:00Z');
+    expect(() => validateCron('*/5 * 1 * *', tenth)).toThrow(/more often than every 15 minutes/);
+    expect(() => validateCron('0 9 1 * *', tenth)).not.toThrow();
   });
   it('refuses budgets on ads, two changing actions, and budget actions without exactly one amount', () => {
     expect(() => validateActions('ad', [{ type: 'budget', direction: 'increase', percent: 10 }])).toThrow(

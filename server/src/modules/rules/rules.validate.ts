@@ -48,8 +48,10 @@ export function validateCron(cron: string, from: Date, opts: { field?: string; t
       cron,
     });
   }
-  const horizon = from.getTime() + 8 * 86_400_000;
   let tick = ticks.next().toDate();
+  // Eight days of ticks from the first one (not from now: a cron whose first tick is weeks away,
+  // such as every 5 minutes on the 1st of the month, must not pass unchecked).
+  const horizon = tick.getTime() + 8 * 86_400_000;
   for (let i = 0; i < 1000 && tick.getTime() < horizon; i++) {
     const next = ticks.next().toDate();
     if (next.getTime() - tick.getTime() < MIN_INTERVAL_MINUTES * 60_000)

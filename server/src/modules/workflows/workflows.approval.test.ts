@@ -186,6 +186,10 @@ describe(`workflow approval steps and the guardrail policy on ${testDialect()} +
     expect((await runToFailure(gated({ campaignId: theirs.id }))).error).toMatch(
       new RegExp(`Campaign ${theirs.id} not found`),
     );
+    // Named with a client of this organization, the foreign campaign is still refused.
+    expect((await runToFailure(gated({ clientId: strict.id, campaignId: theirs.id }))).error).toMatch(
+      new RegExp(`Campaign ${theirs.id} not found`),
+    );
   });
 
   it('a step set to two approvals waits for two different people; the same person twice does not count', async () => {

@@ -252,27 +252,28 @@ export function createStepExecutors(deps: StepDeps) {
       const org = env.ctx.organizationId;
       // Whose policy applies: the named client, else the client of the gated campaign's account.
       const clientId = await storage.withTenant(org, async (trx) => {
-        if (params.clientId) {
-          const client = await trx
-            .selectFrom('clients')
-            .select('id')
-            .where('organization_id', '=', org)
-            .where('id', '=', params.clientId)
+        let campaignClient: string | null = null;
+        if (params.campaignId) {
+          const campaign = await trx
+            .selectFrom('campaigns')
+            .innerJoin('ad_accounts', 'ad_accounts.id', 'campaigns.ad_account_id')
+            .select('ad_accounts.client_id')
+            .where('campaigns.organization_id', '=', org)
+            .where('ad_accounts.organization_id', '=', org)
+            .where('campaigns.id', '=', params.campaignId)
             .executeTakeFirst();
-          if (!client) throw new StepFailure(`Client ${params.clientId} not found`);
-          return client.id;
+          if (!campaign) throw new StepFailure(`Campaign ${params.campaignId} not found`);
+          campaignClient = campaign.client_id;
         }
-        if (!params.campaignId) return null;
-        const campaign = await trx
-          .selectFrom('campaigns')
-          .innerJoin('ad_accounts', 'ad_accounts.id', 'campaigns.ad_account_id')
-          .select('ad_accounts.client_id')
-          .where('campaigns.organization_id', '=', org)
-          .where('ad_accounts.organization_id', '=', org)
-          .where('campaigns.id', '=', params.campaignId)
+        if (!params.clientId) return campaignClient;
+        const client = await trx
+          .selectFrom('clients')
+          .select('id')
+          .where('organization_id', '=', org)
+          .where('id', '=', params.clientId)
           .executeTakeFirst();
-        if (!campaign) throw new StepFailure(`Campaign ${params.campaignId} not found`);
-        return campaign.client_id;
+        if (!client) throw new StepFailure(`Client ${params.clientId} not found`);
+        return client.id;
       });
       // As for a proposal, the policy in force when the step starts waiting sets how many approve.
       let required = params.approvals;

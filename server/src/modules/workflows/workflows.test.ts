@@ -415,6 +415,10 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     await refused(await post({ cron: '* * * * *' }));
     // Two ticks 10 minutes apart once an hour, in a time zone: still too close.
     await refused(await post({ cron: '0,10 * * * *', timezone: 'Europe/Paris' }));
+    // Every 5 minutes on one day of the month: too often, however far away that day is.
+    const firstOfMonth = new Date().getUTCDate() === 1 ? 15 : 1;
+    await refused(await post({ cron: `*/5 * ${firstOfMonth} * *` }));
+    await refused(await post({ cron: '*/5 * 1 1 *' }));
     const { workflow } = await create({
       name: 'Hourly',
       steps: [notify('mail', 'Tick')],

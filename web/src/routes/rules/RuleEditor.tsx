@@ -1,9 +1,12 @@
 /**
- * A rule editor for the common shape — one scope, AND/OR over conditions, one action, a schedule —
- * that writes the API's rule body; the JSON it sends is shown so nothing is hidden.
+ * A rule editor — one scope, a top-level AND/OR over conditions and one level of nested AND/OR
+ * groups (the API's `conditions` tree), one action, a schedule — that writes the API's rule body;
+ * the JSON it sends is shown so nothing is hidden. Every field of a condition the API knows
+ * (`compare`, `unit`) is shown and kept, so a rule made through the API survives an edit here.
  */
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { Button, Field, Input, Notice, Select } from '../../components/ui.tsx';
+import { ApiError } from '../../lib/api.ts';
 import { useClients } from '../../lib/hooks.ts';
 
 export interface Condition {
@@ -12,31 +15,65 @@ export interface Condition {
   op: string;
   value: number;
   unit: string;
+  compare?: 'previous_window';
 }
+export interface ConditionGroup {
+  match: 'all' | 'any';
+  conditions: Condition[];
+}
+export type ConditionItem = Condition | ConditionGroup;
 export interface RuleBody {
   name: string;
   description?: string;
   enabled?: boolean;
-  scope: { level: string; clientId?: string };
-  conditions: { match: 'all' | 'any'; conditions: Condition[] };
-  actions: Array<{ type: string; direction?: string; percent?: number }>;
+  scope: { level: string; clientId?: string; campaignId?: string; entityIds?: string[] };
+  conditions: { match: 'all' | 'any'; conditions: ConditionItem[] };
+  actions: Array<{
+    type: string;
+    direction?: string;
+    percent?: number;
+    amountMicros?: number;
+    emails?: string[];
+    message?: string;
+  }>;
   schedule: { cron: string };
   cooldownHours?: number;
 }
 
-const metricUnits: Record<string, string> = {
-  spend: 'currency_micros',
-  cpa: 'currency_micros',
-  cpc: 'currency_micros',
-  revenue: 'currency_micros',
-  roas: 'ratio',
-  ctr: 'percent',
-  conversions: 'count',
-  clicks: 'count',
-  impressions: 'count',
-  frequency: 'ratio',
+/** The API's limit on the conditions of the tree and of each group (rules.schema.ts). */
+export const MAX_CONDITIONS = 20;
+
+export const isGroup = (c: ConditionItem): c is ConditionGroup => 'match' in c;
+
+/** The units each metric may be stated in (the server's allowedUnits), the first the default. */
+const metricUnits: Record<string, string[]> = {
+  spend: ['currency_micros'],
+  cpa: ['currency_micros'],
+  cpc: ['currency_micros'],
+  revenue: ['currency_micros'],
+  roas: ['ratio', 'percent'],
+  ctr: ['percent', 'ratio'],
+  conversions: ['count'],
+  clicks: ['count'],
+  impressions: ['count'],
+  frequency: ['ratio'],
+};
+const unitLabel: Record<string, string> = {
+  currency_micros: 'money',
+  ratio: 'ratio',
+  percent: '%',
+  count: 'count',
 };
 const money = (unit: string) => unit === 'currency_micros';
+const windowChoices = [1, 3, 7, 14, 28];
+
+const newLeaf = (): Condition => ({
+  metric: 'cpa',
+  window: { days: 7 },
+  op: '>',
+  value: 100_000_000,
+  unit: 'currency_micros',
+});
 
 export const emptyRule: RuleBody = {
   name: 'Pause campaigns with a weak ROAS',
@@ -53,6 +90,163 @@ export const emptyRule: RuleBody = {
   cooldownHours: 24,
 };
 
+/** A metric change keeps the unit when the new metric takes it; a previous-window change stays in percent. */
+function withMetric(c: Condition, metric: string): Condition {
+  const allowed = metricUnits[metric] ?? ['count'];
+  const unit = c.compare === 'previous_window' || allowed.includes(c.unit) ? c.unit : (allowed[0] ?? 'count');
+  return { ...c, metric, unit };
+}
+
+function withCompare(c: Condition, compare: string): Condition {
+  if (compare === 'previous_window') return { ...c, compare: 'previous_window', unit: 'percent' };
+  const { compare: _dropped, ...rest } = c;
+  return withMetric(rest, c.metric);
+}
+
+function MatchSelect({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: 'all' | 'any';
+  onChange: (v: 'all' | 'any') => void;
+}) {
+  return (
+    <select
+      aria-label={label}
+      className="rounded border-slate-300 text-xs"
+      value={value}
+      onChange={(e) => onChange(e.target.value as 'all' | 'any')}
+    >
+      <option value="all">all</option>
+      <option value="any">any</option>
+    </select>
+  );
+}
+
+/** One condition: metric, window, value or change against the previous window, comparison, threshold, unit. */
+function LeafRow({
+  c,
+  onChange,
+  removeButton,
+}: {
+  c: Condition;
+  onChange: (c: Condition) => void;
+  removeButton: ReactNode;
+}) {
+  const units = c.compare === 'previous_window' ? ['percent'] : (metricUnits[c.metric] ?? [c.unit]);
+  const unitChoices = units.includes(c.unit) ? units : [c.unit, ...units];
+  const days = windowChoices.includes(c.window.days)
+    ? windowChoices
+    : [...windowChoices, c.window.days].sort((a, b) => a - b);
+  return (
+    <div data-testid="condition" className="flex flex-wrap items-center gap-x-3 gap-y-2">
+      <div className="flex items-center gap-2">
+        <Select
+          aria-label="Metric"
+          className="w-36"
+          value={c.metric}
+          onChange={(e) => onChange(withMetric(c, e.target.value))}
+        >
+          {Object.keys(metricUnits).map((m) => (
+            <option key={m} value={m}>
+              {m.toUpperCase()}
+            </option>
+          ))}
+        </Select>
+        <Select
+          aria-label="Window"
+          className="w-24"
+          value={c.window.days}
+          onChange={(e) => onChange({ ...c, window: { days: Number(e.target.value) } })}
+        >
+          {days.map((d) => (
+            <option key={d} value={d}>
+              {d} d
+            </option>
+          ))}
+        </Select>
+        <Select
+          aria-label="Compare"
+          className="w-64"
+          value={c.compare ?? ''}
+          onChange={(e) => onChange(withCompare(c, e.target.value))}
+        >
+          <option value="">value</option>
+          <option value="previous_window">change vs previous window</option>
+        </Select>
+      </div>
+      <div className="flex items-center gap-2">
+        <Select
+          aria-label="Comparison"
+          className="w-20"
+          value={c.op}
+          onChange={(e) => onChange({ ...c, op: e.target.value })}
+        >
+          {['>', '>=', '<', '<='].map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </Select>
+        <Input
+          aria-label="Threshold"
+          className="w-28"
+          type="number"
+          step="any"
+          value={money(c.unit) ? c.value / 1_000_000 : c.value}
+          onChange={(e) => {
+            // An empty or partial number ("-", "1e") is not a threshold: the last valid one stays.
+            if (e.target.value.trim() === '') return;
+            const v = Number(e.target.value);
+            if (!Number.isFinite(v)) return;
+            onChange({ ...c, value: money(c.unit) ? Math.round(v * 1_000_000) : v });
+          }}
+        />
+        <Select
+          aria-label="Unit"
+          className="w-28"
+          value={c.unit}
+          disabled={unitChoices.length === 1}
+          onChange={(e) => onChange({ ...c, unit: e.target.value })}
+        >
+          {unitChoices.map((u) => (
+            <option key={u} value={u}>
+              {unitLabel[u] ?? u}
+            </option>
+          ))}
+        </Select>
+        {removeButton}
+      </div>
+    </div>
+  );
+}
+
+/** The server's 400: its message, and for a body that does not match the schema, each issue and where. */
+function SaveError({ error }: { error: unknown }) {
+  const e = error instanceof ApiError ? error : null;
+  const issues = Array.isArray(e?.details?.issues)
+    ? (e.details.issues as Array<{ location?: string; message?: string }>)
+    : [];
+  return (
+    <Notice tone="red">
+      <p>{error instanceof Error ? error.message : 'Saving failed.'}</p>
+      {issues.length > 0 && (
+        <ul className="mt-1 list-disc pl-5 text-xs">
+          {issues.map((i, n) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the server's issues, shown once in order
+            <li key={n}>
+              {i.location ? <span className="font-mono">{i.location}</span> : null}
+              {i.location ? ': ' : ''}
+              {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {e?.code && <p className="mt-1 text-xs opacity-80">{e.code}</p>}
+    </Notice>
+  );
+}
+
 export function RuleEditor({
   initial,
   onSave,
@@ -62,19 +256,43 @@ export function RuleEditor({
   initial: RuleBody;
   onSave: (b: RuleBody) => void;
   saving: boolean;
-  error: string | null;
+  error: unknown;
 }) {
   const clients = useClients();
   const [r, setR] = useState<RuleBody>(initial);
   const set = (patch: Partial<RuleBody>) => setR((x) => ({ ...x, ...patch }));
-  const setCond = (i: number, patch: Partial<Condition>) =>
-    set({
-      conditions: {
-        ...r.conditions,
-        conditions: r.conditions.conditions.map((c, j) => (i === j ? { ...c, ...patch } : c)),
-      },
-    });
+  const items = r.conditions.conditions;
+  const setItems = (next: ConditionItem[]) =>
+    setR((x) => ({ ...x, conditions: { ...x.conditions, conditions: next } }));
+  const setItem = (i: number, item: ConditionItem) => setItems(items.map((c, j) => (i === j ? item : c)));
+  const removeItem = (i: number) => setItems(items.filter((_, j) => j !== i));
+  const full = items.length >= MAX_CONDITIONS;
+  const scopedOtherwise = r.scope.campaignId
+    ? `campaign ${r.scope.campaignId}`
+    : r.scope.entityIds
+      ? `${r.scope.entityIds.length} chosen ${r.scope.level.replace('_', ' ')}${r.scope.entityIds.length === 1 ? '' : 's'}`
+      : null;
   const action = r.actions[0] ?? { type: 'pause' };
+  const budgetSize =
+    action.type === 'budget'
+      ? action.amountMicros !== undefined
+        ? ` by ${(action.amountMicros / 1_000_000).toLocaleString('en-US')} a day`
+        : ` ${action.percent ?? 20}%`
+      : ' 20%';
+  /** Picks the first action; a notify action after it (its emails and message) is kept. */
+  function setAction(v: string) {
+    const kept = r.actions.slice(1).filter((a) => a.type === 'notify' && v !== 'notify');
+    const [type, direction] = v.split('-');
+    const first =
+      type === 'budget'
+        ? action.type === 'budget' && action.direction === direction
+          ? action
+          : { type: 'budget', direction, percent: 20 }
+        : action.type === type
+          ? action
+          : { type: v };
+    set({ actions: [first, ...kept] });
+  }
   function submit(e: FormEvent) {
     e.preventDefault();
     onSave(r);
@@ -96,15 +314,25 @@ export function RuleEditor({
               <option value="ad">Ads</option>
             </Select>
           </Field>
-          <Field label="Client">
+          <Field
+            label="Client"
+            hint={
+              scopedOtherwise ? `Now scoped to ${scopedOtherwise}; picking here replaces that` : undefined
+            }
+          >
             <Select
-              value={r.scope.clientId ?? ''}
+              value={r.scope.clientId ?? (scopedOtherwise ? '~other' : '')}
               onChange={(e) =>
                 set({
                   scope: { level: r.scope.level, ...(e.target.value ? { clientId: e.target.value } : {}) },
                 })
               }
             >
+              {scopedOtherwise && (
+                <option value="~other" disabled>
+                  {scopedOtherwise}
+                </option>
+              )}
               <option value="">All clients</option>
               {(clients.data?.items ?? []).map((c) => (
                 <option key={c.id} value={c.id}>
@@ -115,140 +343,170 @@ export function RuleEditor({
           </Field>
         </div>
       </div>
-      <fieldset className="rounded-lg border border-slate-200 p-3">
+      <fieldset className="rounded-lg border border-slate-200 p-3" aria-label="Conditions">
         <legend className="px-1 text-xs font-medium text-slate-600">
           When{' '}
-          <select
-            aria-label="Match"
-            className="rounded border-slate-300 text-xs"
+          <MatchSelect
+            label="Match"
             value={r.conditions.match}
-            onChange={(e) => set({ conditions: { ...r.conditions, match: e.target.value as 'all' | 'any' } })}
-          >
-            <option value="all">all</option>
-            <option value="any">any</option>
-          </select>{' '}
+            onChange={(match) => set({ conditions: { ...r.conditions, match } })}
+          />{' '}
           of these hold
         </legend>
         <ul className="space-y-2">
-          {r.conditions.conditions.map((c, i) => (
+          {items.map((c, i) => (
             <li
               // biome-ignore lint/suspicious/noArrayIndexKey: conditions are edited in place by position
               key={i}
-              className="grid grid-cols-2 items-end gap-2 sm:grid-cols-[minmax(0,1fr)_6rem_5rem_minmax(0,1fr)_auto]"
             >
-              <Select
-                aria-label="Metric"
-                value={c.metric}
-                onChange={(e) =>
-                  setCond(i, { metric: e.target.value, unit: metricUnits[e.target.value] ?? 'count' })
-                }
-              >
-                {Object.keys(metricUnits).map((m) => (
-                  <option key={m} value={m}>
-                    {m.toUpperCase()}
-                  </option>
-                ))}
-              </Select>
-              <Select
-                aria-label="Window"
-                value={c.window.days}
-                onChange={(e) => setCond(i, { window: { days: Number(e.target.value) } })}
-              >
-                {[1, 3, 7, 14, 28].map((d) => (
-                  <option key={d} value={d}>
-                    {d} d
-                  </option>
-                ))}
-              </Select>
-              <Select
-                aria-label="Comparison"
-                value={c.op}
-                onChange={(e) => setCond(i, { op: e.target.value })}
-              >
-                {['>', '>=', '<', '<='].map((o) => (
-                  <option key={o}>{o}</option>
-                ))}
-              </Select>
-              <Input
-                aria-label="Threshold"
-                type="number"
-                step="any"
-                value={money(c.unit) ? c.value / 1_000_000 : c.value}
-                onChange={(e) =>
-                  setCond(i, {
-                    value: money(c.unit)
-                      ? Math.round(Number(e.target.value) * 1_000_000)
-                      : Number(e.target.value),
-                  })
-                }
-              />
-              <Button
-                variant="ghost"
-                size="sm"
-                aria-label="Remove condition"
-                disabled={r.conditions.conditions.length === 1}
-                onClick={() =>
-                  set({
-                    conditions: {
-                      ...r.conditions,
-                      conditions: r.conditions.conditions.filter((_, j) => j !== i),
-                    },
-                  })
-                }
-              >
-                Remove
-              </Button>
+              {isGroup(c) ? (
+                <fieldset
+                  className="rounded-md border border-dashed border-slate-300 bg-slate-50/60 p-2"
+                  data-testid="condition-group"
+                  aria-label={`Group ${i + 1}`}
+                >
+                  <legend className="flex items-center gap-1 px-1 text-xs font-medium text-slate-600">
+                    Group:{' '}
+                    <MatchSelect
+                      label="Group match"
+                      value={c.match}
+                      onChange={(match) => setItem(i, { ...c, match })}
+                    />{' '}
+                    of these hold
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      aria-label="Remove group"
+                      disabled={items.length === 1}
+                      onClick={() => removeItem(i)}
+                    >
+                      Remove group
+                    </Button>
+                  </legend>
+                  <ul className="space-y-2">
+                    {c.conditions.map((leaf, k) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: conditions are edited in place by position
+                      <li key={k}>
+                        <LeafRow
+                          c={leaf}
+                          onChange={(next) =>
+                            setItem(i, { ...c, conditions: c.conditions.map((x, j) => (j === k ? next : x)) })
+                          }
+                          removeButton={
+                            <Button
+                              variant="ghost"
+                              size="sm"
+                              aria-label="Remove condition from group"
+                              disabled={c.conditions.length === 1}
+                              title={
+                                c.conditions.length === 1
+                                  ? 'A group needs one condition; remove the group instead'
+                                  : undefined
+                              }
+                              onClick={() =>
+                                setItem(i, { ...c, conditions: c.conditions.filter((_, j) => j !== k) })
+                              }
+                            >
+                              Remove
+                            </Button>
+                          }
+                        />
+                      </li>
+                    ))}
+                  </ul>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    className="mt-2"
+                    disabled={c.conditions.length >= MAX_CONDITIONS}
+                    title={
+                      c.conditions.length >= MAX_CONDITIONS
+                        ? `A group takes at most ${MAX_CONDITIONS} conditions`
+                        : undefined
+                    }
+                    onClick={() => setItem(i, { ...c, conditions: [...c.conditions, newLeaf()] })}
+                  >
+                    + Add condition to group
+                  </Button>
+                </fieldset>
+              ) : (
+                <LeafRow
+                  c={c}
+                  onChange={(next) => setItem(i, next)}
+                  removeButton={
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      aria-label="Remove condition"
+                      disabled={items.length === 1}
+                      onClick={() => removeItem(i)}
+                    >
+                      Remove
+                    </Button>
+                  }
+                />
+              )}
             </li>
           ))}
         </ul>
-        <Button
-          size="sm"
-          variant="ghost"
-          className="mt-2"
-          onClick={() =>
-            set({
-              conditions: {
-                ...r.conditions,
-                conditions: [
-                  ...r.conditions.conditions,
-                  {
-                    metric: 'cpa',
-                    window: { days: 7 },
-                    op: '>',
-                    value: 100_000_000,
-                    unit: 'currency_micros',
-                  },
-                ],
-              },
-            })
-          }
-        >
-          + Add condition
-        </Button>
+        <div className="mt-2 flex flex-wrap items-center gap-2">
+          <Button size="sm" variant="ghost" disabled={full} onClick={() => setItems([...items, newLeaf()])}>
+            + Add condition
+          </Button>
+          <Button
+            size="sm"
+            variant="ghost"
+            disabled={full}
+            onClick={() =>
+              setItems([
+                ...items,
+                { match: r.conditions.match === 'all' ? 'any' : 'all', conditions: [newLeaf()] },
+              ])
+            }
+          >
+            + Add group
+          </Button>
+          {full && (
+            <span className="text-xs text-amber-700">
+              At most {MAX_CONDITIONS} conditions and groups at the top level
+            </span>
+          )}
+        </div>
         <p className="mt-1 text-xs text-slate-500">
-          Money in the account's currency; CTR in percent; ROAS as a ratio.
+          Money in the account's currency; CTR and ROAS as a ratio or in percent; a change against the
+          previous window in percent. A group nests one level: its own all/any over its conditions.
         </p>
       </fieldset>
-      <div className="grid gap-4 sm:grid-cols-3">
-        <Field label="Then">
+      <div className="grid gap-4 sm:grid-cols-[minmax(0,3fr)_minmax(0,2fr)_minmax(0,1.2fr)]">
+        <Field
+          label="Then"
+          hint={
+            r.actions.length > 1
+              ? `Also: ${r.actions
+                  .slice(1)
+                  .map((a) => (a.type === 'notify' && a.emails ? `notify ${a.emails.join(', ')}` : a.type))
+                  .join('; ')}`
+              : undefined
+          }
+        >
           <Select
             value={action.type === 'budget' ? `budget-${action.direction}` : action.type}
-            onChange={(e) => {
-              const v = e.target.value;
-              set({
-                actions: [
-                  v.startsWith('budget')
-                    ? { type: 'budget', direction: v.split('-')[1], percent: 20 }
-                    : { type: v },
-                ],
-              });
-            }}
+            onChange={(e) => setAction(e.target.value)}
           >
             <option value="pause">Pause</option>
             <option value="enable">Enable</option>
-            <option value="budget-decrease">Decrease budget 20%</option>
-            <option value="budget-increase">Increase budget 20%</option>
-            <option value="notify">Notify owners and admins</option>
+            <option value="budget-decrease">
+              Decrease budget
+              {action.type === 'budget' && action.direction === 'decrease' ? budgetSize : ' 20%'}
+            </option>
+            <option value="budget-increase">
+              Increase budget
+              {action.type === 'budget' && action.direction === 'increase' ? budgetSize : ' 20%'}
+            </option>
+            <option value="notify">
+              Notify{' '}
+              {action.type === 'notify' && action.emails ? action.emails.join(', ') : 'owners and admins'}
+            </option>
           </Select>
         </Field>
         <Field label="Schedule (cron, UTC)" hint="At most every 15 minutes">
@@ -268,7 +526,7 @@ export function RuleEditor({
           />
         </Field>
       </div>
-      {error && <Notice tone="red">{error}</Notice>}
+      {error ? <SaveError error={error} /> : null}
       <div className="flex items-center gap-3">
         <Button type="submit" variant="primary" loading={saving}>
           Save rule

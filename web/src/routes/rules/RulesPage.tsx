@@ -258,7 +258,7 @@ export function RulesPage() {
                       initial={rule ? bodyOf(rule) : emptyRule}
                       onSave={(b) => save.mutate(b)}
                       saving={save.isPending}
-                      error={save.error?.message ?? null}
+                      error={save.error}
                     />
                   ) : (
                     <pre className="m-4 overflow-auto rounded bg-slate-950 p-3 text-xs text-slate-100">

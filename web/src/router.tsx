@@ -18,6 +18,7 @@ import { CampaignsPage } from './routes/campaigns/CampaignsPage.tsx';
 import { ClientPage } from './routes/clients/ClientPage.tsx';
 import { ClientsPage } from './routes/clients/ClientsPage.tsx';
 import { ConnectionsPage } from './routes/connections/ConnectionsPage.tsx';
+import { LedgerEntryPage } from './routes/ledger/LedgerEntryPage.tsx';
 import { LedgerPage } from './routes/ledger/LedgerPage.tsx';
 import { LoginPage } from './routes/login/LoginPage.tsx';
 import { OverviewPage } from './routes/overview/OverviewPage.tsx';
@@ -88,6 +89,7 @@ export const router = createBrowserRouter([
       { path: 'workflows', element: <WorkflowsPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
       { path: 'ledger', element: <LedgerPage /> },
+      { path: 'ledger/:id', element: <LedgerEntryPage /> },
       { path: 'connections', element: <ConnectionsPage /> },
       { path: 'audit', element: <AuditPage /> },
       { path: 'settings', element: <SettingsPage /> },

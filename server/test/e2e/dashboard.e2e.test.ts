@@ -5,7 +5,8 @@
  * Runs once, in the SQLite run of `npm test` (scripts/test.mjs leaves it out of the PostgreSQL run).
  * The client portal's scenarios (portal.scenarios.ts) and the agency's management of portal users
  * (portal-users.scenarios.ts) run in the same process and browser, as does the display of a
- * proposal whose write-back outcome is unknown (write-status.scenarios.ts).
+ * proposal whose write-back outcome is unknown (write-status.scenarios.ts), and the rule editor's
+ * condition groups and the ledger entry page (rules-ledger.scenarios.ts).
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
 import { portalScenarios } from './portal.scenarios.ts';
 import { portalUserScenarios } from './portal-users.scenarios.ts';
+import { rulesLedgerScenarios } from './rules-ledger.scenarios.ts';
 import { writeStatusScenarios } from './write-status.scenarios.ts';
 
 let server: E2eServer;
@@ -296,4 +298,5 @@ describe('web dashboard in Chromium', () => {
   portalScenarios(() => ({ server, context: browser.context }));
   portalUserScenarios(() => ({ server, context: browser.context }));
   writeStatusScenarios(() => ({ server, context: browser.context }));
+  rulesLedgerScenarios(() => ({ server, context: browser.context }));
 });

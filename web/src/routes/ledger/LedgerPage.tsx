@@ -11,10 +11,10 @@ import {
   LoadingState,
   PageHeader,
   Select,
-  type Tone,
 } from '../../components/ui.tsx';
 import { api, type Page } from '../../lib/api.ts';
 import { date, humanize, num } from '../../lib/format.ts';
+import { entityPath, verdictTone } from './LedgerEntryPage.tsx';
 
 interface Entry {
   id: string;
@@ -32,7 +32,7 @@ interface Entry {
     horizonDays: number;
     verdict: string;
     reason: string;
-    metric: string;
+    metric: string | null;
     effectPct: number | null;
     loPct: number | null;
     hiPct: number | null;
@@ -49,13 +49,6 @@ interface Summary {
   reverted?: number;
   averageEffectPct?: number | null;
 }
-
-const verdictTone: Record<string, Tone> = {
-  helped: 'green',
-  hurt: 'red',
-  inconclusive: 'gray',
-  pending: 'blue',
-};
 
 export function LedgerPage() {
   const [verdict, setVerdict] = useState('');
@@ -143,21 +136,27 @@ export function LedgerPage() {
                 <li key={e.id} className="flex flex-wrap items-start justify-between gap-3 px-5 py-3">
                   <div className="min-w-0">
                     <p className="text-sm font-medium">
-                      {humanize(e.kind)}
-                      {e.changePct !== null ? ` ${e.changePct > 0 ? '+' : ''}${e.changePct.toFixed(1)}%` : ''}{' '}
-                      on{' '}
                       <Link
-                        className="text-brand-700 hover:underline"
-                        to={
-                          e.level === 'campaign'
-                            ? `/campaigns/${e.entityId}`
-                            : e.level === 'ad'
-                              ? `/ads/${e.entityId}`
-                              : '#'
-                        }
+                        className="underline decoration-slate-300 underline-offset-2 hover:text-brand-700 hover:decoration-brand-700"
+                        to={`/ledger/${e.id}`}
+                        aria-label={`Open ledger entry: ${humanize(e.kind)} on ${e.level.replace('_', ' ')} ${e.entityId}`}
                       >
-                        {e.level}
-                      </Link>
+                        {humanize(e.kind)}
+                        {e.changePct !== null
+                          ? ` ${e.changePct > 0 ? '+' : ''}${e.changePct.toFixed(1)}%`
+                          : ''}
+                      </Link>{' '}
+                      on{' '}
+                      {entityPath(e.level, e.entityId) ? (
+                        <Link
+                          className="text-brand-700 hover:underline"
+                          to={entityPath(e.level, e.entityId) ?? '#'}
+                        >
+                          {e.level.replace('_', ' ')}
+                        </Link>
+                      ) : (
+                        e.level.replace('_', ' ')
+                      )}
                       {e.reverted && <span className="ml-2 text-xs text-slate-400">(reverted)</span>}
                     </p>
                     <p className="text-xs text-slate-500">
@@ -173,7 +172,7 @@ export function LedgerPage() {
                     {e.effectPct !== null && (
                       <span className="text-xs text-slate-500 tabular">
                         {e.effectPct > 0 ? '+' : ''}
-                        {e.effectPct.toFixed(1)}% {last?.metric.toUpperCase()}
+                        {e.effectPct.toFixed(1)}% {last?.metric?.toUpperCase()}
                       </span>
                     )}
                     <Badge tone={verdictTone[e.verdict] ?? 'gray'}>{e.verdict}</Badge>

@@ -179,7 +179,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       const clients = await api<{ items: Array<{ id: string; name: string }> }>('GET', '/api/v1/clients');
       const peak = clients.items.find((c) => c.name === 'Peak Fitness');
       const campaigns = await api<{
-        items: Array<{ id: string; clientId: string; dailyBudgetMicros: number }>;
+        items: Array<{ id: string; name: string; clientId: string; dailyBudgetMicros: number }>;
       }>('GET', `/api/v1/campaigns?clientId=${peak?.id}&limit=200`);
       const campaign = campaigns.items.find((c) => c.dailyBudgetMicros > 0);
       if (!campaign) throw new Error('no Peak Fitness campaign with a budget');
@@ -247,7 +247,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       const facts = page.getByRole('definition');
       await facts.getByRole('link', { name: 'Peak Fitness' }).waitFor();
       await expect(
-        page.getByRole('link', { name: new RegExp(`Open the campaign ${campaign.id}`) }).getAttribute('href'),
+        page.getByRole('link', { name: `${campaign.name} ${campaign.id}`, exact: true }).getAttribute('href'),
       ).resolves.toBe(`/campaigns/${campaign.id}`);
       await page.getByRole('link', { name: proposal.id }).waitFor();
       await page.getByText(entry.id, { exact: true }).waitFor();

@@ -28,6 +28,8 @@ export interface LedgerEntry {
   kind: 'budget_change' | 'pause' | 'enable';
   level: 'campaign' | 'ad_group' | 'ad';
   entityId: string;
+  /** The campaign's, ad group's or ad's name as synced now (null once it is gone). */
+  entityName: string | null;
   clientId: string | null;
   platform: string;
   before: Record<string, unknown>;
@@ -59,7 +61,11 @@ export const toScore = (r: LedgerScoresTable): LedgerScore => ({
   details: JSON.parse(r.details),
 });
 
-export function toEntry(r: LedgerEntriesTable, scores: LedgerScoresTable[]): LedgerEntry {
+export function toEntry(
+  r: LedgerEntriesTable,
+  scores: LedgerScoresTable[],
+  names: ReadonlyMap<string, string> = new Map(),
+): LedgerEntry {
   const mine = scores.filter((s) => s.entry_id === r.id).sort((a, b) => a.horizon_days - b.horizon_days);
   const scored = new Set(mine.map((s) => s.horizon_days));
   return {
@@ -70,6 +76,7 @@ export function toEntry(r: LedgerEntriesTable, scores: LedgerScoresTable[]): Led
     kind: r.kind as LedgerEntry['kind'],
     level: r.level as LedgerEntry['level'],
     entityId: r.entity_id,
+    entityName: names.get(r.entity_id) ?? null,
     clientId: r.client_id,
     platform: r.platform,
     before: JSON.parse(r.before),

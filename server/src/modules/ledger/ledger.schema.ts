@@ -90,6 +90,7 @@ export const entrySchema = z.object({
   kind: z.enum(['budget_change', 'pause', 'enable']),
   level: z.enum(['campaign', 'ad_group', 'ad']),
   entityId: z.string(),
+  entityName: z.string().nullable().describe("The entity's current name (null once it is gone)"),
   clientId: z.string().nullable(),
   platform: z.string(),
   before: z.record(z.string(), z.unknown()),

@@ -213,6 +213,28 @@ export function createLedger({ storage, clock }: { storage: Storage; clock: Cloc
       .execute();
   }
 
+  /** The current names of the entries' campaigns, ad groups and ads, by id. */
+  async function namesOf(
+    trx: Executor,
+    org: string,
+    rows: Array<{ level: string; entity_id: string }>,
+  ): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const tables = { campaign: 'campaigns', ad_group: 'ad_groups', ad: 'ads' } as const;
+    for (const [level, table] of Object.entries(tables)) {
+      const ids = [...new Set(rows.filter((r) => r.level === level).map((r) => r.entity_id))];
+      if (!ids.length) continue;
+      const found = await trx
+        .selectFrom(table)
+        .select(['id', 'name'])
+        .where('organization_id', '=', org)
+        .where('id', 'in', ids)
+        .execute();
+      for (const e of found) names.set(e.id, e.name);
+    }
+    return names;
+  }
+
   async function list(ctx: Ctx, f: LedgerFilter): Promise<Page<LedgerEntry>> {
     const org = ctx.organizationId;
     if (f.sourceId !== undefined && f.sourceType === undefined)
@@ -234,8 +256,9 @@ export function createLedger({ storage, clock }: { storage: Storage; clock: Cloc
         org,
         rows.map((r) => r.id),
       );
+      const names = await namesOf(trx, org, rows);
       return toPage(
-        rows.map((r) => toEntry(r, scores)),
+        rows.map((r) => toEntry(r, scores, names)),
         f.limit,
         (e) => e.id,
       );
@@ -251,7 +274,11 @@ export function createLedger({ storage, clock }: { storage: Storage; clock: Cloc
         .where('id', '=', id)
         .executeTakeFirst();
       if (!row) throw notFound('Ledger entry', id);
-      return toEntry(row, await scoresOf(trx, ctx.organizationId, [id]));
+      return toEntry(
+        row,
+        await scoresOf(trx, ctx.organizationId, [id]),
+        await namesOf(trx, ctx.organizationId, [row]),
+      );
     });
 
   async function summary(

@@ -5,7 +5,7 @@
  * unit of spend: +40% (helped), none (inconclusive), −33% (hurt), and one reverted two days later.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
 import { testDialect } from '../../storage/testing.ts';
 import type { Ctx } from '../auth/context.ts';
 import { runLedger } from './ledger.jobs.ts';
@@ -232,6 +232,15 @@ describe(`change ledger on ${testDialect()}`, () => {
     const e = await entryOf(treated.helped);
     expect(e.verdict).toBe('helped');
     expect(e.verdictHorizon).toBe(7);
+    // Named as the campaign is named now, in the list and on its own.
+    const { name } = await t.storage.db
+      .selectFrom('campaigns')
+      .select('name')
+      .where('id', '=', treated.helped)
+      .executeTakeFirstOrThrow();
+    expect(e.entityName).toBe(name);
+    const one = await t.app.inject(as(a, { method: 'GET', url: `/api/v1/ledger/${e.id}` }));
+    expect(one.json().entityName).toBe(name);
     const s = e.scores[0];
     expect(s?.metric).toBe('cpa');
     expect(s?.controls).toBeGreaterThanOrEqual(5);

@@ -74,6 +74,8 @@ export interface LedgerEntry {
   kind: string;
   level: string;
   entityId: string;
+  /** Absent from servers older than the field. */
+  entityName?: string | null;
   clientId: string | null;
   platform: string;
   before: Record<string, unknown>;
@@ -328,10 +330,14 @@ export function LedgerEntryPage() {
             <Row label={humanize(e.level)}>
               {path ? (
                 <Link className={linkClass} to={path}>
-                  Open the {e.level.replace('_', ' ')} <span className="font-mono text-xs">{e.entityId}</span>
+                  {e.entityName ?? `Open the ${e.level.replace('_', ' ')}`}{' '}
+                  <span className="font-mono text-xs">{e.entityId}</span>
                 </Link>
               ) : (
-                <span className="font-mono text-xs">{e.entityId}</span>
+                <>
+                  {e.entityName ? `${e.entityName} ` : ''}
+                  <span className="font-mono text-xs">{e.entityId}</span>
+                </>
               )}
             </Row>
             <Row label="Client">

@@ -22,6 +22,7 @@ interface Entry {
   kind: string;
   level: string;
   entityId: string;
+  entityName?: string | null;
   changePct: number | null;
   appliedAt: string;
   reverted: boolean;
@@ -152,10 +153,10 @@ export function LedgerPage() {
                           className="text-brand-700 hover:underline"
                           to={entityPath(e.level, e.entityId) ?? '#'}
                         >
-                          {e.level.replace('_', ' ')}
+                          {e.entityName ?? e.level.replace('_', ' ')}
                         </Link>
                       ) : (
-                        e.level.replace('_', ' ')
+                        (e.entityName ?? e.level.replace('_', ' '))
                       )}
                       {e.reverted && <span className="ml-2 text-xs text-slate-400">(reverted)</span>}
                     </p>

@@ -170,6 +170,45 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       expect(after.enabled).toBe(false);
       await page.close();
     }, 120_000);
+
+    it('sizes a budget change in percent or as an amount a day, and turns the notification after it on and off', async () => {
+      const { server, context } = env();
+      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const created = await api<{ id: string }>('POST', '/api/v1/rules', {
+        ...groupedRule,
+        name: 'E2E sized rule',
+        actions: [{ type: 'pause' }],
+      });
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/rules?rule=${created.id}`);
+      const form = page.getByRole('form', { name: 'Rule editor' });
+      await form.waitFor();
+      const save = async () => {
+        const saved = page.waitForResponse(
+          (r) => r.url().endsWith(`/api/v1/rules/${created.id}`) && r.request().method() === 'PATCH',
+        );
+        await form.getByRole('button', { name: 'Save rule' }).click();
+        expect((await saved).status()).toBe(200);
+        return api<typeof groupedRule>('GET', `/api/v1/rules/${created.id}`);
+      };
+      await form.getByLabel('Then').selectOption('budget-increase');
+      await form.getByLabel('Budget change size').fill('15');
+      await form.getByLabel('Also notify').check();
+      await form.getByLabel('Notify these emails').fill('a-e2e@example.com, b-e2e@example.com');
+      await shoot(page, 'rule-editor-sized');
+      expect((await save()).actions).toEqual([
+        { type: 'budget', direction: 'increase', percent: 15 },
+        { type: 'notify', emails: ['a-e2e@example.com', 'b-e2e@example.com'] },
+      ]);
+      // An amount a day instead, and no notification.
+      await form.getByLabel('Budget change unit').selectOption('amount');
+      await form.getByLabel('Budget change size').fill('12.5');
+      await form.getByLabel('Also notify').uncheck();
+      expect((await save()).actions).toEqual([
+        { type: 'budget', direction: 'increase', amountMicros: 12_500_000 },
+      ]);
+      await page.close();
+    }, 120_000);
   });
 
   describe('ledger entry page', () => {

@@ -1,6 +1,7 @@
 /**
  * A rule editor — one scope, a top-level AND/OR over conditions and one level of nested AND/OR
- * groups (the API's `conditions` tree), one action, a schedule — that writes the API's rule body;
+ * groups (the API's `conditions` tree), one action (a budget change sized in percent or an amount a
+ * day) with an optional notification after it, a schedule — that writes the API's rule body;
  * the JSON it sends is shown so nothing is hidden. Every field of a condition the API knows
  * (`compare`, `unit`) is shown and kept, so a rule made through the API survives an edit here.
  */
@@ -293,6 +294,39 @@ export function RuleEditor({
           : { type: v };
     set({ actions: [first, ...kept] });
   }
+  /** The budget change's size: a percent of the current budget, or an amount a day. */
+  function setBudgetSize(mode: 'percent' | 'amount', raw: string) {
+    if (action.type !== 'budget') return;
+    const n = Number(raw);
+    const { percent: _p, amountMicros: _a, ...rest } = action;
+    const sized =
+      raw.trim() === '' || !Number.isFinite(n)
+        ? rest
+        : mode === 'percent'
+          ? { ...rest, percent: n }
+          : { ...rest, amountMicros: Math.round(n * 1_000_000) };
+    set({ actions: [sized, ...r.actions.slice(1)] });
+  }
+  const alsoNotify = r.actions.slice(1).find((a) => a.type === 'notify');
+  /** A notify action after the first one: on with its emails (none: owners and admins), or off. */
+  function setAlsoNotify(on: boolean, emails?: string) {
+    const others = r.actions.slice(1).filter((a) => a.type !== 'notify');
+    if (!on || action.type === 'notify') {
+      set({ actions: [action, ...others] });
+      return;
+    }
+    const list = (emails ?? alsoNotify?.emails?.join(', ') ?? '')
+      .split(/[,\s]+/)
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const notify = {
+      type: 'notify',
+      ...(list.length ? { emails: list } : {}),
+      ...(alsoNotify?.message ? { message: alsoNotify.message } : {}),
+    };
+    set({ actions: [action, ...others, notify] });
+  }
+  const [emailsText, setEmailsText] = useState(alsoNotify?.emails?.join(', ') ?? '');
   function submit(e: FormEvent) {
     e.preventDefault();
     onSave(r);
@@ -477,18 +511,14 @@ export function RuleEditor({
           previous window in percent. A group nests one level: its own all/any over its conditions.
         </p>
       </fieldset>
-      <div className="grid gap-4 sm:grid-cols-[minmax(0,3fr)_minmax(0,2fr)_minmax(0,1.2fr)]">
-        <Field
-          label="Then"
-          hint={
-            r.actions.length > 1
-              ? `Also: ${r.actions
-                  .slice(1)
-                  .map((a) => (a.type === 'notify' && a.emails ? `notify ${a.emails.join(', ')}` : a.type))
-                  .join('; ')}`
-              : undefined
-          }
-        >
+      <div
+        className={
+          action.type === 'budget'
+            ? 'grid gap-4 sm:grid-cols-2'
+            : 'grid gap-4 sm:grid-cols-[minmax(0,3fr)_minmax(0,2fr)_minmax(0,1.2fr)]'
+        }
+      >
+        <Field label="Then">
           <Select
             value={action.type === 'budget' ? `budget-${action.direction}` : action.type}
             onChange={(e) => setAction(e.target.value)}
@@ -509,6 +539,45 @@ export function RuleEditor({
             </option>
           </Select>
         </Field>
+        {action.type === 'budget' ? (
+          <Field
+            label={action.amountMicros !== undefined ? 'By (a day, account currency)' : 'By (%)'}
+            hint="Guardrails still cap each change"
+          >
+            <div className="flex gap-2">
+              <Input
+                type="number"
+                aria-label="Budget change size"
+                min={0}
+                step="any"
+                value={
+                  action.amountMicros !== undefined ? action.amountMicros / 1_000_000 : (action.percent ?? '')
+                }
+                onChange={(e) =>
+                  setBudgetSize(action.amountMicros !== undefined ? 'amount' : 'percent', e.target.value)
+                }
+              />
+              <Select
+                className="w-32 shrink-0"
+                aria-label="Budget change unit"
+                value={action.amountMicros !== undefined ? 'amount' : 'percent'}
+                onChange={(e) =>
+                  setBudgetSize(
+                    e.target.value as 'percent' | 'amount',
+                    String(
+                      action.amountMicros !== undefined
+                        ? action.amountMicros / 1_000_000
+                        : (action.percent ?? 20),
+                    ),
+                  )
+                }
+              >
+                <option value="percent">%</option>
+                <option value="amount">a day</option>
+              </Select>
+            </div>
+          </Field>
+        ) : null}
         <Field label="Schedule (cron, UTC)" hint="At most every 15 minutes">
           <Input
             value={r.schedule.cron}
@@ -526,6 +595,30 @@ export function RuleEditor({
           />
         </Field>
       </div>
+      {action.type !== 'notify' ? (
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              checked={alsoNotify !== undefined}
+              onChange={(e) => setAlsoNotify(e.target.checked, emailsText)}
+            />
+            Also notify
+          </label>
+          {alsoNotify !== undefined ? (
+            <Input
+              aria-label="Notify these emails"
+              placeholder="owners and admins (or emails, comma-separated)"
+              value={emailsText}
+              onChange={(e) => {
+                setEmailsText(e.target.value);
+                setAlsoNotify(true, e.target.value);
+              }}
+              className="min-w-[20rem] flex-1"
+            />
+          ) : null}
+        </div>
+      ) : null}
       {error ? <SaveError error={error} /> : null}
       <div className="flex items-center gap-3">
         <Button type="submit" variant="primary" loading={saving}>

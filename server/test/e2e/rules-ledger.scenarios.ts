@@ -282,7 +282,9 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
         .first()
         .click();
       await page.waitForURL(new RegExp(`/ledger/${entry.id}$`));
-      await page.getByRole('heading', { name: /^Budget change \+10\.0% on campaign$/ }).waitFor();
+      await page
+        .getByRole('heading', { name: `Budget change +10.0% on campaign ${campaign.name}`, exact: true })
+        .waitFor();
       const facts = page.getByRole('definition');
       await facts.getByRole('link', { name: 'Peak Fitness' }).waitFor();
       await expect(

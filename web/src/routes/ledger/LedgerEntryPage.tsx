@@ -299,7 +299,7 @@ export function LedgerEntryPage() {
     e.scores.find((s) => s.details.effect)?.details.effect?.currency;
   const path = entityPath(e.level, e.entityId);
   const keys = [...new Set([...Object.keys(e.before), ...Object.keys(e.after)])];
-  const change = `${humanize(e.kind)}${e.changePct !== null ? ` ${signed(e.changePct)}` : ''} on ${e.level.replace('_', ' ')}`;
+  const change = `${humanize(e.kind)}${e.changePct !== null ? ` ${signed(e.changePct)}` : ''} on ${e.level.replace('_', ' ')}${e.entityName ? ` ${e.entityName}` : ''}`;
   const sourcePath =
     e.source.type === 'rule' && e.source.id
       ? `/rules?rule=${encodeURIComponent(e.source.id)}`

@@ -642,4 +642,43 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     expect(row.error).toContain('the connection has since been disconnected');
     expect(row.error).toContain(row.external_id);
   });
+
+  it('GET /api/v1/write-backs lists them newest first, by status, page by page, for this organization only', async () => {
+    const all = await t.storage.db
+      .selectFrom('write_actions')
+      .select(['id', 'status'])
+      .where('organization_id', '=', owner.organizationId)
+      .orderBy('id', 'desc')
+      .execute();
+    const unknown = all.filter((w) => w.status === 'unknown').map((w) => w.id);
+    expect(unknown.length).toBeGreaterThanOrEqual(2);
+    const listed = await req(owner, { method: 'GET', url: '/api/v1/write-backs?status=unknown' });
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().items.map((w: { id: string }) => w.id)).toEqual(unknown);
+    expect(listed.json().items.every((w: { error: string | null }) => w.error)).toBe(true);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<{ id: string }>; nextCursor: string | null } = (
+        await req(owner, {
+          method: 'GET',
+          url: `/api/v1/write-backs?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        })
+      ).json();
+      seen.push(...page.items.map((w) => w.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.map((w) => w.id));
+
+    const other = await signUp(t.app, 'reconcile-other');
+    const theirs = await req(other, { method: 'GET', url: '/api/v1/write-backs' });
+    expect(theirs.json().items).toEqual([]);
+    expect((await req(other, { method: 'GET', url: `/api/v1/write-backs/${unknown[0]}` })).statusCode).toBe(
+      404,
+    );
+    expect((await req(owner, { method: 'GET', url: '/api/v1/write-backs?status=lost' })).statusCode).toBe(
+      400,
+    );
+  });
 });

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pageQuery, pageSchema } from '../../platform/pagination.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import type { Actions } from './actions.service.ts';
 
@@ -66,6 +67,25 @@ export function actionsRoutes(app: FastifyInstance, { actions }: { actions: Acti
       },
     },
     async (req) => actions.apply(ctxOf(req), req.body),
+  );
+
+  r.get(
+    '/api/v1/write-backs',
+    {
+      config: { permission: 'campaigns:read' },
+      schema: {
+        tags: ['write-backs'],
+        summary:
+          "The organization's platform write-backs, newest first; status=unknown lists the interrupted ones the reconciler could not settle, for a person to check on the platform",
+        querystring: z.strictObject({
+          status: z.enum(['pending', 'applied', 'failed', 'unknown']).optional(),
+          entityId: z.string().min(1).max(64).optional().describe('The campaign, ad group or ad'),
+          ...pageQuery,
+        }),
+        response: { 200: pageSchema(actionSchema) },
+      },
+    },
+    async (req) => actions.list(ctxOf(req), req.query),
   );
 
   r.get(

@@ -8,6 +8,7 @@
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
+import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { WriteActionsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
@@ -373,7 +374,25 @@ export function createActions({
       return toAction(r);
     });
 
-  return { apply, get };
+  /** Write-backs newest first; `status: 'unknown'` lists the ones a person must check on the platform. */
+  const list = (
+    ctx: Ctx,
+    f: { status?: string; entityId?: string; limit: number; cursor?: string },
+  ): Promise<Page<AppliedAction>> =>
+    storage.withTenant(ctx.organizationId, async (trx) => {
+      const cursor = decodeCursor(f.cursor, 'id');
+      let q = trx.selectFrom('write_actions').selectAll().where('organization_id', '=', ctx.organizationId);
+      if (f.status) q = q.where('status', '=', f.status);
+      if (f.entityId) q = q.where('entity_id', '=', f.entityId);
+      if (cursor) q = q.where('id', '<', cursor);
+      const rows = await q
+        .orderBy('id', 'desc')
+        .limit(f.limit + 1)
+        .execute();
+      return toPage(rows.map(toAction), f.limit, (a) => a.id);
+    });
+
+  return { apply, get, list };
 }
 
 export type Actions = ReturnType<typeof createActions>;

@@ -38,7 +38,7 @@
  *        split-R̂: 4 × 250 draws after 3,000 burn-in gave R̂ up to 1.16 (not converged); 4 × 1,000
  *        after 5,000 (thin 4) gives R̂ ≤ 1.04, the default. Result: ROI Ch0 1.06, Ch1 1.03, Ch2 1.41,
  *        Ch3 0.65, Ch4 1.58 → Spearman 0.90 (Ch0/Ch2 swapped), directions 4/5 (Ch1 +5.4M vs −3.6M).
- *    (d) primary since 2026-11-27 (later the same day): the rest of Meridian's documented model
+ *    (d) primary 2026-11-27 until (e): the rest of Meridian's documented model
  *        structure that (c) lacked, each point checked in google/meridian's code and docs before the
  *        run (adstock_hill.py, equations.py / model.py calculate_beta_x, prior_distribution.py,
  *        optimizer docs) and decided before it; no setting was changed after the score:
@@ -73,6 +73,29 @@
  *        the same priors and structure, and piecewise-linear knots chosen by BIC are printed as
  *        sensitivity lines; (a) and (b) keep the pooled structure of their time (least squares
  *        cannot take organic media).
+ *    (e) primary since 2026-11-27 (decided before its run, because it is Meridian's documented default
+ *        and (d) lacked it, whatever the score): per-geo media coefficients as Meridian's default
+ *        log-normal media effects (checked in google/meridian model.py `_get_roi_prior_beta_m_value`
+ *        and the joint distribution, prior_distribution.py `eta_m` HalfNormal(1.0)):
+ *        β_gm = exp(b_m + η_m·z_gm), z_gm ~ N(0, 1), η_m ~ HalfNormal(1), b_m = ln(ROI_m·spend_m) −
+ *        ln Σ_g e^{η_m z_gm} X_gm (X_gm the geo's population-weighted saturated media), so ROI stays
+ *        total incremental outcome over total spend across geos. Sampler (`perGeoMedia` in
+ *        posterior.ts): the (d) walk on θ plus log η_m, and after each θ step, for channel
+ *        (iteration mod 5), one random-walk Metropolis update per geo of z_gm with b_m held (40 single-
+ *        site steps, step size adapted to 44 % acceptance in burn-in), an exact Gibbs draw of the
+ *        common shift of that channel's z (which the likelihood does not see) and a Metropolis move
+ *        (η_m, z_m) → (η_m e^{−ε}, z_m e^{ε}) that leaves every β_gm unchanged (Jacobian e^{40ε}).
+ *        Differences from Meridian that remain: NUTS jointly on everything vs this Metropolis-within-
+ *        Gibbs; controls and week effects still profiled; a concentrated (σ² profiled) likelihood.
+ *        Same chain lengths as (d) (4 × 1,000 after 5,000, thin 4).
+ *        Result, seed 1 (primary only, 1,611 s wall; the sensitivity lines are the pooled specs above,
+ *        not rerun): ROI (90 %, R̂) Ch0 1.98 (0.41–3.83, 1.05), Ch1 0.93 (0.29–2.03, 1.05), Ch2 1.24
+ *        (0.51–2.14, 1.05), Ch3 0.82 (0.30–1.58, 1.08), Ch4 1.80 (0.31–3.50, 1.15 — above 1.1, not
+ *        converged) → Spearman 0.90 (Ch0 above Ch4; published 1.61 < 1.65), directions 5/5 (+12.2 /
+ *        −4.4 / +3.6 / −25.7 / +14.3M vs +12.1 / −3.6 / +3.6 / −26.4 / +14.3M). Before ((d), seed 1):
+ *        1.62 / 0.99 / 1.29 / 0.86 / 2.32, Spearman 1.00, 5/5, max R̂ 1.08. Ch1–Ch3 now 0.93 vs 0.82
+ *        (Meridian 0.94 vs 0.80) and Ch4 1.80 (1.65), but Ch0 rises to 1.98 (1.61). Seeds 2 and 3 not
+ *        run for (e) (time). `--quick` (1 × 60 after 600) took 105 s on the loaded machine.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -268,6 +291,8 @@ export interface MeridianSpec {
   chains?: number;
   /** Sampler seed (default 1); other seeds check that a result is not Monte Carlo luck. */
   seed?: number;
+  /** Posterior only: per-geo media coefficients (Meridian's log-normal media effects), spec (e). */
+  perGeoMedia?: boolean;
 }
 
 /**
@@ -418,6 +443,7 @@ export function runMeridian(spec: MeridianSpec): MeridianResult {
       thin: 4,
       seed: spec.seed ?? 1,
       chains: spec.chains ?? 4,
+      ...(spec.perGeoMedia ? { perGeoMedia: true } : {}),
     });
     rhat = post.rhat;
     roi = post.roi.map((r) => r.mean);
@@ -444,7 +470,7 @@ export function runMeridian(spec: MeridianSpec): MeridianResult {
   const time =
     spec.time === 'knots' ? `${knots} BIC knots` : spec.time === 'weeks' ? 'week effects' : 'trend + Fourier';
   return {
-    spec: `${spec.estimator}, ${spec.saturation}, ${time}${structured ? ', geo-level controls and Promo, organic Hill, 9 lags' : ''}`,
+    spec: `${spec.estimator}, ${spec.saturation}, ${time}${structured ? ', geo-level controls and Promo, organic Hill, 9 lags' : ''}${spec.perGeoMedia ? ', per-geo media effects' : ''}`,
     rows: CHANNELS.map((c, i) => ({
       channel: c,
       roi: roi[i]!,
@@ -504,8 +530,11 @@ export function runMmmEval(opts: { bootstrap?: number; quick?: boolean; seed?: n
     time: 'weeks',
     estimator: 'posterior',
     saturation: 'hill',
+    perGeoMedia: true,
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-    ...(opts.quick ? { draws: 150, burnIn: 1500, chains: 1 } : {}),
+    // Smoke run only (not converged); shorter than (d)'s 1 × 150 after 1,500 because every
+    // iteration now also updates one channel's 40 per-geo effects.
+    ...(opts.quick ? { draws: 60, burnIn: 600, chains: 1 } : {}),
   });
   // Sensitivity lines (full run only: each least-squares fit on the geo data takes ~40 s).
   const sensitivity = opts.quick

@@ -45,6 +45,11 @@ export interface ChannelParams {
   scale: number;
   /** Saturation family (default logistic). */
   shape?: Saturation;
+  /**
+   * A coefficient per panel (geo) in place of `beta` (per-geo media effects, `perGeoMedia` in
+   * `posterior.ts`); `beta` then holds their spend-weighted equivalent for display only.
+   */
+  panelBeta?: number[];
 }
 
 export interface ChannelCurve {
@@ -184,7 +189,7 @@ export function channelTotals(input: MmmInput, c: number, p: ChannelParams) {
     const w = input.panelScale?.[q] ?? 1;
     for (let t = 0; t < T; t++) {
       spend += w * x[q * T + t]!;
-      contribution += w * p.beta * saturate(a[q * T + t]!, p.lambda, p.shape);
+      contribution += w * (p.panelBeta?.[q] ?? p.beta) * saturate(a[q * T + t]!, p.lambda, p.shape);
     }
   }
   return { spend, contribution };

@@ -174,14 +174,23 @@ export function residualProfiler(cols: Float64Array[], panels: number, timeEffec
     const xtv = xt(vd);
     return Math.max(rss - quad(xtv, xtv), 0);
   };
+  const zCache = new WeakMap<Float64Array[], { zd: Float64Array[]; xtz: number[][]; A: number[][] }>();
   const withColumns = (v: Float64Array, z: Float64Array[]): number => {
     const vd = demeaned(v, panels, timeEffects);
-    const zd = z.map((c) => demeaned(c, panels, timeEffects));
+    // The added columns' own products depend on z only: kept for the same array (the per-geo
+    // sampler profiles many y − media against the same organic columns).
+    let zc = zCache.get(z);
+    if (!zc) {
+      const zd = z.map((c) => demeaned(c, panels, timeEffects));
+      const xtz = zd.map(xt);
+      const A = zd.map((c, i) => zd.map((d, j) => dot(c, d) - (k ? quad(xtz[i]!, xtz[j]!) : 0)));
+      zc = { zd, xtz, A };
+      zCache.set(z, zc);
+    }
+    const { zd, xtz, A } = zc;
     const xtv = xt(vd);
-    const xtz = zd.map(xt);
     const rssX = dot(vd, vd) - (k ? quad(xtv, xtv) : 0);
     const b = zd.map((c, j) => dot(c, vd) - (k ? quad(xtz[j]!, xtv) : 0));
-    const A = zd.map((c, i) => zd.map((d, j) => dot(c, d) - (k ? quad(xtz[i]!, xtz[j]!) : 0)));
     let active = zd.map((_, j) => j).filter((j) => A[j]![j]! > 1e-12 * Math.max(1, dot(zd[j]!, zd[j]!)));
     for (;;) {
       if (active.length === 0) return Math.max(rssX, 0);

@@ -44,6 +44,13 @@ export interface PosteriorOptions {
   start?: ChannelParams[];
   /** Independent chains (default 1), run one after another; R̂ needs at least one (split halves). */
   chains?: number;
+  /**
+   * Per-geo media coefficients as Meridian's default log-normal media effects (default off):
+   * β_gm = exp(b_m + η_m·z_gm), z_gm ~ N(0, 1), η_m ~ HalfNormal(1), b_m set by the channel's ROI.
+   * Each iteration adds one single-site Metropolis update per z_gm of one channel in turn (panels
+   * target evaluations with the curves held), so it costs more per iteration. Needs panels > 1.
+   */
+  perGeoMedia?: boolean;
 }
 
 export interface RoiSummary {
@@ -60,6 +67,10 @@ export interface CurvePosterior {
   rhat: number[];
   acceptance: number;
   evaluations: number;
+  /** With `perGeoMedia`: η_m, the spread of each channel's log media effect across geos. */
+  eta?: RoiSummary[];
+  /** With `perGeoMedia`: acceptance of the single-site per-geo updates (kept steps). */
+  geoAcceptance?: number;
 }
 
 function summary(v: number[]): RoiSummary {
@@ -97,7 +108,7 @@ export function sampleCurvePosterior(
   const C = start.length;
   const organic = input.organic ?? [];
   const O = organic.length;
-  const d = 3 * C + 2 * O;
+  let d = 3 * C + 2 * O;
   const { roi: prior, halfSaturation: hs } = priors;
   const alphaMax = priors.alphaMax ?? ALPHA_MAX;
   const organicMedians = organic.map((o) => medianNonZero(o.values));
@@ -118,22 +129,41 @@ export function sampleCurvePosterior(
   const lambdaOf = (c: number, h: number, shape: ChannelParams['shape']) =>
     (halfSaturation(shape) * start[c]!.scale) / (h * medians[c]!);
   let evaluations = 0;
-  /** Log target, the curves and the ROI of each channel at θ. */
-  const target = (theta: number[]): { lp: number; roi: number[]; params: ChannelParams[] } => {
-    evaluations++;
-    const rest = Float64Array.from(input.y);
-    let lp = 0;
+  // Per-geo media effects (Meridian's log-normal media effects): β_gm = exp(b_m + η_m·z_gm), z_gm ~
+  // N(0, 1), η_m ~ HalfNormal(1) sampled as log η_m (θ's last C coordinates); b_m follows from the ROI
+  // as in Meridian: b_m = ln(ROI_m·spend_m) − ln Σ_g e^{η_m z_gm} X_gm, X_gm the geo's weighted
+  // saturated media, so ROI_m stays total incremental outcome over total spend across geos.
+  const P = input.panels;
+  const T = n / P;
+  const perGeo = !!opts.perGeoMedia && P > 1;
+  if (perGeo) d += C;
+  interface Curves {
+    lpPrior: number;
+    cols: Float64Array[];
+    /** X_gm: Σ_t w·sat per panel. */
+    unit: Float64Array[];
+    roi: number[];
+    params: ChannelParams[];
+    eta: number[];
+    organicCols: Float64Array[];
+  }
+  /** Priors of θ and the saturated media of each channel at θ (null outside the support). */
+  const curvesAt = (theta: number[]): Curves | null => {
+    let lpPrior = 0;
+    const cols: Float64Array[] = [];
+    const unit: Float64Array[] = [];
     const roi: number[] = [];
     const params: ChannelParams[] = [];
+    const eta: number[] = [];
     for (let c = 0; c < C; c++) {
       const p0 = start[c]!;
       const s = 1 / (1 + Math.exp(-theta[3 * c]!));
       const h = Math.exp(theta[3 * c + 1]!);
       const r = Math.exp(theta[3 * c + 2]!);
-      if (!(h >= hs.lo && h <= hs.hi)) return { lp: Number.NEGATIVE_INFINITY, roi, params };
-      lp += Math.log(s * (1 - s)); // α uniform: Jacobian of the logit
-      lp += -((h - hs.mean) ** 2) / (2 * hs.sd ** 2) + Math.log(h); // TruncatedNormal × Jacobian h
-      lp += -((Math.log(r) - prior.mu) ** 2) / (2 * prior.sigma ** 2); // LogNormal × Jacobian ROI
+      if (!(h >= hs.lo && h <= hs.hi)) return null;
+      lpPrior += Math.log(s * (1 - s)); // α uniform: Jacobian of the logit
+      lpPrior += -((h - hs.mean) ** 2) / (2 * hs.sd ** 2) + Math.log(h); // TruncatedNormal × Jacobian h
+      lpPrior += -((Math.log(r) - prior.mu) ** 2) / (2 * prior.sigma ** 2); // LogNormal × Jacobian ROI
       const p: ChannelParams = {
         alpha: alphaMax * s,
         lambda: lambdaOf(c, h, p0.shape),
@@ -142,14 +172,19 @@ export function sampleCurvePosterior(
         ...(p0.shape ? { shape: p0.shape } : {}),
       };
       const a = adstockedScaled(input, c, p.alpha, p.scale);
-      let unit = 0;
+      const u = new Float64Array(P);
       for (let i = 0; i < n; i++) {
         a[i] = saturate(a[i]!, p.lambda, p.shape);
-        unit += w[i]! * a[i]!;
+        u[Math.floor(i / T)]! += w[i]! * a[i]!;
       }
-      if (!(unit > 0)) return { lp: Number.NEGATIVE_INFINITY, roi, params };
-      p.beta = (r * spend[c]!) / unit;
-      for (let i = 0; i < n; i++) rest[i]! -= p.beta * a[i]!;
+      if (!(u.reduce((x, v) => x + v, 0) > 0)) return null;
+      if (perGeo) {
+        const e = Math.exp(theta[d - C + c]!);
+        lpPrior += -(e * e) / 2 + Math.log(e); // HalfNormal(1) × Jacobian η
+        eta.push(e);
+      }
+      cols.push(a);
+      unit.push(u);
       roi.push(r);
       params.push(p);
     }
@@ -158,14 +193,49 @@ export function sampleCurvePosterior(
     for (let j = 0; j < O; j++) {
       const s = 1 / (1 + Math.exp(-theta[3 * C + 2 * j]!));
       const h = Math.exp(theta[3 * C + 2 * j + 1]!);
-      if (!(h >= hs.lo && h <= hs.hi)) return { lp: Number.NEGATIVE_INFINITY, roi, params };
-      lp += Math.log(s * (1 - s));
-      lp += -((h - hs.mean) ** 2) / (2 * hs.sd ** 2) + Math.log(h);
+      if (!(h >= hs.lo && h <= hs.hi)) return null;
+      lpPrior += Math.log(s * (1 - s));
+      lpPrior += -((h - hs.mean) ** 2) / (2 * hs.sd ** 2) + Math.log(h);
       organicCols.push(organicColumn(input, j, alphaMax * s, h, organicMedians[j]!));
     }
-    const rss = O ? rssOf.withColumns(rest, organicCols) : rssOf(rest);
+    return { lpPrior, cols, unit, roi, params, eta, organicCols };
+  };
+  const REJECT = { lp: Number.NEGATIVE_INFINITY, roi: [] as number[], params: [] as ChannelParams[] };
+  /** Log target given the curves and the geo deviations z (C × P, row-major; ignored unless per geo). */
+  const assemble = (k: Curves, z: Float64Array): { lp: number; roi: number[]; params: ChannelParams[] } => {
+    evaluations++;
+    const rest = Float64Array.from(input.y);
+    let lp = k.lpPrior;
+    const params: ChannelParams[] = [];
+    for (let c = 0; c < C; c++) {
+      const a = k.cols[c]!;
+      const u = k.unit[c]!;
+      const total = k.roi[c]! * spend[c]!;
+      if (!perGeo) {
+        const beta = total / u.reduce((x, v) => x + v, 0);
+        for (let i = 0; i < n; i++) rest[i]! -= beta * a[i]!;
+        params.push({ ...k.params[c]!, beta });
+        continue;
+      }
+      let norm = 0;
+      const e = new Float64Array(P);
+      for (let g = 0; g < P; g++) {
+        const zg = z[c * P + g]!;
+        lp -= (zg * zg) / 2;
+        e[g] = Math.exp(k.eta[c]! * zg);
+        norm += e[g]! * u[g]!;
+      }
+      const panelBeta = Array.from(e, (v) => (total * v) / norm);
+      for (let g = 0; g < P; g++) {
+        const b = panelBeta[g]!;
+        for (let i = g * T; i < (g + 1) * T; i++) rest[i]! -= b * a[i]!;
+      }
+      // β shown: the pooled coefficient giving the same total contribution.
+      params.push({ ...k.params[c]!, beta: total / u.reduce((x, v) => x + v, 0), panelBeta });
+    }
+    const rss = O ? rssOf.withColumns(rest, k.organicCols) : rssOf(rest);
     lp += (-n / 2) * Math.log(rss / n);
-    return { lp: Number.isFinite(lp) ? lp : Number.NEGATIVE_INFINITY, roi, params };
+    return Number.isFinite(lp) ? { lp, roi: k.roi, params } : REJECT;
   };
   const map = opts.start ? null : mapWithPriors(input, start, priors);
   const init = opts.start ?? map!.params;
@@ -181,27 +251,40 @@ export function sampleCurvePosterior(
     const a = Math.min(Math.max(o.alpha / alphaMax, 1e-4), 1 - 1e-4);
     theta0.push(Math.log(a / (1 - a)), Math.log(o.halfSaturation));
   }
-  const start0 = target(theta0);
+  // η_m starts at 0.5 (HalfNormal(1)'s median is 0.67) and every z_gm at 0.
+  if (perGeo) for (let c = 0; c < C; c++) theta0.push(Math.log(0.5));
+  const target = (theta: number[], z: Float64Array) => {
+    const k = curvesAt(theta);
+    return k ? { ...assemble(k, z), curves: k } : { ...REJECT, curves: null };
+  };
+  const zeros = new Float64Array(perGeo ? C * P : 0);
+  const start0 = target(theta0, zeros);
   if (!Number.isFinite(start0.lp)) throw invalidInput('the starting curves are outside the priors’ support');
   const chains = opts.chains ?? 1;
   if (!Number.isInteger(chains) || chains < 1) throw invalidInput('chains must be a positive integer');
   const draws: ChannelParams[][] = [];
   const rois: number[][] = Array.from({ length: C }, () => []);
+  const etas: number[][] = Array.from({ length: perGeo ? C : 0 }, () => []);
   const perChain: number[][][] = [];
   let accepted = 0;
   let keptSteps = 0;
+  let geoAccepted = 0;
+  let geoSteps = 0;
   for (let k = 0; k < chains; k++) {
     const rng = normals((opts.seed ?? 7) + 7919 * k);
     // Chains after the first start from the MAP jittered (σ 0.5 in every coordinate), so that a
     // chain stuck near its start shows up in R̂.
     let x = theta0;
     let cur = start0;
+    let z = zeros;
     for (let tries = 0; k > 0 && tries < 50; tries++) {
       const jittered = theta0.map((v) => v + 0.5 * rng.z());
-      const t = target(jittered);
+      const zj = zeros.map(() => 0.5 * rng.z());
+      const t = target(jittered, zj);
       if (Number.isFinite(t.lp)) {
         x = jittered;
         cur = t;
+        z = zj;
         break;
       }
     }
@@ -210,16 +293,95 @@ export function sampleCurvePosterior(
     const history: number[][] = [];
     const mine: number[][] = Array.from({ length: C }, () => []);
     let windowAccepted = 0;
+    // Per-geo step: after each θ step, one random-walk Metropolis update of each z_gm of one channel
+    // (channel it mod C, geo by geo: Metropolis within Gibbs), the curves held; its step per channel
+    // steered toward 44 % acceptance during burn-in.
+    const geoStep = new Float64Array(perGeo ? C : 0).fill(1);
+    const geoWindow = new Float64Array(perGeo ? C : 0);
     const total = burnIn + keep * thin;
     for (let it = 0; it < total; it++) {
-      const z = Matrix.columnVector(Array.from({ length: d }, rng.z));
-      const step = chol.mmul(z).to1DArray();
+      const zs = Matrix.columnVector(Array.from({ length: d }, rng.z));
+      const step = chol.mmul(zs).to1DArray();
       const proposal = x.map((v, i) => v + factor * step[i]!);
-      const next = target(proposal);
+      const next = target(proposal, z);
       const accept = Math.log(rng.u()) < next.lp - cur.lp;
       if (accept) {
         x = proposal;
         cur = next;
+      }
+      if (perGeo && cur.curves) {
+        const c = it % C;
+        for (let g = 0; g < P; g++) {
+          // z_gm moves with b_m held, so that only β_gm changes and the ROI with it: a symmetric
+          // random walk in the coordinates (b_m, η_m, z_m), where ln ROI_m = b_m + ln Σ_g e^{η z} X_gm
+          // − ln spend_m has Jacobian 1, so the target is the same expression.
+          const k0 = cur.curves!;
+          const zp = Float64Array.from(z);
+          zp[c * P + g]! += geoStep[c]! * rng.z();
+          const r0 = k0.roi[c]!;
+          const u = k0.unit[c]!;
+          let n0 = 0;
+          let n1 = 0;
+          for (let q = 0; q < P; q++) {
+            n0 += Math.exp(k0.eta[c]! * z[c * P + q]!) * u[q]!;
+            n1 += Math.exp(k0.eta[c]! * zp[c * P + q]!) * u[q]!;
+          }
+          const r2 = r0 * (n1 / n0);
+          const roiPrior = (v: number) => -((Math.log(v) - prior.mu) ** 2) / (2 * prior.sigma ** 2);
+          const roi = [...k0.roi];
+          roi[c] = r2;
+          const k1: Curves = { ...k0, roi, lpPrior: k0.lpPrior + roiPrior(r2) - roiPrior(r0) };
+          const t = assemble(k1, zp);
+          const ok = Math.log(rng.u()) < t.lp - cur.lp;
+          if (ok) {
+            z = zp;
+            cur = { ...t, curves: k1 };
+            x = [...x];
+            x[3 * c + 2] = Math.log(r2);
+          }
+          if (it < burnIn) {
+            if (ok) geoWindow[c]!++;
+          } else {
+            geoSteps++;
+            if (ok) geoAccepted++;
+          }
+        }
+        // Two moves along directions the likelihood does not see (b_m absorbs them), without which
+        // single-site updates drift along them slowly. Shift: every z_gm of the channel moved by the
+        // same s, drawn from its exact conditional N(−z̄, 1/P) (only the z prior depends on s).
+        let zbar = 0;
+        for (let g = 0; g < P; g++) zbar += z[c * P + g]! / P;
+        const shift = -zbar + rng.z() / Math.sqrt(P);
+        const zs = Float64Array.from(z);
+        for (let g = 0; g < P; g++) zs[c * P + g]! += shift;
+        z = zs;
+        cur = { ...assemble(cur.curves, z), curves: cur.curves };
+        // Scale: (η_m, z_m) → (η_m e^{−ε}, z_m e^{ε}) leaves every β_gm as it is; Metropolis with the
+        // Jacobian e^{Pε} of the map (log η and z are the sampled coordinates).
+        const eps = rng.z() / Math.sqrt(2 * P);
+        const e0 = cur.curves!.eta[c]!;
+        const e1 = e0 * Math.exp(-eps);
+        const eta = [...cur.curves!.eta];
+        eta[c] = e1;
+        const scaled: Curves = {
+          ...cur.curves!,
+          eta,
+          lpPrior: cur.curves!.lpPrior + (-(e1 * e1) / 2 + Math.log(e1)) - (-(e0 * e0) / 2 + Math.log(e0)),
+        };
+        const zc = Float64Array.from(z);
+        for (let g = 0; g < P; g++) zc[c * P + g]! *= Math.exp(eps);
+        const tc = assemble(scaled, zc);
+        if (Math.log(rng.u()) < tc.lp - cur.lp + P * eps) {
+          z = zc;
+          cur = { ...tc, curves: scaled };
+          x = [...x];
+          x[d - C + c] = Math.log(e1);
+        }
+        if (it < burnIn && (it + 1) % (200 * C) === 0)
+          for (let c = 0; c < C; c++) {
+            geoStep[c]! *= Math.exp(geoWindow[c]! / (200 * P) - 0.44);
+            geoWindow[c] = 0;
+          }
       }
       if (it < burnIn) {
         history.push(x);
@@ -253,6 +415,7 @@ export function sampleCurvePosterior(
           rois[c]!.push(r);
           mine[c]!.push(r);
         });
+        if (cur.curves) for (const [c, e] of cur.curves.eta.entries()) etas[c]!.push(e);
       }
     }
     perChain.push(mine);
@@ -264,6 +427,7 @@ export function sampleCurvePosterior(
     rhat,
     acceptance: accepted / Math.max(1, keptSteps),
     evaluations,
+    ...(perGeo ? { eta: etas.map(summary), geoAcceptance: geoAccepted / Math.max(1, geoSteps) } : {}),
   };
 }
 

@@ -19,17 +19,21 @@ export function channelResponse(input: MmmInput, c: number, p: ChannelParams): C
   const a = adstockedScaled(input, c, p.alpha, p.scale);
   const x = input.media[c]!.spend;
   const T = x.length / input.panels;
+  // w = panel weight × (the panel's own coefficient / β when per-geo coefficients are given).
+  const beta = Math.max(0, p.beta);
   const w = new Float64Array(a.length);
   let historicalSpend = 0;
-  for (let q = 0; q < input.panels; q++)
+  for (let q = 0; q < input.panels; q++) {
+    const scale = input.panelScale?.[q] ?? 1;
+    const own = p.panelBeta ? Math.max(0, p.panelBeta[q] ?? 0) / (beta || 1) : 1;
     for (let t = 0; t < T; t++) {
-      w[q * T + t] = input.panelScale?.[q] ?? 1;
-      historicalSpend += w[q * T + t]! * x[q * T + t]!;
+      w[q * T + t] = scale * own;
+      historicalSpend += scale * x[q * T + t]!;
     }
+  }
   // Only non-zero adstock cells matter.
   const idx: number[] = [];
   for (let i = 0; i < a.length; i++) if (a[i]! > 0) idx.push(i);
-  const beta = Math.max(0, p.beta);
   const H = historicalSpend || 1;
   return {
     historicalSpend,

@@ -120,6 +120,22 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
       .where('action', '=', action)
       .execute();
 
+  /** A write-back's claim as if made `days` ago (the clock stays: sessions and tokens would expire). */
+  const ageClaim = (key: string, days: number) =>
+    t.storage.db
+      .updateTable('write_actions')
+      .set({ created_at: new Date(t.clock.now().getTime() - days * 24 * 60 * MINUTE).toISOString() })
+      .where('organization_id', '=', owner.organizationId)
+      .where('idempotency_key', '=', key)
+      .execute();
+  /** The simulator connection back to active (a failed read marks it needs_reconnect). */
+  const reactivate = () =>
+    t.storage.db
+      .updateTable('connections')
+      .set({ status: 'active', last_error: null })
+      .where('id', '=', sim.connectionId)
+      .execute();
+
   let campaigns: string[];
   let next = 0;
   const campaign = () => campaigns[next++ % campaigns.length] as string;
@@ -553,20 +569,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     await interrupted('after_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
     t.clock.advance(91 * MINUTE);
     const claimedAt = (await writeBack(`proposal:${p.id}`)).created_at;
-    /** The claim as if it had been made `days` ago (the clock stays: sessions and tokens would expire). */
-    const age = (days: number) =>
-      t.storage.db
-        .updateTable('write_actions')
-        .set({ created_at: new Date(t.clock.now().getTime() - days * 24 * 60 * MINUTE).toISOString() })
-        .where('organization_id', '=', owner.organizationId)
-        .where('idempotency_key', '=', `proposal:${p.id}`)
-        .execute();
-    const reactivate = () =>
-      t.storage.db
-        .updateTable('connections')
-        .set({ status: 'active', last_error: null })
-        .where('id', '=', sim.connectionId)
-        .execute();
+    const age = (days: number) => ageClaim(`proposal:${p.id}`, days);
     failReads = true;
     try {
       await age(6.9);
@@ -592,18 +595,7 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     const p = await pendingBudgetChange(id, 80);
     await interrupted('after_call', { method: 'POST', url: `/api/v1/actions/${p.id}/approve`, payload: {} });
     t.clock.advance(91 * MINUTE);
-    await t.storage.db
-      .updateTable('write_actions')
-      .set({ created_at: new Date(t.clock.now().getTime() - 8 * 24 * 60 * MINUTE).toISOString() })
-      .where('organization_id', '=', owner.organizationId)
-      .where('idempotency_key', '=', `proposal:${p.id}`)
-      .execute();
-    const reactivate = () =>
-      t.storage.db
-        .updateTable('connections')
-        .set({ status: 'active', last_error: null })
-        .where('id', '=', sim.connectionId)
-        .execute();
+    await ageClaim(`proposal:${p.id}`, 8);
     failReads = true;
     try {
       expect(await t.services.writeBacks.reconcile()).toMatchObject({ checked: 1, deferred: 1, unknown: 0 });

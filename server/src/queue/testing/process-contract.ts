@@ -17,7 +17,12 @@ export function describeProcessContract(start: StartEnv): void {
 
     const doomed = t.spawn('hang');
     await doomed.ready;
+    const effectsOf = () =>
+      db.selectFrom('queue_test_effects').selectAll().where('job_id', '=', jobId).execute();
     await waitFor('the first run to start', async () => (await runsOf()).length === 1, 20_000);
+    // The run row and the effect are two writes: kill only once the first run's effect is in, so the
+    // second run meets an effect already applied (and must not apply it again).
+    await waitFor('the first run to apply its effect', async () => (await effectsOf()).length === 1, 20_000);
     doomed.child.kill('SIGKILL');
     expect((await doomed.exited).signal).toBe('SIGKILL');
     expect((await q.getJob(jobId))?.status).toBe('running');
@@ -30,11 +35,7 @@ export function describeProcessContract(start: StartEnv): void {
     expect(runs).toHaveLength(2);
     expect(runs[0]?.pid).toBe(doomed.child.pid);
     expect(runs[1]?.pid).toBe(next.child.pid);
-    const effects = await db
-      .selectFrom('queue_test_effects')
-      .selectAll()
-      .where('job_id', '=', jobId)
-      .execute();
+    const effects = await effectsOf();
     expect(effects).toEqual([{ job_id: jobId, label: 'charge-once', pid: doomed.child.pid }]);
     next.child.kill('SIGTERM');
     expect((await next.exited).code).toBe(0);

@@ -2,6 +2,8 @@
  * Response curves and budget allocation (ORACLE issue), on two public simulated MMM data sets.
  *
  *   cd server && node --import tsx eval/mmm.eval.ts [--json] [--bootstrap N] [--quick] [--seed N]
+ *     [--primary-only] [--processes N]   (the posterior's chains run on N processes, default one per
+ *     core; the draws are the same whatever N)
  *
  * Protocol (fixed before running; nothing is tuned on the scores):
  * 1. PyMC-Marketing mmm_example (179 weeks, x1, x2): fit curves with controls intercept, t, t²,
@@ -99,6 +101,7 @@
  *        1 × 30 after 250 so that CI stays under 20 minutes (it is a smoke test, not a figure).
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type AllocationEntity, allocateBudget } from '../src/modules/oracle/allocation/allocate.ts';
@@ -109,7 +112,8 @@ import {
   type MmmInput,
 } from '../src/modules/oracle/allocation/curves.ts';
 import { knotControls, selectKnots } from '../src/modules/oracle/allocation/knots.ts';
-import { posteriorEntities, sampleCurvePosterior } from '../src/modules/oracle/allocation/posterior.ts';
+import { sampleCurvePosteriorParallel } from '../src/modules/oracle/allocation/posterior.parallel.ts';
+import { posteriorEntities } from '../src/modules/oracle/allocation/posterior.ts';
 import { mapWithPriors } from '../src/modules/oracle/allocation/prior.ts';
 import { channelEntities, gainInterval } from '../src/modules/oracle/allocation/response.ts';
 import { adstock, type Saturation } from '../src/modules/oracle/allocation/transforms.ts';
@@ -397,7 +401,7 @@ export function meridianKnots(): number {
 
 const lsCache = new Map<string, ReturnType<typeof fitResponseCurves>>();
 
-export function runMeridian(spec: MeridianSpec): MeridianResult {
+export async function runMeridian(spec: MeridianSpec, processes = 1): Promise<MeridianResult> {
   const { rows, geos, T, base, meridianBase, published } = loadMeridian();
   const t = Float64Array.from(rows, (_, i) => i % T);
   const doy = Float64Array.from(rows, (r) => {
@@ -438,14 +442,20 @@ export function runMeridian(spec: MeridianSpec): MeridianResult {
   let rhat: number[] | null = null;
   const bounds = { lower: 0.3, upper: 0.3 };
   if (spec.estimator === 'posterior') {
-    const post = sampleCurvePosterior(model, start, MERIDIAN_PRIORS, {
-      draws: spec.draws ?? 1000,
-      burnIn: spec.burnIn ?? 5000,
-      thin: 4,
-      seed: spec.seed ?? 1,
-      chains: spec.chains ?? 4,
-      ...(spec.perGeoMedia ? { perGeoMedia: true } : {}),
-    });
+    const post = await sampleCurvePosteriorParallel(
+      model,
+      start,
+      MERIDIAN_PRIORS,
+      {
+        draws: spec.draws ?? 1000,
+        burnIn: spec.burnIn ?? 5000,
+        thin: 4,
+        seed: spec.seed ?? 1,
+        chains: spec.chains ?? 4,
+        ...(spec.perGeoMedia ? { perGeoMedia: true } : {}),
+      },
+      processes,
+    );
     rhat = post.rhat;
     roi = post.roi.map((r) => r.mean);
     ci = post.roi.map((r) => [r.p05, r.p95]);
@@ -522,37 +532,50 @@ function meridianTable(m: MeridianResult): string[] {
 const sensitivityLine = (m: MeridianResult) =>
   `sensitivity, ${m.spec}: ROI ${m.rows.map((r) => f(r.roi, 2)).join(' / ')}${m.rhat ? ` (max R̂ ${f(Math.max(...m.rhat), 2)})` : ''}; rank match ${m.rankMatch} (Spearman ${f(m.spearman, 2)}); directions ${m.directionsAgreeing}/5 (${m.rows.map((r) => (r.change >= 0 ? '+' : '−')).join('')})`;
 
-export function runMmmEval(opts: { bootstrap?: number; quick?: boolean; seed?: number } = {}): MmmEvalResult {
+export async function runMmmEval(
+  opts: {
+    bootstrap?: number;
+    quick?: boolean;
+    seed?: number;
+    /** Processes the posterior's chains are dealt to (default: one per core; same draws either way). */
+    processes?: number;
+    /** The primary only, without the sensitivity lines (for other sampler seeds). */
+    primaryOnly?: boolean;
+  } = {},
+): Promise<MmmEvalResult> {
+  const processes = opts.processes ?? os.availableParallelism();
   const start = performance.now();
   const pymc = runPymc(opts.bootstrap ?? 20);
   // Primary (see the header, (d)): Meridian's priors, saturation and model structure, posterior means,
   // week effects.
-  const meridian = runMeridian({
-    time: 'weeks',
-    estimator: 'posterior',
-    saturation: 'hill',
-    perGeoMedia: true,
-    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-    // Smoke run only (not converged): it checks the run end to end in CI, nothing more. Shorter
-    // than (d)'s 1 × 150 after 1,500 because every iteration also updates one channel's 40 per-geo
-    // effects (1 × 60 after 600 made the whole quick eval 123 s on an idle machine; CI keeps 20 min).
-    ...(opts.quick ? { draws: 30, burnIn: 250, chains: 1 } : {}),
-  });
+  const meridian = await runMeridian(
+    {
+      time: 'weeks',
+      estimator: 'posterior',
+      saturation: 'hill',
+      perGeoMedia: true,
+      // Chain length set by convergence (header, (e)): 4 × 1,000 after 5,000 left Ch4 at R̂ 1.15.
+      draws: 2000,
+      burnIn: 10_000,
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      // Smoke run only (not converged): it checks the run end to end in CI, nothing more. Shorter
+      // than (d)'s 1 × 150 after 1,500 because every iteration also updates one channel's 40 per-geo
+      // effects (1 × 60 after 600 made the whole quick eval 123 s on an idle machine; CI keeps 20 min).
+      ...(opts.quick ? { draws: 30, burnIn: 250, chains: 1 } : {}),
+    },
+    processes,
+  );
   // Sensitivity lines (full run only: each least-squares fit on the geo data takes ~40 s).
-  const sensitivity = opts.quick
-    ? []
-    : [
-        // The previous primary: least squares, logistic saturation, week effects.
-        runMeridian({
-          time: 'weeks',
-          estimator: 'ls',
-          saturation: 'logistic',
-          bootstrap: opts.bootstrap ?? 10,
-        }),
-        runMeridian({ time: 'knots', estimator: 'posterior', saturation: 'hill' }),
-        runMeridian({ time: 'weeks', estimator: 'map', saturation: 'hill' }),
-        runMeridian({ time: 'trend', estimator: 'ls', saturation: 'logistic' }),
-      ];
+  const sensitivity: MeridianResult[] = [];
+  if (!opts.quick && !opts.primaryOnly)
+    for (const spec of [
+      // The previous primary: least squares, logistic saturation, week effects.
+      { time: 'weeks', estimator: 'ls', saturation: 'logistic', bootstrap: opts.bootstrap ?? 10 },
+      { time: 'knots', estimator: 'posterior', saturation: 'hill' },
+      { time: 'weeks', estimator: 'map', saturation: 'hill' },
+      { time: 'trend', estimator: 'ls', saturation: 'logistic' },
+    ] satisfies MeridianSpec[])
+      sensitivity.push(await runMeridian(spec, processes));
   const lines = [
     `PyMC-Marketing mmm_example (R² ${f(pymc.r2)}): ROAS vs truth`,
     'channel | ROAS | 90% CI | true ROAS | rel. error | recommended | true optimum',
@@ -584,10 +607,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const b = args.indexOf('--bootstrap');
   const sd = args.indexOf('--seed');
-  const r = runMmmEval({
+  const pr = args.indexOf('--processes');
+  const r = await runMmmEval({
     ...(b >= 0 ? { bootstrap: Number(args[b + 1]) } : {}),
     ...(sd >= 0 ? { seed: Number(args[sd + 1]) } : {}),
+    ...(pr >= 0 ? { processes: Number(args[pr + 1]) } : {}),
     quick: args.includes('--quick'),
+    primaryOnly: args.includes('--primary-only'),
   });
   if (args.includes('--json')) {
     const { table: _t, ...rest } = r;

@@ -48,7 +48,7 @@ console.log(nowcast.table);
 section(
   `MMM: response curves and budget allocation (PyMC-Marketing, Meridian)${quick ? ' (quick: no bootstrap intervals)' : ''}`,
 );
-const mmm = runMmmEval(quick ? { bootstrap: 0, quick } : {});
+const mmm = await runMmmEval(quick ? { bootstrap: 0, quick } : {});
 console.log(mmm.table);
 
 const pick = (r?: { smape: number; mase: number; owa: number }) =>

@@ -9,6 +9,7 @@ import {
 } from './curves.ts';
 import { knotControls, knotWeights, selectKnots } from './knots.ts';
 import { olsWithin, residualProfiler } from './ols.ts';
+import { sampleCurvePosteriorParallel } from './posterior.parallel.ts';
 import { posteriorEntities, sampleCurvePosterior, splitRhat } from './posterior.ts';
 import { mapWithPriors } from './prior.ts';
 import { adstock, saturate } from './transforms.ts';
@@ -294,6 +295,22 @@ describe('sampleCurvePosterior with per-geo media effects', () => {
     // The expected response at the historical budget is the fitted contribution, geo by geo summed.
     const [e] = posteriorEntities(input, post.draws);
     expect(Math.abs(e!.response(e!.current!) / trueTotals.contribution - 1)).toBeLessThan(0.1);
+  });
+
+  it('gives the same draws with its chains split across processes', async () => {
+    const short = { ...opts, draws: 40, burnIn: 200, chains: 3, perGeoMedia: true };
+    const priors = { ...PRIORS, alphaMax: 1 };
+    const one = sampleCurvePosterior(input, start, priors, short);
+    const split = await sampleCurvePosteriorParallel(input, start, priors, short, 2);
+    expect(split.draws).toEqual(one.draws);
+    expect(split.roi).toEqual(one.roi);
+    expect(split.rhat).toEqual(one.rhat);
+    expect(split.eta).toEqual(one.eta);
+    expect(split.acceptance).toBe(one.acceptance);
+    expect(split.draws).toHaveLength(120);
+    await expect(
+      sampleCurvePosteriorParallel(input, start, priors, { ...short, chainIds: [0] }, 2),
+    ).rejects.toThrow(/chainIds/);
   });
 
   it('is off by default: one pooled coefficient, which fits worse', () => {

@@ -45,6 +45,14 @@ export interface PosteriorOptions {
   /** Independent chains (default 1), run one after another; R̂ needs at least one (split halves). */
   chains?: number;
   /**
+   * Run only these chains of the `chains` (default all): chain k is the same whichever process runs
+   * it (its seed and start depend on k only), so chains can be split across processes and joined
+   * with `summarisePosterior` (see posterior.parallel.ts). Pass the MAP as `start`/`organicStart`.
+   */
+  chainIds?: number[];
+  /** With `start`: the organic channels' starting point (default α = alphaMax/2, h = prior mean). */
+  organicStart?: OrganicParams[];
+  /**
    * Per-geo media coefficients as Meridian's default log-normal media effects (default off):
    * β_gm = exp(b_m + η_m·z_gm), z_gm ~ N(0, 1), η_m ~ HalfNormal(1), b_m set by the channel's ROI.
    * Each iteration adds one single-site Metropolis update per z_gm of one channel in turn (panels
@@ -93,12 +101,68 @@ function normals(seed: number) {
   return { u, z: () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()) };
 }
 
+/** What one chain kept: plain data, so that chains run in other processes can be joined. */
+export interface ChainDraws {
+  draws: ChannelParams[][];
+  /** roi[c][i]: channel c's ROI at kept draw i. */
+  roi: number[][];
+  /** With per-geo media: eta[c][i]. */
+  eta: number[][];
+  accepted: number;
+  keptSteps: number;
+  geoAccepted: number;
+  geoSteps: number;
+  evaluations: number;
+}
+
+type Priors = CurvePriors & Required<Pick<CurvePriors, 'halfSaturation'>>;
+
 export function sampleCurvePosterior(
   input: MmmInput,
   start: ChannelParams[],
-  priors: CurvePriors & Required<Pick<CurvePriors, 'halfSaturation'>>,
+  priors: Priors,
   opts: PosteriorOptions = {},
 ): CurvePosterior {
+  return summarisePosterior(runPosteriorChains(input, start, priors, opts));
+}
+
+/** Joins chains (in chain order) into the posterior summary: ROI, R̂ across chains, acceptance. */
+export function summarisePosterior(chains: ChainDraws[]): CurvePosterior {
+  const C = chains[0]?.roi.length ?? 0;
+  const perGeo = (chains[0]?.eta.length ?? 0) > 0;
+  const sum = (f: (c: ChainDraws) => number) => chains.reduce((s, c) => s + f(c), 0);
+  return {
+    draws: chains.flatMap((c) => c.draws),
+    roi: Array.from({ length: C }, (_, c) => summary(chains.flatMap((ch) => ch.roi[c]!))),
+    rhat: Array.from({ length: C }, (_, c) => splitRhat(chains.map((ch) => ch.roi[c]!))),
+    acceptance:
+      sum((c) => c.accepted) /
+      Math.max(
+        1,
+        sum((c) => c.keptSteps),
+      ),
+    evaluations: sum((c) => c.evaluations),
+    ...(perGeo
+      ? {
+          eta: Array.from({ length: C }, (_, c) => summary(chains.flatMap((ch) => ch.eta[c]!))),
+          geoAcceptance:
+            sum((c) => c.geoAccepted) /
+            Math.max(
+              1,
+              sum((c) => c.geoSteps),
+            ),
+        }
+      : {}),
+  };
+}
+
+/** The chains of `opts.chainIds` (default every one of `opts.chains`), each as plain data. */
+export function runPosteriorChains(
+  input: MmmInput,
+  start: ChannelParams[],
+  priors: Priors,
+  opts: PosteriorOptions = {},
+): ChainDraws[] {
   const keep = opts.draws ?? 500;
   const thin = opts.thin ?? 4;
   const burnIn = opts.burnIn ?? 3000;
@@ -240,7 +304,9 @@ export function sampleCurvePosterior(
   const map = opts.start ? null : mapWithPriors(input, start, priors);
   const init = opts.start ?? map!.params;
   const organicInit: OrganicParams[] =
-    map?.organic ?? organic.map(() => ({ alpha: alphaMax / 2, halfSaturation: hs.mean }));
+    map?.organic ??
+    opts.organicStart ??
+    organic.map(() => ({ alpha: alphaMax / 2, halfSaturation: hs.mean }));
   const theta0 = init.flatMap((p, c) => {
     const a = Math.min(Math.max(p.alpha / alphaMax, 1e-4), 1 - 1e-4);
     const h = (halfSaturation(p.shape) / p.lambda) * (p.scale / medians[c]!);
@@ -262,15 +328,19 @@ export function sampleCurvePosterior(
   if (!Number.isFinite(start0.lp)) throw invalidInput('the starting curves are outside the priors’ support');
   const chains = opts.chains ?? 1;
   if (!Number.isInteger(chains) || chains < 1) throw invalidInput('chains must be a positive integer');
-  const draws: ChannelParams[][] = [];
-  const rois: number[][] = Array.from({ length: C }, () => []);
-  const etas: number[][] = Array.from({ length: perGeo ? C : 0 }, () => []);
-  const perChain: number[][][] = [];
-  let accepted = 0;
-  let keptSteps = 0;
-  let geoAccepted = 0;
-  let geoSteps = 0;
-  for (let k = 0; k < chains; k++) {
+  const ids = opts.chainIds ?? Array.from({ length: chains }, (_, k) => k);
+  if (!ids.every((k) => Number.isInteger(k) && k >= 0 && k < chains))
+    throw invalidInput('chainIds must be chain numbers below chains');
+  const startEvaluations = evaluations;
+  return ids.map((k, i) => {
+    // The start's evaluations are counted once, with the first chain run here.
+    evaluations = i === 0 ? startEvaluations : 0;
+    const draws: ChannelParams[][] = [];
+    const etas: number[][] = Array.from({ length: perGeo ? C : 0 }, () => []);
+    let accepted = 0;
+    let keptSteps = 0;
+    let geoAccepted = 0;
+    let geoSteps = 0;
     const rng = normals((opts.seed ?? 7) + 7919 * k);
     // Chains after the first start from the MAP jittered (σ 0.5 in every coordinate), so that a
     // chain stuck near its start shows up in R̂.
@@ -412,23 +482,13 @@ export function sampleCurvePosterior(
       if ((it - burnIn + 1) % thin === 0) {
         draws.push(cur.params);
         cur.roi.forEach((r, c) => {
-          rois[c]!.push(r);
           mine[c]!.push(r);
         });
         if (cur.curves) for (const [c, e] of cur.curves.eta.entries()) etas[c]!.push(e);
       }
     }
-    perChain.push(mine);
-  }
-  const rhat = Array.from({ length: C }, (_, c) => splitRhat(perChain.map((ch) => ch[c]!)));
-  return {
-    draws,
-    roi: rois.map(summary),
-    rhat,
-    acceptance: accepted / Math.max(1, keptSteps),
-    evaluations,
-    ...(perGeo ? { eta: etas.map(summary), geoAcceptance: geoAccepted / Math.max(1, geoSteps) } : {}),
-  };
+    return { draws, roi: mine, eta: etas, accepted, keptSteps, geoAccepted, geoSteps, evaluations };
+  });
 }
 
 /**

@@ -26,6 +26,7 @@ import { PredictionsPage } from './routes/predictions/PredictionsPage.tsx';
 import { RulesPage } from './routes/rules/RulesPage.tsx';
 import { SettingsPage } from './routes/settings/SettingsPage.tsx';
 import { WorkflowsPage } from './routes/workflows/WorkflowsPage.tsx';
+import { WriteBacksPage } from './routes/write-backs/WriteBacksPage.tsx';
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { signedIn, loading, me } = useAuth();
@@ -88,6 +89,7 @@ export const router = createBrowserRouter([
       { path: 'rules', element: <RulesPage /> },
       { path: 'workflows', element: <WorkflowsPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
+      { path: 'write-backs', element: <WriteBacksPage /> },
       { path: 'ledger', element: <LedgerPage /> },
       { path: 'ledger/:id', element: <LedgerEntryPage /> },
       { path: 'connections', element: <ConnectionsPage /> },

@@ -3,8 +3,9 @@
  * in Chromium: an "Outcome unknown" tab, an orange "outcome unknown" badge with a tooltip saying to
  * check the platform, and the reconciler's detail. The reconciler itself runs in
  * actions.reconcile.test.ts (it needs a platform call interrupted for longer than its timeout); here
- * its outcome is written into the demo's database the way it settles a proposal (status and error),
- * and the real API serves it to the page. Registered by dashboard.e2e.test.ts.
+ * its outcome is written into the demo's database the way it settles a proposal (status and error)
+ * and a write-back (status, no snapshot, error), and the real API serves them to the pages: the
+ * Approvals tab, and the Write-backs screen's status filter. Registered by dashboard.e2e.test.ts.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -43,6 +44,26 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
       });
       const { proposal } = (await res.json()) as { proposal: { id: string; status: string } };
       expect(proposal.status).toBe('blocked');
+      // A direct write-back that sets the budget it already has (the demo's state does not change),
+      // then settled `unknown` below as the reconciler settles an interrupted one.
+      const budget = (await (
+        await fetch(`${server.url}/api/v1/campaigns/${campaign?.id}`, { headers: auth })
+      ).json()) as { dailyBudgetMicros: number | null };
+      const wb = await fetch(`${server.url}/api/v1/write-backs`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          type: 'set_daily_budget',
+          level: 'campaign',
+          entityId: campaign?.id,
+          dailyBudgetMicros: budget.dailyBudgetMicros ?? 5_000_000,
+          idempotencyKey: 'e2e-write-back-unknown',
+        }),
+      });
+      expect(wb.status).toBe(200);
+      const { action } = (await wb.json()) as { action: { id: string } };
+      const wbDetail =
+        'Interrupted, and the platform now shows dailyBudgetMicros 6100000: neither the requested one nor the earlier one; check it on the platform';
       const detail =
         'Interrupted, and the platform now shows dailyBudgetMicros 7000000: neither the requested 9000000 nor the earlier 5000000; check it on the platform';
       const db = new Database(path.join(server.dataDir, 'omnify.sqlite'));
@@ -52,6 +73,12 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
           .prepare("update proposals set status = 'unknown', error = ?, updated_at = ? where id = ?")
           .run(detail, new Date().toISOString(), proposal.id);
         expect(changed.changes).toBe(1);
+        const settled = db
+          .prepare(
+            "update write_actions set status = 'unknown', before = null, after = null, applied_at = null, error = ? where id = ?",
+          )
+          .run(wbDetail, action.id);
+        expect(settled.changes).toBe(1);
       } finally {
         db.close();
       }
@@ -72,6 +99,33 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
       await item.getByRole('link', { name: 'Open the campaign in Omnify' }).waitFor();
       // No revert or approve offered for an outcome nobody knows.
       expect(await item.getByRole('button').count()).toBe(0);
+
+      // The Write-backs screen, from the navigation: the unknown filter lists the interrupted one
+      // with the same orange badge, the reconciler's detail and the campaign it was meant for.
+      await page.getByRole('link', { name: 'Write-backs', exact: true }).click();
+      const table = page.getByRole('table', { name: 'Write-backs' });
+      await table.waitFor();
+      const unknownPage = page.waitForResponse((r) => r.url().includes('/api/v1/write-backs?status=unknown'));
+      await page.getByLabel('Status', { exact: true }).selectOption('unknown');
+      expect((await unknownPage).status()).toBe(200);
+      expect(new URL(page.url()).search).toBe('?status=unknown');
+      const row = table.getByRole('row').filter({ hasText: wbDetail });
+      await row.waitFor();
+      await expect(row.getByText(/^outcome unknown/).evaluate((el) => el.className)).resolves.toContain(
+        'bg-orange-100',
+      );
+      await expect(
+        row.getByRole('link', { name: campaign?.name ?? '?', exact: true }).getAttribute('href'),
+      ).resolves.toBe(`/campaigns/${campaign?.id}`);
+      // Only unknown ones under this filter; the applied filter leaves it out.
+      const bodyRows = table.locator('tbody tr');
+      await expect(bodyRows.count()).resolves.toBe(
+        await bodyRows.filter({ hasText: 'outcome unknown' }).count(),
+      );
+      const appliedPage = page.waitForResponse((r) => r.url().includes('/api/v1/write-backs?status=applied'));
+      await page.getByLabel('Status', { exact: true }).selectOption('applied');
+      await appliedPage;
+      await expect.poll(() => page.getByText(wbDetail).count()).toBe(0);
       await page.close();
     }, 120_000);
   });

@@ -30,6 +30,7 @@ const sections: Array<{ title: string; items: NavItem[] }> = [
       { to: '/rules', label: 'Rules', icon: 'rules' },
       { to: '/workflows', label: 'Workflows', icon: 'workflows' },
       { to: '/approvals', label: 'Approvals', icon: 'approvals' },
+      { to: '/write-backs', label: 'Write-backs', icon: 'writeBacks' },
       { to: '/ledger', label: 'Change ledger', icon: 'ledger' },
     ],
   },

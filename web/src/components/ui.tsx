@@ -1,6 +1,12 @@
 /** Small building blocks shared by every page: buttons, cards, badges, states, headers, fields. */
 import { Tooltip } from 'radix-ui';
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
+import type {
+  ButtonHTMLAttributes,
+  InputHTMLAttributes,
+  ReactNode,
+  SelectHTMLAttributes,
+  TextareaHTMLAttributes,
+} from 'react';
 import { ApiError } from '../lib/api.ts';
 
 export const cx = (...c: Array<string | false | null | undefined>) => c.filter(Boolean).join(' ');
@@ -305,7 +311,10 @@ export function PageHeader({
             {crumbs}
           </nav>
         )}
-        <h1 className="truncate text-xl font-semibold tracking-tight text-slate-900 sm:text-2xl">{title}</h1>
+        {/* Wrapped on a phone, where one line holds ~25 characters; one line from sm up. */}
+        <h1 className="text-xl font-semibold tracking-tight break-words text-slate-900 sm:truncate sm:text-2xl">
+          {title}
+        </h1>
         {description && <p className="mt-1 text-sm text-slate-500">{description}</p>}
       </div>
       {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
@@ -325,6 +334,10 @@ export function Input(props: InputHTMLAttributes<HTMLInputElement>) {
 
 export function Select(props: SelectHTMLAttributes<HTMLSelectElement>) {
   return <select {...props} className={cx(fieldClass, width(props.className), 'pr-8', props.className)} />;
+}
+
+export function Textarea(props: TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  return <textarea {...props} className={cx(fieldClass, width(props.className), props.className)} />;
 }
 
 export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactNode }) {

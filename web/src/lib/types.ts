@@ -212,6 +212,9 @@ export interface Proposal {
   status: string;
   decidedAt: string | null;
   decisionComment: string | null;
+  /** The write-back that applied it, and the one that reverted it (GET /api/v1/write-backs/:id). */
+  appliedActionId?: string | null;
+  revertActionId?: string | null;
   error: string | null;
   expiresAt: string | null;
   createdAt: string;

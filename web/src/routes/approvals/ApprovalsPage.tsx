@@ -1,7 +1,7 @@
 /** The approvals queue: proposed changes waiting for a person, and the history with one-click revert. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import {
   Badge,
   Button,
@@ -158,7 +158,12 @@ function ProposalRow({ p, base }: { p: Proposal; base: string }) {
 }
 
 export function ApprovalsPage() {
-  const [status, setStatus] = useState<string>('pending_approval');
+  // The tab is in the address (`?status=unknown`, `?status=all`) so other pages can link to it.
+  const [params, setParams] = useSearchParams();
+  const asked = params.get('status');
+  const status =
+    asked === 'all' ? '' : (tabs.find((t) => t.key && t.key === asked)?.key ?? 'pending_approval');
+  const setStatus = (key: string) => setParams(key === 'pending_approval' ? {} : { status: key || 'all' });
   const base = useQuery({
     queryKey: ['actions-base'],
     queryFn: actionsPath,

@@ -133,7 +133,8 @@ function snapshotValue(key: string, v: unknown, currency: string | undefined): s
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="grid grid-cols-[10rem_minmax(0,1fr)] gap-3 py-1.5">
+    // On a phone the label sits above its value: a 10rem label column would leave the value ~140 px.
+    <div className="grid gap-0.5 py-1.5 sm:grid-cols-[10rem_minmax(0,1fr)] sm:gap-3">
       <dt className="text-xs text-slate-500">{label}</dt>
       <dd className="min-w-0 break-words text-sm text-slate-900">{children}</dd>
     </div>
@@ -322,7 +323,7 @@ export function LedgerEntryPage() {
           </>
         }
       />
-      <div className="grid gap-6 xl:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
         <Card>
           <CardHeader title="What changed" />
           <dl className="divide-y divide-slate-100 px-5 py-3" aria-label="Ledger entry">
@@ -398,24 +399,26 @@ export function LedgerEntryPage() {
             {keys.length === 0 ? (
               <p className="px-5 py-3 text-sm text-slate-500">No snapshot recorded.</p>
             ) : (
-              <table className="w-full text-sm" aria-label="Before and after">
-                <thead>
-                  <tr className="text-left text-xs text-slate-500">
-                    <th className="px-5 py-2 font-medium">Field</th>
-                    <th className="px-5 py-2 font-medium">Before</th>
-                    <th className="px-5 py-2 font-medium">After</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {keys.map((k) => (
-                    <tr key={k}>
-                      <td className="px-5 py-2 font-mono text-xs">{k}</td>
-                      <td className="px-5 py-2 tabular">{snapshotValue(k, e.before[k], currency)}</td>
-                      <td className="px-5 py-2 tabular">{snapshotValue(k, e.after[k], currency)}</td>
+              <div className="overflow-x-auto">
+                <table className="w-full text-sm" aria-label="Before and after">
+                  <thead>
+                    <tr className="text-left text-xs text-slate-500">
+                      <th className="px-5 py-2 font-medium">Field</th>
+                      <th className="px-5 py-2 font-medium">Before</th>
+                      <th className="px-5 py-2 font-medium">After</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {keys.map((k) => (
+                      <tr key={k}>
+                        <td className="px-5 py-2 font-mono text-xs">{k}</td>
+                        <td className="px-5 py-2 tabular">{snapshotValue(k, e.before[k], currency)}</td>
+                        <td className="px-5 py-2 tabular">{snapshotValue(k, e.after[k], currency)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             )}
           </Card>
           <Card>
@@ -428,7 +431,10 @@ export function LedgerEntryPage() {
                 <span className="font-mono text-xs">{e.id}</span>
               </Row>
               <Row label="Write-back id">
-                <span className="font-mono text-xs">{e.writeActionId}</span>
+                <span className="font-mono text-xs">{e.writeActionId}</span>{' '}
+                <Link className={linkClass} to={`/write-backs?entityId=${encodeURIComponent(e.entityId)}`}>
+                  (all write-backs of this {e.level.replace('_', ' ')})
+                </Link>
               </Row>
             </dl>
           </Card>

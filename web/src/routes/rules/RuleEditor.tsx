@@ -6,7 +6,7 @@
  * (`compare`, `unit`) is shown and kept, so a rule made through the API survives an edit here.
  */
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { Button, Field, Input, Notice, Select } from '../../components/ui.tsx';
+import { Button, Field, Input, Notice, Select, Textarea } from '../../components/ui.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { useClients } from '../../lib/hooks.ts';
 
@@ -43,6 +43,15 @@ export interface RuleBody {
 
 /** The API's limit on the conditions of the tree and of each group (rules.schema.ts). */
 export const MAX_CONDITIONS = 20;
+/** The API's limit on a rule's description (rules.schema.ts: 1 to 2000 characters, optional). */
+export const MAX_DESCRIPTION = 2000;
+
+/** The body sent: a description trimmed, and left out when empty (the API takes none or 1+ characters). */
+export function bodyToSend(r: RuleBody): RuleBody {
+  const { description, ...rest } = r;
+  const d = description?.trim();
+  return d ? { ...rest, description: d } : rest;
+}
 
 export const isGroup = (c: ConditionItem): c is ConditionGroup => 'match' in c;
 
@@ -143,7 +152,8 @@ function LeafRow({
     : [...windowChoices, c.window.days].sort((a, b) => a - b);
   return (
     <div data-testid="condition" className="flex flex-wrap items-center gap-x-3 gap-y-2">
-      <div className="flex items-center gap-2">
+      {/* Each half wraps too: inside a group on a 390 px phone a row has ~270 px. */}
+      <div className="flex flex-wrap items-center gap-2">
         <Select
           aria-label="Metric"
           className="w-36"
@@ -178,7 +188,7 @@ function LeafRow({
           <option value="previous_window">change vs previous window</option>
         </Select>
       </div>
-      <div className="flex items-center gap-2">
+      <div className="flex flex-wrap items-center gap-2">
         <Select
           aria-label="Comparison"
           className="w-20"
@@ -327,9 +337,13 @@ export function RuleEditor({
     set({ actions: [action, ...others, notify] });
   }
   const [emailsText, setEmailsText] = useState(alsoNotify?.emails?.join(', ') ?? '');
+  // The API keeps a saved description when a patch leaves it out and refuses an empty one, so an
+  // emptied field would silently keep the old text: say so instead of saving.
+  const descriptionCleared = Boolean(initial.description?.trim()) && !r.description?.trim();
   function submit(e: FormEvent) {
     e.preventDefault();
-    onSave(r);
+    if (descriptionCleared) return;
+    onSave(bodyToSend(r));
   }
   return (
     <form onSubmit={submit} className="space-y-4 px-5 py-4" aria-label="Rule editor">
@@ -377,6 +391,25 @@ export function RuleEditor({
           </Field>
         </div>
       </div>
+      <Field
+        label="Description (optional)"
+        hint={
+          descriptionCleared ? (
+            <span role="alert" className="text-rose-700">
+              A saved description can be changed but not removed: write a new one to save.
+            </span>
+          ) : (
+            `What the rule is for, for the people who read it later (up to ${MAX_DESCRIPTION} characters)`
+          )
+        }
+      >
+        <Textarea
+          rows={3}
+          maxLength={MAX_DESCRIPTION}
+          value={r.description ?? ''}
+          onChange={(e) => set({ description: e.target.value })}
+        />
+      </Field>
       <fieldset className="rounded-lg border border-slate-200 p-3" aria-label="Conditions">
         <legend className="px-1 text-xs font-medium text-slate-600">
           When{' '}
@@ -614,7 +647,7 @@ export function RuleEditor({
                 setEmailsText(e.target.value);
                 setAlsoNotify(true, e.target.value);
               }}
-              className="min-w-[20rem] flex-1"
+              className="w-full sm:w-auto sm:min-w-[20rem] sm:flex-1"
             />
           ) : null}
         </div>
@@ -627,7 +660,7 @@ export function RuleEditor({
         <details className="text-xs text-slate-500">
           <summary className="cursor-pointer">Request body</summary>
           <pre className="mt-2 max-h-64 overflow-auto rounded bg-slate-950 p-3 text-slate-100">
-            {JSON.stringify(r, null, 2)}
+            {JSON.stringify(bodyToSend(r), null, 2)}
           </pre>
         </details>
       </div>

@@ -21,8 +21,9 @@ import { useAuth } from '../../lib/auth.tsx';
 import { dateTime } from '../../lib/format.ts';
 import { emptyRule, type RuleBody, RuleEditor } from './RuleEditor.tsx';
 
-interface Rule extends RuleBody {
+interface Rule extends Omit<RuleBody, 'description'> {
   id: string;
+  description: string | null;
   enabled: boolean;
   nextRunAt: string | null;
   lastRunAt: string | null;
@@ -170,6 +171,7 @@ export function RulesPage() {
   const editable = can('agents:manage');
   const bodyOf = (r: Rule): RuleBody => ({
     name: r.name,
+    ...(r.description ? { description: r.description } : {}),
     scope: r.scope,
     conditions: r.conditions,
     actions: r.actions,
@@ -193,7 +195,7 @@ export function RulesPage() {
       {list.error ? (
         <ErrorState error={list.error} onRetry={() => list.refetch()} />
       ) : (
-        <div className="grid gap-6 lg:grid-cols-[18rem_minmax(0,1fr)]">
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-[18rem_minmax(0,1fr)]">
           <Card className="self-start">
             {list.isPending ? (
               <LoadingState />
@@ -216,6 +218,9 @@ export function RulesPage() {
                         <span className="truncate font-medium">{r.name}</span>
                         <Badge tone={r.enabled ? 'green' : 'gray'}>{r.enabled ? 'on' : 'off'}</Badge>
                       </span>
+                      {r.description && (
+                        <span className="mt-0.5 line-clamp-2 text-xs text-slate-600">{r.description}</span>
+                      )}
                       <span className="block text-xs text-slate-500">
                         last run {r.lastRunAt ? dateTime(r.lastRunAt) : 'never'}
                       </span>

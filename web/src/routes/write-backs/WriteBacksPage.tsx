@@ -1,0 +1,331 @@
+/**
+ * Write-backs (GET /api/v1/write-backs): every change Omnify sent to a platform, newest first, with
+ * its status, filtered by status (`unknown`: interrupted, a person must check the platform) and paged
+ * with the API's cursor. A write-back carries no proposal or ledger id, so both are found from the
+ * other side: the newest 200 proposals (their applied and revert write-back ids) and the newest 200
+ * ledger entries (their write-back id). Older rows than those still show, without those links.
+ */
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router';
+import { type Column, DataTable } from '../../components/DataTable.tsx';
+import {
+  Button,
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  Select,
+  StatusBadge,
+} from '../../components/ui.tsx';
+import { actionsPath, api, type Page } from '../../lib/api.ts';
+import { dateTime, humanize, money, platformName } from '../../lib/format.ts';
+import type { Proposal } from '../../lib/types.ts';
+import { entityPath } from '../ledger/LedgerEntryPage.tsx';
+
+type Snapshot = Record<string, unknown>;
+
+export interface WriteBack {
+  id: string;
+  type: string;
+  level: string;
+  entityId: string;
+  externalId: string;
+  status: 'pending' | 'applied' | 'failed' | 'unknown';
+  before: Snapshot | null;
+  after: Snapshot | null;
+  error: string | null;
+  createdAt: string;
+  appliedAt: string | null;
+}
+
+/** The statuses the API filters by (actions.routes.ts), the ones to act on first. */
+const statuses = [
+  { key: 'unknown', label: 'Outcome unknown' },
+  { key: 'failed', label: 'Failed' },
+  { key: 'pending', label: 'Pending' },
+  { key: 'applied', label: 'Applied' },
+] as const;
+
+const linkClass = 'text-brand-700 hover:underline';
+
+/** The catalog entity a write-back changed: its name, platform and currency; CRM contacts have none. */
+interface Entity {
+  name: string;
+  platform: string;
+  currency: string;
+}
+const entityApi: Record<string, string> = {
+  campaign: '/api/v1/campaigns',
+  ad_group: '/api/v1/ad-groups',
+  ad: '/api/v1/ads',
+};
+
+function useEntity(level: string, id: string) {
+  const base = entityApi[level];
+  return useQuery({
+    queryKey: ['entity', level, id],
+    enabled: Boolean(base),
+    staleTime: 5 * 60_000,
+    queryFn: () => api.get<Entity>(`${base}/${encodeURIComponent(id)}`),
+  });
+}
+
+function EntityCell({ w }: { w: WriteBack }) {
+  const e = useEntity(w.level, w.entityId);
+  const path = entityPath(w.level, w.entityId);
+  const name = e.data?.name ?? w.entityId;
+  return (
+    <div className="min-w-0">
+      <span className="block text-xs text-slate-500">
+        {humanize(w.level)}
+        {e.data ? ` · ${platformName(e.data.platform)}` : ''}
+      </span>
+      {path ? (
+        <Link className={linkClass} to={path}>
+          {name}
+        </Link>
+      ) : (
+        <span className={e.data ? '' : 'font-mono text-xs'}>{name}</span>
+      )}
+    </div>
+  );
+}
+
+/** Snapshot keys as people say them; CRM snapshots keep whatever the vendor returned. */
+const fieldLabel: Record<string, string> = {
+  dailyBudgetMicros: 'Daily budget',
+  status: 'Status',
+  workflowId: 'Workflow',
+  messageId: 'Message',
+};
+
+function show(key: string, v: unknown, currency: string | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number' && /micros$/i.test(key))
+    return currency ? money(v, currency) : `${(v / 1_000_000).toFixed(2)} (account currency)`;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/**
+ * Field and old → new value: the write-back's own snapshot once the platform answered; before that
+ * (pending, failed, unknown: no snapshot) what its proposal asked for, marked "requested".
+ */
+function ChangeCell({ w, proposal }: { w: WriteBack; proposal?: Proposal }) {
+  const e = useEntity(w.level, w.entityId);
+  const currency = e.data?.currency ?? proposal?.expectedImpact?.currency;
+  const own = w.before !== null || w.after !== null;
+  const before: Snapshot = (own ? w.before : proposal?.before) ?? {};
+  const after: Snapshot = (own ? w.after : proposal?.after) ?? {};
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  return (
+    <div className="min-w-0">
+      <span className="block text-xs text-slate-500">{humanize(w.type)}</span>
+      {keys.length === 0 ? (
+        <span className="text-slate-400">—</span>
+      ) : (
+        <ul>
+          {keys.map((k) => (
+            <li key={k} className="tabular">
+              <span className="text-xs text-slate-500">{fieldLabel[k] ?? k}</span>{' '}
+              {show(k, before[k], currency)} → {show(k, after[k], currency)}
+              {!own && <span className="ml-1 text-xs text-slate-400">(requested)</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Which proposal a write-back applied or reverted, and which ledger entry records it. */
+function useLinks() {
+  const base = useQuery({ queryKey: ['actions-base'], queryFn: actionsPath, staleTime: Infinity });
+  const proposals = useQuery({
+    queryKey: ['proposals', 'by-write-back', base.data],
+    enabled: Boolean(base.data),
+    queryFn: () => api.get<Page<Proposal>>(base.data ?? '', { limit: 200 }),
+  });
+  const ledger = useQuery({
+    queryKey: ['ledger', 'by-write-back'],
+    queryFn: () => api.get<Page<{ id: string; writeActionId: string }>>('/api/v1/ledger', { limit: 200 }),
+  });
+  const byWriteBack = new Map<string, { proposal: Proposal; role: 'apply' | 'revert' }>();
+  for (const p of proposals.data?.items ?? []) {
+    if (p.appliedActionId) byWriteBack.set(p.appliedActionId, { proposal: p, role: 'apply' });
+    if (p.revertActionId) byWriteBack.set(p.revertActionId, { proposal: p, role: 'revert' });
+  }
+  const ledgerEntry = new Map((ledger.data?.items ?? []).map((e) => [e.writeActionId, e.id]));
+  return { byWriteBack, ledgerEntry };
+}
+
+/** The Approvals tab a proposal of this status is listed under. */
+const approvalsTab = (status: string) =>
+  ['pending_approval', 'applied', 'unknown'].includes(status) ? status : 'all';
+
+export function WriteBacksPage() {
+  const [params, setParams] = useSearchParams();
+  const raw = params.get('status') ?? '';
+  const status = statuses.some((s) => s.key === raw) ? raw : '';
+  // `?entityId=` (from a ledger entry): the write-backs of one campaign, ad group or ad.
+  const entityId = params.get('entityId') ?? '';
+  const setFilter = (next: { status?: string; entityId?: string }) => {
+    const merged = { status, entityId, ...next };
+    setParams(Object.fromEntries(Object.entries(merged).filter(([, v]) => v)));
+  };
+  const q = useInfiniteQuery({
+    queryKey: ['write-backs', status, entityId],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      api.get<Page<WriteBack>>('/api/v1/write-backs', {
+        status,
+        entityId,
+        limit: 50,
+        cursor: pageParam,
+      }),
+    getNextPageParam: (p) => p.nextCursor ?? undefined,
+  });
+  const { byWriteBack, ledgerEntry } = useLinks();
+  const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
+
+  const columns: Column<WriteBack>[] = [
+    {
+      key: 'when',
+      header: 'When',
+      render: (w) => (
+        <span className="text-slate-600" title={w.appliedAt ? `applied ${dateTime(w.appliedAt)}` : undefined}>
+          {dateTime(w.createdAt)}
+        </span>
+      ),
+    },
+    // Status next to the time (what a phone shows before the table scrolls sideways), with the
+    // error under it: a reconciler's detail names both values, so it wraps rather than being cut.
+    {
+      key: 'status',
+      header: 'Status',
+      render: (w) => (
+        <div>
+          <StatusBadge status={w.status} write />
+          {w.error && (
+            <p className="mt-1 max-w-60 min-w-44 text-xs whitespace-normal text-slate-600">{w.error}</p>
+          )}
+        </div>
+      ),
+    },
+    { key: 'entity', header: 'Entity', render: (w) => <EntityCell w={w} /> },
+    {
+      key: 'change',
+      header: 'Field: old → new',
+      render: (w) => <ChangeCell w={w} proposal={byWriteBack.get(w.id)?.proposal} />,
+    },
+    {
+      key: 'links',
+      header: 'Recorded in',
+      render: (w) => {
+        const led = ledgerEntry.get(w.id);
+        const p = byWriteBack.get(w.id);
+        if (!led && !p) return <span className="text-slate-400">—</span>;
+        return (
+          <span className="flex flex-col text-xs">
+            {led && (
+              <Link className={linkClass} to={`/ledger/${led}`}>
+                Ledger entry
+              </Link>
+            )}
+            {p && (
+              <Link
+                className={linkClass}
+                to={`/approvals?status=${approvalsTab(p.proposal.status)}`}
+                title={`Proposal ${p.proposal.id}: ${humanize(p.proposal.status)}`}
+              >
+                {p.role === 'revert' ? 'Proposal (revert)' : 'Proposal'}
+              </Link>
+            )}
+          </span>
+        );
+      },
+    },
+  ];
+
+  return (
+    <>
+      <PageHeader
+        title="Write-backs"
+        description="Every change sent to an ad platform or CRM, newest first, and whether it landed"
+      />
+      <Card>
+        <CardHeader
+          title="Platform changes"
+          description={
+            status === 'unknown'
+              ? 'Interrupted and not confirmed afterwards: check each on the platform; Omnify will not retry them'
+              : undefined
+          }
+          actions={
+            <>
+              {entityId && (
+                <span className="inline-flex items-center gap-1 text-xs text-slate-600">
+                  Only <span className="font-mono">{entityId}</span>
+                  <Button size="sm" variant="ghost" onClick={() => setFilter({ entityId: '' })}>
+                    Show all
+                  </Button>
+                </span>
+              )}
+              <Select
+                aria-label="Status"
+                value={status}
+                onChange={(e) => setFilter({ status: e.target.value })}
+                className="w-auto py-1.5 text-xs"
+              >
+                <option value="">Any status</option>
+                {statuses.map((s) => (
+                  <option key={s.key} value={s.key}>
+                    {s.label}
+                  </option>
+                ))}
+              </Select>
+            </>
+          }
+        />
+        {q.isPending ? (
+          <LoadingState rows={5} />
+        ) : q.error ? (
+          <ErrorState error={q.error} onRetry={() => q.refetch()} />
+        ) : rows.length === 0 ? (
+          <EmptyState
+            title={
+              status === 'unknown'
+                ? 'Nothing to check by hand'
+                : status
+                  ? `No ${statuses.find((s) => s.key === status)?.label.toLowerCase()} write-backs`
+                  : entityId
+                    ? 'No write-backs of this entity'
+                    : 'No write-backs yet'
+            }
+          >
+            {status === 'unknown'
+              ? 'A write-back lands here when its platform call was interrupted and Omnify could not confirm afterwards whether the platform took it.'
+              : 'Applied proposals, rules, workflows and direct changes appear here once they are sent to a platform.'}
+          </EmptyState>
+        ) : (
+          <DataTable
+            label="Write-backs"
+            rows={rows}
+            columns={columns}
+            rowKey={(w) => w.id}
+            pageSize={rows.length}
+          />
+        )}
+        {q.hasNextPage && (
+          <div className="border-t border-slate-100 px-4 py-3 text-center">
+            <Button size="sm" loading={q.isFetchingNextPage} onClick={() => q.fetchNextPage()}>
+              Load older write-backs
+            </Button>
+          </div>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -117,6 +117,11 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
       await expect(
         row.getByRole('link', { name: campaign?.name ?? '?', exact: true }).getAttribute('href'),
       ).resolves.toBe(`/campaigns/${campaign?.id}`);
+      // No snapshot (the platform never answered): the budget it asked for, marked as asked.
+      await row.getByText('(requested)').waitFor();
+      await expect(row.locator('li', { hasText: 'Daily budget' }).textContent()).resolves.toMatch(
+        /— → \S*\d/,
+      );
       // Only unknown ones under this filter; the applied filter leaves it out.
       const bodyRows = table.locator('tbody tr');
       await expect(bodyRows.count()).resolves.toBe(

@@ -21,6 +21,17 @@ const actionSchema = z.object({
   status: z.enum(['pending', 'applied', 'failed', 'unknown']),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
+  requested: z
+    .record(z.string(), z.unknown())
+    .describe('What was asked for (status, dailyBudgetMicros…), whether or not it happened'),
+  proposal: z
+    .object({ id: z.string(), role: z.enum(['apply', 'revert']) })
+    .nullable()
+    .describe('The proposal this write-back applied or reverted; null for a direct write-back'),
+  ledgerEntryId: z
+    .string()
+    .nullable()
+    .describe('The change-ledger entry recording it (applied write-backs; null in the POST answer)'),
   error: z.string().nullable(),
   createdAt: z.string(),
   appliedAt: z.string().nullable(),

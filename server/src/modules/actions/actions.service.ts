@@ -70,6 +70,12 @@ export interface AppliedAction {
   status: 'pending' | 'applied' | 'failed' | 'unknown';
   before: Snapshot | null;
   after: Snapshot | null;
+  /** What was asked for (status, daily budget…), whether or not it happened. */
+  requested: Snapshot;
+  /** The proposal this write-back applied (`apply`) or reverted (`revert`); null for a direct one. */
+  proposal: { id: string; role: 'apply' | 'revert' } | null;
+  /** The change-ledger entry that records it (applied write-backs; filled by `get` and `list`). */
+  ledgerEntryId: string | null;
   error: string | null;
   createdAt: string;
   appliedAt: string | null;
@@ -94,7 +100,13 @@ const payloadOf = (input: ActionInput): Snapshot => {
   }
 };
 
-const toAction = (r: WriteActionsTable): AppliedAction => ({
+/** `proposal:<id>` applies a proposal, `revert:<id>` (or `revert:<id>:<n>`) reverts it. */
+function proposalOf(key: string): AppliedAction['proposal'] {
+  const m = /^(proposal|revert):([^:]+)/.exec(key);
+  return m ? { id: m[2]!, role: m[1] === 'proposal' ? 'apply' : 'revert' } : null;
+}
+
+const toAction = (r: WriteActionsTable, ledgerEntryId: string | null = null): AppliedAction => ({
   id: r.id,
   type: r.type,
   level: r.level,
@@ -103,6 +115,9 @@ const toAction = (r: WriteActionsTable): AppliedAction => ({
   status: r.status as AppliedAction['status'],
   before: r.before ? JSON.parse(r.before) : null,
   after: r.after ? JSON.parse(r.after) : null,
+  requested: JSON.parse(r.payload),
+  proposal: proposalOf(r.idempotency_key),
+  ledgerEntryId,
   error: r.error,
   createdAt: r.created_at,
   appliedAt: r.applied_at,
@@ -364,15 +379,21 @@ export function createActions({
 
   const get = (ctx: Ctx, id: string) =>
     storage.withTenant(ctx.organizationId, async (trx) => {
-      const r = await trx
-        .selectFrom('write_actions')
-        .selectAll()
-        .where('organization_id', '=', ctx.organizationId)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const r = await withLedgerEntry(trx, ctx.organizationId).where('w.id', '=', id).executeTakeFirst();
       if (!r) throw notFound('Action', id);
-      return toAction(r);
+      return toAction(r, r.ledger_entry_id);
     });
+
+  /** The organization's write-backs with the ledger entry recording each (one per write-back). */
+  const withLedgerEntry = (trx: Executor, org: string) =>
+    trx
+      .selectFrom('write_actions as w')
+      .leftJoin('ledger_entries as l', (j) =>
+        j.onRef('l.write_action_id', '=', 'w.id').on('l.organization_id', '=', org),
+      )
+      .selectAll('w')
+      .select('l.id as ledger_entry_id')
+      .where('w.organization_id', '=', org);
 
   /** Write-backs newest first; `status: 'unknown'` lists the ones a person must check on the platform. */
   const list = (
@@ -381,15 +402,19 @@ export function createActions({
   ): Promise<Page<AppliedAction>> =>
     storage.withTenant(ctx.organizationId, async (trx) => {
       const cursor = decodeCursor(f.cursor, 'id');
-      let q = trx.selectFrom('write_actions').selectAll().where('organization_id', '=', ctx.organizationId);
-      if (f.status) q = q.where('status', '=', f.status);
-      if (f.entityId) q = q.where('entity_id', '=', f.entityId);
-      if (cursor) q = q.where('id', '<', cursor);
+      let q = withLedgerEntry(trx, ctx.organizationId);
+      if (f.status) q = q.where('w.status', '=', f.status);
+      if (f.entityId) q = q.where('w.entity_id', '=', f.entityId);
+      if (cursor) q = q.where('w.id', '<', cursor);
       const rows = await q
-        .orderBy('id', 'desc')
+        .orderBy('w.id', 'desc')
         .limit(f.limit + 1)
         .execute();
-      return toPage(rows.map(toAction), f.limit, (a) => a.id);
+      return toPage(
+        rows.map((r) => toAction(r, r.ledger_entry_id)),
+        f.limit,
+        (a) => a.id,
+      );
     });
 
   return { apply, get, list };

@@ -111,7 +111,23 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(p.checks.every((c: { outcome: string }) => c.outcome === 'pass')).toBe(true);
     expect(await budgetOf(id)).toBe(Math.round(before * 1.1));
     const action = await req(owner, { method: 'GET', url: `/api/v1/write-backs/${p.appliedActionId}` });
-    expect(action.json()).toMatchObject({ status: 'applied', before: { dailyBudgetMicros: before } });
+    expect(action.json()).toMatchObject({
+      status: 'applied',
+      before: { dailyBudgetMicros: before },
+      requested: { dailyBudgetMicros: Math.round(before * 1.1) },
+      proposal: { id: p.id, role: 'apply' },
+      ledgerEntryId: null,
+    });
+    // Once the ledger has recorded the change, the write-back names its entry.
+    await t.services.ledger.record(owner.organizationId);
+    const entry = (await req(owner, { method: 'GET', url: `/api/v1/ledger?entityId=${id}` }))
+      .json()
+      .items.find((e: { writeActionId: string }) => e.writeActionId === p.appliedActionId);
+    expect(entry).toBeDefined();
+    const listed = await req(owner, { method: 'GET', url: `/api/v1/write-backs?entityId=${id}` });
+    expect(listed.json().items.find((w: { id: string }) => w.id === p.appliedActionId).ledgerEntryId).toBe(
+      entry.id,
+    );
     expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.applied']);
   });
 
@@ -179,6 +195,7 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
       url: `/api/v1/write-backs/${reverted.json().revertActionId}`,
     });
     expect(revertAction.json().after).toEqual({ dailyBudgetMicros: before });
+    expect(revertAction.json().proposal).toEqual({ id: p.id, role: 'revert' });
     expect(await platformBudget(id)).toBe(before);
 
     expect(await auditFor(p.id)).toEqual([

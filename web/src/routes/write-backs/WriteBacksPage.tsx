@@ -1,9 +1,8 @@
 /**
  * Write-backs (GET /api/v1/write-backs): every change Omnify sent to a platform, newest first, with
  * its status, filtered by status (`unknown`: interrupted, a person must check the platform) and paged
- * with the API's cursor. A write-back carries no proposal or ledger id, so both are found from the
- * other side: the newest 200 proposals (their applied and revert write-back ids) and the newest 200
- * ledger entries (their write-back id). Older rows than those still show, without those links.
+ * with the API's cursor. Each row links to the ledger entry recording it and to the proposal it
+ * applied or reverted (both named by the API).
  */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
@@ -35,6 +34,10 @@ export interface WriteBack {
   status: 'pending' | 'applied' | 'failed' | 'unknown';
   before: Snapshot | null;
   after: Snapshot | null;
+  /** What was asked for, whether or not it happened. */
+  requested: Snapshot;
+  proposal: { id: string; role: 'apply' | 'revert' } | null;
+  ledgerEntryId: string | null;
   error: string | null;
   createdAt: string;
   appliedAt: string | null;
@@ -111,14 +114,14 @@ function show(key: string, v: unknown, currency: string | undefined): string {
 
 /**
  * Field and old → new value: the write-back's own snapshot once the platform answered; before that
- * (pending, failed, unknown: no snapshot) what its proposal asked for, marked "requested".
+ * (pending, failed, unknown: no snapshot) the value asked for, marked "requested".
  */
-function ChangeCell({ w, proposal }: { w: WriteBack; proposal?: Proposal }) {
+function ChangeCell({ w }: { w: WriteBack }) {
   const e = useEntity(w.level, w.entityId);
-  const currency = e.data?.currency ?? proposal?.expectedImpact?.currency;
+  const currency = e.data?.currency;
   const own = w.before !== null || w.after !== null;
-  const before: Snapshot = (own ? w.before : proposal?.before) ?? {};
-  const after: Snapshot = (own ? w.after : proposal?.after) ?? {};
+  const before: Snapshot = (own ? w.before : null) ?? {};
+  const after: Snapshot = (own ? w.after : w.requested) ?? {};
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   return (
     <div className="min-w-0">
@@ -140,30 +143,29 @@ function ChangeCell({ w, proposal }: { w: WriteBack; proposal?: Proposal }) {
   );
 }
 
-/** Which proposal a write-back applied or reverted, and which ledger entry records it. */
-function useLinks() {
-  const base = useQuery({ queryKey: ['actions-base'], queryFn: actionsPath, staleTime: Infinity });
-  const proposals = useQuery({
-    queryKey: ['proposals', 'by-write-back', base.data],
-    enabled: Boolean(base.data),
-    queryFn: () => api.get<Page<Proposal>>(base.data ?? '', { limit: 200 }),
-  });
-  const ledger = useQuery({
-    queryKey: ['ledger', 'by-write-back'],
-    queryFn: () => api.get<Page<{ id: string; writeActionId: string }>>('/api/v1/ledger', { limit: 200 }),
-  });
-  const byWriteBack = new Map<string, { proposal: Proposal; role: 'apply' | 'revert' }>();
-  for (const p of proposals.data?.items ?? []) {
-    if (p.appliedActionId) byWriteBack.set(p.appliedActionId, { proposal: p, role: 'apply' });
-    if (p.revertActionId) byWriteBack.set(p.revertActionId, { proposal: p, role: 'revert' });
-  }
-  const ledgerEntry = new Map((ledger.data?.items ?? []).map((e) => [e.writeActionId, e.id]));
-  return { byWriteBack, ledgerEntry };
-}
-
 /** The Approvals tab a proposal of this status is listed under. */
 const approvalsTab = (status: string) =>
   ['pending_approval', 'applied', 'unknown'].includes(status) ? status : 'all';
+
+/** The proposal a write-back applied or reverted, linked to the Approvals tab that lists it. */
+function ProposalLink({ link }: { link: NonNullable<WriteBack['proposal']> }) {
+  const base = useQuery({ queryKey: ['actions-base'], queryFn: actionsPath, staleTime: Infinity });
+  const p = useQuery({
+    queryKey: ['proposal', link.id],
+    enabled: Boolean(base.data),
+    staleTime: 60_000,
+    queryFn: () => api.get<Proposal>(`${base.data}/${encodeURIComponent(link.id)}`),
+  });
+  return (
+    <Link
+      className={linkClass}
+      to={`/approvals?status=${p.data ? approvalsTab(p.data.status) : 'all'}`}
+      title={`Proposal ${link.id}${p.data ? `: ${humanize(p.data.status)}` : ''}`}
+    >
+      {link.role === 'revert' ? 'Proposal (revert)' : 'Proposal'}
+    </Link>
+  );
+}
 
 export function WriteBacksPage() {
   const [params, setParams] = useSearchParams();
@@ -187,7 +189,6 @@ export function WriteBacksPage() {
       }),
     getNextPageParam: (p) => p.nextCursor ?? undefined,
   });
-  const { byWriteBack, ledgerEntry } = useLinks();
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
 
   const columns: Column<WriteBack>[] = [
@@ -218,31 +219,21 @@ export function WriteBacksPage() {
     {
       key: 'change',
       header: 'Field: old → new',
-      render: (w) => <ChangeCell w={w} proposal={byWriteBack.get(w.id)?.proposal} />,
+      render: (w) => <ChangeCell w={w} />,
     },
     {
       key: 'links',
       header: 'Recorded in',
       render: (w) => {
-        const led = ledgerEntry.get(w.id);
-        const p = byWriteBack.get(w.id);
-        if (!led && !p) return <span className="text-slate-400">—</span>;
+        if (!w.ledgerEntryId && !w.proposal) return <span className="text-slate-400">—</span>;
         return (
           <span className="flex flex-col text-xs">
-            {led && (
-              <Link className={linkClass} to={`/ledger/${led}`}>
+            {w.ledgerEntryId && (
+              <Link className={linkClass} to={`/ledger/${w.ledgerEntryId}`}>
                 Ledger entry
               </Link>
             )}
-            {p && (
-              <Link
-                className={linkClass}
-                to={`/approvals?status=${approvalsTab(p.proposal.status)}`}
-                title={`Proposal ${p.proposal.id}: ${humanize(p.proposal.status)}`}
-              >
-                {p.role === 'revert' ? 'Proposal (revert)' : 'Proposal'}
-              </Link>
-            )}
+            {w.proposal && <ProposalLink link={w.proposal} />}
           </span>
         );
       },

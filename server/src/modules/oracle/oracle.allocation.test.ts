@@ -116,11 +116,81 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
     expect(Math.abs(sum(xs, (x) => x.recommendedDailyMicros) - total)).toBeLessThanOrEqual(xs.length);
   });
 
+  it('lets one side of an entity’s bounds override the default band: a maximum of 0 pauses it', async () => {
+    const first = (await post(a, { objective: 'conversions' })).json();
+    const [paused, raised] = (first.allocations as Allocation[]).filter((x) => x.fitted) as [
+      Allocation,
+      Allocation,
+    ];
+    const floor = Math.round(raised.currentDailyMicros * 1.6);
+    const res = await post(a, {
+      objective: 'conversions',
+      maxChangePct: 100,
+      bounds: [
+        { entityId: paused.entityId, maxDailyMicros: 0 },
+        { entityId: raised.entityId, minDailyMicros: floor },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const xs: Allocation[] = res.json().allocations;
+    expect(xs.find((x) => x.entityId === paused.entityId)?.recommendedDailyMicros).toBe(0);
+    expect(xs.find((x) => x.entityId === raised.entityId)?.recommendedDailyMicros).toBeGreaterThanOrEqual(
+      floor - 1,
+    );
+  });
+
+  it('refuses bounds naming an entity twice (400) and another organization’s or no campaign (404)', async () => {
+    const [x] = (await post(a, { objective: 'conversions' })).json().allocations as Allocation[];
+    const twice = await post(a, {
+      objective: 'conversions',
+      bounds: [
+        { entityId: x!.entityId, locked: true },
+        { entityId: x!.entityId, minDailyMicros: 1 },
+      ],
+    });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().error.message).toMatch(/twice/);
+    const theirs = await t.storage.db
+      .selectFrom('campaigns')
+      .select('id')
+      .where('organization_id', '=', b.organizationId)
+      .executeTakeFirstOrThrow();
+    for (const entityId of [theirs.id, 'cmp_nope']) {
+      const res = await post(a, { objective: 'conversions', bounds: [{ entityId, locked: true }] });
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+    }
+    const platform = await post(a, {
+      objective: 'conversions',
+      level: 'platform',
+      bounds: [{ entityId: 'tiktok', locked: true }],
+    });
+    expect(platform.statusCode).toBe(400);
+    expect(platform.json().error.message).toMatch(/tiktok, which had no spend .*\(platforms allocated: \w+/);
+  });
+
+  it('answers a target CPA in micros per conversion, as asked', async () => {
+    const res = await post(a, {
+      objective: 'conversions',
+      level: 'platform',
+      target: { cpaMicros: 500_000_000 },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { target } = res.json();
+    expect(target.metric).toBe('cpaMicros');
+    expect(target.required).toBe(500_000_000);
+    expect(target.achieved).toBeGreaterThan(1_000);
+    expect(target.achieved).toBeLessThanOrEqual(500_000_000);
+    const never = await post(a, { objective: 'conversions', level: 'platform', target: { cpaMicros: 1 } });
+    expect(never.statusCode).toBe(400);
+    expect(never.json().error.message).toMatch(/CPA of 1 micros: the best is \d+/);
+  });
+
   it('answers a target ROAS with the budget that meets it', async () => {
     const res = await post(a, { objective: 'revenue', level: 'platform', target: { roas: 0.01 } });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
-    expect(body.target.required).toBe(0.01);
+    expect(body.target).toMatchObject({ metric: 'roas', required: 0.01 });
     expect(body.target.achieved).toBeGreaterThanOrEqual(0.01);
     expect(body.totals.recommendedDailyMicros).toBeLessThanOrEqual(body.totals.currentDailyMicros + 1);
   });

@@ -8,8 +8,9 @@
  * oracle.allocation.store.ts.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { invalidInput } from '../../platform/errors.ts';
+import { AppError, invalidInput } from '../../platform/errors.ts';
 import type { Storage } from '../../storage/db.ts';
+import { assertOwned } from '../../storage/owned.ts';
 import type { Ctx } from '../auth/context.ts';
 import {
   type AllocationEntity,
@@ -80,10 +81,29 @@ export function createAllocations({
     const data = await loadAllocationData({ storage, series }, ctx, req);
     if (data.entities.length === 0) throw invalidInput('No spend in the last 26 weeks: nothing to allocate');
     const known = new Set(data.entities.map((e) => e.id));
-    const bounds = new Map((req.bounds ?? []).map((b) => [b.entityId, b]));
-    for (const id of bounds.keys())
-      if (!known.has(id))
-        throw invalidInput(`bounds name ${id}, which has no spend in the last 26 weeks`, { field: 'bounds' });
+    const bounds = new Map<string, NonNullable<AllocationRequest['bounds']>[number]>();
+    for (const [i, b] of (req.bounds ?? []).entries()) {
+      if (bounds.has(b.entityId))
+        throw invalidInput(`bounds name ${b.entityId} twice: give one entry per entity`, {
+          field: `bounds.${i}.entityId`,
+        });
+      bounds.set(b.entityId, b);
+    }
+    for (const id of bounds.keys()) {
+      if (known.has(id)) continue;
+      // Another organization's (or no) campaign is not found; one of ours outside the request is a
+      // 400 that says why.
+      if (req.level === 'campaign')
+        await storage.withTenant(ctx.organizationId, (trx) =>
+          assertOwned(trx, ctx.organizationId, 'campaign', id),
+        );
+      throw invalidInput(
+        req.level === 'campaign'
+          ? `bounds name campaign ${id}, which is not among the campaigns allocated here (${req.clientId ? 'it belongs to another client, or ' : ''}it had no spend in the last 26 weeks)`
+          : `bounds name platform ${id}, which had no spend in the last 26 weeks${req.clientId ? ' for this client' : ''} (platforms allocated: ${[...known].join(', ')})`,
+        { field: 'bounds' },
+      );
+    }
     const warnings: string[] = [];
     const band = req.maxChangePct / 100;
     const fits = data.entities.map((e, i) => fitEntity(e, i + 1));
@@ -96,12 +116,12 @@ export function createAllocations({
         );
         return { id: e.id, response: () => 0, marginal: () => 0, current: e.currentDaily, locked: true };
       }
-      const min = b?.minDailyMicros ?? e.currentDaily * (1 - band);
-      const max = b?.maxDailyMicros ?? e.currentDaily * (1 + band);
-      if (min > max)
-        throw invalidInput(`${e.name}: the minimum (${min}) is above the maximum (${max})`, {
-          field: 'bounds',
-        });
+      // A side given in `bounds` replaces the default band's side; the other side of the band
+      // gives way to it (a maximum of 0 pauses the entity even though the band's minimum is higher).
+      const bandMin = e.currentDaily * (1 - band);
+      const bandMax = e.currentDaily * (1 + band);
+      const max = b?.maxDailyMicros ?? Math.max(bandMax, b?.minDailyMicros ?? 0);
+      const min = b?.minDailyMicros ?? Math.min(bandMin, max);
       return {
         id: e.id,
         response: f.response,
@@ -117,15 +137,46 @@ export function createAllocations({
     if (!(budget > 0))
       throw invalidInput('There was no spend in the last 28 days: give totalDailyBudgetMicros');
     let result: AllocationResult;
-    let target: { required: number; achieved: number; capBinds: boolean } | null = null;
+    let target: {
+      metric: 'roas' | 'cpaMicros';
+      required: number;
+      achieved: number | null;
+      capBinds: boolean;
+    } | null = null;
     if (req.target) {
-      const t = allocateForTarget(
-        entities,
-        'roas' in req.target ? { roas: req.target.roas } : { cpa: req.target.cpaMicros },
-        budget,
-      );
+      const goal = req.target;
+      const roas = 'roas' in goal;
+      const asked = 'roas' in goal ? goal.roas : goal.cpaMicros;
+      // The target in the units it was asked in: ROAS, or CPA in micros (1 ÷ conversions per micro).
+      const inUnits = (efficiency: number) =>
+        roas ? efficiency : efficiency > 0 ? Math.round(1 / efficiency) : null;
+      let t: ReturnType<typeof allocateForTarget>;
+      try {
+        t = allocateForTarget(
+          entities,
+          'roas' in goal ? { roas: goal.roas } : { cpa: goal.cpaMicros },
+          budget,
+        );
+      } catch (e) {
+        const best =
+          e instanceof AppError
+            ? (e.details as { bestEfficiency?: unknown } | undefined)?.bestEfficiency
+            : null;
+        if (typeof best !== 'number') throw e;
+        throw invalidInput(
+          roas
+            ? `No budget within the bounds reaches ROAS ${asked}: the best is ${inUnits(best)}`
+            : `No budget within the bounds reaches a CPA of ${asked} micros: the best is ${inUnits(best) ?? 'none (no conversions)'}`,
+          { field: 'target', metric: roas ? 'roas' : 'cpaMicros', best: inUnits(best) },
+        );
+      }
       result = t;
-      target = { required: t.requiredEfficiency, achieved: t.achievedEfficiency, capBinds: t.capBinds };
+      target = {
+        metric: roas ? 'roas' : 'cpaMicros',
+        required: asked,
+        achieved: inUnits(t.achievedEfficiency),
+        capBinds: t.capBinds,
+      };
     } else result = allocateBudget(entities, budget);
     const recommended = result.allocations.map((a) => a.spend);
     const current = data.entities.map((e) => e.currentDaily);

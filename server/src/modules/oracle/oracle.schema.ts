@@ -1,11 +1,13 @@
 /** Request and response schemas of the ORACLE routes. */
 import { z } from 'zod';
 import { pageQuery } from '../../platform/pagination.ts';
+import { isIsoDate } from '../analytics/periods.ts';
 import { MAX_FORECAST_DAYS } from './oracle.constants.ts';
 import { forecastMetrics } from './oracle.forecast.ts';
 import { entityTypes } from './oracle.series.ts';
 
-const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a calendar day YYYY-MM-DD');
+// A real calendar day: 2026-09-31 and 2026-02-30 are refused, not rolled over to the next month.
+const dateSchema = z.string().refine(isIsoDate, 'a calendar day YYYY-MM-DD');
 const entityIdSchema = z
   .string()
   .trim()
@@ -405,7 +407,21 @@ export const allocationSchema = z.object({
     gainInterval: z.object({ p05: z.number(), p50: z.number(), p95: z.number() }).nullable(),
     bindingCount: z.object({ locked: z.number(), min: z.number(), max: z.number() }),
   }),
-  target: z.object({ required: z.number(), achieved: z.number(), capBinds: z.boolean() }).nullable(),
+  target: z
+    .object({
+      metric: z.enum(['roas', 'cpaMicros']).describe('The target asked for'),
+      required: z.number().describe('The target, in its own units: a ROAS, or a CPA in micros'),
+      achieved: z
+        .number()
+        .nullable()
+        .describe('What the recommended split is expected to give, in the same units (null: no conversions)'),
+      capBinds: z
+        .boolean()
+        .describe(
+          'True when even the largest budget allowed meets the target: the budget cap binds, not the target',
+        ),
+    })
+    .nullable(),
   allocations: z.array(
     z.object({
       entityId: z.string(),

@@ -221,6 +221,12 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       from: '2027-01-01',
     });
     expect(late.statusCode).toBe(400);
+    // Days that do not exist are refused as such, not rolled over into the next month.
+    for (const from of ['2026-09-31', '2026-02-30', '0000-00-00', '2026-13-45']) {
+      const res = await post(b, { entityType: 'campaign', entityId: simB.campaignId, metric: 'spend', from });
+      expect(res.statusCode).toBe(400);
+      expect(JSON.stringify(res.json().error)).toMatch(/calendar day/);
+    }
   });
 
   it('all-zero conversions give a flat zero forecast; a single day of data a finite one; negative spend a 400', async () => {

@@ -106,13 +106,19 @@ export function allocateBudget(entities: AllocationEntity[], budget: number): Al
   const sumHi = ps.reduce((s, p) => s + p.hi, 0);
   const tol = 1e-9 * budget;
   if (sumLo > budget + tol)
-    throw invalidInput(`infeasible: minimums and locked spends total ${sumLo}, above the budget ${budget}`, {
-      sumMin: sumLo,
-    });
+    throw invalidInput(
+      `infeasible: minimums and locked spends total ${Math.round(sumLo)}, above the budget ${Math.round(budget)}`,
+      {
+        sumMin: sumLo,
+      },
+    );
   if (sumHi < budget - tol)
-    throw invalidInput(`infeasible: maximums and locked spends total ${sumHi}, below the budget ${budget}`, {
-      sumMax: sumHi,
-    });
+    throw invalidInput(
+      `infeasible: maximums and locked spends total ${Math.round(sumHi)}, below the budget ${Math.round(budget)}`,
+      {
+        sumMax: sumHi,
+      },
+    );
   // No entity can take more than what is left after everyone else's minimum.
   const cap = budget - sumLo;
   let lamHi = 0;

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerAnomaliesCommand, runAnomalies } from './cli.ts';
-import { createSeriesCsvReader, parseTime, SeriesCsvError } from './series.csv.ts';
+import { createSeriesCsvReader, parseDateTime, parseTime, SeriesCsvError } from './series.csv.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'omnify-anomalies-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,63 @@ describe('series CSV', () => {
     expect(parseTime('yesterday')).toBeNull();
   });
 
+  it('reads dates strictly, with the wall-clock time as written beside the instant', () => {
+    expect(parseDateTime('2024-03-11T00:00:00-04:00')).toEqual({
+      instant: Date.UTC(2024, 2, 11, 4),
+      local: Date.UTC(2024, 2, 11),
+    });
+    expect(parseDateTime('2024-02-29')).toEqual({
+      instant: Date.UTC(2024, 1, 29),
+      local: Date.UTC(2024, 1, 29),
+    });
+    for (const bad of [
+      '2024-02-30',
+      '2023-02-29',
+      '2024-04-31',
+      '2024-01-01T24:00',
+      '2024-01-01 10:60',
+      '17',
+      '',
+    ])
+      expect(parseDateTime(bad), bad).toBeNull();
+  });
+
+  it('reads a whole-number t as an index, not as epoch seconds, and errors name the index', () => {
+    const rows = readAll('id,t,value\nu,1,5\nu,2,6\nv,1,7\n');
+    expect(rows.map((r) => [r.id, r.kind, r.t])).toEqual([
+      ['u', 'index', 1],
+      ['u', 'index', 2],
+      ['v', 'index', 1],
+    ]);
+    expect(errorOf('id,t,value\nu,3,1\nu,1,2\n')).toBe(
+      'line 3: time goes backwards for id "u" (1 on line 3 after 3 on line 2)',
+    );
+    expect(errorOf('t,value\n1,1\n2024-01-02,1\n')).toBe(
+      'line 3: the time "2024-01-02" is a date but earlier rows used indices',
+    );
+    expect(errorOf('t,value\n1.5,1\n')).toBe(
+      'line 2: cannot read the time "1.5" (a date, or a whole-number index)',
+    );
+  });
+
+  it('rejects a repeated t within a series with both line numbers', () => {
+    expect(errorOf('id,t,value\nd,1,5\nd,2,6\nd,2,7\n')).toBe(
+      'line 4: duplicate t "2" for id "d" (also on line 3)',
+    );
+    expect(errorOf('t,value\n2024-01-01,5\n2024-01-01T00:00:00Z,6\n')).toBe(
+      'line 3: duplicate t "2024-01-01T00:00:00Z" (also on line 2)',
+    );
+    // The same t in two different series is fine.
+    expect(readAll('id,t,value\na,1,5\nb,1,6\n')).toHaveLength(2);
+  });
+
+  it('accepts only plain decimal values, and needs at least one point after the header', () => {
+    expect(errorOf('t,value\n1,0x10\n')).toBe('line 2: the value "0x10" is not a finite number');
+    expect(errorOf('t,value\n1, 1e3 \n2,-.5\n')).toBe('no error');
+    expect(errorOf('t,value\n')).toBe('line 2: no data rows after the header');
+    expect(errorOf('\nid,t,value\n\n')).toBe('line 3: no data rows after the header');
+  });
+
   it('accepts t,value and id,t,value (quoted ids too); empty or NaN values are missing points', () => {
     const rows = readAll('id,timestamp,value\n"a,1",2024-01-01,3\nb,2024-01-01,\nb,2024-01-02,NaN\n');
     expect(rows.map((r) => [r.id, r.value])).toEqual([
@@ -58,7 +115,7 @@ describe('series CSV', () => {
     expect(errorOf('when,amount\n')).toMatch(/^line 1: expected a header/);
     expect(errorOf('t,value\n2024-01-01,1\n2024-01-02,1,9\n')).toBe('line 3: expected 2 fields, found 3');
     expect(errorOf('t,value\n2024-01-01,1\n\nnot a time,1\n')).toBe(
-      'line 4: cannot read the time "not a time"',
+      'line 4: cannot read the time "not a time" (a date, or a whole-number index)',
     );
     expect(errorOf('t,value\n2024-01-01,1\n2024-01-02,12abc\n')).toBe(
       'line 3: the value "12abc" is not a finite number',
@@ -127,8 +184,101 @@ describe('omnify anomalies', () => {
       ]);
       expect(process.exitCode).toBe(1);
       expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain(
-        `error: ${input}: line 3: expected 2 fields, found 1`,
+        `error: ${input}:3: expected 2 fields, found 1`,
       );
+    } finally {
+      stderr.mockRestore();
+      process.exitCode = 0;
+    }
+  });
+});
+
+describe('omnify anomalies on an index t', () => {
+  // 200 days with a weekly rhythm and a 4× spike on day 151 (t = 151), once dated, once indexed.
+  const values = Array.from({ length: 200 }, (_, i) => {
+    const v = 100 * Math.exp(0.3 * (i % 7 === 5 ? 1 : 0) + 0.02 * Math.sin(i * 7.3));
+    return i + 1 === 151 ? 4 * v : v;
+  });
+  const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+  const dated = file('dated.csv', ['id,t,value', ...values.map((v, i) => `a,${day(i)},${v}`)].join('\n'));
+  const indexed = file('indexed.csv', ['id,t,value', ...values.map((v, i) => `a,${i + 1},${v}`)].join('\n'));
+  const scores = (output: string) =>
+    readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+  const flagged = (output: string) => scores(output).filter((c) => c[4] === '1');
+
+  it('scores an index series (no calendar: no seasonality) and flags the spike', async () => {
+    const output = path.join(dir, 'indexed-out.csv');
+    // Without the weekly rhythm the detector cannot know that every 7th point is high: use a flat series.
+    const flat = file(
+      'flat-index.csv',
+      [
+        'id,t,value',
+        ...values.map((_v, i) => `a,${i + 1},${i + 1 === 151 ? 400 : 100 + 3 * Math.sin(i * 7.3)}`),
+      ].join('\n'),
+    );
+    const summary = await runAnomalies({ input: flat, output, progress: quiet() });
+    expect(summary.points).toBe(200);
+    expect(flagged(output).map((c) => c[1])).toEqual(['151']);
+    // Scored from the 11th point on (read as epoch seconds, 1 s apart, every score was 0).
+    expect(scores(output).filter((c) => Number(c[3]) > 0).length).toBeGreaterThan(150);
+  });
+
+  it('with --frequency daily, an index is read as days: the same flags as the dated file', async () => {
+    const a = path.join(dir, 'dated-out.csv');
+    const b = path.join(dir, 'indexed-daily-out.csv');
+    await runAnomalies({ input: dated, output: a, progress: quiet() });
+    await runAnomalies({ input: indexed, output: b, frequency: 'daily', progress: quiet() });
+    const dayOf = new Map(values.map((_v, i) => [String(i + 1), day(i)]));
+    expect(flagged(a).map((c) => c[1])).toContain(day(150));
+    expect(flagged(b).map((c) => dayOf.get(c[1]!))).toEqual(flagged(a).map((c) => c[1]));
+    // The weekday rhythm is learnt: the high 6th day of each week is not flagged.
+    expect(flagged(b).length).toBeLessThan(5);
+  });
+
+  it('refuses --frequency for dates and --cadence for an index, naming the line', async () => {
+    await expect(
+      runAnomalies({ input: dated, output: path.join(dir, 'x1.csv'), frequency: 'daily', progress: quiet() }),
+    ).rejects.toThrow('line 2: --frequency gives the step of an index t, but t "2024-01-01" is a date');
+    await expect(
+      runAnomalies({ input: indexed, output: path.join(dir, 'x2.csv'), cadence: 'daily', progress: quiet() }),
+    ).rejects.toThrow('line 2: t "1" is an index, which has no cadence to force');
+  });
+
+  it('reads stdin with --input -', async () => {
+    const output = path.join(dir, 'stdin-out.csv');
+    const progress = quiet();
+    const summary = await runAnomalies({
+      input: '-',
+      output,
+      frequency: 'daily',
+      stdin: Readable.from([readFileSync(indexed, 'utf8')]),
+      progress,
+    });
+    expect(summary).toMatchObject({ points: 200, series: 1 });
+    expect(flagged(output).map((c) => c[1])).toContain('151');
+  });
+
+  it('as a command: a duplicate t or a header-only file is an error with file:line, exit 1', async () => {
+    const dup = file('dup.csv', 'id,t,value\nd,1,5\nd,2,6\nd,2,7\n');
+    const head = file('head.csv', 'id,t,value\n');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      for (const [input, expected] of [
+        [dup, `error: ${dup}:4: duplicate t "2" for id "d" (also on line 3)`],
+        [head, `error: ${head}:2: no data rows after the header`],
+      ] as const) {
+        process.exitCode = 0;
+        const program = new Command().exitOverride();
+        registerAnomaliesCommand(program);
+        await program.parseAsync(['node', 'omnify', 'anomalies', '-i', input, '-o', path.join(dir, 'y.csv')]);
+        expect(process.exitCode).toBe(1);
+        expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain(expected);
+        expect(existsSync(path.join(dir, 'y.csv'))).toBe(false);
+      }
     } finally {
       stderr.mockRestore();
       process.exitCode = 0;

@@ -1,9 +1,11 @@
 /**
  * `omnify anomalies --input series.csv --output scores.csv`: scores every point of one or many
  * series (an `id` column separates them) and writes `[id,]t,value,score,flag,severity,expected,
- * direction`. The file is read as a stream, so long inputs show progress on stderr and any size
- * fits in memory; the output appears only when the whole input was valid (written beside it,
- * then renamed), and the first malformed line is reported with its number.
+ * direction`. The file (or stdin, `-`) is read as a stream, so long inputs show progress on stderr
+ * and any size fits in memory; the output appears only when the whole input was valid (written
+ * beside it, then renamed), and the first malformed line is reported with its number. `t` is a
+ * date or a whole-number index; an index has no calendar, so it is scored without seasonality
+ * unless `--frequency hourly|daily` says what one step is.
  */
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -14,14 +16,65 @@ import {
   createAnomalyDetector,
   DEFAULT_THRESHOLD,
 } from './detector.ts';
-import { createSeriesCsvReader, csvCell, SeriesCsvError } from './series.csv.ts';
+import { DAY_MS } from './seasonal.ts';
+import { createSeriesCsvReader, csvCell, SeriesCsvError, type SeriesRow } from './series.csv.ts';
+
+/** What one step of an index t is; it gives an index series the detector's daily/weekly rhythm. */
+export type IndexFrequency = 'hourly' | 'daily';
 
 export interface AnomaliesRunOptions extends AnomalyDetectorOptions {
+  /** Input file, or `-` for stdin. */
   input: string;
-  /** Output file; stdout when absent. */
+  /** Output file; stdout when absent or `-`. */
   output?: string;
+  /** For an index t: one step is an hour or a day (default: no calendar, no seasonality). */
+  frequency?: IndexFrequency;
   /** Where progress and the summary go (default process.stderr). */
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Read instead of process.stdin when the input is `-` (tests). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+const INDEX_STEP: Record<IndexFrequency, { ms: number; cadence: 'subdaily' | 'daily' }> = {
+  hourly: { ms: 3_600_000, cadence: 'subdaily' },
+  daily: { ms: DAY_MS, cadence: 'daily' },
+};
+/** Latest time a JavaScript date can hold. */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * The detector's options and its time for each row, fixed by the first row: dates are used as
+ * they are; index i becomes i hours or days (`--frequency`), or, with no frequency, plain
+ * positions without any calendar (cadence none: no seasonality).
+ */
+function timeAxis(o: AnomaliesRunOptions, first: SeriesRow) {
+  const { input: _i, output: _o, progress: _p, stdin: _s, frequency, ...detector } = o;
+  if (first.kind === 'date') {
+    if (frequency)
+      throw new SeriesCsvError(
+        first.line,
+        `--frequency gives the step of an index t, but t "${first.time}" is a date (use --cadence to force the cadence of dates)`,
+      );
+    return { options: detector, time: (row: SeriesRow) => row.t };
+  }
+  if (detector.cadence && detector.cadence !== 'auto')
+    throw new SeriesCsvError(
+      first.line,
+      `t "${first.time}" is an index, which has no cadence to force: give --frequency hourly|daily instead of --cadence`,
+    );
+  const step = frequency ? INDEX_STEP[frequency] : { ms: 1, cadence: 'none' as const };
+  return {
+    options: { ...detector, cadence: step.cadence },
+    time: (row: SeriesRow) => {
+      const t = row.t * step.ms;
+      if (Math.abs(t) > MAX_TIME_MS)
+        throw new SeriesCsvError(
+          row.line,
+          `index "${row.time}" is too large for ${frequency} steps (over 270,000 years)`,
+        );
+      return t;
+    },
+  };
 }
 
 export interface AnomaliesSummary {
@@ -37,14 +90,18 @@ const round = (v: number, digits: number) => (Number.isFinite(v) ? Number(v.toPr
 export async function runAnomalies(o: AnomaliesRunOptions): Promise<AnomaliesSummary> {
   const started = Date.now();
   const log = o.progress ?? process.stderr;
-  const size = statSync(o.input).size;
-  const tmp = o.output ? `${o.output}.partial-${process.pid}` : null;
+  const fromStdin = o.input === '-';
+  const size = fromStdin ? 0 : statSync(o.input).size;
+  const toFile = o.output !== undefined && o.output !== '-';
+  const tmp = toFile ? `${o.output}.partial-${process.pid}` : null;
   const out: NodeJS.WritableStream = tmp ? createWriteStream(tmp) : process.stdout;
   let writeError: Error | null = null;
   if (tmp) out.on('error', (e: Error) => (writeError ??= e));
-  const input = createReadStream(o.input);
+  const file = fromStdin ? null : createReadStream(o.input);
+  const input = file ?? o.stdin ?? process.stdin;
   const reader = createSeriesCsvReader();
   const detectors = new Map<string, AnomalyDetector>();
+  let axis: ReturnType<typeof timeAxis> | null = null;
   let lineNo = 0;
   let headerDone = false;
   let points = 0;
@@ -62,12 +119,13 @@ export async function runAnomalies(o: AnomaliesRunOptions): Promise<AnomaliesSum
         );
       }
       if (!row) continue;
+      axis ??= timeAxis(o, row);
       let detector = detectors.get(row.id);
       if (!detector) {
-        detector = createAnomalyDetector(o);
+        detector = createAnomalyDetector(axis.options);
         detectors.set(row.id, detector);
       }
-      const p = detector.push(row.t, row.value);
+      const p = detector.push(axis.time(row), row.value);
       points++;
       if (p.flag) flagged++;
       const cells = [
@@ -83,10 +141,8 @@ export async function runAnomalies(o: AnomaliesRunOptions): Promise<AnomaliesSum
       await write(out, `${cells.join(',')}\n`);
       if (Date.now() - lastReport > 1000) {
         lastReport = Date.now();
-        const pct = size > 0 ? Math.min(100, (100 * input.bytesRead) / size) : 100;
-        log.write(
-          `${log.isTTY ? '\r' : ''}anomalies ${pct.toFixed(0)}% ${points} points${log.isTTY ? '' : '\n'}`,
-        );
+        const pct = file && size > 0 ? `${Math.min(100, (100 * file.bytesRead) / size).toFixed(0)}% ` : '';
+        log.write(`${log.isTTY ? '\r' : ''}anomalies ${pct}${points} points${log.isTTY ? '' : '\n'}`);
       }
     }
     reader.end(lineNo);
@@ -96,7 +152,7 @@ export async function runAnomalies(o: AnomaliesRunOptions): Promise<AnomaliesSum
       renameSync(tmp, o.output!);
     }
   } catch (e) {
-    input.destroy();
+    file?.destroy();
     if (tmp) {
       await closeFile(out as WriteStream);
       rmSync(tmp, { force: true });
@@ -123,7 +179,9 @@ const unitInterval = (v: string) => {
   return n;
 };
 
-type CommandOptions = Omit<AnomaliesRunOptions, 'seasonality' | 'progress'> & { seasonality: boolean };
+type CommandOptions = Omit<AnomaliesRunOptions, 'seasonality' | 'progress' | 'stdin'> & {
+  seasonality: boolean;
+};
 
 /** Adds `omnify anomalies` to the CLI. */
 export function registerAnomaliesCommand(program: Command): Command {
@@ -131,22 +189,28 @@ export function registerAnomaliesCommand(program: Command): Command {
     .command('anomalies')
     .description(
       'Score every point of a metric series for anomalies (seasonality-aware, causal). Input CSV: ' +
-        '"t,value" or "id,t,value"; output adds score (0-1), flag (0/1), severity, expected, direction.',
+        '"t,value" or "id,t,value", t a date or a whole-number index (1, 2, 3 …); output adds score (0-1), ' +
+        'flag (0/1), severity, expected, direction. An index t has no calendar: it is scored without ' +
+        'seasonality unless --frequency says what one step is.',
     )
-    .requiredOption('-i, --input <file>', 'input CSV')
-    .option('-o, --output <file>', 'output CSV (default: stdout)')
+    .requiredOption('-i, --input <file>', 'input CSV ("-" for stdin)')
+    .option('-o, --output <file>', 'output CSV (default or "-": stdout)')
     .option(
       '--threshold <score>',
       `flag points scoring at least this (default ${DEFAULT_THRESHOLD})`,
       unitInterval,
     )
     .addOption(
-      new Option('--cadence <cadence>', 'data cadence (default: inferred from the timestamps)').choices([
-        'auto',
-        'subdaily',
-        'daily',
-        'none',
-      ]),
+      new Option(
+        '--frequency <frequency>',
+        'index t only: one step is an hour (hour-of-day and weekday rhythm) or a day (weekday rhythm); default: no seasonality',
+      ).choices(['hourly', 'daily']),
+    )
+    .addOption(
+      new Option(
+        '--cadence <cadence>',
+        'dated t only: data cadence (default: inferred from the dates)',
+      ).choices(['auto', 'subdaily', 'daily', 'none']),
     )
     .addOption(
       new Option('--transform <kind>', 'scale to model on (default: log for positive data)').choices([
@@ -162,7 +226,11 @@ export function registerAnomaliesCommand(program: Command): Command {
         const { seasonality, ...rest } = opts;
         await runAnomalies({ ...rest, seasonality: seasonality ? 'auto' : 'none' });
       } catch (e) {
-        const message = e instanceof SeriesCsvError ? `${opts.input}: ${e.message}` : (e as Error).message;
+        const name = opts.input === '-' ? 'stdin' : opts.input;
+        const message =
+          e instanceof SeriesCsvError
+            ? `${name}:${e.line}: ${e.message.replace(/^line \d+: /, '')}`
+            : (e as Error).message;
         process.stderr.write(`error: ${message}\n`);
         process.exitCode = 1;
       }

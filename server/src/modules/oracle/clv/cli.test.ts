@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ClvOptions, registerClvCommand, runClv } from './cli.ts';
@@ -96,6 +96,20 @@ describe('transactions CSV', () => {
     );
     await expect(run({ transactions: path.join(dir, 'missing.csv') })).rejects.toThrow(/no such file/);
   });
+
+  it('reports a bad header once, not again for every line after it', async () => {
+    const bad = file('badhead.csv', 'customer_id,date\na,2024-01-01\nb,2024-01-02\nc,2024-01-03\n');
+    const error = (await run({ transactions: bad }).catch((e: Error) => e)) as Error & {
+      details: { problems: unknown[] };
+    };
+    expect(error.details.problems).toEqual([
+      {
+        line: 1,
+        message: 'the header must name the columns customer_id, date and amount (missing amount)',
+      },
+    ]);
+    expect(error.message.match(/line \d+:/g)).toEqual(['line 1:']);
+  });
 });
 
 describe('omnify clv', () => {
@@ -132,6 +146,25 @@ describe('omnify clv', () => {
     expect(err.text()).toContain(
       '2357 customers, 4960 transactions up to 1997-09-30 (1959 after it, left out)',
     );
+  });
+
+  it('reads the transactions from stdin with --transactions - and writes to stdout with --output -', async () => {
+    const out = sink();
+    const err = sink();
+    const params = await runClv(
+      { transactions: '-', output: '-', until: '1997-09-30', unit: 'week', horizon: 90 },
+      { stderr: err.stream, stdout: out.stream, stdin: Readable.from([csv]), today: '2030-01-01' },
+    );
+    expect(JSON.parse(out.text())).toEqual(params);
+    expect(relativeError(params.bgnbd.r, PUBLISHED.bgnbd.r)).toBeLessThan(0.01);
+    expect(err.text()).toContain('reading stdin done: 6919 transactions');
+    expect(existsSync('-')).toBe(false);
+    await expect(
+      runClv(
+        { transactions: '-', unit: 'week', horizon: 90 },
+        { stderr: sink().stream, stdin: Readable.from(['customer_id,date,amount\na,2024-02-30,1\n']) },
+      ),
+    ).rejects.toThrow('stdin is malformed:\n  line 2: date "2024-02-30" is not a calendar day');
   });
 
   it('measures time in days with --unit day (α in days, the rest unchanged)', async () => {

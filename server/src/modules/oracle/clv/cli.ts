@@ -53,7 +53,7 @@ export function registerClvCommand(program: Command): Command {
     )
     .requiredOption(
       '--transactions <file>',
-      'CSV with a header naming customer_id, date (YYYY-MM-DD) and amount (≥ 0)',
+      'CSV with a header naming customer_id, date (YYYY-MM-DD) and amount (≥ 0); "-" for stdin',
     )
     .option(
       '--until <date>',
@@ -62,7 +62,7 @@ export function registerClvCommand(program: Command): Command {
     )
     .option('--unit <unit>', 'time unit of recency, T and alpha: day or week', parseUnit, 'week')
     .option('--horizon <days>', 'prediction horizon in days', parseHorizon, 90)
-    .option('--output <file>', 'write the parameters JSON here (default: stdout)')
+    .option('--output <file>', 'write the parameters JSON here (default or "-": stdout)')
     .option('--customers <file>', 'write per-customer predictions to this CSV')
     .action(async (opts: ClvOptions) => {
       await runClv(opts);
@@ -72,7 +72,12 @@ export function registerClvCommand(program: Command): Command {
 /** The command's work, callable without commander (tests, scripts). `today` bounds --until. */
 export async function runClv(
   opts: ClvOptions,
-  io: { stderr?: NodeJS.WriteStream; stdout?: NodeJS.WritableStream; today?: string } = {},
+  io: {
+    stderr?: NodeJS.WriteStream;
+    stdout?: NodeJS.WritableStream;
+    stdin?: NodeJS.ReadableStream;
+    today?: string;
+  } = {},
 ): Promise<ClvParamsFile> {
   const stderr = io.stderr ?? process.stderr;
   const today = io.today ?? new Date().toISOString().slice(0, 10);
@@ -81,15 +86,17 @@ export async function runClv(
       `--until ${opts.until} is after today (${today}): customers' ages would count days that have not happened`,
     );
   const acc = createRfmAccumulator();
-  const reading = createProgressBar(`reading ${opts.transactions}`, stderr);
+  const source = opts.transactions === '-' ? 'stdin' : opts.transactions;
+  const reading = createProgressBar(`reading ${source}`, stderr);
   const mb = (bytes: number) => Number((bytes / 1e6).toFixed(1));
   const read = await readTransactionsFile(opts.transactions, {
     onTransaction: acc.add,
     onProgress: (done, total) => reading.update(mb(done), mb(total), 'MB'),
+    ...(io.stdin ? { stdin: io.stdin } : {}),
   });
   reading.done(`${read.transactions} transactions`);
   const until = opts.until ?? acc.lastDate;
-  if (!until) throw invalidInput(`${opts.transactions} has a header but no transactions`);
+  if (!until) throw invalidInput(`${source} has a header but no transactions`);
   if (until > today)
     throw invalidInput(`the last transaction day ${until} is after today (${today}); pass --until`);
   const summary = acc.summarize({ until, unit: opts.unit });
@@ -131,7 +138,7 @@ export async function runClv(
     },
   };
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  if (opts.output) writeFileSync(opts.output, json);
+  if (opts.output && opts.output !== '-') writeFileSync(opts.output, json);
   else (io.stdout ?? process.stdout).write(json);
   if (opts.customers) writeFileSync(opts.customers, predictionsCsv(report.predictions));
   return result;

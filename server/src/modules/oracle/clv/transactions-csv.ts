@@ -3,7 +3,8 @@
  * problem. A header naming the three columns is required (any order, extra columns ignored);
  * fields may be double-quoted (RFC 4180) but may not span lines; `date` is `YYYY-MM-DD`, optionally
  * followed by a time (`T…` or ` …`) which is ignored: the calendar day is the day as written.
- * `amount` is a plain number ≥ 0.
+ * `amount` is a plain number ≥ 0. A bad header is the only problem reported (the lines after it
+ * cannot be read without one); otherwise up to 10 bad lines are listed. `-` reads stdin.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -103,15 +104,21 @@ export async function readTransactionsFile(
   opts: {
     onTransaction: (tx: Transaction) => void;
     onProgress?: (bytesRead: number, totalBytes: number) => void;
+    /** Read when `path` is `-` (default process.stdin). */
+    stdin?: NodeJS.ReadableStream;
   },
 ): Promise<{ lines: number; transactions: number }> {
-  let total: number;
-  try {
-    total = statSync(path).size;
-  } catch {
-    throw new AppError('invalid_input', `cannot read ${path}: no such file`);
-  }
-  const stream = createReadStream(path, { encoding: 'utf8' });
+  const fromStdin = path === '-';
+  let total = 0;
+  if (!fromStdin)
+    try {
+      total = statSync(path).size;
+    } catch {
+      throw new AppError('invalid_input', `cannot read ${path}: no such file`);
+    }
+  const name = fromStdin ? 'stdin' : path;
+  const file = fromStdin ? null : createReadStream(path, { encoding: 'utf8' });
+  const stream = file ?? opts.stdin ?? process.stdin;
   const parser = createTransactionsCsvParser();
   const problems: CsvProblem[] = [];
   let lines = 0;
@@ -124,17 +131,18 @@ export async function readTransactionsFile(
       if (tx) transactions++;
     } catch (e) {
       problems.push({ line: lines, message: (e as Error).message });
-      if (problems.length >= MAX_PROBLEMS) break;
+      // Without a header no later line can be read: one error, not one per line.
+      if (!parser.sawHeader || problems.length >= MAX_PROBLEMS) break;
     }
-    if (opts.onProgress && lines % 50_000 === 0) opts.onProgress(stream.bytesRead, total);
+    if (file && opts.onProgress && lines % 50_000 === 0) opts.onProgress(file.bytesRead, total);
   }
-  stream.destroy();
+  file?.destroy();
   if (!parser.sawHeader && problems.length === 0) problems.push({ line: 1, message: 'the file is empty' });
   if (problems.length) {
     const list = problems.map((p) => `  line ${p.line}: ${p.message}`).join('\n');
     const more = problems.length >= MAX_PROBLEMS ? ' (stopped at the first 10)' : '';
-    throw new AppError('invalid_input', `${path} is malformed${more}:\n${list}`, { problems });
+    throw new AppError('invalid_input', `${name} is malformed${more}:\n${list}`, { problems });
   }
-  opts.onProgress?.(total, total);
+  if (file) opts.onProgress?.(total, total);
   return { lines, transactions };
 }

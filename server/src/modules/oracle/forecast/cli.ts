@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { isAppError } from '../../../platform/errors.ts';
-import { CsvError, csvField, formatRow, parseSeriesCsv } from './csv.ts';
+import { CsvError, csvField, formatRow, MAX_GAP_STEPS, parseSeriesCsv } from './csv.ts';
 import { type Frequency, MAX_HORIZON, MAX_SEASON } from './input.ts';
 import { forecast } from './model.ts';
 
@@ -76,12 +76,13 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
     io.stderr.write(`error: cannot read ${opts.input}: ${(e as Error).message}\n`);
     return 1;
   }
+  const name = opts.input === '-' ? 'stdin' : opts.input;
   let parsed: ReturnType<typeof parseSeriesCsv>;
   try {
     parsed = parseSeriesCsv(text, opts.frequency ? { frequency: opts.frequency } : {});
   } catch (e) {
     if (e instanceof CsvError) {
-      io.stderr.write(`error: ${opts.input}:${e.line}: ${e.message.replace(/^line \d+: /, '')}\n`);
+      io.stderr.write(`error: ${name}:${e.line}: ${e.message.replace(/^line \d+: /, '')}\n`);
       return 1;
     }
     throw e;
@@ -108,7 +109,14 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
       );
     } catch (e) {
       if (!isAppError(e)) throw e;
-      failures.push(`series "${s.id}": ${e.message}`);
+      // A bad value is named by its file line, not by its position in the series.
+      const position = (e.details as { position?: unknown } | undefined)?.position;
+      const line = typeof position === 'number' ? s.lines[position] : undefined;
+      failures.push(
+        line
+          ? `${name}:${line}: series "${s.id}": ${e.message.replace(/^Value at position \d+/, 'value')}`
+          : `series "${s.id}": ${e.message}`,
+      );
     }
     tick(i + 1);
   }
@@ -131,13 +139,16 @@ export function registerForecastCommand(program: Command): Command {
     .description(
       'Forecast every series of a long-format CSV (id,t,value; t a date or an index) with 80% and 95% intervals; writes id,step,mean,lo80,hi80,lo95,hi95.',
     )
-    .requiredOption('--input <file>', 'CSV with a header naming id, t and value ("-" for stdin)')
+    .requiredOption(
+      '--input <file>',
+      `CSV with a header naming id, t and value ("-" for stdin); t a whole-number index or a date (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM]), at most ${MAX_GAP_STEPS.toLocaleString('en-US')} missing steps in a row`,
+    )
     .requiredOption('--horizon <steps>', `steps ahead to forecast (1-${MAX_HORIZON})`, parseHorizon)
     .option('--output <file>', 'where to write the forecasts (default: stdout)')
     .option('--season <periods>', 'seasonal period(s) in steps, e.g. 52 or 24,168 (1 = none)', parseSeason)
     .option(
       '--frequency <frequency>',
-      'hourly, daily or weekly: the date step and default seasons (24,168 / 7 / 52); inferred from dates',
+      'hourly, daily or weekly: the step and default seasons (24,168 / 7 / 52); inferred from dates (daily and weekly dates are read by the calendar time as written, so local midnights across a DST change are one day apart)',
       parseFrequency,
     )
     .option('--non-negative', 'the values cannot be negative (spend, conversions, revenue): reject negatives')

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runForecastCommand } from './cli.ts';
-import { CsvError, formatRow, parseSeriesCsv } from './csv.ts';
+import { CsvError, formatRow, MAX_GAP_STEPS, parseSeriesCsv } from './csv.ts';
 
 function lineOf(text: string): number {
   try {
@@ -23,15 +23,15 @@ describe('series CSV parsing', () => {
     );
     expect(p.frequency).toBe('daily');
     expect(p.series).toEqual([
-      { id: 'b', values: [4, 5], start: '2024-01-01' },
-      { id: 'a', values: [1, null, 3, null, null], start: '2024-01-01' },
+      { id: 'b', values: [4, 5], lines: [6, 2], start: '2024-01-01' },
+      { id: 'a', values: [1, null, 3, null, null], lines: [4, null, 3, null, 5], start: '2024-01-01' },
     ]);
   });
 
   it('reads whole-number indices, quoted ids and columns in any order', () => {
     const p = parseSeriesCsv('value,id,t,note\n1.5,"ads, EU",3,x\n2.5,"ads, EU",1,y\n');
     expect(p.timeKind).toBe('index');
-    expect(p.series[0]).toEqual({ id: 'ads, EU', values: [2.5, null, 1.5], start: '1' });
+    expect(p.series[0]).toEqual({ id: 'ads, EU', values: [2.5, null, 1.5], lines: [3, null, 2], start: '1' });
   });
 
   it('infers hourly and weekly steps from the dates', () => {
@@ -53,6 +53,70 @@ describe('series CSV parsing', () => {
     expect(lineOf('id,t,value\n"a,1,2\n')).toBe(2);
     expect(lineOf('id,t,value\n')).toBe(2);
     expect(lineOf('id,t,value\na,2024-01-01,1\na,2024-01-01T12:00:00Z,1\na,2024-01-02,1\n')).toBe(3);
+  });
+
+  it('rejects impossible calendar dates instead of rolling them over', () => {
+    const message = (text: string) => {
+      try {
+        parseSeriesCsv(text);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    // 2024-02-30 used to become 2024-03-01, then be reported as a duplicate of line 5.
+    expect(message('id,t,value\na,2024-02-28,1\na,2024-02-29,2\na,2024-02-30,3\na,2024-03-01,4\n')).toBe(
+      'line 4: t "2024-02-30" is not a valid date or time',
+    );
+    expect(message('id,t,value\na,2023-02-29,1\n')).toBe(
+      'line 2: t "2023-02-29" is not a valid date or time',
+    );
+    expect(message('id,t,value\na,2024-01-01T24:00:00Z,1\n')).toBe(
+      'line 2: t "2024-01-01T24:00:00Z" is not a valid date or time',
+    );
+    expect(message('id,t,value\na,01/02/2024,1\n')).toBe(
+      'line 2: t "01/02/2024" is neither a whole-number index nor a date',
+    );
+  });
+
+  it('accepts only plain decimal values', () => {
+    expect(lineOf('id,t,value\na,1,2\na,2,0x10\n')).toBe(3);
+    expect(lineOf('id,t,value\na,1,2\na,2,Infinity\n')).toBe(3);
+    expect(parseSeriesCsv('id,t,value\na,1,1e3\na,2,-.5\n').series[0]!.values).toEqual([1000, -0.5]);
+  });
+
+  it('reads daily dates with offsets by their calendar date, across a DST change', () => {
+    const dst =
+      'id,t,value\nd,2024-03-09T00:00:00-05:00,6\nd,2024-03-10T00:00:00-05:00,7\nd,2024-03-11T00:00:00-04:00,8\nd,2024-03-12T00:00:00-04:00,9\n';
+    for (const opts of [{ frequency: 'daily' as const }, {}]) {
+      const p = parseSeriesCsv(dst, opts);
+      expect(p.frequency).toBe('daily');
+      expect(p.series[0]!.values).toEqual([6, 7, 8, 9]);
+    }
+    // Hourly data is placed by the instant: 01:00-05:00 and 03:00-04:00 are one hour apart.
+    const hourly = parseSeriesCsv(
+      'id,t,value\nh,2024-03-10T01:00:00-05:00,1\nh,2024-03-10T03:00:00-04:00,2\n',
+    );
+    expect(hourly.frequency).toBe('hourly');
+    expect(hourly.series[0]!.values).toEqual([1, 2]);
+    // Daily data still needs whole days on the clock as written.
+    expect(() =>
+      parseSeriesCsv('id,t,value\nd,2024-03-09T00:00:00-05:00,6\nd,2024-03-10T12:00:00-05:00,7\n', {
+        frequency: 'daily',
+      }),
+    ).toThrow(/line 3: .*not a whole number of daily steps/);
+  });
+
+  it('rejects a gap of more than MAX_GAP_STEPS missing steps at once, naming both lines', () => {
+    const started = Date.now();
+    expect(() => parseSeriesCsv('id,t,value\na,1,5\na,2,7\na,3,9\na,2000000,8\n')).toThrow(
+      `line 5: t "2000000" is 1999997 index steps after "3" on line 4 (id "a"): more than 10,000 missing steps in a row`,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(parseSeriesCsv(`id,t,value\na,1,5\na,${MAX_GAP_STEPS + 2},6\n`).series[0]!.values).toHaveLength(
+      MAX_GAP_STEPS + 2,
+    );
+    expect(lineOf(`id,t,value\na,2024-01-01,5\na,2024-01-02,5\na,2060-01-01,6\n`)).toBe(4);
   });
 
   it('checks dates against the given frequency', () => {
@@ -112,7 +176,9 @@ describe('omnify forecast', () => {
       },
     );
     expect(code).toBe(1);
-    expect(stderr.text()).toMatch(/series "neg": Value at position 1 is negative/);
+    expect(stderr.text()).toContain(
+      `error: ${input}:5: series "neg": value is negative (-1); this quantity cannot be negative`,
+    );
     expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 

@@ -20,8 +20,10 @@ import {
   listAnomaliesQuery,
   listFatigueQuery,
   listForecastsQuery,
+  listPredictionsQuery,
   nowcastQuery,
   nowcastSchema,
+  predictionSchema,
   scanAnomaliesBody,
   scanResultSchema,
   scorecardSchema,
@@ -98,6 +100,24 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
         entity: entityOf(req.body.entityType, req.body.entityId) as EntityRef,
         from: req.body.from,
       }),
+  );
+
+  r.get(
+    '/api/v1/oracle/predictions',
+    {
+      config: { permission: 'analytics:read' },
+      schema: {
+        tags: ['oracle'],
+        summary:
+          'Prediction history: every stored prediction row (forecasts and their scores, anomalies, fatigue, allocations), newest first, by type, entity, run, metric and day computed',
+        querystring: listPredictionsQuery,
+        response: { 200: pageSchema(predictionSchema) },
+      },
+    },
+    async (req) => {
+      const { entityType, entityId, ...q } = req.query;
+      return oracle.listPredictions(ctxOf(req), { ...q, entity: entityOf(entityType, entityId) });
+    },
   );
 
   r.get(

@@ -4,6 +4,7 @@ import { pageQuery } from '../../platform/pagination.ts';
 import { isIsoDate } from '../analytics/periods.ts';
 import { MAX_FORECAST_DAYS } from './oracle.constants.ts';
 import { forecastMetrics } from './oracle.forecast.ts';
+import { predictionTypes } from './oracle.predictions.ts';
 import { entityTypes } from './oracle.series.ts';
 
 // A real calendar day: 2026-09-31 and 2026-02-30 are refused, not rolled over to the next month.
@@ -524,4 +525,49 @@ export const clvSchema = z.object({
     }),
   ),
   warnings: z.array(z.string()),
+});
+
+export const listPredictionsQuery = z
+  .strictObject({
+    type: z
+      .enum(predictionTypes)
+      .optional()
+      .describe(
+        'forecast, forecast_score (a forecast scored on its actuals), anomaly, fatigue or allocation',
+      ),
+    entityType: z.enum(entityTypes).optional(),
+    entityId: entityIdSchema.optional(),
+    runId: z.string().trim().min(1).max(64).optional().describe('One run: all its steps or entities'),
+    metric: z.string().trim().min(1).max(64).optional(),
+    computedFrom: dateSchema.optional().describe('First day (UTC) the predictions were computed on'),
+    computedTo: dateSchema.optional().describe('Last day (UTC) the predictions were computed on'),
+    ...pageQuery,
+  })
+  .superRefine(checkEntity)
+  .refine((q) => !q.computedFrom || !q.computedTo || q.computedFrom <= q.computedTo, {
+    message: 'computedFrom is after computedTo',
+    path: ['computedFrom'],
+  });
+
+export const predictionSchema = z.object({
+  id: z.string(),
+  runId: z.string().describe('The run the row belongs to: one forecast, scan, fatigue pass or allocation'),
+  type: z.string(),
+  entityType: z.string(),
+  entityId: z.string().nullable().describe('null for the organization'),
+  metric: z.string(),
+  horizonDays: z.number(),
+  step: z.number().describe('Step of a forecast (1…horizon); 0 where there are no steps'),
+  forDate: z.string().describe('The day predicted (or scored, or flagged)'),
+  computedAt: z.string(),
+  value: z.number(),
+  lo80: z.number().nullable(),
+  hi80: z.number().nullable(),
+  lo95: z.number().nullable(),
+  hi95: z.number().nullable(),
+  confidence: z.number().nullable(),
+  model: z.string(),
+  modelVersion: z.string(),
+  inputsHash: z.string().describe('SHA-256 of the inputs: the same inputs are stored once'),
+  explanation: z.unknown().describe('Why: the model’s explanation as stored with the row'),
 });

@@ -26,6 +26,7 @@ import {
   unitOf,
 } from './oracle.forecast.ts';
 import { createNowcast } from './oracle.nowcast.ts';
+import { createPredictionHistory } from './oracle.predictions.ts';
 import { createScorecard, type Replacement } from './oracle.scorecard.ts';
 import { createSeriesReader, type DailySeries, type EntityRef, type EntityType } from './oracle.series.ts';
 import { computeSeasonalNaive } from './oracle.snaive.ts';
@@ -308,6 +309,7 @@ export function createOracle({
     churn: churn.churn,
     clv: clv.clv,
     allocate: allocations.allocate,
+    listPredictions: createPredictionHistory({ storage, series }).list,
   };
 }
 

@@ -145,6 +145,19 @@ describe('classify', () => {
     expect(healthy.class).toBe('healthy');
     expect(healthy.rule).toContain('10%');
   });
+  it('names the evidence-weighted CTR ratio its rule reads and the raw one of the features', () => {
+    // Few impressions lately: the raw CTR ratio is 10%, the weighted one far less extreme.
+    const h = history(30, () => 1);
+    h.days = h.days.map((d, i) => (i >= 23 ? { ...d, impressions: 100, clicks: 0.2 } : d));
+    const f = computeFeatures(h, date(29));
+    const raw = f.recentCtr / f.baselineCtr;
+    expect(raw).toBeCloseTo(0.1, 2);
+    const weighted = Math.exp(f.ctrLogRatio);
+    expect(weighted).toBeGreaterThan(0.35);
+    const { rule } = classify(f, 0, 0);
+    expect(rule).toContain(`CTR ${Math.round(weighted * 100)}% of its own baseline`);
+    expect(rule).toContain('raw 10%');
+  });
   it('does not call a not-yet-delivered new ad dead', () => {
     const f = computeFeatures({ adId: 'new', launchDate: date(0), days: [] }, date(2));
     expect(classify(f, 0, 0).class).toBe('healthy');

@@ -69,6 +69,16 @@ export const WARNING_P7 = 0.3;
 /** Days between deciding to refresh and the new creative going live. */
 export const REFRESH_LEAD_DAYS = 3;
 
+/**
+ * The CTR ratio the rules read is evidence-weighted (recent clicks shrunk toward the baseline by 20
+ * pseudo-clicks, features.ts), so an ad with few recent clicks is not judged on them alone; the raw
+ * ratio of recentCtr to baselineCtr is shown next to it, since both appear in the answer.
+ */
+function ctrRatioText(f: FatigueFeatures, of: string): string {
+  const raw = f.baselineCtr > 0 ? f.recentCtr / f.baselineCtr : null;
+  return `CTR ${pct(Math.exp(f.ctrLogRatio))} of ${of} (evidence-weighted${raw === null ? '' : `; raw ${pct(raw)}`})`;
+}
+
 function detail(factor: RiskFactor, f: FatigueFeatures): string {
   switch (factor) {
     case 'frequency':
@@ -76,7 +86,7 @@ function detail(factor: RiskFactor, f: FatigueFeatures): string {
         ? `cumulative frequency ${f.cumulativeFrequency.toFixed(1)} per person`
         : `${Math.round(f.impressionDays)} days' worth of impressions delivered`;
     case 'ctr_decay':
-      return `CTR ${pct(Math.exp(f.ctrLogRatio))} of its first-week baseline, trend ${(f.ctrSlope * 700).toFixed(1)}%/week`;
+      return `${ctrRatioText(f, 'its first-week baseline')}, trend ${(f.ctrSlope * 700).toFixed(1)}%/week`;
     case 'cvr_decay':
       return `conversion rate ${pct(Math.exp(f.cvrLogRatio))} of its first-week baseline`;
     case 'age':
@@ -93,11 +103,11 @@ export function classify(f: FatigueFeatures, p7: number, p14: number): { class: 
   if (f.recentDeliveredDays === 0)
     return { class: 'dead', rule: 'no impressions in the 7 days up to the as-of date' };
   if (ratio <= DEAD_CTR_RATIO)
-    return { class: 'dead', rule: `CTR ${pct(ratio)} of its own baseline (≤ ${pct(DEAD_CTR_RATIO)})` };
+    return { class: 'dead', rule: `${ctrRatioText(f, 'its own baseline')} ≤ ${pct(DEAD_CTR_RATIO)}` };
   if (ratio <= FATIGUED_CTR_RATIO)
     return {
       class: 'fatigued',
-      rule: `CTR ${pct(ratio)} of its own baseline (≤ ${pct(FATIGUED_CTR_RATIO)})`,
+      rule: `${ctrRatioText(f, 'its own baseline')} ≤ ${pct(FATIGUED_CTR_RATIO)}`,
     };
   if (p7 >= WARNING_P7)
     return { class: 'early_warning', rule: `P(fatigue within 7 days) ${pct(p7)} ≥ ${pct(WARNING_P7)}` };
@@ -106,7 +116,7 @@ export function classify(f: FatigueFeatures, p7: number, p14: number): { class: 
   if (ratio <= WARNING_CTR_RATIO)
     return {
       class: 'early_warning',
-      rule: `CTR ${pct(ratio)} of its own baseline (≤ ${pct(WARNING_CTR_RATIO)})`,
+      rule: `${ctrRatioText(f, 'its own baseline')} ≤ ${pct(WARNING_CTR_RATIO)}`,
     };
   return {
     class: 'healthy',

@@ -243,4 +243,43 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     expect(res.json().error.code).toBe('not_found');
     expect((await churn(b)).items).toEqual([]);
   });
+
+  it('a day with negative spend is left out of pacing and trends, and said so', async () => {
+    const before = (await churn(a, `?clientId=${clientId}`)).items[0];
+    const day = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select(['ad_id', 'spend_micros'])
+      .where('organization_id', '=', a.organizationId)
+      .where('date', '=', LAST_DAY)
+      .orderBy('ad_id')
+      .execute();
+    const dayTotal = day.reduce((s, r) => s + Number(r.spend_micros), 0);
+    const row = day[0]!;
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ spend_micros: -5_000_000_000 })
+      .where('organization_id', '=', a.organizationId)
+      .where('ad_id', '=', row.ad_id)
+      .where('date', '=', LAST_DAY)
+      .execute();
+    try {
+      const after = (await churn(a, `?clientId=${clientId}`)).items[0];
+      expect(after.warnings.join(' ')).toMatch(
+        new RegExp(`Negative spend reported on 1 day\\(s\\) \\(${LAST_DAY}\\)`),
+      );
+      expect(after.pacing.monthToDateSpendMicros).toBeCloseTo(
+        before.pacing.monthToDateSpendMicros - dayTotal,
+        -1,
+      );
+      expect(after.pacing.ratio).toBeGreaterThan(0);
+    } finally {
+      await t.storage.db
+        .updateTable('daily_metrics')
+        .set({ spend_micros: row.spend_micros })
+        .where('organization_id', '=', a.organizationId)
+        .where('ad_id', '=', row.ad_id)
+        .where('date', '=', LAST_DAY)
+        .execute();
+    }
+  });
 });

@@ -152,12 +152,20 @@ export function createChurn({
             `No ${m.currency}→${c.currency} rate on or before ${m.firstDate}${m.lastDate !== m.firstDate ? ` (and ${m.days.size - 1} later days)` : ''}: that ${m.currency} spend (${m.spendMicros} micros) is left out of pacing and trends. Load rates with PUT /api/v1/analytics/fx-rates.`,
           );
         for (const w of fxd.warnings) if (w.code === 'fx_rate_stale') warnings.push(w.message);
-        const own = fxd.rows.map((r) => ({
+        const daily = fxd.rows.map((r) => ({
           date: r.time as string,
           spend: r.sums.spendMicros,
           conversions: r.sums.conversions,
           value: r.sums.conversionValueMicros,
         }));
+        // Negative spend is not something a platform bills: a bad row would read as underspending
+        // and flatter the trends, so its days are left out of pacing and trends, and said so.
+        const negative = daily.filter((r) => r.spend < 0).map((r) => r.date);
+        const own = daily.filter((r) => !negative.includes(r.date));
+        if (negative.length)
+          warnings.push(
+            `Negative spend reported on ${negative.length} day(s) (${negative.slice(0, 3).join(', ')}${negative.length > 3 ? ', …' : ''}): those days are left out of pacing and trends; check the ad account's data.`,
+          );
         if (!last || !own.length) {
           items.push({
             ...base,

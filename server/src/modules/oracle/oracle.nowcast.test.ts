@@ -250,4 +250,41 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     expect(ids).toContain(adAccountA);
     expect(ids).not.toContain(simB.adAccountId);
   });
+
+  it('negative spend is no exposure: a warning, no CPA or ROAS that day, nothing NaN', async () => {
+    const row = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select(['ad_id', 'spend_micros'])
+      .where('organization_id', '=', a.organizationId)
+      .where('ad_account_id', '=', adAccountA)
+      .where('date', '=', LAST_DAY)
+      .orderBy('ad_id')
+      .executeTakeFirstOrThrow();
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ spend_micros: -5_000_000_000 })
+      .where('organization_id', '=', a.organizationId)
+      .where('ad_id', '=', row.ad_id)
+      .where('date', '=', LAST_DAY)
+      .execute();
+    try {
+      const res = await get(a, `adAccountId=${adAccountA}&days=3`);
+      expect(res.statusCode, res.body).toBe(200);
+      const acct = res.json().accounts[0];
+      expect(acct.warnings.join(' ')).toMatch(/Negative spend reported on 1 day/);
+      const day = acct.days.find((d: { date: string }) => d.date === LAST_DAY);
+      expect(day.expectedCpaMicros).toBeNull();
+      expect(day.expectedRoas).toBeNull();
+      for (const d of acct.days)
+        for (const v of Object.values(d)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+    } finally {
+      await t.storage.db
+        .updateTable('daily_metrics')
+        .set({ spend_micros: row.spend_micros })
+        .where('organization_id', '=', a.organizationId)
+        .where('ad_id', '=', row.ad_id)
+        .where('date', '=', LAST_DAY)
+        .execute();
+    }
+  });
 });

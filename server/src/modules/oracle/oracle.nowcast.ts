@@ -215,7 +215,7 @@ export function createNowcast({ storage }: { storage: Storage; clock: Clock }) {
         };
       });
     const adjusted = revisedDates.length >= MIN_REVISED_DAYS && revs.length >= MIN_REVISIONS;
-    const warnings = adjusted
+    const warnings: string[] = adjusted
       ? []
       : [
           `Too few restatements to learn this account's conversion delay (${revs.length} revisions over ${revisedDates.length} days; at least ${MIN_REVISIONS} over ${MIN_REVISED_DAYS} days needed): figures are as reported, not adjusted`,
@@ -245,8 +245,20 @@ export function createNowcast({ storage }: { storage: Storage; clock: Clock }) {
         totals.push({ date, active: false, age: ageOf(date, last), spend: 0, conversions: 0, value: 0 });
       }
     const scored = recent.map((d) => index.get(d) as number);
+    // Negative spend is no exposure (a platform does not bill it): such a day's prior is the flat one,
+    // its CPA and ROAS are not given, and the answer says so.
+    const negative = totals.filter((t) => t.spend < 0).map((t) => t.date);
+    if (negative.length)
+      warnings.push(
+        `Negative spend reported on ${negative.length} day(s) (${negative.slice(0, 3).join(', ')}${negative.length > 3 ? ', …' : ''}): taken as no spend for the rate, and no CPA or ROAS for those days; check the account's data`,
+      );
     const series = (metric: 'conversions' | 'value', unit: number): SeriesDay[] =>
-      totals.map((t) => ({ age: t.age, reported: t[metric] / unit, exposure: t.spend, active: t.active }));
+      totals.map((t) => ({
+        age: t.age,
+        reported: t[metric] / unit,
+        exposure: Math.max(0, t.spend),
+        active: t.active,
+      }));
     // Value is modelled as whole units of μ(1 + c²) (a pseudo-count): μ the account's mean value of
     // a conversion, c² how much one conversion's value varies (nowcast/value.ts), from its rows.
     const valueDays = totals.filter((t) => t.value > 0).length;

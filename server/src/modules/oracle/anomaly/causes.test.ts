@@ -144,6 +144,34 @@ describe('entity scan', () => {
     expect(scanEntityMetrics(campaign(2, () => {})).filter((d, i) => i >= 28 && d.flagged)).toEqual([]);
   });
 
+  it('intermittent counts: 0 where 0 is expected, or a 1 or 2 that chance explains, is no anomaly', () => {
+    // The reviewer's 17 days of conversions, repeated, with a 2 on day 84 (expected 0 there).
+    const pattern = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0];
+    const days = scanEntityMetrics(
+      campaign(4, (d, r) => {
+        r.conversions = d === 84 ? 2 : pattern[d % 17]!;
+      }),
+    );
+    expect(days[84]!.metrics.conversions.expected).toBe(0);
+    expect(days.filter((d) => d.flaggedMetrics.includes('conversions')).map((d) => d.date)).toEqual([]);
+    expect(days.filter((d, i) => i >= 28 && d.flagged).map((d) => d.date)).toEqual([]);
+    // An ad that gets a click every few days: its CTR is expected 0 most days, a click is chance.
+    const rand = seededRandom(9);
+    const ad = Array.from({ length: 90 }, (_, d): EntityMetricsRow => {
+      const impressions = Math.round(400 * Math.exp(0.1 * gaussian(rand)));
+      return {
+        date: new Date(Date.UTC(2024, 0, 1 + d)).toISOString().slice(0, 10),
+        spend: (impressions * 6) / 1000,
+        impressions,
+        clicks: d % 5 === 3 || d === 70 || d === 71 ? 1 : d === 80 ? 2 : 0,
+        conversions: 0,
+      };
+    });
+    const adDays = scanEntityMetrics(ad);
+    expect(adDays[70]!.metrics.ctr.expected).toBe(0);
+    expect(adDays.filter((d) => d.flagged).map((d) => d.date)).toEqual([]);
+  });
+
   it('copes with missing and zero metrics without NaN', () => {
     const rows = campaign(3, (d, r) => {
       if (d % 11 === 0) r.clicks = null;

@@ -29,8 +29,9 @@ export interface MetricReading {
   /** Detector surprise in [0, 1]. */
   surprise: number;
   /**
-   * Poisson tail of the count behind the metric (clicks for CTR and CPC, impressions for CPM, the
-   * metric itself for counts); null for spend or when unknown.
+   * Poisson p of the count behind the metric (clicks for CTR and CPC, impressions for CPM, the
+   * metric itself for counts) by the detector's count test (`countTestP`: two-sided, 1 between the
+   * expected and the long-run rate); null for spend or when unknown.
    */
   countP?: number | null;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type AnomalyPoint, createAnomalyDetector, detectAnomalies, severityOf } from './detector.ts';
-import { type InjectedAnomaly, syntheticSeries } from './synthetic.ts';
+import {
+  type AnomalyPoint,
+  countTestP,
+  createAnomalyDetector,
+  detectAnomalies,
+  severityOf,
+} from './detector.ts';
+import { type InjectedAnomaly, seededRandom, syntheticSeries } from './synthetic.ts';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -127,12 +133,84 @@ describe('anomaly detector on bad input', () => {
   });
 
   it('scores missing values 0, and a flat series that moves is flagged', () => {
-    const out = detectAnomalies(
-      Array.from({ length: 300 }, (_, i) => ({ t: at(i), value: i === 299 ? 8 : 7 })),
-    );
-    expect(flagged(out)).toEqual([299]);
+    const flat = (last: number, counts?: boolean) =>
+      detectAnomalies(
+        Array.from({ length: 300 }, (_, i) => ({ t: at(i), value: i === 299 ? last : 7 })),
+        counts === undefined ? {} : { counts },
+      );
+    expect(flagged(flat(8, false))).toEqual([299]);
+    // Whole numbers are taken for counts: 8 events where 7 come every hour is chance, 30 is not.
+    expect(flagged(flat(8))).toEqual([]);
+    expect(flagged(flat(30))).toEqual([299]);
     const gaps = detectAnomalies([{ t: at(0), value: null }]);
     expect(gaps[0]).toMatchObject({ score: 0, flag: false, severity: 'none', value: null });
+  });
+});
+
+describe('anomaly detector on counts', () => {
+  const DAY = 86_400_000;
+  const T = Date.UTC(2026, 6, 1);
+  const daily = (values: number[]) => values.map((value, i) => ({ t: T + i * DAY, value }));
+  const poisson = (rand: () => number, rate: number) => {
+    let k = 0;
+    let term = Math.exp(-rate);
+    let sum = term;
+    const u = rand();
+    while (u > sum) {
+      k++;
+      term *= rate / k;
+      sum += term;
+    }
+    return k;
+  };
+
+  it("does not flag intermittent conversions: 0 where 0 is expected scores 0 (the reviewer's 17 days)", () => {
+    const conv17 = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0];
+    const detector = createAnomalyDetector();
+    const out = conv17.map((v, i) => detector.push(T + i * DAY, v));
+    expect(detector.counts).toBe(true);
+    expect(out[16]).toMatchObject({ value: 0, expected: 0, flag: false, severity: 'none', score: 0 });
+    expect(flagged(out)).toEqual([]);
+    // The same values as a continuous measurement keep the old reading: a spread of ~0, flagged.
+    expect(flagged(detectAnomalies(daily(conv17), { counts: false }))).toContain(16);
+  });
+
+  it('a 1 or 2 that chance explains is not flagged, a burst chance cannot explain is', () => {
+    const rand = seededRandom(3);
+    for (const rate of [0.15, 0.3, 0.6]) {
+      const values = Array.from({ length: 120 }, () => poisson(rand, rate));
+      values[60] = 2;
+      values[61] = 1;
+      values[62] = 2;
+      const out = detectAnomalies(daily(values));
+      expect(flagged(out), `rate ${rate}`).toEqual([]);
+      // (The 3-day test still sees the 2, 1, 2 in the days after it, so not exactly 0.)
+      for (const p of out) if (p.value === p.expected) expect(p.score).toBeLessThan(0.1);
+      values[100] = 12;
+      const burst = detectAnomalies(daily(values))[100]!;
+      expect(burst.flag, `rate ${rate}`).toBe(true);
+      expect(burst.direction).toBe('up');
+    }
+  });
+
+  it('still flags a steady count that stops for three days', () => {
+    const rand = seededRandom(5);
+    const values = Array.from({ length: 100 }, () => poisson(rand, 12));
+    values.fill(0, 90, 93);
+    const out = detectAnomalies(daily(values));
+    expect(flagged(out).filter((i) => i >= 90 && i < 93).length).toBeGreaterThanOrEqual(1);
+    expect(flagged(out).filter((i) => i >= 28 && i < 90)).toEqual([]);
+  });
+
+  it('the count test: chance between the expected and the long-run rate, Poisson tails beyond', () => {
+    expect(countTestP(0, 0, 0.2)).toBe(1);
+    expect(countTestP(3, 3, 0)).toBe(1);
+    expect(countTestP(1, 0, 1.5)).toBe(1); // below the long-run rate: chance
+    // 2 against expected 0 where 0.2 a day is the norm: P(X ≥ 2) = 1.75%, two-sided 3.5%.
+    expect(countTestP(2, 0, 0.2)).toBeCloseTo(2 * (1 - Math.exp(-0.2) * 1.2), 10);
+    expect(countTestP(0, 10, 10)).toBeCloseTo(2 * Math.exp(-10), 12);
+    expect(countTestP(0, 10, 2)).toBeCloseTo(2 * Math.exp(-10), 12); // below: the expected rate
+    expect(countTestP(Number.NaN, 1, 1)).toBe(1);
   });
 });
 

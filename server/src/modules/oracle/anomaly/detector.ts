@@ -7,11 +7,16 @@
  * statistic over the past week (`surprise.ts` turns that into a score). Medians and MADs
  * let the anomalies themselves pass without dragging the baseline or the scale along. The point is
  * never used before it is scored: the detector is causal, as NAB requires.
+ *
+ * Counts (conversions, clicks) get a second test: a handful of values on a few integers can give
+ * the robust scale a spread of ~0, so a count must also be improbable as a Poisson count given the
+ * rate (`countTestP`); the point is as surprising as the less surprising of the two tests.
  */
 
+import { poissonLowerTail, poissonUpperTail } from './counts.ts';
 import { type Geometry, geometryOf, refreshProfile } from './geometry.ts';
 import { Ring } from './ring.ts';
-import { clamp, MAD_TO_SIGMA, medianOf } from './robust.ts';
+import { clamp, log10TwoSidedTail, MAD_TO_SIGMA, medianOf } from './robust.ts';
 import {
   type Cadence,
   type Calendar,
@@ -36,6 +41,12 @@ export interface AnomalyDetectorOptions {
   seasonality?: 'auto' | 'none';
   /** Force a cadence instead of inferring it from the first timestamps. */
   cadence?: Cadence | 'auto';
+  /**
+   * Whether the values are event counts (conversions, clicks, impressions), which must also be
+   * improbable as Poisson counts to score (`countTestP`). `auto` (default): when every warm-up value
+   * is a whole number ≥ 0. Spend, prices and rates are not counts even when they happen to be whole.
+   */
+  counts?: 'auto' | boolean;
 }
 
 export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
@@ -54,7 +65,10 @@ export interface AnomalyPoint {
   /** (value − expected) / |expected|, null when unknown or expected is 0. */
   deviation: number | null;
   direction: 'up' | 'down' | null;
-  /** Robust z-score of the residual (0 while warming up). */
+  /**
+   * Robust z-score of the residual (0 while warming up); for a count, shrunk to the count test's
+   * level when that test is the less surprising one.
+   */
   z: number;
 }
 
@@ -63,6 +77,8 @@ export interface AnomalyDetector {
   push(t: number, value: number | null | undefined): AnomalyPoint;
   readonly calendar: Calendar | null;
   readonly transform: TransformKind | null;
+  /** Whether the series is treated as counts (null while warming up). */
+  readonly counts: boolean | null;
 }
 
 const CALENDAR_POINTS = 8;
@@ -73,6 +89,7 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
   let calendar: Calendar | null = null;
   let geo: Geometry | null = null;
   let tf: Transform | null = null;
+  let counts: boolean | null = null;
   let model: ReturnType<typeof createModel> | null = null;
 
   const quiet = (t: number, value: number | null): AnomalyPoint => ({
@@ -95,6 +112,9 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
     get transform() {
       return tf?.kind ?? null;
     },
+    get counts() {
+      return counts;
+    },
     push(t, value) {
       const x = typeof value === 'number' && Number.isFinite(value) ? value : null;
       if (x === null || !Number.isFinite(t)) return quiet(t, x);
@@ -112,7 +132,9 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
           pending.map((p) => p.x),
           options.transform ?? 'auto',
         );
-        model = createModel(geo, tf, threshold, options.seasonality !== 'none' ? calendar! : null);
+        const requested = options.counts ?? 'auto';
+        counts = requested === 'auto' ? pending.every((p) => Number.isInteger(p.x) && p.x >= 0) : requested;
+        model = createModel(geo, tf, threshold, options.seasonality !== 'none' ? calendar! : null, counts);
         for (const p of pending) model.absorb(p.t, p.x);
         pending.length = 0;
       }
@@ -131,8 +153,17 @@ function pickCalendar(cadence: Cadence | 'auto', times: number[]): Calendar {
 }
 
 /** The fitted state once warm-up is over: rings of history, residuals and the seasonal profile. */
-function createModel(geo: Geometry, tf: Transform, threshold: number, seasonalCal: Calendar | null) {
+function createModel(
+  geo: Geometry,
+  tf: Transform,
+  threshold: number,
+  seasonalCal: Calendar | null,
+  counts: boolean,
+) {
   const ys = new Ring(geo.historyCap);
+  /** Raw values (counts only): the long-run rate and the sums the count test needs. */
+  const xs = new Ring(counts ? geo.historyCap : 0);
+  let xSum = 0;
   const ts = new Ring(geo.historyCap);
   const hours = new Ring(geo.historyCap);
   const weekdays = new Ring(geo.historyCap);
@@ -185,13 +216,37 @@ function createModel(geo: Geometry, tf: Transform, threshold: number, seasonalCa
     return { expected, residual, bias, zs: zs.length === geo.scales.length ? zs : null };
   }
 
-  function remember(t: number, y: number, residual: number | null) {
+  /**
+   * log10 of the count test's p: the point, and the sums of the last k counts (the scales of the
+   * robust test), each against k × the rate (`countTestP`); null when it does not apply.
+   */
+  function countLog10P(x: number, expected: number) {
+    if (!counts || !(x >= 0) || xs.size === 0) return null;
+    // The series' own long-run rate over the history kept (+½ event, so that weeks of zeros give a
+    // small positive rate rather than 0, for which any count would be impossible).
+    const longRun = (xSum + 0.5) / xs.size;
+    let log10p = 0;
+    for (const k of geo.scales) {
+      if (xs.size < k - 1) return null;
+      let sum = x;
+      for (let i = 1; i < k; i++) sum += xs.at(-i);
+      log10p = Math.min(log10p, Math.log10(countTestP(sum, k * expected, k * longRun)));
+    }
+    return log10p;
+  }
+
+  function remember(t: number, x: number, y: number, residual: number | null) {
     if (residual !== null) {
       geo.scales.forEach((k, j) => {
         const m = meanWith(residual, k);
         if (m !== null) means[j]!.push(m);
       });
       residuals.push(residual);
+    }
+    if (counts) {
+      if (xs.size === xs.capacity) xSum -= xs.at(0);
+      xs.push(Math.max(x, 0));
+      xSum += Math.max(x, 0);
     }
     ys.push(y);
     ts.push(t);
@@ -211,16 +266,18 @@ function createModel(geo: Geometry, tf: Transform, threshold: number, seasonalCa
     absorb(t: number, x: number) {
       maybeRefresh(t);
       const y = tf.forward(x);
-      remember(t, y, predict(t, y)?.residual ?? null);
+      remember(t, x, y, predict(t, y)?.residual ?? null);
     },
     step(t: number, x: number): AnomalyPoint {
       maybeRefresh(t);
       const y = tf.forward(x);
       const p = predict(t, y);
-      remember(t, y, p?.residual ?? null);
-      const zs = p?.zs ?? null;
-      const s: ScoredStep = scorer.next(zs);
       const expectedValue = p ? tf.inverse(p.expected + p.bias) : null;
+      let zs = p?.zs ?? null;
+      const countP = zs && expectedValue !== null ? countLog10P(x, expectedValue) : null;
+      if (zs && countP !== null) zs = capByCountTest(zs, countP);
+      remember(t, x, y, p?.residual ?? null);
+      const s: ScoredStep = scorer.next(zs);
       const deviation =
         expectedValue !== null && Math.abs(expectedValue) > 1e-12
           ? (x - expectedValue) / Math.abs(expectedValue)
@@ -241,6 +298,48 @@ function createModel(geo: Geometry, tf: Transform, threshold: number, seasonalCa
       };
     },
   };
+}
+
+/**
+ * How improbable a count is as Poisson, two-sided: at or below `expected` (what the detector
+ * predicted) against that rate, above the higher of `expected` and `longRun` (the series' own
+ * long-run rate) against that one. Between the two it is 1: chance explains it. The predicted
+ * value is a median, which for a count that is mostly 0 is 0 whatever the rate (a median of 0 only
+ * says the rate is below ln 2 ≈ 0.69), hence the long-run rate above it; below it, no floor is
+ * needed: nothing is below 0. Poisson is the least dispersed model a count can have, so a count
+ * it finds probable is probable; the robust test measures the rest of the spread.
+ */
+export function countTestP(actual: number, expected: number, longRun: number): number {
+  if (!Number.isFinite(actual) || !Number.isFinite(expected)) return 1;
+  const lo = Math.max(expected, 0);
+  const hi = Number.isFinite(longRun) ? Math.max(lo, longRun) : lo;
+  if (actual > hi) return Math.min(1, 2 * poissonUpperTail(actual, hi));
+  if (actual < lo) return Math.min(1, 2 * poissonLowerTail(actual, lo));
+  return 1;
+}
+
+/**
+ * The robust zs, shrunk (all by one factor, so the direction stays) until the most extreme is no
+ * more improbable than the count test says: the point then scores as the less surprising test.
+ */
+function capByCountTest(zs: number[], countLog10P: number): number[] {
+  let robust = 0;
+  let top = 0;
+  for (const z of zs) {
+    robust = Math.min(robust, log10TwoSidedTail(z));
+    top = Math.max(top, Math.abs(z));
+  }
+  if (!(countLog10P > robust) || top === 0) return zs;
+  // |z| whose two-sided tail is 10^countLog10P, by bisection (the tail falls monotonically in |z|).
+  let lo = 0;
+  let hi = top;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (log10TwoSidedTail(mid) > countLog10P) lo = mid;
+    else hi = mid;
+  }
+  const factor = lo / top;
+  return zs.map((z) => z * factor);
 }
 
 /**

@@ -17,10 +17,10 @@ import {
   type EntityMetric,
   type MetricReading,
 } from './causes.ts';
-import { countTailP } from './counts.ts';
 import {
   type AnomalyDetectorOptions,
   type AnomalyPoint,
+  countTestP,
   detectAnomalies,
   type Severity,
 } from './detector.ts';
@@ -69,25 +69,81 @@ function seriesOf(row: EntityMetricsRow, metric: EntityMetric): number | null {
   }
 }
 
-/** The count behind a metric and the count expected of it (see MetricReading.countP). */
-function countBehind(row: EntityMetricsRow, metric: EntityMetric, expected: number | null) {
-  if (expected === null || !(expected > 0)) return null;
+/** Metrics that are event counts: their detectors add the count test (`countTestP`). */
+const COUNTS = new Set<EntityMetric>(['impressions', 'clicks', 'conversions']);
+/** Days of history behind a long-run rate: the daily detector's (12 weeks). */
+const LONG_RUN_DAYS = 84;
+
+/**
+ * The count behind a metric (clicks for CTR and CPC, impressions for CPM, the metric itself for
+ * counts), the count the detector's expected value implies, and the count the entity's long-run
+ * rate over the days before (sums over the last 84, +½ event) implies; `countTestP` judges it.
+ */
+function countBehind(
+  rows: readonly EntityMetricsRow[],
+  i: number,
+  metric: EntityMetric,
+  expected: number | null,
+) {
+  if (expected === null || !Number.isFinite(expected)) return null;
+  const row = rows[i]!;
+  const past = rows.slice(Math.max(0, i - LONG_RUN_DAYS), i);
+  /** Σ num / Σ den over the past days with both (+½ on num), or null with none. */
+  const rate = (num: (r: EntityMetricsRow) => number | null, den: (r: EntityMetricsRow) => number | null) => {
+    let a = 0;
+    let b = 0;
+    for (const r of past) {
+      const x = num(r);
+      const y = den(r);
+      if (x === null || y === null || !Number.isFinite(x) || !Number.isFinite(y)) continue;
+      a += x;
+      b += y;
+    }
+    return b > 0 ? (a + 0.5) / b : null;
+  };
   const { spend, impressions, clicks } = row;
   switch (metric) {
     case 'impressions':
     case 'clicks':
-    case 'conversions':
-      return row[metric] === null ? null : { actual: row[metric]!, lambda: expected };
-    case 'ctr':
-      return clicks === null || impressions === null
-        ? null
-        : { actual: clicks, lambda: impressions * expected };
+    case 'conversions': {
+      const actual = row[metric];
+      if (actual === null) return null;
+      return {
+        actual,
+        lambda: expected,
+        longRun: rate(
+          (r) => r[metric],
+          () => 1,
+        ),
+      };
+    }
+    case 'ctr': {
+      if (clicks === null || impressions === null) return null;
+      const perImpression = rate(
+        (r) => r.clicks,
+        (r) => r.impressions,
+      );
+      return {
+        actual: clicks,
+        lambda: impressions * expected,
+        longRun: perImpression === null ? null : impressions * perImpression,
+      };
+    }
     case 'cpc':
-      return clicks === null || spend === null ? null : { actual: clicks, lambda: spend / expected };
-    case 'cpm':
-      return impressions === null || spend === null
-        ? null
-        : { actual: impressions, lambda: (1000 * spend) / expected };
+    case 'cpm': {
+      const count = metric === 'cpc' ? 'clicks' : 'impressions';
+      const actual = row[count];
+      if (actual === null || spend === null || !(expected > 0)) return null;
+      const perSpend = rate(
+        (r) => r[count],
+        (r) => r.spend,
+      );
+      return {
+        actual,
+        lambda: ((metric === 'cpm' ? 1000 : 1) * spend) / expected,
+        longRun: perSpend === null ? null : spend * perSpend,
+      };
+    }
     default:
       return null;
   }
@@ -103,17 +159,17 @@ export function scanEntityMetrics(
       m,
       detectAnomalies(
         rows.map((r, i) => ({ t: times[i]!, value: seriesOf(r, m) })),
-        options,
+        { ...options, counts: COUNTS.has(m) },
       ),
     ]),
   ) as Record<EntityMetric, AnomalyPoint[]>;
   const readings = rows.map(
-    (row, i) =>
+    (_row, i) =>
       Object.fromEntries(
         METRICS.map((m) => {
           const p = points[m][i]!;
-          const count = countBehind(row, m, p.expected);
-          const countP = count ? countTailP(count.actual, count.lambda) : null;
+          const count = countBehind(rows, i, m, p.expected);
+          const countP = count ? countTestP(count.actual, count.lambda, count.longRun ?? 0) : null;
           // The count gate: a flag on a handful of clicks that chance explains is withdrawn.
           if (p.flag && countP !== null && countP > COUNT_SIGNIFICANT)
             points[m][i] = { ...p, flag: false, severity: 'none', direction: null };

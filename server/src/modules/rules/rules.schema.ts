@@ -115,7 +115,9 @@ export const ruleBody = z.strictObject({
     .describe('Hours before the rule acts on the same entity again (default 24)'),
 });
 export type RuleInput = z.infer<typeof ruleBody>;
-export const rulePatch = ruleBody.partial();
+export const rulePatch = ruleBody.partial().extend({
+  description: z.string().min(1).max(2000).nullable().optional().describe('null removes the description'),
+});
 export type RulePatch = z.infer<typeof rulePatch>;
 
 export const ruleView = z.object({

@@ -85,9 +85,10 @@ export function createRuleStore({ storage, audit, clock }: RulesDeps) {
       const current = toRule(await findRule(trx, org, id));
       const merged: RuleInput = {
         name: patch.name ?? current.name,
-        ...((patch.description ?? current.description)
-          ? { description: patch.description ?? current.description ?? undefined }
-          : {}),
+        // null removes the description; absent keeps it.
+        ...(patch.description === null || !(patch.description ?? current.description)
+          ? {}
+          : { description: patch.description ?? current.description ?? undefined }),
         enabled: patch.enabled ?? current.enabled,
         scope: patch.scope ?? current.scope,
         conditions: patch.conditions ?? current.conditions,

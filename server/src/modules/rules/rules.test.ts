@@ -114,6 +114,25 @@ describe(`automation rules on ${testDialect()}`, () => {
     expect(list.json().items).toEqual([]);
   });
 
+  it('keeps a description through a patch that does not name it, and removes it on null', async () => {
+    const created = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/rules',
+      payload: cpcRule({ name: 'Described', description: 'Why this rule exists', enabled: false }),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id;
+    const patch = (payload: Record<string, unknown>) =>
+      req(owner, { method: 'PATCH', url: `/api/v1/rules/${id}`, payload });
+    expect((await patch({ name: 'Described, renamed' })).json().description).toBe('Why this rule exists');
+    const cleared = await patch({ description: null });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json().description).toBeNull();
+    expect((await req(owner, { method: 'GET', url: `/api/v1/rules/${id}` })).json().description).toBeNull();
+    expect((await patch({ description: '' })).statusCode).toBe(400);
+    expect((await req(owner, { method: 'DELETE', url: `/api/v1/rules/${id}` })).statusCode).toBe(204);
+  });
+
   it('a backtest lists, day by day, the entities that matched with their values and what it would have done, writing nothing', async () => {
     const created = await req(owner, { method: 'POST', url: '/api/v1/rules', payload: cpcRule() });
     expect(created.statusCode, created.body).toBe(201);

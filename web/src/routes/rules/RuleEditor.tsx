@@ -25,7 +25,8 @@ export interface ConditionGroup {
 export type ConditionItem = Condition | ConditionGroup;
 export interface RuleBody {
   name: string;
-  description?: string;
+  /** null (in an edit) removes a saved description. */
+  description?: string | null;
   enabled?: boolean;
   scope: { level: string; clientId?: string; campaignId?: string; entityIds?: string[] };
   conditions: { match: 'all' | 'any'; conditions: ConditionItem[] };
@@ -46,11 +47,14 @@ export const MAX_CONDITIONS = 20;
 /** The API's limit on a rule's description (rules.schema.ts: 1 to 2000 characters, optional). */
 export const MAX_DESCRIPTION = 2000;
 
-/** The body sent: a description trimmed, and left out when empty (the API takes none or 1+ characters). */
-export function bodyToSend(r: RuleBody): RuleBody {
+/**
+ * The body sent: a description trimmed; when emptied, null if there was one to remove (a patch),
+ * else left out (the API takes none, null on a patch, or 1+ characters).
+ */
+export function bodyToSend(r: RuleBody, hadDescription = false): RuleBody {
   const { description, ...rest } = r;
   const d = description?.trim();
-  return d ? { ...rest, description: d } : rest;
+  return d ? { ...rest, description: d } : hadDescription ? { ...rest, description: null } : rest;
 }
 
 export const isGroup = (c: ConditionItem): c is ConditionGroup => 'match' in c;
@@ -337,13 +341,11 @@ export function RuleEditor({
     set({ actions: [action, ...others, notify] });
   }
   const [emailsText, setEmailsText] = useState(alsoNotify?.emails?.join(', ') ?? '');
-  // The API keeps a saved description when a patch leaves it out and refuses an empty one, so an
-  // emptied field would silently keep the old text: say so instead of saving.
-  const descriptionCleared = Boolean(initial.description?.trim()) && !r.description?.trim();
+  // An emptied description is sent as null (the API keeps one a patch leaves out).
+  const hadDescription = Boolean(initial.description?.trim());
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (descriptionCleared) return;
-    onSave(bodyToSend(r));
+    onSave(bodyToSend(r, hadDescription));
   }
   return (
     <form onSubmit={submit} className="space-y-4 px-5 py-4" aria-label="Rule editor">
@@ -393,15 +395,7 @@ export function RuleEditor({
       </div>
       <Field
         label="Description (optional)"
-        hint={
-          descriptionCleared ? (
-            <span role="alert" className="text-rose-700">
-              A saved description can be changed but not removed: write a new one to save.
-            </span>
-          ) : (
-            `What the rule is for, for the people who read it later (up to ${MAX_DESCRIPTION} characters)`
-          )
-        }
+        hint={`What the rule is for, for the people who read it later (up to ${MAX_DESCRIPTION} characters)`}
       >
         <Textarea
           rows={3}

@@ -204,10 +204,13 @@ export function createAnomalies({
     };
   }
 
-  /** Stored anomalies, most recently found first, optionally of one entity. */
+  /**
+   * Stored anomalies, most recently found first, optionally of one entity; those of the current
+   * detector version only unless `allVersions` (all of them stay in the prediction history).
+   */
   async function list(
     ctx: Ctx,
-    q: { entity?: EntityRef; limit: number; cursor?: string },
+    q: { entity?: EntityRef; allVersions?: boolean; limit: number; cursor?: string },
   ): Promise<Page<AnomalyFinding>> {
     const cursor = decodeCursor(q.cursor, 'id');
     return storage.withTenant(ctx.organizationId, async (trx) => {
@@ -217,6 +220,8 @@ export function createAnomalies({
         .selectAll()
         .where('organization_id', '=', ctx.organizationId)
         .where('type', '=', 'anomaly');
+      if (!q.allVersions)
+        query = query.where('model', '=', ANOMALY_MODEL).where('model_version', '=', ANOMALY_MODEL_VERSION);
       if (q.entity)
         query = query.where('entity_type', '=', q.entity.type).where('entity_id', '=', q.entity.id);
       if (cursor) query = query.where('id', '<', cursor);

@@ -134,6 +134,7 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
     async (req) =>
       oracle.listAnomalies(ctxOf(req), {
         entity: entityOf(req.query.entityType, req.query.entityId),
+        allVersions: req.query.allVersions === 'true',
         limit: req.query.limit,
         cursor: req.query.cursor,
       }),

@@ -104,6 +104,12 @@ export const listAnomaliesQuery = z
   .strictObject({
     entityType: z.enum(entityTypes).optional(),
     entityId: entityIdSchema.optional(),
+    allVersions: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe(
+        'true: also the anomalies found by earlier versions of the detector (default: the current version only, since a newer detector may not flag what an older one did)',
+      ),
     ...pageQuery,
   })
   .superRefine(checkEntity);

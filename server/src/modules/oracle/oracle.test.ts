@@ -322,6 +322,25 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       headers: c.headers,
     });
     expect(list.json().items.map((f: { id: string }) => f.id)).toContain(spike.id);
+    // A finding of an earlier detector version is listed only when asked for: a newer detector may
+    // not flag what an older one did.
+    await t.storage.db
+      .updateTable('predictions')
+      .set({ model_version: '0.9.0' })
+      .where('id', '=', spike.id)
+      .execute();
+    const ids = async (qs: string) =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${ad.ad_id}${qs}`,
+          headers: c.headers,
+        })
+      )
+        .json()
+        .items.map((f: { id: string }) => f.id);
+    expect(await ids('')).not.toContain(spike.id);
+    expect(await ids('&allVersions=true')).toContain(spike.id);
     const foreign = await scan(a);
     expect(foreign.statusCode).toBe(404);
     const foreignList = await t.app.inject({

@@ -17,7 +17,7 @@ import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.
 
 /** The anomaly module has no version constant of its own yet; bump this when its numbers change. */
 export const ANOMALY_MODEL = 'robust-seasonal-detector';
-export const ANOMALY_MODEL_VERSION = '1.1.0';
+export const ANOMALY_MODEL_VERSION = '1.2.0';
 
 export interface AnomalyFinding {
   id: string;

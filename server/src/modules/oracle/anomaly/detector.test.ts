@@ -202,6 +202,48 @@ describe('anomaly detector on counts', () => {
     expect(flagged(out).filter((i) => i >= 28 && i < 90)).toEqual([]);
   });
 
+  it('flags a jump of small counts with few zeros (3 a day → 18), and not the same series without it', () => {
+    // In logs alone (model 1.1.0) 3 → 18 is ~3σ of the noise: 0 of these 12 series were flagged.
+    let caught = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const rand = seededRandom(100 + seed);
+      const values = Array.from({ length: 120 }, () => poisson(rand, 3));
+      const clean = createAnomalyDetector();
+      const quiet = values.map((v, i) => clean.push(T + i * DAY, v));
+      expect(clean.transform).toBe('log');
+      expect(flagged(quiet), `seed ${seed}`).toEqual([]);
+      values[100] = 18;
+      const out = detectAnomalies(daily(values));
+      expect(
+        flagged(out).filter((i) => i !== 100),
+        `seed ${seed}`,
+      ).toEqual([]);
+      if (out[100]!.flag) {
+        caught++;
+        expect(out[100]!.direction).toBe('up');
+      }
+      // Only counts get the square-root test: the same values as a measurement are scored as before.
+      expect(detectAnomalies(daily(values), { counts: false })[100]!.flag).toBe(false);
+    }
+    expect(caught).toBeGreaterThanOrEqual(5);
+  });
+
+  it('flags a sixfold jump of 8 a day almost always (logs alone: 2 of these 12)', () => {
+    let caught = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const rand = seededRandom(200 + seed);
+      const values = Array.from({ length: 120 }, () => poisson(rand, 8));
+      values[100] = 48;
+      const flags = flagged(detectAnomalies(daily(values)));
+      expect(
+        flags.filter((i) => i !== 100),
+        `seed ${seed}`,
+      ).toEqual([]);
+      if (flags.includes(100)) caught++;
+    }
+    expect(caught).toBeGreaterThanOrEqual(10);
+  });
+
   it('the count test: chance between the expected and the long-run rate, Poisson tails beyond', () => {
     expect(countTestP(0, 0, 0.2)).toBe(1);
     expect(countTestP(3, 3, 0)).toBe(1);

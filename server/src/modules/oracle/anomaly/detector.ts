@@ -10,7 +10,9 @@
  *
  * Counts (conversions, clicks) get a second test: a handful of values on a few integers can give
  * the robust scale a spread of ~0, so a count must also be improbable as a Poisson count given the
- * rate (`countTestP`); the point is as surprising as the less surprising of the two tests.
+ * rate (`countTestP`); the point is as surprising as the less surprising of the two tests. Small
+ * counts with few zeros, modelled in logs, are also tested in square roots (`smallCountCompanion`),
+ * where a rise is not compressed: 3 → 18 conversions a day is ~3σ in logs, ~5σ in roots.
  */
 
 import { poissonLowerTail, poissonUpperTail } from './counts.ts';
@@ -28,7 +30,7 @@ import {
 } from './seasonal.ts';
 import { SortedWindow } from './sorted-window.ts';
 import { createScorer, type ScoredStep } from './surprise.ts';
-import { chooseTransform, type Transform, type TransformKind } from './transform.ts';
+import { chooseTransform, smallCountCompanion, type Transform, type TransformKind } from './transform.ts';
 
 /** Flag threshold fixed before any evaluation: a lone point at p ≈ 1e-6 (|z| ≈ 4.9) under normal noise. */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -128,13 +130,16 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
         geo = geometryOf(calendar);
       }
       if (geo && pending.length >= geo.warmup) {
-        tf = chooseTransform(
-          pending.map((p) => p.x),
-          options.transform ?? 'auto',
-        );
+        const values = pending.map((p) => p.x);
+        tf = chooseTransform(values, options.transform ?? 'auto');
         const requested = options.counts ?? 'auto';
         counts = requested === 'auto' ? pending.every((p) => Number.isInteger(p.x) && p.x >= 0) : requested;
-        model = createModel(geo, tf, threshold, options.seasonality !== 'none' ? calendar! : null, counts);
+        const seasonalCal = options.seasonality !== 'none' ? calendar! : null;
+        // Small counts are also tested in square roots (transform.ts): a second model, whose zs
+        // join the first's (the scorer's Bonferroni then counts both).
+        const second = smallCountCompanion(values, tf, options.transform ?? 'auto', counts);
+        const companion = second ? createModel(geo, second, threshold, seasonalCal, false) : null;
+        model = createModel(geo, tf, threshold, seasonalCal, counts, companion);
         for (const p of pending) model.absorb(p.t, p.x);
         pending.length = 0;
       }
@@ -159,6 +164,11 @@ function createModel(
   threshold: number,
   seasonalCal: Calendar | null,
   counts: boolean,
+  /** A model of the same series on a second scale, whose zs are added to this one's tests. */
+  companion: {
+    absorb(t: number, x: number): void;
+    test(t: number, x: number): number[] | null;
+  } | null = null,
 ) {
   const ys = new Ring(geo.historyCap);
   /** Raw values (counts only): the long-run rate and the sums the count test needs. */
@@ -264,16 +274,27 @@ function createModel(
   return {
     /** Learns from a warm-up point without scoring it. */
     absorb(t: number, x: number) {
+      companion?.absorb(t, x);
       maybeRefresh(t);
       const y = tf.forward(x);
       remember(t, x, y, predict(t, y)?.residual ?? null);
     },
+    /** The point's robust zs (null if not ready), then learns it: the companion's part of a step. */
+    test(t: number, x: number): number[] | null {
+      maybeRefresh(t);
+      const y = tf.forward(x);
+      const p = predict(t, y);
+      remember(t, x, y, p?.residual ?? null);
+      return p?.zs ?? null;
+    },
     step(t: number, x: number): AnomalyPoint {
+      const extra = companion ? companion.test(t, x) : null;
       maybeRefresh(t);
       const y = tf.forward(x);
       const p = predict(t, y);
       const expectedValue = p ? tf.inverse(p.expected + p.bias) : null;
       let zs = p?.zs ?? null;
+      if (zs && extra) zs = [...zs, ...extra];
       const countP = zs && expectedValue !== null ? countLog10P(x, expectedValue) : null;
       if (zs && countP !== null) zs = capByCountTest(zs, countP);
       remember(t, x, y, p?.residual ?? null);

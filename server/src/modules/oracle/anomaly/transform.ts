@@ -2,7 +2,8 @@
  * The scale the detector works on, chosen once from the warm-up values. Ad metrics are positive
  * and multiplicative (a 20% CPC rise means the same at $0.10 and at $5), so positive series are
  * modelled in logs; counts with many zeros (conversions of a small campaign) in square roots,
- * which steadies Poisson noise; anything with negatives as they are.
+ * which steadies Poisson noise; anything with negatives as they are. Small counts with few zeros
+ * (3 conversions a day) are modelled in logs and also in square roots (`smallCountCompanion`).
  */
 import { medianOf } from './robust.ts';
 
@@ -44,4 +45,36 @@ export function chooseTransform(values: readonly number[], requested: TransformK
     };
   const spread = finite.length > 0 ? medianOf(finite.map(Math.abs)) : 0;
   return { kind, forward: (x) => x, inverse: (y) => y, minScale: Math.max(1e-3 * spread, 1e-12) };
+}
+
+/**
+ * Counts whose typical value is at most this are small: Poisson noise alone (CV = 1/√λ ≥ 20%) is
+ * then at least as large as the day-to-day spread of a typical ad metric.
+ */
+export const SMALL_COUNT = 25;
+
+/**
+ * A second scale for small counts with few zeros, which `chooseTransform` puts in logs: square
+ * roots. Logs compress a rise (3 → 18 conversions is ln 6 ≈ 1.8, about 3σ of Poisson noise at 3 in
+ * logs) and stretch a fall; square roots steady Poisson noise (σ ≈ ½ at any rate), where 3 → 18
+ * is 2.5, about 5σ. The detector tests both and keeps the more surprising (Bonferroni over both),
+ * so a drop keeps the log scale's sensitivity and a spike gains the square root's. Null when the
+ * scale was requested, the values are not counts, or `tf` is not a log scale.
+ */
+export function smallCountCompanion(
+  values: readonly number[],
+  tf: Transform,
+  requested: TransformKind | 'auto',
+  counts: boolean,
+): Transform | null {
+  if (requested !== 'auto' || !counts || tf.kind !== 'log') return null;
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (positive.length === 0 || medianOf(positive) > SMALL_COUNT) return null;
+  // Anscombe's root, √(x + ⅜): its variance is nearer constant than √x's at a few events a day.
+  return {
+    kind: 'sqrt',
+    forward: (x) => Math.sqrt(Math.max(x, 0) + 0.375),
+    inverse: (y) => Math.max(y * y - 0.375, 0),
+    minScale: 0.01 * Math.sqrt(medianOf(positive)),
+  };
 }

@@ -193,6 +193,50 @@ describe('omnify anomalies', () => {
   });
 });
 
+describe('omnify anomalies --counts', () => {
+  // Whole-dollar spend: 120 days of 1,000 ± a few dollars (sd ≈ 10), then 1,100. As counts, 100 more
+  // on a rate of 1,000 is a move chance explains (3 Poisson sd); as money, far outside its own spread.
+  let seed = 3;
+  const u = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  const values = Array.from({ length: 120 }, () => Math.round(1000 + 20 * (u() + u() + u() - 1.5)));
+  const day = (i: number) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10);
+  const input = file(
+    'whole-spend.csv',
+    ['t,value', ...values.map((v, i) => `${day(i)},${v}`), `${day(120)},1100`].join('\n'),
+  );
+  const lastFlag = async (counts: string) => {
+    const output = path.join(dir, `whole-spend-${counts}.csv`);
+    const program = new Command().exitOverride();
+    registerAnomaliesCommand(program);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await program.parseAsync([
+        'node',
+        'omnify',
+        'anomalies',
+        '--input',
+        input,
+        '--output',
+        output,
+        '--counts',
+        counts,
+      ]);
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(process.exitCode ?? 0).toBe(0);
+    return readFileSync(output, 'utf8').trim().split('\n').at(-1)!.split(',')[3];
+  };
+
+  it('no: whole numbers scored on their own spread flag the jump; yes: the Poisson test lets it pass', async () => {
+    expect(await lastFlag('no')).toBe('1');
+    expect(await lastFlag('yes')).toBe('0');
+  });
+});
+
 describe('omnify anomalies on an index t', () => {
   // 200 days with a weekly rhythm and a 4× spike on day 151 (t = 151), once dated, once indexed.
   const values = Array.from({ length: 200 }, (_, i) => {

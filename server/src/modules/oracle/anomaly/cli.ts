@@ -179,8 +179,9 @@ const unitInterval = (v: string) => {
   return n;
 };
 
-type CommandOptions = Omit<AnomaliesRunOptions, 'seasonality' | 'progress' | 'stdin'> & {
+type CommandOptions = Omit<AnomaliesRunOptions, 'seasonality' | 'progress' | 'stdin' | 'counts'> & {
   seasonality: boolean;
+  counts?: 'auto' | 'yes' | 'no';
 };
 
 /** Adds `omnify anomalies` to the CLI. */
@@ -220,11 +221,21 @@ export function registerAnomaliesCommand(program: Command): Command {
         'identity',
       ]),
     )
+    .addOption(
+      new Option(
+        '--counts <mode>',
+        'are the values event counts (conversions, clicks)? yes: also a Poisson test, so moves chance explains in small counts are not flagged; no: money or measurements that happen to be whole numbers (whole-dollar spend) are scored on their own spread; auto (default): whole numbers ≥ 0 are counts',
+      ).choices(['auto', 'yes', 'no']),
+    )
     .option('--no-seasonality', 'do not model daily or weekly rhythm')
     .action(async (opts: CommandOptions) => {
       try {
-        const { seasonality, ...rest } = opts;
-        await runAnomalies({ ...rest, seasonality: seasonality ? 'auto' : 'none' });
+        const { seasonality, counts, ...rest } = opts;
+        await runAnomalies({
+          ...rest,
+          seasonality: seasonality ? 'auto' : 'none',
+          counts: counts === 'yes' ? true : counts === 'no' ? false : 'auto',
+        });
       } catch (e) {
         const name = opts.input === '-' ? 'stdin' : opts.input;
         const message =

@@ -145,6 +145,20 @@ export function createAnomalies({
       });
     });
     const { n: stored, saved } = await storage.withTenant(ctx.organizationId, async (trx) => {
+      // What was already found for this entity, by any version of the detector: a new version (new
+      // hashes) or restated data re-stores old days, which are not news.
+      const before = await trx
+        .selectFrom('predictions')
+        .select('for_date')
+        .distinct()
+        .where('organization_id', '=', ctx.organizationId)
+        .where('type', '=', 'anomaly')
+        .where('entity_type', '=', entity.type)
+        .where('entity_id', '=', entity.id)
+        .execute();
+      const known = new Set(before.map((r) => r.for_date));
+      const latestKnown = [...known].sort().at(-1) ?? '';
+      const news: PredictionsTable[] = [];
       let n = 0;
       for (const row of rows) {
         const res = await trx
@@ -164,19 +178,22 @@ export function createAnomalies({
               .doNothing(),
           )
           .executeTakeFirst();
-        n += Number(res.numInsertedOrUpdatedRows ?? 0);
+        const inserted = Number(res.numInsertedOrUpdatedRows ?? 0);
+        n += inserted;
+        if (inserted > 0 && !known.has(row.for_date) && row.for_date > latestKnown) news.push(row);
       }
-      // Only days never stored before are news: a re-scan of the same history announces nothing.
-      if (n > 0)
+      // Only days later than any found before are news: a re-scan of the same history, a new detector
+      // version re-storing (or newly flagging) old days, or a restatement announce nothing.
+      if (news.length > 0)
         await events?.emit(trx, ctx.organizationId, 'anomaly.found', {
           eventId: createHash('sha256')
-            .update(rows.map((r) => r.inputs_hash).join(','))
+            .update(news.map((r) => r.inputs_hash).join(','))
             .digest('hex')
             .slice(0, 32),
           entityType: entity.type,
           entityId: entity.id === '' ? null : entity.id,
-          newAnomalies: n,
-          dates: rows.map((r) => r.for_date),
+          newAnomalies: news.length,
+          dates: news.map((r) => r.for_date),
         });
       const hashes = rows.map((r) => r.inputs_hash);
       const saved = hashes.length

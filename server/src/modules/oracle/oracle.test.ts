@@ -302,8 +302,35 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
         headers: who.headers,
         payload: { entityType: 'ad', entityId: ad.ad_id },
       });
+    // A workflow listening for anomalies: each event starts one run.
+    const wf = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/workflows',
+      headers: c.headers,
+      payload: {
+        name: 'On anomaly',
+        steps: [
+          {
+            id: 'mail',
+            type: 'notify',
+            config: { to: ['team@example.test'], subject: 'Anomaly', body: 'x' },
+          },
+        ],
+        triggers: { events: [{ type: 'anomaly.found' }] },
+      },
+    });
+    expect(wf.statusCode, wf.body).toBe(201);
+    const announced = async () =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/workflows/${wf.json().workflow.id}/runs`,
+          headers: c.headers,
+        })
+      ).json().items.length as number;
     const first = await scan(c);
     expect(first.statusCode, first.body).toBe(200);
+    expect(await announced()).toBe(1);
     const spike = first.json().items.find((f: { date: string }) => f.date === LAST_DAY);
     expect(spike, first.body).toBeDefined();
     expect(spike.flaggedMetrics).toContain('spend');
@@ -313,6 +340,29 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     expect(first.json().stored).toBe(first.json().items.length);
     const again = await scan(c);
     expect(again.json().stored).toBe(0);
+    // As if a new detector version had stored them (new hashes): the days come back, but they are
+    // not news, and nothing is announced again.
+    await t.storage.db
+      .updateTable('predictions')
+      .set((eb) => ({ inputs_hash: eb.fn('upper', ['inputs_hash']) }))
+      .where('organization_id', '=', c.organizationId)
+      .where('type', '=', 'anomaly')
+      .where('entity_id', '=', ad.ad_id)
+      .execute();
+    const bumped = await scan(c);
+    expect(bumped.json().stored).toBe(first.json().stored);
+    expect(await announced()).toBe(1);
+    await t.storage.db
+      .deleteFrom('predictions')
+      .where('organization_id', '=', c.organizationId)
+      .where('type', '=', 'anomaly')
+      .where('entity_id', '=', ad.ad_id)
+      .where(
+        'id',
+        'in',
+        bumped.json().items.map((f: { id: string }) => f.id),
+      )
+      .execute();
     expect(again.json().items.map((f: { id: string }) => f.id)).toEqual(
       first.json().items.map((f: { id: string }) => f.id),
     );

@@ -553,6 +553,9 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     const http = await req(owner, { method: 'GET', url: `/api/v1/write-backs/${action.id}` });
     expect(http.statusCode).toBe(200);
     expect(http.json().status).toBe('unknown');
+    // The message's text is the contact's business (clients:read), not the write-back list's.
+    expect(http.json().requested).toEqual({ channel: 'SMS' });
+    expect(http.body).not.toContain('Hello again');
     expect(await proposal(p.id)).toMatchObject({ status: 'unknown', appliedActionId: action.id });
     const listed = await req(owner, { method: 'GET', url: '/api/v1/actions?status=unknown' });
     expect(listed.json().items.map((x: { id: string }) => x.id)).toEqual([p.id]);

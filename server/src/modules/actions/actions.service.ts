@@ -100,6 +100,16 @@ const payloadOf = (input: ActionInput): Snapshot => {
   }
 };
 
+/**
+ * What a write-back asked for, as the write-backs routes (campaigns:read) show it: a CRM message's
+ * text and subject are the contact's business (clients:read), so only its channel is shown.
+ */
+function requestedView(type: string, payload: Snapshot): Snapshot {
+  if (type !== 'crm_send_message') return payload;
+  const { message: _m, subject: _s, ...rest } = payload;
+  return rest;
+}
+
 /** `proposal:<id>` applies a proposal, `revert:<id>` (or `revert:<id>:<n>`) reverts it. */
 function proposalOf(key: string): AppliedAction['proposal'] {
   const m = /^(proposal|revert):([^:]+)/.exec(key);
@@ -115,7 +125,7 @@ const toAction = (r: WriteActionsTable, ledgerEntryId: string | null = null): Ap
   status: r.status as AppliedAction['status'],
   before: r.before ? JSON.parse(r.before) : null,
   after: r.after ? JSON.parse(r.after) : null,
-  requested: JSON.parse(r.payload),
+  requested: requestedView(r.type, JSON.parse(r.payload)),
   proposal: proposalOf(r.idempotency_key),
   ledgerEntryId,
   error: r.error,

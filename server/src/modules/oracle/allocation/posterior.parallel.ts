@@ -8,7 +8,7 @@
  * `node --import tsx`. Messages use structured clone (`serialization: 'advanced'`), so the typed
  * arrays of the input cross as they are.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { invalidInput } from '../../../platform/errors.ts';
@@ -45,7 +45,9 @@ export async function sampleCurvePosteriorParallel(
   const chains = opts.chains ?? 1;
   if (!Number.isInteger(chains) || chains < 1) throw invalidInput('chains must be a positive integer');
   if (opts.chainIds) throw invalidInput('chainIds are chosen here');
-  const workers = Math.max(1, Math.min(Math.floor(processes), chains));
+  if (!Number.isInteger(processes) || processes < 1)
+    throw invalidInput('processes must be a positive integer');
+  const workers = Math.min(processes, chains);
   const fromMap = opts.start ? null : mapWithPriors(input, start, priors);
   const shared: PosteriorOptions = fromMap
     ? { ...opts, start: fromMap.params, organicStart: fromMap.organic }
@@ -53,9 +55,29 @@ export async function sampleCurvePosteriorParallel(
   if (workers === 1) return summarisePosterior(runPosteriorChains(input, start, priors, shared));
   const groups: number[][] = Array.from({ length: workers }, () => []);
   for (let k = 0; k < chains; k++) groups[k % workers]!.push(k);
-  const parts = await Promise.all(
-    groups.map((chainIds) => runChild({ input, start, priors, opts: { ...shared, chainIds } })),
-  );
+  // Children run long synchronous loops and cannot notice their parent going: the parent stops them
+  // when one fails (the rest is wasted) and when it exits or is interrupted itself.
+  const children: ChildProcess[] = [];
+  const stopAll = () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopAll();
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('exit', stopAll).on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  let parts: ChainDraws[][];
+  try {
+    parts = await Promise.all(
+      groups.map((chainIds) =>
+        runChild({ input, start, priors, opts: { ...shared, chainIds } }, (c) => children.push(c)),
+      ),
+    );
+  } finally {
+    stopAll();
+    process.off('exit', stopAll).off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
   const byId = new Map<number, ChainDraws>();
   parts.forEach((drawn, w) => {
     for (const [i, k] of groups[w]!.entries()) byId.set(k, drawn[i]!);
@@ -65,9 +87,10 @@ export async function sampleCurvePosteriorParallel(
 
 const CHILD = fileURLToPath(new URL('./posterior.child.ts', import.meta.url));
 
-function runChild(job: ChainJob): Promise<ChainDraws[]> {
+function runChild(job: ChainJob, started: (child: ChildProcess) => void): Promise<ChainDraws[]> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+    started(child);
     let result: ChainDraws[] | null = null;
     child.on('message', (msg: { result?: ChainDraws[]; error?: string }) => {
       if (msg.error) reject(new Error(`posterior chains failed: ${msg.error}`));

@@ -311,6 +311,13 @@ describe('sampleCurvePosterior with per-geo media effects', () => {
     await expect(
       sampleCurvePosteriorParallel(input, start, priors, { ...short, chainIds: [0] }, 2),
     ).rejects.toThrow(/chainIds/);
+    await expect(sampleCurvePosteriorParallel(input, start, priors, short, Number.NaN)).rejects.toThrow(
+      /processes/,
+    );
+    // A chain that fails in its child process fails the whole call with its reason.
+    await expect(
+      sampleCurvePosteriorParallel(input, start, priors, { ...short, draws: 1 }, 2),
+    ).rejects.toThrow(/posterior chains failed: draws/);
   });
 
   it('is off by default: one pooled coefficient, which fits worse', () => {

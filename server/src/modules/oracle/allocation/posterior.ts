@@ -333,7 +333,8 @@ export function runPosteriorChains(
     throw invalidInput('chainIds must be chain numbers below chains');
   const startEvaluations = evaluations;
   return ids.map((k, i) => {
-    // The start's evaluations are counted once, with the first chain run here.
+    // The start's evaluations are counted with the first chain run here (once per process when the
+    // chains are split across processes, posterior.parallel.ts).
     evaluations = i === 0 ? startEvaluations : 0;
     const draws: ChannelParams[][] = [];
     const etas: number[][] = Array.from({ length: perGeo ? C : 0 }, () => []);

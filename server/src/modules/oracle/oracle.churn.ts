@@ -109,7 +109,16 @@ export function createChurn({
               .select((eb) => [
                 'date',
                 'currency',
-                eb.fn.sum<number>('spend_micros').as('spend'),
+                // A row of negative spend is not something a platform bills: counted as no spend
+                // (the day's other rows stay), and said so below.
+                eb.fn
+                  .sum<number>(
+                    eb.case().when('spend_micros', '<', 0).then(0).else(eb.ref('spend_micros')).end(),
+                  )
+                  .as('spend'),
+                eb.fn
+                  .sum<number>(eb.case().when('spend_micros', '<', 0).then(1).else(0).end())
+                  .as('negative'),
                 eb.fn.sum<number>('conversions').as('conversions'),
                 eb.fn.sum<number>('conversion_value_micros').as('value'),
               ])
@@ -152,19 +161,16 @@ export function createChurn({
             `No ${m.currency}→${c.currency} rate on or before ${m.firstDate}${m.lastDate !== m.firstDate ? ` (and ${m.days.size - 1} later days)` : ''}: that ${m.currency} spend (${m.spendMicros} micros) is left out of pacing and trends. Load rates with PUT /api/v1/analytics/fx-rates.`,
           );
         for (const w of fxd.warnings) if (w.code === 'fx_rate_stale') warnings.push(w.message);
-        const daily = fxd.rows.map((r) => ({
+        const own = fxd.rows.map((r) => ({
           date: r.time as string,
           spend: r.sums.spendMicros,
           conversions: r.sums.conversions,
           value: r.sums.conversionValueMicros,
         }));
-        // Negative spend is not something a platform bills: a bad row would read as underspending
-        // and flatter the trends, so its days are left out of pacing and trends, and said so.
-        const negative = daily.filter((r) => r.spend < 0).map((r) => r.date);
-        const own = daily.filter((r) => !negative.includes(r.date));
+        const negative = [...new Set(rows.filter((r) => Number(r.negative) > 0).map((r) => r.date))].sort();
         if (negative.length)
           warnings.push(
-            `Negative spend reported on ${negative.length} day(s) (${negative.slice(0, 3).join(', ')}${negative.length > 3 ? ', …' : ''}): those days are left out of pacing and trends; check the ad account's data.`,
+            `Negative spend reported on ${negative.length} day(s) (${negative.slice(0, 3).join(', ')}${negative.length > 3 ? ', …' : ''}): those rows are counted as no spend in pacing and trends; check the ad account's data.`,
           );
         if (!last || !own.length) {
           items.push({

@@ -62,6 +62,7 @@
  * values are drawn by this eval, not by the simulator (its value is conversions × a constant).
  */
 import { pathToFileURL } from 'node:url';
+import { isIsoDate } from '../src/modules/analytics/periods.ts';
 import { parseSimulatorConfig } from '../src/modules/connectors/simulator/config.ts';
 import { createEngine } from '../src/modules/connectors/simulator/engine.ts';
 import { gammaNoise, streamFor } from '../src/modules/connectors/simulator/random.ts';
@@ -241,7 +242,7 @@ export function runNowcastEval(
   if (opts.seeds?.some((s) => NOWCAST_SEEDS.includes(s)))
     throw new Error('the held-out seeds are not development seeds');
   for (const d of opts.dates ?? [])
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(d))) throw new Error(`bad date ${d}`);
+    if (!isIsoDate(d)) throw new Error(`bad date ${d}: a calendar day YYYY-MM-DD`);
   const allSeeds = opts.seeds ?? (opts.dev ? NOWCAST_DEV_SEEDS : NOWCAST_SEEDS);
   const allDates = [
     ...(opts.dates ?? (opts.dense ? NOWCAST_DENSE_DATES : opts.dev ? NOWCAST_DEV_DATES : NOWCAST_DATES)),

@@ -13,7 +13,8 @@ import { inputsHash } from './oracle.forecast.ts';
 import { addDays, type SeriesReader } from './oracle.series.ts';
 
 export const ALLOCATION_MODEL = 'saturating-adstock-curves';
-export const ALLOCATION_MODEL_VERSION = '1.0.0';
+// 1.1.0: target answered in its own units (ROAS, or CPA in micros), one-sided bounds override the band.
+export const ALLOCATION_MODEL_VERSION = '1.1.0';
 export const WEEKS = 26;
 const CURRENT_DAYS = 28;
 

@@ -165,7 +165,7 @@ export function createAllocations({
         if (typeof best !== 'number') throw e;
         throw invalidInput(
           roas
-            ? `No budget within the bounds reaches ROAS ${asked}: the best is ${inUnits(best)}`
+            ? `No budget within the bounds reaches ROAS ${asked}: the best is ${Number(inUnits(best)?.toPrecision(4))}`
             : `No budget within the bounds reaches a CPA of ${asked} micros: the best is ${inUnits(best) ?? 'none (no conversions)'}`,
           { field: 'target', metric: roas ? 'roas' : 'cpaMicros', best: inUnits(best) },
         );

@@ -79,11 +79,13 @@ describe(`ORACLE prediction history on ${testDialect()}`, () => {
     const items: Row[] = mine.json().items;
     expect(items.some((r) => r.runId === forecastId)).toBe(true);
     expect(items.every((r) => r.entityId === simA.campaignId)).toBe(true);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = t.clock.now().toISOString().slice(0, 10);
     const computedToday = await history(a, `computedFrom=${today}&computedTo=${today}&limit=200`);
     expect(computedToday.json().items.length).toBeGreaterThanOrEqual(7 + allocated);
     const before = await history(a, 'computedTo=2020-01-01');
     expect(before.json().items).toEqual([]);
+    const untilTheEnd = await history(a, 'computedFrom=0001-01-01&computedTo=9999-12-31&limit=200');
+    expect(untilTheEnd.json().items.length).toBe(computedToday.json().items.length);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {

@@ -93,7 +93,12 @@ export function createPredictionHistory({
       if (f.runId) q = q.where('run_id', '=', f.runId);
       if (f.metric) q = q.where('metric', '=', f.metric);
       if (f.computedFrom) q = q.where('computed_at', '>=', `${f.computedFrom}T00:00:00.000Z`);
-      if (f.computedTo) q = q.where('computed_at', '<', `${addDays(f.computedTo, 1)}T00:00:00.000Z`);
+      // The last day included: before the next day's midnight (9999-12-31 has no next day in ISO form).
+      if (f.computedTo)
+        q =
+          f.computedTo >= '9999-12-31'
+            ? q
+            : q.where('computed_at', '<', `${addDays(f.computedTo, 1)}T00:00:00.000Z`);
       if (cursor) q = q.where('id', '<', cursor);
       const rows = await q
         .orderBy('id', 'desc')

@@ -543,7 +543,13 @@ export const listPredictionsQuery = z
       ),
     entityType: z.enum(entityTypes).optional(),
     entityId: entityIdSchema.optional(),
-    runId: z.string().trim().min(1).max(64).optional().describe('One run: all its steps or entities'),
+    runId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("One run: a forecast's steps or an allocation's entities (its predictionId)"),
     metric: z.string().trim().min(1).max(64).optional(),
     computedFrom: dateSchema.optional().describe('First day (UTC) the predictions were computed on'),
     computedTo: dateSchema.optional().describe('Last day (UTC) the predictions were computed on'),
@@ -557,7 +563,11 @@ export const listPredictionsQuery = z
 
 export const predictionSchema = z.object({
   id: z.string(),
-  runId: z.string().describe('The run the row belongs to: one forecast, scan, fatigue pass or allocation'),
+  runId: z
+    .string()
+    .describe(
+      "The run the row belongs to: a forecast's steps or an allocation's entities share one; each anomaly and fatigue row is its own",
+    ),
   type: z.string(),
   entityType: z.string(),
   entityId: z.string().nullable().describe('null for the organization'),

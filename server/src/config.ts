@@ -53,6 +53,7 @@ export const envSchema = z.object({
   OMNIFY_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   OMNIFY_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   OMNIFY_LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  OMNIFY_LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   OMNIFY_CORS_ORIGINS: csv.default([]),
   OMNIFY_TRUST_PROXY: bool.default(false),
   OMNIFY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
@@ -357,6 +358,8 @@ export interface Config {
     refreshTokenTtlDays: number;
     loginMaxFailures: number;
     loginLockoutMinutes: number;
+    /** Sign-in attempts per minute per client IP (agency and portal sign-in routes). */
+    loginRateLimitPerMinute: number;
   };
   logLevel: Env['LOG_LEVEL'];
   demo: { email: string; password: string };
@@ -452,6 +455,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
       refreshTokenTtlDays: e.OMNIFY_REFRESH_TOKEN_TTL_DAYS,
       loginMaxFailures: e.OMNIFY_LOGIN_MAX_FAILURES,
       loginLockoutMinutes: e.OMNIFY_LOGIN_LOCKOUT_MINUTES,
+      loginRateLimitPerMinute: e.OMNIFY_LOGIN_RATE_LIMIT_PER_MINUTE,
     },
     logLevel: e.LOG_LEVEL,
     demo: { email: e.OMNIFY_DEMO_EMAIL, password: e.OMNIFY_DEMO_PASSWORD },

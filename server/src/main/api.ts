@@ -166,7 +166,12 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
     },
   );
 
-  authRoutes(app, { auth: s.auth, mfa: s.mfa, passwordReset: s.passwordReset, loginRateLimitPerMinute: 20 });
+  authRoutes(app, {
+    auth: s.auth,
+    mfa: s.mfa,
+    passwordReset: s.passwordReset,
+    loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute,
+  });
   tenancyRoutes(app, s);
   auditRoutes(app, s);
   agentsRoutes(app, s);
@@ -182,7 +187,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   webhooksRoutes(app, s);
   workflowsRoutes(app, s);
   billingRoutes(app, s);
-  portalRoutes(app, s);
+  portalRoutes(app, { portal: s.portal, loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute });
   for (const add of opts.extraRoutes ?? []) add(app);
 
   await app.ready();

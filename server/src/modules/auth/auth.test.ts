@@ -154,3 +154,25 @@ describe(`auth on ${testDialect()}`, () => {
     expect(r.json().error.message).toBe('Email or password is incorrect');
   });
 });
+
+describe(`sign-in rate limit per client IP on ${testDialect()}`, () => {
+  it('answers 429 with Retry-After past OMNIFY_LOGIN_RATE_LIMIT_PER_MINUTE (default 20)', async () => {
+    const t = await createTestApp({ env: { OMNIFY_LOGIN_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      expect(t.config.auth.loginRateLimitPerMinute).toBe(3);
+      const u = await signUp(t.app, 'limited');
+      const login = () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: u.email, password: u.password },
+        });
+      for (let i = 0; i < 3; i++) expect((await login()).statusCode).toBe(200);
+      const limited = await login();
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+});

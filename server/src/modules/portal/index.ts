@@ -47,13 +47,16 @@ export function createPortalModule(d: Deps) {
 export type PortalModule = ReturnType<typeof createPortalModule>;
 
 /** Installs the portal's authentication hook and every portal and branding route. */
-export function portalRoutes(app: FastifyInstance, { portal }: { portal: PortalModule }) {
+export function portalRoutes(
+  app: FastifyInstance,
+  { portal, loginRateLimitPerMinute = 20 }: { portal: PortalModule; loginRateLimitPerMinute?: number },
+) {
   installPortalAuth(app, portal.auth);
   brandingRoutes(app, { branding: portal.branding, portalUsers: portal.users });
   portalApiRoutes(app, {
     branding: portal.branding,
     portalAuth: portal.auth,
     portalData: portal.data,
-    loginRateLimitPerMinute: 20,
+    loginRateLimitPerMinute,
   });
 }

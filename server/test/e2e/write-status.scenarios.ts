@@ -130,7 +130,16 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
       const appliedPage = page.waitForResponse((r) => r.url().includes('/api/v1/write-backs?status=applied'));
       await page.getByLabel('Status', { exact: true }).selectOption('applied');
       await appliedPage;
-      await expect.poll(() => page.getByText(wbDetail).count()).toBe(0);
+      // Once the applied rows (or the empty state) are on screen, not while the list is loading.
+      await table
+        .locator('tbody tr')
+        .filter({ hasText: /^(?!.*outcome unknown)/ })
+        .first()
+        .or(page.getByText('No applied write-backs'))
+        .first()
+        .waitFor();
+      expect(await table.locator('tbody tr').filter({ hasText: 'outcome unknown' }).count()).toBe(0);
+      expect(await page.getByText(wbDetail).count()).toBe(0);
       await page.close();
     }, 120_000);
   });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { pageQuery, pageSchema } from '../../platform/pagination.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
 import type { Actions } from './actions.service.ts';
+import { isReservedKey } from './keys.ts';
 
 const actionSchema = z.object({
   id: z.string(),
@@ -43,7 +44,7 @@ const key = z
   .max(200)
   // Proposals key their write-backs `proposal:<id>` and `revert:<id>`; the reconciler finds a
   // write-back's proposal by that key, so callers of this route may not use those prefixes.
-  .refine((k) => !/^(proposal|revert):/.test(k), {
+  .refine((k) => !isReservedKey(k), {
     message: 'Keys starting with proposal: or revert: are reserved for proposals',
   })
   .describe('Your unique key for this change: a repeat returns the first result');

@@ -21,6 +21,7 @@ import {
   type WriteAction,
   type WriteLevel,
 } from '../connectors/connector.port.ts';
+import { proposalOfKey } from './keys.ts';
 
 export type ActionInput =
   | {
@@ -110,12 +111,6 @@ function requestedView(type: string, payload: Snapshot): Snapshot {
   return rest;
 }
 
-/** `proposal:<id>` applies a proposal, `revert:<id>` (or `revert:<id>:<n>`) reverts it. */
-function proposalOf(key: string): AppliedAction['proposal'] {
-  const m = /^(proposal|revert):([^:]+)/.exec(key);
-  return m ? { id: m[2]!, role: m[1] === 'proposal' ? 'apply' : 'revert' } : null;
-}
-
 const toAction = (r: WriteActionsTable, ledgerEntryId: string | null = null): AppliedAction => ({
   id: r.id,
   type: r.type,
@@ -126,7 +121,7 @@ const toAction = (r: WriteActionsTable, ledgerEntryId: string | null = null): Ap
   before: r.before ? JSON.parse(r.before) : null,
   after: r.after ? JSON.parse(r.after) : null,
   requested: requestedView(r.type, JSON.parse(r.payload)),
-  proposal: proposalOf(r.idempotency_key),
+  proposal: proposalOfKey(r.idempotency_key),
   ledgerEntryId,
   error: r.error,
   createdAt: r.created_at,

@@ -9,6 +9,7 @@
  * ids the ledger joins on. These queries only read, always scoped by organization.
  */
 import type { Executor } from '../../storage/db.ts';
+import { isRevertKey } from '../actions/keys.ts';
 
 export type ChangeKind = 'budget_change' | 'pause' | 'enable';
 export type EntityLevel = 'campaign' | 'ad_group' | 'ad';
@@ -41,8 +42,6 @@ export interface Placement {
   clientId: string | null;
   platform: string;
 }
-
-const isRevertKey = (key: string) => key.startsWith('revert:');
 
 export async function placementOf(
   trx: Executor,

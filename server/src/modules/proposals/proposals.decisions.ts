@@ -6,6 +6,7 @@
 import { AppError, conflict } from '../../platform/errors.ts';
 import type { Executor } from '../../storage/db.ts';
 import type { ProposalsTable } from '../../storage/schema.ts';
+import { revertKey } from '../actions/keys.ts';
 import type { Ctx } from '../auth/context.ts';
 import { loadContact } from './proposals.crm.ts';
 import { type Level, loadEntity } from './proposals.facts.ts';
@@ -159,7 +160,7 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
 
   async function revert(ctx: Ctx, id: string, force: boolean): Promise<Proposal> {
     const org = ctx.organizationId;
-    const keyPrefix = `revert:${id}`;
+    const keyPrefix = revertKey(id);
     const plan = await storage.withTenant(org, async (trx) => {
       const row = await core.find(trx, org, id);
       if (row.status === 'reverted')

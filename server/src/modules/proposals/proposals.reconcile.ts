@@ -20,26 +20,25 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Executor } from '../../storage/db.ts';
 import type { ProposalsTable, WriteActionsTable } from '../../storage/schema.ts';
 import type { EntityState, ReconciledOutcome, WriteBackLink } from '../actions/actions.reconcile.ts';
+import { APPLY_KEY_PREFIX, proposalOfKey } from '../actions/keys.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Snapshot } from './proposals.model.ts';
-
-const KEY = /^(proposal|revert):([^:]+)(?::\d+)?$/;
 
 async function owner(
   trx: Executor,
   row: WriteActionsTable,
 ): Promise<{ proposal: ProposalsTable; role: 'apply' | 'revert' } | null> {
-  const m = KEY.exec(row.idempotency_key);
-  if (!m?.[2]) return null;
+  const named = proposalOfKey(row.idempotency_key);
+  if (!named) return null;
   const proposal = await trx
     .selectFrom('proposals')
     .selectAll()
     .where('organization_id', '=', row.organization_id)
-    .where('id', '=', m[2])
+    .where('id', '=', named.id)
     .where('entity_id', '=', row.entity_id)
     .executeTakeFirst();
   if (!proposal) return null;
-  return { proposal, role: m[1] === 'proposal' ? 'apply' : 'revert' };
+  return { proposal, role: named.role };
 }
 
 export function createWriteBackLink({ audit, clock }: { audit: Audit; clock: Clock }): WriteBackLink {
@@ -137,7 +136,7 @@ export function createWriteBackLink({ audit, clock }: { audit: Audit; clock: Clo
         .innerJoin('write_actions', (join) =>
           join
             .onRef('write_actions.organization_id', '=', 'proposals.organization_id')
-            .on('write_actions.idempotency_key', '=', sql<string>`'proposal:' || proposals.id`),
+            .on('write_actions.idempotency_key', '=', sql<string>`${sql.lit(APPLY_KEY_PREFIX)} || proposals.id`),
         )
         .selectAll('write_actions')
         .where('proposals.status', '=', 'approved')

@@ -13,6 +13,7 @@ import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { ProposalsTable } from '../../storage/schema.ts';
 import type { Actions } from '../actions/actions.service.ts';
+import { applyKey } from '../actions/keys.ts';
 import type { Agents } from '../agents/agents.service.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { Ctx } from '../auth/context.ts';
@@ -110,7 +111,7 @@ export function createProposals(deps: ProposalsDeps) {
     const write = JSON.parse(row.action) as ProposedWrite;
     let outcome: { actionId: string; error: null } | { actionId: string | null; error: string };
     try {
-      const { action } = await actions.apply(ctx, { ...write, idempotencyKey: `proposal:${id}` });
+      const { action } = await actions.apply(ctx, { ...write, idempotencyKey: applyKey(id) });
       // Another request holds the claim and is calling the platform: it records the outcome.
       if (action.status === 'pending') return toProposal(row, clock.now());
       outcome =

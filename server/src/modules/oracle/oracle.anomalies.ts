@@ -10,7 +10,9 @@ import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
+import { addDays } from '../analytics/periods.ts';
 import type { Ctx } from '../auth/context.ts';
+import { roleCan } from '../auth/permissions.ts';
 import type { DomainEvents } from '../workflows/index.ts';
 import { type EntityDayResult, scanEntityMetrics } from './anomaly/index.ts';
 import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.series.ts';
@@ -40,6 +42,8 @@ export interface AnomalyFinding {
 
 const round = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1e6) / 1e6);
 const predictionId = () => newId('prediction');
+/** Days at the end of the series whose new findings are announced (`anomaly.found`). */
+const NEWS_DAYS = 7;
 
 function explanationOf(d: EntityDayResult) {
   return {
@@ -89,6 +93,17 @@ export function createAnomalies({
   events?: DomainEvents;
 }) {
   /** Scans the entity's series and stores its flagged days not stored before; returns every flagged day. */
+  /**
+   * Whether this caller's scan stores its findings and announces the new ones (`anomaly.found`
+   * starts event-triggered workflows, which can change budgets): the nightly job (system) and
+   * people or keys allowed to run automations (agents:run). Anyone else who can read analytics (a
+   * viewer, a read-only key) gets the same findings computed, nothing stored and nothing started;
+   * the nightly job stores and announces them.
+   */
+  const mayStore = (ctx: Ctx) =>
+    ctx.actor.type === 'system' ||
+    (roleCan(ctx.role, 'agents:run') && (ctx.scopes === undefined || ctx.scopes.includes('agents:run')));
+
   async function scan(ctx: Ctx, entity: EntityRef, s: DailySeries) {
     const days = scanEntityMetrics(
       s.dates.map((date, i) => ({
@@ -144,6 +159,38 @@ export function createAnomalies({
         explanation: JSON.stringify(explanationOf(d)),
       });
     });
+    const result = (stored: number, items: PredictionsTable[]) => ({
+      entityType: entity.type,
+      entityId: entity.id === '' ? null : entity.id,
+      from: s.from,
+      to: s.to,
+      currency: s.currency,
+      model: ANOMALY_MODEL,
+      modelVersion: ANOMALY_MODEL_VERSION,
+      stored,
+      items: items.map(toFinding),
+    });
+    if (!mayStore(ctx)) {
+      // Computed, not stored: the days already stored answer with their stored rows.
+      const hashes = rows.map((r) => r.inputs_hash);
+      const existing = hashes.length
+        ? await storage.withTenant(ctx.organizationId, (trx) =>
+            trx
+              .selectFrom('predictions')
+              .selectAll()
+              .where('organization_id', '=', ctx.organizationId)
+              .where('type', '=', 'anomaly')
+              .where('inputs_hash', 'in', hashes)
+              .execute(),
+          )
+        : [];
+      const byHash = new Map(existing.map((r) => [r.inputs_hash, r]));
+      const items = rows.map((r) => byHash.get(r.inputs_hash) ?? r);
+      return result(
+        0,
+        items.sort((a, b) => b.for_date.localeCompare(a.for_date)),
+      );
+    }
     const { n: stored, saved } = await storage.withTenant(ctx.organizationId, async (trx) => {
       // What was already found for this entity, by any version of the detector: a new version (new
       // hashes) or restated data re-stores old days, which are not news.
@@ -159,6 +206,9 @@ export function createAnomalies({
       const known = new Set(before.map((r) => r.for_date));
       const latestKnown = [...known].sort().at(-1) ?? '';
       const news: PredictionsTable[] = [];
+      // Only the last week of the series is news: a first scan of an entity (or one after a gap)
+      // does not announce months-old days as if they had just happened.
+      const recentFrom = addDays(s.to, -(NEWS_DAYS - 1));
       let n = 0;
       for (const row of rows) {
         const res = await trx
@@ -180,7 +230,13 @@ export function createAnomalies({
           .executeTakeFirst();
         const inserted = Number(res.numInsertedOrUpdatedRows ?? 0);
         n += inserted;
-        if (inserted > 0 && !known.has(row.for_date) && row.for_date > latestKnown) news.push(row);
+        if (
+          inserted > 0 &&
+          !known.has(row.for_date) &&
+          row.for_date > latestKnown &&
+          row.for_date >= recentFrom
+        )
+          news.push(row);
       }
       // Only days later than any found before are news: a re-scan of the same history, a new detector
       // version re-storing (or newly flagging) old days, or a restatement announce nothing.
@@ -208,17 +264,7 @@ export function createAnomalies({
         : [];
       return { n, saved };
     });
-    return {
-      entityType: entity.type,
-      entityId: entity.id === '' ? null : entity.id,
-      from: s.from,
-      to: s.to,
-      currency: s.currency,
-      model: ANOMALY_MODEL,
-      modelVersion: ANOMALY_MODEL_VERSION,
-      stored,
-      items: saved.map(toFinding),
-    };
+    return result(stored, saved);
   }
 
   /**

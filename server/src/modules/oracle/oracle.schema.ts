@@ -146,7 +146,12 @@ export const scanResultSchema = z.object({
   currency: z.string(),
   model: z.string(),
   modelVersion: z.string(),
-  stored: z.number().int().describe('Flagged days stored for the first time by this scan'),
+  stored: z
+    .number()
+    .int()
+    .describe(
+      'Flagged days stored for the first time by this scan (0 for callers without agents:run: their scan is computed, not stored, and starts no workflow)',
+    ),
   items: z.array(anomalySchema).describe('Every flagged day of the scanned history, newest first'),
 });
 

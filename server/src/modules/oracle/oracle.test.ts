@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import {
+  createTestApp,
+  joinOrganization,
+  type Signed,
+  signUp,
+  type TestApp,
+} from '../../../test/helpers/app.ts';
 import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
 import { nextTick } from '../../queue/index.ts';
 import { testDialect } from '../../storage/testing.ts';
@@ -328,8 +334,16 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
           headers: c.headers,
         })
       ).json().items.length as number;
+    // A viewer's scan is computed, not stored, and starts nothing: the spike is in its answer.
+    const viewer = await joinOrganization(t.app, c, 'viewer');
+    const looked = await scan(viewer);
+    expect(looked.statusCode, looked.body).toBe(200);
+    expect(looked.json().stored).toBe(0);
+    expect(looked.json().items.map((f: { date: string }) => f.date)).toContain(LAST_DAY);
+    expect(await announced()).toBe(0);
     const first = await scan(c);
     expect(first.statusCode, first.body).toBe(200);
+    expect(first.json().stored).toBeGreaterThan(0);
     expect(await announced()).toBe(1);
     const spike = first.json().items.find((f: { date: string }) => f.date === LAST_DAY);
     expect(spike, first.body).toBeDefined();

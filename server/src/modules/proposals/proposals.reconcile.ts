@@ -136,7 +136,11 @@ export function createWriteBackLink({ audit, clock }: { audit: Audit; clock: Clo
         .innerJoin('write_actions', (join) =>
           join
             .onRef('write_actions.organization_id', '=', 'proposals.organization_id')
-            .on('write_actions.idempotency_key', '=', sql<string>`${sql.lit(APPLY_KEY_PREFIX)} || proposals.id`),
+            .on(
+              'write_actions.idempotency_key',
+              '=',
+              sql<string>`${sql.lit(APPLY_KEY_PREFIX)} || proposals.id`,
+            ),
         )
         .selectAll('write_actions')
         .where('proposals.status', '=', 'approved')

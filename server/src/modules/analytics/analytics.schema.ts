@@ -192,7 +192,11 @@ export const fxRatesBodySchema = z
           date: isoDate,
           base: currencySchema,
           quote: currencySchema,
-          rate: z.number().positive().finite().describe('1 base = rate quote'),
+          rate: z
+            .number()
+            .positive()
+            .max(1e7)
+            .describe('1 base = rate quote (at most 10,000,000: 1 USD is about 42,000 IRR)'),
         }),
       )
       .min(1)

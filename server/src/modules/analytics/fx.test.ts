@@ -132,6 +132,8 @@ describe(`analytics FX rates on ${testDialect()}`, () => {
       [{ date: '2024-03-01', base: 'eur', quote: 'USD', rate: 1.1 }],
       [{ date: '2024-03-01', base: 'EUR', quote: 'USD', rate: 0 }],
       [{ date: '2024-03-01', base: 'EUR', quote: 'USD', rate: -1 }],
+      // A rate this large turns spend into Infinity once converted.
+      [{ date: '2024-03-01', base: 'EUR', quote: 'USD', rate: 1e308 }],
       [
         { date: '2024-03-01', base: 'EUR', quote: 'USD', rate: 1.1 },
         { date: '2024-03-01', base: 'EUR', quote: 'USD', rate: 1.2 },

@@ -514,6 +514,38 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
     expect(await auditOf(id, 'actions.applied')).toHaveLength(appliedBefore);
   });
 
+  it('a key used again with another value is a 409, not a replay of the first answer', async () => {
+    const id = campaign();
+    const { dailyBudgetMicros } = await onPlatform(id);
+    const body = (micros: number) => ({
+      type: 'set_daily_budget',
+      level: 'campaign',
+      entityId: id,
+      dailyBudgetMicros: micros,
+      idempotencyKey: 'same-key-other-value',
+    });
+    const first = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/write-backs',
+      payload: body((dailyBudgetMicros ?? 0) + 1_000_000),
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    const repeat = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/write-backs',
+      payload: body((dailyBudgetMicros ?? 0) + 1_000_000),
+    });
+    expect(repeat.json()).toMatchObject({ replayed: true, action: { id: first.json().action.id } });
+    const other = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/write-backs',
+      payload: body((dailyBudgetMicros ?? 0) + 2_000_000),
+    });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe('conflict');
+    expect((await onPlatform(id)).dailyBudgetMicros).toBe((dailyBudgetMicros ?? 0) + 1_000_000);
+  });
+
   it('keys of the proposals’ namespace are refused on the write-back route', async () => {
     const res = await req(owner, {
       method: 'POST',

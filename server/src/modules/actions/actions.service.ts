@@ -259,7 +259,13 @@ export function createActions({
     });
     if ('existing' in claim && claim.existing) {
       const e = claim.existing;
-      if (e.entity_id !== input.entityId || e.type !== input.type)
+      // A repeat is the same request: another entity, type or value under the same key is a
+      // mistake to report, not to answer with the first result as if it had been done.
+      if (
+        e.entity_id !== input.entityId ||
+        e.type !== input.type ||
+        e.payload !== JSON.stringify(payloadOf(input))
+      )
         throw conflict('This idempotency key was already used for a different action', { actionId: e.id });
       return { action: toAction(e), replayed: true };
     }

@@ -190,8 +190,14 @@ export function createProposals(deps: ProposalsDeps) {
         id: newId('proposal'),
         organization_id: org,
         source_type: source.type,
+        // A person's proposal names the person (the user behind a key too), so that the ledger and
+        // `sourceType=user&sourceId=` can tell whose changes they were.
         source_id:
-          source.type === 'agent' ? (agent?.kind ?? null) : source.type === 'rule' ? source.ruleId : null,
+          source.type === 'agent'
+            ? (agent?.kind ?? null)
+            : source.type === 'rule'
+              ? source.ruleId
+              : (ctx.userId ?? null),
         kind: input.kind,
         level,
         entity_id: entityId,

@@ -105,6 +105,13 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(res.statusCode, res.body).toBe(201);
     const p = res.json().proposal;
     expect(p.status).toBe('applied');
+    // A person's proposal names the person, and can be listed by them.
+    expect(p.source).toEqual({ type: 'user', id: owner.userId });
+    const mine = await req(owner, {
+      method: 'GET',
+      url: `/api/v1/actions?sourceType=user&sourceId=${owner.userId}`,
+    });
+    expect(mine.json().items.map((x: { id: string }) => x.id)).toContain(p.id);
     expect(p.before.dailyBudgetMicros).toBe(before);
     expect(p.after.dailyBudgetMicros).toBe(Math.round(before * 1.1));
     expect(p.risk).toBe('low');

@@ -71,7 +71,12 @@ export function actionsRoutes(app: FastifyInstance, { actions }: { actions: Acti
             type: z.literal('set_daily_budget'),
             level: z.enum(['campaign', 'ad_group']),
             entityId: z.string().min(1).max(64),
-            dailyBudgetMicros: z.number().int().min(0).max(1e13),
+            dailyBudgetMicros: z
+              .number()
+              .int()
+              .min(1)
+              .max(1e13)
+              .describe('Above 0: no platform takes a daily budget of 0 (pause instead)'),
             idempotencyKey: key,
           }),
         ]),

@@ -75,6 +75,10 @@ export function plannedWrite(
         ? before + input.amountMicros
         : Math.round(before * (1 + (input.percent ?? 0) / 100)));
     if (budgetAfter < 0) throw invalidInput('The change would make the budget negative');
+    // No platform takes a daily budget of 0 (Google Ads, Meta and LinkedIn all refuse it): stopping
+    // the spend is a pause.
+    if (budgetAfter === 0)
+      throw invalidInput('A daily budget of 0 is refused by the platforms: propose a pause instead');
     if (budgetAfter === before) throw invalidInput('The budget is already at that amount');
     return {
       write: { type: 'set_daily_budget', level, entityId, dailyBudgetMicros: budgetAfter },

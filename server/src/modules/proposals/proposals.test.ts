@@ -138,6 +138,27 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(await auditFor(p.id)).toEqual(['proposals.created', 'proposals.applied']);
   });
 
+  it('a budget cut to 0 is refused when proposed (no platform takes it: a pause is the way), not at the platform', async () => {
+    const id = campaign();
+    for (const body of [{ percent: -100 }, { dailyBudgetMicros: 0 }]) {
+      const res = await propose(owner, { kind: 'budget_change', campaignId: id, ...body });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error.message).toMatch(/propose a pause instead/);
+    }
+    const direct = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/write-backs',
+      payload: {
+        type: 'set_daily_budget',
+        level: 'campaign',
+        entityId: id,
+        dailyBudgetMicros: 0,
+        idempotencyKey: 'zero-budget-1',
+      },
+    });
+    expect(direct.statusCode).toBe(400);
+  });
+
   it('concurrent proposals for one entity are decided one at a time: one applies, the others wait for approval', async () => {
     const ctx = systemCtx(owner.organizationId);
     await t.services.proposals.policies.put(ctx, null, { minHoursBetweenChanges: 1 });

@@ -74,7 +74,23 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const audit = createAudit({ storage, clock });
   const billing = createBillingModule({ storage, audit, clock, config, logger });
   const agents = createAgents({ storage, audit, clock });
-  const retention = createRetention({ storage, audit, clock, targets: [...agentPurgeTargets] });
+  const retention = createRetention({
+    storage,
+    audit,
+    clock,
+    targets: [
+      ...agentPurgeTargets,
+      // Finished runs only (a running or waiting execution has no finished_at); step runs before
+      // their executions, whether or not the database enforces the cascade.
+      { table: 'workflow_step_runs', column: 'finished_at', policy: 'executionsDays' },
+      { table: 'workflow_executions', column: 'finished_at', policy: 'executionsDays' },
+      { table: 'rule_runs', column: 'finished_at', policy: 'executionsDays' },
+      // Metrics by the day they are of.
+      { table: 'daily_metric_revisions', column: 'date', policy: 'metricsDays' },
+      { table: 'daily_metrics_by_account', column: 'date', policy: 'metricsDays' },
+      { table: 'daily_metrics', column: 'date', policy: 'metricsDays' },
+    ],
+  });
   const organizations = createOrganizations({ storage, audit, agents, retention, clock });
   const clients = createClients({ storage, audit, clock, limits: billing.limits });
   const invitations = createInvitations({ storage, audit, clock, mailer, publicUrl, limits: billing.limits });

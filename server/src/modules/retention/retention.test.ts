@@ -1,6 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from '../../../test/helpers/app.ts';
+import { connectSimulator } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { retentionDefaults } from './retention.service.ts';
 
@@ -162,5 +163,62 @@ describe(`retention on ${testDialect()}`, () => {
     const all = await t.services.retention.purgeAll();
     expect(all.find((r) => r.organizationId === b.organizationId)?.deleted.audit_log).toBe(bBefore.length);
     expect((await t.services.audit.verify(b.organizationId)).ok).toBe(true);
+  });
+});
+
+describe(`retention of metrics on ${testDialect()}`, () => {
+  it('purges daily metrics older than metricsDays, and only this organization’s', async () => {
+    const t = await createTestApp();
+    try {
+      const mine = await signUp(t.app, 'retention-metrics');
+      const theirs = await signUp(t.app, 'retention-metrics-other');
+      await connectSimulator(t, mine, 'retmetrics');
+      await connectSimulator(t, theirs, 'retmetrics2');
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/retention',
+        headers: mine.headers,
+        payload: { ...retentionDefaults, metricsDays: 30 },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      // One row of each organization moved to 2020; only the first organization is purged.
+      const age = async (org: string) => {
+        const row = await t.storage.db
+          .selectFrom('daily_metrics')
+          .select(['ad_id', 'date'])
+          .where('organization_id', '=', org)
+          .orderBy('ad_id')
+          .executeTakeFirstOrThrow();
+        await t.storage.db
+          .updateTable('daily_metrics')
+          .set({ date: '2020-01-01' })
+          .where('organization_id', '=', org)
+          .where('ad_id', '=', row.ad_id)
+          .where('date', '=', row.date)
+          .execute();
+      };
+      await age(mine.organizationId);
+      await age(theirs.organizationId);
+      const count = async (org: string, old: boolean) =>
+        Number(
+          (
+            await t.storage.db
+              .selectFrom('daily_metrics')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('organization_id', '=', org)
+              .where('date', old ? '<' : '>=', '2021-01-01')
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const recent = await count(mine.organizationId, false);
+      const result = await t.services.retention.purge(mine.organizationId);
+      expect(result.deleted.daily_metrics).toBe(1);
+      expect(await count(mine.organizationId, true)).toBe(0);
+      expect(await count(mine.organizationId, false)).toBe(recent);
+      // The other organization's old row is untouched by this organization's purge.
+      expect(await count(theirs.organizationId, true)).toBe(1);
+    } finally {
+      await t.close();
+    }
   });
 });

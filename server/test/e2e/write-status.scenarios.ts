@@ -140,6 +140,27 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
         .waitFor();
       expect(await table.locator('tbody tr').filter({ hasText: 'outcome unknown' }).count()).toBe(0);
       expect(await page.getByText(wbDetail).count()).toBe(0);
+
+      // Dismissing a budget recommendation writes nothing (it used to propose the change in order to
+      // reject it, and guardrails that allow the change applied it at once).
+      const writes: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && /\/api\/v1\/(actions|proposals)/.test(r.url())) writes.push(r.url());
+      });
+      await page.goto(`${server.url}/predictions`);
+      const dismiss = page.getByRole('button', { name: /^Dismiss recommendation for / }).first();
+      await dismiss.waitFor({ timeout: 60_000 });
+      const name = ((await dismiss.getAttribute('aria-label')) ?? '').replace(
+        'Dismiss recommendation for ',
+        '',
+      );
+      const recommendation = page
+        .getByRole('table', { name: 'Budget recommendations' })
+        .locator('tbody tr', { hasText: name })
+        .first();
+      await dismiss.click();
+      await recommendation.getByText('dismissed').waitFor();
+      expect(writes).toEqual([]);
       await page.close();
     }, 120_000);
   });

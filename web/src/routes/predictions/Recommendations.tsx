@@ -1,8 +1,9 @@
 /**
  * Budget recommendations from ORACLE's allocation over fitted response curves. Approving one proposes
  * the new daily budget through the actions API (guardrails decide whether it applies at once) and,
- * when it waits for approval and the user may approve, approves it in the same gesture. Rejecting
- * records the recommendation as a rejected proposal, so the decision is in the audit trail too.
+ * when it waits for approval and the user may approve, approves it in the same gesture. Dismissing
+ * one writes nothing: a proposal made only to be rejected could be applied at once by guardrails
+ * that allow the change, so the recommendation is just set aside on this page.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -49,6 +50,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
 
   const decide = useMutation({
     mutationFn: async ({ a, approve }: { a: Allocation; approve: boolean }) => {
+      if (!approve) return { id: a.entityId, status: 'dismissed', proposalId: '' };
       const base = await actionsPath();
       const { proposal } = await api.post<{ proposal: Proposal }>(base, {
         kind: 'budget_change',
@@ -59,11 +61,9 @@ export function Recommendations({ clientId }: { clientId: string }) {
       });
       let p = proposal;
       if (p.status === 'pending_approval' && can('actions:approve'))
-        p = await api.post<Proposal>(`${base}/${p.id}/${approve ? 'approve' : 'reject'}`, {
-          comment: approve ? 'Approved from budget recommendations' : 'Rejected from budget recommendations',
+        p = await api.post<Proposal>(`${base}/${p.id}/approve`, {
+          comment: 'Approved from budget recommendations',
         });
-      else if (!approve && (p.status === 'pending_approval' || p.status === 'blocked'))
-        throw new Error('Only approvers can reject');
       return { id: a.entityId, status: p.status, proposalId: p.id };
     },
     onSuccess: (d) => {
@@ -154,8 +154,8 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       {d ? (
                         d.status === 'error' ? (
                           <span className="text-xs text-rose-700">{d.message}</span>
-                        ) : d.status === 'rejected' ? (
-                          <Badge tone="gray">rejected</Badge>
+                        ) : d.status === 'dismissed' ? (
+                          <Badge tone="gray">dismissed</Badge>
                         ) : (
                           <StatusBadge status={d.status} write />
                         )
@@ -178,9 +178,10 @@ export function Recommendations({ clientId }: { clientId: string }) {
                             size="sm"
                             variant="ghost"
                             onClick={() => decide.mutate({ a, approve: false })}
-                            aria-label={`Reject recommendation for ${a.name}`}
+                            aria-label={`Dismiss recommendation for ${a.name}`}
+                            title="Set it aside; nothing is changed or recorded"
                           >
-                            Reject
+                            Dismiss
                           </Button>
                         </span>
                       ) : (

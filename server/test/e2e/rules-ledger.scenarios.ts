@@ -236,6 +236,32 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       expect((await save()).actions).toEqual([
         { type: 'budget', direction: 'increase', amountMicros: 12_500_000 },
       ]);
+      // Turned on and off from the editor's header (this rule was created off).
+      const enabled = async () =>
+        (await api<{ enabled: boolean }>('GET', `/api/v1/rules/${created.id}`)).enabled;
+      expect(await enabled()).toBe(false);
+      await page.getByRole('button', { name: 'Turn on', exact: true }).click();
+      await page.getByRole('button', { name: 'Turn off', exact: true }).waitFor();
+      expect(await enabled()).toBe(true);
+      await page.getByRole('button', { name: 'Turn off', exact: true }).click();
+      await page.getByRole('button', { name: 'Turn on', exact: true }).waitFor();
+      expect(await enabled()).toBe(false);
+      await page.close();
+    }, 120_000);
+
+    it('a new rule from the editor is saved switched off', async () => {
+      const { server, context } = env();
+      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/rules?rule=new`);
+      const created = page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/rules') && r.request().method() === 'POST',
+      );
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      const res = await created;
+      expect(res.status()).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      expect((await api<{ enabled: boolean }>('GET', `/api/v1/rules/${id}`)).enabled).toBe(false);
       await page.close();
     }, 120_000);
   });

@@ -89,8 +89,10 @@ const newLeaf = (): Condition => ({
   unit: 'currency_micros',
 });
 
+/** A new rule starts switched off: it acts only once someone turns it on (or evaluates it). */
 export const emptyRule: RuleBody = {
   name: 'Pause campaigns with a weak ROAS',
+  enabled: false,
   scope: { level: 'campaign' },
   conditions: {
     match: 'all',

@@ -167,6 +167,12 @@ export function RulesPage() {
   const runNow = useMutation({
     mutationFn: (id: string) =>
       api.post<{ matched: number; proposed: number }>(`/api/v1/rules/${id}/run`, {}),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['rules'] }),
+  });
+  const toggle = useMutation({
+    mutationFn: ({ id, on }: { id: string; on: boolean }) =>
+      api.post<Rule>(`/api/v1/rules/${id}/${on ? 'enable' : 'disable'}`, {}),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['rules'] }),
   });
   const editable = can('agents:manage');
   const bodyOf = (r: Rule): RuleBody => ({
@@ -237,18 +243,44 @@ export function RulesPage() {
                   <CardHeader
                     title={creating ? 'New rule' : rule?.name}
                     actions={
-                      rule &&
-                      can('agents:run') && (
-                        <Button size="sm" loading={runNow.isPending} onClick={() => runNow.mutate(rule.id)}>
-                          Evaluate now
-                        </Button>
+                      rule && (
+                        <span className="inline-flex gap-1.5">
+                          {editable && (
+                            <Button
+                              size="sm"
+                              variant="ghost"
+                              loading={toggle.isPending}
+                              onClick={() => toggle.mutate({ id: rule.id, on: !rule.enabled })}
+                            >
+                              {rule.enabled ? 'Turn off' : 'Turn on'}
+                            </Button>
+                          )}
+                          {can('agents:run') && (
+                            <Button
+                              size="sm"
+                              loading={runNow.isPending}
+                              onClick={() => {
+                                // Proposals within the guardrails are applied on the platform at once.
+                                if (
+                                  window.confirm(
+                                    `Evaluate "${rule.name}" now? Every entity that matches gets its action proposed; changes within the guardrails are applied on the platform at once, the rest wait in Approvals.`,
+                                  )
+                                )
+                                  runNow.mutate(rule.id);
+                              }}
+                            >
+                              Evaluate now
+                            </Button>
+                          )}
+                        </span>
                       )
                     }
                   />
                   {runNow.data && (
                     <div className="px-5 pt-3">
                       <Notice tone="green">
-                        {runNow.data.matched} matched · {runNow.data.proposed} proposals (see Approvals)
+                        {runNow.data.matched} matched · {runNow.data.proposed} proposals: those within the
+                        guardrails were applied, the rest wait in Approvals (see Write-backs and Approvals)
                       </Notice>
                     </div>
                   )}

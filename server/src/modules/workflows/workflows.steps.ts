@@ -229,14 +229,19 @@ export function createStepExecutors(deps: StepDeps) {
         metric: params.metric ?? 'spend',
         horizon: params.horizon ?? 14,
       });
+      const sum = f.points.reduce((s, p) => s + p.mean, 0);
       return {
         kind: 'done',
         output: {
           forecastId: f.id,
           metric: f.metric,
           unit: f.unit,
-          // The expected total over the horizon, rounded for messages.
-          total: Math.round(f.points.reduce((sum, p) => sum + p.mean, 0) * 100) / 100,
+          // The expected total over the horizon, rounded (in micros for money), and as people read it.
+          total: Math.round(sum * 100) / 100,
+          totalText:
+            f.unit === 'micros'
+              ? `${(sum / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })} ${f.explanation.currency}`
+              : sum.toLocaleString('en-US', { maximumFractionDigits: 2 }),
           days: f.points.length,
           model: f.model,
         },

@@ -160,7 +160,7 @@ export const templates: WorkflowTemplate[] = [
           config: {
             to: ['[[notifyEmail]]'],
             subject: 'Monthly report',
-            body: 'Forecast spend for the next 30 days: {{steps.forecast.output.total}}. Anomalous days: {{steps.anomalies.output.flagged}}.',
+            body: 'Forecast spend for the next 30 days: {{steps.forecast.output.totalText}}. Anomalous days: {{steps.anomalies.output.flagged}}.',
           },
         },
       ],

@@ -615,7 +615,11 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     const id = await run(workflow.id, { campaignId: sim.campaignId, budgetChangePercent: 10 });
     const waiting = await settle(id, ['waiting_approval', 'failed']);
     expect(waiting.status, JSON.stringify(waiting.steps)).toBe('waiting_approval');
-    expect(step(waiting, 'forecast').output).toMatchObject({ metric: 'spend' });
+    expect(step(waiting, 'forecast').output).toMatchObject({ metric: 'spend', unit: 'micros' });
+    // Messages read the total as money, not as raw micros.
+    const { total, totalText } = step(waiting, 'forecast').output as { total: number; totalText: string };
+    expect(totalText).toMatch(/^[\d,]+\.\d{2} [A-Z]{3}$/);
+    expect(Number(totalText.split(' ')[0]!.replace(/,/g, ''))).toBeCloseTo(total / 1e6, 1);
     await t.app.inject(
       as(owner, {
         method: 'POST',

@@ -36,7 +36,12 @@ const port = (v: string) => {
   return n;
 };
 
-function config() {
+/**
+ * The configuration from the environment; `--port` counts as PORT, so that the default PUBLIC_URL
+ * (links in invitation and portal mails) names the port actually served.
+ */
+function config(port?: number) {
+  if (port !== undefined) process.env.PORT = String(port);
   return loadConfig();
 }
 
@@ -67,7 +72,7 @@ program
   .option('--host <host>', 'interface to bind (default $HOST or 0.0.0.0)')
   .option('--no-worker', 'do not process jobs in this process')
   .action(async (opts: { port?: number; host?: string; worker: boolean }) => {
-    const rt = await createRuntime(config());
+    const rt = await createRuntime(config(opts.port));
     const s = await serve(rt, { ...opts, worker: opts.worker ? undefined : false });
     rt.services.logger.info(
       { port: s.port, queue: rt.queue.kind, database: rt.services.storage.dialect },
@@ -132,7 +137,7 @@ program
   .option('--seed-only', 'create the demo data and exit without serving')
   .action(async (opts: { port?: number; seedOnly?: boolean }) => {
     if (!opts.seedOnly) ensureWebBuild();
-    const cfg = config();
+    const cfg = config(opts.port);
     const rt = await createRuntime(cfg);
     const demo = await seedDemo(rt.services);
     if (opts.seedOnly) {

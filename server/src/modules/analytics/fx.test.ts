@@ -130,6 +130,8 @@ describe(`analytics FX rates on ${testDialect()}`, () => {
       [{ date: '2024-02-30', base: 'EUR', quote: 'USD', rate: 1.1 }],
       [{ date: '2024-03-01', base: 'EUR', quote: 'EUR', rate: 1 }],
       [{ date: '2024-03-01', base: 'eur', quote: 'USD', rate: 1.1 }],
+      // Three capitals but no currency: nothing could ever convert it.
+      [{ date: '2024-03-01', base: 'XYZ', quote: 'USD', rate: 1.1 }],
       [{ date: '2024-03-01', base: 'EUR', quote: 'USD', rate: 0 }],
       [{ date: '2024-03-01', base: 'EUR', quote: 'USD', rate: -1 }],
       // A rate this large turns spend into Infinity once converted.

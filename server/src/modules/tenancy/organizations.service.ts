@@ -11,9 +11,13 @@ import type { Actor, Ctx, Origin } from '../auth/context.ts';
 import { type Role, roleRank } from '../auth/permissions.ts';
 import type { Retention } from '../retention/retention.service.ts';
 
+/** ISO 4217 codes in use (Intl's list): a made-up code such as XYZ has no exchange rates. */
+const isoCurrencies = new Set(Intl.supportedValuesOf('currency'));
+
 export const currencySchema = z
   .string()
   .regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD')
+  .refine((c) => isoCurrencies.has(c), 'Not an ISO 4217 currency in use (e.g. USD, EUR, GBP)')
   .describe('ISO 4217 currency code');
 
 export interface Organization {

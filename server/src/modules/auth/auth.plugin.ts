@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, forbidden, unauthenticated } from '../../platform/errors.ts';
 import type { ApiKeys } from '../tenancy/api-keys.service.ts';
 import type { Auth } from './auth.service.ts';
-import type { Ctx, Origin } from './context.ts';
+import { type Ctx, ctxCan, type Origin } from './context.ts';
 import { type Permission, roleCan } from './permissions.ts';
 
 declare module 'fastify' {
@@ -87,10 +87,12 @@ export function installAuth(app: FastifyInstance, { auth, apiKeys }: { auth: Aut
       );
     }
     if (cfg.permission) {
-      if (!roleCan(ctx.role, cfg.permission))
-        throw forbidden(`Your role (${ctx.role}) does not allow ${cfg.permission}`);
-      if (ctx.scopes && !ctx.scopes.includes(cfg.permission))
-        throw forbidden(`This API key lacks the scope ${cfg.permission}`);
+      if (!ctxCan(ctx, cfg.permission))
+        throw forbidden(
+          roleCan(ctx.role, cfg.permission)
+            ? `This API key lacks the scope ${cfg.permission}`
+            : `Your role (${ctx.role}) does not allow ${cfg.permission}`,
+        );
     } else if (cfg.auth === 'user' && ctx.actor.type !== 'user') {
       throw forbidden('This endpoint is for signed-in users; API keys cannot use it');
     }

@@ -1,5 +1,5 @@
 /** Who is acting, for which organization, from where: built once per request and passed to services. */
-import type { Permission, Role } from './permissions.ts';
+import { type Permission, type Role, roleCan } from './permissions.ts';
 
 /** `portal_user`: a client's own person signed in to the client portal (modules/portal). */
 export type ActorType = 'user' | 'api_key' | 'agent' | 'system' | 'portal_user';
@@ -35,3 +35,7 @@ export const systemCtx = (organizationId: string, origin: Origin = {}): Ctx => (
   role: 'owner',
   ...origin,
 });
+
+/** Whether this caller may do `permission`: its role allows it and, for an API key, its scopes too. */
+export const ctxCan = (ctx: Pick<Ctx, 'role' | 'scopes'>, permission: Permission): boolean =>
+  roleCan(ctx.role, permission) && (ctx.scopes === undefined || ctx.scopes.includes(permission));

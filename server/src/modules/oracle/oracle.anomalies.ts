@@ -8,11 +8,10 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
-import type { Storage } from '../../storage/db.ts';
+import type { Executor, Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import { addDays } from '../analytics/periods.ts';
-import type { Ctx } from '../auth/context.ts';
-import { roleCan } from '../auth/permissions.ts';
+import { type Ctx, ctxCan } from '../auth/context.ts';
 import type { DomainEvents } from '../workflows/index.ts';
 import { type EntityDayResult, scanEntityMetrics } from './anomaly/index.ts';
 import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.series.ts';
@@ -100,9 +99,7 @@ export function createAnomalies({
    * viewer, a read-only key) gets the same findings computed, nothing stored and nothing started;
    * the nightly job stores and announces them.
    */
-  const mayStore = (ctx: Ctx) =>
-    ctx.actor.type === 'system' ||
-    (roleCan(ctx.role, 'agents:run') && (ctx.scopes === undefined || ctx.scopes.includes('agents:run')));
+  const mayStore = (ctx: Ctx) => ctx.actor.type === 'system' || ctxCan(ctx, 'agents:run');
 
   async function scan(ctx: Ctx, entity: EntityRef, s: DailySeries) {
     const days = scanEntityMetrics(
@@ -170,20 +167,23 @@ export function createAnomalies({
       stored,
       items: items.map(toFinding),
     });
+    /** The stored rows of these findings (the same inputs are stored once), newest day first. */
+    const storedRows = (trx: Executor) => {
+      const hashes = rows.map((r) => r.inputs_hash);
+      return hashes.length
+        ? trx
+            .selectFrom('predictions')
+            .selectAll()
+            .where('organization_id', '=', ctx.organizationId)
+            .where('type', '=', 'anomaly')
+            .where('inputs_hash', 'in', hashes)
+            .orderBy('for_date', 'desc')
+            .execute()
+        : Promise.resolve([]);
+    };
     if (!mayStore(ctx)) {
       // Computed, not stored: the days already stored answer with their stored rows.
-      const hashes = rows.map((r) => r.inputs_hash);
-      const existing = hashes.length
-        ? await storage.withTenant(ctx.organizationId, (trx) =>
-            trx
-              .selectFrom('predictions')
-              .selectAll()
-              .where('organization_id', '=', ctx.organizationId)
-              .where('type', '=', 'anomaly')
-              .where('inputs_hash', 'in', hashes)
-              .execute(),
-          )
-        : [];
+      const existing = await storage.withTenant(ctx.organizationId, storedRows);
       const byHash = new Map(existing.map((r) => [r.inputs_hash, r]));
       const items = rows.map((r) => byHash.get(r.inputs_hash) ?? r);
       return result(
@@ -192,19 +192,19 @@ export function createAnomalies({
       );
     }
     const { n: stored, saved } = await storage.withTenant(ctx.organizationId, async (trx) => {
-      // What was already found for this entity, by any version of the detector: a new version (new
-      // hashes) or restated data re-stores old days, which are not news.
-      const before = await trx
-        .selectFrom('predictions')
-        .select('for_date')
-        .distinct()
-        .where('organization_id', '=', ctx.organizationId)
-        .where('type', '=', 'anomaly')
-        .where('entity_type', '=', entity.type)
-        .where('entity_id', '=', entity.id)
-        .execute();
-      const known = new Set(before.map((r) => r.for_date));
-      const latestKnown = [...known].sort().at(-1) ?? '';
+      // The latest day already found for this entity, by any version of the detector: a new version
+      // (new hashes) or restated data re-stores old days, which are not news.
+      const latestKnown =
+        (
+          await trx
+            .selectFrom('predictions')
+            .select((eb) => eb.fn.max('for_date').as('last'))
+            .where('organization_id', '=', ctx.organizationId)
+            .where('type', '=', 'anomaly')
+            .where('entity_type', '=', entity.type)
+            .where('entity_id', '=', entity.id)
+            .executeTakeFirst()
+        )?.last ?? '';
       const news: PredictionsTable[] = [];
       // Only the last week of the series is news: a first scan of an entity (or one after a gap)
       // does not announce months-old days as if they had just happened.
@@ -230,13 +230,7 @@ export function createAnomalies({
           .executeTakeFirst();
         const inserted = Number(res.numInsertedOrUpdatedRows ?? 0);
         n += inserted;
-        if (
-          inserted > 0 &&
-          !known.has(row.for_date) &&
-          row.for_date > latestKnown &&
-          row.for_date >= recentFrom
-        )
-          news.push(row);
+        if (inserted > 0 && row.for_date > latestKnown && row.for_date >= recentFrom) news.push(row);
       }
       // Only days later than any found before are news: a re-scan of the same history, a new detector
       // version re-storing (or newly flagging) old days, or a restatement announce nothing.
@@ -251,17 +245,7 @@ export function createAnomalies({
           newAnomalies: news.length,
           dates: news.map((r) => r.for_date),
         });
-      const hashes = rows.map((r) => r.inputs_hash);
-      const saved = hashes.length
-        ? await trx
-            .selectFrom('predictions')
-            .selectAll()
-            .where('organization_id', '=', ctx.organizationId)
-            .where('type', '=', 'anomaly')
-            .where('inputs_hash', 'in', hashes)
-            .orderBy('for_date', 'desc')
-            .execute()
-        : [];
+      const saved = await storedRows(trx);
       return { n, saved };
     });
     return result(stored, saved);

@@ -60,3 +60,69 @@ export async function connectSimulator(t: TestApp, who: Signed, seed = 'routes')
     adAccountId: ad.ad_account_id,
   };
 }
+
+/**
+ * A simulator connection of `days` days of history ending `endDate`, backfilled over those days
+ * (one client; `scale` multiplies the simulated volumes). For tests that need more history than
+ * `connectSimulator`'s 14 days. Returns the connection id.
+ */
+export async function connectSimulatorDays(
+  t: TestApp,
+  who: Signed,
+  o: { seed: string; days: number; endDate: string; scale?: string },
+): Promise<string> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/connections',
+    headers: who.headers,
+    payload: {
+      platform: 'simulator',
+      settings: {
+        seed: o.seed,
+        clients: '1',
+        days: String(o.days),
+        endDate: o.endDate,
+        scale: o.scale ?? '0.25',
+      },
+    },
+  });
+  if (res.statusCode !== 201) throw new Error(`connect failed: ${res.statusCode} ${res.body}`);
+  const connectionId: string = res.json().connection.id;
+  const sync = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/connections/${connectionId}/sync`,
+    headers: who.headers,
+    payload: { kind: 'backfill', days: o.days },
+  });
+  if (sync.statusCode !== 202) throw new Error(`sync failed: ${sync.statusCode} ${sync.body}`);
+  const run = await t.services.sync.execute(who.organizationId, sync.json().id);
+  if (run.status !== 'succeeded') throw new Error(`sync did not succeed: ${JSON.stringify(run.errors)}`);
+  return connectionId;
+}
+
+/**
+ * Runs `fn` with one ad-day's spend replaced (e.g. a negative spend a platform should never report),
+ * and puts the synced value back afterwards whatever `fn` does.
+ */
+export async function withAdDaySpend<T>(
+  t: TestApp,
+  organizationId: string,
+  row: { ad_id: string; date: string; spend_micros: number },
+  spendMicros: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const set = (spend_micros: number) =>
+    t.storage.db
+      .updateTable('daily_metrics')
+      .set({ spend_micros })
+      .where('organization_id', '=', organizationId)
+      .where('ad_id', '=', row.ad_id)
+      .where('date', '=', row.date)
+      .execute();
+  await set(spendMicros);
+  try {
+    return await fn();
+  } finally {
+    await set(row.spend_micros);
+  }
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from '../../../test/helpers/app.ts';
-import { connectSimulator } from '../../../test/helpers/simulator.ts';
+import { connectSimulator, connectSimulatorDays } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
 
 interface Allocation {
@@ -9,29 +9,6 @@ interface Allocation {
   recommendedDailyMicros: number;
   binding: 'locked' | 'min' | 'max' | null;
   fitted: boolean;
-}
-
-/** A simulator account with 120 days of history (the route helper syncs only 14). */
-async function connectLong(t: TestApp, who: Signed, seed: string) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/connections',
-    headers: who.headers,
-    payload: {
-      platform: 'simulator',
-      settings: { seed, clients: '1', days: '120', endDate: '2026-11-20', scale: '0.25' },
-    },
-  });
-  expect(res.statusCode).toBe(201);
-  const sync = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/connections/${res.json().connection.id}/sync`,
-    headers: who.headers,
-    payload: { kind: 'backfill', days: 120 },
-  });
-  expect(sync.statusCode).toBe(202);
-  const run = await t.services.sync.execute(who.organizationId, sync.json().id);
-  expect(run.status).toBe('succeeded');
 }
 
 describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
@@ -48,7 +25,7 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
     t = await createTestApp();
     a = await signUp(t.app, 'alloc-a');
     b = await signUp(t.app, 'alloc-b');
-    await connectLong(t, a, 'alloca');
+    await connectSimulatorDays(t, a, { seed: 'alloca', days: 120, endDate: '2026-11-20' });
     await connectSimulator(t, b, 'allocb');
     const client = await t.app.inject({
       method: 'POST',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { connectSimulatorDays } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
 
 const LAST_DAY = '2026-11-20';
@@ -16,23 +17,7 @@ describe(`ORACLE anomalies of intermittent counts on ${testDialect()}`, () => {
     t = await createTestApp();
     a = await signUp(t.app, 'anomalies-counts');
     other = await signUp(t.app, 'anomalies-other');
-    const conn = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: a.headers,
-      payload: {
-        platform: 'simulator',
-        settings: { seed: 'counts', clients: '1', days: '40', endDate: LAST_DAY, scale: '0.25' },
-      },
-    });
-    expect(conn.statusCode, conn.body).toBe(201);
-    const sync = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
-      headers: a.headers,
-      payload: { kind: 'backfill', days: 40 },
-    });
-    expect((await t.services.sync.execute(a.organizationId, sync.json().id)).status).toBe('succeeded');
+    await connectSimulatorDays(t, a, { seed: 'counts', days: 40, endDate: LAST_DAY });
     campaignId = (
       await t.storage.db
         .selectFrom('daily_metrics')

@@ -7,6 +7,7 @@ import {
   type TestApp,
   uniqueEmail,
 } from '../../../test/helpers/app.ts';
+import { connectSimulatorDays, withAdDaySpend } from '../../../test/helpers/simulator.ts';
 import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { fixtures } from '../catalog/catalog.fixtures.ts';
@@ -43,22 +44,7 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     t = await createTestApp();
     a = await signUp(t.app, 'churn-a');
     b = await signUp(t.app, 'churn-b');
-    const conn = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: a.headers,
-      payload: {
-        platform: 'simulator',
-        settings: { seed: 'churn', clients: '1', days: '56', endDate: LAST_DAY, scale: '0.25' },
-      },
-    });
-    const sync = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
-      headers: a.headers,
-      payload: { kind: 'backfill', days: 56 },
-    });
-    expect((await t.services.sync.execute(a.organizationId, sync.json().id)).status).toBe('succeeded');
+    await connectSimulatorDays(t, a, { seed: 'churn', days: 56, endDate: LAST_DAY });
     clientId = await createClient(a, 'Churn client');
     idleClient = await createClient(a, 'Idle client');
     // One currency for the whole client, so pacing compares like with like.
@@ -255,14 +241,7 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
       .execute();
     expect(day.length).toBeGreaterThan(1);
     const row = day.find((r) => Number(r.spend_micros) > 0)!;
-    await t.storage.db
-      .updateTable('daily_metrics')
-      .set({ spend_micros: -5_000_000_000 })
-      .where('organization_id', '=', a.organizationId)
-      .where('ad_id', '=', row.ad_id)
-      .where('date', '=', LAST_DAY)
-      .execute();
-    try {
+    await withAdDaySpend(t, a.organizationId, { ...row, date: LAST_DAY }, -5_000_000_000, async () => {
       const after = (await churn(a, `?clientId=${clientId}`)).items[0];
       expect(after.warnings.join(' ')).toMatch(
         new RegExp(`Negative spend reported on 1 day\\(s\\) \\(${LAST_DAY}\\)`),
@@ -275,14 +254,6 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
         (before.pacing.ratio * after.pacing.monthToDateSpendMicros) / before.pacing.monthToDateSpendMicros,
         2,
       );
-    } finally {
-      await t.storage.db
-        .updateTable('daily_metrics')
-        .set({ spend_micros: row.spend_micros })
-        .where('organization_id', '=', a.organizationId)
-        .where('ad_id', '=', row.ad_id)
-        .where('date', '=', LAST_DAY)
-        .execute();
-    }
+    });
   });
 });

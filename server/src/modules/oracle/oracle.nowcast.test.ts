@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
-import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
+import {
+  connectSimulator,
+  connectSimulatorDays,
+  type SyncedSimulator,
+  withAdDaySpend,
+} from '../../../test/helpers/simulator.ts';
 import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { addDays } from './oracle.series.ts';
@@ -22,23 +27,7 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     a = await signUp(t.app, 'nowcast-a');
     b = await signUp(t.app, 'nowcast-b');
     // 40 days at full scale: enough days with conversions to learn a delay from.
-    const conn = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: a.headers,
-      payload: {
-        platform: 'simulator',
-        settings: { seed: 'nowcasta', clients: '1', days: '40', endDate: LAST_DAY, scale: '1' },
-      },
-    });
-    expect(conn.statusCode, conn.body).toBe(201);
-    const sync = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
-      headers: a.headers,
-      payload: { kind: 'backfill', days: 40 },
-    });
-    expect((await t.services.sync.execute(a.organizationId, sync.json().id)).status).toBe('succeeded');
+    await connectSimulatorDays(t, a, { seed: 'nowcasta', days: 40, endDate: LAST_DAY, scale: '1' });
     const busiest = await t.storage.db
       .selectFrom('daily_metrics')
       .select((eb) => ['ad_account_id', eb.fn.count<number>('date').distinct().as('days')])
@@ -260,14 +249,7 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
       .where('date', '=', LAST_DAY)
       .orderBy('ad_id')
       .executeTakeFirstOrThrow();
-    await t.storage.db
-      .updateTable('daily_metrics')
-      .set({ spend_micros: -5_000_000_000 })
-      .where('organization_id', '=', a.organizationId)
-      .where('ad_id', '=', row.ad_id)
-      .where('date', '=', LAST_DAY)
-      .execute();
-    try {
+    await withAdDaySpend(t, a.organizationId, { ...row, date: LAST_DAY }, -5_000_000_000, async () => {
       const res = await get(a, `adAccountId=${adAccountA}&days=3`);
       expect(res.statusCode, res.body).toBe(200);
       const acct = res.json().accounts[0];
@@ -277,14 +259,6 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
       expect(day.expectedRoas).toBeNull();
       for (const d of acct.days)
         for (const v of Object.values(d)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
-    } finally {
-      await t.storage.db
-        .updateTable('daily_metrics')
-        .set({ spend_micros: row.spend_micros })
-        .where('organization_id', '=', a.organizationId)
-        .where('ad_id', '=', row.ad_id)
-        .where('date', '=', LAST_DAY)
-        .execute();
-    }
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { connectSimulatorDays } from '../../../test/helpers/simulator.ts';
 import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { systemCtx } from '../auth/context.ts';
@@ -57,22 +58,7 @@ describe(`ORACLE forecast scorecard on ${testDialect()}`, () => {
     t = await createTestApp();
     a = await signUp(t.app, 'score-a');
     b = await signUp(t.app, 'score-b');
-    const conn = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: a.headers,
-      payload: {
-        platform: 'simulator',
-        settings: { seed: 'scorecard', clients: '1', days: '40', endDate: LAST_DAY, scale: '0.25' },
-      },
-    });
-    const sync = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
-      headers: a.headers,
-      payload: { kind: 'backfill', days: 40 },
-    });
-    expect((await t.services.sync.execute(a.organizationId, sync.json().id)).status).toBe('succeeded');
+    await connectSimulatorDays(t, a, { seed: 'scorecard', days: 40, endDate: LAST_DAY });
     const longest = await t.storage.db
       .selectFrom('daily_metrics')
       .select((eb) => ['campaign_id', eb.fn.min('date').as('first')])

@@ -6,7 +6,11 @@ import {
   signUp,
   type TestApp,
 } from '../../../test/helpers/app.ts';
-import { connectSimulator, type SyncedSimulator } from '../../../test/helpers/simulator.ts';
+import {
+  connectSimulator,
+  connectSimulatorDays,
+  type SyncedSimulator,
+} from '../../../test/helpers/simulator.ts';
 import { nextTick } from '../../queue/index.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { FORECAST_VERSION } from './forecast/index.ts';
@@ -58,23 +62,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     simA = await connectSimulator(t, a, 'oraclea');
     simB = await connectSimulator(t, b, 'oracleb');
     c = await signUp(t.app, 'oracle-c');
-    const conn = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: c.headers,
-      payload: {
-        platform: 'simulator',
-        settings: { seed: 'nightly', clients: '1', days: '40', endDate: LAST_DAY, scale: '0.25' },
-      },
-    });
-    expect(conn.statusCode, conn.body).toBe(201);
-    const sync = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/connections/${conn.json().connection.id}/sync`,
-      headers: c.headers,
-      payload: { kind: 'backfill', days: 40 },
-    });
-    expect((await t.services.sync.execute(c.organizationId, sync.json().id)).status).toBe('succeeded');
+    await connectSimulatorDays(t, c, { seed: 'nightly', days: 40, endDate: LAST_DAY });
   });
   afterAll(() => t.close());
 

@@ -185,12 +185,21 @@ describe('web dashboard in Chromium', () => {
     const campaignName = ((await first.locator('td').first().locator('a').textContent()) ?? '').trim();
     // Pinned by name: once approved, the row no longer matches the filter above.
     const row = page.getByTestId('recommendation').filter({ hasText: campaignName });
-    const recommended = ((await row.locator('td').nth(2).textContent()) ?? '').trim();
+    // "Daily budget" shows the budget now and the budget Approve sets (the spend change applied to
+    // the budget, which the campaign may underspend).
+    const [budgetNow, budgetAfter] = ((await row.getByTestId('budget-change').textContent()) ?? '')
+      .split('→')
+      .map((v) => v.replace(/[^\d.]/g, ''));
     await row.getByRole('button', { name: /^Approve/ }).click();
     await row.getByText('applied').waitFor({ timeout: 60_000 });
 
     const proposals = await apiAs<{
-      items: Array<{ status: string; entityId: string; after: { dailyBudgetMicros: number } }>;
+      items: Array<{
+        status: string;
+        entityId: string;
+        before: { dailyBudgetMicros: number };
+        after: { dailyBudgetMicros: number };
+      }>;
     }>(ownerToken, 'GET', '/api/v1/actions?status=applied');
     const campaigns = await apiAs<{ items: Array<{ id: string; name: string; dailyBudgetMicros: number }> }>(
       ownerToken,
@@ -201,9 +210,8 @@ describe('web dashboard in Chromium', () => {
     const applied = proposals.items.find((p) => p.entityId === campaign?.id);
     expect(applied?.status).toBe('applied');
     expect(campaign?.dailyBudgetMicros).toBe(applied?.after.dailyBudgetMicros);
-    expect(recommended.replace(/[^\d.]/g, '')).toBe(
-      ((applied?.after.dailyBudgetMicros ?? 0) / 1e6).toFixed(2),
-    );
+    expect(budgetAfter).toBe(((applied?.after.dailyBudgetMicros ?? 0) / 1e6).toFixed(2));
+    expect(budgetNow).toBe(((applied?.before.dailyBudgetMicros ?? 0) / 1e6).toFixed(2));
     await page.close();
   }, 180_000);
 

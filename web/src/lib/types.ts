@@ -176,7 +176,11 @@ export interface Allocation {
   currentResponse: number;
   binding: string | null;
   fitted: boolean;
-  historicalRoas: number | null;
+  currentBudgetMicros: number | null;
+  budgetChangePct: number | null;
+  proposedBudgetMicros: number | null;
+  observedRoas: number | null;
+  fittedRoas: number | null;
 }
 
 export interface AllocationResult {
@@ -185,6 +189,8 @@ export interface AllocationResult {
   objective: string;
   clientId: string | null;
   currency: string;
+  from: string;
+  to: string;
   totals: {
     currentDailyMicros: number;
     recommendedDailyMicros: number;

@@ -14,7 +14,9 @@ import { addDays, type SeriesReader } from './oracle.series.ts';
 
 export const ALLOCATION_MODEL = 'saturating-adstock-curves';
 // 1.1.0: target answered in its own units (ROAS, or CPA in micros), one-sided bounds override the band.
-export const ALLOCATION_MODEL_VERSION = '1.1.0';
+// 1.2.0: each campaign's budget now and the budget to set (the spend change applied to the budget),
+// observed next to fitted ROAS.
+export const ALLOCATION_MODEL_VERSION = '1.2.0';
 export const WEEKS = 26;
 const CURRENT_DAYS = 28;
 
@@ -34,6 +36,8 @@ export interface EntityData {
   spend: Float64Array;
   y: Float64Array;
   currentDaily: number;
+  /** The campaign's daily budget now (null: a platform, or budgets set on ad groups / ad sets). */
+  dailyBudget: number | null;
 }
 
 /** Weekly spend and objective per entity over the last WEEKS weeks, and its current daily spend. */
@@ -75,16 +79,20 @@ export async function loadAllocationData(
         { currencies },
       );
     const names = new Map<string, string>();
+    const budgets = new Map<string, number | null>();
     if (req.level === 'campaign') {
       const ids = [...new Set(rows.map((r) => String(r.entity)))];
       for (let i = 0; i < ids.length; i += 500) {
         const found = await trx
           .selectFrom('campaigns')
-          .select(['id', 'name'])
+          .select(['id', 'name', 'daily_budget_micros'])
           .where('organization_id', '=', ctx.organizationId)
           .where('id', 'in', ids.slice(i, i + 500))
           .execute();
-        for (const c of found) names.set(c.id, c.name);
+        for (const c of found) {
+          names.set(c.id, c.name);
+          budgets.set(c.id, c.daily_budget_micros == null ? null : Number(c.daily_budget_micros));
+        }
       }
     }
     const byId = new Map<string, EntityData>();
@@ -100,6 +108,7 @@ export async function loadAllocationData(
           spend: new Float64Array(WEEKS),
           y: new Float64Array(WEEKS),
           currentDaily: 0,
+          dailyBudget: budgets.get(id) ?? null,
         };
         byId.set(id, e);
       }
@@ -130,7 +139,7 @@ export async function storeAllocation(
   const hash = inputsHash({
     v: ALLOCATION_MODEL_VERSION,
     req,
-    series: data.entities.map((e) => [e.id, [...e.spend], [...e.y], e.currentDaily]),
+    series: data.entities.map((e) => [e.id, [...e.spend], [...e.y], e.currentDaily, e.dailyBudget]),
   });
   return storage.withTenant(ctx.organizationId, async (trx) => {
     const existing = await trx

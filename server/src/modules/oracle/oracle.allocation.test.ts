@@ -67,6 +67,76 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
     expect(rows.every((r) => r.run_id === body.predictionId)).toBe(true);
   });
 
+  it("turns each spend recommendation into the campaign's budget change, and the proposal sets that budget", async () => {
+    const res = await post(a, { objective: 'revenue' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    type Row = Allocation & {
+      changePct: number | null;
+      currentBudgetMicros: number | null;
+      budgetChangePct: number | null;
+      proposedBudgetMicros: number | null;
+      observedRoas: number | null;
+      fittedRoas: number | null;
+    };
+    const xs: Row[] = body.allocations;
+    const budgets = new Map(
+      (
+        await t.storage.db
+          .selectFrom('campaigns')
+          .select(['id', 'daily_budget_micros'])
+          .where('organization_id', '=', a.organizationId)
+          .execute()
+      ).map((c) => [c.id, c.daily_budget_micros == null ? null : Number(c.daily_budget_micros)]),
+    );
+    const metrics = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => [
+        'campaign_id',
+        eb.fn.sum<number>('spend_micros').as('spend'),
+        eb.fn.sum<number>('conversion_value_micros').as('value'),
+      ])
+      .where('organization_id', '=', a.organizationId)
+      .where('date', '>=', body.from)
+      .where('date', '<=', body.to)
+      .groupBy('campaign_id')
+      .execute();
+    const reported = new Map(metrics.map((m) => [m.campaign_id, Number(m.value) / Number(m.spend)]));
+    for (const x of xs) {
+      expect(x.currentBudgetMicros).toBe(budgets.get(x.entityId));
+      // What the account reports, not the curve: revenue ÷ spend over the same weeks.
+      expect(x.observedRoas).toBeCloseTo(reported.get(x.entityId) as number, 2);
+      if (x.fitted) expect(x.fittedRoas).not.toBeNull();
+      if (x.currentBudgetMicros === null) {
+        expect(x.proposedBudgetMicros).toBeNull();
+        continue;
+      }
+      // The budget moves by the spend's percent, even where the campaign spends below its budget.
+      expect(x.budgetChangePct).toBe(x.changePct);
+      expect(x.proposedBudgetMicros).toBe(
+        Math.round((x.currentBudgetMicros as number) * (1 + (x.budgetChangePct as number) / 100)),
+      );
+    }
+    const moved = xs.find(
+      (x) =>
+        x.proposedBudgetMicros !== null &&
+        Math.abs(x.budgetChangePct as number) >= 1 &&
+        Math.abs((x.currentBudgetMicros as number) - x.currentDailyMicros) > 0.05 * x.currentDailyMicros,
+    );
+    expect(moved, 'a campaign whose budget differs from its spend').toBeDefined();
+    const m = moved as Row;
+    // Setting the recommended spend as the budget would move the budget the wrong amount (or way).
+    expect(m.proposedBudgetMicros).not.toBe(m.recommendedDailyMicros);
+    const proposed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/actions',
+      headers: a.headers,
+      payload: { kind: 'budget_change', campaignId: m.entityId, percent: m.budgetChangePct },
+    });
+    expect(proposed.statusCode, proposed.body).toBe(201);
+    expect(proposed.json().proposal.after.dailyBudgetMicros).toBe(m.proposedBudgetMicros);
+  });
+
   it('keeps a locked campaign at its budget and respects an explicit maximum', async () => {
     const first = (await post(a, { objective: 'revenue' })).json();
     const fitted: Allocation[] = first.allocations.filter((x: Allocation) => x.fitted);

@@ -39,6 +39,30 @@ const BOOTSTRAP = 20;
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
+/** Revenue over spend in the weeks read (what the account reports), not the curve's estimate. */
+function observedRoas(e: EntityData) {
+  const spend = e.spend.reduce((s, v) => s + v, 0);
+  return spend > 0 ? r2(e.y.reduce((s, v) => s + v, 0) / spend) : null;
+}
+
+/**
+ * The curves are of spend, but what can be changed is the campaign's daily budget, and a campaign
+ * often spends less (or, on Meta and Google, some days more) than its budget. The budget to set moves
+ * by the same proportion as the spend: a +12% recommendation raises the budget by 12%, whatever the
+ * gap between the two. No budget (platform level, or budgets on ad groups / ad sets): null.
+ */
+function budgetChange(e: EntityData, recommendedSpend: number) {
+  const budget = e.dailyBudget;
+  if (budget === null || budget <= 0 || !(e.currentDaily > 0))
+    return { currentBudgetMicros: budget, budgetChangePct: null, proposedBudgetMicros: null };
+  const pct = r2((recommendedSpend / e.currentDaily - 1) * 100);
+  return {
+    currentBudgetMicros: budget,
+    budgetChangePct: pct,
+    proposedBudgetMicros: Math.round(budget * (1 + pct / 100)),
+  };
+}
+
 export function createAllocations({
   storage,
   clock,
@@ -204,6 +228,10 @@ export function createAllocations({
         marginalResponse: f ? a.marginal : null,
         binding: a.binding,
         fitted: f !== null,
+        ...budgetChange(e, a.spend),
+        observedRoas: req.objective === 'revenue' ? observedRoas(e) : null,
+        fittedRoas: f && req.objective === 'revenue' ? r2(f.roas) : null,
+        // Before 1.2.0 the only ROAS given, and it was the fitted one; kept for existing readers.
         historicalRoas: f && req.objective === 'revenue' ? r2(f.roas) : null,
       };
     });

@@ -446,7 +446,20 @@ export const allocationSchema = z.object({
       marginalResponse: nullableNum,
       binding: z.enum(['locked', 'min', 'max']).nullable(),
       fitted: z.boolean(),
-      historicalRoas: nullableNum,
+      currentBudgetMicros: nullableNum.describe(
+        "The campaign's daily budget now (null: platform level, or the budget is on ad groups / ad sets)",
+      ),
+      budgetChangePct: nullableNum.describe(
+        'The change to make to the daily budget, in percent: the same proportion as the spend change (a campaign often spends less than its budget)',
+      ),
+      proposedBudgetMicros: nullableNum.describe(
+        'The daily budget to set: currentBudgetMicros moved by budgetChangePct (propose it with percent = budgetChangePct)',
+      ),
+      observedRoas: nullableNum.describe('Revenue ÷ spend over the weeks read, as the platforms report it'),
+      fittedRoas: nullableNum.describe(
+        "The response curve's ROAS over the same weeks (the model's estimate)",
+      ),
+      historicalRoas: nullableNum.describe('Deprecated: the same as fittedRoas'),
     }),
   ),
   warnings: z.array(z.string()),

@@ -26,6 +26,8 @@ import type { Allocation, AllocationResult, Campaign, Proposal } from '../../lib
 
 type Decision = { status: string; proposalId: string; message?: string };
 
+const signed = (v: number) => `${v > 0 ? '+' : ''}${v.toFixed(1)}`;
+
 export function Recommendations({ clientId }: { clientId: string }) {
   const { can } = useAuth();
   const qc = useQueryClient();
@@ -55,8 +57,10 @@ export function Recommendations({ clientId }: { clientId: string }) {
       const { proposal } = await api.post<{ proposal: Proposal }>(base, {
         kind: 'budget_change',
         campaignId: a.entityId,
-        dailyBudgetMicros: a.recommendedDailyMicros,
-        reason: `ORACLE budget recommendation (${alloc.data?.predictionId ?? 'allocation'}): ${a.changePct > 0 ? '+' : ''}${a.changePct}%`,
+        // The spend change applied to the budget (the campaign may spend less than its budget): the
+        // server moves the budget it reads now by this percent.
+        percent: a.budgetChangePct,
+        reason: `ORACLE budget recommendation (${alloc.data?.predictionId ?? 'allocation'}): spend ${signed(a.changePct)}% to ${money(a.recommendedDailyMicros, alloc.data?.currency ?? 'USD')}/day, budget ${signed(a.budgetChangePct ?? 0)}%`,
         idempotencyKey: `${alloc.data?.predictionId}:${a.entityId}`,
       });
       let p = proposal;
@@ -80,6 +84,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
   const data = alloc.data;
   const cur = data?.currency ?? 'USD';
   const rows = (data?.allocations ?? []).filter((a) => Math.abs(a.changePct) >= 1);
+  const weeks = data ? Math.round((Date.parse(data.to) - Date.parse(data.from)) / 86_400_000 / 7) : 26;
   return (
     <Card>
       <CardHeader
@@ -106,17 +111,32 @@ export function Recommendations({ clientId }: { clientId: string }) {
                 <th scope="col" className="px-4 py-2.5 text-left font-medium">
                   Campaign
                 </th>
-                <th scope="col" className="px-4 py-2.5 text-right font-medium">
-                  Current / day
+                <th
+                  scope="col"
+                  className="px-4 py-2.5 text-right font-medium"
+                  title="Average daily spend over the last 28 days"
+                >
+                  Spend / day
                 </th>
                 <th scope="col" className="px-4 py-2.5 text-right font-medium">
-                  Recommended
+                  Recommended spend
                 </th>
                 <th scope="col" className="px-4 py-2.5 text-right font-medium">
                   Change
                 </th>
-                <th scope="col" className="px-4 py-2.5 text-right font-medium">
-                  ROAS so far
+                <th
+                  scope="col"
+                  className="px-4 py-2.5 text-right font-medium"
+                  title="What Approve sets: the daily budget moves by the same percent as the spend"
+                >
+                  Daily budget
+                </th>
+                <th
+                  scope="col"
+                  className="px-4 py-2.5 text-right font-medium"
+                  title="Revenue ÷ spend over the weeks the curves were fitted on, as reported"
+                >
+                  ROAS ({weeks} wk)
                 </th>
                 <th scope="col" className="px-4 py-2.5 text-right font-medium">
                   Decision
@@ -144,12 +164,25 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       {money(a.recommendedDailyMicros, cur)}
                     </td>
                     <td className="px-4 py-2.5 text-right">
-                      <Badge tone={a.changePct > 0 ? 'green' : 'amber'}>
-                        {a.changePct > 0 ? '+' : ''}
-                        {a.changePct.toFixed(1)}%
-                      </Badge>
+                      <Badge tone={a.changePct > 0 ? 'green' : 'amber'}>{signed(a.changePct)}%</Badge>
                     </td>
-                    <td className="px-4 py-2.5 text-right">{ratio(a.historicalRoas)}</td>
+                    <td className="px-4 py-2.5 text-right" data-testid="budget-change">
+                      {a.proposedBudgetMicros !== null && a.currentBudgetMicros !== null ? (
+                        <span className="whitespace-nowrap">
+                          {money(a.currentBudgetMicros, cur)} → {money(a.proposedBudgetMicros, cur)}
+                        </span>
+                      ) : (
+                        <span className="text-xs text-slate-400">no campaign budget</span>
+                      )}
+                    </td>
+                    <td
+                      className="px-4 py-2.5 text-right"
+                      title={
+                        a.fittedRoas !== null ? `Response-curve estimate: ${ratio(a.fittedRoas)}` : undefined
+                      }
+                    >
+                      {ratio(a.observedRoas)}
+                    </td>
                     <td className="px-4 py-2.5 text-right">
                       {d ? (
                         d.status === 'error' ? (
@@ -159,7 +192,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
                         ) : (
                           <StatusBadge status={d.status} write />
                         )
-                      ) : can('campaigns:write') && sameCurrency ? (
+                      ) : can('campaigns:write') && sameCurrency && a.budgetChangePct !== null ? (
                         <span className="inline-flex gap-1.5">
                           <Button
                             size="sm"
@@ -186,7 +219,11 @@ export function Recommendations({ clientId }: { clientId: string }) {
                         </span>
                       ) : (
                         <span className="text-xs text-slate-400">
-                          {sameCurrency ? 'View only' : `Budget in ${c?.currency}`}
+                          {!sameCurrency
+                            ? `Budget in ${c?.currency}`
+                            : a.budgetChangePct === null
+                              ? 'Set budgets on its ad groups'
+                              : 'View only'}
                         </span>
                       )}
                     </td>

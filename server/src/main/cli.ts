@@ -15,7 +15,7 @@ import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { runWorker } from '../queue/index.ts';
 import { createStorage } from '../storage/db.ts';
-import { seedDemo } from './demo.ts';
+import { loadDemoRates, seedDemo } from './demo.ts';
 import { createProgressBar } from './progress.ts';
 import { createRuntime, serve } from './runtime.ts';
 import { createServices } from './services.ts';
@@ -164,7 +164,16 @@ program
         '',
       ].join('\n'),
     );
-    onShutdownSignals(s.stop);
+    // The demo's FX rates are loaded through today: keep loading each day it runs, so days the hourly
+    // sync brings in convert without a stale-rate warning.
+    const rates = setInterval(() => {
+      loadDemoRates(rt.services).catch((e) => rt.services.logger.warn({ err: e }, 'demo: FX rates'));
+    }, 6 * 3_600_000);
+    rates.unref();
+    onShutdownSignals(async () => {
+      clearInterval(rates);
+      await s.stop();
+    });
   });
 
 program

@@ -63,8 +63,41 @@ describe(`demo agency on ${testDialect()}`, () => {
     expect(metrics.json().warnings ?? []).toEqual([]);
     expect(metrics.json().rows).toHaveLength(3);
 
+    // Started again three days later, the demo catches up to today: one incremental sync per
+    // simulator connection (the worker runs them; here they run inline), and rates through today.
+    t.clock.advance(3 * 86_400_000);
     const again = await seedDemo(t.services, { days: 30, quiet: true });
     expect(again).toMatchObject({ created: false, organizationId: org });
+    const queued = await t.storage.db
+      .selectFrom('sync_runs')
+      .select(['id', 'kind'])
+      .where('organization_id', '=', org)
+      .where('status', '=', 'queued')
+      .execute();
+    expect(queued.map((r) => r.kind)).toEqual(['incremental', 'incremental', 'incremental']);
+    for (const r of queued) expect((await t.services.sync.execute(org, r.id)).status).toBe('succeeded');
+    const last = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => eb.fn.max('date').as('last'))
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
+    expect(last.last).toBe('2026-11-23');
+    const fresh = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'demo@omnify.local', password: 'omnify-demo' },
+      })
+    ).json().tokens.accessToken;
+    const later = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/analytics/metrics?from=2026-11-21&to=2026-11-23&groupBy=client',
+      headers: { authorization: `Bearer ${fresh}` },
+    });
+    expect(later.statusCode).toBe(200);
+    expect(later.json().warnings ?? []).toEqual([]);
+    expect(later.json().rows).toHaveLength(3);
+    expect(later.json().rows.every((r: { spendMicros: number }) => r.spendMicros > 0)).toBe(true);
     const login = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',

@@ -68,6 +68,7 @@ export async function seedDemo(
     .executeTakeFirst();
   if (existing) {
     const portal = await seedPortal(s, existing.organization_id, existing.id);
+    await refreshDemo(s, existing.organization_id, days);
     return { organizationId: existing.organization_id, email, password, created: false, portal };
   }
   const reg = await s.auth.register(
@@ -81,24 +82,17 @@ export async function seedDemo(
     userId: reg.user.id,
     role: 'owner' as const,
   };
-  const endDate = s.clock.now().toISOString().slice(0, 10);
-  // The simulated accounts bill in USD, EUR and GBP; the agency reports in USD. Daily demo rates
-  // (round figures near late-2026 levels, not market data) let analytics convert every row.
-  const demoRates = { EUR: 1.08, GBP: 1.27 };
-  const rates = [];
-  for (let d = 0; d <= days + 1; d++) {
-    const date = new Date(s.clock.now().getTime() - d * 86_400_000).toISOString().slice(0, 10);
-    for (const [base, rate] of Object.entries(demoRates)) rates.push({ date, base, quote: 'USD', rate });
-  }
-  await s.analytics.fx.loadInstallRates(rates);
+  await loadDemoRates(s, days);
   for (const [i, { industry, accentColor: _accent, ...c }] of demoClients.entries()) {
     const client = await s.clients.create(ctx, { ...c, currency: 'USD' });
     const { connection } = await s.connections.create(ctx, {
       platform: 'simulator',
       clientId: client.id,
       name: `${c.name} (simulated Google Ads, Meta, LinkedIn and CRM)`,
-      // One simulated client per connection, each from its own seed, ending today.
-      settings: { seed: `demo${i + 1}`, clients: '1', industry, days: String(days), endDate },
+      // One simulated client per connection, each from its own seed. No endDate: the simulator's
+      // last day is today, so the hourly sync brings each new day (and restates recent conversions)
+      // as a real platform does, and an approved write-back shows in delivery from the next day.
+      settings: { seed: `demo${i + 1}`, clients: '1', industry, days: String(days) },
     });
     const run = await s.sync.start(ctx, connection.id, { kind: 'backfill', days });
     const bar = opts.quiet ? undefined : createProgressBar(`Syncing ${c.name}`);
@@ -113,6 +107,47 @@ export async function seedDemo(
   await seedDemoRules(s.rules, ctx);
   const portal = await seedPortal(s, organizationId, reg.user.id);
   return { organizationId, email, password, created: true, portal };
+}
+
+/**
+ * The simulated accounts bill in USD, EUR and GBP; the agency reports in USD. Daily demo rates (round
+ * figures near late-2026 levels, not market data) for every day of the window through today let
+ * analytics convert every row. Idempotent; `omnify demo` calls it again each day it keeps running.
+ */
+export async function loadDemoRates(s: Services, days = DEMO_DAYS): Promise<number> {
+  const demoRates = { EUR: 1.08, GBP: 1.27 };
+  const rates = [];
+  for (let d = 0; d <= days + 1; d++) {
+    const date = new Date(s.clock.now().getTime() - d * 86_400_000).toISOString().slice(0, 10);
+    for (const [base, rate] of Object.entries(demoRates)) rates.push({ date, base, quote: 'USD', rate });
+  }
+  return s.analytics.fx.loadInstallRates(rates);
+}
+
+/**
+ * A demo started again days later catches up: rates through today, and an incremental sync of each
+ * of its simulator connections (run by the worker; a connection already syncing is left to it).
+ * Returns how many syncs it started.
+ */
+async function refreshDemo(s: Services, organizationId: string, days: number): Promise<number> {
+  await loadDemoRates(s, days);
+  const ctx: Ctx = { organizationId, actor: { type: 'system', id: 'demo' }, userId: null, role: 'owner' };
+  const connections = await s.storage.db
+    .selectFrom('connections')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('platform', '=', 'simulator')
+    .where('status', '=', 'active')
+    .execute();
+  let started = 0;
+  for (const c of connections) {
+    try {
+      if (await s.sync.startOnce(ctx, c.id)) started++;
+    } catch (e) {
+      s.logger.warn({ err: e, connectionId: c.id }, 'demo: could not start a catch-up sync');
+    }
+  }
+  return started;
 }
 
 /**

@@ -110,7 +110,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const passwordReset = createPasswordReset({ storage, audit, clock, mailer, publicUrl });
 
   const queue = o.queue ?? createQueue({ config, storage, clock, logger });
-  const registry = o.registry ?? createConnectorRegistry({ dataDir: config.dataDir });
+  const registry = o.registry ?? createConnectorRegistry({ dataDir: config.dataDir, clock });
   // One budget for every caller of a platform: in this process on one box, through Redis when
   // scaled out. GoHighLevel allows 100 calls per 10 s per location; Meta is throttled by its headers.
   const budgetRules = {

@@ -3,6 +3,7 @@
  * under connectors/ plus one line here.
  */
 import path from 'node:path';
+import type { Clock } from '../../platform/clock.ts';
 import type { ConnectorDefinition } from './connector.port.ts';
 import { gohighlevel } from './gohighlevel/index.ts';
 import { googleAds } from './google_ads/index.ts';
@@ -12,8 +13,11 @@ import { createFileStore, createSimulator } from './simulator/index.ts';
 
 export function createConnectorRegistry({
   dataDir,
+  clock,
 }: {
   dataDir: string;
+  /** The simulator's "today" (its last day with data unless a connection pins endDate). */
+  clock?: Clock;
 }): Record<string, ConnectorDefinition> {
   return {
     google_ads: googleAds,
@@ -21,6 +25,9 @@ export function createConnectorRegistry({
     linkedin,
     gohighlevel,
     // The simulator keeps the write-backs it received next to the database, so that paused ads stay paused.
-    simulator: createSimulator({ store: createFileStore(path.join(dataDir, 'simulator')) }),
+    simulator: createSimulator({
+      store: createFileStore(path.join(dataDir, 'simulator')),
+      ...(clock ? { clock } : {}),
+    }),
   };
 }

@@ -60,4 +60,32 @@ describe('config', () => {
     ])
       expect(problems).toContain(key);
   });
+
+  it('mail: the log without SMTP_URL; SMTP_URL needs a MAIL_FROM, and both must be well formed', () => {
+    expect(loadConfig({ OMNIFY_DATA_DIR: dir() }).mail).toEqual({ kind: 'log' });
+    const url = 'smtps://omnify:secret@smtp.example.com:465';
+    expect(
+      loadConfig({ OMNIFY_DATA_DIR: dir(), SMTP_URL: url, MAIL_FROM: 'Omnify <omnify@example.com>' }).mail,
+    ).toEqual({ kind: 'smtp', url, from: 'Omnify <omnify@example.com>' });
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig({ OMNIFY_DATA_DIR: dir(), ...env });
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+      }
+      return [];
+    };
+    expect(problemsOf({ SMTP_URL: url })).toEqual([
+      'MAIL_FROM: required with SMTP_URL (the sender, e.g. Omnify <omnify@example.com>)',
+    ]);
+    const bad = problemsOf({ SMTP_URL: 'http://u:secret@mail.example.com', MAIL_FROM: 'Omnify' });
+    expect(bad).toEqual([
+      'SMTP_URL: must be smtp://[user:password@]host[:port] or smtps://…',
+      'MAIL_FROM: must be an address, or a name and an address: Omnify <omnify@example.com>',
+    ]);
+    // The error names the variable, never its value (the URL carries the password).
+    expect(bad.join('\n')).not.toContain('secret');
+    expect(problemsOf({ SMTP_URL: url, MAIL_FROM: 'omnify@example.com' })).toEqual([]);
+  });
 });

@@ -26,6 +26,15 @@ const base64Key = z
     'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
   );
 
+/** `addr@host` or `Name <addr@host>`, on one line. */
+const mailbox = z
+  .string()
+  .trim()
+  .refine((v) => {
+    const m = /^(?:[^<>\r\n]*<([^<>\s]+)>|([^<>\s]+))$/.exec(v);
+    return z.email().safeParse(m?.[1] ?? m?.[2]).success;
+  }, 'must be an address, or a name and an address: Omnify <omnify@example.com>');
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -87,6 +96,20 @@ export const envSchema = z.object({
   OMNIFY_BILLING_CANCEL_URL: z.url().optional(),
   OMNIFY_BILLING_PORTAL_RETURN_URL: z.url().optional(),
   OMNIFY_BILLING_USAGE_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Outgoing mail through an SMTP server (`MailConfig`); unset, mail is written to the log. */
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return /^smtps?:$/.test(u.protocol) && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'must be smtp://[user:password@]host[:port] or smtps://…')
+    .optional(),
+  MAIL_FROM: mailbox.optional(),
   /** Agents: the default engine, and the language model (any OpenAI Responses-compatible server). */
   OMNIFY_AGENTS_ENGINE: z.enum(['builtin', 'llm']).default('builtin'),
   OMNIFY_OPENAI_API_KEY: z.string().trim().min(1).optional(),
@@ -369,7 +392,11 @@ export interface Config {
   writeBacks: { reconcileAfterMinutes: number };
   billing: BillingConfig;
   agents: AgentsConfig;
+  mail: MailConfig;
 }
+
+/** Without SMTP_URL every message goes to the log (platform/mailer.ts). */
+export type MailConfig = { kind: 'log' } | { kind: 'smtp'; url: string; from: string };
 
 export interface AgentsConfig {
   /** The engine of runs that do not name one; 'llm' needs an API key. */
@@ -413,6 +440,8 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
   const billing = parsed.success ? billingSection(parsed.data, raw, problems) : null;
   if (parsed.success && parsed.data.OMNIFY_AGENTS_ENGINE === 'llm' && !parsed.data.OMNIFY_OPENAI_API_KEY)
     problems.push('OMNIFY_AGENTS_ENGINE: llm needs OMNIFY_OPENAI_API_KEY');
+  if (parsed.success && parsed.data.SMTP_URL && !parsed.data.MAIL_FROM)
+    problems.push('MAIL_FROM: required with SMTP_URL (the sender, e.g. Omnify <omnify@example.com>)');
   if (!parsed.success || !billing || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.OMNIFY_DATA_DIR);
@@ -474,6 +503,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
         : null,
       inlineWaitMs: e.OMNIFY_AGENTS_WAIT_SECONDS * 1000,
     },
+    mail: e.SMTP_URL && e.MAIL_FROM ? { kind: 'smtp', url: e.SMTP_URL, from: e.MAIL_FROM } : { kind: 'log' },
   };
 }
 

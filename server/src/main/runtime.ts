@@ -17,6 +17,7 @@ import { RULES_EVALUATE_CRON, rulesEvaluateJob, rulesJobs } from '../modules/rul
 import { syncJobs } from '../modules/sync/sync.handlers.ts';
 import { syncAllJob } from '../modules/sync/sync.jobs.ts';
 import { WORKFLOW_CRON, workflowCronJob, workflowJobs } from '../modules/workflows/index.ts';
+import { describeMailer } from '../platform/mailer.ts';
 import { type JobBinding, type Queue, type RunningWorker, runWorker } from '../queue/index.ts';
 import { buildApi } from './api.ts';
 import { createServices, type ServiceOverrides, type Services } from './services.ts';
@@ -44,6 +45,8 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const services = createServices(config, overrides);
   warnAboutGeneratedSecrets(config, services);
+  if (!overrides.mailer)
+    services.logger[config.mail.kind === 'smtp' ? 'info' : 'warn'](describeMailer(config.mail));
   const applied = await services.storage.migrate();
   if (applied.length) services.logger.info({ migrations: applied }, 'database migrated');
   const queue = services.queue;

@@ -43,7 +43,7 @@ import { createEventHub, createWorkflowsModule } from '../modules/workflows/inde
 import { type Clock, systemClock } from '../platform/clock.ts';
 import { createSecretBox } from '../platform/crypto.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
-import { createLogMailer, type Mailer } from '../platform/mailer.ts';
+import { createConfiguredMailer, deliverOrLog, type Mailer } from '../platform/mailer.ts';
 import { createQueue, type Queue } from '../queue/index.ts';
 import { createStorage, type Storage } from '../storage/db.ts';
 
@@ -67,7 +67,7 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const logger = o.logger ?? createLogger(config.logLevel);
   const storage = o.storage ?? createStorage(config.database);
   const clock = o.clock ?? systemClock;
-  const mailer = o.mailer ?? createLogMailer(logger);
+  const mailer = o.mailer ?? createConfiguredMailer(config.mail, logger);
   const box = createSecretBox(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys);
   const publicUrl = config.http.publicUrl;
 
@@ -93,7 +93,21 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   });
   const organizations = createOrganizations({ storage, audit, agents, retention, clock });
   const clients = createClients({ storage, audit, clock, limits: billing.limits });
-  const invitations = createInvitations({ storage, audit, clock, mailer, publicUrl, limits: billing.limits });
+  // The invitation is saved before it is mailed, and its answer carries the token: a failed send
+  // is logged rather than turned into an error that would hide that token from the inviter.
+  const invitationMailer = deliverOrLog(
+    mailer,
+    logger,
+    'The invitation is saved and its token was in the answer to the inviter: share it, or invite again once mail works',
+  );
+  const invitations = createInvitations({
+    storage,
+    audit,
+    clock,
+    mailer: invitationMailer,
+    publicUrl,
+    limits: billing.limits,
+  });
   const apiKeys = createApiKeys({ storage, audit, clock });
   const tokens = createTokenService(config.secrets.jwtSecret, config.auth.accessTokenTtlSeconds);
   const mfa = createMfa({ storage, audit, clock, box });
@@ -107,7 +121,15 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
     clock,
     config: config.auth,
   });
-  const passwordReset = createPasswordReset({ storage, audit, clock, mailer, publicUrl });
+  // The answer to a reset request must not tell whether the address has an account: neither a
+  // failed send (logged) nor the time a send takes (in the background) may show in it.
+  const resetMailer = deliverOrLog(
+    mailer,
+    logger,
+    'The reset link was not delivered; the user can ask for a new one once mail works',
+    { background: true },
+  );
+  const passwordReset = createPasswordReset({ storage, audit, clock, mailer: resetMailer, publicUrl });
 
   const queue = o.queue ?? createQueue({ config, storage, clock, logger });
   const registry = o.registry ?? createConnectorRegistry({ dataDir: config.dataDir, clock });

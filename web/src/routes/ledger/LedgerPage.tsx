@@ -127,7 +127,13 @@ export function LedgerPage() {
           <ErrorState error={list.error} onRetry={() => list.refetch()} />
         ) : list.data.items.length === 0 ? (
           <EmptyState title="No applied changes yet">
-            Every change applied to a platform appears here and is scored once enough days have passed.
+            Every change applied to a platform appears here after the nightly ledger job (05:41 UTC) records
+            it, and is scored at each horizon once that many days of data have arrived. A change applied today
+            shows tomorrow; see it now under{' '}
+            <Link className="font-medium underline" to="/write-backs">
+              Write-backs
+            </Link>
+            .
           </EmptyState>
         ) : (
           <ul className="divide-y divide-slate-100">

@@ -7,7 +7,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
-import { DEMO, type E2eServer } from './harness.ts';
+import { DEMO, type E2eServer, signIn } from './harness.ts';
 
 /** Bright Smile Dental's portal user, as `omnify demo` seeds and prints it. */
 const client = {
@@ -105,6 +105,44 @@ export function portalScenarios(env: () => { server: E2eServer; context: Browser
       });
       expect(agency.status).toBe(401);
       await page.close();
+    }, 180_000);
+
+    it("the client's 30 days in the portal are the agency's 30 days for that client: same window, same spend", async () => {
+      const { server, context } = env();
+      const window = (u: string) => {
+        const q = new URL(u).searchParams;
+        return { from: q.get('from'), to: q.get('to') };
+      };
+      const portal = await context.newPage();
+      const portalAsked = portal.waitForResponse((r) => r.url().includes('/api/v1/portal/overview'));
+      await portalSignIn(portal, server.url);
+      const portalRes = await portalAsked;
+      const portalTotals = ((await portalRes.json()) as { totals: { spendMicros: number } }).totals;
+      await portal.close();
+
+      const clients = await agencyJson<{ items: Array<{ id: string; name: string }> }>(
+        server.url,
+        '/api/v1/clients?limit=50',
+      );
+      const id = clients.items.find((c) => c.name === client.name)?.id ?? '';
+      const agency = await context.newPage();
+      await signIn(agency, server.url);
+      // The client page's 30-day tiles: /analytics/metrics for this client, no grouping.
+      const agencyAsked = agency.waitForResponse((r) => {
+        const u = new URL(r.url());
+        return (
+          u.pathname === '/api/v1/analytics/metrics' &&
+          u.searchParams.get('clientId') === id &&
+          !u.searchParams.has('groupBy')
+        );
+      });
+      await agency.goto(`${server.url}/clients/${id}`);
+      const agencyRes = await agencyAsked;
+      expect(window(agencyRes.url())).toEqual(window(portalRes.url()));
+      const agencyTotals = ((await agencyRes.json()) as { totals: { spendMicros: number } }).totals;
+      expect(agencyTotals.spendMicros).toBeGreaterThan(0);
+      expect(agencyTotals.spendMicros).toBe(portalTotals.spendMicros);
+      await agency.close();
     }, 180_000);
 
     it('the monthly report prints without the navigation', async () => {

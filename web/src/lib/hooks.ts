@@ -25,8 +25,10 @@ export function useConnections() {
 }
 
 /**
- * The latest day with data: the demo and real accounts end "yesterday" or "today" in their own time
- * zone, so periods are anchored on the last synced day rather than on the browser's clock.
+ * The last complete day with data: the last synced day, but not today (UTC), which is still running
+ * on the platforms. Periods end there, as the platforms' own "last 30 days" and the client portal's
+ * (30 days to yesterday) do, so the agency and its client see the same totals for the same period.
+ * An account whose data stops earlier (a paused client, a broken connection) anchors on its last day.
  */
 export function useLastDay(): string | undefined {
   const q = useQuery({
@@ -43,8 +45,9 @@ export function useLastDay(): string | undefined {
           limit: 60,
         },
       );
-      const last = r.rows.find((x) => x.spendMicros > 0)?.day;
-      return last ?? to;
+      const yesterday = addDays(to, -1);
+      const last = r.rows.find((x) => x.spendMicros > 0 && (x.day ?? '') <= yesterday)?.day;
+      return last ?? yesterday;
     },
     staleTime: 5 * 60_000,
   });

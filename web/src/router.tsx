@@ -20,6 +20,12 @@ import { ClientsPage } from './routes/clients/ClientsPage.tsx';
 import { ConnectionsPage } from './routes/connections/ConnectionsPage.tsx';
 import { LedgerEntryPage } from './routes/ledger/LedgerEntryPage.tsx';
 import { LedgerPage } from './routes/ledger/LedgerPage.tsx';
+import {
+  AcceptInvitationPage,
+  ForgotPasswordPage,
+  RegisterPage,
+  ResetPasswordPage,
+} from './routes/login/AccountPages.tsx';
 import { LoginPage } from './routes/login/LoginPage.tsx';
 import { OverviewPage } from './routes/overview/OverviewPage.tsx';
 import { PredictionsPage } from './routes/predictions/PredictionsPage.tsx';
@@ -68,6 +74,10 @@ const extraRoutes = Object.values(extra).flatMap((m) => m.routes);
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
+  { path: '/forgot-password', element: <ForgotPasswordPage /> },
+  { path: '/reset-password', element: <ResetPasswordPage /> },
+  { path: '/accept-invitation', element: <AcceptInvitationPage /> },
+  { path: '/register', element: <RegisterPage /> },
   ...extraRoutes,
   {
     path: '/',

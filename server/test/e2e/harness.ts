@@ -2,7 +2,8 @@
  * End-to-end harness: the real `omnify demo` process (SQLite, in-process queue, demo agency) on a free
  * port, serving the production build of the web dashboard, driven by Debian's Chromium through
  * playwright-core. A local fake of the Meta Marketing API (the one the connector contract tests use)
- * plus a stand-in for Meta's consent screen let the browser complete a real OAuth redirect flow.
+ * plus a stand-in for Meta's consent screen let the browser complete a real OAuth redirect flow, and
+ * a local SMTP server receives the demo's mail (SMTP_URL), so mailed links can be followed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { ensureWebBuild } from '../../src/main/web-build.ts';
 import { makeScenario } from '../../src/modules/connectors/connector.contract.ts';
 import { META_API_VERSION } from '../../src/modules/connectors/meta/index.ts';
 import { type MetaFake, startMetaFake } from '../fakes/meta/fake.ts';
+import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp.ts';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -25,6 +27,8 @@ export interface E2eServer {
   url: string;
   dataDir: string;
   meta: MetaFake;
+  /** The SMTP server the demo sends its mail to (invitations, password resets, notifications). */
+  mail: FakeSmtp;
   stop(): Promise<void>;
 }
 
@@ -70,6 +74,7 @@ export async function startE2eServer(): Promise<E2eServer> {
   if (built === 'failed' || built === 'no-sources') throw new Error(`web build: ${built}`);
   const meta = await startMetaFake(makeScenario());
   const consent = await startConsentScreen();
+  const mail = await startFakeSmtp();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'omnify-e2e-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -90,6 +95,8 @@ export async function startE2eServer(): Promise<E2eServer> {
     // Every scenario signs in from 127.0.0.1: the per-IP sign-in limit (20 a minute) is not what
     // these tests are about, and a fast machine signs in more than 20 times in a minute.
     OMNIFY_LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+    SMTP_URL: mail.url(),
+    MAIL_FROM: 'Omnify <omnify@e2e.test>',
   });
   const child: ChildProcess = spawn(process.execPath, ['bin/omnify.js', 'demo', '--port', String(port)], {
     cwd: serverDir,
@@ -120,6 +127,7 @@ export async function startE2eServer(): Promise<E2eServer> {
     url: `http://127.0.0.1:${port}`,
     dataDir,
     meta,
+    mail,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -127,6 +135,7 @@ export async function startE2eServer(): Promise<E2eServer> {
       if (child.exitCode === null) child.kill('SIGKILL');
       await meta.close();
       await consent.close();
+      await mail.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -126,6 +126,8 @@ export function portalScenarios(env: () => { server: E2eServer; context: Browser
       );
       const id = clients.items.find((c) => c.name === client.name)?.id ?? '';
       const agency = await context.newPage();
+      await agency.goto(`${server.url}/login`);
+      await agency.evaluate(() => localStorage.clear());
       await signIn(agency, server.url);
       // The client page's 30-day tiles: /analytics/metrics for this client, no grouping.
       const agencyAsked = agency.waitForResponse((r) => {

@@ -108,12 +108,13 @@ export function createInvitations({
         .executeTakeFirstOrThrow();
       return { row, orgName: org.name };
     });
+    const acceptUrl = `${publicUrl}/accept-invitation?token=${token}`;
     await mailer.send({
       to: email,
       subject: `You are invited to ${result.orgName} on Omnify`,
-      text: `You have been invited to join ${result.orgName} on Omnify as ${input.role}. The invitation is valid for 7 days:\n\n${publicUrl}/accept-invitation?token=${token}\n\nOr send the token to POST /api/v1/invitations/accept (signed in) or with POST /api/v1/auth/register as invitationToken.\n${token}`,
+      text: `You have been invited to join ${result.orgName} on Omnify as ${input.role}. The invitation is valid for 7 days:\n\n${acceptUrl}\n\nOr send the token to POST /api/v1/invitations/accept (signed in) or with POST /api/v1/auth/register as invitationToken.\n${token}`,
     });
-    return { ...toInvitation(result.row), token };
+    return { ...toInvitation(result.row), token, acceptUrl };
   }
 
   const list = (ctx: Ctx) =>

@@ -161,7 +161,16 @@ export function tenancyRoutes(
         tags: ['invitations'],
         summary: 'Invite someone by email with a role; valid 7 days. The token is returned once and mailed',
         body: z.strictObject({ email: z.email().max(254), role: z.enum(roles) }),
-        response: { 201: invitationSchema.extend({ token: z.string() }) },
+        response: {
+          201: invitationSchema.extend({
+            token: z.string(),
+            acceptUrl: z
+              .string()
+              .describe(
+                'The link mailed to the invitee (shown once): share it yourself if mail is not set up',
+              ),
+          }),
+        },
       },
     },
     async (req, reply) => reply.status(201).send(await invitations.create(ctxOf(req), req.body)),

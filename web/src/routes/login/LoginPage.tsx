@@ -1,6 +1,6 @@
 /** Sign-in: email and password, then a second step for the TOTP (or a recovery code) when MFA is on. */
 import { type FormEvent, useState } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { Logo } from '../../components/icons.tsx';
 import { Button, Field, Input, Notice } from '../../components/ui.tsx';
 import { ApiError } from '../../lib/api.ts';
@@ -140,6 +140,16 @@ export function LoginPage() {
             </Button>
           )}
         </form>
+        {step === 'password' && (
+          <p className="mt-4 flex justify-between text-xs">
+            <Link className="font-medium text-brand-700 hover:underline" to="/forgot-password">
+              Forgot your password?
+            </Link>
+            <Link className="font-medium text-brand-700 hover:underline" to="/register">
+              Create an agency
+            </Link>
+          </p>
+        )}
         <p className="mt-6 text-center text-xs text-slate-500">
           API reference at{' '}
           <a className="font-medium text-brand-700 hover:underline" href="/docs">

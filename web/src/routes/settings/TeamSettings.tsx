@@ -36,6 +36,7 @@ interface Invitation {
   status: string;
   expiresAt: string;
   token?: string;
+  acceptUrl?: string;
 }
 interface ApiKey {
   id: string;
@@ -182,8 +183,14 @@ export function Invitations() {
           {created?.token && (
             <div className="sm:col-span-3">
               <Notice tone="green">
-                Invited {created.email}. If mail is not configured, share this token (shown once):{' '}
-                <code className="rounded bg-white px-1 font-mono text-xs break-all">{created.token}</code>
+                Invited {created.email}; the invitation is mailed to them. If mail is not set up on this
+                server, send them this link yourself (shown once, valid 7 days):{' '}
+                <code
+                  className="rounded bg-white px-1 font-mono text-xs break-all"
+                  data-testid="invitation-link"
+                >
+                  {created.acceptUrl ?? created.token}
+                </code>
               </Notice>
             </div>
           )}

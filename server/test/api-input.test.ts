@@ -468,7 +468,10 @@ describe(`hostile request input on ${testDialect()}`, () => {
       // (a signed route keeps the raw bytes and refuses them for want of a signature).
       const unparsable = c.signed ? [401] : [400];
       await raw('malformed JSON', '{"name": "half', 'application/json', unparsable);
-      await raw('empty JSON body', '', 'application/json', unparsable);
+      // An empty body sent as JSON is no body (platform/http.ts): a 400 naming the required fields,
+      // but a valid request where no body or `{}` is (test/api-empty-body.test.ts runs those).
+      if (c.signed || (c.body !== null && !acceptsEmptyBody.has(key)))
+        await raw('empty JSON body', '', 'application/json', unparsable);
       await raw(
         '1.1 MB body',
         JSON.stringify({ padding: 'x'.repeat(1.1 * KB * KB) }),

@@ -25,7 +25,14 @@ import { tenancyRoutes } from '../modules/tenancy/tenancy.routes.ts';
 import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.ts';
 import { workflowsRoutes } from '../modules/workflows/index.ts';
 import { AppError } from '../platform/errors.ts';
-import { genRequestId, installErrorHandling, sendError, toAppError } from '../platform/http.ts';
+import {
+  genRequestId,
+  installEmptyBodies,
+  installErrorHandling,
+  optionalRequestBodies,
+  sendError,
+  toAppError,
+} from '../platform/http.ts';
 import { installMetrics } from '../platform/metrics.ts';
 import type { Services } from './services.ts';
 import { installWebApp, webDistDir } from './web.ts';
@@ -55,6 +62,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installEmptyBodies(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -110,6 +118,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
       security: [{ bearer: [] }, { apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (d) => optionalRequestBodies('openapiObject' in d ? d.openapiObject : d.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installMetrics(app);

@@ -50,18 +50,26 @@ function statusToCode(status: number): ErrorCode {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
-    return new AppError('invalid_input', 'The request does not match the schema', {
-      issues: err.validation.map((v) => ({
-        location: v.instancePath
-          ? `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`
-          : (err.validationContext ?? 'body'),
-        message: v.message,
-        code:
-          v.params?.issue && typeof v.params.issue === 'object'
-            ? (v.params.issue as { code?: string }).code
-            : v.keyword,
-      })),
-    });
+    const part = err.validationContext ?? 'body';
+    const issues = err.validation.flatMap((v) =>
+      schemaIssues(
+        part,
+        v.instancePath
+          .split('/')
+          .filter(Boolean)
+          .map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+        v.keyword,
+        v.message ?? 'Invalid input',
+        (v.params ?? {}) as Record<string, unknown>,
+      ),
+    );
+    const first = issues[0];
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    return new AppError(
+      'invalid_input',
+      first ? `${first.location}: ${first.message}${more}` : 'The request does not match the schema',
+      { issues },
+    );
   }
   if (isResponseSerializationError(err))
     return new AppError('internal', 'The server produced an invalid response');
@@ -91,6 +99,92 @@ export function toAppError(err: unknown): AppError {
       cause: err,
     },
   );
+}
+
+/** One problem with a request part, as `details.issues[]` of a 400 `invalid_input` carries it. */
+export interface SchemaIssue {
+  /** Where: the part (`body`, `querystring`, `params`) and the path, dotted: `body.conditions.0.metric`. */
+  location: string;
+  /** The path inside the part, as keys and indexes. */
+  path: Array<string | number>;
+  /** zod's issue code: `invalid_value`, `invalid_type`, `too_big`, `unrecognized_keys`, … */
+  code: string;
+  message: string;
+  /** The accepted values, for a field that takes one of a fixed set. */
+  allowed?: unknown[];
+  /** The expected type, for a value of the wrong type or a missing one. */
+  expected?: string;
+  /** The unknown keys, for `unrecognized_keys`. */
+  keys?: string[];
+  minimum?: unknown;
+  maximum?: unknown;
+}
+
+interface RawIssue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  [k: string]: unknown;
+}
+
+const segment = (k: PropertyKey): string | number => (typeof k === 'number' ? k : String(k));
+
+/**
+ * Turns one zod issue into what a client can act on. A union of object shapes (a rule condition is
+ * a comparison or a group) fails as a bare "Invalid input" at the union: its branches are weighed
+ * and the issues of the one the input was meant to be (fewest issues about the value as a whole,
+ * then fewest issues) are reported at their full path instead, so an unknown metric says
+ * `body.conditions.conditions.0.metric` and lists the metrics allowed. Enum-like fields carry
+ * `allowed`, missing fields say so.
+ */
+function schemaIssues(
+  part: string,
+  at: Array<string | number>,
+  code: string,
+  message: string,
+  params: Record<string, unknown>,
+): SchemaIssue[] {
+  if (code === 'invalid_union' && Array.isArray(params.errors) && params.errors.length > 0) {
+    const branches = (params.errors as RawIssue[][]).filter((b) => b.length > 0);
+    const score = (b: RawIssue[]) => b.filter((i) => i.path.length === 0).length * 1000 + b.length;
+    const best = [...branches].sort((a, b) => score(a) - score(b))[0];
+    // Some branch got past the shape of the value itself: report that branch's issues.
+    if (best?.some((i) => i.path.length > 0))
+      return best.flatMap((i) => {
+        const { code: c, path, message: m, ...rest } = i;
+        return schemaIssues(part, [...at, ...path.map(segment)], c, m, rest);
+      });
+    const expected = [
+      ...new Set(branches.flat().flatMap((i) => (typeof i.expected === 'string' ? [i.expected] : []))),
+    ];
+    if (expected.length > 0)
+      return [
+        issue(part, at, code, `Invalid input: expected ${expected.join(' or ')}`, {
+          expected: expected.join(' | '),
+        }),
+      ];
+  }
+  const extra: Partial<SchemaIssue> = {};
+  let text = message;
+  if (Array.isArray(params.values)) extra.allowed = params.values;
+  if (Array.isArray(params.options)) extra.allowed = params.options;
+  if (typeof params.expected === 'string') extra.expected = params.expected;
+  if (Array.isArray(params.keys)) extra.keys = params.keys as string[];
+  if (params.minimum !== undefined) extra.minimum = params.minimum;
+  if (params.maximum !== undefined) extra.maximum = params.maximum;
+  if (code === 'invalid_type' && / received undefined$/.test(message))
+    text = `Required: expected ${extra.expected ?? 'a value'}`;
+  return [issue(part, at, code, text, extra)];
+}
+
+function issue(
+  part: string,
+  path: Array<string | number>,
+  code: string,
+  message: string,
+  extra: Partial<SchemaIssue>,
+): SchemaIssue {
+  return { location: path.length ? `${part}.${path.join('.')}` : part, path, code, message, ...extra };
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError) {
@@ -141,6 +235,64 @@ export function installErrorHandling(app: FastifyInstance) {
         });
     }
   });
+}
+
+/**
+ * A request without content means "no options". Many clients send `Content-Type: application/json`
+ * on a bare POST (`curl -X POST -H 'content-type: application/json' …/approve`), which Fastify's
+ * JSON parser refuses as an empty body; a request that declares no content (`Content-Length: 0`, or
+ * neither Content-Length nor Transfer-Encoding, RFC 9112 §6.3) has nothing for that header to
+ * describe, so it is dropped and the route sees no body. A route with a body schema then validates
+ * `{}` in place of the missing body: the verb endpoints whose fields are all optional (approve,
+ * reject, revert, sync, …) run with their defaults, and the others answer 400 naming the fields
+ * they require. JSON `null` is a body, and stays a 400.
+ *
+ * Only routes of the root scope, which parse JSON with Fastify's parser: routes registered in a
+ * scope of their own with a parser of their own (the signed webhooks keep the raw bytes, and an
+ * empty body is refused there for want of a signature) are left as they are.
+ */
+export function installEmptyBodies(app: FastifyInstance) {
+  app.addHook('onRequest', async (request) => {
+    if (request.server !== app) return;
+    const headers = request.raw.headers;
+    if (
+      headers['content-type'] !== undefined &&
+      headers['transfer-encoding'] === undefined &&
+      (headers['content-length'] === undefined || headers['content-length'] === '0')
+    )
+      delete headers['content-type'];
+  });
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};
+  });
+}
+
+interface OpenApiBodies {
+  paths?: Record<
+    string,
+    Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> } }>
+  >;
+}
+
+/**
+ * Marks the request body optional in the OpenAPI document where it may be left out: a body schema
+ * that requires no field takes a request with no body at all (`installEmptyBodies`). Fastify's
+ * swagger marks every body required.
+ */
+export function optionalRequestBodies<T>(doc: T): T {
+  for (const ops of Object.values((doc as OpenApiBodies).paths ?? {}))
+    for (const op of Object.values(ops)) {
+      const body = op?.requestBody;
+      if (!body?.content) continue;
+      const schemas = Object.values(body.content).map((c) => c.schema as Record<string, unknown> | undefined);
+      if (
+        schemas.every(
+          (sc) => sc?.type === 'object' && !(Array.isArray(sc.required) && sc.required.length > 0),
+        )
+      )
+        body.required = false;
+    }
+  return doc;
 }
 
 /**

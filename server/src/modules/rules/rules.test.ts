@@ -114,6 +114,78 @@ describe(`automation rules on ${testDialect()}`, () => {
     expect(list.json().items).toEqual([]);
   });
 
+  it('names the field and the allowed values of an unknown metric, operator, unit, window, action or level', async () => {
+    const leaf = { metric: 'spend', window: { days: 3 }, op: '>', value: 0, unit: 'currency_micros' };
+    const one = (c: Record<string, unknown>) => ({ conditions: { match: 'all', conditions: [c] } });
+    const cases: Array<[Record<string, unknown>, string, string, unknown[] | undefined]> = [
+      [
+        one({ ...leaf, metric: 'ltv' }),
+        'body.conditions.conditions.0.metric',
+        'invalid_value',
+        ['spend', 'cpa'],
+      ],
+      [
+        one({ match: 'any', conditions: [leaf, { ...leaf, metric: 'ltv' }] }),
+        'body.conditions.conditions.0.conditions.1.metric',
+        'invalid_value',
+        ['spend', 'cpa'],
+      ],
+      [one({ ...leaf, op: '!=' }), 'body.conditions.conditions.0.op', 'invalid_value', ['>', '<=']],
+      [one({ ...leaf, unit: 'dollars' }), 'body.conditions.conditions.0.unit', 'invalid_value', ['percent']],
+      [
+        one({ ...leaf, unit: 'count' }),
+        'body.conditions.conditions.0.unit',
+        'invalid_value',
+        ['currency_micros'],
+      ],
+      [
+        one({ ...leaf, window: { days: 365 } }),
+        'body.conditions.conditions.0.window.days',
+        'too_big',
+        undefined,
+      ],
+      [one({ ...leaf, window: '7d' }), 'body.conditions.conditions.0.window', 'invalid_type', undefined],
+      [{ actions: [{ type: 'explode' }] }, 'body.actions.0.type', 'invalid_union', ['pause', 'notify']],
+      [
+        { actions: [{ type: 'budget', direction: 'up', percent: 5 }] },
+        'body.actions.0.direction',
+        'invalid_value',
+        ['increase', 'decrease'],
+      ],
+      [{ scope: { level: 'account' } }, 'body.scope.level', 'invalid_value', ['campaign', 'ad_group', 'ad']],
+    ];
+    for (const [over, location, code, allowed] of cases) {
+      const res = await req(owner, { method: 'POST', url: '/api/v1/rules', payload: cpcRule(over) });
+      expect(res.statusCode, location).toBe(400);
+      const error = res.json().error;
+      expect(error.code).toBe('invalid_input');
+      expect(error.message, location).toContain(location);
+      expect(error.message, location).not.toMatch(/^Invalid input$/);
+      const issue = error.details.issues[0];
+      expect(issue, location).toMatchObject({ location, code });
+      expect(issue.path.join('.'), location).toBe(location.replace(/^body\./, ''));
+      if (allowed) {
+        expect(issue.allowed, location).toEqual(expect.arrayContaining(allowed));
+        for (const value of allowed) expect(issue.message, location).toContain(String(value));
+      }
+    }
+    // The same on a patch.
+    const rule = await req(owner, { method: 'POST', url: '/api/v1/rules', payload: cpcRule() });
+    expect(rule.statusCode, rule.body).toBe(201);
+    const patch = await req(owner, {
+      method: 'PATCH',
+      url: `/api/v1/rules/${rule.json().id}`,
+      payload: one({ ...leaf, metric: 'ltv' }),
+    });
+    expect(patch.json().error.details.issues[0]).toMatchObject({
+      location: 'body.conditions.conditions.0.metric',
+      allowed: expect.arrayContaining(['roas']),
+    });
+    expect(
+      (await req(owner, { method: 'DELETE', url: `/api/v1/rules/${rule.json().id}` })).statusCode,
+    ).toBeLessThan(300);
+  });
+
   it('keeps a description through a patch that does not name it, and removes it on null', async () => {
     const created = await req(owner, {
       method: 'POST',

@@ -6,25 +6,47 @@ import { CronExpressionParser } from 'cron-parser';
 import { invalidInput, notFound } from '../../platform/errors.ts';
 import type { Executor } from '../../storage/db.ts';
 import { assertOwned } from '../../storage/owned.ts';
-import { allowedUnits, leavesOf } from './rules.conditions.ts';
-import type { Conditions, RuleAction, RuleLevel, Scope } from './rules.schema.ts';
+import { allowedUnits } from './rules.conditions.ts';
+import type { Conditions, Leaf, RuleAction, RuleLevel, Scope } from './rules.schema.ts';
 
 export const MIN_INTERVAL_MINUTES = 15;
 
+/**
+ * Units that fit each metric. A 400 names the condition's field like a schema issue does (the
+ * message starts with it; `details.issues[0]` has `location` `body.conditions.conditions.0.unit`,
+ * `path` and `allowed`), besides `metric`, `unit` and `allowed` at the top of `details`.
+ */
 export function validateConditions(tree: Conditions) {
-  for (const leaf of leavesOf(tree)) {
+  const located: Array<[Leaf, Array<string | number>]> = tree.conditions.flatMap((c, i) =>
+    'match' in c
+      ? c.conditions.map((l, j): [Leaf, Array<string | number>] => [
+          l,
+          ['conditions', 'conditions', i, 'conditions', j],
+        ])
+      : [[c, ['conditions', 'conditions', i]] as [Leaf, Array<string | number>]],
+  );
+  for (const [leaf, at] of located) {
+    const unitIssue = (message: string, allowed: readonly string[]) => {
+      const path = [...at, 'unit'];
+      return invalidInput(`body.${path.join('.')}: ${message}`, {
+        metric: leaf.metric,
+        unit: leaf.unit,
+        allowed,
+        issues: [{ location: `body.${path.join('.')}`, path, code: 'invalid_value', message, allowed }],
+      });
+    };
     if (leaf.compare === 'previous_window') {
       if (leaf.unit !== 'percent')
-        throw invalidInput(
+        throw unitIssue(
           `${leaf.metric}: a comparison with the previous window is a change in percent; use unit "percent"`,
-          { metric: leaf.metric, unit: leaf.unit },
+          ['percent'],
         );
       continue;
     }
     if (!allowedUnits[leaf.metric].includes(leaf.unit))
-      throw invalidInput(
+      throw unitIssue(
         `${leaf.metric} is stated in ${allowedUnits[leaf.metric].join(' or ')}, not ${leaf.unit}`,
-        { metric: leaf.metric, unit: leaf.unit, allowed: allowedUnits[leaf.metric] },
+        allowedUnits[leaf.metric],
       );
   }
 }

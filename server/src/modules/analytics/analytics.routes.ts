@@ -30,7 +30,7 @@ export function analyticsRoutes(app: FastifyInstance, { analytics }: AnalyticsDe
         tags: ['analytics'],
         summary: 'Unified metrics with filters, grouping, KPIs, period-over-period comparison; JSON or CSV',
         description:
-          'Sums of the daily metrics of every platform between `from` and `to` (both included), grouped by `groupBy`, with KPIs computed from the sums of each group (never averaged). Amounts are converted to the organization’s reporting currency with the latest rate on or before each day (`fx.ratesUsed`); rows whose currency has no rate are left out and named in `warnings` (a CSV request fails with 409 instead). `format=csv` or `Accept: text/csv` returns CSV.',
+          'Sums of the daily metrics of every platform between `from` and `to` (both included), grouped by `groupBy`, with KPIs computed from the sums of each group (never averaged). Amounts are converted to the organization’s reporting currency with the latest rate on or before each day (`fx.ratesUsed`); rows whose currency has no rate are left out and named in `warnings` (a CSV request fails with 409 instead). `format=csv` or `Accept: text/csv` returns CSV. A filter naming an id the organization does not have answers 404 `not_found` naming the filter (`details.filter`, `details.ids`).',
         querystring: metricsQuerySchema,
         response: { 200: metricsResponseSchema },
       },
@@ -54,6 +54,7 @@ export function analyticsRoutes(app: FastifyInstance, { analytics }: AnalyticsDe
         compare: q.compare,
         sort: q.sort,
         limit: q.limit,
+        checkFilterIds: true,
       });
       if (!csv) return result;
       if (missingFx)

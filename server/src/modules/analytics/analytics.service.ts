@@ -3,7 +3,7 @@
  * organization's reporting currency (fx.convert.ts), folded into the requested groups, with KPIs
  * computed from the sums of each group and of the totals.
  */
-import { notFound } from '../../platform/errors.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { Ctx } from '../auth/context.ts';
 import { convertRows, type Warning } from './analytics.convert.ts';
@@ -26,6 +26,12 @@ export interface MetricsQuery {
   /** A dimension or metric to order rows by; `-` in front for descending. */
   sort?: string;
   limit: number;
+  /**
+   * Refuse (404 `not_found`, `details.filter` and `details.ids`) a filter naming an id this
+   * organization does not have, instead of answering zeros. The API sets it: a typo or another
+   * organization's id must not read as "no spend". Internal callers filter by ids they just read.
+   */
+  checkFilterIds?: boolean;
 }
 
 export interface MetricsResult {
@@ -40,6 +46,41 @@ export interface MetricsResult {
   comparison: { from: string; to: string; totals: Totals; deltas: Record<MetricKey, Delta> } | null;
   fx: { reportingCurrency: string; ratesUsed: FxRate[] };
   warnings: Warning[];
+}
+
+/** The id filters, the query parameter naming each, and the table of its entities. */
+const idFilters = [
+  { key: 'clientIds', param: 'clientId', table: 'clients', label: 'Client' },
+  { key: 'adAccountIds', param: 'adAccountId', table: 'ad_accounts', label: 'Ad account' },
+  { key: 'campaignIds', param: 'campaignId', table: 'campaigns', label: 'Campaign' },
+  { key: 'adGroupIds', param: 'adGroupId', table: 'ad_groups', label: 'Ad group' },
+  { key: 'adIds', param: 'adId', table: 'ads', label: 'Ad' },
+] as const;
+
+/**
+ * Throws 404 `not_found` for the first filter naming ids that are not this organization's (another
+ * organization's id reads exactly like one that does not exist): `details.filter` is the query
+ * parameter, `details.ids` the ids it does not know. A filter holds at most 100 ids.
+ */
+async function assertFilterIds(trx: Executor, organizationId: string, filter: MetricFilter) {
+  for (const { key, param, table, label } of idFilters) {
+    const ids = filter[key];
+    if (!ids?.length) continue;
+    const found = await trx
+      .selectFrom(table)
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('id', 'in', ids)
+      .execute();
+    const known = new Set(found.map((r) => r.id));
+    const missing = ids.filter((id) => !known.has(id));
+    if (missing.length)
+      throw new AppError(
+        'not_found',
+        `${label} ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} not found (filter ${param})`,
+        { filter: param, ids: missing },
+      );
+  }
 }
 
 export function createAnalytics({ storage, fx }: { storage: Storage; fx: Fx }) {
@@ -69,6 +110,7 @@ export function createAnalytics({ storage, fx }: { storage: Storage; fx: Fx }) {
 
   async function metrics(ctx: Ctx, q: MetricsQuery): Promise<MetricsResult & { missingFx: boolean }> {
     return storage.withTenant(ctx.organizationId, async (trx) => {
+      if (q.checkFilterIds) await assertFilterIds(trx, ctx.organizationId, q.filter);
       const currency = await reportingCurrencyOf(trx, ctx.organizationId);
       const current = await converted(trx, ctx, { ...q, dimensions: q.groupBy }, currency);
 

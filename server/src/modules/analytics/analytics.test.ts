@@ -324,15 +324,48 @@ describe(`analytics metrics on ${testDialect()}`, () => {
     expect((await metrics('from=2021-01-01&to=2023-12-31')).statusCode).toBe(200);
   });
 
-  it('shows another organization none of it', async () => {
+  it('answers 404 naming the filter for an id this organization does not have, instead of zeros', async () => {
+    const unknown = 'xyz_00000000000000000000000000';
+    const cases: Array<[string, string]> = [
+      ['clientId', ids.acme as string],
+      ['adAccountId', ids.google as string],
+      ['campaignId', ids.brand as string],
+      ['adId', ids.ad0 as string],
+    ];
+    for (const [param, known] of cases) {
+      // A known id next to an unknown one: the unknown one is named, the known one is not.
+      const res = await metrics(`from=${FROM}&to=${TO}&${param}=${known},${unknown}`);
+      expect(res.statusCode, param).toBe(404);
+      expect(res.json().error, param).toMatchObject({
+        code: 'not_found',
+        details: { filter: param, ids: [unknown] },
+      });
+      expect(res.json().error.message, param).toContain(param);
+    }
+    const group = await metrics(`from=${FROM}&to=${TO}&adGroupId=${unknown}`);
+    expect(group.statusCode).toBe(404);
+    expect(group.json().error.details).toEqual({ filter: 'adGroupId', ids: [unknown] });
+    // The known ids alone still answer their sums.
+    expect((await metrics(`from=${FROM}&to=${TO}&clientId=${ids.acme}`)).statusCode).toBe(200);
+  });
+
+  it("shows another organization none of it: this organization's ids are unknown ids there", async () => {
     const other = await signUp(t.app, 'outsider');
-    const body = (
-      await metrics(`from=${FIRST}&to=${TO}&groupBy=campaign&clientId=${ids.acme}`, other)
-    ).json();
-    expect(body.rows).toEqual([]);
-    expect(body.totals).toMatchObject({ impressions: 0, spendMicros: 0, ctr: null, roas: null });
+    const foreign = await metrics(`from=${FIRST}&to=${TO}&groupBy=campaign&clientId=${ids.acme}`, other);
+    const missing = await metrics(
+      `from=${FIRST}&to=${TO}&groupBy=campaign&clientId=cli_00000000000000000000000000`,
+      other,
+    );
+    expect(foreign.statusCode).toBe(404);
+    expect(missing.statusCode).toBe(404);
+    const shape = (res: typeof foreign, id: string) => {
+      const { requestId: _, ...error } = res.json().error;
+      return JSON.parse(JSON.stringify(error).replaceAll(id, '<id>'));
+    };
+    expect(shape(foreign, ids.acme as string)).toEqual(shape(missing, 'cli_00000000000000000000000000'));
     const all = (await metrics(`from=${FIRST}&to=${TO}&groupBy=ad`, other)).json();
     expect(all.rows).toEqual([]);
+    expect(all.totals).toMatchObject({ impressions: 0, spendMicros: 0, ctr: null, roas: null });
   });
 });
 

@@ -68,6 +68,41 @@ export async function assertMayApprove(
   return policy;
 }
 
+/** What a locked id may name: the entities proposals act on. */
+const lockableTables = ['campaigns', 'ad_groups', 'ads', 'crm_contacts'] as const;
+
+/**
+ * Every id of `lockedEntityIds` names a campaign, ad group, ad or CRM contact of this organization;
+ * otherwise 404 `not_found` with `details.field` and `details.ids` (all the unknown ones). A typo
+ * would otherwise protect nothing while the settings page showed it locked; another organization's
+ * id reads exactly like one that does not exist.
+ */
+async function assertLockable(trx: Executor, org: string, ids: readonly string[]) {
+  const unknown = new Set(ids);
+  for (const table of lockableTables) {
+    if (unknown.size === 0) return;
+    const rest = [...unknown];
+    for (let i = 0; i < rest.length; i += 500) {
+      const found = await trx
+        .selectFrom(table)
+        .select('id')
+        .where('organization_id', '=', org)
+        .where('id', 'in', rest.slice(i, i + 500))
+        .execute();
+      for (const r of found) unknown.delete(r.id);
+    }
+  }
+  if (unknown.size === 0) return;
+  const missing = [...unknown];
+  throw new AppError(
+    'not_found',
+    missing.length === 1
+      ? `settings.lockedEntityIds: ${missing[0]} is not a campaign, ad group, ad or contact of this organization`
+      : `settings.lockedEntityIds: ${missing.join(', ')} are not campaigns, ad groups, ads or contacts of this organization`,
+    { field: 'settings.lockedEntityIds', ids: missing },
+  );
+}
+
 export function createPolicies({ storage, audit, clock }: { storage: Storage; audit: Audit; clock: Clock }) {
   async function view(trx: Executor, org: string, clientId: string | null): Promise<PolicyView> {
     const { row, settings } = await stored(trx, org, clientId ?? '');
@@ -91,6 +126,7 @@ export function createPolicies({ storage, audit, clock }: { storage: Storage; au
     storage.withTenant(ctx.organizationId, async (trx) => {
       const org = ctx.organizationId;
       if (clientId) await assertOwned(trx, org, 'client', clientId);
+      if (settings.lockedEntityIds?.length) await assertLockable(trx, org, settings.lockedEntityIds);
       const before = await view(trx, org, clientId);
       const now = clock.now().toISOString();
       const values = { policy: JSON.stringify(settings), updated_by: ctx.actor.id, updated_at: now };

@@ -385,6 +385,56 @@ describe(`proposed actions, guardrails, approvals and revert on ${testDialect()}
     expect(audited).toHaveLength(1);
   });
 
+  it('locked entity ids must name campaigns, ad groups, ads or contacts of the organization: unknown ones are 404 and nothing is stored', async () => {
+    const before = (await req(owner, { method: 'GET', url: '/api/v1/guardrails' })).json();
+    const other = await signUp(t.app, 'proposals-other-locks');
+    const foreignSim = await connectSimulator(t, other, 'foreign_locks');
+    const typo = 'cmp_00000000000000000000000000';
+    for (const [ids, unknown] of [
+      [[sim.campaignId, typo], [typo]],
+      [[sim.adGroupId, foreignSim.campaignId, sim.adId], [foreignSim.campaignId]],
+    ] as const) {
+      const res = await req(owner, {
+        method: 'PUT',
+        url: '/api/v1/guardrails',
+        payload: { settings: { ...policyBase, lockedEntityIds: ids } },
+      });
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.json().error).toMatchObject({
+        code: 'not_found',
+        details: { field: 'settings.lockedEntityIds', ids: unknown },
+      });
+      expect(res.json().error.message).toContain(unknown[0]);
+    }
+    // Another organization's campaign and a made-up id read alike.
+    const shape = async (id: string) => {
+      const res = await req(owner, {
+        method: 'PUT',
+        url: '/api/v1/guardrails',
+        payload: { settings: { lockedEntityIds: [id] } },
+      });
+      const { requestId: _, ...error } = res.json().error;
+      return JSON.parse(JSON.stringify(error).replaceAll(id, '<id>'));
+    };
+    expect(await shape(foreignSim.campaignId)).toEqual(await shape(typo));
+    expect((await req(owner, { method: 'GET', url: '/api/v1/guardrails' })).json()).toEqual(before);
+    // The organization's own entities of every kind are accepted.
+    const own = [sim.campaignId, sim.adGroupId, sim.adId];
+    const saved = await req(owner, {
+      method: 'PUT',
+      url: '/api/v1/guardrails',
+      payload: { settings: { ...before.settings, lockedEntityIds: own } },
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(saved.json().policy.lockedEntityIds).toEqual(own);
+    const restored = await req(owner, {
+      method: 'PUT',
+      url: '/api/v1/guardrails',
+      payload: { settings: before.settings },
+    });
+    expect(restored.statusCode, restored.body).toBe(200);
+  });
+
   it('a proposal blocked by guardrails (protected entity, too large a change) is stored with its checks and cannot be approved', async () => {
     const locked = (await propose(owner, { kind: 'pause', adId: sim.adId })).json().proposal;
     expect(locked.status).toBe('blocked');

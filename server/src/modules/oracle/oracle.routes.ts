@@ -2,7 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { pageSchema } from '../../platform/pagination.ts';
+import type { Storage } from '../../storage/db.ts';
+import type { Audit, AuditInput } from '../audit/audit.service.ts';
 import { ctxOf } from '../auth/auth.plugin.ts';
+import type { Ctx } from '../auth/context.ts';
 import {
   adIdParams,
   allocationBody,
@@ -34,8 +37,20 @@ import type { Oracle } from './oracle.service.ts';
 const entityOf = (type: EntityType | undefined, id: string | undefined): EntityRef | undefined =>
   type === undefined ? undefined : { type, id: type === 'organization' ? '' : (id ?? '') };
 
-export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle }) {
+export function oracleRoutes(
+  app: FastifyInstance,
+  { oracle, audit, storage }: { oracle: Oracle; audit: Audit; storage: Storage },
+) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  /**
+   * A POST that stored something on a person's (or API key's) behalf is audited once it has: a new
+   * forecast, newly stored anomalies (which may start workflows), an allocation. The nightly job
+   * calls the service directly and is not audited (it would fill the log), nor are computations that
+   * stored nothing. Recorded right after the service's own transaction: the rows are derived and
+   * idempotent, so a failed audit write (a 500) leaves nothing a retry would not find again.
+   */
+  const record = (ctx: Ctx, entry: Omit<AuditInput, 'organizationId' | 'actor' | 'origin'>) =>
+    storage.withTenant(ctx.organizationId, (trx) => audit.recordFor(trx, ctx, entry));
 
   r.post(
     '/api/v1/oracle/forecasts',
@@ -52,12 +67,27 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
     },
     async (req) => {
       const b = req.body;
-      return oracle.createForecast(ctxOf(req), {
+      const ctx = ctxOf(req);
+      const forecast = await oracle.createForecast(ctx, {
         entity: entityOf(b.entityType, b.entityId) as EntityRef,
         metric: b.metric,
         horizon: b.horizon,
         from: b.from,
       });
+      if (!forecast.reused)
+        await record(ctx, {
+          action: 'oracle.forecast_created',
+          target: { type: 'forecast', id: forecast.id },
+          input: b,
+          metadata: {
+            entityType: forecast.entityType,
+            entityId: forecast.entityId,
+            metric: forecast.metric,
+            horizon: forecast.horizon,
+            model: forecast.model,
+          },
+        });
+      return forecast;
     },
   );
 
@@ -95,11 +125,21 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
         response: { 200: scanResultSchema },
       },
     },
-    async (req) =>
-      oracle.scanAnomalies(ctxOf(req), {
+    async (req) => {
+      const ctx = ctxOf(req);
+      const scan = await oracle.scanAnomalies(ctx, {
         entity: entityOf(req.body.entityType, req.body.entityId) as EntityRef,
         from: req.body.from,
-      }),
+      });
+      if (scan.stored > 0)
+        await record(ctx, {
+          action: 'oracle.anomalies_recorded',
+          target: { type: scan.entityType, id: scan.entityId ?? ctx.organizationId },
+          input: req.body,
+          metadata: { stored: scan.stored, from: scan.from, to: scan.to, modelVersion: scan.modelVersion },
+        });
+      return scan;
+    },
   );
 
   r.get(
@@ -241,6 +281,22 @@ export function oracleRoutes(app: FastifyInstance, { oracle }: { oracle: Oracle 
         response: { 200: allocationSchema },
       },
     },
-    async (req) => oracle.allocate(ctxOf(req), req.body),
+    async (req) => {
+      const ctx = ctxOf(req);
+      const allocation = await oracle.allocate(ctx, req.body);
+      // The same inputs answer the stored run again; the request is recorded either way.
+      await record(ctx, {
+        action: 'oracle.allocation_computed',
+        target: { type: 'allocation', id: allocation.predictionId },
+        input: req.body,
+        metadata: {
+          level: allocation.level,
+          objective: allocation.objective,
+          clientId: allocation.clientId,
+          recommendedDailyMicros: allocation.totals.recommendedDailyMicros,
+        },
+      });
+      return allocation;
+    },
   );
 }

@@ -6,13 +6,15 @@
  * The client portal's scenarios (portal.scenarios.ts) and the agency's management of portal users
  * (portal-users.scenarios.ts) run in the same process and browser, as does the display of a
  * proposal whose write-back outcome is unknown (write-status.scenarios.ts), and the rule editor's
- * condition groups and the ledger entry page (rules-ledger.scenarios.ts), and the pages mailed links
- * lead to (account.scenarios.ts).
+ * condition groups and the ledger entry page (rules-ledger.scenarios.ts), the pages mailed links
+ * lead to (account.scenarios.ts), and the workflows, agents and approvals pages
+ * (automation.scenarios.ts).
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountScenarios } from './account.scenarios.ts';
+import { automationScenarios } from './automation.scenarios.ts';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
 import { portalScenarios } from './portal.scenarios.ts';
 import { portalUserScenarios } from './portal-users.scenarios.ts';
@@ -310,4 +312,5 @@ describe('web dashboard in Chromium', () => {
   writeStatusScenarios(() => ({ server, context: browser.context }));
   rulesLedgerScenarios(() => ({ server, context: browser.context }));
   accountScenarios(() => ({ server, context: browser.context }));
+  automationScenarios(() => ({ server, context: browser.context }));
 });

@@ -1,5 +1,6 @@
 /** The write-back a proposal asks for, computed from the request and the entity as it is now. */
 import { conflict, invalidInput } from '../../platform/errors.ts';
+import { moneyText } from '../../platform/format.ts';
 import type { Executor } from '../../storage/db.ts';
 import { type EntityNow, gatherFacts, type Level, loadEntity } from './proposals.facts.ts';
 import type { Draft, ProposedWrite } from './proposals.model.ts';
@@ -39,7 +40,15 @@ export async function draftAds(
       : input.kind === 'pause'
         ? -avgDailySpendMicros7d
         : (entity.dailyBudgetMicros ?? avgDailySpendMicros7d);
-  const money = (m: number) => `${(m / 1e6).toFixed(2)} ${entity.currency}`;
+  const money = (m: number) => moneyText(m, entity.currency);
+  const what = `${level.replace('_', ' ')} "${entity.name}"`;
+  // Read by people wherever it is shown (dashboard, API, notifications): money in its currency.
+  const summary =
+    input.kind === 'budget_change'
+      ? `${dailyDelta >= 0 ? 'Raise' : 'Lower'} the daily budget of ${what} from ${money(entity.dailyBudgetMicros ?? 0)} to ${money(budgetAfter ?? 0)} (${dailyDelta >= 0 ? '+' : '-'}${money(Math.abs(dailyDelta))} a day)`
+      : input.kind === 'pause'
+        ? `Pause ${what}: about ${money(Math.abs(dailyDelta))} a day less spend (its 7-day average)`
+        : `Enable ${what}: about ${money(Math.abs(dailyDelta))} a day more spend`;
   return {
     clientId: entity.clientId,
     write,
@@ -52,7 +61,7 @@ export async function draftAds(
       monthlyBudgetDeltaMicros: Math.round(dailyDelta * 30.4),
       avgDailySpendMicros7d,
       currency: entity.currency,
-      summary: `${input.kind.replace('_', ' ')} of ${level.replace('_', ' ')} "${entity.name}": about ${money(dailyDelta)} per day`,
+      summary,
     },
   };
 }

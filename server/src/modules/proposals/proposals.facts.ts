@@ -153,6 +153,7 @@ export async function gatherFacts(
     projectedMonthSpendMicros: p.withMonthSpend ? await projectMonth(trx, org, p) : null,
     agentAutoApprovePct: p.agentAutoApprovePct,
     at: now.toISOString(),
+    currency: entity.currency,
     avgDailySpendMicros7d: Math.round(num(spend7?.s) / 7),
   };
 }

@@ -5,6 +5,7 @@
  * policy or propose something smaller). Pure: the facts are gathered by proposals.facts.ts.
  */
 import { z } from 'zod';
+import { moneyText, numberText } from '../../platform/format.ts';
 import { roles } from '../auth/permissions.ts';
 
 export const proposalKinds = [
@@ -173,12 +174,13 @@ export interface Facts {
   agentAutoApprovePct: number | null;
   /** When the proposal is made (ISO UTC), for blackout windows. */
   at: string;
+  /** The entity's account currency: the checks' messages state amounts in it. */
+  currency?: string;
 }
 
 const pct = (from: number, to: number) =>
   from === 0 ? (to === 0 ? 0 : Infinity) : ((to - from) / from) * 100;
 const fmt = (n: number) => (Number.isFinite(n) ? `${Math.round(n * 10) / 10}%` : 'an unbounded change');
-const money = (m: number) => (m / 1e6).toFixed(2);
 
 export interface Evaluation {
   checks: Check[];
@@ -188,6 +190,7 @@ export interface Evaluation {
 }
 
 export function evaluate(policy: Policy, f: Facts): Evaluation {
+  const money = (m: number) => (f.currency ? moneyText(m, f.currency) : numberText(m / 1e6));
   const checks: Check[] = [];
   const add = (check: string, outcome: CheckOutcome, message: string) =>
     checks.push({ check, outcome, message });

@@ -17,6 +17,8 @@ export interface ScopedEntity {
   status: string;
   adAccountId: string;
   dailyBudgetMicros: number | null;
+  /** The ad account's currency: money in the rule's reasons is written in it. */
+  currency: string;
 }
 
 const tables = { campaign: 'campaigns', ad_group: 'ad_groups', ad: 'ads' } as const;
@@ -35,6 +37,19 @@ export async function resolveScope(trx: Executor, org: string, scope: Scope): Pr
   if (scope.campaignId && level !== 'campaign')
     q = q.where(sql.ref('campaign_id'), '=', scope.campaignId) as typeof q;
   const rows = await q.orderBy('id').execute();
+  const accountIds = [...new Set(rows.map((r) => r.ad_account_id))];
+  const currencies = new Map(
+    accountIds.length
+      ? (
+          await trx
+            .selectFrom('ad_accounts')
+            .select(['id', 'currency'])
+            .where('organization_id', '=', org)
+            .where('id', 'in', accountIds)
+            .execute()
+        ).map((a) => [a.id, a.currency])
+      : [],
+  );
   return rows.map((r) => {
     const budget = (r as { daily_budget_micros?: number | null }).daily_budget_micros;
     return {
@@ -44,6 +59,7 @@ export async function resolveScope(trx: Executor, org: string, scope: Scope): Pr
       status: r.status,
       adAccountId: r.ad_account_id,
       dailyBudgetMicros: budget == null ? null : Number(budget),
+      currency: currencies.get(r.ad_account_id) ?? 'USD',
     };
   });
 }

@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import { isAppError } from '../../platform/errors.ts';
+import { moneyText, numberText, percentText } from '../../platform/format.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Mailer } from '../../platform/mailer.ts';
 import type { Storage } from '../../storage/db.ts';
@@ -62,16 +63,26 @@ export async function prepare(
   };
 }
 
-const describe = (l: {
-  metric: string;
-  compare: string | null;
-  windowDays: number;
-  value: number | null;
-  unit: string;
-  op: string;
-  threshold: number;
-}) =>
-  `${l.metric} ${l.compare ? 'change vs previous ' : ''}${l.windowDays}d = ${l.value ?? 'n/a'} ${l.unit} (${l.op} ${l.threshold})`;
+/** One condition as people read it, e.g. "spend 7d = $1,070.89 (>= $200.00)", "ctr change vs previous 7d = -41.0% (< -40.0%)". */
+const describe =
+  (currency: string) =>
+  (l: {
+    metric: string;
+    compare: string | null;
+    windowDays: number;
+    value: number | null;
+    unit: string;
+    op: string;
+    threshold: number;
+  }) => {
+    const show = (v: number) =>
+      l.compare || l.unit === 'percent'
+        ? percentText(v)
+        : l.unit === 'currency_micros'
+          ? moneyText(v, currency)
+          : numberText(v, l.unit === 'count' ? 0 : Math.abs(v) < 1 ? 4 : 2);
+    return `${l.metric} ${l.compare ? 'change vs previous ' : ''}${l.windowDays}d = ${l.value === null ? 'n/a' : show(l.value)} (${l.op} ${show(l.threshold)})`;
+  };
 
 /** The proposal an action asks for on an entity, or why it does not apply. */
 export function proposalFor(
@@ -183,7 +194,7 @@ export async function evaluateRule(
             ruleCtx,
             {
               ...plan.input,
-              reason: `Rule "${rule.name}": ${leaves.map(describe).join('; ')}`,
+              reason: `Rule "${rule.name}": ${leaves.map(describe(e.currency)).join('; ')}`,
               idempotencyKey: `rule:${rule.id}:${key}:${e.id}`,
             },
             { type: 'rule', ruleId: rule.id },
@@ -236,12 +247,16 @@ export async function evaluateRule(
   const notifications: RunResult['notifications'] = [];
   const notify = rule.actions.find((a) => a.type === 'notify');
   const hits = entities.filter((x) => x.matched && !x.skipped);
+  const currencyOf = new Map(prep.entities.map((e) => [e.id, e.currency]));
   if (notify && hits.length) {
     const to = await recipients(storage, ctx.organizationId, notify);
     const subject = `Omnify rule "${rule.name}": ${hits.length} ${hits.length === 1 ? 'match' : 'matches'}`;
     const text = [
       notify.message ?? `The rule "${rule.name}" matched:`,
-      ...hits.map((h) => `- ${h.name} (${h.level} ${h.entityId}): ${h.conditions.map(describe).join('; ')}`),
+      ...hits.map(
+        (h) =>
+          `- ${h.name} (${h.level} ${h.entityId}): ${h.conditions.map(describe(currencyOf.get(h.entityId) ?? 'USD')).join('; ')}`,
+      ),
       prep.nowcast.note,
     ].join('\n');
     for (const address of to) await mailer.send({ to: address, subject, text });

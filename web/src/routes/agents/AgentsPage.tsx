@@ -15,8 +15,8 @@ import {
   EmptyState,
   ErrorState,
   Field,
+  Input,
   LoadingState,
-  Notice,
   PageHeader,
   Select,
   StatusBadge,
@@ -26,13 +26,17 @@ import { useAuth } from '../../lib/auth.tsx';
 import { dateTime, money } from '../../lib/format.ts';
 import { useClients } from '../../lib/hooks.ts';
 import type { Agent } from '../../lib/types.ts';
+import { ApiErrorNotice } from './ApiErrorNotice.tsx';
 import { RunOutput } from './RunOutput.tsx';
 
 interface AgentDetail extends Agent {
   definition: {
     instructions: string;
     tools: Array<{ name: string; description: string }>;
-    inputSchema: { properties?: Record<string, { description?: string }> };
+    inputSchema: {
+      properties?: Record<string, { description?: string; type?: string; examples?: unknown[] }>;
+      required?: string[];
+    };
     engines: string[];
   } | null;
 }
@@ -64,12 +68,40 @@ export interface Execution {
 
 const finished = (s: string) => !['queued', 'running'].includes(s);
 
+const label = (key: string) => key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
+
+/**
+ * Required text inputs besides the client (the workflow agent's goal): each gets its own field,
+ * started from the schema's first example so the default run is a valid one.
+ */
+function requiredTextFields(
+  agent: AgentDetail,
+): Array<{ key: string; description?: string; example: string }> {
+  const schema = agent.definition?.inputSchema;
+  return (schema?.required ?? [])
+    .filter((k) => k !== 'clientId' && schema?.properties?.[k]?.type === 'string')
+    .map((key) => {
+      const p = schema?.properties?.[key];
+      const example = p?.examples?.find((x): x is string => typeof x === 'string') ?? '';
+      return { key, description: p?.description, example };
+    });
+}
+
 function RunPanel({ agent }: { agent: AgentDetail }) {
   const { can } = useAuth();
   const qc = useQueryClient();
   const clients = useClients();
   const props = agent.definition?.inputSchema.properties ?? {};
-  const [clientId, setClientId] = useState('');
+  const required = new Set(agent.definition?.inputSchema.required ?? []);
+  // An agent that works on one client (client management) has no "whole organization" run: the
+  // first client is picked until another is chosen.
+  const clientRequired = required.has('clientId');
+  const [chosenClient, setClientId] = useState('');
+  const clientId = chosenClient || (clientRequired ? (clients.data?.items[0]?.id ?? '') : '');
+  const textFields = requiredTextFields(agent);
+  const [texts, setTexts] = useState<Record<string, string>>(() =>
+    Object.fromEntries(textFields.map((f) => [f.key, f.example])),
+  );
   const [json, setJson] = useState('{}');
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [current, setCurrent] = useState<Execution | null>(null);
@@ -108,6 +140,7 @@ function RunPanel({ agent }: { agent: AgentDetail }) {
       return;
     }
     if (clientId && 'clientId' in props) input = { ...input, clientId };
+    for (const f of textFields) if (texts[f.key]?.trim()) input = { ...input, [f.key]: texts[f.key]?.trim() };
     run.mutate(input);
   }
 
@@ -152,13 +185,23 @@ function RunPanel({ agent }: { agent: AgentDetail }) {
               }}
             >
               {'clientId' in props && (
-                <Field label="Client" hint={props.clientId?.description}>
+                <Field
+                  label="Client"
+                  hint={
+                    props.clientId?.description ??
+                    (clientRequired ? 'This agent works on one client' : undefined)
+                  }
+                >
                   <Select
                     value={clientId}
                     onChange={(e) => setClientId(e.target.value)}
                     aria-label="Client for this run"
+                    required={clientRequired}
                   >
-                    <option value="">Whole organization</option>
+                    {!clientRequired && <option value="">Whole organization</option>}
+                    {clientRequired && !clients.data?.items.length && (
+                      <option value="">{clients.isPending ? 'Loading clients…' : 'No clients yet'}</option>
+                    )}
                     {(clients.data?.items ?? []).map((c) => (
                       <option key={c.id} value={c.id}>
                         {c.name}
@@ -167,7 +210,23 @@ function RunPanel({ agent }: { agent: AgentDetail }) {
                   </Select>
                 </Field>
               )}
-              <Field label="Input (JSON)" hint={`Fields: ${Object.keys(props).join(', ') || 'none'}`}>
+              {textFields.map((f) => (
+                <Field key={f.key} label={label(f.key)} hint={f.description}>
+                  <Input
+                    required
+                    value={texts[f.key] ?? ''}
+                    onChange={(e) => setTexts({ ...texts, [f.key]: e.target.value })}
+                  />
+                </Field>
+              ))}
+              <Field
+                label="Input (JSON)"
+                hint={`Fields: ${
+                  Object.keys(props)
+                    .map((k) => (required.has(k) ? `${k} (required)` : k))
+                    .join(', ') || 'none'
+                }`}
+              >
                 <textarea
                   value={json}
                   onChange={(e) => setJson(e.target.value)}
@@ -188,7 +247,7 @@ function RunPanel({ agent }: { agent: AgentDetail }) {
               {agent.enabled ? 'Your role cannot run agents.' : 'This agent is disabled.'}
             </p>
           )}
-          {run.error && <Notice tone="red">{run.error.message}</Notice>}
+          {run.error && <ApiErrorNotice error={run.error} />}
         </div>
       </Card>
       {current && <RunOutput execution={current} />}

@@ -16,7 +16,7 @@ import {
 } from '../../components/ui.tsx';
 import { actionsPath, api, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { ago, humanize, money } from '../../lib/format.ts';
+import { ago, dateTime, humanize, money } from '../../lib/format.ts';
 import type { Proposal } from '../../lib/types.ts';
 
 const tabs = [
@@ -26,16 +26,71 @@ const tabs = [
   { key: '', label: 'All' },
 ] as const;
 
-function describe(p: Proposal): string {
+/** The proposal as the API sends it, with the structured impact and timestamps this page reads. */
+type Row = Omit<Proposal, 'expectedImpact'> & {
+  expectedImpact: {
+    summary?: string;
+    currency?: string;
+    note?: string | null;
+    dailyBudgetDeltaMicros?: number;
+    monthlyBudgetDeltaMicros?: number;
+    avgDailySpendMicros7d?: number;
+  } | null;
+  appliedAt?: string | null;
+  revertedAt?: string | null;
+};
+
+const currencyOf = (p: Row) => p.expectedImpact?.currency || 'USD';
+const signedMoney = (micros: number, currency: string) =>
+  `${micros > 0 ? '+' : ''}${money(micros, currency)}`;
+
+/** The server writes the summary (money in the entity's currency); older servers' have none. */
+function describe(p: Row): string {
   const s = p.expectedImpact?.summary;
   if (s) return s.charAt(0).toUpperCase() + s.slice(1);
-  const cur = p.expectedImpact?.currency ?? '';
   if (p.kind === 'budget_change')
-    return `Daily budget ${money(p.before?.dailyBudgetMicros ?? null, cur || 'USD')} → ${money(p.after?.dailyBudgetMicros ?? null, cur || 'USD')}`;
-  return `${humanize(p.kind)} ${p.level}`;
+    return `Daily budget ${money(p.before?.dailyBudgetMicros ?? null, currencyOf(p))} → ${money(p.after?.dailyBudgetMicros ?? null, currencyOf(p))}`;
+  return `${humanize(p.kind)} ${p.level.replace(/_/g, ' ')}`;
 }
 
-function ProposalRow({ p, base }: { p: Proposal; base: string }) {
+/** What the change does to spend, from the structured fields, formatted like the rest of the dashboard. */
+function Impact({ p }: { p: Row }) {
+  const cur = currencyOf(p);
+  const i = p.expectedImpact;
+  const monthly =
+    i?.monthlyBudgetDeltaMicros !== undefined && i.monthlyBudgetDeltaMicros !== 0
+      ? ` · ${signedMoney(i.monthlyBudgetDeltaMicros, cur)} a month`
+      : '';
+  if (p.kind === 'budget_change')
+    return (
+      <p className="mt-0.5 text-xs text-slate-600 tabular" data-testid="impact">
+        Daily budget {money(p.before?.dailyBudgetMicros ?? null, cur)} →{' '}
+        <span className="font-medium">{money(p.after?.dailyBudgetMicros ?? null, cur)}</span>
+        {monthly}
+      </p>
+    );
+  if ((p.kind === 'pause' || p.kind === 'enable') && i?.dailyBudgetDeltaMicros !== undefined)
+    return (
+      <p className="mt-0.5 text-xs text-slate-600 tabular" data-testid="impact">
+        Spend {signedMoney(i.dailyBudgetDeltaMicros, cur)} a day
+        {p.kind === 'pause' ? ' (its 7-day average)' : ''}
+        {monthly}
+      </p>
+    );
+  return null;
+}
+
+/** When it was proposed, decided, applied, reverted, or until when it waits: dates as elsewhere. */
+function when(p: Row): string {
+  const parts = [`proposed ${dateTime(p.createdAt)}`];
+  if (p.status === 'pending_approval' && p.expiresAt) parts.push(`expires ${dateTime(p.expiresAt)}`);
+  if (p.appliedAt) parts.push(`applied ${dateTime(p.appliedAt)}`);
+  else if (p.decidedAt) parts.push(`decided ${dateTime(p.decidedAt)}`);
+  if (p.revertedAt) parts.push(`reverted ${dateTime(p.revertedAt)}`);
+  return parts.join(' · ');
+}
+
+function ProposalRow({ p, base }: { p: Row; base: string }) {
   const { can } = useAuth();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -70,15 +125,9 @@ function ProposalRow({ p, base }: { p: Proposal; base: string }) {
               describe(p)
             )}
           </p>
-          {p.kind === 'budget_change' && (
-            <p className="mt-0.5 text-xs text-slate-600 tabular">
-              Daily budget {money(p.before?.dailyBudgetMicros ?? null, p.expectedImpact?.currency ?? 'USD')} →{' '}
-              <span className="font-medium">
-                {money(p.after?.dailyBudgetMicros ?? null, p.expectedImpact?.currency ?? 'USD')}
-              </span>
-            </p>
-          )}
+          <Impact p={p} />
           {p.reason && <p className="mt-0.5 text-xs text-slate-500">{p.reason}</p>}
+          <p className="mt-0.5 text-xs text-slate-400">{when(p)}</p>
           <ul className="mt-2 flex flex-wrap gap-1.5">
             {p.checks.map((c) => (
               <li key={c.check}>
@@ -172,7 +221,7 @@ export function ApprovalsPage() {
   const q = useQuery({
     queryKey: ['proposals', status, base.data],
     enabled: !!base.data,
-    queryFn: () => api.get<Page<Proposal>>(base.data ?? '', { status, limit: 100 }),
+    queryFn: () => api.get<Page<Row>>(base.data ?? '', { status, limit: 100 }),
   });
   return (
     <>

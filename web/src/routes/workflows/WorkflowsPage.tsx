@@ -19,6 +19,7 @@ import {
 import { api, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dateTime, humanize } from '../../lib/format.ts';
+import { ApiErrorNotice } from '../agents/ApiErrorNotice.tsx';
 
 interface Workflow {
   id: string;
@@ -110,89 +111,153 @@ function Runs({ wf }: { wf: Workflow }) {
       q.state.data && ['running', 'queued', 'waiting'].includes(q.state.data.status) ? 2000 : false,
   });
   const run = useMutation({
-    mutationFn: () => api.post<Execution>(`/api/v1/workflows/${wf.id}/runs`, {}),
-    onSuccess: (e) => {
-      setOpen(e.id);
+    mutationFn: () =>
+      api.post<{ executionId: string; execution: Execution }>(`/api/v1/workflows/${wf.id}/runs`, {}),
+    onSuccess: (r) => {
+      setOpen(r.executionId);
       qc.invalidateQueries({ queryKey: ['wf-runs', wf.id] });
     },
   });
+  // Turning off stops its triggers (cron, events, thresholds, webhook) and manual runs; runs
+  // already going finish. Deleting also cancels unfinished runs.
+  const toggle = useMutation({
+    mutationFn: () => api.patch(`/api/v1/workflows/${wf.id}`, { enabled: !wf.enabled }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['workflows'] }),
+  });
+  const remove = useMutation({
+    mutationFn: () => api.del(`/api/v1/workflows/${wf.id}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['workflows'] }),
+  });
+  const error = run.error ?? toggle.error ?? remove.error;
+  const manage = can('agents:manage');
   return (
-    <Card>
-      <CardHeader
-        title={wf.name}
-        description={`${wf.description ?? ''} · version ${wf.version} · ${wf.steps.length} steps`}
-        actions={
-          <>
-            <Badge tone={wf.enabled ? 'green' : 'gray'}>{wf.enabled ? 'enabled' : 'disabled'}</Badge>
-            {can('agents:run') && (
-              <Button size="sm" variant="primary" loading={run.isPending} onClick={() => run.mutate()}>
-                Run now
-              </Button>
-            )}
-          </>
-        }
-      />
-      {run.error && (
-        <div className="px-5 pt-3">
-          <Notice tone="red">{run.error.message}</Notice>
-        </div>
-      )}
-      <div className="grid gap-0 md:grid-cols-2">
-        <div className="border-slate-100 md:border-r">
-          <p className="px-5 pt-3 text-xs font-medium text-slate-500">Run history</p>
-          {runs.isPending ? (
-            <LoadingState />
-          ) : runs.error ? (
-            <ErrorState error={runs.error} />
-          ) : runs.data.items.length === 0 ? (
-            <EmptyState title="No runs yet" />
-          ) : (
-            <ul className="p-2">
-              {runs.data.items.map((e) => (
-                <li key={e.id}>
-                  <button
-                    type="button"
-                    onClick={() => setOpen(e.id)}
-                    aria-current={open === e.id ? 'true' : undefined}
-                    className={cx(
-                      'flex w-full items-center gap-3 rounded-md px-3 py-2 text-left text-sm',
-                      open === e.id ? 'bg-brand-50' : 'hover:bg-slate-50',
-                    )}
-                  >
-                    <StatusBadge status={e.status} />
-                    <span>{dateTime(e.createdAt)}</span>
-                    <span className="text-xs text-slate-500">
-                      {humanize(e.trigger.type)} · v{e.version}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-        <div className="px-5 py-3">
-          <p className="mb-3 text-xs font-medium text-slate-500">Steps</p>
-          {!open ? (
-            <ol className="space-y-1 text-sm text-slate-600">
-              {wf.steps.map((s, i) => (
-                <li key={s.id}>
-                  {i + 1}. {s.id} <span className="font-mono text-xs text-slate-400">{s.type}</span>
-                </li>
-              ))}
-            </ol>
-          ) : detail.isPending ? (
-            <LoadingState />
-          ) : detail.error ? (
-            <ErrorState error={detail.error} />
-          ) : (
+    <section aria-label={`Workflow ${wf.name}`}>
+      <Card>
+        <CardHeader
+          title={wf.name}
+          description={`${wf.description ?? ''} · version ${wf.version} · ${wf.steps.length} steps`}
+          actions={
             <>
-              {detail.data.error && <Notice tone="red">{detail.data.error}</Notice>}
-              <StepTimeline steps={detail.data.steps ?? []} />
+              <Badge tone={wf.enabled ? 'green' : 'gray'}>{wf.enabled ? 'enabled' : 'disabled'}</Badge>
+              {manage && (
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  loading={toggle.isPending}
+                  onClick={() => {
+                    run.reset();
+                    remove.reset();
+                    toggle.mutate();
+                  }}
+                >
+                  {wf.enabled ? 'Disable' : 'Enable'}
+                </Button>
+              )}
+              {manage && (
+                <Button
+                  size="sm"
+                  variant="danger"
+                  loading={remove.isPending}
+                  onClick={() => {
+                    run.reset();
+                    toggle.reset();
+                    if (
+                      window.confirm(
+                        `Delete the workflow "${wf.name}"? Its triggers stop, unfinished runs are cancelled, and it leaves this list. This cannot be undone here.`,
+                      )
+                    )
+                      remove.mutate();
+                  }}
+                >
+                  Delete
+                </Button>
+              )}
+              {can('agents:run') && (
+                <Button
+                  size="sm"
+                  variant="primary"
+                  loading={run.isPending}
+                  disabled={!wf.enabled}
+                  title={wf.enabled ? undefined : 'Enable the workflow to run it'}
+                  onClick={() => {
+                    toggle.reset();
+                    remove.reset();
+                    run.mutate();
+                  }}
+                >
+                  Run now
+                </Button>
+              )}
             </>
-          )}
+          }
+        />
+        {!wf.enabled && (
+          <p className="px-5 pt-3 text-xs text-slate-500">
+            Disabled: its triggers start no runs and it cannot be run by hand until it is enabled again.
+          </p>
+        )}
+        {error && (
+          <div className="px-5 pt-3">
+            <ApiErrorNotice error={error} />
+          </div>
+        )}
+        <div className="grid gap-0 md:grid-cols-2">
+          <div className="border-slate-100 md:border-r">
+            <p className="px-5 pt-3 text-xs font-medium text-slate-500">Run history</p>
+            {runs.isPending ? (
+              <LoadingState />
+            ) : runs.error ? (
+              <ErrorState error={runs.error} />
+            ) : runs.data.items.length === 0 ? (
+              <EmptyState title="No runs yet" />
+            ) : (
+              <ul className="p-2">
+                {runs.data.items.map((e) => (
+                  <li key={e.id}>
+                    <button
+                      type="button"
+                      onClick={() => setOpen(e.id)}
+                      aria-current={open === e.id ? 'true' : undefined}
+                      className={cx(
+                        'flex w-full items-center gap-3 rounded-md px-3 py-2 text-left text-sm',
+                        open === e.id ? 'bg-brand-50' : 'hover:bg-slate-50',
+                      )}
+                    >
+                      <StatusBadge status={e.status} />
+                      <span>{dateTime(e.createdAt)}</span>
+                      <span className="text-xs text-slate-500">
+                        {humanize(e.trigger.type)} · v{e.version}
+                      </span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <div className="px-5 py-3">
+            <p className="mb-3 text-xs font-medium text-slate-500">Steps</p>
+            {!open ? (
+              <ol className="space-y-1 text-sm text-slate-600">
+                {wf.steps.map((s, i) => (
+                  <li key={s.id}>
+                    {i + 1}. {s.id} <span className="font-mono text-xs text-slate-400">{s.type}</span>
+                  </li>
+                ))}
+              </ol>
+            ) : detail.isPending ? (
+              <LoadingState />
+            ) : detail.error ? (
+              <ErrorState error={detail.error} />
+            ) : (
+              <>
+                {detail.data.error && <Notice tone="red">{detail.data.error}</Notice>}
+                <StepTimeline steps={detail.data.steps ?? []} />
+              </>
+            )}
+          </div>
         </div>
-      </div>
-    </Card>
+      </Card>
+    </section>
   );
 }
 
@@ -230,7 +295,7 @@ function TemplateCard({ t }: { t: Template }) {
               />
             </Field>
           ))}
-          {create.error && <Notice tone="red">{create.error.message}</Notice>}
+          {create.error && <ApiErrorNotice error={create.error} />}
           <div className="flex gap-2">
             <Button type="submit" size="sm" variant="primary" loading={create.isPending}>
               Create workflow
@@ -252,6 +317,11 @@ function TemplateCard({ t }: { t: Template }) {
               Use template
             </Button>
           )}
+        </div>
+      )}
+      {!open && create.error && (
+        <div className="mt-2">
+          <ApiErrorNotice error={create.error} />
         </div>
       )}
     </li>

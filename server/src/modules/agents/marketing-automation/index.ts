@@ -4,6 +4,7 @@
  * enrolment or a message) proposed for leads nobody worked. It never changes a platform itself.
  */
 import { z } from 'zod';
+import { moneyText } from '../../../platform/format.ts';
 import { addDays } from '../../analytics/periods.ts';
 import { defineAgent } from '../agents.definition.ts';
 import { marketingSummary } from './templates.ts';
@@ -194,6 +195,8 @@ export const marketingAutomation = defineAgent<Input, Output>({
     for (const c of campaigns)
       if (c.recommendedDailyMicros !== null)
         byPlatform.set(c.platform, (byPlatform.get(c.platform) ?? 0) + c.recommendedDailyMicros);
+    const money = (m: number) =>
+      allocation.available ? moneyText(m, allocation.currency) : (m / 1e6).toFixed(2);
     const changes = campaigns
       .filter((c) => c.action !== 'keep' && c.dailyBudgetMicros !== null && c.changePct !== null)
       .map((c) => {
@@ -201,7 +204,7 @@ export const marketingAutomation = defineAgent<Input, Output>({
         return {
           campaignId: c.campaignId,
           percent: Math.round(percent * 100) / 100,
-          reason: `ORACLE allocation (${input.objective}): daily spend ${(c.avgDailySpendMicros / 1e6).toFixed(2)} → ${((c.recommendedDailyMicros as number) / 1e6).toFixed(2)} ${allocation.available ? allocation.currency : ''} maximises ${input.objective} under the fitted response curves`,
+          reason: `ORACLE allocation (${input.objective}): daily spend ${money(c.avgDailySpendMicros)} → ${money(c.recommendedDailyMicros as number)} maximises ${input.objective} under the fitted response curves`,
         };
       });
     const proposals =

@@ -11,7 +11,13 @@ import { workflowTools } from './tools.ts';
 const id = z.string().min(1).max(64);
 
 export const workflowInput = z.strictObject({
-  goal: z.string().min(3).max(2000).describe('What the workflow should achieve, in words'),
+  goal: z
+    .string()
+    .min(3)
+    .max(2000)
+    .describe('What the workflow should achieve, in words')
+    // The dashboard starts its goal field from the first example, so a default run is a valid one.
+    .meta({ examples: ['Check the health of our campaigns every week and tell the team about problems'] }),
   clientId: id.optional(),
   campaignId: id.optional(),
   connectionId: id.optional(),

@@ -1,0 +1,261 @@
+/**
+ * Three automation pages of the agency dashboard in Chromium, against the demo.
+ * Workflows: a workflow is disabled (its Run now with it), enabled again, run (the run's steps open),
+ * and deleted only once the confirmation is accepted; a change the API refuses (the workflow was
+ * deleted in another tab) shows the API's message and code.
+ * Agents: each of the seven agents runs with the input the page starts with (a client picked for the
+ * client agent, an example goal for the workflow agent), and an input the API refuses shows the
+ * field the API named with its message.
+ * Approvals: a rule's proposal shows money in the campaign's currency (summary, reason, monthly
+ * impact) and its dates, never micros or raw decimals.
+ * Registered by dashboard.e2e.test.ts. With OMNIFY_E2E_SHOTS set to a folder, screenshots go there.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DEMO, type E2eServer, signIn } from './harness.ts';
+
+const shots = process.env.OMNIFY_E2E_SHOTS;
+async function shoot(page: Page, name: string) {
+  if (!shots) return;
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+async function tokenFor(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(DEMO),
+  });
+  return ((await res.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
+}
+
+function client(url: string, token: string) {
+  return async <T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
+  };
+}
+
+async function signedInPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}/login`);
+  await page.evaluate(() => localStorage.clear());
+  await signIn(page, url);
+  return page;
+}
+
+const moneyIn = (micros: number, currency: string) =>
+  new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(micros / 1e6);
+
+export function automationScenarios(env: () => { server: E2eServer; context: BrowserContext }) {
+  describe('workflows page: disable, enable, delete', () => {
+    it('disables and enables a workflow, runs it, and deletes it only after the confirmation', async () => {
+      const { server, context } = env();
+      const api = client(server.url, await tokenFor(server.url));
+      const created = await api<{ workflow: { id: string; name: string } }>('POST', '/api/v1/workflows', {
+        templateId: 'monthly_reporting',
+        variables: { notifyEmail: 'reports-e2e@example.com' },
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.workflow.id;
+      const enabled = async () =>
+        (await api<{ enabled: boolean }>('GET', `/api/v1/workflows/${id}`)).body.enabled;
+
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/workflows`);
+      // Newest first: the one just made is the first card of that name.
+      const card = page.getByRole('region', { name: `Workflow ${created.body.workflow.name}` }).first();
+      await card.getByRole('button', { name: 'Disable', exact: true }).click();
+      await card.getByRole('button', { name: 'Enable', exact: true }).waitFor();
+      expect(await enabled()).toBe(false);
+      await card.getByText('disabled', { exact: true }).waitFor();
+      expect(await card.getByRole('button', { name: 'Run now', exact: true }).isDisabled()).toBe(true);
+      await shoot(page, 'workflow-disabled');
+
+      await card.getByRole('button', { name: 'Enable', exact: true }).click();
+      await card.getByRole('button', { name: 'Disable', exact: true }).waitFor();
+      expect(await enabled()).toBe(true);
+      // A manual run opens its step timeline at once.
+      await card.getByRole('button', { name: 'Run now', exact: true }).click();
+      await card.locator('button[aria-current="true"]').waitFor();
+      const runs = await api<{ items: unknown[] }>('GET', `/api/v1/workflows/${id}/runs`);
+      expect(runs.body.items).toHaveLength(1);
+
+      // Dismissed: nothing is deleted. Accepted: gone from the API and the page.
+      let asked = '';
+      page.once('dialog', (d) => {
+        asked = d.message();
+        void d.dismiss();
+      });
+      await card.getByRole('button', { name: 'Delete', exact: true }).click();
+      await expect.poll(() => asked).toContain('Delete the workflow');
+      expect((await api('GET', `/api/v1/workflows/${id}`)).status).toBe(200);
+      const before = await page.getByRole('region', { name: /^Workflow / }).count();
+      page.once('dialog', (d) => void d.accept());
+      await card.getByRole('button', { name: 'Delete', exact: true }).click();
+      await expect.poll(() => page.getByRole('region', { name: /^Workflow / }).count()).toBe(before - 1);
+      expect((await api('GET', `/api/v1/workflows/${id}`)).status).toBe(404);
+      await page.close();
+    }, 180_000);
+
+    it("shows the API's message and code when a change is refused", async () => {
+      const { server, context } = env();
+      const api = client(server.url, await tokenFor(server.url));
+      const created = await api<{ workflow: { id: string } }>('POST', '/api/v1/workflows', {
+        name: 'E2E stale workflow',
+        steps: [
+          { id: 'tell', type: 'notify', config: { to: ['ops-e2e@example.com'], subject: 'Hi', body: 'Hi' } },
+        ],
+      });
+      expect(created.status).toBe(201);
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/workflows`);
+      const card = page.getByRole('region', { name: 'Workflow E2E stale workflow' });
+      await card.getByRole('button', { name: 'Disable', exact: true }).waitFor();
+      // Deleted elsewhere while this page is open: the next change is a 404 the page explains.
+      expect((await api('DELETE', `/api/v1/workflows/${created.body.workflow.id}`)).status).toBe(204);
+      await card.getByRole('button', { name: 'Disable', exact: true }).click();
+      const alert = card.getByRole('alert');
+      await alert.waitFor();
+      await expect(alert.textContent()).resolves.toMatch(/not found.*not_found/i);
+      await page.close();
+    }, 120_000);
+  });
+
+  describe('agents page: default input and refused runs', () => {
+    it('runs each of the seven agents with the input the page starts with', async () => {
+      const { server, context } = env();
+      const page = await signedInPage(context, server.url);
+      const agents: Array<[string, string]> = [
+        ['analytics', 'Analytics'],
+        ['client_management', 'Client Management'],
+        ['compliance', 'Compliance'],
+        ['creative_intelligence', 'Creative Intelligence'],
+        ['marketing_automation', 'Marketing Automation'],
+        ['performance_optimization', 'Performance Optimization'],
+        ['workflow_orchestration', 'Workflow Orchestration'],
+      ];
+      for (const [kind, name] of agents) {
+        await page.goto(`${server.url}/agents?agent=${kind}`);
+        await page.getByRole('heading', { name, exact: true }).waitFor();
+        if (name === 'Client Management') {
+          // One client per run: there is no "whole organization" choice, and a client is picked.
+          const select = page.getByLabel('Client for this run');
+          await expect.poll(() => select.inputValue()).toMatch(/^cli_/);
+          expect(await select.locator('option', { hasText: 'Whole organization' }).count()).toBe(0);
+        }
+        if (name === 'Workflow Orchestration')
+          expect((await page.getByRole('textbox', { name: /^Goal/ }).inputValue()).length).toBeGreaterThan(3);
+        await page.getByRole('button', { name: 'Run agent' }).click();
+        const out = page.locator('[data-testid="agent-output"]');
+        await out.waitFor({ timeout: 90_000 });
+        await expect
+          .poll(() => out.getAttribute('data-status'), { timeout: 90_000 })
+          .toMatch(/succeeded|failed/);
+        expect({ name, status: await out.getAttribute('data-status') }).toEqual({
+          name,
+          status: 'succeeded',
+        });
+        expect(await page.getByRole('alert').count()).toBe(0);
+      }
+      await page.close();
+    }, 300_000);
+
+    it('shows the field the API refused and its message', async () => {
+      const { server, context } = env();
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/agents?agent=compliance`);
+      await page.getByRole('heading', { name: 'Compliance' }).waitFor();
+      await page.getByLabel('Input (JSON)').fill('{"days": 0}');
+      await page.getByRole('button', { name: 'Run agent' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      const problems = alert.getByRole('list', { name: 'Problems with the input' });
+      await expect(problems.textContent()).resolves.toMatch(/days: Too small/);
+      await expect(alert.textContent()).resolves.toContain('invalid_input');
+      await shoot(page, 'agent-refused');
+      await page.close();
+    }, 120_000);
+  });
+
+  describe('approvals page: formatted proposals', () => {
+    it("shows a rule's proposal with money in the campaign's currency and its dates", async () => {
+      const { server, context } = env();
+      const api = client(server.url, await tokenFor(server.url));
+      const campaigns = await api<{
+        items: Array<{ id: string; name: string; status: string; dailyBudgetMicros: number | null }>;
+      }>('GET', '/api/v1/campaigns?limit=200');
+      // A campaign no other scenario changes: the last active one with a budget.
+      const campaign = campaigns.body.items
+        .filter((c) => c.status === 'active' && c.dailyBudgetMicros)
+        .at(-1);
+      if (!campaign) throw new Error('no active campaign with a budget');
+      const rule = await api<{ id: string }>('POST', '/api/v1/rules', {
+        name: 'E2E formatted reason',
+        enabled: false,
+        scope: { level: 'campaign', entityIds: [campaign.id] },
+        conditions: {
+          match: 'all',
+          conditions: [
+            { metric: 'spend', window: { days: 7 }, op: '>=', value: 1_000_000, unit: 'currency_micros' },
+          ],
+        },
+        // 60% is above the 20% a day allowed without approval: it waits in Approvals.
+        actions: [{ type: 'budget', direction: 'increase', percent: 60 }],
+        schedule: { cron: '0 8 * * *' },
+        cooldownHours: 48,
+      });
+      expect(rule.status).toBe(201);
+      const run = await api<{ entities: Array<{ actions: Array<{ proposalId: string | null }> }> }>(
+        'POST',
+        `/api/v1/rules/${rule.body.id}/run`,
+      );
+      const proposalId = run.body.entities[0]?.actions[0]?.proposalId;
+      if (!proposalId) throw new Error(`the rule proposed nothing: ${JSON.stringify(run.body)}`);
+      const p = (
+        await api<{
+          status: string;
+          before: { dailyBudgetMicros: number };
+          after: { dailyBudgetMicros: number };
+          expectedImpact: { currency: string; monthlyBudgetDeltaMicros: number };
+        }>('GET', `/api/v1/actions/${proposalId}`)
+      ).body;
+      expect(p.status).toBe('pending_approval');
+      const cur = p.expectedImpact.currency;
+
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/approvals`);
+      const row = page.getByTestId('proposal').filter({ hasText: 'E2E formatted reason' });
+      await row.waitFor();
+      const text = (await row.textContent()) ?? '';
+      await shoot(page, 'approvals-formatted');
+      // The summary (written by the server) and the reason name amounts in the currency.
+      expect(text).toContain(
+        `Raise the daily budget of campaign "${campaign.name}" from ${moneyIn(p.before.dailyBudgetMicros, cur)} to ${moneyIn(p.after.dailyBudgetMicros, cur)}`,
+      );
+      const symbol = moneyIn(0, cur).replace(/[\d.,\s]/g, '');
+      expect(text).toContain(`spend 7d = ${symbol}`);
+      expect(text).toMatch(/spend 7d = \D*[\d,]+\.\d\d \(>= /);
+      expect(text).toContain(`(>= ${moneyIn(1_000_000, cur)})`);
+      // No micros, no unit names: ids (prefix_ and 26 characters) aside, no run of 7 digits.
+      expect(text).not.toContain('currency_micros');
+      expect(text.replace(/\b[a-z]{3}_[0-9a-z]{26}\b/g, '')).not.toMatch(/\d{7,}/);
+      // The monthly impact comes from the structured fields, formatted by the page.
+      await expect(row.getByTestId('impact').textContent()).resolves.toContain(' a month');
+      expect(text).toMatch(/proposed [A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2} (AM|PM) · expires /);
+      await page.close();
+    }, 120_000);
+  });
+}

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountScenarios } from './account.scenarios.ts';
 import { automationScenarios } from './automation.scenarios.ts';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
+import { layoutScenarios } from './layout.scenarios.ts';
 import { portalScenarios } from './portal.scenarios.ts';
 import { portalUserScenarios } from './portal-users.scenarios.ts';
 import { rulesLedgerScenarios } from './rules-ledger.scenarios.ts';
@@ -312,5 +313,6 @@ describe('web dashboard in Chromium', () => {
   writeStatusScenarios(() => ({ server, context: browser.context }));
   rulesLedgerScenarios(() => ({ server, context: browser.context }));
   accountScenarios(() => ({ server, context: browser.context }));
+  layoutScenarios(() => ({ server, context: browser.context }));
   automationScenarios(() => ({ server, context: browser.context }));
 });

@@ -1,6 +1,8 @@
 /**
  * A sortable, filterable table. Rows open with a click or with Enter/Space when focused, so a
- * keyboard user can drill down as well; on narrow screens the table scrolls sideways inside its card.
+ * keyboard user can drill down as well; on narrow screens the table scrolls sideways inside its card,
+ * never the page. Cells stay on one line unless their column says `wrap` (names, messages), and a
+ * column can step aside on a phone (`hideBelow`) when its value is repeated elsewhere in the row.
  */
 import { type ReactNode, useMemo, useState } from 'react';
 import { cx, EmptyState, Input } from './ui.tsx';
@@ -12,7 +14,20 @@ export interface Column<T> {
   sortValue?: (row: T) => string | number | null | undefined;
   align?: 'left' | 'right';
   className?: string;
+  /** The cell may wrap onto several lines (long names, messages) instead of widening the table. */
+  wrap?: boolean;
+  /** Hidden on screens narrower than this breakpoint (the row must still say what matters). */
+  hideBelow?: 'sm' | 'md' | 'lg';
 }
+
+const hidden = { sm: 'hidden sm:table-cell', md: 'hidden md:table-cell', lg: 'hidden lg:table-cell' };
+/** Headers never wrap; a `wrap` column's cells do, and keep room for a few words per line. */
+const cellClass = <T,>(c: Column<T>, head: boolean) =>
+  cx(
+    'px-3 sm:px-4',
+    c.wrap && !head ? 'min-w-24 whitespace-normal wrap-break-word sm:min-w-40' : 'whitespace-nowrap',
+    c.hideBelow && hidden[c.hideBelow],
+  );
 
 export function DataTable<T>({
   rows,
@@ -95,7 +110,8 @@ export function DataTable<T>({
                     scope="col"
                     aria-sort={active ? (sort?.dir === 'asc' ? 'ascending' : 'descending') : undefined}
                     className={cx(
-                      'px-4 py-2.5 font-medium whitespace-nowrap',
+                      'py-2.5 font-medium',
+                      cellClass(c, true),
                       c.align === 'right' ? 'text-right' : 'text-left',
                       c.className,
                     )}
@@ -144,7 +160,8 @@ export function DataTable<T>({
                   <td
                     key={c.key}
                     className={cx(
-                      'px-4 py-2.5 whitespace-nowrap',
+                      'py-2.5',
+                      cellClass(c, false),
                       c.align === 'right' ? 'text-right tabular' : 'text-left',
                       c.className,
                     )}

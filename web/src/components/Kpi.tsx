@@ -21,12 +21,15 @@ export function Kpi({
   const r = delta?.changeRatio ?? null;
   const good = r === null || goodWhenUp === null ? null : r === 0 ? null : r > 0 === goodWhenUp;
   return (
-    <div className="rounded-xl border border-slate-200 bg-white px-4 py-4 shadow-xs">
+    <div className="min-w-0 rounded-xl border border-slate-200 bg-white px-4 py-4 shadow-xs">
       <p className="text-xs font-medium text-slate-500">{label}</p>
       {loading ? (
         <div className="mt-2 h-7 w-24 animate-pulse rounded bg-slate-200/70" />
       ) : (
-        <p className="mt-1 text-2xl font-semibold tracking-tight text-slate-900 tabular">{value}</p>
+        // A seven-figure amount in a half-width tile on a phone wraps rather than leaving the tile.
+        <p className="mt-1 text-2xl font-semibold tracking-tight wrap-break-word text-slate-900 tabular">
+          {value}
+        </p>
       )}
       <p className="mt-1 h-4 text-xs">
         {!loading && r !== null && (

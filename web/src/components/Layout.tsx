@@ -99,7 +99,9 @@ function OrgSwitcher() {
           {(current?.name ?? '?').slice(0, 1)}
         </span>
         <span className="min-w-0 flex-1">
-          <span className="block truncate font-medium text-slate-900">{current?.name ?? 'Organization'}</span>
+          <span className="block truncate font-medium text-slate-900" title={current?.name}>
+            {current?.name ?? 'Organization'}
+          </span>
           <span className="block text-xs text-slate-500 capitalize">{me.role}</span>
         </span>
         <Icon name="chevron" className="size-4 text-slate-400" />
@@ -123,7 +125,9 @@ function OrgSwitcher() {
               }}
               className="flex cursor-pointer items-center justify-between gap-3 rounded-md px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-slate-100"
             >
-              <span className="truncate">{o.name}</span>
+              <span className="truncate" title={o.name}>
+                {o.name}
+              </span>
               <span className="text-xs text-slate-500 capitalize">
                 {o.id === me.organizationId ? '✓ ' : ''}
                 {o.role}
@@ -149,8 +153,12 @@ function UserFooter() {
           .slice(0, 2)}
       </span>
       <div className="min-w-0 flex-1">
-        <p className="truncate text-sm font-medium text-slate-900">{me?.user?.name}</p>
-        <p className="truncate text-xs text-slate-500">{me?.user?.email}</p>
+        <p className="truncate text-sm font-medium text-slate-900" title={me?.user?.name}>
+          {me?.user?.name}
+        </p>
+        <p className="truncate text-xs text-slate-500" title={me?.user?.email}>
+          {me?.user?.email}
+        </p>
       </div>
       <button
         type="button"

@@ -79,6 +79,25 @@ function ChainStatus() {
   );
 }
 
+/** One line, cut with an ellipsis when longer than its column; the whole value is its tooltip. */
+function Clip({ text, className }: { text: string; className: string }) {
+  return (
+    <span className={`block truncate ${className}`} title={text}>
+      {text}
+    </span>
+  );
+}
+
+/** What an entry changed: its type, and its id (long, prefixed) cut to the column, whole on hover. */
+function Target({ type, id }: { type: string; id?: string | null }) {
+  return (
+    <span className="block">
+      <span className="block whitespace-nowrap">{type}</span>
+      {id && <Clip text={id} className="max-w-56 font-mono text-[11px] text-slate-500" />}
+    </span>
+  );
+}
+
 export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(none);
   const [filters, setFilters] = useState<Filters>(none);
@@ -108,7 +127,12 @@ export function AuditPage() {
         title="Audit log"
         description="Who changed what, when, from where — written in the same transaction as the change"
       />
-      <div className="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_20rem]">
+      {/* The chain's status sits beside the log only where the log keeps room for its six columns
+          (2xl); below that it comes first, over the full width. */}
+      <div className="grid grid-cols-1 gap-6 2xl:grid-cols-[minmax(0,1fr)_20rem]">
+        <div className="2xl:order-last">
+          <ChainStatus />
+        </div>
         <Card>
           <form
             onSubmit={apply}
@@ -156,7 +180,7 @@ export function AuditPage() {
                 onChange={(e) => setDraft({ ...draft, to: e.target.value })}
               />
             </Field>
-            <div className="flex gap-2">
+            <div className="flex flex-wrap gap-2">
               <Button type="submit" variant="primary">
                 Filter
               </Button>
@@ -206,10 +230,12 @@ export function AuditPage() {
                       <td className="px-4 py-2 font-mono text-xs whitespace-nowrap text-slate-800">
                         {e.action}
                       </td>
-                      <td className="px-4 py-2 text-xs whitespace-nowrap text-slate-600">
-                        {e.target ? `${e.target.type} ${e.target.id ?? ''}` : '—'}
+                      <td className="px-4 py-2 text-xs text-slate-600">
+                        {e.target ? <Target type={e.target.type} id={e.target.id} /> : '—'}
                       </td>
-                      <td className="px-4 py-2 text-xs whitespace-nowrap text-slate-500">{e.ip ?? '—'}</td>
+                      <td className="px-4 py-2 text-xs text-slate-500">
+                        {e.ip ? <Clip text={e.ip} className="max-w-40" /> : '—'}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -224,9 +250,6 @@ export function AuditPage() {
             </div>
           )}
         </Card>
-        <div>
-          <ChainStatus />
-        </div>
       </div>
     </>
   );

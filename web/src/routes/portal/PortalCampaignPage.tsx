@@ -46,7 +46,7 @@ export function PortalCampaignPage() {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div className="min-w-0">
           <h1
-            className="truncate text-xl font-semibold tracking-tight sm:text-2xl"
+            className="text-xl font-semibold tracking-tight wrap-break-word sm:text-2xl"
             data-testid="portal-campaign-name"
           >
             {c.name}

@@ -119,21 +119,26 @@ export function PortalDashboard() {
             initialSort={{ key: 'spend', dir: 'desc' }}
             empty="No campaigns yet"
             columns={[
+              // On a phone the name wraps and platform, status and CPA step aside (the campaign's
+              // own page shows them), so spend, conversions and ROAS fit without scrolling sideways.
               {
                 key: 'name',
                 header: 'Campaign',
+                wrap: true,
                 render: (c) => <span className="font-medium text-slate-900">{c.name}</span>,
                 sortValue: (c) => c.name,
               },
               {
                 key: 'platform',
                 header: 'Platform',
+                hideBelow: 'sm',
                 render: (c) => platformName(c.platform),
                 sortValue: (c) => c.platform,
               },
               {
                 key: 'status',
                 header: 'Status',
+                hideBelow: 'sm',
                 render: (c) => <Badge tone={c.status === 'active' ? 'green' : 'gray'}>{c.status}</Badge>,
                 sortValue: (c) => c.status,
               },
@@ -155,6 +160,7 @@ export function PortalDashboard() {
                 key: 'cpa',
                 header: 'CPA',
                 align: 'right',
+                hideBelow: 'sm',
                 render: (c) => money(c.metrics?.cpaMicros, currency),
                 sortValue: (c) => c.metrics?.cpaMicros ?? null,
               },

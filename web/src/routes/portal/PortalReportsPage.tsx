@@ -18,6 +18,17 @@ const monthName = (m: string) =>
     timeZone: 'UTC',
   });
 
+/** "Oct 2026": the column headings of the comparison, short enough for a phone. */
+const shortMonth = (m: string) =>
+  new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en-US', {
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+
+/** Table cells: less padding on a phone, so four columns fit 390 px without scrolling. */
+const cell = 'px-3 py-2 sm:px-5';
+
 const rows: Array<{ key: keyof Totals; label: string; fmt: (v: number | null, c: string) => string }> = [
   { key: 'spendMicros', label: 'Ad spend', fmt: (v, c) => money(v, c) },
   { key: 'impressions', label: 'Impressions', fmt: (v) => num(v) },
@@ -104,24 +115,34 @@ export function PortalReportsPage() {
           <Card className="break-inside-avoid">
             <CardHeader title={`${monthName(r.month)} against ${monthName(r.previous.month)}`} />
             <div className="overflow-x-auto">
-              <table className="w-full text-sm">
+              <table className="w-full text-sm" aria-label="This month against the previous one">
                 <thead className="text-left text-xs text-slate-500">
                   <tr>
-                    <th className="px-5 py-2 font-medium">Metric</th>
-                    <th className="px-5 py-2 text-right font-medium">{monthName(r.month)}</th>
-                    <th className="px-5 py-2 text-right font-medium">{monthName(r.previous.month)}</th>
-                    <th className="px-5 py-2 text-right font-medium">Change</th>
+                    <th className={`${cell} font-medium`}>Metric</th>
+                    <th className={`${cell} text-right font-medium whitespace-nowrap`}>
+                      <abbr title={monthName(r.month)} className="no-underline">
+                        {shortMonth(r.month)}
+                      </abbr>
+                    </th>
+                    <th className={`${cell} text-right font-medium whitespace-nowrap`}>
+                      <abbr title={monthName(r.previous.month)} className="no-underline">
+                        {shortMonth(r.previous.month)}
+                      </abbr>
+                    </th>
+                    <th className={`${cell} text-right font-medium`}>Change</th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100 tabular">
                   {rows.map((row) => (
                     <tr key={row.key}>
-                      <td className="px-5 py-2 text-slate-700">{row.label}</td>
-                      <td className="px-5 py-2 text-right font-medium">{row.fmt(r.totals[row.key], c)}</td>
-                      <td className="px-5 py-2 text-right text-slate-500">
+                      <td className={`${cell} text-slate-700`}>{row.label}</td>
+                      <td className={`${cell} text-right font-medium whitespace-nowrap`}>
+                        {row.fmt(r.totals[row.key], c)}
+                      </td>
+                      <td className={`${cell} text-right whitespace-nowrap text-slate-500`}>
                         {row.fmt(r.previous.totals[row.key], c)}
                       </td>
-                      <td className="px-5 py-2 text-right text-slate-600">
+                      <td className={`${cell} text-right whitespace-nowrap text-slate-600`}>
                         {signedPct(r.changes[row.key]?.changeRatio)}
                       </td>
                     </tr>
@@ -143,13 +164,13 @@ export function PortalReportsPage() {
           <div className="grid gap-5 lg:grid-cols-2 print:grid-cols-2">
             <Card className="break-inside-avoid">
               <CardHeader title="By platform" />
-              <table className="w-full text-sm tabular">
+              <table className="w-full text-sm tabular" aria-label="By platform">
                 <tbody className="divide-y divide-slate-100">
                   {r.byPlatform.map((p) => (
                     <tr key={p.platform ?? 'other'}>
-                      <td className="px-5 py-2">{platformName(p.platform)}</td>
-                      <td className="px-5 py-2 text-right">{money(p.spendMicros, c)}</td>
-                      <td className="px-5 py-2 text-right">{num(p.conversions)} conv.</td>
+                      <td className={cell}>{platformName(p.platform)}</td>
+                      <td className={`${cell} text-right whitespace-nowrap`}>{money(p.spendMicros, c)}</td>
+                      <td className={`${cell} text-right whitespace-nowrap`}>{num(p.conversions)} conv.</td>
                     </tr>
                   ))}
                 </tbody>
@@ -157,13 +178,14 @@ export function PortalReportsPage() {
             </Card>
             <Card className="break-inside-avoid">
               <CardHeader title="Top campaigns by spend" />
-              <table className="w-full text-sm tabular">
+              {/* A long campaign name wraps inside its cell: the amounts stay in view on a phone. */}
+              <table className="w-full text-sm tabular" aria-label="Top campaigns by spend">
                 <tbody className="divide-y divide-slate-100">
                   {r.topCampaigns.map((t) => (
                     <tr key={t.campaignId ?? 'none'}>
-                      <td className="max-w-56 truncate px-5 py-2">{t.campaignName ?? '—'}</td>
-                      <td className="px-5 py-2 text-right">{money(t.spendMicros, c)}</td>
-                      <td className="px-5 py-2 text-right">{ratio(t.roas)}</td>
+                      <td className={`${cell} wrap-anywhere`}>{t.campaignName ?? '—'}</td>
+                      <td className={`${cell} text-right whitespace-nowrap`}>{money(t.spendMicros, c)}</td>
+                      <td className={`${cell} text-right whitespace-nowrap`}>{ratio(t.roas)}</td>
                     </tr>
                   ))}
                 </tbody>

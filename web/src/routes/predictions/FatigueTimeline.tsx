@@ -87,8 +87,10 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
                 header: 'Ad',
                 sortValue: (f) => f.adName,
                 render: (f) => (
-                  <div className="max-w-72">
-                    <p className="truncate font-medium">{f.adName}</p>
+                  <div className="max-w-96">
+                    <p className="truncate font-medium" title={f.adName}>
+                      {f.adName}
+                    </p>
                     <p className="text-xs text-slate-500">{platformName(f.platform)}</p>
                   </div>
                 ),

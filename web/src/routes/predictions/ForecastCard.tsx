@@ -8,6 +8,7 @@ import { forecastOption } from '../../lib/charts.ts';
 import { money, num, ratio } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
 import type { Forecast, MetricsRow } from '../../lib/types.ts';
+import { ModelName } from './ModelName.tsx';
 
 const metrics = {
   spend: { label: 'Spend', pick: (r: MetricsRow) => r.spendMicros },
@@ -47,9 +48,14 @@ export function ForecastCard({ clientId }: { clientId: string }) {
       <CardHeader
         title="Forecast, next 30 days"
         description={
-          f
-            ? `Model ${f.model} chosen by rolling-origin backtest${metric !== 'roas' && total !== undefined ? ` · expected total ${fmt(total)}` : ''}`
-            : 'With 80% and 95% intervals'
+          f ? (
+            <>
+              Model <ModelName name={f.model} /> chosen by rolling-origin backtest
+              {metric !== 'roas' && total !== undefined ? ` · expected total ${fmt(total)}` : ''}
+            </>
+          ) : (
+            'With 80% and 95% intervals'
+          )
         }
         actions={
           <Select

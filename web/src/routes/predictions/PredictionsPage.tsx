@@ -18,6 +18,7 @@ import { useClients } from '../../lib/hooks.ts';
 import type { Anomaly } from '../../lib/types.ts';
 import { FatigueTimeline } from './FatigueTimeline.tsx';
 import { ForecastCard } from './ForecastCard.tsx';
+import { ModelName } from './ModelName.tsx';
 import { Recommendations } from './Recommendations.tsx';
 
 interface Scorecard {
@@ -142,7 +143,9 @@ function ScorecardCard() {
             <tbody className="divide-y divide-slate-100 tabular">
               {q.data.models.map((m) => (
                 <tr key={`${m.model}-${m.metric}`}>
-                  <td className="px-4 py-2.5 font-medium">{m.model}</td>
+                  <td className="max-w-72 min-w-40 px-4 py-2.5 font-medium">
+                    <ModelName name={m.model} />
+                  </td>
                   <td className="px-4 py-2.5">{m.metric}</td>
                   <td className="px-4 py-2.5 text-right">{m.count}</td>
                   <td className="px-4 py-2.5 text-right">

@@ -157,7 +157,12 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       >
                         {a.name}
                       </Link>
-                      {a.binding && <span className="ml-2 text-xs text-slate-400">at {a.binding} bound</span>}
+                      {/* The note moves to the next line whole when the column is narrow. */}
+                      {a.binding && (
+                        <span className="ml-2 text-xs whitespace-nowrap text-slate-400">
+                          at {a.binding} bound
+                        </span>
+                      )}
                     </td>
                     <td className="px-4 py-2.5 text-right">{money(a.currentDailyMicros, cur)}</td>
                     <td className="px-4 py-2.5 text-right font-medium">

@@ -86,11 +86,14 @@ function EntityCell({ w }: { w: WriteBack }) {
         {e.data ? ` · ${platformName(e.data.platform)}` : ''}
       </span>
       {path ? (
-        <Link className={linkClass} to={path}>
+        <Link className={linkClass} to={path} title={e.data ? undefined : name}>
           {name}
         </Link>
       ) : (
-        <span className={e.data ? '' : 'font-mono text-xs'}>{name}</span>
+        // A CRM contact's id (no name to show): one line, whole on hover.
+        <span className={e.data ? '' : 'block max-w-48 truncate font-mono text-xs'} title={name}>
+          {name}
+        </span>
       )}
     </div>
   );
@@ -130,13 +133,20 @@ function ChangeCell({ w }: { w: WriteBack }) {
         <span className="text-slate-400">—</span>
       ) : (
         <ul>
-          {keys.map((k) => (
-            <li key={k} className="tabular">
-              <span className="text-xs text-slate-500">{fieldLabel[k] ?? k}</span>{' '}
-              {show(k, before[k], currency)} → {show(k, after[k], currency)}
-              {!own && <span className="ml-1 text-xs text-slate-400">(requested)</span>}
-            </li>
-          ))}
+          {keys.map((k) => {
+            const from = show(k, before[k], currency);
+            const to = show(k, after[k], currency);
+            return (
+              <li key={k} className="tabular wrap-anywhere">
+                <span className="text-xs text-slate-500">{fieldLabel[k] ?? k}</span>{' '}
+                {/* Short values (amounts, statuses) stay on one line; a CRM's JSON wraps anywhere. */}
+                <span className={from.length + to.length <= 40 ? 'whitespace-nowrap' : undefined}>
+                  {from} → {to}
+                </span>
+                {!own && <span className="ml-1 text-xs text-slate-400">(requested)</span>}
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>
@@ -215,10 +225,12 @@ export function WriteBacksPage() {
         </div>
       ),
     },
-    { key: 'entity', header: 'Entity', render: (w) => <EntityCell w={w} /> },
+    // Names and values wrap inside their column: at 1280 px every column is on screen.
+    { key: 'entity', header: 'Entity', wrap: true, render: (w) => <EntityCell w={w} /> },
     {
       key: 'change',
       header: 'Field: old → new',
+      wrap: true,
       render: (w) => <ChangeCell w={w} />,
     },
     {

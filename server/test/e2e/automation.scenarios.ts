@@ -110,6 +110,39 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       await page.close();
     }, 180_000);
 
+    it('asks for the values a workflow reads from its run input, and the run carries them', async () => {
+      const { server, context } = env();
+      const api = client(server.url, await tokenFor(server.url));
+      const created = await api<{ workflow: { id: string; name: string } }>('POST', '/api/v1/workflows', {
+        templateId: 'campaign_launch',
+        variables: { notifyEmail: 'launch-e2e@example.com' },
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.workflow.id;
+      const campaigns = await api<{ items: Array<{ id: string }> }>('GET', '/api/v1/campaigns?limit=1');
+      const campaignId = campaigns.body.items[0]?.id ?? '';
+
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/workflows`);
+      const card = page.getByRole('region', { name: `Workflow ${created.body.workflow.name}` }).first();
+      await card.getByRole('button', { name: 'Run now', exact: true }).click();
+      const form = card.getByRole('form', { name: `Run ${created.body.workflow.name}` });
+      // The template's runInput names what each value is for.
+      await form.getByText('The campaign to launch').waitFor();
+      await form.getByLabel('campaignId').fill(campaignId);
+      await form.getByLabel('budgetChangePercent').fill('10');
+      await form.getByRole('button', { name: 'Start run' }).click();
+      await card.locator('button[aria-current="true"]').waitFor();
+      const runs = await api<{ items: Array<{ trigger: { payload: unknown } }> }>(
+        'GET',
+        `/api/v1/workflows/${id}/runs`,
+      );
+      expect(runs.body.items).toHaveLength(1);
+      expect(runs.body.items[0]?.trigger.payload).toEqual({ campaignId, budgetChangePercent: 10 });
+      await api('DELETE', `/api/v1/workflows/${id}`);
+      await page.close();
+    }, 120_000);
+
     it("shows the API's message and code when a change is refused", async () => {
       const { server, context } = env();
       const api = client(server.url, await tokenFor(server.url));

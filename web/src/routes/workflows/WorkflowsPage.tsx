@@ -37,6 +37,7 @@ interface Template {
   name: string;
   description: string;
   variables: Record<string, string>;
+  runInput?: Record<string, string>;
   definition: { steps: unknown[] };
 }
 interface StepRun {
@@ -57,6 +58,26 @@ interface Execution {
   createdAt: string;
   finishedAt: string | null;
   steps?: StepRun[];
+}
+
+/**
+ * What a run's input must carry: every `{{trigger.x}}` the steps read (a template's runInput says
+ * what each is for). A workflow started by hand without them fails at the first step that reads one.
+ */
+export function triggerFields(wf: Workflow, template?: Template): Array<{ key: string; hint?: string }> {
+  const keys = new Set<string>(Object.keys(template?.runInput ?? {}));
+  for (const m of JSON.stringify(wf.steps).matchAll(/\{\{\s*trigger\.([A-Za-z0-9_]+)/g))
+    keys.add(m[1] as string);
+  return [...keys].map((key) => ({ key, hint: template?.runInput?.[key] }));
+}
+
+/** Form values as the run's input: numbers stay numbers (a percent), ids stay text. */
+function runInputOf(values: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([, v]) => v.trim() !== '')
+      .map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v.trim()) : v.trim()]),
+  );
 }
 
 function StepTimeline({ steps }: { steps: StepRun[] }) {
@@ -93,10 +114,13 @@ function StepTimeline({ steps }: { steps: StepRun[] }) {
   );
 }
 
-function Runs({ wf }: { wf: Workflow }) {
+function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
   const { can } = useAuth();
   const qc = useQueryClient();
   const [open, setOpen] = useState<string | null>(null);
+  const fields = triggerFields(wf, template);
+  const [asking, setAsking] = useState(false);
+  const [values, setValues] = useState<Record<string, string>>({});
   const runs = useQuery({
     queryKey: ['wf-runs', wf.id],
     queryFn: () => api.get<Page<Execution>>(`/api/v1/workflows/${wf.id}/runs`, { limit: 20 }),
@@ -112,8 +136,12 @@ function Runs({ wf }: { wf: Workflow }) {
   });
   const run = useMutation({
     mutationFn: () =>
-      api.post<{ executionId: string; execution: Execution }>(`/api/v1/workflows/${wf.id}/runs`, {}),
+      api.post<{ executionId: string; execution: Execution }>(
+        `/api/v1/workflows/${wf.id}/runs`,
+        fields.length ? { input: runInputOf(values) } : {},
+      ),
     onSuccess: (r) => {
+      setAsking(false);
       setOpen(r.executionId);
       qc.invalidateQueries({ queryKey: ['wf-runs', wf.id] });
     },
@@ -182,8 +210,10 @@ function Runs({ wf }: { wf: Workflow }) {
                   onClick={() => {
                     toggle.reset();
                     remove.reset();
-                    run.mutate();
+                    if (fields.length) setAsking((v) => !v);
+                    else run.mutate();
                   }}
+                  aria-expanded={fields.length ? asking : undefined}
                 >
                   Run now
                 </Button>
@@ -191,6 +221,37 @@ function Runs({ wf }: { wf: Workflow }) {
             </>
           }
         />
+        {asking && wf.enabled && (
+          <form
+            className="grid gap-3 border-b border-slate-100 px-5 py-4 sm:grid-cols-2"
+            aria-label={`Run ${wf.name}`}
+            onSubmit={(e) => {
+              e.preventDefault();
+              run.mutate();
+            }}
+          >
+            <p className="text-xs text-slate-500 sm:col-span-2">
+              This workflow's steps read these values from the run's input.
+            </p>
+            {fields.map((f) => (
+              <Field key={f.key} label={f.key} hint={f.hint}>
+                <Input
+                  required
+                  value={values[f.key] ?? ''}
+                  onChange={(e) => setValues((v) => ({ ...v, [f.key]: e.target.value }))}
+                />
+              </Field>
+            ))}
+            <div className="flex gap-2 sm:col-span-2">
+              <Button type="submit" size="sm" variant="primary" loading={run.isPending}>
+                Start run
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => setAsking(false)}>
+                Cancel
+              </Button>
+            </div>
+          </form>
+        )}
         {!wf.enabled && (
           <p className="px-5 pt-3 text-xs text-slate-500">
             Disabled: its triggers start no runs and it cannot be run by hand until it is enabled again.
@@ -356,7 +417,9 @@ export function WorkflowsPage() {
             <EmptyState title="No workflows yet">Start from a template below.</EmptyState>
           </Card>
         ) : (
-          list.data.items.map((wf) => <Runs key={wf.id} wf={wf} />)
+          list.data.items.map((wf) => (
+            <Runs key={wf.id} wf={wf} template={tpl.find((t) => t.id === wf.templateId)} />
+          ))
         )}
         <Card>
           <CardHeader title="Templates" description="Built-in starting points" />

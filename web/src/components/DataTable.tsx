@@ -98,7 +98,7 @@ export function DataTable<T>({
           {toolbar}
         </div>
       )}
-      <div className="overflow-x-auto">
+      <div className="scroll-x">
         <table className="min-w-full text-sm" aria-label={label}>
           <thead className="bg-slate-50/80 text-xs text-slate-500">
             <tr>

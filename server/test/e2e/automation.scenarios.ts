@@ -218,6 +218,8 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       const problems = alert.getByRole('list', { name: 'Problems with the input' });
       await expect(problems.textContent()).resolves.toMatch(/days: Too small/);
       await expect(alert.textContent()).resolves.toContain('invalid_input');
+      // Said once: the message repeats the first issue, so the list stands in for it.
+      expect((await alert.textContent())?.match(/Too small/g)).toHaveLength(1);
       await shoot(page, 'agent-refused');
       await page.close();
     }, 120_000);

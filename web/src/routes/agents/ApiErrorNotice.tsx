@@ -36,7 +36,16 @@ export function ApiErrorNotice({ error }: { error: unknown }) {
   const issues = issuesOf(error);
   return (
     <Notice tone="red">
-      <p className="font-medium">{error instanceof Error ? error.message : 'Something went wrong.'}</p>
+      <p className="font-medium">
+        {/* The message repeats the first issue (and counts the rest): with the list, say how many. */}
+        {issues.length > 1
+          ? `${issues.length} values were not accepted:`
+          : issues.length === 1
+            ? 'This value was not accepted:'
+            : error instanceof Error
+              ? error.message
+              : 'Something went wrong.'}
+      </p>
       {issues.length > 0 && (
         <ul className="mt-1 list-disc pl-5" aria-label="Problems with the input">
           {issues.map((i, n) => (

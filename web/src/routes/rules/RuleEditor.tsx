@@ -5,10 +5,11 @@
  * the JSON it sends is shown so nothing is hidden. Every field of a condition the API knows
  * (`compare`, `unit`) is shown and kept, so a rule made through the API survives an edit here.
  */
+
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { Button, Field, Input, Notice, Select, Textarea } from '../../components/ui.tsx';
-import { ApiError } from '../../lib/api.ts';
+import { Button, Field, Input, Select, Textarea } from '../../components/ui.tsx';
 import { useClients } from '../../lib/hooks.ts';
+import { ApiErrorNotice } from '../agents/ApiErrorNotice.tsx';
 
 export interface Condition {
   metric: string;
@@ -238,30 +239,9 @@ function LeafRow({
   );
 }
 
-/** The server's 400: its message, and for a body that does not match the schema, each issue and where. */
+/** The server's 400: each issue and where for a body that does not match the schema, else its message. */
 function SaveError({ error }: { error: unknown }) {
-  const e = error instanceof ApiError ? error : null;
-  const issues = Array.isArray(e?.details?.issues)
-    ? (e.details.issues as Array<{ location?: string; message?: string }>)
-    : [];
-  return (
-    <Notice tone="red">
-      <p>{error instanceof Error ? error.message : 'Saving failed.'}</p>
-      {issues.length > 0 && (
-        <ul className="mt-1 list-disc pl-5 text-xs">
-          {issues.map((i, n) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: the server's issues, shown once in order
-            <li key={n}>
-              {i.location ? <span className="font-mono">{i.location}</span> : null}
-              {i.location ? ': ' : ''}
-              {i.message}
-            </li>
-          ))}
-        </ul>
-      )}
-      {e?.code && <p className="mt-1 text-xs opacity-80">{e.code}</p>}
-    </Notice>
-  );
+  return <ApiErrorNotice error={error} />;
 }
 
 export function RuleEditor({

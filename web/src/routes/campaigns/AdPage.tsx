@@ -55,7 +55,9 @@ function CreativePreview({ ad }: { ad: Ad }) {
         <p className="text-sm font-semibold text-slate-900">{c.headline ?? ad.name}</p>
         {c.body && <p className="text-sm text-slate-600">{c.body}</p>}
         <div className="flex items-center justify-between gap-2 pt-1">
-          <span className="truncate text-xs text-slate-400">{c.landingUrl ?? ''}</span>
+          <span className="truncate text-xs text-slate-400" title={c.landingUrl ?? undefined}>
+            {c.landingUrl ?? ''}
+          </span>
           {c.callToAction && (
             <span className="rounded bg-slate-100 px-2 py-1 text-xs font-medium whitespace-nowrap text-slate-700 capitalize">
               {c.callToAction.replace(/_/g, ' ').toLowerCase()}

@@ -158,7 +158,9 @@ export function CampaignPage() {
                 sortValue: (r) => r.name.toLowerCase(),
                 render: (r) => (
                   <div className="max-w-80">
-                    <p className="truncate font-medium text-slate-900">{r.creative.headline ?? r.name}</p>
+                    <p className="truncate font-medium text-slate-900" title={r.creative.headline ?? r.name}>
+                      {r.creative.headline ?? r.name}
+                    </p>
                     <p className="truncate text-xs text-slate-500 capitalize">
                       {r.creative.format}
                       {r.creative.callToAction

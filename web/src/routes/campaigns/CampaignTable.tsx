@@ -40,7 +40,9 @@ export function CampaignTable({
           sortValue: (r) => r.name.toLowerCase(),
           render: (r) => (
             <div className="max-w-72">
-              <p className="truncate font-medium text-slate-900">{r.name}</p>
+              <p className="truncate font-medium text-slate-900" title={r.name}>
+                {r.name}
+              </p>
               <p className="truncate text-xs text-slate-500">
                 {platformName(r.platform)}
                 {clientNames ? ` · ${clientNames.get(r.clientId ?? '') ?? 'No client'}` : ''}

@@ -149,7 +149,9 @@ export function Alerts() {
                 <span className="min-w-0 flex-1">
                   <span className="flex flex-wrap items-center gap-2">
                     <Badge tone={a.tone}>{a.kind}</Badge>
-                    <span className="truncate text-sm font-medium text-slate-900">{a.title}</span>
+                    <span className="truncate text-sm font-medium text-slate-900" title={a.title}>
+                      {a.title}
+                    </span>
                   </span>
                   <span className="mt-0.5 block text-xs text-slate-500">
                     {a.when ? `${date(a.when)} · ` : ''}

@@ -221,7 +221,9 @@ export function RulesPage() {
                       )}
                     >
                       <span className="flex items-center justify-between gap-2">
-                        <span className="truncate font-medium">{r.name}</span>
+                        <span className="truncate font-medium" title={r.name}>
+                          {r.name}
+                        </span>
                         <Badge tone={r.enabled ? 'green' : 'gray'}>{r.enabled ? 'on' : 'off'}</Badge>
                       </span>
                       {r.description && (

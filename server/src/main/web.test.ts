@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +16,10 @@ function fakeBuild(): string {
 
 describe('the web dashboard served by the API', () => {
   let t: TestApp;
+  let root: string;
   beforeAll(async () => {
-    t = await createTestApp({ api: { webRoot: fakeBuild() } });
+    root = fakeBuild();
+    t = await createTestApp({ api: { webRoot: root } });
   });
   afterAll(() => t.close());
 
@@ -29,6 +31,19 @@ describe('the web dashboard served by the API', () => {
       expect(res.headers['cache-control']).toBe('no-cache');
       expect(res.body).toContain('id="root"');
     }
+  });
+
+  it('answers 503 with a retry hint, not a 500, while the build is being replaced', async () => {
+    renameSync(path.join(root, 'index.html'), path.join(root, 'index.old'));
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/clients' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json().error.code).toBe('unavailable');
+    } finally {
+      renameSync(path.join(root, 'index.old'), path.join(root, 'index.html'));
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/clients' })).statusCode).toBe(200);
   });
 
   it('serves the build files, hashed assets cached for a year', async () => {

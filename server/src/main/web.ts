@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AppError } from '../platform/errors.ts';
 
 /** web/dist of this checkout (server/src/main → ../../../web/dist). */
 export function webDistDir(): string {
@@ -31,8 +32,20 @@ export async function installWebApp(app: FastifyInstance, root: string | null): 
   // cacheControl: false — send() would otherwise replace our cache-control with max-age=0.
   await app.register(fastifyStatic, { root, serve: false, cacheControl: false });
 
-  const sendIndex = (reply: FastifyReply) =>
-    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
+  const sendIndex = (reply: FastifyReply) => {
+    // `npm run build` (or `omnify demo` after a source change) empties web/dist before it writes the
+    // new build: for those seconds there is no index.html, and that is a wait, not a server error.
+    if (!existsSync(path.join(root, 'index.html')))
+      throw new AppError(
+        'unavailable',
+        'The dashboard is being rebuilt: reload in a few seconds',
+        undefined,
+        {
+          retryAfterSeconds: 5,
+        },
+      );
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
+  };
 
   app.get('/', { schema: { hide: true }, config: { auth: 'public' } }, async (_req, reply) =>
     sendIndex(reply),

@@ -44,7 +44,20 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     t = await createTestApp();
     a = await signUp(t.app, 'churn-a');
     b = await signUp(t.app, 'churn-b');
-    await connectSimulatorDays(t, a, { seed: 'churn', days: 56, endDate: LAST_DAY });
+    // A backfill counts its days back from today: ask for enough to hold all 56 days to LAST_DAY
+    // (both 4-week trend windows), whatever day the tests run on.
+    const sinceLast = Math.round(
+      (Date.parse(`${t.clock.now().toISOString().slice(0, 10)}T00:00:00Z`) -
+        Date.parse(`${LAST_DAY}T00:00:00Z`)) /
+        86_400_000,
+    );
+    await connectSimulatorDays(t, a, { seed: 'churn', days: 56 + Math.max(0, sinceLast), endDate: LAST_DAY });
+    const first = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => eb.fn.min('date').as('d'))
+      .where('organization_id', '=', a.organizationId)
+      .executeTakeFirstOrThrow();
+    expect(first.d).toBe('2026-09-26');
     clientId = await createClient(a, 'Churn client');
     idleClient = await createClient(a, 'Idle client');
     // One currency for the whole client, so pacing compares like with like.
@@ -217,6 +230,50 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     expect(overPacing?.status).toBe('risk');
     expect(overPacing.detail).toMatch(/Overspending: at least 150% of the budget/);
     expect(g.warnings.join(' ')).toMatch(/No GBP→USD rate on or before .*left out of pacing and trends/);
+  });
+
+  it('a trend whose 4-week window is only partly held (client onboarded 30 days ago, or older days purged) is not available, not invented', async () => {
+    // Steady performance for 30 days, then a one-off bad pair of days 29–28 days back: with only
+    // those two in the "4 weeks before" window, comparing them with the last 4 weeks would invent
+    // a ROAS fall and a CPA rise.
+    const e = await signUp(t.app, 'churn-short');
+    const f = fixtures(t.storage, e.organizationId);
+    const cli = await f.client('Fresh Client');
+    await t.storage.db.updateTable('clients').set({ currency: 'USD' }).where('id', '=', cli.id).execute();
+    const day = (i: number) =>
+      new Date(Date.parse(`${LAST_DAY}T00:00:00Z`) - i * 86_400_000).toISOString().slice(0, 10);
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        date: day(i),
+        impressions: 1000,
+        clicks: 10,
+        spendMicros: 50_000_000,
+        conversions: i >= 28 ? 8 : 2,
+        conversionValueMicros: i >= 28 ? 400_000_000 : 100_000_000,
+      }));
+    const acc = await f.account({ platform: 'google_ads', currency: 'USD', clientId: cli.id });
+    const ad = await f.ad(acc, await f.adGroup(acc, await f.campaign(acc, 'c'), 'g'), 'ad');
+    await f.metrics(acc, ad, rows(30));
+    const c = (await churn(e, `?clientId=${cli.id}`)).items[0];
+    for (const name of ['roas_trend', 'cpa_trend']) {
+      const factor = c.factors.find((x: { factor: string }) => x.factor === name);
+      expect(factor).toMatchObject({ status: 'not_available', contribution: 0 });
+      expect(factor.detail).toMatch(
+        new RegExp(`2 of the 28 days of the 4 weeks before \\(${day(55)} to ${day(28)}\\)`),
+      );
+      expect(factor.detail).toMatch(new RegExp(`from ${day(29)} on`));
+    }
+    expect(c.reasons.map((r: { factor: string }) => r.factor)).not.toContain('roas_trend');
+    expect(c.reasons.map((r: { factor: string }) => r.factor)).not.toContain('cpa_trend');
+    expect(c.trend).toMatchObject({ roasPrior28: null, cpaPrior28Micros: null, roasLast28: 2 });
+
+    // 54 of the 56 days held (two days short of the "4 weeks before"): still compared.
+    await t.storage.db.deleteFrom('daily_metrics').where('organization_id', '=', e.organizationId).execute();
+    await f.metrics(acc, ad, rows(54));
+    const d = (await churn(e, `?clientId=${cli.id}`)).items[0];
+    const roas = d.factors.find((x: { factor: string }) => x.factor === 'roas_trend');
+    expect(roas.status).not.toBe('not_available');
+    expect(d.trend.roasPrior28).toBeCloseTo(8, 3);
   });
 
   it("another organization's client is 404 and it sees none of this one's", async () => {

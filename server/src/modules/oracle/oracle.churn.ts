@@ -14,6 +14,9 @@ import { emptySums } from '../analytics/kpis.ts';
 import type { Ctx } from '../auth/context.ts';
 import { addDays } from './oracle.series.ts';
 
+const daysBetween = (a: string, b: string) =>
+  Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+
 export const CHURN_MODEL = 'churn-rules';
 export const CHURN_MODEL_VERSION = '1.0.0';
 /**
@@ -27,6 +30,9 @@ const PORTAL_GRACE_DAYS = 14;
 const PORTAL_FULL_DAYS = 60;
 /** A move of this much or more counts fully. */
 const FULL_DEVIATION = 0.5;
+/** Trend windows are 28 days; one holding data on fewer days than this is not compared. */
+const TREND_WINDOW_DAYS = 28;
+const MIN_COVERED_DAYS = 26;
 
 export interface ChurnFactor {
   factor: 'spend_pacing' | 'roas_trend' | 'cpa_trend' | 'portal_engagement' | 'open_issues';
@@ -128,6 +134,18 @@ export function createChurn({
               .groupBy(['date', 'currency'])
               .execute()
           : [];
+        // The client's first day the store holds data for (onboarding, or what the retention purge
+        // left): days before it are unknown, not days without spend.
+        const firstDay = last
+          ? ((
+              await trx
+                .selectFrom('daily_metrics')
+                .select((eb) => eb.fn.min('date').as('first'))
+                .where('organization_id', '=', org)
+                .where('client_id', '=', c.id)
+                .executeTakeFirst()
+            )?.first as string | null | undefined)
+          : null;
         const warnings: string[] = [];
         // Spend and value in other currencies are converted to the client's at each day's rate,
         // as analytics converts them; a currency without a usable rate is left out, and said so.
@@ -236,11 +254,32 @@ export function createChurn({
         const recentFrom = addDays(last, -27);
         const priorTo = addDays(last, -28);
         const priorFrom = addDays(last, -55);
-        const ratioOf = (a: number, b: number) => (b > 0 ? a / b : null);
-        const roasNow = ratioOf(sum(recentFrom, last, 'value'), sum(recentFrom, last, 'spend'));
-        const roasPrior = ratioOf(sum(priorFrom, priorTo, 'value'), sum(priorFrom, priorTo, 'spend'));
-        const cpaNow = ratioOf(sum(recentFrom, last, 'spend'), sum(recentFrom, last, 'conversions'));
-        const cpaPrior = ratioOf(sum(priorFrom, priorTo, 'spend'), sum(priorFrom, priorTo, 'conversions'));
+        // Days of a window the store holds data for: from the client's first day with data (days
+        // after it without rows are days without delivery, and count as covered).
+        const coveredDays = (from: string, to: string) => {
+          const start = firstDay && firstDay > from ? firstDay : from;
+          return start > to ? 0 : daysBetween(start, to) + 1;
+        };
+        const coverage = { recent: coveredDays(recentFrom, last), prior: coveredDays(priorFrom, priorTo) };
+        // A window's figures are given only when it is (nearly) fully held.
+        const ratioOf = (w: 'recent' | 'prior', a: number, b: number) =>
+          b > 0 && coverage[w] >= MIN_COVERED_DAYS ? a / b : null;
+        const roasNow = ratioOf('recent', sum(recentFrom, last, 'value'), sum(recentFrom, last, 'spend'));
+        const roasPrior = ratioOf(
+          'prior',
+          sum(priorFrom, priorTo, 'value'),
+          sum(priorFrom, priorTo, 'spend'),
+        );
+        const cpaNow = ratioOf(
+          'recent',
+          sum(recentFrom, last, 'spend'),
+          sum(recentFrom, last, 'conversions'),
+        );
+        const cpaPrior = ratioOf(
+          'prior',
+          sum(priorFrom, priorTo, 'spend'),
+          sum(priorFrom, priorTo, 'conversions'),
+        );
         const trendFactor = (
           factor: 'roas_trend' | 'cpa_trend',
           now: number | null,
@@ -248,6 +287,23 @@ export function createChurn({
           worse: (change: number) => number,
           label: string,
         ) => {
+          // A window only partly held (a client onboarded under 8 weeks ago, or history purged by
+          // retention) would compare a few days with four weeks: no trend rather than an invented one.
+          const short = (['prior', 'recent'] as const).filter((w) => coverage[w] < MIN_COVERED_DAYS);
+          if (short.length)
+            return factors.push({
+              factor,
+              status: 'not_available',
+              contribution: 0,
+              detail: `Not enough history to compare ${label}: the store holds data for ${short
+                .map(
+                  (w) =>
+                    `${coverage[w]} of the ${TREND_WINDOW_DAYS} days of the ${w === 'prior' ? '4 weeks before' : 'last 4 weeks'} (${w === 'prior' ? priorFrom : recentFrom} to ${w === 'prior' ? priorTo : last})`,
+                )
+                .join(
+                  ' and ',
+                )}, from ${firstDay} on (client onboarded since, or older days purged by retention); at least ${MIN_COVERED_DAYS} are needed`,
+            });
           if (now === null || prior === null || prior === 0)
             return factors.push({
               factor,

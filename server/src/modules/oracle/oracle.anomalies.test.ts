@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
 import { connectSimulatorDays } from '../../../test/helpers/simulator.ts';
+import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
+import { ANOMALY_MODEL, ANOMALY_MODEL_VERSION } from './oracle.anomalies.ts';
 
 const LAST_DAY = '2026-11-20';
 /** A reviewer's 17 days of a small campaign's conversions, repeated over its 40 days. */
@@ -90,5 +92,119 @@ describe(`ORACLE anomalies of intermittent counts on ${testDialect()}`, () => {
       payload: { entityType: 'campaign', entityId: campaignId },
     });
     expect(foreign.statusCode).toBe(404);
+  });
+
+  type Listed = {
+    id: string;
+    date: string;
+    severity: string;
+    flaggedMetrics: string[];
+    currency: string | null;
+  };
+  const scanOrg = async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/oracle/anomalies',
+      headers: a.headers,
+      payload: { entityType: 'organization' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { stored: number; currency: string; items: Listed[] };
+  };
+  const listOrg = async (extra = '') => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/oracle/anomalies?entityType=organization&limit=200${extra}`,
+      headers: a.headers,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json().items as Listed[];
+  };
+
+  it('after history changed, a re-scan supersedes the earlier findings: one item per entity and day (allVersions=true lists every scan)', async () => {
+    // A day of six times the spend: an anomaly to find.
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set((eb) => ({ spend_micros: eb('spend_micros', '*', 6) }))
+      .where('organization_id', '=', a.organizationId)
+      .where('date', '=', '2026-11-17')
+      .execute();
+    const first = await scanOrg();
+    expect(first.items.map((f) => f.date)).toContain('2026-11-17');
+    expect(first.stored).toBe(first.items.length);
+    // A restatement of the first day changes every later day's history: the re-scan stores its
+    // flagged days again under new hashes.
+    const day = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select(['ad_id', 'date', 'spend_micros'])
+      .where('organization_id', '=', a.organizationId)
+      .orderBy('date')
+      .orderBy('ad_id')
+      .executeTakeFirstOrThrow();
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ spend_micros: Number(day.spend_micros) + 1_000_000 })
+      .where('organization_id', '=', a.organizationId)
+      .where('ad_id', '=', day.ad_id)
+      .where('date', '=', day.date)
+      .execute();
+    const second = await scanOrg();
+    expect(second.stored).toBe(second.items.length);
+    const listed = await listOrg();
+    const dates = listed.map((f) => f.date);
+    expect(new Set(dates).size).toBe(dates.length);
+    // The latest scan's findings, and only them.
+    expect(listed.map((f) => f.id).sort()).toEqual(second.items.map((f) => f.id).sort());
+    const all = await listOrg('&allVersions=true');
+    expect(all).toHaveLength(first.items.length + second.items.length);
+    // Money in an anomaly item is in currency units of the series' currency, said in the item.
+    expect(listed.every((f) => f.currency === second.currency)).toBe(true);
+  });
+
+  it('a finding without a flagged metric (only a cause rule fired, under the flag threshold) is low severity', async () => {
+    for (const f of (await scanOrg()).items)
+      if (!f.flaggedMetrics.length) expect(f.severity, f.date).toBe('low');
+    // As stored by earlier scans: the detector raised such days to medium.
+    const id = newId('prediction');
+    await t.storage.db
+      .insertInto('predictions')
+      .values({
+        id,
+        organization_id: a.organizationId,
+        run_id: newId('prediction'),
+        type: 'anomaly',
+        entity_type: 'campaign',
+        entity_id: campaignId,
+        metric: 'all',
+        horizon_days: 0,
+        step: 0,
+        for_date: '2026-11-19',
+        computed_at: new Date().toISOString(),
+        value: 0.296,
+        lo80: null,
+        hi80: null,
+        lo95: null,
+        hi95: null,
+        confidence: 0.4,
+        model: ANOMALY_MODEL,
+        model_version: ANOMALY_MODEL_VERSION,
+        inputs_hash: 'f'.repeat(64),
+        explanation: JSON.stringify({
+          severity: 'medium',
+          cause: 'cost_surge',
+          causes: [{ cause: 'cost_surge', confidence: 0.4, reason: 'CPM 140% of expected' }],
+          flaggedMetrics: [],
+          metrics: { spend: { actual: 10, expected: 9, score: 0.296 } },
+        }),
+      })
+      .execute();
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/oracle/anomalies?entityType=campaign&entityId=${campaignId}`,
+      headers: a.headers,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const item = res.json().items.find((f: Listed) => f.id === id);
+    expect(item).toMatchObject({ severity: 'low', flaggedMetrics: [], score: 0.296, currency: null });
   });
 });

@@ -32,8 +32,14 @@ export interface AnomalyFinding {
   cause: string | null;
   causes: Array<{ cause: string; confidence: number; reason: string }>;
   flaggedMetrics: string[];
-  /** Actual and expected values of every metric that day (spend in currency units). */
+  /**
+   * Actual and expected values of every metric that day. Unlike the rest of ORACLE (micros), spend,
+   * CPC and CPM are in currency units of `currency` (spend ÷ 1e6, as the detector reads them);
+   * impressions, clicks and conversions are counts, CTR a ratio.
+   */
   metrics: Record<string, { actual: number | null; expected: number | null; score: number }>;
+  /** The currency of the scanned series (null for findings stored before it was recorded). */
+  currency: string | null;
   model: string;
   modelVersion: string;
   computedAt: string;
@@ -44,23 +50,66 @@ const predictionId = () => newId('prediction');
 /** Days at the end of the series whose new findings are announced (`anomaly.found`). */
 const NEWS_DAYS = 7;
 
-function explanationOf(d: EntityDayResult) {
+const SEVERITY_ORDER = ['none', 'low', 'medium', 'high', 'critical'] as const;
+type DaySeverity = (typeof SEVERITY_ORDER)[number];
+
+/**
+ * A finding's severity: the highest severity among its flagged metrics (each is the lower of its
+ * surprise band and the size of its move, anomaly/README step 9). A day listed with no flagged
+ * metric (no series reached the 0.5 flag threshold: only a cause rule fired) is `low`, whatever
+ * the cause: the detector's entity scan raises such days to `medium`, which read as more than the
+ * metrics show.
+ */
+export function findingSeverity(
+  flaggedMetrics: readonly string[],
+  metricSeverity: (metric: string) => string | undefined,
+  stored: string,
+): string {
+  if (!flaggedMetrics.length) return 'low';
+  let best: DaySeverity | null = null;
+  for (const m of flaggedMetrics) {
+    const sv = metricSeverity(m) as DaySeverity | undefined;
+    if (sv === undefined || !SEVERITY_ORDER.includes(sv)) return stored;
+    if (best === null || SEVERITY_ORDER.indexOf(sv) > SEVERITY_ORDER.indexOf(best)) best = sv;
+  }
+  return best ?? stored;
+}
+
+function explanationOf(d: EntityDayResult, currency: string) {
   return {
-    severity: d.severity,
+    severity: findingSeverity(
+      d.flaggedMetrics,
+      (m) => d.metrics[m as keyof typeof d.metrics]?.severity,
+      d.severity,
+    ),
+    currency,
     cause: d.cause,
     causes: d.causes.map((c) => ({ cause: c.cause, confidence: round(c.confidence) ?? 0, reason: c.reason })),
     flaggedMetrics: d.flaggedMetrics,
     metrics: Object.fromEntries(
       Object.entries(d.metrics).map(([m, p]) => [
         m,
-        { actual: round(p.value), expected: round(p.expected), score: round(p.score) ?? 0 },
+        {
+          actual: round(p.value),
+          expected: round(p.expected),
+          score: round(p.score) ?? 0,
+          severity: p.severity,
+        },
       ]),
     ),
   };
 }
 
 function toFinding(r: PredictionsTable): AnomalyFinding {
-  const e = JSON.parse(r.explanation) as ReturnType<typeof explanationOf>;
+  const e = JSON.parse(r.explanation) as Partial<ReturnType<typeof explanationOf>> &
+    Pick<ReturnType<typeof explanationOf>, 'severity' | 'cause' | 'causes' | 'flaggedMetrics' | 'metrics'>;
+  // Rows stored before the per-metric severity was kept: the stored one, unless nothing was flagged.
+  const metrics = Object.fromEntries(
+    Object.entries(e.metrics).map(([m, v]) => [
+      m,
+      { actual: v.actual, expected: v.expected, score: v.score },
+    ]),
+  );
   return {
     id: r.id,
     entityType: r.entity_type as EntityType,
@@ -69,11 +118,12 @@ function toFinding(r: PredictionsTable): AnomalyFinding {
     metric: r.metric,
     score: Number(r.value),
     confidence: r.confidence === null ? null : Number(r.confidence),
-    severity: e.severity,
+    severity: findingSeverity(e.flaggedMetrics, (m) => e.metrics[m]?.severity, e.severity),
     cause: e.cause,
     causes: e.causes,
     flaggedMetrics: e.flaggedMetrics,
-    metrics: e.metrics,
+    metrics,
+    currency: e.currency ?? null,
     model: r.model,
     modelVersion: r.model_version,
     computedAt: r.computed_at,
@@ -153,7 +203,7 @@ export function createAnomalies({
         model: ANOMALY_MODEL,
         model_version: ANOMALY_MODEL_VERSION,
         inputs_hash: h,
-        explanation: JSON.stringify(explanationOf(d)),
+        explanation: JSON.stringify(explanationOf(d, s.currency)),
       });
     });
     const result = (stored: number, items: PredictionsTable[]) => ({
@@ -252,8 +302,11 @@ export function createAnomalies({
   }
 
   /**
-   * Stored anomalies, most recently found first, optionally of one entity; those of the current
-   * detector version only unless `allVersions` (all of them stay in the prediction history).
+   * Stored anomalies, most recently found first, optionally of one entity. By default one finding
+   * per entity and day, the latest scan's of the current detector version: when history changes
+   * (a restatement, a backfill, a retention purge) a re-scan stores the day again under a new hash,
+   * and the earlier finding is superseded. `allVersions` lists every stored finding, of every scan
+   * and detector version (all of them stay in the prediction history).
    */
   async function list(
     ctx: Ctx,
@@ -263,17 +316,36 @@ export function createAnomalies({
     return storage.withTenant(ctx.organizationId, async (trx) => {
       if (q.entity) await series.assertEntity(trx, ctx.organizationId, q.entity);
       let query = trx
-        .selectFrom('predictions')
-        .selectAll()
-        .where('organization_id', '=', ctx.organizationId)
-        .where('type', '=', 'anomaly');
+        .selectFrom('predictions as p')
+        .selectAll('p')
+        .where('p.organization_id', '=', ctx.organizationId)
+        .where('p.type', '=', 'anomaly');
       if (!q.allVersions)
-        query = query.where('model', '=', ANOMALY_MODEL).where('model_version', '=', ANOMALY_MODEL_VERSION);
+        query = query
+          .where('p.model', '=', ANOMALY_MODEL)
+          .where('p.model_version', '=', ANOMALY_MODEL_VERSION)
+          // Superseded: a later finding (a later scan) of the same entity and day.
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('predictions as later')
+                  .select('later.id')
+                  .where('later.organization_id', '=', ctx.organizationId)
+                  .where('later.type', '=', 'anomaly')
+                  .where('later.model', '=', ANOMALY_MODEL)
+                  .where('later.model_version', '=', ANOMALY_MODEL_VERSION)
+                  .whereRef('later.entity_type', '=', 'p.entity_type')
+                  .whereRef('later.entity_id', '=', 'p.entity_id')
+                  .whereRef('later.for_date', '=', 'p.for_date')
+                  .whereRef('later.id', '>', 'p.id'),
+              ),
+            ),
+          );
       if (q.entity)
-        query = query.where('entity_type', '=', q.entity.type).where('entity_id', '=', q.entity.id);
-      if (cursor) query = query.where('id', '<', cursor);
+        query = query.where('p.entity_type', '=', q.entity.type).where('p.entity_id', '=', q.entity.id);
+      if (cursor) query = query.where('p.id', '<', cursor);
       const rows = await query
-        .orderBy('id', 'desc')
+        .orderBy('p.id', 'desc')
         .limit(q.limit + 1)
         .execute();
       return toPage(rows.map(toFinding), q.limit, (f) => f.id);

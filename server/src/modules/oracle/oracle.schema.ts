@@ -47,14 +47,16 @@ export const listForecastsQuery = z
   })
   .superRefine(checkEntity);
 
+const inUnit =
+  'in the forecast’s `unit`: micros of `explanation.currency` for spend and revenue (whole micros), a count for conversions, a ratio for ROAS';
 const pointSchema = z.object({
   step: z.number().int(),
   date: z.string(),
-  mean: z.number(),
-  lo80: z.number(),
-  hi80: z.number(),
-  lo95: z.number(),
-  hi95: z.number(),
+  mean: z.number().describe(`Expected value of the day, ${inUnit}`),
+  lo80: z.number().describe('Lower end of the 80% band, same unit as mean'),
+  hi80: z.number().describe('Upper end of the 80% band, same unit as mean'),
+  lo95: z.number().describe('Lower end of the 95% band, same unit as mean'),
+  hi95: z.number().describe('Upper end of the 95% band, same unit as mean'),
 });
 
 export const forecastSchema = z.object({
@@ -75,13 +77,22 @@ export const forecastSchema = z.object({
     selectedModel: z.string(),
     members: z.array(z.string()),
     backtest: z
-      .object({ error: z.number(), loss: z.string(), horizon: z.number(), origins: z.number() })
+      .object({
+        error: z
+          .number()
+          .describe(
+            "Mean absolute (or RMS) error per step, in the metric's unit (micros for spend and revenue)",
+          ),
+        loss: z.string(),
+        horizon: z.number(),
+        origins: z.number(),
+      })
       .nullable(),
     intervalMethod: z.string(),
     seriesLength: z.number(),
     seriesFrom: z.string(),
     seriesTo: z.string(),
-    currency: z.string(),
+    currency: z.string().describe('Currency of the series: spend and revenue amounts are micros of it'),
     components: z.object({ revenue: z.string(), spend: z.string() }).optional(),
     warnings: z.array(z.string()),
   }),
@@ -108,17 +119,21 @@ export const listAnomaliesQuery = z
       .enum(['true', 'false'])
       .optional()
       .describe(
-        'true: also the anomalies found by earlier versions of the detector (default: the current version only, since a newer detector may not flag what an older one did)',
+        'true: every stored finding, of every scan and of earlier versions of the detector (default: one per entity and day, the latest scan of the current version, since a newer detector or a changed history may not flag what an earlier scan did)',
       ),
     ...pageQuery,
   })
   .superRefine(checkEntity);
 
-const metricReading = z.object({
-  actual: z.number().nullable(),
-  expected: z.number().nullable(),
-  score: z.number(),
-});
+const metricReading = z
+  .object({
+    actual: z.number().nullable(),
+    expected: z.number().nullable(),
+    score: z.number(),
+  })
+  .describe(
+    'Actual and expected value that day. Not micros: spend, cpc and cpm are in currency units of `currency` (spend ÷ 1,000,000; cpm per 1,000 impressions), impressions, clicks and conversions are counts, ctr is a ratio',
+  );
 
 export const anomalySchema = z.object({
   id: z.string(),
@@ -128,11 +143,23 @@ export const anomalySchema = z.object({
   metric: z.string().describe('The first flagged metric, or `all` when only a cause rule fired'),
   score: z.number().describe('Alert score in [0, 1]'),
   confidence: z.number().nullable(),
-  severity: z.string(),
+  severity: z
+    .string()
+    .describe(
+      'low, medium, high or critical: the highest severity of the flagged metrics; low when no metric is flagged (only a cause rule fired, score under the 0.5 flag threshold)',
+    ),
   cause: z.string().nullable(),
   causes: z.array(z.object({ cause: z.string(), confidence: z.number(), reason: z.string() })),
   flaggedMetrics: z.array(z.string()),
-  metrics: z.record(z.string(), metricReading),
+  metrics: z
+    .record(z.string(), metricReading)
+    .describe('Every metric of the day: spend, impressions, clicks, conversions, ctr, cpc, cpm'),
+  currency: z
+    .string()
+    .nullable()
+    .describe(
+      'Currency of spend, cpc and cpm in `metrics` (null for findings stored before it was recorded)',
+    ),
   model: z.string(),
   modelVersion: z.string(),
   computedAt: z.string(),
@@ -243,7 +270,9 @@ export const nowcastSchema = z.object({
         z.object({
           date: z.string(),
           ageDays: z.number().int(),
-          spendMicros: z.number(),
+          spendMicros: z
+            .number()
+            .describe('Spend of the day as reported, in micros of the account’s `currency`'),
           reportedConversions: z.number(),
           expectedConversions: z.number().describe('Mean final conversions: add these up over a window'),
           likelyConversions: z
@@ -255,14 +284,28 @@ export const nowcastSchema = z.object({
           conversionsHi80: z.number(),
           conversionsLo95: z.number(),
           conversionsHi95: z.number(),
-          reportedValueMicros: z.number(),
-          expectedValueMicros: z.number(),
+          reportedValueMicros: z
+            .number()
+            .describe('Conversion value as reported, in micros of the account’s `currency`'),
+          expectedValueMicros: z
+            .number()
+            .describe('Mean final conversion value, in micros of the account’s `currency`'),
           completion: z.number(),
-          expectedCpaMicros: nullableNumber,
-          cpaLo80Micros: nullableNumber,
-          cpaHi80Micros: nullableNumber,
-          cpaLo95Micros: nullableNumber,
-          cpaHi95Micros: nullableNumber,
+          expectedCpaMicros: nullableNumber.describe(
+            'Spend ÷ expected conversions, in micros of the account’s `currency`',
+          ),
+          cpaLo80Micros: nullableNumber.describe(
+            'CPA 80% band, lower end, in micros of the account’s `currency`',
+          ),
+          cpaHi80Micros: nullableNumber.describe(
+            'CPA 80% band, upper end, in micros of the account’s `currency`',
+          ),
+          cpaLo95Micros: nullableNumber.describe(
+            'CPA 95% band, lower end, in micros of the account’s `currency`',
+          ),
+          cpaHi95Micros: nullableNumber.describe(
+            'CPA 95% band, upper end, in micros of the account’s `currency`',
+          ),
           expectedRoas: nullableNumber,
           roasLo80: nullableNumber,
           roasHi80: nullableNumber,
@@ -329,16 +372,31 @@ export const churnSchema = z.object({
       reasons: z.array(churnFactorSchema).describe('Factors adding to the risk, largest first'),
       factors: z.array(churnFactorSchema),
       pacing: z.object({
-        budgetMicros: z.number().nullable(),
-        monthToDateSpendMicros: z.number(),
-        expectedSpendMicros: z.number().nullable(),
+        budgetMicros: z.number().nullable().describe('Monthly budget, in micros of the client’s `currency`'),
+        monthToDateSpendMicros: z
+          .number()
+          .describe(
+            'Spend this month to the last day with data (other currencies converted), in micros of the client’s `currency`',
+          ),
+        expectedSpendMicros: z
+          .number()
+          .nullable()
+          .describe('Budget prorated to the days elapsed, in micros of the client’s `currency`'),
         ratio: z.number().nullable(),
       }),
       trend: z.object({
         roasLast28: z.number().nullable(),
         roasPrior28: z.number().nullable(),
-        cpaLast28Micros: z.number().nullable(),
-        cpaPrior28Micros: z.number().nullable(),
+        cpaLast28Micros: z
+          .number()
+          .nullable()
+          .describe('CPA of the last 28 days, in micros of the client’s `currency`'),
+        cpaPrior28Micros: z
+          .number()
+          .nullable()
+          .describe(
+            'CPA of the 28 days before (null when the store holds under 26 of them), in micros of the client’s `currency`',
+          ),
       }),
       warnings: z.array(z.string()),
     }),
@@ -507,7 +565,13 @@ export const clvSchema = z.object({
   }),
   gammaGamma: z
     .object({
-      params: z.object({ p: z.number(), q: z.number(), gamma: z.number() }),
+      params: z.object({
+        p: z.number(),
+        q: z.number(),
+        gamma: z
+          .number()
+          .describe('Scale of the spend model, in micros of `currency` (p and q are scale-free)'),
+      }),
       logLikelihood: z.number(),
       evaluations: z.number().int(),
       customers: z.number().int(),
@@ -528,9 +592,12 @@ export const clvSchema = z.object({
   totals: z.object({
     contacts: z.number().int(),
     expectedPurchases: z.number(),
-    expectedValueMicros: nullableNumber,
+    expectedValueMicros: nullableNumber.describe('Over the horizon, in micros of `currency`'),
   }),
-  newCustomer: z.object({ expectedPurchases: z.number(), expectedValueMicros: nullableNumber }),
+  newCustomer: z.object({
+    expectedPurchases: z.number(),
+    expectedValueMicros: nullableNumber.describe('Over the horizon, in micros of `currency`'),
+  }),
   contacts: z.array(
     z.object({
       contactExternalId: z.string(),
@@ -539,13 +606,15 @@ export const clvSchema = z.object({
       frequency: z.number().int().describe('Repeat purchase days'),
       recency: z.number(),
       T: z.number(),
-      monetaryValueMicros: z.number().describe('Mean value of the repeat purchase days'),
+      monetaryValueMicros: z
+        .number()
+        .describe('Mean value of the repeat purchase days, in micros of `currency`'),
       firstPurchase: z.string(),
       lastPurchase: z.string(),
       probabilityAlive: z.number(),
       expectedPurchases: z.number(),
-      expectedAverageValueMicros: nullableNumber,
-      expectedValueMicros: nullableNumber,
+      expectedAverageValueMicros: nullableNumber.describe('Per purchase, in micros of `currency`'),
+      expectedValueMicros: nullableNumber.describe('Over the horizon, in micros of `currency`'),
     }),
   ),
   warnings: z.array(z.string()),
@@ -594,7 +663,11 @@ export const predictionSchema = z.object({
   step: z.number().describe('Step of a forecast (1…horizon); 0 where there are no steps'),
   forDate: z.string().describe('The day predicted (or scored, or flagged)'),
   computedAt: z.string(),
-  value: z.number(),
+  value: z
+    .number()
+    .describe(
+      "A forecast step's mean (micros for spend and revenue, a count, a ratio for ROAS), a score's MASE, an anomaly's alert score, a fatigue's p14, an allocation's recommended daily micros",
+    ),
   lo80: z.number().nullable(),
   hi80: z.number().nullable(),
   lo95: z.number().nullable(),

@@ -10,12 +10,14 @@
  *
  * 5% of the accounts bill in EUR (the organization reports in USD), so the FX path is exercised.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { createAnalyticsModule, type MetricsQuery } from '../src/modules/analytics/index.ts';
 import { addDays } from '../src/modules/analytics/periods.ts';
+import { createAuditKeys } from '../src/modules/audit/audit.chain.ts';
 import { createAudit } from '../src/modules/audit/audit.service.ts';
 import type { Ctx } from '../src/modules/auth/context.ts';
 import { systemClock } from '../src/platform/clock.ts';
@@ -266,7 +268,7 @@ async function run(dialect: string) {
     const t0 = performance.now();
     const { org, clientId } = await seed(storage);
     const seedSeconds = (performance.now() - t0) / 1000;
-    const audit = createAudit({ storage, clock: systemClock });
+    const audit = createAudit({ storage, clock: systemClock, keys: createAuditKeys(randomBytes(32)) });
     const analytics = createAnalyticsModule({ storage, audit, clock: systemClock });
     const ctx: Ctx = { organizationId: org, actor: { type: 'user', id: null }, userId: null, role: 'owner' };
     const window = (days: number) => ({ from: addDays(LAST, -(days - 1)), to: LAST });

@@ -58,6 +58,10 @@ export const envSchema = z.object({
   /** Retired keys still accepted for decryption during key rotation, comma-separated. */
   OMNIFY_ENCRYPTION_KEYS_OLD: csv.pipe(z.array(base64Key)).default([]),
   OMNIFY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** HMAC-SHA256 key of the audit hash chain (modules/audit); never stored in the database. */
+  OMNIFY_AUDIT_KEY: base64Key.optional(),
+  /** Retired audit keys, comma-separated: entries sealed with them still verify. Never drop one while its entries are kept. */
+  OMNIFY_AUDIT_KEYS_OLD: csv.pipe(z.array(base64Key)).default([]),
   OMNIFY_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(900),
   OMNIFY_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   OMNIFY_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
@@ -373,6 +377,9 @@ export interface Config {
     encryptionKey: Buffer;
     oldEncryptionKeys: Buffer[];
     jwtSecret: Uint8Array;
+    /** Keys the audit chain with HMAC-SHA256; retired keys still verify the entries they sealed. */
+    auditKey: Buffer;
+    oldAuditKeys: Buffer[];
     /** Secrets that came from files under the data dir rather than the environment: warn loudly. */
     generated: string[];
   };
@@ -453,6 +460,9 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
   const jwtSecret = e.OMNIFY_JWT_SECRET
     ? new TextEncoder().encode(e.OMNIFY_JWT_SECRET)
     : new Uint8Array(persistedSecret(dataDir, 'jwt.key', generated));
+  const auditKey = e.OMNIFY_AUDIT_KEY
+    ? Buffer.from(e.OMNIFY_AUDIT_KEY, 'base64')
+    : persistedSecret(dataDir, 'audit.key', generated);
   return {
     env: e.NODE_ENV,
     http: {
@@ -477,6 +487,8 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
       encryptionKey,
       oldEncryptionKeys: e.OMNIFY_ENCRYPTION_KEYS_OLD.map((k) => Buffer.from(k, 'base64')),
       jwtSecret,
+      auditKey,
+      oldAuditKeys: e.OMNIFY_AUDIT_KEYS_OLD.map((k) => Buffer.from(k, 'base64')),
       generated,
     },
     auth: {

@@ -16,6 +16,7 @@ import {
   type LanguageModel,
 } from '../modules/agents/index.ts';
 import { createAnalyticsModule } from '../modules/analytics/index.ts';
+import { createAuditKeys } from '../modules/audit/audit.chain.ts';
 import { createAudit } from '../modules/audit/audit.service.ts';
 import { createAuth } from '../modules/auth/auth.service.ts';
 import { createMfa } from '../modules/auth/mfa.service.ts';
@@ -71,7 +72,11 @@ export function createServices(config: Config, o: ServiceOverrides = {}) {
   const box = createSecretBox(config.secrets.encryptionKey, config.secrets.oldEncryptionKeys);
   const publicUrl = config.http.publicUrl;
 
-  const audit = createAudit({ storage, clock });
+  const audit = createAudit({
+    storage,
+    clock,
+    keys: createAuditKeys(config.secrets.auditKey, config.secrets.oldAuditKeys),
+  });
   const billing = createBillingModule({ storage, audit, clock, config, logger });
   const agents = createAgents({ storage, audit, clock });
   const retention = createRetention({

@@ -148,6 +148,9 @@ export interface AuditLogTable {
   created_at: string;
   prev_hash: string;
   hash: string;
+  /** 1: unkeyed SHA-256 (entries from before migration 014); 2: HMAC-SHA256 with the audit key `key_id`. */
+  hash_version: number;
+  key_id: string | null;
 }
 
 export interface AuditChainHeadsTable {
@@ -157,6 +160,11 @@ export interface AuditChainHeadsTable {
   /** After a retention purge: the first kept entry's seq and the hash it chains from. */
   anchor_seq: number;
   anchor_hash: string;
+  /** Entries from this seq on must be keyed (hash_version 2); older ones are the unkeyed legacy prefix. */
+  keyed_from_seq: number | null;
+  /** HMAC of the head's fields with the audit key `key_id`: a head changed in the database no longer matches. */
+  key_id: string | null;
+  seal: string | null;
 }
 
 export interface RetentionPoliciesTable {

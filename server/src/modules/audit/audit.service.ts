@@ -1,6 +1,7 @@
 /**
  * The audit trail: append-only, one entry per state change written in the same transaction as the
- * change, chained per organization by hash so that edits, deletions and reordering are detectable.
+ * change, chained per organization by an HMAC with the audit key (audit.chain.ts) so that edits,
+ * deletions and reordering are detectable even by someone who can write to the database.
  */
 import { sql } from 'kysely';
 import type { Clock } from '../../platform/clock.ts';
@@ -10,7 +11,14 @@ import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { AuditLogTable } from '../../storage/schema.ts';
 import type { Actor, Ctx, Origin } from '../auth/context.ts';
-import { type ChainProblem, createChainVerifier, entryHash, genesisHash } from './audit.chain.ts';
+import {
+  type AuditKeys,
+  type ChainProblem,
+  createChainVerifier,
+  genesisHash,
+  headSealValid,
+  type SealedHead,
+} from './audit.chain.ts';
 
 export interface AuditInput {
   organizationId: string;
@@ -61,13 +69,31 @@ export interface VerifyResult {
 
 const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
-export function createAudit({ storage, clock }: { storage: Storage; clock: Clock }) {
+export function createAudit({ storage, clock, keys }: { storage: Storage; clock: Clock; keys: AuditKeys }) {
+  /**
+   * The new seal of a head whose fields change to `next`. A head whose current seal does not verify
+   * (changed in the database) keeps its broken seal: sealing it now would hide the change.
+   */
+  function resealed(current: SealedHead & { key_id: string | null; seal: string | null }, next: SealedHead) {
+    return headSealValid(keys, current)
+      ? { key_id: keys.currentId, seal: keys.headSeal(next) }
+      : { key_id: current.key_id, seal: current.seal };
+  }
+
   /** Starts an organization's chain; call in the transaction that creates the organization. */
   async function initChain(trx: Executor, organizationId: string) {
     const g = genesisHash(organizationId);
+    const head = {
+      organization_id: organizationId,
+      last_seq: 0,
+      last_hash: g,
+      anchor_seq: 0,
+      anchor_hash: g,
+      keyed_from_seq: 1,
+    };
     await trx
       .insertInto('audit_chain_heads')
-      .values({ organization_id: organizationId, last_seq: 0, last_hash: g, anchor_seq: 0, anchor_hash: g })
+      .values({ ...head, key_id: keys.currentId, seal: keys.headSeal(head) })
       .execute();
   }
 
@@ -81,10 +107,10 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
       .updateTable('audit_chain_heads')
       .set({ last_seq: sql`last_seq + 1` })
       .where('organization_id', '=', input.organizationId)
-      .returning(['last_seq', 'last_hash'])
+      .returning(['last_seq', 'last_hash', 'anchor_seq', 'anchor_hash', 'keyed_from_seq', 'key_id', 'seal'])
       .executeTakeFirst();
     if (!head) throw new Error(`organization ${input.organizationId} has no audit chain`);
-    const row: Omit<AuditLogTable, 'hash'> = {
+    const row: Omit<AuditLogTable, 'hash' | 'hash_version' | 'key_id'> = {
       id: newId('audit'),
       organization_id: input.organizationId,
       seq: Number(head.last_seq),
@@ -101,17 +127,25 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
       created_at: clock.now().toISOString(),
       prev_hash: head.last_hash,
     };
-    const hash = entryHash(row);
-    await trx
-      .insertInto('audit_log')
-      .values({ ...row, hash })
-      .execute();
+    const hash = keys.entryMac(row) as string;
+    const entry = { ...row, hash, hash_version: 2, key_id: keys.currentId };
+    await trx.insertInto('audit_log').values(entry).execute();
+    // The head as it was before this append (last_seq is already taken), to check its seal.
+    const before = {
+      organization_id: input.organizationId,
+      last_seq: Number(head.last_seq) - 1,
+      last_hash: head.last_hash,
+      anchor_seq: Number(head.anchor_seq),
+      anchor_hash: head.anchor_hash,
+      keyed_from_seq: head.keyed_from_seq === null ? null : Number(head.keyed_from_seq),
+    };
+    const after = { ...before, last_seq: row.seq, last_hash: hash };
     await trx
       .updateTable('audit_chain_heads')
-      .set({ last_hash: hash })
+      .set({ last_hash: hash, ...resealed({ ...before, key_id: head.key_id, seal: head.seal }, after) })
       .where('organization_id', '=', input.organizationId)
       .execute();
-    return toEntry({ ...row, hash });
+    return toEntry(entry);
   }
 
   /** `record` for a change made by the caller of a request: organization, actor and origin from its context. */
@@ -160,7 +194,7 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
         checked: 0,
         firstProblem: { seq: 0, id: null, problem: 'deleted', message: 'The chain head is missing' },
       };
-    const verifier = createChainVerifier(head);
+    const verifier = createChainVerifier(head, keys);
     let after = Number(head.anchor_seq);
     for (;;) {
       const rows = await db
@@ -203,6 +237,11 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
       .limit(1)
       .executeTakeFirst();
     if (!last) return 0;
+    const head = await trx
+      .selectFrom('audit_chain_heads')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirstOrThrow();
     const res = await trx
       .deleteFrom('audit_log')
       .where('organization_id', '=', organizationId)
@@ -210,7 +249,11 @@ export function createAudit({ storage, clock }: { storage: Storage; clock: Clock
       .executeTakeFirst();
     await trx
       .updateTable('audit_chain_heads')
-      .set({ anchor_seq: Number(last.seq), anchor_hash: last.hash })
+      .set({
+        anchor_seq: Number(last.seq),
+        anchor_hash: last.hash,
+        ...resealed(head, { ...head, anchor_seq: Number(last.seq), anchor_hash: last.hash }),
+      })
       .where('organization_id', '=', organizationId)
       .execute();
     return Number(res.numDeletedRows);

@@ -124,7 +124,7 @@ describe(`audit trail on ${testDialect()}`, () => {
       expect((await verify(owner)).ok).toBe(true);
     });
 
-    it('an edit whose hash is recomputed is caught at the next entry', async () => {
+    it('an edit whose hash is recomputed with the public (unkeyed) function is caught at that entry', async () => {
       const owner = await orgWithEntries(4);
       const row = await rowAt(owner, 3);
       const forged = { ...row, action: 'clients.deleted' };
@@ -136,7 +136,7 @@ describe(`audit trail on ${testDialect()}`, () => {
         .execute();
       const result = await verify(owner);
       expect(result.ok).toBe(false);
-      expect(result.firstProblem).toMatchObject({ seq: 4, problem: 'reordered' });
+      expect(result.firstProblem).toMatchObject({ seq: 3, id: row.id, problem: 'edited' });
     });
 
     it('a deleted middle row', async () => {
@@ -201,7 +201,18 @@ describe(`audit trail on ${testDialect()}`, () => {
         .insertInto('audit_log')
         .values({ ...unhashed, hash: entryHash(unhashed) })
         .execute();
-      expect((await verify(owner)).firstProblem).toMatchObject({ problem: 'inserted' });
+      // Its hash cannot be the keyed one; marked as unkeyed, it is a downgrade.
+      expect((await verify(owner)).firstProblem).toMatchObject({
+        seq: 5,
+        id: fields.id,
+        problem: 'edited',
+      });
+      await t.storage.db
+        .updateTable('audit_log')
+        .set({ hash_version: 1 })
+        .where('id', '=', fields.id)
+        .execute();
+      expect((await verify(owner)).firstProblem).toMatchObject({ seq: 5, problem: 'downgraded' });
     });
 
     it("tampering with one organization's trail leaves the others verifiable", async () => {

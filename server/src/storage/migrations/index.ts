@@ -13,6 +13,7 @@ import { workflows } from './010_workflows.ts';
 import { portal } from './011_portal.ts';
 import { ledger } from './012_ledger.ts';
 import { writeActionStatusIndex } from './013_write_action_status_index.ts';
+import { auditKeyedChain } from './014_audit_keyed_chain.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -28,4 +29,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   '011_portal': portal,
   '012_ledger': ledger,
   '013_write_action_status_index': writeActionStatusIndex,
+  '014_audit_keyed_chain': auditKeyedChain,
 };

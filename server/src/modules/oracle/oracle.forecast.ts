@@ -44,6 +44,12 @@ export interface ComputedForecast {
   explanation: ForecastExplanation;
 }
 
+/**
+ * Days that still collect late conversions: a day's conversions and revenue are reported ~13%
+ * below their final figure at ages 1–3 and ~3% at 4–7, under 1% from 8 on (README, nowcast eval).
+ */
+export const LATE_CONVERSION_DAYS = 7;
+
 const Z80 = 1.2815515655446004;
 const Z95 = 1.959963984540054;
 const money = (m: ForecastMetric) => m === 'spend' || m === 'revenue';
@@ -142,6 +148,28 @@ function roasPoints(
   return { points, noSpend };
 }
 
+const dayMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
+
+/**
+ * The days at the end of the series still collecting late conversions (age under
+ * LATE_CONVERSION_DAYS + 1 on the day it was read), for conversions, revenue and ROAS; none for spend.
+ */
+export function incompleteDays(s: DailySeries, metric: ForecastMetric): string[] {
+  if (metric === 'spend' || !s.today) return [];
+  const today = s.today;
+  return s.dates.filter((d) => (dayMs(today) - dayMs(d)) / 86_400_000 <= LATE_CONVERSION_DAYS);
+}
+
+function incompleteWarning(s: DailySeries, metric: ForecastMetric): string[] {
+  const days = incompleteDays(s, metric);
+  if (!days.length) return [];
+  const what =
+    metric === 'conversions' ? 'conversions' : metric === 'revenue' ? 'revenue' : 'revenue (and so ROAS)';
+  return [
+    `The last ${days.length} day(s) of the series (${days[0]} to ${days.at(-1)}) are still incomplete: platforms report ${what} late (about 13% below final at 1–3 days old, 3% at 4–7), and the forecast is trained on them as reported, so it may lean low. GET /api/v1/oracle/nowcast gives their expected final values.`,
+  ];
+}
+
 /** The hash a forecast of these inputs is stored under: computable before forecasting. */
 export function forecastInputsHash(
   entity: EntityRef,
@@ -166,6 +194,8 @@ export function forecastInputsHash(
     currency: s.currency,
     version: FORECAST_VERSION,
     values,
+    // The incomplete-days warning is part of the answer: a later day with the same figures warns less.
+    ...(metric === 'spend' ? {} : { incomplete: incompleteDays(s, metric).length }),
   });
 }
 
@@ -187,7 +217,7 @@ export function computeForecast(
       points: pointsOf(f, s, money(metric)),
       confidence: confidenceOf(f, values),
       inputsHash: hash,
-      explanation: explain(f, s),
+      explanation: explain(f, s, incompleteWarning(s, metric)),
     };
   }
   const fr = run(s.revenueMicros, horizon);
@@ -196,7 +226,11 @@ export function computeForecast(
   const cr = confidenceOf(fr, s.revenueMicros);
   const cs = confidenceOf(fs, s.spendMicros);
   const extra = noSpend ? [`No spend is forecast on ${noSpend} of ${horizon} days: ROAS is 0 there`] : [];
-  const explanation = explain(fr, s, [...fs.diagnostics.warnings.map((w) => `spend: ${w}`), ...extra]);
+  const explanation = explain(fr, s, [
+    ...fs.diagnostics.warnings.map((w) => `spend: ${w}`),
+    ...extra,
+    ...incompleteWarning(s, metric),
+  ]);
   return {
     model: `ratio(${fr.model},${fs.model})`,
     version: FORECAST_VERSION,

@@ -188,6 +188,10 @@ export function createScorecard({
           .executeTakeFirst()
       )?.last as string | null | undefined;
       if (!last) return [];
+      // Actuals are complete days only (today is still being reported), as the series reader reads them.
+      const lastComplete = addDays(clock.now().toISOString().slice(0, 10), -1);
+      let lastActual = last;
+      if (lastActual > lastComplete) lastActual = lastComplete;
       const scored = trx
         .selectFrom('predictions')
         .select('run_id')
@@ -208,7 +212,7 @@ export function createScorecard({
             .where('organization_id', '=', org)
             .where('type', '=', 'forecast')
             .where('step', '=', SCORED_STEPS)
-            .where('for_date', '<=', last),
+            .where('for_date', '<=', lastActual),
         )
         .orderBy('run_id')
         .orderBy('step')

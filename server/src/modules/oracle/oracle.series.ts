@@ -2,8 +2,10 @@
  * The daily series ORACLE reads for one entity: spend, conversions, revenue, impressions and clicks
  * per day, in the organization's reporting currency (converted by the analytics module), with days
  * without rows filled with zero. The series runs from the entity's first day with data (or `from`)
- * to the organization's latest day with data, so an entity that stopped running ends in zeros.
+ * to the organization's latest day with data, so an entity that stopped running ends in zeros, but
+ * never past the last complete day by the server clock (yesterday, UTC): today is still filling in.
  */
+import type { Clock } from '../../platform/clock.ts';
 import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import { assertOwned } from '../../storage/owned.ts';
@@ -30,6 +32,8 @@ export interface DailySeries {
   clicks: number[];
   currency: string;
   warnings: string[];
+  /** The server's day (UTC) when the series was read: `to` is before it. */
+  today?: string;
 }
 
 /** The analytics module reads at most this many days at once. */
@@ -58,9 +62,12 @@ const label = { ad: 'Ad', campaign: 'Campaign', client: 'Client', platform: 'Pla
 export function createSeriesReader({
   storage,
   analytics,
+  clock,
 }: {
   storage: Storage;
   analytics: Pick<Analytics, 'metrics'>;
+  /** Today (UTC) is incomplete: the series ends at the last day before it. */
+  clock: Clock;
 }) {
   /** 404 unless the ad, campaign or client is the organization's own. */
   async function assertEntity(trx: Executor, organizationId: string, e: EntityRef) {
@@ -121,15 +128,25 @@ export function createSeriesReader({
 
   /** The entity's daily series; `invalid_input` when it has no data in the window. */
   async function read(ctx: Ctx, e: EntityRef, opts: { from?: string } = {}): Promise<DailySeries> {
-    const { first, last } = await span(ctx, e);
+    const { first, last: lastWithData } = await span(ctx, e);
     const what = e.type === 'organization' ? 'The organization' : `${label[e.type]} ${e.id}`;
-    if (first === null || last === null)
+    if (first === null || lastWithData === null)
       throw invalidInput(`${what} has no daily metrics yet: there is nothing to predict from`, {
         entityType: e.type,
         entityId: e.id || null,
       });
+    // Today (UTC, by the server clock) is still being reported: the series ends the day before.
+    const today = clock.now().toISOString().slice(0, 10);
+    const lastComplete = addDays(today, -1);
+    let last = lastWithData;
+    if (last > lastComplete) last = lastComplete;
+    if (first > last)
+      throw invalidInput(
+        `${what} has data only from ${first} on, and today (${today}, UTC) is not complete yet: there is nothing to predict from`,
+        { entityType: e.type, entityId: e.id || null },
+      );
     if (opts.from && opts.from > last)
-      throw invalidInput(`from (${opts.from}) is after the latest day with data (${last})`, {
+      throw invalidInput(`from (${opts.from}) is after the latest complete day with data (${last})`, {
         field: 'from',
       });
     let from = opts.from && opts.from > first ? opts.from : first;
@@ -146,6 +163,7 @@ export function createSeriesReader({
       clicks: new Array(n).fill(0),
       currency: '',
       warnings: [],
+      today,
     };
     const add = (
       day: string,

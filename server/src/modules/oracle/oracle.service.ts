@@ -94,7 +94,7 @@ export function createOracle({
   /** Announces newly found anomalies (workflows start on `anomaly.found`). */
   events?: DomainEvents;
 }) {
-  const series = createSeriesReader({ storage, analytics });
+  const series = createSeriesReader({ storage, analytics, clock });
   const anomalies = createAnomalies({ storage, clock, series, events });
   const fatigue = createFatigue({ storage, clock });
   const nowcast = createNowcast({ storage, clock });

@@ -149,6 +149,40 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     }
   });
 
+  it('trains on complete days only: with data through today the series ends yesterday, step 1 is today, and conversions warn of days still filling in', async () => {
+    const realNow = t.clock.now();
+    // The server's day is LAST_DAY itself, mid-afternoon: LAST_DAY's rows are a partial day.
+    t.clock.set(new Date(`${LAST_DAY}T15:00:00.000Z`));
+    try {
+      const conv = await post(a, { entityType: 'organization', metric: 'conversions', horizon: 7 });
+      expect(conv.statusCode, conv.body).toBe(200);
+      const f = conv.json();
+      expect(f.explanation.seriesTo).toBe('2026-11-19');
+      expect(f.explanation.seriesLength).toBe(13);
+      expect(f.points[0].date).toBe(LAST_DAY);
+      expect(f.explanation.warnings.join(' ')).toMatch(
+        /The last 7 day\(s\) of the series \(2026-11-13 to 2026-11-19\) are still incomplete/,
+      );
+      const spend = (await post(a, { entityType: 'organization', metric: 'spend', horizon: 7 })).json();
+      expect(spend.explanation.seriesTo).toBe('2026-11-19');
+      expect(spend.points[0].date).toBe(LAST_DAY);
+      expect(spend.explanation.warnings.join(' ')).not.toMatch(/still incomplete/);
+      const roas = (await post(a, { entityType: 'organization', metric: 'roas', horizon: 7 })).json();
+      expect(roas.explanation.warnings.join(' ')).toMatch(/revenue \(and so ROAS\)/);
+      // A `from` of today has no complete day to train on.
+      const today = await post(a, {
+        entityType: 'organization',
+        metric: 'spend',
+        horizon: 7,
+        from: LAST_DAY,
+      });
+      expect(today.statusCode).toBe(400);
+      expect(today.json().error.message).toMatch(/after the latest complete day with data \(2026-11-19\)/);
+    } finally {
+      t.clock.set(realNow);
+    }
+  });
+
   it('lists the latest forecast first, with history behind a cursor', async () => {
     const body = { entityType: 'ad', entityId: simA.adId, metric: 'spend' };
     const older = (await post(a, { ...body, horizon: 3 })).json();

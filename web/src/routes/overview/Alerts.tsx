@@ -33,8 +33,10 @@ export function useAnomalies(clientIds: string[]) {
     queryKey: ['anomalies', clientIds],
     enabled: clientIds.length > 0,
     queryFn: async () => {
+      const newestFirst = (xs: Anomaly[]) => [...xs].sort((a, b) => b.date.localeCompare(a.date));
+      // Stored anomalies come in storage order: the newest must lead the alerts whatever was stored first.
       const stored = await api.get<Page<Anomaly>>('/api/v1/oracle/anomalies', { limit: 50 });
-      if (stored.items.length > 0) return stored.items;
+      if (stored.items.length > 0) return newestFirst(stored.items);
       const scans = await Promise.all(
         clientIds.slice(0, 10).map((id) =>
           api.post<{ items: Anomaly[] }>('/api/v1/oracle/anomalies', {
@@ -43,7 +45,7 @@ export function useAnomalies(clientIds: string[]) {
           }),
         ),
       );
-      return scans.flatMap((s) => s.items).sort((a, b) => b.date.localeCompare(a.date));
+      return newestFirst(scans.flatMap((s) => s.items));
     },
     staleTime: 5 * 60_000,
   });

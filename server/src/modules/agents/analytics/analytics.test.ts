@@ -7,6 +7,7 @@ import { allPages } from '../agent-kit/period.ts';
 import { runDirect } from '../agent-kit/testing.ts';
 import { attributionModels } from './attribution.ts';
 import { analyticsAgent, analyticsOutput } from './index.ts';
+import { analyticsSummary, kpiInsights } from './templates.ts';
 
 type Output = ReturnType<typeof analyticsOutput.parse>;
 const period = { from: '2026-11-07', to: '2026-11-20' };
@@ -49,6 +50,9 @@ describe(`analytics agent on ${testDialect()}`, () => {
       'attribution',
     ]);
     expect(output.summary).toContain('2026-11-07 to 2026-11-20');
+    // Counts are written as whole numbers with separators, never "1088.0 conversions".
+    expect(output.summary).toContain(`${output.totals.conversions.toLocaleString('en-US')} conversions`);
+    expect(output.summary).not.toMatch(/\d\.0 conversions/);
     expect(output.forecast.available).toBe(true);
   });
 
@@ -141,3 +145,39 @@ describe(`analytics agent on ${testDialect()}`, () => {
     ).rejects.toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('analytics agent texts', () => {
+  it('writes counts without decimals and with separators, money with two', () => {
+    const [conv] = kpiInsights(
+      { conversions: { previous: 1223, change: -135, changeRatio: -135 / 1223 } },
+      'USD',
+    );
+    expect(conv?.text).toBe('Conversions -11.0% vs the previous period (1,223 → 1,088).');
+    const summary = analyticsSummary({
+      period: { from: '2026-11-01', to: '2026-11-28' },
+      currency: 'USD',
+      spendMicros: 12_345_670_000,
+      conversions: 1088,
+      roas: 3.2,
+      insights: [],
+      forecastConversions: 1234.4,
+      attribution: { conversions: 1500, unattributed: 150, top: null },
+    });
+    expect(summary).toContain('spend 12,345.67 USD, 1,088 conversions, ROAS 3.20.');
+    expect(summary).toContain('ORACLE expects 1,234 conversions');
+    expect(summary).toContain('1,500 won deals');
+    // A fractional count (data-driven attribution) keeps one decimal.
+    expect(analyticsSummary({ ...base, conversions: 10.25 })).toContain('10.3 conversions');
+  });
+});
+
+const base = {
+  period: { from: '2026-11-01', to: '2026-11-28' },
+  currency: 'USD',
+  spendMicros: 0,
+  conversions: 0,
+  roas: null,
+  insights: [],
+  forecastConversions: null,
+  attribution: null,
+};

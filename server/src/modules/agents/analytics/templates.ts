@@ -7,6 +7,19 @@ export interface Insight {
   text: string;
 }
 
+/**
+ * A count for people: whole numbers without decimals and with thousands separators ("1,088"); a
+ * fractional count (platforms credit conversions fractionally under data-driven attribution) keeps
+ * one decimal ("1,088.5").
+ */
+export const count = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v)
+    ? 'n/a'
+    : v.toLocaleString('en-US', {
+        minimumFractionDigits: 0,
+        maximumFractionDigits: Number.isInteger(Math.round(v * 10) / 10) ? 0 : 1,
+      });
+
 type Delta = { previous: number | null; change: number | null; changeRatio: number | null };
 
 /** Least-squares slope of y over 0..n-1, relative to the mean of y (per step); null under 3 points. */
@@ -30,7 +43,7 @@ export function kpiInsights(deltas: Record<string, Delta> | null, currency: stri
   if (!deltas) return [];
   const watch: Array<[string, string, boolean, (v: number | null) => string]> = [
     ['spendMicros', 'Spend', true, (v) => money(v, currency)],
-    ['conversions', 'Conversions', true, (v) => ratio(v, 1)],
+    ['conversions', 'Conversions', true, count],
     ['roas', 'ROAS', true, (v) => ratio(v)],
     ['cpaMicros', 'CPA', false, (v) => money(v, currency)],
   ];
@@ -111,19 +124,21 @@ export function analyticsSummary(s: {
   attribution: { conversions: number; unattributed: number; top: string | null } | null;
 }): string {
   const lines = [
-    `${s.period.from} to ${s.period.to}: spend ${money(s.spendMicros, s.currency)}, ${ratio(s.conversions, 1)} conversions, ROAS ${ratio(s.roas)}.`,
+    `${s.period.from} to ${s.period.to}: spend ${money(s.spendMicros, s.currency)}, ${count(s.conversions)} conversions, ROAS ${ratio(s.roas)}.`,
   ];
   const warnings = s.insights.filter((i) => i.severity === 'warning');
   if (warnings.length) lines.push(`Watch: ${warnings.map((w) => w.text).join(' ')}`);
   const positives = s.insights.filter((i) => i.severity === 'positive');
   if (positives.length) lines.push(`Going well: ${positives.map((w) => w.text).join(' ')}`);
   if (s.forecastConversions !== null)
-    lines.push(`ORACLE expects ${ratio(s.forecastConversions, 0)} conversions over the next 30 days.`);
+    lines.push(
+      `ORACLE expects ${count(Math.round(s.forecastConversions))} conversions over the next 30 days.`,
+    );
   if (s.attribution)
     lines.push(
       s.attribution.conversions === 0
         ? 'No won deals in the CRM in this period to attribute.'
-        : `${s.attribution.conversions} won deals attributed through CRM click ids; ${pct(s.attribution.unattributed / s.attribution.conversions)} had no paid click before them${s.attribution.top ? `; most credit (linear) to ${s.attribution.top}` : ''}.`,
+        : `${count(s.attribution.conversions)} won deals attributed through CRM click ids; ${pct(s.attribution.unattributed / s.attribution.conversions)} had no paid click before them${s.attribution.top ? `; most credit (linear) to ${s.attribution.top}` : ''}.`,
     );
   return lines.join(' ');
 }

@@ -80,6 +80,35 @@ export function connectionsRoutes(
   );
 
   r.get(
+    '/api/v1/connections/platforms',
+    {
+      config: { permission: 'connections:read' },
+      schema: {
+        tags,
+        summary: 'Platforms one can connect, and whether their OAuth app is configured on this server',
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                platform: z.string(),
+                name: z.string(),
+                oauth: z.boolean().describe('Connecting goes through the platform consent screen'),
+                configured: z
+                  .boolean()
+                  .describe(
+                    'False for an OAuth platform whose client id or secret is not set: connecting fails',
+                  ),
+                missing: z.array(z.string()).describe('The environment variables to set to configure it'),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({ items: connections.platforms() }),
+  );
+
+  r.get(
     '/api/v1/connections',
     {
       config: { permission: 'connections:read' },

@@ -110,6 +110,30 @@ export function createConnections({
     return { clientId: c.clientId, clientSecret: c.clientSecret, redirectUri };
   }
 
+  /**
+   * The platforms one can connect, and for OAuth platforms whether this server has the OAuth app
+   * (client id and secret) configured, naming the variables to set when it has not. Read-only.
+   */
+  function platforms() {
+    return Object.values(registry).map((def) => {
+      const c = config.connectors[def.platform];
+      const prefix = def.platform.toUpperCase();
+      const missing = def.oauth
+        ? [
+            ...(c?.clientId ? [] : [`OMNIFY_${prefix}_CLIENT_ID`]),
+            ...(c?.clientSecret ? [] : [`OMNIFY_${prefix}_CLIENT_SECRET`]),
+          ]
+        : [];
+      return {
+        platform: def.platform,
+        name: def.displayName,
+        oauth: !!def.oauth,
+        configured: missing.length === 0,
+        missing,
+      };
+    });
+  }
+
   async function find(trx: Executor, organizationId: string, id: string) {
     const row = await trx
       .selectFrom('connections')
@@ -464,6 +488,7 @@ export function createConnections({
   }
 
   return {
+    platforms,
     create,
     reconnect,
     completeOAuth,

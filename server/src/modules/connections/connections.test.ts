@@ -52,3 +52,39 @@ describe(`connection secrets on ${testDialect()}`, () => {
     expect(() => t.services.box.open(after.tokens_sealed as string)).toThrow();
   });
 });
+
+describe(`connectable platforms on ${testDialect()}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { OMNIFY_GOOGLE_ADS_CLIENT_ID: 'gid', OMNIFY_GOOGLE_ADS_CLIENT_SECRET: 'gsecret' },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('says which OAuth apps are configured and which variables the others need', async () => {
+    const owner = await signUp(t.app, 'platforms');
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/connections/platforms',
+      headers: owner.headers,
+    });
+    expect(res.statusCode).toBe(200);
+    const items = (
+      res.json() as { items: Array<{ platform: string; configured: boolean; missing: string[] }> }
+    ).items;
+    const of = (p: string) => items.find((i) => i.platform === p);
+    expect(of('google_ads')).toMatchObject({ oauth: true, configured: true, missing: [] });
+    expect(of('meta')).toMatchObject({
+      name: 'Meta Ads',
+      oauth: true,
+      configured: false,
+      missing: ['OMNIFY_META_CLIENT_ID', 'OMNIFY_META_CLIENT_SECRET'],
+    });
+    expect(of('simulator')).toMatchObject({ oauth: false, configured: true });
+    // Unauthenticated: no list.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/connections/platforms' })).statusCode).toBe(
+      401,
+    );
+  });
+});

@@ -27,6 +27,13 @@ import type { Connection, SyncRun } from '../../lib/types.ts';
 
 const platforms = ['google_ads', 'meta', 'linkedin', 'gohighlevel', 'simulator'];
 
+/** A platform as GET /api/v1/connections/platforms reports it: is its OAuth app set up on this server? */
+interface PlatformInfo {
+  platform: string;
+  configured: boolean;
+  missing: string[];
+}
+
 function SyncStatus({ c }: { c: Connection }) {
   const { can } = useAuth();
   const qc = useQueryClient();
@@ -107,7 +114,16 @@ function SyncStatus({ c }: { c: Connection }) {
 function ConnectForm() {
   const clients = useClients();
   const qc = useQueryClient();
-  const [platform, setPlatform] = useState('meta');
+  const info = useQuery({
+    queryKey: ['connection-platforms'],
+    queryFn: () => api.get<{ items: PlatformInfo[] }>('/api/v1/connections/platforms'),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const infoOf = (p: string) => info.data?.items.find((i) => i.platform === p);
+  // Until the user picks, the first platform this server can connect (an OAuth app configured).
+  const [picked, setPlatform] = useState<string | null>(null);
+  const platform = picked ?? platforms.find((p) => infoOf(p)?.configured) ?? 'simulator';
+  const missing = infoOf(platform)?.configured === false ? (infoOf(platform)?.missing ?? []) : [];
   const [clientId, setClientId] = useState('');
   const [name, setName] = useState('');
   const [done, setDone] = useState<string | null>(null);
@@ -143,11 +159,20 @@ function ConnectForm() {
         onSubmit={submit}
         aria-label="Connect a platform"
       >
-        <Field label="Platform">
+        <Field
+          label="Platform"
+          hint={
+            missing.length > 0 && (
+              <span data-testid="platform-not-configured">
+                Not configured on this server: set {missing.join(' and ')}
+              </span>
+            )
+          }
+        >
           <Select value={platform} onChange={(e) => setPlatform(e.target.value)}>
             {platforms.map((p) => (
               <option key={p} value={p}>
-                {platformName(p)}
+                {`${platformName(p)}${infoOf(p)?.configured === false ? ' (not configured)' : ''}`}
               </option>
             ))}
           </Select>
@@ -169,7 +194,7 @@ function ConnectForm() {
             placeholder={`${platformName(platform)} account`}
           />
         </Field>
-        <Button type="submit" variant="primary" loading={connect.isPending}>
+        <Button type="submit" variant="primary" loading={connect.isPending} disabled={missing.length > 0}>
           Connect {platformName(platform)}
         </Button>
         {connect.error && (

@@ -108,6 +108,26 @@ describe(`ORACLE forecast scorecard on ${testDialect()}`, () => {
     expect(other).toMatchObject({ models: [], replacements: [] });
   });
 
+  it('scores a week only once it is complete by the server clock: data reaching today is a partial day', async () => {
+    const run = await storeRun(a.organizationId, addDays(LAST_DAY, -6), 1, 'week-to-today', 'revenue');
+    const realNow = t.clock.now();
+    t.clock.set(new Date(`${LAST_DAY}T15:00:00.000Z`));
+    try {
+      expect((await t.services.oracle.scoreForecasts(systemCtxOf(a))).scored).toBe(0);
+    } finally {
+      t.clock.set(realNow);
+    }
+    expect((await t.services.oracle.scoreForecasts(systemCtxOf(a))).scored).toBe(1);
+    const stored = await t.storage.db
+      .selectFrom('predictions')
+      .select('for_date')
+      .where('organization_id', '=', a.organizationId)
+      .where('type', '=', 'forecast_score')
+      .where('run_id', '=', run)
+      .execute();
+    expect(stored).toEqual([{ for_date: addDays(LAST_DAY, -6) }]);
+  });
+
   it('a series whose model lost to seasonal naive four weeks running is forecast by seasonal naive, and the API says so', async () => {
     for (const back of [32, 25, 18, 11]) await storeRun(a.organizationId, addDays(LAST_DAY, -back), 3);
     const result = await runNightly({ storage: t.storage, oracle: t.services.oracle }, a.organizationId);

@@ -139,6 +139,24 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       );
       expect(runs.body.items).toHaveLength(1);
       expect(runs.body.items[0]?.trigger.payload).toEqual({ campaignId, budgetChangePercent: 10 });
+      // The launch waits for a person: the step says what it asks, and Approve lets the run go on.
+      const decision = card.getByTestId('step-decision');
+      await decision.waitFor({ timeout: 60_000 });
+      await decision.getByText(`Launch campaign ${campaignId}?`).waitFor();
+      await decision.getByRole('button', { name: 'Approve step' }).click();
+      const executionId = (runs.body.items[0] as unknown as { id: string }).id;
+      await expect
+        .poll(
+          async () =>
+            (
+              await api<{ steps: Array<{ stepId: string; status: string }> }>(
+                'GET',
+                `/api/v1/workflows/executions/${executionId}`,
+              )
+            ).body.steps.find((st) => st.stepId === 'approve_launch')?.status,
+          { timeout: 30_000 },
+        )
+        .toBe('succeeded');
       await api('DELETE', `/api/v1/workflows/${id}`);
       await page.close();
     }, 120_000);

@@ -45,6 +45,7 @@ interface StepRun {
   type: string;
   status: string;
   attempts: number;
+  output?: unknown;
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -80,7 +81,69 @@ function runInputOf(values: Record<string, string>): Record<string, unknown> {
   );
 }
 
-function StepTimeline({ steps }: { steps: StepRun[] }) {
+/**
+ * A step waiting for people (approval_wait): its question, how many approvals it needs, and the
+ * Approve / Reject that the execution waits for (actions:approve, as for proposals).
+ */
+function StepDecision({ executionId, step }: { executionId: string; step: StepRun }) {
+  const { can } = useAuth();
+  const qc = useQueryClient();
+  const out = (step.output ?? {}) as {
+    message?: string | null;
+    requiredApprovals?: number;
+    approvals?: unknown[];
+  };
+  const decide = useMutation({
+    mutationFn: (decision: 'approve' | 'reject') =>
+      api.post<Execution>(
+        `/api/v1/workflows/executions/${executionId}/steps/${encodeURIComponent(step.stepId)}/${decision}`,
+        {},
+      ),
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: ['wf-exec', executionId] });
+      qc.invalidateQueries({ queryKey: ['wf-runs'] });
+    },
+  });
+  const required = out.requiredApprovals ?? 1;
+  const given = out.approvals?.length ?? 0;
+  return (
+    <div
+      className="mt-2 space-y-2 rounded-md border border-amber-200 bg-amber-50 p-3"
+      data-testid="step-decision"
+    >
+      {out.message && <p className="text-sm text-slate-800">{out.message}</p>}
+      <p className="text-xs text-slate-600">
+        Waiting for {required === 1 ? 'one approval' : `${required} approvals`}
+        {given > 0 ? ` (${given} given)` : ''}.
+      </p>
+      {can('actions:approve') ? (
+        <span className="inline-flex gap-2">
+          <Button
+            size="sm"
+            variant="primary"
+            loading={decide.isPending && decide.variables === 'approve'}
+            onClick={() => decide.mutate('approve')}
+          >
+            Approve step
+          </Button>
+          <Button
+            size="sm"
+            variant="danger"
+            loading={decide.isPending && decide.variables === 'reject'}
+            onClick={() => decide.mutate('reject')}
+          >
+            Reject step
+          </Button>
+        </span>
+      ) : (
+        <p className="text-xs text-slate-500">Someone who may approve changes decides here.</p>
+      )}
+      {decide.error && <ApiErrorNotice error={decide.error} />}
+    </div>
+  );
+}
+
+function StepTimeline({ steps, executionId }: { steps: StepRun[]; executionId: string }) {
   return (
     <ol className="relative ml-1 space-y-3 border-l border-slate-200 pl-5">
       {steps.map((s) => (
@@ -108,6 +171,7 @@ function StepTimeline({ steps }: { steps: StepRun[] }) {
             {s.finishedAt ? ` → ${dateTime(s.finishedAt)}` : ''}
           </p>
           {s.error && <p className="text-xs text-rose-700">{s.error}</p>}
+          {s.status === 'waiting_approval' && <StepDecision executionId={executionId} step={s} />}
         </li>
       ))}
     </ol>
@@ -132,7 +196,13 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
     enabled: !!open,
     queryFn: () => api.get<Execution>(`/api/v1/workflows/executions/${open}`),
     refetchInterval: (q) =>
-      q.state.data && ['running', 'queued', 'waiting'].includes(q.state.data.status) ? 2000 : false,
+      !q.state.data
+        ? false
+        : ['running', 'queued'].includes(q.state.data.status)
+          ? 2000
+          : q.state.data.status === 'waiting_approval'
+            ? 10_000
+            : false,
   });
   const run = useMutation({
     mutationFn: () =>
@@ -312,7 +382,7 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
             ) : (
               <>
                 {detail.data.error && <Notice tone="red">{detail.data.error}</Notice>}
-                <StepTimeline steps={detail.data.steps ?? []} />
+                <StepTimeline steps={detail.data.steps ?? []} executionId={detail.data.id} />
               </>
             )}
           </div>

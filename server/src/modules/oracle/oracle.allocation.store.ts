@@ -16,7 +16,12 @@ export const ALLOCATION_MODEL = 'saturating-adstock-curves';
 // 1.1.0: target answered in its own units (ROAS, or CPA in micros), one-sided bounds override the band.
 // 1.2.0: each campaign's budget now and the budget to set (the spend change applied to the budget),
 // observed next to fitted ROAS.
-export const ALLOCATION_MODEL_VERSION = '1.2.0';
+// 2.0.0: per-campaign curves fitted with a baseline ≥ 0 (and β ≥ 0), so no curve credits spend with
+// more than the campaign reported (the free intercept went negative on near-linear data and curves
+// claimed up to 38× the observed outcome); expectedGain is the median over the bootstrap refits
+// (fittedGain: under the point curves); observedResponse per entity; warnings for fits held at a zero
+// baseline, flat and nearly straight curves, and a gain interval that straddles 0.
+export const ALLOCATION_MODEL_VERSION = '2.0.0';
 export const WEEKS = 26;
 const CURRENT_DAYS = 28;
 

@@ -36,6 +36,10 @@ import type { SeriesReader } from './oracle.series.ts';
 /** Below either, the entity's curve is not fitted: it keeps its current spend. */
 const MIN_SPEND_WEEKS = 8;
 const BOOTSTRAP = 20;
+/** Relative slack on "contribution ≤ observed" (rounding in the least squares). */
+const CONTRIBUTION_TOLERANCE = 1e-6;
+/** At or above this elasticity at current spend the curve is treated as a straight line (warned). */
+const NEAR_LINEAR = 0.95;
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -82,7 +86,12 @@ export function createAllocations({
     while (start < WEEKS && e.spend[start] === 0 && e.y[start] === 0) start++;
     const spend = e.spend.slice(start);
     const input: MmmInput = { panels: 1, y: e.y.slice(start), controls: [], media: [{ name: e.id, spend }] };
-    const f = fitResponseCurves(input, { bootstrap: BOOTSTRAP, seed, maxEvaluations: 400 });
+    const f = fitResponseCurves(input, {
+      bootstrap: BOOTSTRAP,
+      seed,
+      maxEvaluations: 400,
+      baseline: 'nonNegative',
+    });
     const ch = f.channels[0];
     if (!ch) return null;
     const days = spend.length * 7;
@@ -94,7 +103,23 @@ export function createAllocations({
         marginal: (d: number) => r.marginal(d * days),
       };
     };
-    return { ...perDay(ch.params), draws: ch.draws.map(perDay), roas: ch.roas, r2: f.r2 };
+    const point = perDay(ch.params);
+    const observed = e.y.slice(start).reduce((s, v) => s + v, 0);
+    // What the curve credits to spend over the weeks fitted cannot be more than was observed: the
+    // baseline ≥ 0 constraint guarantees it; a fit that broke it anyway is not used.
+    if (ch.contribution > observed * (1 + CONTRIBUTION_TOLERANCE)) return 'implausible' as const;
+    const cur = e.currentDaily;
+    const atCurrent = point.response(cur);
+    return {
+      ...point,
+      draws: ch.draws.map(perDay),
+      roas: ch.roas,
+      r2: f.r2,
+      observedPerDay: observed / days,
+      baselineBound: f.baseline?.bound ?? 'none',
+      // d log r / d log spend at the current spend: 1 for a straight line, lower as it saturates.
+      elasticity: cur > 0 && atCurrent > 0 ? (point.marginal(cur) * cur) / atCurrent : null,
+    };
   }
 
   async function allocate(ctx: Ctx, req: AllocationRequest) {
@@ -130,16 +155,31 @@ export function createAllocations({
     }
     const warnings: string[] = [];
     const band = req.maxChangePct / 100;
-    const fits = data.entities.map((e, i) => fitEntity(e, i + 1));
+    const fitted = data.entities.map((e, i) => fitEntity(e, i + 1));
+    const fits = fitted.map((f) => (f === 'implausible' ? null : f));
     const entities: AllocationEntity[] = data.entities.map((e, i) => {
       const f = fits[i];
       const b = bounds.get(e.id);
       if (!f) {
         warnings.push(
-          `${e.name}: too little data (fewer than ${MIN_SPEND_WEEKS} weeks with spend or no ${req.objective}) — locked at its current spend`,
+          fitted[i] === 'implausible'
+            ? `${e.name}: its fitted curve credits its spend with more ${req.objective} than it reported — not used, locked at its current spend`
+            : `${e.name}: too little data (fewer than ${MIN_SPEND_WEEKS} weeks with spend or no ${req.objective}) — locked at its current spend`,
         );
         return { id: e.id, response: () => 0, marginal: () => 0, current: e.currentDaily, locked: true };
       }
+      if (f.baselineBound === 'baseline')
+        warnings.push(
+          `${e.name}: the free fit put its baseline below zero (its ${req.objective} rise with spend from no base level), so its curve is fitted with a baseline of 0 and credits its spend with all of its reported ${req.objective}, no more`,
+        );
+      else if (f.baselineBound === 'media')
+        warnings.push(
+          `${e.name}: its ${req.objective} do not rise with its spend in these weeks; its curve is flat (no return on spend), so the split cuts it first`,
+        );
+      if (f.baselineBound !== 'media' && f.elasticity !== null && f.elasticity >= NEAR_LINEAR)
+        warnings.push(
+          `${e.name}: its curve is nearly straight at its current spend (elasticity ${r2(f.elasticity)}): the data show no diminishing returns, so the split moves it to a bound of its range at its average return rather than to a measured optimum`,
+        );
       // A side given in `bounds` replaces the default band's side; the other side of the band
       // gives way to it (a maximum of 0 pauses the entity even though the band's minimum is higher).
       const bandMin = e.currentDaily * (1 - band);
@@ -204,6 +244,10 @@ export function createAllocations({
     } else result = allocateBudget(entities, budget);
     const recommended = result.allocations.map((a) => a.spend);
     const current = data.entities.map((e) => e.currentDaily);
+    // The recommended and the current split under each bootstrap refit of the curves (entities summed
+    // draw by draw). The headline gain is the median over the refits: the split was chosen on the
+    // point curves, so the gain under those same curves is biased upward (and with weakly identified
+    // curves it can be far from what most refits say).
     const gains = Array.from({ length: BOOTSTRAP }, (_, k) =>
       fits.reduce((s, f, i) => {
         const d = f?.draws[k];
@@ -214,6 +258,15 @@ export function createAllocations({
     const interval = fits.some((f) => f && f.draws.length >= 2)
       ? { p05: q(0.05), p50: q(0.5), p95: q(0.95) }
       : null;
+    const expectedGain = interval ? interval.p50 : result.gain;
+    const amount = (v: number) =>
+      req.objective === 'revenue'
+        ? `${(v / 1e6).toFixed(2)} ${data.currency}`
+        : `${Number(v.toPrecision(3))} conversions`;
+    if (interval && result.gain !== null && interval.p05 < 0 && interval.p95 > 0)
+      warnings.push(
+        `The gain is uncertain: over the curves' bootstrap refits it runs from ${amount(interval.p05)} to ${amount(interval.p95)} per day (90%; median ${amount(interval.p50)}, ${amount(result.gain)} under the fitted curves), so the split may lose as well as gain`,
+      );
     const allocations = result.allocations.map((a, i) => {
       const e = data.entities[i] as EntityData;
       const f = fits[i];
@@ -225,6 +278,7 @@ export function createAllocations({
         changePct: e.currentDaily > 0 ? r2((a.spend / e.currentDaily - 1) * 100) : null,
         expectedResponse: f ? a.response : null,
         currentResponse: f ? a.currentResponse : null,
+        observedResponse: f ? f.observedPerDay : null,
         marginalResponse: f ? a.marginal : null,
         binding: a.binding,
         fitted: f !== null,
@@ -249,7 +303,8 @@ export function createAllocations({
         recommendedDailyMicros: Math.round(result.totalSpend),
         expectedResponse: result.totalResponse,
         currentResponse: result.currentResponse,
-        expectedGain: result.gain,
+        expectedGain,
+        fittedGain: result.gain,
         gainInterval: interval,
         bindingCount: result.bindingCount,
       },

@@ -94,6 +94,25 @@ export const forecastSchema = z.object({
     seriesTo: z.string(),
     currency: z.string().describe('Currency of the series: spend and revenue amounts are micros of it'),
     components: z.object({ revenue: z.string(), spend: z.string() }).optional(),
+    nowcast: z
+      .object({
+        model: z.string(),
+        modelVersion: z.string(),
+        from: z.string(),
+        to: z.string(),
+        reportedConversions: z.number(),
+        expectedConversions: z.number(),
+        reportedRevenueMicros: z.number().describe('In micros of `explanation.currency`'),
+        expectedRevenueMicros: z.number().describe('In micros of `explanation.currency`'),
+        accountsAdjusted: z.array(z.string()),
+        accountsNotAdjusted: z
+          .array(z.string())
+          .describe('Accounts with too few restatements to learn their delay: their days are as reported'),
+      })
+      .optional()
+      .describe(
+        "Conversions, revenue and ROAS: the series' days still collecting late conversions (at most 7 days old) were trained at the nowcast's expected finals; the totals over those days",
+      ),
     warnings: z.array(z.string()),
   }),
   points: z.array(pointSchema),
@@ -473,7 +492,12 @@ export const allocationSchema = z.object({
     recommendedDailyMicros: z.number(),
     expectedResponse: z.number().describe('Expected daily conversions or revenue (micros) from media'),
     currentResponse: nullableNum,
-    expectedGain: nullableNum.describe('Expected daily gain vs the current split'),
+    expectedGain: nullableNum.describe(
+      'Expected daily gain vs the current split: the median over the bootstrap refits of the curves (= gainInterval.p50; fittedGain without refits)',
+    ),
+    fittedGain: nullableNum.describe(
+      'The gain under the fitted curves (expectedResponse − currentResponse); biased upward, since the split was chosen on them',
+    ),
     gainInterval: z.object({ p05: z.number(), p50: z.number(), p95: z.number() }).nullable(),
     bindingCount: z.object({ locked: z.number(), min: z.number(), max: z.number() }),
   }),
@@ -501,6 +525,9 @@ export const allocationSchema = z.object({
       changePct: nullableNum,
       expectedResponse: nullableNum,
       currentResponse: nullableNum,
+      observedResponse: nullableNum.describe(
+        'Conversions or revenue (micros) per day as reported over the weeks fitted; the curve credits spend with at most this over those weeks',
+      ),
       marginalResponse: nullableNum,
       binding: z.enum(['locked', 'min', 'max']).nullable(),
       fitted: z.boolean(),

@@ -83,6 +83,24 @@ describe('fitResponseCurves', () => {
     expect(fit.r2).toBeGreaterThan(0.9);
   });
 
+  it('with a non-negative baseline, never credits the channel with more than the outcome', () => {
+    // A near-linear channel over a narrow spend range, outcome proportional to spend: the free fit
+    // trades a negative intercept for a larger β; the constrained one cannot.
+    const r = rng(7);
+    const T = 26;
+    const spend = Float64Array.from({ length: T }, () => 100 + 10 * r());
+    const y = Float64Array.from({ length: T }, (_, t) => 0.01 * spend[t]! * (0.8 + 0.4 * r()) - 0.2);
+    const input: MmmInput = { panels: 1, y, controls: [], media: [{ name: 'c', spend }] };
+    const observed = y.reduce((s, v) => s + v, 0);
+    const free = fitResponseCurves(input, { bootstrap: 10 });
+    const fit = fitResponseCurves(input, { bootstrap: 10, baseline: 'nonNegative' });
+    expect(free.channels[0]!.contribution).toBeGreaterThan(observed);
+    expect(fit.baseline!.intercept).toBeGreaterThanOrEqual(0);
+    expect(fit.channels[0]!.contribution).toBeLessThanOrEqual(observed * (1 + 1e-9));
+    for (const d of fit.channels[0]!.draws) expect(d.beta).toBeGreaterThanOrEqual(0);
+    expect(() => fitResponseCurves(simulate(truth, 40), { baseline: 'nonNegative' })).toThrow(/one channel/);
+  });
+
   it('rejects malformed input', () => {
     const input = simulate(truth, 40);
     expect(() => fitResponseCurves({ ...input, media: [] })).toThrow(/at least one media/);

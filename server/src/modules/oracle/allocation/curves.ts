@@ -11,7 +11,7 @@
  */
 import { invalidInput } from '../../../platform/errors.ts';
 import { minimize } from '../clv/numerics.ts';
-import { olsWithin } from './ols.ts';
+import { type OlsFit, olsNonNegativeBaseline, olsWithin } from './ols.ts';
 import { adstockWeights, L_MAX, type Saturation, saturate } from './transforms.ts';
 
 export interface MmmInput {
@@ -69,6 +69,11 @@ export interface MmmFit {
   controls: Array<{ name: string; coef: number }>;
   r2: number;
   evaluations: number;
+  /**
+   * With `baseline: 'nonNegative'`: the fitted baseline (intercept) and which constraint held at the
+   * optimum ('baseline': the unconstrained fit put the baseline below 0; 'media': no spend effect).
+   */
+  baseline?: { intercept: number; bound: 'none' | 'baseline' | 'media' };
 }
 
 export interface FitOptions {
@@ -77,6 +82,13 @@ export interface FitOptions {
   maxEvaluations?: number;
   /** Saturation family of every channel (default logistic). */
   saturation?: Saturation;
+  /**
+   * 'free' (default): the intercept is whatever least squares gives, as the MMM evaluations fit it.
+   * 'nonNegative': intercept ≥ 0 and β ≥ 0 (`olsNonNegativeBaseline`), so the channel's fitted
+   * contribution never exceeds the observed outcome; for one channel, one panel and no controls (the
+   * per-campaign curves of the allocation API).
+   */
+  baseline?: 'free' | 'nonNegative';
 }
 
 const ALPHA_MAX = 0.95;
@@ -148,6 +160,11 @@ function design(input: MmmInput, theta: number[], scales: number[], shape: Satur
   return [...input.controls.map((z) => z.values), ...media];
 }
 
+type LeastSquares = (
+  y: Float64Array,
+  cols: Float64Array[],
+) => OlsFit & { bound?: 'none' | 'baseline' | 'media' };
+
 function fitOnce(
   input: MmmInput,
   y: Float64Array,
@@ -155,9 +172,9 @@ function fitOnce(
   starts: number[][],
   maxEval: number,
   shape: Saturation,
+  ls: LeastSquares,
 ) {
-  const objective = (theta: number[]) =>
-    olsWithin(y, design(input, theta, scales, shape), input.panels, input.timeEffects).rss;
+  const objective = (theta: number[]) => ls(y, design(input, theta, scales, shape)).rss;
   let best: { x: number[]; value: number } | null = null;
   let evaluations = 0;
   for (const s of starts) {
@@ -165,7 +182,7 @@ function fitOnce(
     evaluations += r.evaluations;
     if (!best || r.value < best.value) best = r;
   }
-  const ols = olsWithin(y, design(input, best!.x, scales, shape), input.panels, input.timeEffects);
+  const ols = ls(y, design(input, best!.x, scales, shape));
   const k = input.controls.length;
   const params = input.media.map(
     (_, c): ChannelParams => ({
@@ -214,7 +231,16 @@ export function fitResponseCurves(input: MmmInput, opts: FitOptions = {}): MmmFi
     input.media.flatMap(() => [Math.log(0.3 / 0.65), Math.log(lambda)]),
   );
   const shape = opts.saturation ?? 'logistic';
-  const main = fitOnce(input, input.y, scales, starts, maxEval, shape);
+  const constrained = opts.baseline === 'nonNegative';
+  if (
+    constrained &&
+    (input.panels !== 1 || input.media.length !== 1 || input.controls.length > 0 || input.timeEffects)
+  )
+    throw invalidInput('a non-negative baseline is fitted for one channel, one panel and no controls');
+  const ls: LeastSquares = constrained
+    ? (y, cols) => olsNonNegativeBaseline(y, cols[0]!)
+    : (y, cols) => olsWithin(y, cols, input.panels, input.timeEffects);
+  const main = fitOnce(input, input.y, scales, starts, maxEval, shape, ls);
   const resid = input.y.map((v, i) => v - main.ols.fitted[i]!);
   let seed = opts.seed ?? 1;
   const rand = () => {
@@ -225,7 +251,7 @@ export function fitResponseCurves(input: MmmInput, opts: FitOptions = {}): MmmFi
   let evaluations = main.evaluations;
   for (let b = 0; b < (opts.bootstrap ?? 0); b++) {
     const yb = main.ols.fitted.map((f) => f + resid[Math.floor(rand() * resid.length)]!);
-    const r = fitOnce(input, yb, scales, [main.theta], Math.min(maxEval, 600), shape);
+    const r = fitOnce(input, yb, scales, [main.theta], Math.min(maxEval, 600), shape, ls);
     evaluations += r.evaluations;
     draws.push(r.params);
   }
@@ -250,5 +276,8 @@ export function fitResponseCurves(input: MmmInput, opts: FitOptions = {}): MmmFi
     controls: input.controls.map((z, i) => ({ name: z.name, coef: main.ols.coef[i]! })),
     r2: 1 - main.ols.rss / tss,
     evaluations,
+    ...(constrained
+      ? { baseline: { intercept: main.ols.intercepts[0]!, bound: main.ols.bound ?? 'none' } }
+      : {}),
   };
 }

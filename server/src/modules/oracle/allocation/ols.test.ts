@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { olsWithin } from './ols.ts';
+import { olsNonNegativeBaseline, olsWithin } from './ols.ts';
 
 describe('olsWithin', () => {
   it('recovers a slope exactly under panel and week fixed effects', () => {
@@ -13,5 +13,43 @@ describe('olsWithin', () => {
     expect(twoWay.fitted[37]).toBeCloseTo(y[37]!, 8);
     // Without week effects the common weekly pattern is left in the residuals.
     expect(olsWithin(y, [x], panels, false).rss).toBeGreaterThan(1);
+  });
+});
+
+describe('olsNonNegativeBaseline', () => {
+  const x = Float64Array.from({ length: 20 }, (_, i) => 1 + (i % 5) * 0.1);
+  const sum = (v: Float64Array) => v.reduce((s, u) => s + u, 0);
+
+  it('is plain least squares when the baseline and slope come out ≥ 0', () => {
+    const y = x.map((v, i) => 3 + 2 * v + (i % 2 ? 0.01 : -0.01));
+    const f = olsNonNegativeBaseline(y, x);
+    expect(f.bound).toBe('none');
+    expect(f.coef[0]).toBeCloseTo(2, 1);
+    expect(f.intercepts[0]).toBeCloseTo(3, 1);
+    expect(f.coef[0]! * sum(x)).toBeLessThanOrEqual(sum(y));
+  });
+
+  it('holds the baseline at 0 where free least squares puts it below, so β·Σx ≤ Σy', () => {
+    // y rises faster than in proportion to x over a narrow range: the free fit's line crosses 0.
+    const y = x.map((v) => 10 * (v - 0.8));
+    const free = olsWithin(y, [x], 1);
+    expect(free.intercepts[0]).toBeLessThan(0);
+    expect(free.coef[0]! * sum(x)).toBeGreaterThan(sum(y));
+    const f = olsNonNegativeBaseline(y, x);
+    expect(f.bound).toBe('baseline');
+    expect(f.intercepts[0]).toBe(0);
+    expect(f.coef[0]! * sum(x)).toBeLessThanOrEqual(sum(y) * (1 + 1e-12));
+    // Nothing feasible fits better: a grid over a ≥ 0, 0 ≤ β ≤ Σy/Σx.
+    const rss = (a: number, b: number) => y.reduce((s, v, i) => s + (v - a - b * x[i]!) ** 2, 0);
+    for (let a = 0; a <= 3; a += 0.25)
+      for (let b = 0; b <= sum(y) / sum(x); b += 0.05) expect(rss(a, b)).toBeGreaterThanOrEqual(f.rss - 1e-9);
+  });
+
+  it('gives no media effect when the outcome falls with spend', () => {
+    const y = x.map((v) => 5 - v);
+    const f = olsNonNegativeBaseline(y, x);
+    expect(f.bound).toBe('media');
+    expect(f.coef[0]).toBe(0);
+    expect(f.intercepts[0]).toBeCloseTo(sum(y) / y.length, 12);
   });
 });

@@ -206,3 +206,61 @@ export function residualProfiler(cols: Float64Array[], panels: number, timeEffec
   };
   return Object.assign(rssOf, { withColumns });
 }
+
+export interface BaselineFit extends OlsFit {
+  /** Which constraint holds at the optimum: none, the baseline at 0, or no media effect at all. */
+  bound: 'none' | 'baseline' | 'media';
+}
+
+/**
+ * y = a + β·x (one series, no panels or controls) by least squares subject to a ≥ 0 and β ≥ 0: a
+ * baseline (what comes without this spend) cannot be negative, nor can spend destroy results.
+ * Without the constraint a near-linear x lets a go below zero and β grow with it, so the media part
+ * Σ β·x claims more than all of y. With a ≥ 0 and an intercept, Σ fitted = Σ y, so Σ β·x ≤ Σ y; at
+ * a = 0 the slope is also capped at Σ y / Σ x, the least-squares optimum on that edge under the same
+ * bound (the feasible set is convex and the objective quadratic: the best vertex-or-edge candidate is
+ * the optimum).
+ */
+export function olsNonNegativeBaseline(y: Float64Array, x: Float64Array): BaselineFit {
+  const n = y.length;
+  let sy = 0;
+  let sx = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let r = 0; r < n; r++) {
+    sy += y[r]!;
+    sx += x[r]!;
+    sxx += x[r]! * x[r]!;
+    sxy += x[r]! * y[r]!;
+  }
+  const rssOf = (a: number, b: number) => {
+    let s = 0;
+    for (let r = 0; r < n; r++) s += (y[r]! - a - b * x[r]!) ** 2;
+    return s;
+  };
+  const candidates: Array<{ a: number; b: number; bound: BaselineFit['bound'] }> = [];
+  const my = sy / n;
+  const mx = sx / n;
+  const cxx = sxx - n * mx * mx;
+  if (cxx > 1e-12 * Math.max(sxx, 1e-300)) {
+    const b = (sxy - n * mx * my) / cxx;
+    const a = my - b * mx;
+    if (a >= 0 && b >= 0) candidates.push({ a, b, bound: 'none' });
+  }
+  if (candidates.length === 0) {
+    // On the edge a = 0: the no-intercept slope, within [0, Σy/Σx]; on b = 0: the mean.
+    if (sxx > 0) {
+      const cap = sx > 0 ? Math.max(0, sy / sx) : 0;
+      candidates.push({ a: 0, b: Math.min(cap, Math.max(0, sxy / sxx)), bound: 'baseline' });
+    }
+    candidates.push({ a: Math.max(0, my), b: 0, bound: 'media' });
+  }
+  let best = candidates[0]!;
+  let bestRss = rssOf(best.a, best.b);
+  for (const c of candidates.slice(1)) {
+    const v = rssOf(c.a, c.b);
+    if (v < bestRss) [best, bestRss] = [c, v];
+  }
+  const fitted = x.map((v) => best.a + best.b * v);
+  return { coef: [best.b], intercepts: [best.a], fitted, rss: bestRss, bound: best.bound };
+}

@@ -167,6 +167,16 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
       expect(expectedGain).toBeGreaterThanOrEqual(g.p05);
       expect(expectedGain).toBeLessThanOrEqual(g.p95);
       expect(Math.max(-g.p05, g.p95), objective).toBeLessThanOrEqual(1.5 * swing);
+      if (who !== demo) continue;
+      // The demo's campaigns mostly move in proportion to their spend: fits held at a zero baseline
+      // and nearly straight curves are named, each by a campaign of the answer.
+      const names = new Set((body.allocations as Array<{ name: string }>).map((x) => x.name));
+      const named = (re: RegExp) =>
+        (body.warnings as string[]).filter((w) => re.test(w)).map((w) => w.slice(0, w.indexOf(':')));
+      for (const re of [/baseline below zero/, /nearly straight/]) {
+        expect(named(re).length, String(re)).toBeGreaterThan(0);
+        for (const n of named(re)) expect(names.has(n), n).toBe(true);
+      }
     }
   });
 

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FORECAST_VERSION, type ForecastResult, forecast } from './forecast/index.ts';
+import type { NowcastCorrection } from './oracle.forecast.nowcast.ts';
 import type { DailySeries, EntityRef } from './oracle.series.ts';
 
 export const forecastMetrics = ['spend', 'conversions', 'revenue', 'roas'] as const;
@@ -32,6 +33,8 @@ export interface ForecastExplanation {
   currency: string;
   /** For ROAS: the two forecasts it was built from. */
   components?: { revenue: string; spend: string };
+  /** Conversions and revenue of the recent days replaced by the nowcast's expected finals. */
+  nowcast?: NowcastCorrection;
   warnings: string[];
 }
 
@@ -205,7 +208,13 @@ export function computeForecast(
   s: DailySeries,
   metric: ForecastMetric,
   horizon: number,
+  /** The nowcast's correction of the recent days `s` already holds, and its warnings. */
+  late?: { correction: NowcastCorrection | null; warnings: string[] },
 ): ComputedForecast {
+  // Trained on expected finals: the nowcast's own warnings; on reported figures: the generic one.
+  const lateWarnings = late?.correction ? late.warnings : incompleteWarning(s, metric);
+  const withLate = (e: ForecastExplanation): ForecastExplanation =>
+    late?.correction ? { ...e, nowcast: late.correction } : e;
   const hash = forecastInputsHash(entity, s, metric, horizon);
   if (metric !== 'roas') {
     const values =
@@ -217,7 +226,7 @@ export function computeForecast(
       points: pointsOf(f, s, money(metric)),
       confidence: confidenceOf(f, values),
       inputsHash: hash,
-      explanation: explain(f, s, incompleteWarning(s, metric)),
+      explanation: withLate(explain(f, s, lateWarnings)),
     };
   }
   const fr = run(s.revenueMicros, horizon);
@@ -229,7 +238,7 @@ export function computeForecast(
   const explanation = explain(fr, s, [
     ...fs.diagnostics.warnings.map((w) => `spend: ${w}`),
     ...extra,
-    ...incompleteWarning(s, metric),
+    ...lateWarnings,
   ]);
   return {
     model: `ratio(${fr.model},${fs.model})`,
@@ -238,7 +247,7 @@ export function computeForecast(
     confidence: cr === null || cs === null ? null : Math.min(cr, cs),
     inputsHash: hash,
     explanation: {
-      ...explanation,
+      ...withLate(explanation),
       selectedModel: `revenue ${fr.model} / spend ${fs.model}`,
       members: [...fr.diagnostics.members, ...fs.diagnostics.members],
       components: { revenue: fr.model, spend: fs.model },

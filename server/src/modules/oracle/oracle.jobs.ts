@@ -10,6 +10,7 @@ import { defineJob, handle, type JobBinding } from '../../queue/index.ts';
 import type { Storage } from '../../storage/db.ts';
 import { systemCtx } from '../auth/context.ts';
 import { MIN_NIGHTLY_DAYS, NIGHTLY_HORIZON_DAYS } from './oracle.constants.ts';
+import { NOWCAST_DAYS } from './oracle.forecast.nowcast.ts';
 import { forecastMetrics } from './oracle.forecast.ts';
 import type { EntityRef } from './oracle.series.ts';
 import type { Oracle } from './oracle.service.ts';
@@ -88,6 +89,8 @@ export async function runNightly(
     // Score yesterday's forecasts first: a series that keeps losing to seasonal naive switches tonight.
     result.scored += (await oracle.scoreForecasts(ctx)).scored;
     const replacements = await oracle.forecastReplacements(ctx);
+    // Read once per organization: recent conversions and revenue are trained at their expected finals.
+    const nowcast = (await oracle.nowcast(ctx, { days: NOWCAST_DAYS })).accounts;
     for (const { entity, days } of await entitiesOf(storage, org)) {
       const skip = (reason: string) =>
         result.skipped.push({
@@ -109,6 +112,7 @@ export async function runNightly(
             { entity, metric, horizon: NIGHTLY_HORIZON_DAYS },
             s,
             replacements,
+            nowcast,
           );
           if (f.reused) result.unchanged++;
           else result.stored++;

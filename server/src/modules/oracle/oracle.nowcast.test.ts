@@ -160,6 +160,57 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
       for (const v of Object.values(d)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
   });
 
+  it("a conversions forecast trains on the nowcast's expected finals of the days still filling in", async () => {
+    // The server's day is the one after LAST_DAY: LAST_DAY is complete, 1 day old; the last 7 days are recent.
+    const realNow = t.clock.now();
+    t.clock.set(new Date(`${addDays(LAST_DAY, 1)}T12:00:00.000Z`));
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/oracle/forecasts',
+        headers: a.headers,
+        payload: { entityType: 'organization', metric: 'conversions', horizon: 7 },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const f = res.json();
+      expect(f.explanation.seriesTo).toBe(LAST_DAY);
+      expect(f.points[0].date).toBe(addDays(LAST_DAY, 1));
+      const nc = f.explanation.nowcast;
+      expect(nc).toMatchObject({ from: addDays(LAST_DAY, -6), to: LAST_DAY });
+      expect(nc.accountsAdjusted).toContain(adAccountA);
+      expect(nc.accountsNotAdjusted).not.toContain(adAccountA);
+      // The nowcast's expected finals of the adjusted account's days with conversions, the others as reported.
+      const { accounts } = (await get(a, 'days=14')).json();
+      let expected = 0;
+      let reported = 0;
+      for (const acct of accounts)
+        for (const d of acct.days)
+          if (d.date >= nc.from && d.date <= LAST_DAY) {
+            reported += d.reportedConversions;
+            expected +=
+              acct.adjusted && d.reportedConversions > 0 ? d.expectedConversions : d.reportedConversions;
+          }
+      expect(nc.reportedConversions).toBeCloseTo(reported, 4);
+      expect(nc.expectedConversions).toBeCloseTo(expected, 4);
+      expect(nc.expectedConversions).toBeGreaterThan(nc.reportedConversions);
+      expect(nc.expectedRevenueMicros).toBeGreaterThan(nc.reportedRevenueMicros);
+      expect(f.explanation.warnings.join(' ')).not.toContain(adAccountA);
+      expect(f.explanation.warnings.join(' ')).not.toMatch(/trained on them as reported/);
+      // Spend is not restated: no correction.
+      const spend = (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/oracle/forecasts',
+          headers: a.headers,
+          payload: { entityType: 'organization', metric: 'spend', horizon: 7 },
+        })
+      ).json();
+      expect(spend.explanation.nowcast).toBeUndefined();
+    } finally {
+      t.clock.set(realNow);
+    }
+  });
+
   it('a day with spend and nothing reported yet is expected to convert at the account rate, not stay at 0', async () => {
     await t.storage.db
       .updateTable('daily_metrics')

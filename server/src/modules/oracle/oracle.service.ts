@@ -16,6 +16,7 @@ import { createAnomalies } from './oracle.anomalies.ts';
 import { createChurn } from './oracle.churn.ts';
 import { createClv } from './oracle.clv.ts';
 import { createFatigue } from './oracle.fatigue.ts';
+import { NOWCAST_DAYS, withNowcast } from './oracle.forecast.nowcast.ts';
 import {
   type ComputedForecast,
   computeForecast,
@@ -23,9 +24,10 @@ import {
   type ForecastMetric,
   type ForecastPoint,
   forecastInputsHash,
+  incompleteDays,
   unitOf,
 } from './oracle.forecast.ts';
-import { createNowcast } from './oracle.nowcast.ts';
+import { type AccountNowcast, createNowcast } from './oracle.nowcast.ts';
 import { createPredictionHistory } from './oracle.predictions.ts';
 import { createScorecard, type Replacement } from './oracle.scorecard.ts';
 import { createSeriesReader, type DailySeries, type EntityRef, type EntityType } from './oracle.series.ts';
@@ -210,8 +212,29 @@ export function createOracle({
     input: { entity: EntityRef; metric: ForecastMetric; horizon: number; from?: string },
     preloaded?: DailySeries,
     replacements?: Map<string, Replacement>,
+    /** The organization's nowcast (nightly: read once); read here when needed otherwise. */
+    nowcastAccounts?: AccountNowcast[],
   ) {
-    const s = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    const read = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    // Conversions and revenue of days still collecting late conversions: the nowcast's expected finals.
+    const late =
+      input.metric === 'spend' || !incompleteDays(read, input.metric).length
+        ? { series: read, correction: null, warnings: [] }
+        : await withNowcast(
+            storage,
+            ctx,
+            input.entity,
+            read,
+            input.metric,
+            nowcastAccounts ??
+              (
+                await nowcast.nowcast(ctx, {
+                  days: NOWCAST_DAYS,
+                  ...(input.entity.type === 'client' ? { clientId: input.entity.id } : {}),
+                })
+              ).accounts,
+          );
+    const s = late.series;
     const replaced =
       input.metric === 'roas'
         ? undefined
@@ -240,7 +263,7 @@ export function createOracle({
       forecastInputsHash(input.entity, s, input.metric, input.horizon),
     );
     if (stored) return stored;
-    const f = computeForecast(input.entity, s, input.metric, input.horizon);
+    const f = computeForecast(input.entity, s, input.metric, input.horizon, late);
     return store(ctx, input.entity, input.metric, input.horizon, f);
   }
 

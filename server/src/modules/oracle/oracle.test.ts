@@ -160,15 +160,23 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       expect(f.explanation.seriesTo).toBe('2026-11-19');
       expect(f.explanation.seriesLength).toBe(13);
       expect(f.points[0].date).toBe(LAST_DAY);
+      // No restatements to learn a delay from: those days stay as reported, and the answer says so.
+      expect(f.explanation.nowcast).toMatchObject({
+        from: '2026-11-13',
+        to: '2026-11-19',
+        accountsAdjusted: [],
+      });
+      expect(f.explanation.nowcast.expectedConversions).toBe(f.explanation.nowcast.reportedConversions);
       expect(f.explanation.warnings.join(' ')).toMatch(
-        /The last 7 day\(s\) of the series \(2026-11-13 to 2026-11-19\) are still incomplete/,
+        /from 2026-11-13 to 2026-11-19 are as reported: the nowcast has too few restatements/,
       );
       const spend = (await post(a, { entityType: 'organization', metric: 'spend', horizon: 7 })).json();
       expect(spend.explanation.seriesTo).toBe('2026-11-19');
       expect(spend.points[0].date).toBe(LAST_DAY);
       expect(spend.explanation.warnings.join(' ')).not.toMatch(/still incomplete/);
       const roas = (await post(a, { entityType: 'organization', metric: 'roas', horizon: 7 })).json();
-      expect(roas.explanation.warnings.join(' ')).toMatch(/revenue \(and so ROAS\)/);
+      expect(roas.explanation.nowcast).toMatchObject({ from: '2026-11-13', to: '2026-11-19' });
+      expect(roas.explanation.warnings.join(' ')).toMatch(/Conversions and revenue of .* are as reported/);
       // A `from` of today has no complete day to train on.
       const today = await post(a, {
         entityType: 'organization',

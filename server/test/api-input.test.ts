@@ -221,6 +221,7 @@ describe(`hostile request input on ${testDialect()}`, () => {
     },
     'POST /api/v1/invitations': { body: () => ({ email: uniqueEmail('invitee'), role: 'member' }) },
     'POST /api/v1/invitations/accept': { body: () => ({ token: 'x'.repeat(43) }) },
+    'POST /api/v1/invitations/lookup': { public: true, body: () => ({ token: 'x'.repeat(43) }) },
     'POST /api/v1/api-keys': { body: () => ({ name: 'Reporting', scopes: ['clients:read'] }) },
     'POST /api/v1/clients': { body: () => ({ name: 'Acme', email: uniqueEmail('client') }) },
     'PATCH /api/v1/clients/{id}': {

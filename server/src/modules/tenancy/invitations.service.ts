@@ -154,6 +154,41 @@ export function createInvitations({
     });
   }
 
+  /**
+   * What an invitation link offers, for the page it opens: the organization, the address and role,
+   * and whether it can still be accepted. Only the token's holder can ask (it is a 32-byte secret).
+   */
+  async function lookup(token: string) {
+    const row = await storage.db
+      .selectFrom('invitations')
+      .innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
+      .select([
+        'invitations.email',
+        'invitations.role',
+        'invitations.expires_at',
+        'invitations.accepted_at',
+        'invitations.revoked_at',
+        'organizations.name as organization_name',
+      ])
+      .where('invitations.token_hash', '=', sha256Hex(token))
+      .executeTakeFirst();
+    if (!row) throw notFound('Invitation', 'for this link');
+    const status = row.accepted_at
+      ? 'accepted'
+      : row.revoked_at
+        ? 'revoked'
+        : row.expires_at <= clock.now().toISOString()
+          ? 'expired'
+          : 'pending';
+    return {
+      organizationName: row.organization_name,
+      email: row.email,
+      role: row.role as Role,
+      status: status as 'pending' | 'accepted' | 'revoked' | 'expired',
+      expiresAt: row.expires_at,
+    };
+  }
+
   /** Accepts in the caller's transaction: the user joins with the invited role. */
   async function acceptWith(
     trx: Executor,
@@ -213,7 +248,7 @@ export function createInvitations({
     return { organizationId: row.organization_id, role: row.role as Role, membershipId };
   }
 
-  return { create, list, revoke, acceptWith };
+  return { create, list, revoke, lookup, acceptWith };
 }
 
 export type Invitations = ReturnType<typeof createInvitations>;

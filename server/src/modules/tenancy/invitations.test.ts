@@ -173,6 +173,27 @@ describe(`invitations on ${testDialect()}`, () => {
     expect(memberships).toEqual([{ role: 'viewer' }]);
   });
 
+  it("a link's page can look up what it offers (organization, address, role, status), and nothing for a wrong token", async () => {
+    const inv = await invite(owner, 'viewer');
+    const look = (token: string) =>
+      send(null, { method: 'POST', url: '/api/v1/invitations/lookup', payload: { token } });
+    const org = (await send(owner, { method: 'GET', url: '/api/v1/me' })).json();
+    const orgName = org.organizations.find((o: { id: string }) => o.id === owner.organizationId)?.name;
+    const res = await look(inv.token);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      organizationName: orgName,
+      email: inv.email,
+      role: 'viewer',
+      status: 'pending',
+      expiresAt: inv.expiresAt,
+    });
+    expect((await look(`${inv.token.slice(0, -2)}xx`)).statusCode).toBe(404);
+    expect((await look('short')).statusCode).toBe(400);
+    expect((await registerWith(inv.token, inv.email)).statusCode).toBe(201);
+    expect((await look(inv.token)).json().status).toBe('accepted');
+  });
+
   it('nobody invites above their own role', async () => {
     const admin = await member(owner, 'admin');
     const tooHigh = await send(admin, {

@@ -191,6 +191,29 @@ export function tenancyRoutes(
   );
 
   r.post(
+    '/api/v1/invitations/lookup',
+    {
+      config: { auth: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['invitations'],
+        summary:
+          'What an invitation link offers (organization, address, role, status), for the page it opens; 404 for an unknown token',
+        body: z.strictObject({ token: z.string().min(10).max(200) }),
+        response: {
+          200: z.object({
+            organizationName: z.string(),
+            email: z.string(),
+            role: z.enum(roles),
+            status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+            expiresAt: z.string(),
+          }),
+        },
+      },
+    },
+    async (req) => invitations.lookup(req.body.token),
+  );
+
+  r.post(
     '/api/v1/invitations/accept',
     {
       config: { auth: 'user', allowDuringMfaEnrollment: true },

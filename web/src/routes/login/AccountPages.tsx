@@ -3,7 +3,7 @@
  * password reset, choosing a new password from the reset link, accepting an invitation (by creating
  * an account, or as the signed-in user), and creating an agency account.
  */
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { Logo } from '../../components/icons.tsx';
@@ -205,14 +205,37 @@ function useRegister() {
   };
 }
 
+interface InvitationOffer {
+  organizationName: string;
+  email: string;
+  role: string;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+  expiresAt: string;
+}
+
+const spent: Record<Exclude<InvitationOffer['status'], 'pending'>, string> = {
+  accepted: 'This invitation was already accepted.',
+  revoked: 'This invitation was withdrawn.',
+  expired: 'This invitation has expired (they last 7 days).',
+};
+
 export function AcceptInvitationPage() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
+  // A token is 43 characters; a shorter one is a link cut when it was copied.
+  const complete = token.length >= 10;
+  const offer = useQuery({
+    queryKey: ['invitation-offer', token],
+    enabled: complete,
+    retry: false,
+    queryFn: () => api.post<InvitationOffer>('/api/v1/invitations/lookup', { token }),
+  });
   const navigate = useNavigate();
   const { signedIn, me, switchOrganization } = useAuth();
   const register = useRegister();
   const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
+  const [typedEmail, setEmail] = useState<string | null>(null);
+  const email = typedEmail ?? offer.data?.email ?? '';
   const [password, setPassword] = useState('');
   const joinNew = useSubmit(async () => {
     await register({ name: name.trim(), email: email.trim(), password, invitationToken: token });
@@ -224,20 +247,37 @@ export function AcceptInvitationPage() {
     navigate('/', { replace: true });
   }, 'Could not accept the invitation');
 
-  if (!token)
+  const title = offer.data ? `Join ${offer.data.organizationName} on Omnify` : 'Join your team on Omnify';
+  const unusable = !complete
+    ? token
+      ? 'This link is incomplete: it was probably cut when it was copied. Open the link from the invitation mail again.'
+      : 'This page needs the link from the invitation mail. Ask whoever invited you to send it again.'
+    : offer.error
+      ? offer.error instanceof ApiError && offer.error.status === 404
+        ? 'This invitation link is not valid: check that it is the whole link from the mail, or ask for a new invitation.'
+        : messageOf(offer.error, 'Could not read the invitation')
+      : offer.data && offer.data.status !== 'pending'
+        ? `${spent[offer.data.status]} Ask whoever invited you for a new one.`
+        : null;
+  if (unusable)
     return (
-      <AuthFrame title="Join your team on Omnify">
-        <Notice tone="amber">
-          This page needs the link from the invitation mail. Ask whoever invited you to send it again.
-        </Notice>
+      <AuthFrame title={title}>
+        <Notice tone="amber">{unusable}</Notice>
       </AuthFrame>
     );
+  if (offer.isPending)
+    return (
+      <AuthFrame title={title}>
+        <p className="text-sm text-slate-500">Reading the invitation…</p>
+      </AuthFrame>
+    );
+  const as = `as ${offer.data?.role === 'admin' || offer.data?.role === 'owner' ? 'an' : 'a'} ${offer.data?.role}`;
   if (signedIn)
     return (
       <AuthFrame
-        title="Join your team on Omnify"
-        subtitle={me?.user ? `Signed in as ${me.user.email}` : undefined}
-        footer="The invitation must have been sent to this address."
+        title={title}
+        subtitle={me?.user ? `Signed in as ${me.user.email}; invited ${as}` : undefined}
+        footer={`The invitation was sent to ${offer.data?.email}; accept it signed in with that address.`}
       >
         <form onSubmit={joinSignedIn.submit} className="space-y-4" aria-label="Accept invitation">
           {joinSignedIn.error && <Notice tone="red">{joinSignedIn.error}</Notice>}
@@ -249,8 +289,8 @@ export function AcceptInvitationPage() {
     );
   return (
     <AuthFrame
-      title="Join your team on Omnify"
-      subtitle="Create your account to accept the invitation"
+      title={title}
+      subtitle={`Create your account to join ${as}`}
       footer={
         <>
           Already have an account?{' '}

@@ -81,6 +81,9 @@ export function SecuritySettings() {
                     inputMode="numeric"
                     autoComplete="one-time-code"
                     className="w-40"
+                    required
+                    minLength={6}
+                    title="The 6-digit code from your authenticator app, or a recovery code"
                   />
                 </Field>
                 <Button type="submit" variant="danger" loading={disable.isPending}>
@@ -118,6 +121,8 @@ export function SecuritySettings() {
                     autoComplete="one-time-code"
                     className="w-40"
                     required
+                    pattern="\s*[0-9]{6}\s*"
+                    title="The 6-digit code your authenticator app shows now"
                   />
                 </Field>
                 <Button type="submit" variant="primary" loading={verify.isPending}>

@@ -8,7 +8,7 @@
  * `keyed_from_seq` says where they end). The chain head is sealed with the key too, so its end,
  * anchor and keyed start cannot be moved back to hide a deletion or a downgrade to version 1.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { canonicalJson, sha256Hex } from '../../platform/crypto.ts';
 import type { AuditChainHeadsTable, AuditLogTable } from '../../storage/schema.ts';
 
@@ -66,8 +66,8 @@ export function createAuditKeys(current: Buffer, old: Buffer[] = []): AuditKeys 
   if (current.length !== 32) throw new Error('audit key must be 32 bytes');
   const idOf = (k: Buffer) =>
     createHmac('sha256', k).update('omnify audit key id').digest('hex').slice(0, 16);
-  const keys = new Map<string, Buffer>();
-  for (const k of [current, ...old]) keys.set(idOf(k), k);
+  const keys = new Map<string, KeyObject>();
+  for (const k of [current, ...old]) keys.set(idOf(k), createSecretKey(k));
   const currentId = idOf(current);
   const mac = (keyId: string, data: string) => {
     const key = keys.get(keyId);

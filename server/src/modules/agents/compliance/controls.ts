@@ -81,7 +81,7 @@ export function controlEvidence(e: EvidenceInput): ControlEvidence[] {
       status: worst(e.audit.chain.ok ? 'pass' : 'fail', broken ? 'attention' : 'pass'),
       evidence: [
         e.audit.chain.ok
-          ? `audit hash chain verified over ${e.audit.chain.checked} entries`
+          ? `audit hash chain (HMAC-SHA256, key kept outside the database) verified over ${e.audit.chain.checked} entries`
           : `audit hash chain broken: ${e.audit.chain.firstProblem?.message ?? 'unknown problem'}`,
         `${e.audit.entries} audit entries in the review window (${
           Object.entries(e.audit.byActor)

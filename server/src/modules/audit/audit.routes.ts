@@ -27,7 +27,16 @@ export const verifyResultSchema = z.object({
   ok: z.boolean(),
   checked: z.number(),
   firstProblem: z
-    .object({ seq: z.number(), id: z.string().nullable(), problem: z.string(), message: z.string() })
+    .object({
+      seq: z.number(),
+      id: z.string().nullable(),
+      problem: z
+        .string()
+        .describe(
+          'edited, deleted, reordered, truncated, inserted, downgraded (marked unkeyed after the keyed start, or head unsealed), head_modified (head seal does not match) or unknown_key (sealed with an audit key this server does not have)',
+        ),
+      message: z.string(),
+    })
     .nullable(),
 });
 
@@ -70,7 +79,8 @@ export function auditRoutes(app: FastifyInstance, { audit }: { audit: Audit }) {
       config: { permission: 'audit:read' },
       schema: {
         tags: ['audit'],
-        summary: "Verify the organization's hash chain; reports the first edited, deleted or reordered entry",
+        summary:
+          "Verify the organization's keyed hash chain; reports the first edited, deleted, reordered or downgraded entry",
         response: { 200: verifyResultSchema },
       },
     },

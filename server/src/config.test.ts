@@ -14,11 +14,18 @@ describe('config', () => {
     expect(c.queue).toEqual({ kind: 'in-process' });
     expect(c.http.port).toBe(3000);
     expect(c.worker.runInApi).toBe(true);
-    expect(c.secrets.generated).toEqual([path.join(d, 'encryption.key'), path.join(d, 'jwt.key')]);
+    expect(c.secrets.generated).toEqual([
+      path.join(d, 'encryption.key'),
+      path.join(d, 'jwt.key'),
+      path.join(d, 'audit.key'),
+    ]);
     expect(existsSync(path.join(d, 'encryption.key'))).toBe(true);
     // The same key on the next start: what was encrypted stays readable.
     const again = loadConfig({ OMNIFY_DATA_DIR: d });
     expect(again.secrets.encryptionKey.equals(c.secrets.encryptionKey)).toBe(true);
+    // The audit chain's key too: entries sealed before a restart keep verifying.
+    expect(again.secrets.auditKey.equals(c.secrets.auditKey)).toBe(true);
+    expect(c.secrets.auditKey.equals(c.secrets.encryptionKey)).toBe(false);
     expect(readFileSync(path.join(d, 'encryption.key'), 'utf8').trim()).toBe(
       c.secrets.encryptionKey.toString('base64'),
     );
@@ -44,6 +51,7 @@ describe('config', () => {
         DATABASE_URL: 'mysql://nope',
         REDIS_URL: 'http://x',
         OMNIFY_ENCRYPTION_KEY: 'short',
+        OMNIFY_AUDIT_KEYS_OLD: 'c2hvcnQ=',
         OMNIFY_META_API_BASE_URL: 'not a url',
       });
     } catch (e) {
@@ -56,6 +64,7 @@ describe('config', () => {
       'DATABASE_URL',
       'REDIS_URL',
       'OMNIFY_ENCRYPTION_KEY',
+      'OMNIFY_AUDIT_KEYS_OLD',
       'OMNIFY_META_API_BASE_URL',
     ])
       expect(problems).toContain(key);

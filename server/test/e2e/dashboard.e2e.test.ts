@@ -17,6 +17,7 @@ import { accountScenarios } from './account.scenarios.ts';
 import { automationScenarios } from './automation.scenarios.ts';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
 import { layoutScenarios } from './layout.scenarios.ts';
+import { nameScenarios } from './names.scenarios.ts';
 import { portalScenarios } from './portal.scenarios.ts';
 import { portalUserScenarios } from './portal-users.scenarios.ts';
 import { rulesLedgerScenarios } from './rules-ledger.scenarios.ts';
@@ -315,4 +316,5 @@ describe('web dashboard in Chromium', () => {
   accountScenarios(() => ({ server, context: browser.context }));
   layoutScenarios(() => ({ server, context: browser.context }));
   automationScenarios(() => ({ server, context: browser.context }));
+  nameScenarios(() => ({ server, context: browser.context }));
 });

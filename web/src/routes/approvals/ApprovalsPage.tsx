@@ -17,6 +17,7 @@ import {
 import { actionsPath, api, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { ago, dateTime, humanize, money } from '../../lib/format.ts';
+import { type Resolved, useNames } from '../../lib/names.ts';
 import type { Proposal } from '../../lib/types.ts';
 
 const tabs = [
@@ -90,7 +91,29 @@ function when(p: Row): string {
   return parts.join(' · ');
 }
 
-function ProposalRow({ p, base }: { p: Row; base: string }) {
+/** Who proposed it: a person's name (email on hover), the agent's or the rule's name (linked). */
+function Source({ source, who }: { source: Row['source']; who: Resolved }) {
+  const name = <span className="font-medium text-slate-700">{who.label}</span>;
+  return (
+    <span data-testid="proposal-source">
+      by {source.type}
+      {source.id && (
+        <>
+          {' '}
+          {who.to && who.known ? (
+            <Link to={who.to} title={who.title} className="hover:underline">
+              {name}
+            </Link>
+          ) : (
+            <span title={who.title}>{name}</span>
+          )}
+        </>
+      )}
+    </span>
+  );
+}
+
+function ProposalRow({ p, base, resolve }: { p: Row; base: string; resolve: ReturnType<typeof useNames> }) {
   const { can } = useAuth();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -112,8 +135,7 @@ function ProposalRow({ p, base }: { p: Row; base: string }) {
               {p.risk} risk
             </Badge>
             <span className="text-xs text-slate-500">
-              by {p.source.type}
-              {p.source.id ? ` ${p.source.id}` : ''} · {ago(p.createdAt)}
+              <Source source={p.source} who={resolve(p.source.type, p.source.id)} /> · {ago(p.createdAt)}
             </span>
           </div>
           <p className="mt-1.5 text-sm font-medium text-slate-900">
@@ -213,6 +235,7 @@ export function ApprovalsPage() {
   const status =
     asked === 'all' ? '' : (tabs.find((t) => t.key && t.key === asked)?.key ?? 'pending_approval');
   const setStatus = (key: string) => setParams(key === 'pending_approval' ? {} : { status: key || 'all' });
+  const resolve = useNames();
   const base = useQuery({
     queryKey: ['actions-base'],
     queryFn: actionsPath,
@@ -270,7 +293,7 @@ export function ApprovalsPage() {
         ) : (
           <ul className="divide-y divide-slate-100">
             {q.data.items.map((p) => (
-              <ProposalRow key={p.id} p={p} base={base.data ?? ''} />
+              <ProposalRow key={p.id} p={p} base={base.data ?? ''} resolve={resolve} />
             ))}
           </ul>
         )}

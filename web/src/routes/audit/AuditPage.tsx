@@ -1,6 +1,7 @@
 /** The audit log with filters, and the hash chain's verification status. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
 import {
   Badge,
   Button,
@@ -16,6 +17,7 @@ import {
 } from '../../components/ui.tsx';
 import { api, type Page } from '../../lib/api.ts';
 import { dateTime } from '../../lib/format.ts';
+import { useNames } from '../../lib/names.ts';
 import type { AuditEntry } from '../../lib/types.ts';
 
 interface Verify {
@@ -88,19 +90,61 @@ function Clip({ text, className }: { text: string; className: string }) {
   );
 }
 
-/** What an entry changed: its type, and its id (long, prefixed) cut to the column, whole on hover. */
-function Target({ type, id }: { type: string; id?: string | null }) {
+/** What an entry changed: its type, and its name (or id) linked to its page when it has one; the id on hover. */
+function Target({ type, id, resolve }: { type: string; id?: string | null; resolve: Resolve }) {
+  const t = resolve(type, id);
+  const text = (
+    <span
+      className={`block max-w-56 truncate ${t.known ? 'text-slate-800' : 'font-mono text-[11px] text-slate-500'}`}
+    >
+      {t.label}
+    </span>
+  );
   return (
-    <span className="block">
-      <span className="block whitespace-nowrap">{type}</span>
-      {id && <Clip text={id} className="max-w-56 font-mono text-[11px] text-slate-500" />}
+    <span className="block" data-testid="audit-target">
+      <span className="block whitespace-nowrap">{type.replace(/_/g, ' ')}</span>
+      {id &&
+        (t.to ? (
+          <Link to={t.to} title={t.title} className="block hover:underline">
+            {text}
+          </Link>
+        ) : (
+          <span title={t.title}>{text}</span>
+        ))}
     </span>
   );
 }
 
+/** Who did it: the person's name (email and id on hover), the agent's or key's name, or "system". */
+function Actor({ actor, resolve }: { actor: AuditEntry['actor']; resolve: Resolve }) {
+  const a = resolve(actor.type, actor.id);
+  const tone = actor.type === 'user' ? 'blue' : actor.type === 'agent' ? 'violet' : 'gray';
+  return (
+    <span className="flex items-center gap-2" data-testid="audit-actor">
+      <Badge tone={tone}>{actor.type.replace(/_/g, ' ')}</Badge>
+      {actor.id &&
+        (a.to && a.known ? (
+          <Link to={a.to} title={a.title} className="max-w-44 truncate text-slate-800 hover:underline">
+            {a.label}
+          </Link>
+        ) : (
+          <span
+            className={`max-w-44 truncate ${a.known ? 'text-slate-800' : 'font-mono text-[11px] text-slate-500'}`}
+            title={a.title}
+          >
+            {a.label}
+          </span>
+        ))}
+    </span>
+  );
+}
+
+type Resolve = ReturnType<typeof useNames>;
+
 export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(none);
   const [filters, setFilters] = useState<Filters>(none);
+  const resolve = useNames();
   const q = useInfiniteQuery({
     queryKey: ['audit', filters],
     initialPageParam: undefined as string | undefined,
@@ -219,19 +263,13 @@ export function AuditPage() {
                       <td className="px-4 py-2 text-xs text-slate-400 tabular">{e.seq}</td>
                       <td className="px-4 py-2 whitespace-nowrap text-slate-600">{dateTime(e.createdAt)}</td>
                       <td className="px-4 py-2 whitespace-nowrap">
-                        <Badge
-                          tone={
-                            e.actor.type === 'user' ? 'blue' : e.actor.type === 'agent' ? 'violet' : 'gray'
-                          }
-                        >
-                          {e.actor.type}
-                        </Badge>
+                        <Actor actor={e.actor} resolve={resolve} />
                       </td>
                       <td className="px-4 py-2 font-mono text-xs whitespace-nowrap text-slate-800">
                         {e.action}
                       </td>
                       <td className="px-4 py-2 text-xs text-slate-600">
-                        {e.target ? <Target type={e.target.type} id={e.target.id} /> : '—'}
+                        {e.target ? <Target type={e.target.type} id={e.target.id} resolve={resolve} /> : '—'}
                       </td>
                       <td className="px-4 py-2 text-xs text-slate-500">
                         {e.ip ? <Clip text={e.ip} className="max-w-40" /> : '—'}

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Icon } from '../../components/icons.tsx';
 import { Badge, Card, CardHeader, EmptyState, ErrorState, LoadingState } from '../../components/ui.tsx';
+import { anomalyDetail, anomalyHeadline } from '../../lib/anomalies.ts';
 import { api, type Page } from '../../lib/api.ts';
 import { date, humanize, pct } from '../../lib/format.ts';
 import { useClients } from '../../lib/hooks.ts';
@@ -65,6 +66,7 @@ const entityLink = (type: string, id: string | null) =>
 export function Alerts() {
   const clients = useClients();
   const names = new Map((clients.data?.items ?? []).map((c) => [c.id, c.name]));
+  const currencies = new Map((clients.data?.items ?? []).map((c) => [c.id, c.currency]));
   const anomalies = useAnomalies((clients.data?.items ?? []).map((c) => c.id));
   const fatigue = useQuery({
     queryKey: ['fatigue'],
@@ -91,15 +93,15 @@ export function Alerts() {
       });
   }
   for (const a of (anomalies.data ?? []).filter((x) => x.severity !== 'low').slice(0, 3)) {
-    const cause = a.causes[0];
+    // Amounts in the anomaly's currency (stored with it), else its client's.
+    const currency =
+      (a as typeof a & { currency?: string | null }).currency ?? currencies.get(a.entityId ?? '') ?? 'USD';
     alerts.push({
       key: `anom-${a.id}`,
       kind: 'Anomaly',
       tone: a.severity === 'high' ? 'red' : 'amber',
-      title: `${a.entityType === 'client' ? (names.get(a.entityId ?? '') ?? 'Client') : humanize(a.entityType)}: ${a.metric === 'all' ? 'several metrics' : a.metric}`,
-      detail: cause
-        ? `${humanize(cause.cause)} — ${cause.reason}`
-        : `${a.flaggedMetrics.join(', ')} outside the expected range`,
+      title: `${a.entityType === 'client' ? (names.get(a.entityId ?? '') ?? 'Client') : humanize(a.entityType)}: ${anomalyHeadline(a)}`,
+      detail: anomalyDetail(a, currency),
       to: entityLink(a.entityType, a.entityId),
       when: a.date,
     });

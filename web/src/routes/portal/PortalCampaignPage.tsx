@@ -6,6 +6,7 @@ import { Chart } from '../../components/Chart.tsx';
 import { Badge, Card, CardHeader, EmptyState, ErrorState, LoadingState, Stat } from '../../components/ui.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { date, money, num, pct, platformName } from '../../lib/format.ts';
+import { objectiveLabel } from '../../lib/objectives.ts';
 import { KpiGrid } from './KpiGrid.tsx';
 import { periodOf, WindowPicker } from './PortalDashboard.tsx';
 import { PortalNotFound, usePortalMe } from './PortalShell.tsx';
@@ -78,7 +79,10 @@ export function PortalCampaignPage() {
       <Card>
         <CardHeader title="Details" />
         <dl className="grid grid-cols-2 gap-4 px-5 py-4 sm:grid-cols-4">
-          <Stat label="Objective" value={c.objective ?? '—'} />
+          <Stat
+            label="Objective"
+            value={<span title={c.objective ?? undefined}>{objectiveLabel(c.objective)}</span>}
+          />
           <Stat label="Daily budget" value={money(c.dailyBudgetMicros, c.budgetCurrency)} />
           <Stat label="Clicks" value={num(q.data.totals.clicks)} sub={`CTR ${pct(q.data.totals.ctr)}`} />
           <Stat label="Ads" value={`${c.adCount} in ${c.adGroupCount} groups`} />

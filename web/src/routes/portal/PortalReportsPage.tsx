@@ -29,11 +29,18 @@ const shortMonth = (m: string) =>
 /** Table cells: less padding on a phone, so four columns fit 390 px without scrolling. */
 const cell = 'px-3 py-2 sm:px-5';
 
+/**
+ * Counts in full with separators ("1,998,287"): the comparison must show a 1% change, which the
+ * compact "2M" of the dashboard's tiles hides.
+ */
+const full = (v: number | null) =>
+  v === null || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
 const rows: Array<{ key: keyof Totals; label: string; fmt: (v: number | null, c: string) => string }> = [
   { key: 'spendMicros', label: 'Ad spend', fmt: (v, c) => money(v, c) },
-  { key: 'impressions', label: 'Impressions', fmt: (v) => num(v) },
-  { key: 'clicks', label: 'Clicks', fmt: (v) => num(v) },
-  { key: 'conversions', label: 'Conversions', fmt: (v) => num(v) },
+  { key: 'impressions', label: 'Impressions', fmt: full },
+  { key: 'clicks', label: 'Clicks', fmt: full },
+  { key: 'conversions', label: 'Conversions', fmt: full },
   { key: 'cpaMicros', label: 'Cost per conversion', fmt: (v, c) => money(v, c) },
   { key: 'conversionValueMicros', label: 'Conversion value', fmt: (v, c) => money(v, c) },
   { key: 'roas', label: 'Return on ad spend', fmt: (v) => ratio(v) },

@@ -1,0 +1,228 @@
+/**
+ * Names and numbers people read, in Chromium against the demo (a reviewer's findings):
+ * the audit log and the approvals name people (email on hover), rules and clients instead of ids and
+ * link targets to their pages; the portal's monthly report shows counts in full so a 1% change is
+ * visible, and the portal campaign page says "Leads", not OUTCOME_LEADS; the overview's anomaly
+ * alerts carry money with its currency and a headline naming the metric the cause is about; the
+ * Analytics agent writes whole counts ("1,088 conversions"); the Connections form starts on a
+ * platform whose OAuth app is configured and marks the others with the variables to set.
+ * Registered by dashboard.e2e.test.ts.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
+import { DEMO, type E2eServer, signIn } from './harness.ts';
+
+async function tokenFor(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(DEMO),
+  });
+  return ((await res.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
+}
+
+async function call<T>(url: string, token: string, method: string, p: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${url}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** A page signed in as the demo owner, whatever session an earlier scenario left in the browser. */
+async function ownerPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}/login`);
+  await page.evaluate(() => localStorage.clear());
+  await signIn(page, url);
+  return page;
+}
+
+async function filterAudit(page: Page, action: string) {
+  const form = page.getByRole('form', { name: 'Audit filters' });
+  await form.getByLabel('Action').fill(action);
+  await form.getByRole('button', { name: 'Filter', exact: true }).click();
+}
+
+export function nameScenarios(env: () => { server: E2eServer; context: BrowserContext }) {
+  describe('names and numbers in Chromium', () => {
+    it('the audit log and approvals name people, rules and clients, and link targets to their pages', async () => {
+      const { server, context } = env();
+      const token = await tokenFor(server.url);
+      const rules = await call<{ items: Array<{ id: string; name: string }> }>(
+        server.url,
+        token,
+        'GET',
+        '/api/v1/rules',
+      );
+      const rule = rules.items[0];
+      if (!rule) throw new Error('the demo has no rule');
+      await call(server.url, token, 'POST', `/api/v1/rules/${rule.id}/run`);
+      // A person's proposal: over the 20% guardrail, it waits for approval.
+      const campaigns = await call<{ items: Array<{ id: string }> }>(
+        server.url,
+        token,
+        'GET',
+        '/api/v1/campaigns?limit=1',
+      );
+      await call(server.url, token, 'POST', '/api/v1/actions', {
+        kind: 'budget_change',
+        campaignId: campaigns.items[0]?.id,
+        percent: 60,
+      });
+
+      const page = await ownerPage(context, server.url);
+      await page.goto(`${server.url}/audit`);
+      await filterAudit(page, 'rules.ran');
+      const entries = page.getByRole('table', { name: 'Audit entries' });
+      const ran = entries.locator('tbody tr').first();
+      await ran.getByText('rules.ran').waitFor();
+      // The actor: the person's name, their email and id on hover.
+      const actor = ran.getByTestId('audit-actor');
+      await actor.getByText('Demo Owner').waitFor();
+      expect(await actor.locator('[title*="demo@omnify.local"]').count()).toBe(1);
+      expect(await actor.textContent()).not.toMatch(/usr_/);
+      // The target: the rule by name, linked to it, the id on hover.
+      const ruleLink = ran.getByTestId('audit-target').getByRole('link');
+      expect((await ruleLink.textContent())?.trim()).toBe(rule.name);
+      expect(await ruleLink.getAttribute('href')).toBe(`/rules?rule=${rule.id}`);
+      expect(await ruleLink.getAttribute('title')).toBe(rule.id);
+
+      // Clients by name, linked to their page.
+      await filterAudit(page, 'clients.created');
+      const client = entries.getByTestId('audit-target').getByRole('link', { name: 'Bright Smile Dental' });
+      await client.waitFor();
+      expect(await client.getAttribute('href')).toMatch(/^\/clients\/cli_/);
+
+      // Approvals: "by user Demo Owner" (email on hover) and a rule by its name, never the ids.
+      await page.goto(`${server.url}/approvals?status=all`);
+      const sources = page.getByTestId('proposal-source');
+      await sources.filter({ hasText: 'by user Demo Owner' }).first().waitFor();
+      expect(
+        await sources
+          .filter({ hasText: 'by user Demo Owner' })
+          .first()
+          .locator('[title*="demo@omnify.local"]')
+          .count(),
+      ).toBe(1);
+      const all = (await sources.allTextContents()).join(' | ');
+      expect(all).not.toMatch(/usr_|rul_/);
+      const byRule = sources.filter({ hasText: /^by rule/ });
+      if ((await byRule.count()) > 0) {
+        const link = byRule.first().getByRole('link');
+        expect(await link.getAttribute('href')).toMatch(/^\/rules\?rule=rul_/);
+        expect(rules.items.map((r) => r.name)).toContain((await link.textContent())?.trim());
+      }
+      await page.close();
+    }, 120_000);
+
+    it('the portal report shows counts in full and the campaign page names its objective', async () => {
+      const { server, context } = env();
+      const token = await tokenFor(server.url);
+      const clients = await call<{ items: Array<{ id: string; name: string }> }>(
+        server.url,
+        token,
+        'GET',
+        '/api/v1/clients',
+      );
+      const cid = clients.items.find((c) => c.name === 'Bright Smile Dental')?.id;
+      const campaigns = await call<{ items: Array<{ id: string; objective: string | null }> }>(
+        server.url,
+        token,
+        'GET',
+        `/api/v1/campaigns?clientId=${cid}&limit=200`,
+      );
+      const leads = campaigns.items.find((c) => c.objective === 'OUTCOME_LEADS');
+      if (!leads) throw new Error('Bright Smile Dental has no Meta leads campaign');
+
+      const page = await context.newPage();
+      await page.goto(`${server.url}/portal/bright-smile-dental/login`);
+      await page.getByLabel('Email').fill('portal@brightsmile.example');
+      await page.getByLabel('Password').fill(DEMO_PORTAL_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Campaign results' }).waitFor({ timeout: 30_000 });
+
+      await page.goto(`${server.url}/portal/bright-smile-dental/reports`);
+      const table = page.getByRole('table', { name: 'This month against the previous one' });
+      const impressions = table.getByRole('row').filter({ hasText: 'Impressions' });
+      await impressions.waitFor({ timeout: 30_000 });
+      const [now, before, changeText] = (await impressions.locator('td').allTextContents()).slice(1);
+      // In full, with separators: "1,998,287", never "2M".
+      expect(now).toMatch(/^\d{1,3}(,\d{3})*$/);
+      expect(before).toMatch(/^\d{1,3}(,\d{3})*$/);
+      const change = Number(changeText?.replace(/[+%]/g, ''));
+      if (Math.abs(change) >= 1) expect(now).not.toBe(before);
+
+      await page.goto(`${server.url}/portal/bright-smile-dental/campaigns/${leads.id}`);
+      await page.getByTestId('portal-campaign-name').waitFor({ timeout: 30_000 });
+      const objective = page
+        .locator('dt', { hasText: 'Objective' })
+        .locator('xpath=following-sibling::dd[1]');
+      expect((await objective.textContent())?.trim()).toBe('Leads');
+      expect(await objective.locator('[title="OUTCOME_LEADS"]').count()).toBe(1);
+      await page.close();
+    }, 120_000);
+
+    it("the overview's anomaly alerts show money with its currency and name the metric the cause is about", async () => {
+      const { server, context } = env();
+      const page = await ownerPage(context, server.url);
+      const alerts = page.getByRole('list', { name: 'Alerts' });
+      await alerts.waitFor({ timeout: 60_000 });
+      const anomalies = alerts.getByRole('listitem').filter({ hasText: 'Anomaly' });
+      await anomalies.first().waitFor({ timeout: 60_000 });
+      const texts = await anomalies.allTextContents();
+      // Amounts carry their currency: "Spend $1,975 vs $1,204 expected", "CPC $2.72 vs $1.82".
+      expect(texts.join(' ')).toMatch(/(Spend|CPC|CPM) [$€£]\d/);
+      for (const t of texts) {
+        expect(t).not.toMatch(/(spend|cpc|cpm) \d/i);
+        expect(t).not.toMatch(/\d\.\d{3,}/);
+        // The headline names a metric the cause is about.
+        if (t.includes('Cost surge')) expect(t).toMatch(/: (CPM|CPC) (up|down)/);
+        if (t.includes('Spend spike')) expect(t).toMatch(/: Spend (up|down)/);
+        if (t.includes('Ctr collapse')) expect(t).toMatch(/: CTR (up|down)/);
+        if (t.includes('Tracking break')) expect(t).toMatch(/: Conversions (up|down)/);
+      }
+      await page.close();
+    }, 120_000);
+
+    it('the Analytics agent writes whole counts with separators', async () => {
+      const { server, context } = env();
+      const page = await ownerPage(context, server.url);
+      await page.getByRole('link', { name: 'Agents' }).click();
+      await page.getByRole('list', { name: 'Agents' }).getByRole('button', { name: 'Analytics' }).click();
+      const client = page.getByLabel('Client for this run');
+      if ((await client.count()) > 0) await client.selectOption({ label: 'Bright Smile Dental' });
+      await page.getByRole('button', { name: 'Run agent' }).click();
+      const out = page.locator('[data-testid="agent-output"][data-status="succeeded"]');
+      await out.waitFor({ timeout: 90_000 });
+      const text = (await out.textContent()) ?? '';
+      expect(text).toMatch(/\d conversions/);
+      expect(text).not.toMatch(/\d\.0 conversions/);
+      expect(text).not.toMatch(/\d{4,}\.0\b/);
+      await page.close();
+    }, 180_000);
+
+    it('the Connections form starts on a configured platform and marks the others', async () => {
+      const { server, context } = env();
+      const page = await ownerPage(context, server.url);
+      await page.getByRole('link', { name: 'Connections' }).click();
+      const form = page.getByRole('form', { name: 'Connect a platform' });
+      const select = form.getByLabel('Platform');
+      // The e2e server configures Meta's OAuth app only: Google Ads, first in the list, is not.
+      await form.getByRole('option', { name: 'Google Ads (not configured)' }).waitFor({ state: 'attached' });
+      expect(await select.inputValue()).toBe('meta');
+      await form.getByRole('button', { name: 'Connect Meta', exact: true }).waitFor();
+      await select.selectOption('google_ads');
+      await expect(form.getByTestId('platform-not-configured').textContent()).resolves.toContain(
+        'OMNIFY_GOOGLE_ADS_CLIENT_ID',
+      );
+      expect(await form.getByRole('button', { name: 'Connect Google Ads', exact: true }).isDisabled()).toBe(
+        true,
+      );
+      await page.close();
+    }, 120_000);
+  });
+}

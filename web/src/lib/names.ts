@@ -1,0 +1,125 @@
+/**
+ * Who and what an id is, for pages that show actors and targets (audit log, approvals): people's
+ * names (email on hover) from the members list, agents, rules, workflows, API keys and clients from
+ * their lists, each fetched once and cached. A list the user may not read (API keys for a manager)
+ * just leaves its ids unnamed; an id nobody lists (a removed member) stays an id.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { api } from './api.ts';
+import { useClients } from './hooks.ts';
+
+interface Named {
+  id: string;
+  name: string;
+}
+export interface Resolved {
+  /** What to show: the name, or the id when it is unknown. */
+  label: string;
+  /** The hover text: email and id, or the id alone. */
+  title: string;
+  /** The page that shows it, when there is one. */
+  to: string | null;
+  known: boolean;
+}
+
+const once = { staleTime: 5 * 60_000, retry: false } as const;
+
+function useList<T>(key: string, path: string, params?: Record<string, number>) {
+  return useQuery({
+    queryKey: ['directory', key],
+    queryFn: () => api.get<{ items: T[] }>(path, params),
+    ...once,
+  });
+}
+
+/** Prefixed ids (server/src/platform/ids.ts) to the type they name. */
+const byPrefix: Record<string, string> = {
+  usr: 'user',
+  rul: 'rule',
+  agt: 'agent',
+  wfl: 'workflow',
+  key: 'api_key',
+  cli: 'client',
+  cmp: 'campaign',
+  led: 'ledger_entry',
+};
+
+/** Where a target type has a page of its own. */
+export function pathOf(type: string, id: string | null): string | null {
+  if (!id) return null;
+  const e = encodeURIComponent(id);
+  switch (type) {
+    case 'campaign':
+      return `/campaigns/${e}`;
+    case 'ad':
+      return `/ads/${e}`;
+    case 'client':
+      return `/clients/${e}`;
+    case 'rule':
+      return `/rules?rule=${e}`;
+    case 'workflow':
+    case 'workflow_execution':
+      return '/workflows';
+    case 'agent':
+    case 'agent_execution':
+      return '/agents';
+    case 'ledger_entry':
+      return `/ledger/${e}`;
+    case 'connection':
+      return '/connections';
+    case 'proposal':
+      return '/approvals?status=all';
+    default:
+      return null;
+  }
+}
+
+export function useNames() {
+  const members = useList<Named & { userId: string; email: string }>('members', '/api/v1/members');
+  const agents = useList<Named & { kind: string }>('agents', '/api/v1/agents');
+  const rules = useList<Named>('rules', '/api/v1/rules', { limit: 100 });
+  const workflows = useList<Named>('workflows', '/api/v1/workflows', { limit: 100 });
+  const keys = useList<Named>('api-keys', '/api/v1/api-keys');
+  const clients = useClients();
+
+  const users = new Map((members.data?.items ?? []).map((m) => [m.userId, m]));
+  // A proposal names its agent by kind, an audit entry by id.
+  const agentBy = new Map(
+    (agents.data?.items ?? []).flatMap((a) => [
+      [a.id, a],
+      [a.kind, a],
+    ]),
+  );
+  const byId = (xs: Named[] | undefined) => new Map((xs ?? []).map((x) => [x.id, x.name]));
+  const named: Record<string, Map<string, string>> = {
+    rule: byId(rules.data?.items),
+    workflow: byId(workflows.data?.items),
+    api_key: byId(keys.data?.items),
+    client: byId(clients.data?.items),
+  };
+
+  /**
+   * An actor or target of the given type. A system actor acting for something (a rule's run names
+   * the rule) is recognised by its id's prefix.
+   */
+  function resolve(given: string, id: string | null | undefined): Resolved {
+    const type = (given === 'system' && id && byPrefix[id.split('_')[0] ?? '']) || given;
+    const to = pathOf(type, id ?? null);
+    if (!id) return { label: type, title: type, to, known: false };
+    if (type === 'user') {
+      const m = users.get(id);
+      return m
+        ? { label: m.name || m.email, title: `${m.email} · ${id}`, to, known: true }
+        : { label: id, title: id, to, known: false };
+    }
+    if (type === 'agent') {
+      const a = agentBy.get(id);
+      return a
+        ? { label: a.name, title: `${a.kind} agent · ${a.id}`, to, known: true }
+        : { label: id, title: id, to, known: false };
+    }
+    const name = named[type]?.get(id);
+    return name ? { label: name, title: id, to, known: true } : { label: id, title: id, to, known: false };
+  }
+  return resolve;
+}

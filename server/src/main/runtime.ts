@@ -34,7 +34,7 @@ export function warnAboutGeneratedSecrets(config: Config, services: Services) {
   for (const file of config.secrets.generated) {
     services.logger.warn(
       { file },
-      `!!! Using a secret generated and stored at ${file}. Fine for one box; in production set OMNIFY_ENCRYPTION_KEY and OMNIFY_JWT_SECRET (openssl rand -base64 32) and keep them safe: losing the encryption key loses every stored vendor token.`,
+      `!!! Using a secret generated and stored at ${file}. Fine for one box; in production set OMNIFY_ENCRYPTION_KEY, OMNIFY_JWT_SECRET and OMNIFY_AUDIT_KEY (openssl rand -base64 32), the same for every process, and keep them safe: losing the encryption key loses every stored vendor token, losing the audit key leaves the audit trail unverifiable.`,
     );
   }
 }

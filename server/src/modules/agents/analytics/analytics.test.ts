@@ -51,7 +51,9 @@ describe(`analytics agent on ${testDialect()}`, () => {
     ]);
     expect(output.summary).toContain('2026-11-07 to 2026-11-20');
     // Counts are written as whole numbers with separators, never "1088.0 conversions".
-    expect(output.summary).toContain(`${(output.totals.conversions ?? 0).toLocaleString('en-US')} conversions`);
+    expect(output.summary).toContain(
+      `${(output.totals.conversions ?? 0).toLocaleString('en-US')} conversions`,
+    );
     expect(output.summary).not.toMatch(/\d\.0 conversions/);
     expect(output.forecast.available).toBe(true);
   });

@@ -4,6 +4,7 @@
  * `Content-Type: application/json` with nothing after it. Hostile bodies are still refused: JSON
  * `null`, malformed JSON, unknown fields; and a route that needs a body names the fields it misses.
  */
+import http from 'node:http';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialect } from '../src/storage/testing.ts';
@@ -162,5 +163,69 @@ describe(`bodiless verb endpoints on ${testDialect()}`, () => {
     }
     const clients = await t.app.inject({ method: 'GET', url: '/api/v1/clients', headers: owner.headers });
     expect(clients.json().items).toEqual([]);
+  });
+
+  it('takes a DELETE or PATCH sent with Content-Type: application/json and no body, over HTTP and chunked too', async () => {
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    /** Node's http.request: with `chunked` it streams a body that turns out empty (zero-length chunk). */
+    const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          `${base}${path}`,
+          { method, agent: false, headers: { ...owner.headers, ...headers } },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => {
+              text += d;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        if (body !== undefined) req.write(body);
+        req.end();
+      });
+    const ways: Array<[string, Record<string, string>]> = [
+      ['no Content-Length', { 'content-type': 'application/json' }],
+      ['Content-Length: 0', { 'content-type': 'application/json', 'content-length': '0' }],
+      ['an empty chunked body', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }],
+    ];
+    for (const [label, headers] of ways) {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/clients',
+        headers: owner.headers,
+        payload: { name: `Bodiless ${label}`, email: 'bodiless@example.com' },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id;
+      // PATCH needs a field: the missing body is validated as {} and named, not refused as empty JSON.
+      const patch = await send('PATCH', `/api/v1/clients/${id}`, headers);
+      expect(patch.status, `${label}: ${patch.body}`).toBe(400);
+      expect(JSON.parse(patch.body).error.message, label).not.toMatch(/empty|not valid JSON/i);
+      const del = await send('DELETE', `/api/v1/clients/${id}`, headers);
+      expect(del.status, `${label}: ${del.body}`).toBe(204);
+      const gone = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/clients/${id}`,
+        headers: owner.headers,
+      });
+      expect(gone.statusCode).toBe(404);
+    }
+    // A chunked body that carries something is still read.
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/clients',
+      headers: owner.headers,
+      payload: { name: 'Chunked', email: 'chunked@example.com' },
+    });
+    const renamed = await send(
+      'PATCH',
+      `/api/v1/clients/${created.json().id}`,
+      { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      '{"name":"Chunked renamed"}',
+    );
+    expect(renamed.status, renamed.body).toBe(200);
+    expect(JSON.parse(renamed.body).name).toBe('Chunked renamed');
   });
 });

@@ -2,6 +2,7 @@
  * HTTP plumbing with no domain knowledge: request ids, the error body, and the mapping of every
  * failure (ours, Fastify's, validation) to one of the closed error codes.
  */
+import { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -245,7 +246,9 @@ export function installErrorHandling(app: FastifyInstance) {
  * describe, so it is dropped and the route sees no body. A route with a body schema then validates
  * `{}` in place of the missing body: the verb endpoints whose fields are all optional (approve,
  * reject, revert, sync, …) run with their defaults, and the others answer 400 naming the fields
- * they require. JSON `null` is a body, and stays a 400.
+ * they require. JSON `null` is a body, and stays a 400. This holds for every method (a DELETE or a
+ * PATCH sent with the header and nothing after it, too), and for a chunked request that turns out
+ * to carry nothing (Node's http.request sends one that way).
  *
  * Only routes of the root scope, which parse JSON with Fastify's parser: routes registered in a
  * scope of their own with a parser of their own (the signed webhooks keep the raw bytes, and an
@@ -261,6 +264,28 @@ export function installEmptyBodies(app: FastifyInstance) {
       (headers['content-length'] === undefined || headers['content-length'] === '0')
     )
       delete headers['content-type'];
+  });
+  // A chunked request may still carry nothing: wait for its first bytes, and treat one that ends
+  // before any as bodiless (the same as above). The rest is streamed on, so the body limit still
+  // applies as the parser reads it.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.server !== app) return payload;
+    const headers = request.raw.headers;
+    if (headers['content-type'] === undefined || headers['transfer-encoding'] === undefined) return payload;
+    const chunks = payload[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    if (first.done) {
+      delete headers['content-type'];
+      delete headers['transfer-encoding'];
+      return payload;
+    }
+    return Readable.from(
+      (async function* () {
+        yield first.value;
+        for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+      })(),
+      { objectMode: false },
+    );
   });
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {};

@@ -218,6 +218,12 @@ describe('web dashboard in Chromium', () => {
     expect(campaign?.dailyBudgetMicros).toBe(applied?.after.dailyBudgetMicros);
     expect(budgetAfter).toBe(((applied?.after.dailyBudgetMicros ?? 0) / 1e6).toFixed(2));
     expect(budgetNow).toBe(((applied?.before.dailyBudgetMicros ?? 0) / 1e6).toFixed(2));
+    // Opened again, the campaign is not offered the same move on top of its new budget: it is held
+    // until its spend shows the change.
+    await page.reload();
+    const after = page.getByTestId('recommendation').filter({ hasText: campaignName });
+    await after.getByText('budget changed').waitFor({ timeout: 90_000 });
+    expect(await after.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
     await page.close();
   }, 180_000);
 

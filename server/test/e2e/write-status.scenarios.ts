@@ -161,6 +161,14 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
       await dismiss.click();
       await recommendation.getByText('dismissed').waitFor();
       expect(writes).toEqual([]);
+      // It stays set aside when the page is opened again (in this browser, for a week).
+      await page.reload();
+      await page
+        .getByRole('table', { name: 'Budget recommendations' })
+        .locator('tbody tr', { hasText: name })
+        .first()
+        .getByText('dismissed')
+        .waitFor({ timeout: 60_000 });
       await page.close();
     }, 120_000);
   });

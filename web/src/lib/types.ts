@@ -176,6 +176,12 @@ export interface Allocation {
   currentResponse: number;
   binding: string | null;
   fitted: boolean;
+  recentChange: {
+    proposalId: string;
+    status: 'pending_approval' | 'applied';
+    at: string;
+    dailyBudgetMicros: number | null;
+  } | null;
   currentBudgetMicros: number | null;
   budgetChangePct: number | null;
   proposedBudgetMicros: number | null;

@@ -21,7 +21,65 @@ export const ALLOCATION_MODEL = 'saturating-adstock-curves';
 // claimed up to 38× the observed outcome); expectedGain is the median over the bootstrap refits
 // (fittedGain: under the point curves); observedResponse per entity; warnings for fits held at a zero
 // baseline, flat and nearly straight curves, and a gain interval that straddles 0.
-export const ALLOCATION_MODEL_VERSION = '2.0.0';
+// 2.1.0: a campaign whose budget was changed through Omnify in the last 14 days, or has a budget
+// change waiting for approval, is locked at its current spend (recentChange says which).
+export const ALLOCATION_MODEL_VERSION = '2.1.0';
+/** Days after an applied budget change during which its campaign is not moved again. */
+export const SETTLE_DAYS = 14;
+
+export interface RecentChange {
+  proposalId: string;
+  status: 'pending_approval' | 'applied';
+  /** When it was applied, or proposed when it waits. */
+  at: string;
+  dailyBudgetMicros: number | null;
+}
+
+/**
+ * Budget changes of these campaigns that the spend read here cannot show yet: applied in the last
+ * SETTLE_DAYS days, or waiting for approval. The recommendation would otherwise come back at once
+ * (the 28-day spend still reflects the old budget) and Approve would move the budget again.
+ */
+export async function recentBudgetChanges(
+  { storage, clock }: { storage: Storage; clock: Clock },
+  ctx: Ctx,
+  campaignIds: string[],
+): Promise<Map<string, RecentChange>> {
+  const out = new Map<string, RecentChange>();
+  if (campaignIds.length === 0) return out;
+  const since = new Date(clock.now().getTime() - SETTLE_DAYS * 86_400_000).toISOString();
+  await storage.withTenant(ctx.organizationId, async (trx) => {
+    for (let i = 0; i < campaignIds.length; i += 500) {
+      const rows = await trx
+        .selectFrom('proposals')
+        .select(['id', 'entity_id', 'status', 'applied_at', 'created_at', 'after'])
+        .where('organization_id', '=', ctx.organizationId)
+        .where('kind', '=', 'budget_change')
+        .where('level', '=', 'campaign')
+        .where('entity_id', 'in', campaignIds.slice(i, i + 500))
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'pending_approval'),
+            eb.and([eb('status', '=', 'applied'), eb('applied_at', '>=', since)]),
+          ]),
+        )
+        .execute();
+      for (const r of rows) {
+        const at = (r.status === 'applied' ? r.applied_at : r.created_at) ?? r.created_at;
+        const prev = out.get(r.entity_id);
+        if (prev && prev.at >= at) continue;
+        const after = JSON.parse(r.after) as { dailyBudgetMicros?: number | null };
+        out.set(r.entity_id, {
+          proposalId: r.id,
+          status: r.status as RecentChange['status'],
+          at,
+          dailyBudgetMicros: after.dailyBudgetMicros ?? null,
+        });
+      }
+    }
+  });
+  return out;
+}
 export const WEEKS = 26;
 const CURRENT_DAYS = 28;
 
@@ -133,7 +191,7 @@ export async function storeAllocation(
   { storage, clock }: { storage: Storage; clock: Clock },
   ctx: Ctx,
   req: AllocationRequest,
-  data: { entities: EntityData[]; last: string },
+  data: { entities: EntityData[]; last: string; recent?: Map<string, RecentChange> },
   answer: {
     allocations: Array<{ entityId: string; recommendedDailyMicros: number }>;
     totals: unknown;
@@ -145,6 +203,7 @@ export async function storeAllocation(
     v: ALLOCATION_MODEL_VERSION,
     req,
     series: data.entities.map((e) => [e.id, [...e.spend], [...e.y], e.currentDaily, e.dailyBudget]),
+    recent: [...(data.recent?.entries() ?? [])].sort(([a], [b]) => a.localeCompare(b)),
   });
   return storage.withTenant(ctx.organizationId, async (trx) => {
     const existing = await trx

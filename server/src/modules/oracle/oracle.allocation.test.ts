@@ -265,7 +265,42 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
       payload: { kind: 'budget_change', campaignId: m.entityId, percent: m.budgetChangePct },
     });
     expect(proposed.statusCode, proposed.body).toBe(201);
-    expect(proposed.json().proposal.after.dailyBudgetMicros).toBe(m.proposedBudgetMicros);
+    const proposal = proposed.json().proposal;
+    expect(proposal.after.dailyBudgetMicros).toBe(m.proposedBudgetMicros);
+
+    // Asked again, the spend does not show the change yet: the campaign is held where it is and
+    // says why, instead of recommending the same move on top of the new budget.
+    const again = await post(a, { objective: 'revenue' });
+    expect(again.statusCode, again.body).toBe(200);
+    const held = (again.json().allocations as Array<Row & { recentChange: unknown }>).find(
+      (x) => x.entityId === m.entityId,
+    );
+    expect(held?.recentChange).toMatchObject({ proposalId: proposal.id, status: proposal.status });
+    expect(held?.binding).toBe('locked');
+    expect(held?.recommendedDailyMicros).toBe(held?.currentDailyMicros);
+    expect(again.json().warnings.some((w: string) => w.includes(proposal.id))).toBe(true);
+    // Undone, it is free to move again (the other tests here expect it unheld).
+    if (proposal.status === 'applied') {
+      const undone = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/actions/${proposal.id}/revert`,
+        headers: a.headers,
+        payload: {},
+      });
+      expect(undone.statusCode, undone.body).toBe(200);
+    } else {
+      const rejected = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/actions/${proposal.id}/reject`,
+        headers: a.headers,
+        payload: {},
+      });
+      expect(rejected.statusCode, rejected.body).toBe(200);
+    }
+    const freed = (await post(a, { objective: 'revenue' })).json();
+    expect(
+      freed.allocations.find((x: { entityId: string }) => x.entityId === m.entityId)?.recentChange,
+    ).toBeNull();
   });
 
   it('keeps a locked campaign at its budget and respects an explicit maximum', async () => {

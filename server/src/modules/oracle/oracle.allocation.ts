@@ -28,6 +28,9 @@ import {
   type AllocationRequest,
   type EntityData,
   loadAllocationData,
+  type RecentChange,
+  recentBudgetChanges,
+  SETTLE_DAYS,
   storeAllocation,
   WEEKS,
 } from './oracle.allocation.store.ts';
@@ -154,12 +157,35 @@ export function createAllocations({
       );
     }
     const warnings: string[] = [];
+    const recent =
+      req.level === 'campaign'
+        ? await recentBudgetChanges(
+            { storage, clock },
+            ctx,
+            data.entities.map((e) => e.id),
+          )
+        : new Map<string, RecentChange>();
     const band = req.maxChangePct / 100;
     const fitted = data.entities.map((e, i) => fitEntity(e, i + 1));
     const fits = fitted.map((f) => (f === 'implausible' ? null : f));
     const entities: AllocationEntity[] = data.entities.map((e, i) => {
       const f = fits[i];
       const b = bounds.get(e.id);
+      const changed = recent.get(e.id);
+      if (changed && !b) {
+        warnings.push(
+          changed.status === 'pending_approval'
+            ? `${e.name}: a budget change waits for approval (${changed.proposalId}) — locked at its current spend until it is decided`
+            : `${e.name}: its budget was changed on ${changed.at.slice(0, 10)} (${changed.proposalId}) — locked at its current spend for ${SETTLE_DAYS} days, until its spend shows the new budget`,
+        );
+        return {
+          id: e.id,
+          response: f?.response ?? (() => 0),
+          marginal: f?.marginal ?? (() => 0),
+          current: e.currentDaily,
+          locked: true,
+        };
+      }
       if (!f) {
         warnings.push(
           fitted[i] === 'implausible'
@@ -282,6 +308,7 @@ export function createAllocations({
         marginalResponse: f ? a.marginal : null,
         binding: a.binding,
         fitted: f !== null,
+        recentChange: recent.get(e.id) ?? null,
         ...budgetChange(e, a.spend),
         observedRoas: req.objective === 'revenue' ? observedRoas(e) : null,
         fittedRoas: f && req.objective === 'revenue' ? r2(f.roas) : null,
@@ -312,7 +339,10 @@ export function createAllocations({
       allocations,
       warnings,
     };
-    return { ...answer, predictionId: await storeAllocation({ storage, clock }, ctx, req, data, answer) };
+    return {
+      ...answer,
+      predictionId: await storeAllocation({ storage, clock }, ctx, req, { ...data, recent }, answer),
+    };
   }
 
   return { allocate };

@@ -531,6 +531,17 @@ export const allocationSchema = z.object({
       marginalResponse: nullableNum,
       binding: z.enum(['locked', 'min', 'max']).nullable(),
       fitted: z.boolean(),
+      recentChange: z
+        .object({
+          proposalId: z.string(),
+          status: z.enum(['pending_approval', 'applied']),
+          at: z.string(),
+          dailyBudgetMicros: z.number().nullable(),
+        })
+        .nullable()
+        .describe(
+          'A budget change made through Omnify that the spend read here cannot show yet (applied in the last 14 days, or waiting for approval): the campaign is locked at its current spend',
+        ),
       currentBudgetMicros: nullableNum.describe(
         "The campaign's daily budget now (null: platform level, or the budget is on ad groups / ad sets)",
       ),

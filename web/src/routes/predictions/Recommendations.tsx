@@ -21,17 +21,39 @@ import {
 } from '../../components/ui.tsx';
 import { actionsPath, api, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { money, ratio } from '../../lib/format.ts';
+import { date, money, ratio } from '../../lib/format.ts';
 import type { Allocation, AllocationResult, Campaign, Proposal } from '../../lib/types.ts';
 
 type Decision = { status: string; proposalId: string; message?: string };
 
 const signed = (v: number) => `${v > 0 ? '+' : ''}${v.toFixed(1)}`;
 
+/** Dismissed recommendations stay set aside in this browser for a week (nothing is recorded). */
+const DISMISS_KEY = 'omnify.dismissed-recommendations';
+const DISMISS_DAYS = 7;
+type Dismissed = Record<string, string>;
+function readDismissed(): Dismissed {
+  try {
+    const all = JSON.parse(localStorage.getItem(DISMISS_KEY) ?? '{}') as Dismissed;
+    const now = new Date().toISOString();
+    return Object.fromEntries(Object.entries(all).filter(([, until]) => until > now));
+  } catch {
+    return {};
+  }
+}
+function dismiss(entityId: string) {
+  const until = new Date(Date.now() + DISMISS_DAYS * 86_400_000).toISOString();
+  localStorage.setItem(DISMISS_KEY, JSON.stringify({ ...readDismissed(), [entityId]: until }));
+}
+
 export function Recommendations({ clientId }: { clientId: string }) {
   const { can } = useAuth();
   const qc = useQueryClient();
-  const [decisions, setDecisions] = useState<Record<string, Decision>>({});
+  const [decisions, setDecisions] = useState<Record<string, Decision>>(() =>
+    Object.fromEntries(
+      Object.keys(readDismissed()).map((id) => [id, { status: 'dismissed', proposalId: '' }]),
+    ),
+  );
   const alloc = useQuery({
     queryKey: ['allocation', clientId],
     enabled: !!clientId,
@@ -52,7 +74,10 @@ export function Recommendations({ clientId }: { clientId: string }) {
 
   const decide = useMutation({
     mutationFn: async ({ a, approve }: { a: Allocation; approve: boolean }) => {
-      if (!approve) return { id: a.entityId, status: 'dismissed', proposalId: '' };
+      if (!approve) {
+        dismiss(a.entityId);
+        return { id: a.entityId, status: 'dismissed', proposalId: '' };
+      }
       const base = await actionsPath();
       const { proposal } = await api.post<{ proposal: Proposal }>(base, {
         kind: 'budget_change',
@@ -83,7 +108,8 @@ export function Recommendations({ clientId }: { clientId: string }) {
 
   const data = alloc.data;
   const cur = data?.currency ?? 'USD';
-  const rows = (data?.allocations ?? []).filter((a) => Math.abs(a.changePct) >= 1);
+  // A campaign held because of a recent change stays listed, saying so (else it would vanish).
+  const rows = (data?.allocations ?? []).filter((a) => Math.abs(a.changePct) >= 1 || a.recentChange);
   const weeks = data ? Math.round((Date.parse(data.to) - Date.parse(data.from)) / 86_400_000 / 7) : 26;
   return (
     <Card>
@@ -189,7 +215,24 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       {ratio(a.observedRoas)}
                     </td>
                     <td className="px-4 py-2.5 text-right">
-                      {d ? (
+                      {a.recentChange && !d ? (
+                        a.recentChange.status === 'pending_approval' ? (
+                          <Link
+                            to="/approvals"
+                            className="text-xs font-medium text-amber-700 hover:underline"
+                            title="A budget change of this campaign waits for approval; it is not moved again until it is decided"
+                          >
+                            change waits for approval
+                          </Link>
+                        ) : (
+                          <span
+                            className="text-xs text-slate-500"
+                            title="Its spend does not show the new budget yet: it is held for 14 days after a change"
+                          >
+                            budget changed {date(a.recentChange.at)}
+                          </span>
+                        )
+                      ) : d ? (
                         d.status === 'error' ? (
                           <span className="text-xs text-rose-700">{d.message}</span>
                         ) : d.status === 'dismissed' ? (
@@ -217,7 +260,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
                             variant="ghost"
                             onClick={() => decide.mutate({ a, approve: false })}
                             aria-label={`Dismiss recommendation for ${a.name}`}
-                            title="Set it aside; nothing is changed or recorded"
+                            title={`Set it aside in this browser for ${DISMISS_DAYS} days; nothing is changed or recorded`}
                           >
                             Dismiss
                           </Button>

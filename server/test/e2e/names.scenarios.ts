@@ -97,6 +97,18 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       await client.waitFor();
       expect(await client.getAttribute('href')).toMatch(/^\/clients\/cli_/);
 
+      // A campaign a rule changed: by name, linked to its page.
+      await filterAudit(page, 'actions.applied');
+      const campaignTarget = entries
+        .getByTestId('audit-target')
+        .filter({ hasText: 'campaign' })
+        .getByRole('link')
+        .first();
+      if ((await campaignTarget.count()) > 0) {
+        expect(await campaignTarget.getAttribute('href')).toMatch(/^\/campaigns\/cmp_/);
+        expect(await campaignTarget.textContent()).not.toMatch(/cmp_/);
+      }
+
       // Approvals: "by user Demo Owner" (email on hover) and a rule by its name, never the ids.
       await page.goto(`${server.url}/approvals?status=all`);
       const sources = page.getByTestId('proposal-source');

@@ -1,7 +1,7 @@
 /**
  * Who and what an id is, for pages that show actors and targets (audit log, approvals): people's
- * names (email on hover) from the members list, agents, rules, workflows, API keys and clients from
- * their lists, each fetched once and cached. A list the user may not read (API keys for a manager)
+ * names (email on hover) from the members list; agents, rules, workflows, API keys, clients and
+ * campaigns (the first 200) from their lists; each fetched once and cached. A list the user may not read (API keys for a manager)
  * just leaves its ids unnamed; an id nobody lists (a removed member) stays an id.
  */
 import { useQuery } from '@tanstack/react-query';
@@ -80,6 +80,8 @@ export function useNames() {
   const rules = useList<Named>('rules', '/api/v1/rules', { limit: 100 });
   const workflows = useList<Named>('workflows', '/api/v1/workflows', { limit: 100 });
   const keys = useList<Named>('api-keys', '/api/v1/api-keys');
+  // The first 200 campaigns by the API's order: enough to name them in a typical agency's log.
+  const campaigns = useList<Named>('campaigns', '/api/v1/campaigns', { limit: 200 });
   const clients = useClients();
 
   const users = new Map((members.data?.items ?? []).map((m) => [m.userId, m]));
@@ -96,6 +98,7 @@ export function useNames() {
     workflow: byId(workflows.data?.items),
     api_key: byId(keys.data?.items),
     client: byId(clients.data?.items),
+    campaign: byId(campaigns.data?.items),
   };
 
   /**

@@ -249,6 +249,32 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       await page.close();
     }, 120_000);
 
+    it('Evaluate now on a notify-only rule says who was notified, not that changes were proposed', async () => {
+      const { server, context } = env();
+      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const created = await api<{ id: string }>('POST', '/api/v1/rules', {
+        name: 'E2E notify-only rule',
+        enabled: false,
+        scope: { level: 'campaign' },
+        conditions: {
+          match: 'all',
+          conditions: [{ metric: 'spend', window: { days: 7 }, op: '>', value: 0, unit: 'currency_micros' }],
+        },
+        actions: [{ type: 'notify', emails: ['notify-e2e@example.com'], message: 'Spending' }],
+        schedule: { cron: '0 8 * * *' },
+      });
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/rules?rule=${created.id}`);
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Evaluate now', exact: true }).click();
+      const notice = page.getByText('Notified notify-e2e@example.com');
+      await notice.waitFor({ timeout: 60_000 });
+      const text = (await notice.textContent()) ?? '';
+      expect(text).toMatch(/\d+ matched/);
+      expect(text).not.toContain('proposed');
+      await page.close();
+    }, 120_000);
+
     it('a new rule from the editor is saved switched off', async () => {
       const { server, context } = env();
       const api = client(server.url, await tokenFor(server.url, DEMO));

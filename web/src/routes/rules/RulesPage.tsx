@@ -1,7 +1,7 @@
 /** Rules: list, edit, and backtest (what the rule would have done over the last N days). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { axisStyle, Chart } from '../../components/Chart.tsx';
 import {
   Badge,
@@ -28,6 +28,43 @@ interface Rule extends Omit<RuleBody, 'description'> {
   nextRunAt: string | null;
   lastRunAt: string | null;
 }
+/** What one evaluation did, in the words of what happened: matches, proposals, mail sent. */
+function RunSummary({
+  run,
+}: {
+  run: {
+    evaluated: number;
+    matched: number;
+    proposed: number;
+    notifications: Array<{ to: string[]; subject: string; entities: number }>;
+  };
+}) {
+  const n = (k: number, one: string, many: string) => `${k.toLocaleString('en-US')} ${k === 1 ? one : many}`;
+  const mailed = [...new Set(run.notifications.flatMap((x) => x.to))];
+  return (
+    <>
+      {n(run.evaluated, 'entity', 'entities')} evaluated, {n(run.matched, 'matched', 'matched')}.{' '}
+      {run.proposed > 0 && (
+        <>
+          {n(run.proposed, 'change', 'changes')} proposed: those within the guardrails were applied at once,
+          the rest wait in{' '}
+          <Link className="font-medium underline" to="/approvals">
+            Approvals
+          </Link>{' '}
+          (applied ones are under{' '}
+          <Link className="font-medium underline" to="/write-backs">
+            Write-backs
+          </Link>
+          ).{' '}
+        </>
+      )}
+      {mailed.length > 0 && <>Notified {mailed.join(', ')}. </>}
+      {run.matched > 0 && run.proposed === 0 && mailed.length === 0 && 'Nothing was proposed or sent.'}
+      {run.matched === 0 && 'Nothing to do.'}
+    </>
+  );
+}
+
 interface Backtest {
   from: string;
   to: string;
@@ -166,7 +203,12 @@ export function RulesPage() {
   });
   const runNow = useMutation({
     mutationFn: (id: string) =>
-      api.post<{ matched: number; proposed: number }>(`/api/v1/rules/${id}/run`, {}),
+      api.post<{
+        evaluated: number;
+        matched: number;
+        proposed: number;
+        notifications: Array<{ to: string[]; subject: string; entities: number }>;
+      }>(`/api/v1/rules/${id}/run`, {}),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['rules'] }),
   });
   const toggle = useMutation({
@@ -281,8 +323,7 @@ export function RulesPage() {
                   {runNow.data && (
                     <div className="px-5 pt-3">
                       <Notice tone="green">
-                        {runNow.data.matched} matched · {runNow.data.proposed} proposals: those within the
-                        guardrails were applied, the rest wait in Approvals (see Write-backs and Approvals)
+                        <RunSummary run={runNow.data} />
                       </Notice>
                     </div>
                   )}

@@ -214,11 +214,19 @@ export function connectionsRoutes(
       schema: {
         tags: ['sync'],
         summary: 'Start a sync: incremental (re-reads the restatement window) or a backfill of N days',
+        description:
+          'One run at a time per connection: while a run is queued or running, 409 conflict naming it (details.syncRunId, kind, status, progress). `days` is for a backfill only.',
         params: idParam,
-        body: z.strictObject({
-          kind: z.enum(['incremental', 'backfill']).default('incremental'),
-          days: z.number().int().min(1).max(1095).optional(),
-        }),
+        body: z
+          .strictObject({
+            kind: z.enum(['incremental', 'backfill']).default('incremental'),
+            days: z.number().int().min(1).max(1095).optional(),
+          })
+          .refine((b) => b.kind === 'backfill' || b.days === undefined, {
+            path: ['days'],
+            message:
+              'days applies only to a backfill ({"kind":"backfill","days":N}); an incremental sync re-reads the restatement window',
+          }),
         response: { 202: syncRunSchema },
       },
     },

@@ -34,8 +34,8 @@ export function syncJobs({ sync, storage }: { sync: Sync; storage: Storage }): J
           userId: null,
           role: 'owner' as const,
         };
-        await sync.start(ctx, c.id, { kind: 'incremental' });
-        started++;
+        // A connection still syncing (a backfill, or the last hour's run) is left to finish.
+        if (await sync.startOnce(ctx, c.id)) started++;
       }
       return { started };
     }),

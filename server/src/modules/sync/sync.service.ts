@@ -5,6 +5,7 @@
  * and ends with the same rows as an uninterrupted one. Incremental runs re-read the days a platform
  * may still restate (Meta 28 days, Google's conversion window, configurable).
  */
+import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
@@ -122,9 +123,43 @@ interface Deps {
   events?: DomainEvents;
 }
 
+/** The 409 for a sync requested while another run of the connection is queued or running. */
+function alreadyPending(run: SyncRun | null) {
+  if (!run)
+    return new AppError(
+      'conflict',
+      'A sync of this connection is already queued or running; wait for it to finish',
+    );
+  const state =
+    run.status === 'running'
+      ? `running (${run.progress.unitsDone} of ${run.progress.unitsTotal} units, ${run.progress.percent}%)`
+      : 'queued';
+  return new AppError(
+    'conflict',
+    `A ${run.kind} sync of this connection is already ${state}: run ${run.id}. Wait for it to finish, then sync again`,
+    {
+      syncRunId: run.id,
+      kind: run.kind,
+      status: run.status,
+      progress: run.progress,
+      range: run.range,
+      startedAt: run.startedAt,
+    },
+  );
+}
+
 export function createSync({ storage, audit, clock, connections, queue, config, limits, events }: Deps) {
-  /** Creates a run and enqueues its job in the same transaction. */
-  async function start(ctx: Ctx, connectionId: string, opts: { kind: SyncKind; days?: number }) {
+  /**
+   * Creates a run and enqueues its job in the same transaction, unless a run of the connection is
+   * already queued or running: then nothing is written and that run is returned as `pending`. The
+   * database holds the rule (a partial unique index, migration 014): of two requests at the same
+   * instant one inserts and the other finds the first one's run.
+   */
+  async function tryStart(
+    ctx: Ctx,
+    connectionId: string,
+    opts: { kind: SyncKind; days?: number },
+  ): Promise<{ run: SyncRun } | { pending: SyncRun | null }> {
     const conn = await connections.get(ctx, connectionId);
     if (conn.status !== 'active')
       throw new AppError(
@@ -136,7 +171,7 @@ export function createSync({ storage, audit, clock, connections, queue, config, 
       const now = clock.now().toISOString();
       const id = newId('syncRun');
       const days = opts.kind === 'backfill' ? (opts.days ?? config.sync.backfillDays) : null;
-      await trx
+      const inserted = await trx
         .insertInto('sync_runs')
         .values({
           id,
@@ -157,7 +192,21 @@ export function createSync({ storage, audit, clock, connections, queue, config, 
           updated_at: now,
           finished_at: null,
         })
-        .execute();
+        .onConflict((oc) =>
+          oc.column('connection_id').where(sql<boolean>`status in ('queued', 'running')`).doNothing(),
+        )
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        const pending = await trx
+          .selectFrom('sync_runs')
+          .selectAll()
+          .where('organization_id', '=', ctx.organizationId)
+          .where('connection_id', '=', connectionId)
+          .where('status', 'in', ['queued', 'running'])
+          .executeTakeFirst();
+        return { pending: pending ? toSyncRun(pending, clock.now()) : null };
+      }
       const job = await queue.enqueue(
         syncConnectionJob,
         { organizationId: ctx.organizationId, syncRunId: id },
@@ -175,27 +224,27 @@ export function createSync({ storage, audit, clock, connections, queue, config, 
         .selectAll()
         .where('id', '=', id)
         .executeTakeFirstOrThrow();
-      return toSyncRun(row, clock.now());
+      return { run: toSyncRun(row, clock.now()) };
     });
   }
 
   /**
+   * Starts a sync (a person's request): while another run of the connection is queued or running,
+   * 409 `conflict` naming that run (details.syncRunId, kind, status, progress).
+   */
+  async function start(ctx: Ctx, connectionId: string, opts: { kind: SyncKind; days?: number }) {
+    const started = await tryStart(ctx, connectionId, opts);
+    if ('run' in started) return started.run;
+    throw alreadyPending(started.pending);
+  }
+
+  /**
    * Starts an incremental sync unless one is already queued or running for the connection: bursts
-   * of triggers (webhooks) coalesce into one run. Returns whether a run was started.
+   * of triggers (webhooks, the hourly fan-out, the demo's catch-up) coalesce into one run. Returns
+   * whether a run was started.
    */
   async function startOnce(ctx: Ctx, connectionId: string): Promise<boolean> {
-    const pending = await storage.withTenant(ctx.organizationId, (trx) =>
-      trx
-        .selectFrom('sync_runs')
-        .select('id')
-        .where('organization_id', '=', ctx.organizationId)
-        .where('connection_id', '=', connectionId)
-        .where('status', 'in', ['queued', 'running'])
-        .executeTakeFirst(),
-    );
-    if (pending) return false;
-    await start(ctx, connectionId, { kind: 'incremental' });
-    return true;
+    return 'run' in (await tryStart(ctx, connectionId, { kind: 'incremental' }));
   }
 
   async function update(organizationId: string, id: string, patch: Partial<SyncRunsTable>) {

@@ -8,6 +8,8 @@ import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../t
 import { connectSimulator } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { makeScenario } from '../connectors/connector.contract.ts';
+import { syncJobs } from './sync.handlers.ts';
+import { syncAllJob } from './sync.jobs.ts';
 
 const sc = makeScenario();
 
@@ -331,5 +333,74 @@ describe(`CRM streams on ${testDialect()}`, () => {
     const reread = contacts.filter((c) => c.synced_at === secondAt).length;
     expect(reread).toBeGreaterThan(0);
     expect(reread).toBeLessThan(all.length / 2);
+  });
+
+  it('runs one sync at a time per connection: a repeated request is 409 naming the pending run, even at the same instant', async () => {
+    const owner = await signUp(t.app, 'onesync');
+    const sim = await connectSimulator(t, owner, 'onesync');
+    const post = (payload: Record<string, unknown>) =>
+      t.app.inject(
+        as(owner, { method: 'POST', url: `/api/v1/connections/${sim.connectionId}/sync`, payload }),
+      );
+    const pendingRuns = () =>
+      t.storage.db
+        .selectFrom('sync_runs')
+        .select(['id', 'kind', 'status'])
+        .where('connection_id', '=', sim.connectionId)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+
+    // `days` is for a backfill: an incremental sync naming it is refused, not run without it.
+    const withDays = await post({ kind: 'incremental', days: 30 });
+    expect(withDays.statusCode, withDays.body).toBe(400);
+    expect(withDays.json().error.code).toBe('invalid_input');
+    expect(withDays.json().error.details.issues[0]).toMatchObject({ location: 'body.days' });
+    const daysAlone = await post({ days: 30 });
+    expect(daysAlone.statusCode, daysAlone.body).toBe(400);
+    expect(await pendingRuns()).toEqual([]);
+
+    // Three requests in a row: the first runs, the other two are told which run is in the way.
+    const first = await post({ kind: 'backfill', days: 14 });
+    expect(first.statusCode, first.body).toBe(202);
+    for (const payload of [{ kind: 'backfill', days: 14 }, { kind: 'incremental' }]) {
+      const again = await post(payload);
+      expect(again.statusCode, again.body).toBe(409);
+      expect(again.json().error.code).toBe('conflict');
+      expect(again.json().error.message).toContain(first.json().id);
+      expect(again.json().error.details).toMatchObject({
+        syncRunId: first.json().id,
+        kind: 'backfill',
+        status: 'queued',
+        progress: { percent: 0 },
+      });
+    }
+    expect(await pendingRuns()).toEqual([{ id: first.json().id, kind: 'backfill', status: 'queued' }]);
+
+    // Webhooks and the hourly fan-out coalesce into the pending run instead of adding one.
+    const ctx = {
+      organizationId: owner.organizationId,
+      actor: { type: 'system' as const, id: 'scheduler' },
+      userId: null,
+      role: 'owner' as const,
+    };
+    expect(await t.services.sync.startOnce(ctx, sim.connectionId)).toBe(false);
+    const all = syncJobs({ sync: t.services.sync, storage: t.storage }).find((b) => b.def === syncAllJob);
+    await all?.run({}, {} as Parameters<NonNullable<typeof all>['run']>[1]);
+    expect(await pendingRuns()).toHaveLength(1);
+
+    expect((await t.services.sync.execute(owner.organizationId, first.json().id)).status).toBe('succeeded');
+    // Requests at the same instant: exactly one starts a run, each other one names it.
+    const burst = await Promise.all(Array.from({ length: 6 }, () => post({ kind: 'incremental' })));
+    const accepted = burst.filter((r) => r.statusCode === 202);
+    expect(burst.map((r) => r.statusCode).sort(), burst.map((r) => r.body).join('\n')).toEqual([
+      202, 409, 409, 409, 409, 409,
+    ]);
+    for (const r of burst.filter((b) => b.statusCode === 409))
+      expect(r.json().error.details.syncRunId).toBe(accepted[0]?.json().id);
+    expect(await pendingRuns()).toHaveLength(1);
+    expect((await t.services.sync.execute(owner.organizationId, accepted[0]?.json().id)).status).toBe(
+      'succeeded',
+    );
+    expect(await t.services.sync.startOnce(ctx, sim.connectionId)).toBe(true);
   });
 });

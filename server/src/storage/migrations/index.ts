@@ -14,6 +14,7 @@ import { portal } from './011_portal.ts';
 import { ledger } from './012_ledger.ts';
 import { writeActionStatusIndex } from './013_write_action_status_index.ts';
 import { auditKeyedChain } from './014_audit_keyed_chain.ts';
+import { syncRunOnePending } from './014_sync_run_one_pending.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -29,5 +30,6 @@ export const migrations: Record<string, OmnifyMigration> = {
   '011_portal': portal,
   '012_ledger': ledger,
   '013_write_action_status_index': writeActionStatusIndex,
+  '014_sync_run_one_pending': syncRunOnePending,
   '014_audit_keyed_chain': auditKeyedChain,
 };

@@ -19,7 +19,7 @@ import {
   Select,
   StatusBadge,
 } from '../../components/ui.tsx';
-import { api, type Page } from '../../lib/api.ts';
+import { ApiError, api, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { ago, num, platformName } from '../../lib/format.ts';
 import { useClientNames, useClients, useConnections } from '../../lib/hooks.ts';
@@ -32,6 +32,34 @@ interface PlatformInfo {
   platform: string;
   configured: boolean;
   missing: string[];
+}
+
+/**
+ * Why a sync did not start. A 409 `conflict` naming a run (details.syncRunId) means another sync of
+ * the connection is queued or running (the hourly one, a webhook's, another person's): said as such,
+ * not as a failure, with the API's message (its kind and progress). Anything else: the message, its
+ * code and the request id to quote.
+ */
+function SyncStartError({ error }: { error: Error }) {
+  const e = error instanceof ApiError ? error : null;
+  if (e?.status === 409 && typeof e.details.syncRunId === 'string')
+    return (
+      <Notice tone="amber">
+        <p className="font-medium">Already syncing</p>
+        <p className="text-xs">{e.message}</p>
+      </Notice>
+    );
+  return (
+    <Notice tone="red">
+      <p className="text-xs">{error.message}</p>
+      {e && (
+        <p className="mt-1 text-xs opacity-80">
+          {e.code}
+          {e.requestId ? ` · request ${e.requestId}` : ''}
+        </p>
+      )}
+    </Notice>
+  );
 }
 
 function SyncStatus({ c }: { c: Connection }) {
@@ -54,6 +82,10 @@ function SyncStatus({ c }: { c: Connection }) {
     onSuccess: () => {
       qc.invalidateQueries({ queryKey: ['syncs', c.id] });
       qc.invalidateQueries({ queryKey: ['connections'] });
+    },
+    // Another run is in the way: show it (its progress) instead of the stale "last sync".
+    onError: (e) => {
+      if (e instanceof ApiError && e.status === 409) qc.invalidateQueries({ queryKey: ['syncs', c.id] });
     },
   });
   const run = latest.data?.items[0];
@@ -106,7 +138,7 @@ function SyncStatus({ c }: { c: Connection }) {
           {c.lastSyncAt ? 'Sync now' : 'Start first sync'}
         </Button>
       )}
-      {start.error && <p className="text-xs text-rose-700">{start.error.message}</p>}
+      {start.error && <SyncStartError error={start.error} />}
     </div>
   );
 }

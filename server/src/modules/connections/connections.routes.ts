@@ -61,7 +61,7 @@ export function connectionsRoutes(
         summary:
           'Connect a platform for a client. OAuth platforms answer with authorizationUrl: send the user there',
         description:
-          'The simulator connects at once; its settings: seed, days (default 150), endDate (YYYY-MM-DD), clients, scale. OAuth platforms need OMNIFY_<PLATFORM>_CLIENT_ID/_CLIENT_SECRET configured.',
+          'The simulator connects at once; its settings: seed, days (default 150), endDate (YYYY-MM-DD), clients, scale, industry; a value it cannot sync with is refused here (400 naming body.settings.<key>). OAuth platforms need OMNIFY_<PLATFORM>_CLIENT_ID/_CLIENT_SECRET configured.',
         body: z.strictObject({
           platform: z.enum(platforms),
           clientId: z.string().max(64).nullable().optional(),

@@ -191,6 +191,20 @@ export function createConnections({
     input: { platform: string; clientId?: string | null; name?: string; settings?: Record<string, string> },
   ) {
     const def = definition(input.platform);
+    // Settings the connector would refuse at its first sync are refused now, naming the setting.
+    const problems = def.validateSettings?.(input.settings ?? {}, clock.now()) ?? [];
+    if (problems.length > 0)
+      throw invalidInput(
+        `body.settings.${problems[0]?.field}: ${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+        {
+          issues: problems.map((p) => ({
+            location: `body.settings.${p.field}`,
+            path: ['settings', p.field],
+            code: 'invalid_value',
+            message: p.message,
+          })),
+        },
+      );
     return storage.withTenant(ctx.organizationId, async (trx) => {
       if (input.clientId) await assertOwned(trx, ctx.organizationId, 'client', input.clientId);
       const now = clock.now().toISOString();

@@ -87,4 +87,42 @@ describe(`connectable platforms on ${testDialect()}`, () => {
       401,
     );
   });
+
+  it('refuses simulator settings the simulator cannot sync with at creation, naming the setting', async () => {
+    const owner = await signUp(t.app, 'simsettings');
+    const create = (settings: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/connections',
+        headers: owner.headers,
+        payload: { platform: 'simulator', settings },
+      });
+    for (const [settings, field, text] of [
+      [{ days: '-5' }, 'days', 'days must be an integer in 1..730, got -5'],
+      [{ days: 'abc' }, 'days', 'got abc'],
+      [{ days: '99999' }, 'days', 'in 1..730'],
+      [{ seed: '' }, 'seed', 'seed must be 1-32 letters'],
+      [{ seed: 'ok', scale: '50' }, 'scale', 'scale must be a number in 0.25..10'],
+      [{ endDate: '2026-13-45' }, 'endDate', 'endDate must be YYYY-MM-DD'],
+      [{ industry: 'bakery' }, 'industry', 'industry must be one of'],
+    ] as const) {
+      const res = await create(settings);
+      expect(res.statusCode, res.body).toBe(400);
+      const { error } = res.json();
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toContain(`body.settings.${field}`);
+      expect(error.details.issues).toEqual([
+        expect.objectContaining({
+          location: `body.settings.${field}`,
+          message: expect.stringContaining(text),
+        }),
+      ]);
+    }
+    // Nothing was stored; good settings still connect at once.
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/connections', headers: owner.headers });
+    expect(list.json().items).toEqual([]);
+    const ok = await create({ seed: 'fine', days: '30', clients: '1' });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().connection.status).toBe('active');
+  });
 });

@@ -283,4 +283,13 @@ export interface ConnectorDefinition {
   oauth: OAuthProvider | null;
   ads?: AdsApi;
   crm?: CrmApi;
+  /**
+   * Checks the settings of a new connection before it is stored, with the connector's own parser:
+   * the problems (setting key and message), none if it would sync with them. Absent: no settings
+   * are read at creation.
+   */
+  validateSettings?: (
+    settings: Record<string, string>,
+    now: Date,
+  ) => Array<{ field: string; message: string }>;
 }

@@ -60,7 +60,35 @@ export interface SimulatorConfig {
   crmFixture: CrmFixture | null;
 }
 
-const invalid = (message: string) => new ConnectorError('invalid', `Simulator settings: ${message}`);
+/** A refused simulator setting: `field` is its key (`days`, `seed`, …). */
+export class SimulatorSettingsError extends ConnectorError {
+  readonly field: string;
+  readonly problem: string;
+  constructor(field: string, problem: string) {
+    super('invalid', `Simulator settings: ${problem}`);
+    this.field = field;
+    this.problem = problem;
+  }
+}
+
+const invalid = (field: string, message: string) => new SimulatorSettingsError(field, message);
+
+/**
+ * The problems parseSimulatorConfig finds in a connection's settings (the first one), as the
+ * connector definition's `validateSettings` reports them when a connection is created.
+ */
+export function simulatorSettingsProblems(
+  extra: SimulatorExtra,
+  now: Date = new Date(),
+): Array<{ field: string; message: string }> {
+  try {
+    parseSimulatorConfig(extra, now);
+    return [];
+  } catch (e) {
+    if (e instanceof SimulatorSettingsError) return [{ field: e.field, message: e.problem }];
+    throw e;
+  }
+}
 
 function numberIn(
   extra: SimulatorExtra,
@@ -74,7 +102,10 @@ function numberIn(
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n)))
-    throw invalid(`${key} must be ${int ? 'an integer' : 'a number'} in ${lo}..${hi}, got ${String(raw)}`);
+    throw invalid(
+      key,
+      `${key} must be ${int ? 'an integer' : 'a number'} in ${lo}..${hi}, got ${String(raw)}`,
+    );
   return n;
 }
 
@@ -87,19 +118,29 @@ function json<T>(extra: SimulatorExtra, key: string, check: (x: T) => boolean): 
   } catch {
     // fall through
   }
-  throw invalid(`${key} is not a valid scenario`);
+  throw invalid(key, `${key} is not a valid scenario`);
+}
+
+function isValidDate(s: string): boolean {
+  try {
+    return isDate(s);
+  } catch {
+    return false;
+  }
 }
 
 export function parseSimulatorConfig(extra: SimulatorExtra, now: Date = new Date()): SimulatorConfig {
   const seed = String(extra.seed ?? '1');
-  if (!/^[A-Za-z0-9_]{1,32}$/.test(seed)) throw invalid('seed must be 1-32 letters, digits or underscores');
+  if (!/^[A-Za-z0-9_]{1,32}$/.test(seed))
+    throw invalid('seed', 'seed must be 1-32 letters, digits or underscores');
   const endDate = String(extra.endDate ?? todayUtc(now));
-  if (!isDate(endDate)) throw invalid(`endDate must be YYYY-MM-DD, got ${endDate}`);
+  // isDate throws on an impossible month or day (2026-13-45): that is a refusal too.
+  if (!isValidDate(endDate)) throw invalid('endDate', `endDate must be YYYY-MM-DD, got ${endDate}`);
   const days = numberIn(extra, 'days', 150, 1, 730, true);
   const endDay = dayOf(endDate);
   const industry = extra.industry === undefined || extra.industry === '' ? null : String(extra.industry);
   if (industry !== null && !clientProfiles.some((p) => p.key === industry))
-    throw invalid(`industry must be one of ${clientProfiles.map((p) => p.key).join(', ')}`);
+    throw invalid('industry', `industry must be one of ${clientProfiles.map((p) => p.key).join(', ')}`);
   const locationId =
     extra.locationId === undefined || extra.locationId === '' ? null : String(extra.locationId);
   return {

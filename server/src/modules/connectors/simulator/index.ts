@@ -21,7 +21,7 @@ import {
 } from '../connector.port.ts';
 import { retryAfterMs, type VendorRequest, type VendorResponse, vendorRequest } from '../vendor-http.ts';
 import { type SimulatorFaults, simulatorFetch } from './backend.ts';
-import { parseSimulatorConfig } from './config.ts';
+import { parseSimulatorConfig, simulatorSettingsProblems } from './config.ts';
 import { createEngine } from './engine.ts';
 import type { SimulatorStateStore } from './state.ts';
 
@@ -189,5 +189,13 @@ export function createSimulator(opts: SimulatorOptions = {}): ConnectorDefinitio
     verifyWebhook: () => false,
   };
 
-  return { platform: 'simulator', displayName: 'Simulator', defaultSettings, oauth: null, ads, crm };
+  return {
+    platform: 'simulator',
+    displayName: 'Simulator',
+    defaultSettings,
+    oauth: null,
+    ads,
+    crm,
+    validateSettings: simulatorSettingsProblems,
+  };
 }

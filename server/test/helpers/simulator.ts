@@ -24,6 +24,12 @@ function backfillDays(now: Date): number {
   return Math.max(14, Math.round((today - first) / 86_400_000) + 1);
 }
 
+/** Whole days from `day` (YYYY-MM-DD) to the UTC day of `now`; 0 when `day` is today or later. */
+function daysSince(day: string, now: Date): number {
+  const today = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+  return Math.max(0, Math.round((today - Date.parse(`${day}T00:00:00Z`)) / 86_400_000));
+}
+
 export async function connectSimulator(t: TestApp, who: Signed, seed = 'routes'): Promise<SyncedSimulator> {
   const res = await t.app.inject({
     method: 'POST',
@@ -92,7 +98,9 @@ export async function connectSimulatorDays(
     method: 'POST',
     url: `/api/v1/connections/${connectionId}/sync`,
     headers: who.headers,
-    payload: { kind: 'backfill', days: o.days },
+    // A backfill counts its days back from today (the app's clock): reach back to the first of the
+    // connection's days however long ago endDate was (else each passing day cost the test a day).
+    payload: { kind: 'backfill', days: o.days + daysSince(o.endDate, t.services.clock.now()) },
   });
   if (sync.statusCode !== 202) throw new Error(`sync failed: ${sync.statusCode} ${sync.body}`);
   const run = await t.services.sync.execute(who.organizationId, sync.json().id);

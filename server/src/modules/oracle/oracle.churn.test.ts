@@ -44,14 +44,9 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     t = await createTestApp();
     a = await signUp(t.app, 'churn-a');
     b = await signUp(t.app, 'churn-b');
-    // A backfill counts its days back from today: ask for enough to hold all 56 days to LAST_DAY
-    // (both 4-week trend windows), whatever day the tests run on.
-    const sinceLast = Math.round(
-      (Date.parse(`${t.clock.now().toISOString().slice(0, 10)}T00:00:00Z`) -
-        Date.parse(`${LAST_DAY}T00:00:00Z`)) /
-        86_400_000,
-    );
-    await connectSimulatorDays(t, a, { seed: 'churn', days: 56 + Math.max(0, sinceLast), endDate: LAST_DAY });
+    // 56 days to LAST_DAY: both 4-week trend windows (the helper reaches back however long ago
+    // LAST_DAY was).
+    await connectSimulatorDays(t, a, { seed: 'churn', days: 56, endDate: LAST_DAY });
     const first = await t.storage.db
       .selectFrom('daily_metrics')
       .select((eb) => eb.fn.min('date').as('d'))

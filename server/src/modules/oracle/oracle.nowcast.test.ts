@@ -235,6 +235,7 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     type Day = {
       ageDays: number;
       reportedConversions: number;
+      expectedConversions: number;
       expectedRoas: number;
       roasLo95: number;
       roasHi95: number;
@@ -242,8 +243,13 @@ describe(`ORACLE late-conversion nowcast on ${testDialect()}`, () => {
     const relativeWidths = async () => {
       const res = await get(a, `adAccountId=${adAccountA}&days=14`);
       expect(res.statusCode, res.body).toBe(200);
+      // Days with at least 3 conversions still to come: with one or two to come the 95% band is a
+      // small whole number of value units, and larger units can narrow one day's band (2 units of
+      // 167 → 1 unit of 281) although the variance grew.
       return (res.json().accounts[0].days as Day[])
-        .filter((d) => d.ageDays >= 2 && d.ageDays <= 3 && d.reportedConversions > 0)
+        .filter(
+          (d) => d.ageDays >= 1 && d.expectedConversions - d.reportedConversions >= 3 && d.expectedRoas > 0,
+        )
         .map((d) => (d.roasHi95 - d.roasLo95) / d.expectedRoas);
     };
     const before = await relativeWidths();

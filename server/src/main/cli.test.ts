@@ -69,6 +69,10 @@ describe('omnify command', { timeout: 180_000 }, () => {
     expect(deleted.code).toBe(1);
     expect(JSON.parse(deleted.out)[0].firstProblem).toMatchObject({ seq: 3, problem: 'deleted' });
     db.close();
+    // An organization that does not exist is not a tampered one.
+    const unknown = omnify(d, ['admin', 'verify-audit', '--org', 'org_nope']);
+    expect(unknown.code, unknown.out).toBe(2);
+    expect(unknown.out.trim()).toBe('error: organization org_nope not found');
   });
 
   it('every command documents itself with --help', () => {

@@ -363,13 +363,26 @@ admin
 admin
   .command('verify-audit')
   .description(
-    'Verify the audit hash chain of every organization (or one); exits 1 and names the first bad entry if any.',
+    'Verify the audit hash chain of every organization (or one); exits 1 and names the first bad entry if any, 2 if --org names no organization.',
   )
   .option('--org <organizationId>', 'only this organization')
   .option('--json', 'print the result as JSON')
   .action(async (opts: { org?: string; json?: boolean }) => {
     const s = createServices(config());
     try {
+      // An unknown organization has no chain at all: say so, not "chain head missing" (a tamper alarm).
+      if (opts.org) {
+        const org = await s.storage.db
+          .selectFrom('organizations')
+          .select('id')
+          .where('id', '=', opts.org)
+          .executeTakeFirst();
+        if (!org) {
+          process.stderr.write(`error: organization ${opts.org} not found\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
       const results = opts.org ? [await s.audit.verify(opts.org)] : await s.audit.verifyAll();
       if (opts.json) console.log(JSON.stringify(results, null, 2));
       else {

@@ -8,6 +8,7 @@ import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Storage, Trx } from '../../storage/db.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
+import { assertFilterIds } from './catalog.filters.ts';
 import {
   type Ad,
   type AdAccount,
@@ -40,6 +41,7 @@ export function createCatalog({ storage }: { storage: Storage }) {
   async function listAdAccounts(ctx: Ctx, f: CatalogFilter): Promise<Page<AdAccount>> {
     const cursor = decodeCursor(f.cursor, 'id');
     return storage.withTenant(ctx.organizationId, async (trx) => {
+      await assertFilterIds(trx, ctx.organizationId, { clientId: f.clientId, connectionId: f.connectionId });
       let q = trx.selectFrom('ad_accounts').selectAll().where('organization_id', '=', ctx.organizationId);
       if (f.clientId) q = q.where('client_id', '=', f.clientId);
       if (f.platform) q = q.where('platform', '=', f.platform);
@@ -82,6 +84,12 @@ export function createCatalog({ storage }: { storage: Storage }) {
     cursor?: string,
   ) {
     return storage.withTenant(ctx.organizationId, async (trx) => {
+      await assertFilterIds(trx, ctx.organizationId, {
+        clientId: f.clientId,
+        adAccountId: f.adAccountId,
+        ...(table !== 'campaigns' ? { campaignId: f.campaignId } : {}),
+        ...(table === 'ads' ? { adGroupId: f.adGroupId } : {}),
+      });
       // Kysely cannot type one query over three tables: the three share these columns.
       let q = trx
         .selectFrom(`${table} as e` as 'campaigns as e')

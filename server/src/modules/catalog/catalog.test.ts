@@ -162,7 +162,31 @@ describe(`catalog on ${testDialect()}`, () => {
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     }
-    expect(idsOf(await get(`/api/v1/campaigns?clientId=${acmeId}`, other))).toEqual([]);
+  });
+
+  it("answers 404 naming the filter for a filter id of another organization's or a missing one, not an empty list", async () => {
+    const missing = 'cmp_01hzzzzzzzzzzzzzzzzzzzzzzz';
+    for (const [url, filter, id] of [
+      [`/api/v1/campaigns?clientId=${acmeId}`, 'clientId', acmeId],
+      [`/api/v1/ads?campaignId=${campaigns[3]!.id}`, 'campaignId', campaigns[3]!.id],
+      [`/api/v1/ads?adGroupId=${group.id}`, 'adGroupId', group.id],
+      [`/api/v1/ad-groups?campaignId=${campaigns[0]!.id}`, 'campaignId', campaigns[0]!.id],
+      [`/api/v1/campaigns?adAccountId=${google.id}`, 'adAccountId', google.id],
+      [`/api/v1/ad-accounts?clientId=${acmeId}`, 'clientId', acmeId],
+    ] as const) {
+      // The stranger gets exactly what the owner gets for an id that does not exist.
+      const theirs = await get(url, other);
+      const none = await get(url.replace(id, missing));
+      for (const res of [theirs, none]) {
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(404);
+        expect(res.json().error.code).toBe('not_found');
+        expect(res.json().error.details.filter).toBe(filter);
+        expect(res.json().error.message).toContain(`(filter ${filter})`);
+      }
+      expect(theirs.json().error.message).toBe(none.json().error.message.replace(missing, id));
+      // The owner's own id still filters.
+      expect((await get(url)).statusCode, url).toBe(200);
+    }
   });
 });
 
@@ -269,5 +293,19 @@ describe(`CRM records on ${testDialect()}`, () => {
     const other = await signUp(t.app, 'crm-other');
     expect((await get('/api/v1/crm/contacts', other)).json().items).toEqual([]);
     expect((await get('/api/v1/crm/opportunities', other)).json().items).toEqual([]);
+    // A client filter naming this organization's client, or no client at all, is 404 naming the filter.
+    for (const path of ['crm/contacts', 'crm/opportunities'])
+      for (const [id, who] of [
+        [clientId, other],
+        ['cli_01hzzzzzzzzzzzzzzzzzzzzzzz', owner],
+      ] as const) {
+        const res = await get(`/api/v1/${path}?clientId=${id}`, who);
+        expect(res.statusCode, `${path}: ${res.body}`).toBe(404);
+        expect(res.json().error).toMatchObject({
+          code: 'not_found',
+          message: `Client ${id} was not found (filter clientId)`,
+          details: { filter: 'clientId', ids: [id] },
+        });
+      }
   });
 });

@@ -4,6 +4,7 @@ import type { Storage } from '../../storage/db.ts';
 import type { CrmContactsTable, CrmOpportunitiesTable } from '../../storage/schema.ts';
 import { addDays } from '../analytics/periods.ts';
 import type { Ctx } from '../auth/context.ts';
+import { assertFilterIds } from './catalog.filters.ts';
 
 export interface CrmContact {
   id: string;
@@ -130,6 +131,7 @@ export function createCrm({ storage }: { storage: Storage }) {
   async function listContacts(ctx: Ctx, f: ContactFilter): Promise<Page<CrmContact>> {
     const cursor = decodeCursor(f.cursor, 'id');
     return storage.withTenant(ctx.organizationId, async (trx) => {
+      await assertFilterIds(trx, ctx.organizationId, { clientId: f.clientId });
       let q = trx.selectFrom('crm_contacts').selectAll().where('organization_id', '=', ctx.organizationId);
       if (f.clientId) q = q.where('client_id', '=', f.clientId);
       if (f.email) {
@@ -161,6 +163,7 @@ export function createCrm({ storage }: { storage: Storage }) {
   async function listOpportunities(ctx: Ctx, f: OpportunityFilter): Promise<Page<CrmOpportunity>> {
     const cursor = decodeCursor(f.cursor, 'id');
     return storage.withTenant(ctx.organizationId, async (trx) => {
+      await assertFilterIds(trx, ctx.organizationId, { clientId: f.clientId });
       let q = trx
         .selectFrom('crm_opportunities')
         .selectAll()

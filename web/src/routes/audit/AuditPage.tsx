@@ -95,7 +95,8 @@ function Target({ type, id, resolve }: { type: string; id?: string | null; resol
   const t = resolve(type, id);
   const text = (
     <span
-      className={`block max-w-56 truncate ${t.known ? 'text-slate-800' : 'font-mono text-[11px] text-slate-500'}`}
+      className={`block max-w-48 truncate ${t.known ? 'text-slate-800' : 'font-mono text-[11px] text-slate-500'}`}
+      title={t.label === t.title ? t.title : `${t.label} — ${t.title}`}
     >
       {t.label}
     </span>
@@ -105,11 +106,11 @@ function Target({ type, id, resolve }: { type: string; id?: string | null; resol
       <span className="block whitespace-nowrap">{type.replace(/_/g, ' ')}</span>
       {id &&
         (t.to ? (
-          <Link to={t.to} title={t.title} className="block hover:underline">
+          <Link to={t.to} className="block hover:underline">
             {text}
           </Link>
         ) : (
-          <span title={t.title}>{text}</span>
+          text
         ))}
     </span>
   );
@@ -120,7 +121,7 @@ function Actor({ actor, resolve }: { actor: AuditEntry['actor']; resolve: Resolv
   const a = resolve(actor.type, actor.id);
   const tone = actor.type === 'user' ? 'blue' : actor.type === 'agent' ? 'violet' : 'gray';
   return (
-    <span className="flex items-center gap-2" data-testid="audit-actor">
+    <span className="flex flex-col items-start gap-0.5" data-testid="audit-actor">
       <Badge tone={tone}>{actor.type.replace(/_/g, ' ')}</Badge>
       {actor.id &&
         (a.to && a.known ? (
@@ -251,7 +252,7 @@ export function AuditPage() {
                 <thead className="bg-slate-50/80 text-xs text-slate-500">
                   <tr>
                     {['#', 'When', 'Actor', 'Action', 'Target', 'From'].map((h) => (
-                      <th key={h} scope="col" className="px-4 py-2.5 text-left font-medium">
+                      <th key={h} scope="col" className="px-3 py-2.5 text-left font-medium">
                         {h}
                       </th>
                     ))}
@@ -260,18 +261,18 @@ export function AuditPage() {
                 <tbody className="divide-y divide-slate-100">
                   {rows.map((e) => (
                     <tr key={e.id} className="align-top">
-                      <td className="px-4 py-2 text-xs text-slate-400 tabular">{e.seq}</td>
-                      <td className="px-4 py-2 whitespace-nowrap text-slate-600">{dateTime(e.createdAt)}</td>
-                      <td className="px-4 py-2 whitespace-nowrap">
+                      <td className="px-3 py-2 text-xs text-slate-400 tabular">{e.seq}</td>
+                      <td className="px-3 py-2 whitespace-nowrap text-slate-600">{dateTime(e.createdAt)}</td>
+                      <td className="px-3 py-2">
                         <Actor actor={e.actor} resolve={resolve} />
                       </td>
-                      <td className="px-4 py-2 font-mono text-xs whitespace-nowrap text-slate-800">
+                      <td className="px-3 py-2 font-mono text-xs whitespace-nowrap text-slate-800">
                         {e.action}
                       </td>
-                      <td className="px-4 py-2 text-xs text-slate-600">
+                      <td className="px-3 py-2 text-xs text-slate-600">
                         {e.target ? <Target type={e.target.type} id={e.target.id} resolve={resolve} /> : '—'}
                       </td>
-                      <td className="px-4 py-2 text-xs text-slate-500">
+                      <td className="px-3 py-2 text-xs text-slate-500">
                         {e.ip ? <Clip text={e.ip} className="max-w-40" /> : '—'}
                       </td>
                     </tr>

@@ -122,7 +122,7 @@ export function PortalReportsPage() {
           <Card className="break-inside-avoid">
             <CardHeader title={`${monthName(r.month)} against ${monthName(r.previous.month)}`} />
             <div className="overflow-x-auto">
-              <table className="w-full text-sm" aria-label="This month against the previous one">
+              <table className="w-full text-xs sm:text-sm" aria-label="This month against the previous one">
                 <thead className="text-left text-xs text-slate-500">
                   <tr>
                     <th className={`${cell} font-medium`}>Metric</th>

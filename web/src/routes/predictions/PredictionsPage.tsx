@@ -1,4 +1,5 @@
 /** Predictions: forecasts with intervals, budget recommendations, fatigue, anomalies, scorecard. */
+
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -12,8 +13,9 @@ import {
   PageHeader,
   Select,
 } from '../../components/ui.tsx';
+import { anomalyDetail, anomalyHeadline } from '../../lib/anomalies.ts';
 import { api } from '../../lib/api.ts';
-import { date, humanize, num, pct } from '../../lib/format.ts';
+import { date, num, pct } from '../../lib/format.ts';
 import { useClients } from '../../lib/hooks.ts';
 import type { Anomaly } from '../../lib/types.ts';
 import { FatigueTimeline } from './FatigueTimeline.tsx';
@@ -43,7 +45,7 @@ interface Scorecard {
   }>;
 }
 
-function Anomalies({ clientId }: { clientId: string }) {
+function Anomalies({ clientId, currency }: { clientId: string; currency: string | undefined }) {
   // Scans this client now (stored, and answered with every flagged day).
   const q = useQuery({
     queryKey: ['anomalies', 'client', clientId],
@@ -74,16 +76,14 @@ function Anomalies({ clientId }: { clientId: string }) {
               <div className="flex flex-wrap items-center gap-2">
                 <Badge tone={a.severity === 'high' ? 'red' : 'amber'}>{a.severity}</Badge>
                 <span className="font-medium">{date(a.date)}</span>
-                <span className="text-slate-500">{a.flaggedMetrics.join(', ')}</span>
+                <span className="text-slate-700">{anomalyHeadline(a)}</span>
               </div>
               <p className="mt-1 text-xs text-slate-500">
-                {a.causes[0]
-                  ? `${humanize(a.causes[0].cause)}: ${a.causes[0].reason}`
-                  : 'No single cause identified'}
-                {Object.entries(a.metrics)
-                  .filter(([k]) => a.flaggedMetrics.includes(k))
-                  .map(([k, m]) => ` · ${k} ${num(m.actual, 2)} vs ${num(m.expected, 2)} expected`)
-                  .join('')}
+                {/* Amounts in the anomaly's currency (stored with it), else the client's. */}
+                {anomalyDetail(
+                  a,
+                  (a as typeof a & { currency?: string | null }).currency ?? currency ?? 'USD',
+                )}
               </p>
             </li>
           ))}
@@ -218,7 +218,10 @@ export function PredictionsPage() {
         <div className="space-y-6">
           <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
             <ForecastCard clientId={clientId} />
-            <Anomalies clientId={clientId} />
+            <Anomalies
+              clientId={clientId}
+              currency={clients.data?.items.find((c) => c.id === clientId)?.currency}
+            />
           </div>
           <Recommendations clientId={clientId} />
           <FatigueTimeline clientId={clientId} />

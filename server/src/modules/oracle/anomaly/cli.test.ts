@@ -329,3 +329,30 @@ describe('omnify anomalies on an index t', () => {
     }
   });
 });
+
+describe('omnify anomalies output', () => {
+  it('answers an output path it cannot write with one line and exit 1, before reading the input', async () => {
+    const input = file('fine.csv', 't,value\n1,2\n2,3\n');
+    const program = new Command().exitOverride();
+    registerAnomaliesCommand(program);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await program.parseAsync([
+        'node',
+        'omnify',
+        'anomalies',
+        '--input',
+        input,
+        '--output',
+        '/nonexistent/x.csv',
+      ]);
+      expect(process.exitCode).toBe(1);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toBe(
+        'error: cannot write /nonexistent/x.csv: no such directory\n',
+      );
+    } finally {
+      stderr.mockRestore();
+      process.exitCode = 0;
+    }
+  });
+});

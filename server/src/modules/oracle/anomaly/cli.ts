@@ -7,7 +7,15 @@
  * date or a whole-number index; an index has no calendar, so it is scored without seasonality
  * unless `--frequency hourly|daily` says what one step is.
  */
-import { createReadStream, createWriteStream, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
@@ -84,6 +92,25 @@ export interface AnomaliesSummary {
   seconds: number;
 }
 
+/** Why a file could not be written, in words: `--output /nonexistent/x.csv` → "no such directory". */
+export function cannotWrite(path: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const reason =
+    err.code === 'ENOENT'
+      ? 'no such directory'
+      : err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'permission denied'
+        : err.code === 'EISDIR'
+          ? 'it is a directory'
+          : err.code === 'ENOTDIR'
+            ? 'a part of the path is not a directory'
+            : err.message;
+  return `cannot write ${path}: ${reason}`;
+}
+
+/** The output file could not be written: the message says which and why. */
+export class OutputError extends Error {}
+
 const round = (v: number, digits: number) => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : v);
 
 /** Runs the command's work; throws SeriesCsvError (with the line number) on a malformed file. */
@@ -94,7 +121,15 @@ export async function runAnomalies(o: AnomaliesRunOptions): Promise<AnomaliesSum
   const size = fromStdin ? 0 : statSync(o.input).size;
   const toFile = o.output !== undefined && o.output !== '-';
   const tmp = toFile ? `${o.output}.partial-${process.pid}` : null;
-  const out: NodeJS.WritableStream = tmp ? createWriteStream(tmp) : process.stdout;
+  // Open the output now: a path that cannot be written is one clear error before any work.
+  let fd: number | null = null;
+  if (tmp)
+    try {
+      fd = openSync(tmp, 'w');
+    } catch (e) {
+      throw new OutputError(cannotWrite(o.output as string, e));
+    }
+  const out: NodeJS.WritableStream = tmp ? createWriteStream(tmp, { fd: fd as number }) : process.stdout;
   let writeError: Error | null = null;
   if (tmp) out.on('error', (e: Error) => (writeError ??= e));
   const file = fromStdin ? null : createReadStream(o.input);
@@ -148,8 +183,12 @@ export async function runAnomalies(o: AnomaliesRunOptions): Promise<AnomaliesSum
     reader.end(lineNo);
     if (tmp) {
       await closeFile(out as WriteStream);
-      if (writeError) throw writeError;
-      renameSync(tmp, o.output!);
+      if (writeError) throw new OutputError(cannotWrite(o.output as string, writeError));
+      try {
+        renameSync(tmp, o.output!);
+      } catch (e) {
+        throw new OutputError(cannotWrite(o.output as string, e));
+      }
     }
   } catch (e) {
     file?.destroy();

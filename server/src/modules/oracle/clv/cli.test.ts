@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { Command } from 'commander';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type ClvOptions, registerClvCommand, runClv } from './cli.ts';
 import { cdnowSampleTransactions, PUBLISHED, relativeError } from './clv.fixtures.ts';
 import { createTransactionsCsvParser, splitCsvLine } from './transactions-csv.ts';
@@ -80,16 +80,16 @@ describe('transactions CSV', () => {
       [9, 'date "01/07/2024"'],
       [10, 'amount "0x10" is not a number'],
     ] as const)
-      expect(message).toContain(`line ${line}: ${what}`);
+      expect(message).toContain(`${tx}:${line}: ${what}`);
     expect(() => readFileSync(output)).toThrow();
   });
 
   it('requires a header naming the columns, and a non-empty file', async () => {
     await expect(run({ transactions: file('nohead.csv', 'a,2024-01-01,10\n') })).rejects.toThrow(
-      /line 1: the header must name the columns customer_id, date and amount \(missing customer_id, date, amount\)/,
+      /nohead\.csv:1: the header must name the columns customer_id, date and amount \(missing customer_id, date, amount\)/,
     );
     await expect(run({ transactions: file('empty.csv', '\n\n') })).rejects.toThrow(
-      /line 1: the file is empty/,
+      /empty\.csv:1: the file is empty/,
     );
     await expect(run({ transactions: file('head.csv', 'customer_id,date,amount\n') })).rejects.toThrow(
       /has a header but no transactions/,
@@ -108,7 +108,9 @@ describe('transactions CSV', () => {
         message: 'the header must name the columns customer_id, date and amount (missing amount)',
       },
     ]);
-    expect(error.message.match(/line \d+:/g)).toEqual(['line 1:']);
+    expect(error.message).toBe(
+      `${bad}:1: the header must name the columns customer_id, date and amount (missing amount)`,
+    );
   });
 });
 
@@ -164,7 +166,7 @@ describe('omnify clv', () => {
         { transactions: '-', unit: 'week', horizon: 90 },
         { stderr: sink().stream, stdin: Readable.from(['customer_id,date,amount\na,2024-02-30,1\n']) },
       ),
-    ).rejects.toThrow('stdin is malformed:\n  line 2: date "2024-02-30" is not a calendar day');
+    ).rejects.toThrow('stdin:2: date "2024-02-30" is not a calendar day');
   });
 
   it('measures time in days with --unit day (α in days, the rest unchanged)', async () => {
@@ -197,5 +199,58 @@ describe('omnify clv', () => {
     await expect(parse('--until', '1997-02-30')).rejects.toThrow(/must be a calendar day YYYY-MM-DD/);
     await expect(parse('--horizon', '0')).rejects.toThrow(/must be a whole number of days/);
     await expect(program.parseAsync(['node', 'omnify', 'clv'])).rejects.toThrow(/--transactions <file>/);
+  });
+});
+
+describe('omnify clv errors', () => {
+  const parse = async (args: string[]) => {
+    const program = new Command().exitOverride();
+    registerClvCommand(program);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await program.parseAsync(['node', 'omnify', 'clv', ...args]);
+      return { code: process.exitCode, stderr: stderr.mock.calls.map((c) => String(c[0])).join('') };
+    } finally {
+      stderr.mockRestore();
+      process.exitCode = 0;
+    }
+  };
+
+  it('prints each bad line as file:line: problem, like forecast and anomalies', async () => {
+    const bad = file(
+      'lines.csv',
+      'customer_id,date,amount\na,2024-01-01,10\nb,2024-01-02,ten\nc,2024-13-01,1\n',
+    );
+    const { code, stderr } = await parse(['--transactions', bad, '--until', '2024-01-31']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `error: ${bad}:3: amount "ten" is not a number\nerror: ${bad}:4: date "2024-13-01" is not a calendar day YYYY-MM-DD\n`,
+    );
+    expect(stderr).not.toMatch(/malformed| {2}line/);
+  });
+
+  it('answers an output path it cannot write with one line and exit 1', async () => {
+    const tx = file(
+      'small.csv',
+      [
+        'customer_id,date,amount',
+        ...cdnowSampleTransactions().map((t) => `${t.customerId},${t.date},${t.amount}`),
+      ].join('\n'),
+    );
+    for (const flag of ['--output', '--customers']) {
+      const { code, stderr } = await parse([
+        '--transactions',
+        tx,
+        '--until',
+        '1997-09-30',
+        flag,
+        '/nonexistent/x.out',
+      ]);
+      expect(code, flag).toBe(1);
+      expect(stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([
+        'error: cannot write /nonexistent/x.out: no such directory',
+      ]);
+      expect(stderr).not.toMatch(/ENOENT|\n\s+at /);
+    }
   });
 });

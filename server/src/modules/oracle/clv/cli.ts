@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { createProgressBar } from '../../../main/progress.ts';
-import { invalidInput } from '../../../platform/errors.ts';
+import { invalidInput, isAppError } from '../../../platform/errors.ts';
 import { type CustomerPrediction, fitCustomerValue, MAX_HORIZON_DAYS } from './predict.ts';
 import { createRfmAccumulator, dayNumber, type TimeUnit } from './rfm.ts';
 import { readTransactionsFile } from './transactions-csv.ts';
@@ -65,7 +65,14 @@ export function registerClvCommand(program: Command): Command {
     .option('--output <file>', 'write the parameters JSON here (default or "-": stdout)')
     .option('--customers <file>', 'write per-customer predictions to this CSV')
     .action(async (opts: ClvOptions) => {
-      await runClv(opts);
+      try {
+        await runClv(opts);
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        // One line per problem, as forecast and anomalies print theirs: `error: file:line: problem`.
+        for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
+        process.exitCode = 1;
+      }
     });
 }
 
@@ -93,6 +100,8 @@ export async function runClv(
     onTransaction: acc.add,
     onProgress: (done, total) => reading.update(mb(done), mb(total), 'MB'),
     ...(io.stdin ? { stdin: io.stdin } : {}),
+  }).catch((e: unknown) => {
+    throw fileLineError(e, source);
   });
   reading.done(`${read.transactions} transactions`);
   const until = opts.until ?? acc.lastDate;
@@ -138,10 +147,49 @@ export async function runClv(
     },
   };
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  if (opts.output && opts.output !== '-') writeFileSync(opts.output, json);
+  if (opts.output && opts.output !== '-') writeOrFail(opts.output, json);
   else (io.stdout ?? process.stdout).write(json);
-  if (opts.customers) writeFileSync(opts.customers, predictionsCsv(report.predictions));
+  if (opts.customers) writeOrFail(opts.customers, predictionsCsv(report.predictions));
   return result;
+}
+
+/** Why a file could not be written, in words: `--output /nonexistent/x.json` → "no such directory". */
+function cannotWrite(path: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const reason =
+    err.code === 'ENOENT'
+      ? 'no such directory'
+      : err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'permission denied'
+        : err.code === 'EISDIR'
+          ? 'it is a directory'
+          : err.code === 'ENOTDIR'
+            ? 'a part of the path is not a directory'
+            : err.message;
+  return `cannot write ${path}: ${reason}`;
+}
+
+function writeOrFail(path: string, content: string) {
+  try {
+    writeFileSync(path, content);
+  } catch (e) {
+    throw invalidInput(cannotWrite(path, e));
+  }
+}
+
+/**
+ * A malformed file's problems as `file:line: problem`, one per line (the format of forecast and
+ * anomalies), with `details.problems` kept.
+ */
+function fileLineError(e: unknown, source: string): unknown {
+  const problems = isAppError(e) ? (e.details as { problems?: unknown } | undefined)?.problems : undefined;
+  if (!isAppError(e) || !Array.isArray(problems)) return e;
+  const list = (problems as Array<{ line: number; message: string }>).map(
+    (p) => `${source}:${p.line}: ${p.message}`,
+  );
+  if (/stopped at the first/.test(e.message))
+    list.push(`${source}: stopped at the first ${list.length} problems`);
+  return invalidInput(list.join('\n'), e.details);
 }
 
 const CSV_COLUMNS = [

@@ -52,6 +52,22 @@ const parseFrequency = (v: string): Frequency => {
   return v;
 };
 
+/** Why a file could not be written, in words: `--output /nonexistent/x.csv` → "no such directory". */
+export function cannotWrite(path: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const reason =
+    err.code === 'ENOENT'
+      ? 'no such directory'
+      : err.code === 'EACCES' || err.code === 'EPERM'
+        ? 'permission denied'
+        : err.code === 'EISDIR'
+          ? 'it is a directory'
+          : err.code === 'ENOTDIR'
+            ? 'a part of the path is not a directory'
+            : err.message;
+  return `cannot write ${path}: ${reason}`;
+}
+
 /** A progress line on stderr for long inputs: redrawn in place on a terminal, every 2 s otherwise. */
 function progress(stderr: Io['stderr'], total: number) {
   const started = Date.now();
@@ -87,6 +103,16 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
     }
     throw e;
   }
+  // A value left empty (or NA, NaN, null) is filled before fitting: say so, once per series, at its line.
+  const filledAt = (s: (typeof parsed.series)[number]) => {
+    const blank = s.values.findIndex((v, j) => v === null && s.lines[j] !== null);
+    return blank < 0
+      ? null
+      : {
+          line: s.lines[blank] as number,
+          count: s.values.filter((v, j) => v === null && s.lines[j] !== null).length,
+        };
+  };
   const out = ['id,step,mean,lo80,hi80,lo95,hi95'];
   const models = ['id,model,version,observations,warnings'];
   const failures: string[] = [];
@@ -102,6 +128,11 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
       });
       for (let j = 0; j < f.mean.length; j++)
         out.push(formatRow(s.id, j + 1, [f.mean[j]!, f.lo80[j]!, f.hi80[j]!, f.lo95[j]!, f.hi95[j]!]));
+      const filled = filledAt(s);
+      if (filled)
+        io.stderr.write(
+          `warning: ${name}:${filled.line}: series "${s.id}": ${filled.count === 1 ? 'an empty value' : `${filled.count} empty values`} (first on this line) filled in: ${f.diagnostics.warnings.filter((w) => /missing/.test(w)).join('; ')}\n`,
+        );
       models.push(
         [s.id, f.model, f.version, String(f.diagnostics.observations), f.diagnostics.warnings.join('; ')]
           .map(csvField)
@@ -121,9 +152,19 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
     tick(i + 1);
   }
   const csv = `${out.join('\n')}\n`;
+  for (const [path, content] of [
+    [opts.output && opts.output !== '-' ? opts.output : null, csv],
+    [opts.models ?? null, `${models.join('\n')}\n`],
+  ] as const) {
+    if (!path) continue;
+    try {
+      writeFileSync(path, content);
+    } catch (e) {
+      io.stderr.write(`error: ${cannotWrite(path, e)}\n`);
+      return 1;
+    }
+  }
   if (!opts.output || opts.output === '-') io.stdout.write(csv);
-  else writeFileSync(opts.output, csv);
-  if (opts.models) writeFileSync(opts.models, `${models.join('\n')}\n`);
   for (const f of failures) io.stderr.write(`error: ${f}\n`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   io.stderr.write(

@@ -162,6 +162,48 @@ describe('omnify forecast', () => {
     expect(stdout.text()).toBe('');
   });
 
+  it('says on stderr, once per series and at its line, that empty values were filled in', async () => {
+    const input = path.join(dir, 'blanks.csv');
+    const rows = ['id,t,value'];
+    for (let t = 1; t <= 12; t++) rows.push(`a,${t},${t === 5 || t === 8 ? (t === 5 ? '' : 'NaN') : 10 + t}`);
+    for (let t = 1; t <= 12; t++) rows.push(`b,${t},${20 + t}`);
+    writeFileSync(input, `${rows.join('\n')}\n`);
+    const stderr = sink();
+    const io = {
+      stdout: sink() as unknown as NodeJS.WritableStream,
+      stderr: stderr as unknown as NodeJS.WritableStream,
+      readStdin: () => '',
+    };
+    expect(await runForecastCommand({ input, horizon: 2 }, io)).toBe(0);
+    const warnings = stderr
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('warning:'));
+    // Row t=5 of series a is file line 6.
+    expect(warnings).toEqual([
+      `warning: ${input}:6: series "a": 2 empty values (first on this line) filled in: 2 missing values filled by interpolation`,
+    ]);
+  });
+
+  it('answers an output path it cannot write with one line and exit 1, for --output and --models', async () => {
+    const input = path.join(dir, 'ok.csv');
+    writeFileSync(input, 'id,t,value\na,1,2\na,2,3\na,3,4\n');
+    for (const opts of [{ output: '/nonexistent/x.csv' }, { models: '/nonexistent/m.csv' }]) {
+      const stderr = sink();
+      const code = await runForecastCommand(
+        { input, horizon: 2, ...opts },
+        {
+          stdout: sink() as unknown as NodeJS.WritableStream,
+          stderr: stderr as unknown as NodeJS.WritableStream,
+          readStdin: () => '',
+        },
+      );
+      expect(code).toBe(1);
+      const path = opts.output ?? opts.models;
+      expect(stderr.text()).toBe(`error: cannot write ${path}: no such directory\n`);
+    }
+  });
+
   it('skips a series it cannot forecast, writes the others and exits 1', async () => {
     const input = path.join(dir, 'neg.csv');
     const output = path.join(dir, 'neg-out.csv');

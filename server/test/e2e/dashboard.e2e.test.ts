@@ -285,6 +285,42 @@ describe('web dashboard in Chromium', () => {
     await page.close();
   }, 240_000);
 
+  it('says a sync is already running when Sync now meets one started elsewhere (409), with its progress', async () => {
+    const page = await freshPage();
+    await signIn(page, server.url);
+    await page.getByRole('link', { name: 'Connections' }).click();
+    const conns = await apiAs<{
+      items: Array<{ id: string; name: string; platform: string; lastSyncAt: string | null }>;
+    }>(ownerToken, 'GET', '/api/v1/connections');
+    const sim = conns.items.find((c) => c.platform === 'simulator' && c.lastSyncAt);
+    expect(sim).toBeDefined();
+    const item = page
+      .getByTestId('connection')
+      .filter({ hasText: sim?.name as string })
+      .first();
+    const button = item.getByRole('button', { name: 'Sync now', exact: true });
+    await button.waitFor();
+    // Someone else (another tab, the API) starts a long backfill after the page was drawn.
+    const other = await fetch(`${server.url}/api/v1/connections/${sim?.id}/sync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'backfill', days: 365 }),
+    });
+    expect(other.status).toBe(202);
+    const run = (await other.json()) as { id: string };
+    await button.click();
+    const notice = item.getByRole('status').filter({ hasText: 'Already syncing' });
+    await notice.waitFor();
+    await expect(notice.textContent()).resolves.toContain(run.id);
+    await expect(notice.textContent()).resolves.toMatch(/backfill sync of this connection is already/);
+    // The running run is shown (the button is gone until it ends).
+    await item
+      .getByTestId('sync-status')
+      .getByText(/^backfill · /)
+      .waitFor();
+    await page.close();
+  }, 180_000);
+
   it('hides write actions from a viewer', async () => {
     const inv = await apiAs<{ token: string }>(ownerToken, 'POST', '/api/v1/invitations', {
       email: 'viewer-e2e@example.com',

@@ -30,6 +30,8 @@ export const migrations: Record<string, OmnifyMigration> = {
   '011_portal': portal,
   '012_ledger': ledger,
   '013_write_action_status_index': writeActionStatusIndex,
-  '014_sync_run_one_pending': syncRunOnePending,
   '014_audit_keyed_chain': auditKeyedChain,
+  // Two helpers both took 014 the same day; Kysely runs by name, so this one runs second. Not renamed:
+  // databases created since record it under this name.
+  '014_sync_run_one_pending': syncRunOnePending,
 };

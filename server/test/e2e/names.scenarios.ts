@@ -62,15 +62,17 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       if (!rule) throw new Error('the demo has no rule');
       await call(server.url, token, 'POST', `/api/v1/rules/${rule.id}/run`);
       // A person's proposal: over the 20% guardrail, it waits for approval.
-      const campaigns = await call<{ items: Array<{ id: string }> }>(
+      // One with a campaign budget (the Meta account another scenario connects keeps its budgets on
+      // ad sets, and may list first).
+      const campaigns = await call<{ items: Array<{ id: string; dailyBudgetMicros: number | null }> }>(
         server.url,
         token,
         'GET',
-        '/api/v1/campaigns?limit=1',
+        '/api/v1/campaigns?limit=200',
       );
       await call(server.url, token, 'POST', '/api/v1/actions', {
         kind: 'budget_change',
-        campaignId: campaigns.items[0]?.id,
+        campaignId: campaigns.items.find((c) => (c.dailyBudgetMicros ?? 0) > 0)?.id,
         percent: 60,
       });
 

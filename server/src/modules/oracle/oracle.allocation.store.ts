@@ -213,7 +213,7 @@ export async function storeAllocation(
       .where('type', '=', 'allocation')
       .where('inputs_hash', '=', hash)
       .executeTakeFirst();
-    if (existing) return existing.run_id;
+    if (existing) return { runId: existing.run_id, created: false };
     const runId = newId('prediction');
     const computedAt = clock.now().toISOString();
     const rows: PredictionsTable[] = answer.allocations.map((a) => ({
@@ -254,6 +254,6 @@ export async function storeAllocation(
             .doNothing(),
         )
         .execute();
-    return runId;
+    return { runId, created: true };
   });
 }

@@ -339,10 +339,9 @@ export function createAllocations({
       allocations,
       warnings,
     };
-    return {
-      ...answer,
-      predictionId: await storeAllocation({ storage, clock }, ctx, req, { ...data, recent }, answer),
-    };
+    const stored = await storeAllocation({ storage, clock }, ctx, req, { ...data, recent }, answer);
+    // newRun: whether these inputs were stored now (the route audits only that) or answered again.
+    return { ...answer, predictionId: stored.runId, newRun: stored.created };
   }
 
   return { allocate };

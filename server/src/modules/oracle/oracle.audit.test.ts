@@ -1,6 +1,6 @@
 /**
  * What a person stores through the ORACLE POST routes is in the audit trail: a new forecast, newly
- * stored anomalies, an allocation. Computations that store nothing (a repeated forecast, a viewer's
+ * stored anomalies, an allocation (a newly stored run). Computations that store nothing (a repeated forecast, a viewer's
  * or a repeated scan), the GETs and the nightly job are not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,11 @@ describe(`ORACLE audit trail on ${testDialect()}`, () => {
       target: { type: 'allocation', id: res.json().predictionId },
       metadata: { level: 'campaign', objective: 'conversions' },
     });
+    // Asked again with the same data, it answers the stored run and records nothing more.
+    const again = await post(owner, 'allocations', { objective: 'conversions' });
+    expect(again.json().predictionId).toBe(res.json().predictionId);
+    expect(again.json()).not.toHaveProperty('newRun');
+    expect((await oracleEntries()).slice(before)).toHaveLength(1);
   });
 
   it('records nothing for reads and for the nightly job', async () => {

@@ -283,19 +283,21 @@ export function oracleRoutes(
     },
     async (req) => {
       const ctx = ctxOf(req);
-      const allocation = await oracle.allocate(ctx, req.body);
-      // The same inputs answer the stored run again; the request is recorded either way.
-      await record(ctx, {
-        action: 'oracle.allocation_computed',
-        target: { type: 'allocation', id: allocation.predictionId },
-        input: req.body,
-        metadata: {
-          level: allocation.level,
-          objective: allocation.objective,
-          clientId: allocation.clientId,
-          recommendedDailyMicros: allocation.totals.recommendedDailyMicros,
-        },
-      });
+      const { newRun, ...allocation } = await oracle.allocate(ctx, req.body);
+      // The same inputs answer the stored run again: only a newly stored run is recorded (the
+      // Predictions page asks on every visit, viewers included).
+      if (newRun)
+        await record(ctx, {
+          action: 'oracle.allocation_computed',
+          target: { type: 'allocation', id: allocation.predictionId },
+          input: req.body,
+          metadata: {
+            level: allocation.level,
+            objective: allocation.objective,
+            clientId: allocation.clientId,
+            recommendedDailyMicros: allocation.totals.recommendedDailyMicros,
+          },
+        });
       return allocation;
     },
   );

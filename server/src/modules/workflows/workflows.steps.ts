@@ -159,13 +159,28 @@ export function createStepExecutors(deps: StepDeps) {
     },
 
     async connector_sync(params, env) {
-      const state = (env.state ?? null) as { syncRunId: string; polls: number } | null;
+      const state = (env.state ?? null) as { syncRunId: string; polls: number; joined?: boolean } | null;
       if (!state) {
-        const started = await sync.start(env.ctx, params.connectionId, {
-          kind: params.kind,
-          ...(params.days ? { days: params.days } : {}),
-        });
-        return { kind: 'poll', state: { syncRunId: started.id, polls: 0 }, delayMs: params.pollIntervalMs };
+        try {
+          const started = await sync.start(env.ctx, params.connectionId, {
+            kind: params.kind,
+            ...(params.days ? { days: params.days } : {}),
+          });
+          return { kind: 'poll', state: { syncRunId: started.id, polls: 0 }, delayMs: params.pollIntervalMs };
+        } catch (e) {
+          // One run per connection at a time: a run already going (a write-back's refresh, the hourly
+          // sync, a webhook) brings the same fresh data, so the step waits for it instead of failing.
+          const pending =
+            e instanceof AppError && e.code === 'conflict'
+              ? (e.details as { syncRunId?: unknown } | undefined)?.syncRunId
+              : undefined;
+          if (typeof pending !== 'string') throw e;
+          return {
+            kind: 'poll',
+            state: { syncRunId: pending, polls: 0, joined: true },
+            delayMs: params.pollIntervalMs,
+          };
+        }
       }
       const current = await sync.get(env.ctx, state.syncRunId);
       if (current.status === 'failed')
@@ -182,6 +197,8 @@ export function createStepExecutors(deps: StepDeps) {
         kind: 'done',
         output: {
           syncRunId: current.id,
+          // True when the step waited for a run that was already going rather than starting one.
+          joined: state.joined === true,
           status: current.status,
           rowsUpserted: current.rowsUpserted,
           callsMade: current.callsMade,

@@ -76,8 +76,9 @@ export function cleanSeries(
     imputed++;
   }
   const warnings: string[] = [];
-  if (first > 0) warnings.push(`${first} leading missing values dropped`);
-  if (imputed > 0) warnings.push(`${imputed} missing values filled by interpolation`);
+  if (first > 0) warnings.push(`${first} leading missing value${first === 1 ? '' : 's'} dropped`);
+  if (imputed > 0)
+    warnings.push(`${imputed} missing value${imputed === 1 ? '' : 's'} filled by interpolation`);
   if (imputed > x.length / 2)
     warnings.push('more than half of the series was missing: treat the forecast with care');
   return { values: Float64Array.from(x), dropped: first, imputed, warnings };

@@ -92,6 +92,21 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
     global: true,
     max: config.http.rateLimitPerMinute,
     timeWindow: '1 minute',
+    // Per signed-in person where the request proves one (a valid access token: an agency office
+    // behind one address is many people), else per client address. An invalid or made-up token
+    // counts against the address, so varying it buys nothing.
+    keyGenerator: async (req) => {
+      const h = req.headers.authorization;
+      if (typeof h === 'string' && h.startsWith('Bearer ')) {
+        const token = h.slice(7).trim();
+        const now = s.clock.now();
+        const user = await s.tokens.verifyAccess(token, now).catch(() => null);
+        if (user) return `user:${user.userId}`;
+        const portal = await s.tokens.verifyPortalAccess(token, now).catch(() => null);
+        if (portal) return `portal:${portal.portalUserId}`;
+      }
+      return req.ip;
+    },
     errorResponseBuilder: (_req, ctx) =>
       new AppError(
         'rate_limited',

@@ -14,22 +14,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO, type E2eServer, signIn } from './harness.ts';
+import { type E2eServer, loginToken, signedInPage } from './harness.ts';
 
 const shots = process.env.OMNIFY_E2E_SHOTS;
 async function shoot(page: Page, name: string) {
   if (!shots) return;
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
-async function tokenFor(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(DEMO),
-  });
-  return ((await res.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
 }
 
 function client(url: string, token: string) {
@@ -41,14 +32,6 @@ function client(url: string, token: string) {
     });
     return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
   };
-}
-
-async function signedInPage(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${url}/login`);
-  await page.evaluate(() => localStorage.clear());
-  await signIn(page, url);
-  return page;
 }
 
 const moneyIn = (micros: number, currency: string) =>
@@ -63,7 +46,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
   describe('workflows page: disable, enable, delete', () => {
     it('disables and enables a workflow, runs it, and deletes it only after the confirmation', async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url));
+      const api = client(server.url, await loginToken(server.url));
       const created = await api<{ workflow: { id: string; name: string } }>('POST', '/api/v1/workflows', {
         templateId: 'monthly_reporting',
         variables: { notifyEmail: 'reports-e2e@example.com' },
@@ -112,7 +95,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
 
     it('asks for the values a workflow reads from its run input, and the run carries them', async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url));
+      const api = client(server.url, await loginToken(server.url));
       const created = await api<{ workflow: { id: string; name: string } }>('POST', '/api/v1/workflows', {
         templateId: 'campaign_launch',
         variables: { notifyEmail: 'launch-e2e@example.com' },
@@ -163,7 +146,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
 
     it("shows the API's message and code when a change is refused", async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url));
+      const api = client(server.url, await loginToken(server.url));
       const created = await api<{ workflow: { id: string } }>('POST', '/api/v1/workflows', {
         name: 'E2E stale workflow',
         steps: [
@@ -246,7 +229,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
   describe('approvals page: formatted proposals', () => {
     it("shows a rule's proposal with money in the campaign's currency and its dates", async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url));
+      const api = client(server.url, await loginToken(server.url));
       const campaigns = await api<{
         items: Array<{ id: string; name: string; status: string; dailyBudgetMicros: number | null }>;
       }>('GET', '/api/v1/campaigns?limit=200');

@@ -197,3 +197,22 @@ export async function signIn(
   }
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
 }
+
+/** An access token of `creds` (the demo owner by default), through the API's sign-in. */
+export async function loginToken(baseUrl: string, creds = DEMO): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(creds),
+  });
+  return ((await res.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
+}
+
+/** A new page signed in through the form, whatever session an earlier scenario left in the browser. */
+export async function signedInPage(context: BrowserContext, baseUrl: string, creds = DEMO): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/login`);
+  await page.evaluate(() => localStorage.clear());
+  await signIn(page, baseUrl, creds);
+  return page;
+}

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
-import { DEMO, type E2eServer, signIn } from './harness.ts';
+import { type E2eServer, loginToken, signedInPage } from './harness.ts';
 
 /**
  * What under `root` is cut off for its reader: a box whose content is wider than the box itself,
@@ -46,23 +46,11 @@ async function inView(page: Page, l: Locator): Promise<boolean> {
   return box !== null && box.x >= 0 && box.x + box.width <= width + 0.5;
 }
 
-/** Signed in to the dashboard from a clean slate (another scenario's session may be stored). */
-async function dashboardPage(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
+/** Signed in at 1280 × 800, the desktop width these checks are about. */
+async function desktopPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await signedInPage(context, url);
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(`${url}/login`);
-  await page.evaluate(() => localStorage.clear());
-  await signIn(page, url);
   return page;
-}
-
-async function agencyToken(url: string): Promise<string> {
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(DEMO),
-  });
-  return ((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
 }
 
 export function layoutScenarios(env: () => { server: E2eServer; context: BrowserContext }) {
@@ -114,7 +102,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
 
     it('at 1280 px the Audit log shows every column, long ids cut with the whole id as tooltip', async () => {
       const { server, context } = env();
-      const page = await dashboardPage(context, server.url);
+      const page = await desktopPage(context, server.url);
       await page.getByRole('link', { name: 'Audit log' }).click();
       const table = page.getByRole('table', { name: 'Audit entries' });
       await table.locator('tbody tr').first().waitFor({ timeout: 30_000 });
@@ -133,7 +121,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
 
     it('at 1280 px the Write-backs table shows every column, with a long platform error wrapped', async () => {
       const { server, context } = env();
-      const token = await agencyToken(server.url);
+      const token = await loginToken(server.url);
       const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const campaigns = (await (
         await fetch(`${server.url}/api/v1/campaigns?limit=200`, { headers: auth })
@@ -170,7 +158,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
         db.close();
       }
 
-      const page = await dashboardPage(context, server.url);
+      const page = await desktopPage(context, server.url);
       await page.getByRole('link', { name: 'Write-backs', exact: true }).click();
       const table = page.getByRole('table', { name: 'Write-backs' });
       const row = table.getByRole('row').filter({ hasText: error });
@@ -186,7 +174,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
 
     it('at 1280 px the Predictions forecast card keeps its model name inside, and cut ad names have tooltips', async () => {
       const { server, context } = env();
-      const page = await dashboardPage(context, server.url);
+      const page = await desktopPage(context, server.url);
       await page.getByRole('link', { name: 'Predictions' }).click();
       const card = page.locator('section').filter({
         has: page.getByRole('heading', { name: 'Forecast, next 30 days' }),

@@ -11,16 +11,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
-import { DEMO, type E2eServer, signIn } from './harness.ts';
-
-async function tokenFor(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(DEMO),
-  });
-  return ((await res.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
-}
+import { type E2eServer, loginToken, signedInPage } from './harness.ts';
 
 async function call<T>(url: string, token: string, method: string, p: string, body?: unknown): Promise<T> {
   const res = await fetch(`${url}${p}`, {
@@ -30,15 +21,6 @@ async function call<T>(url: string, token: string, method: string, p: string, bo
   });
   if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-/** A page signed in as the demo owner, whatever session an earlier scenario left in the browser. */
-async function ownerPage(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${url}/login`);
-  await page.evaluate(() => localStorage.clear());
-  await signIn(page, url);
-  return page;
 }
 
 async function filterAudit(page: Page, action: string) {
@@ -51,7 +33,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
   describe('names and numbers in Chromium', () => {
     it('the audit log and approvals name people, rules and clients, and link targets to their pages', async () => {
       const { server, context } = env();
-      const token = await tokenFor(server.url);
+      const token = await loginToken(server.url);
       const rules = await call<{ items: Array<{ id: string; name: string }> }>(
         server.url,
         token,
@@ -76,7 +58,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
         percent: 60,
       });
 
-      const page = await ownerPage(context, server.url);
+      const page = await signedInPage(context, server.url);
       await page.goto(`${server.url}/audit`);
       await filterAudit(page, 'rules.ran');
       const entries = page.getByRole('table', { name: 'Audit entries' });
@@ -135,7 +117,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
 
     it('the portal report shows counts in full and the campaign page names its objective', async () => {
       const { server, context } = env();
-      const token = await tokenFor(server.url);
+      const token = await loginToken(server.url);
       const clients = await call<{ items: Array<{ id: string; name: string }> }>(
         server.url,
         token,
@@ -182,7 +164,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
 
     it("the overview's anomaly alerts show money with its currency and name the metric the cause is about", async () => {
       const { server, context } = env();
-      const page = await ownerPage(context, server.url);
+      const page = await signedInPage(context, server.url);
       const alerts = page.getByRole('list', { name: 'Alerts' });
       await alerts.waitFor({ timeout: 60_000 });
       const anomalies = alerts.getByRole('listitem').filter({ hasText: 'Anomaly' });
@@ -204,7 +186,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
 
     it('the Analytics agent writes whole counts with separators', async () => {
       const { server, context } = env();
-      const page = await ownerPage(context, server.url);
+      const page = await signedInPage(context, server.url);
       await page.getByRole('link', { name: 'Agents' }).click();
       await page.getByRole('list', { name: 'Agents' }).getByRole('button', { name: 'Analytics' }).click();
       const client = page.getByLabel('Client for this run');
@@ -221,7 +203,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
 
     it('the Connections form starts on a configured platform and marks the others', async () => {
       const { server, context } = env();
-      const page = await ownerPage(context, server.url);
+      const page = await signedInPage(context, server.url);
       await page.getByRole('link', { name: 'Connections' }).click();
       const form = page.getByRole('form', { name: 'Connect a platform' });
       const select = form.getByLabel('Platform');

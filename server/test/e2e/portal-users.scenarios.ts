@@ -7,22 +7,13 @@
  */
 import type { BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO, type E2eServer, signIn } from './harness.ts';
+import { type E2eServer, loginToken, signIn } from './harness.ts';
 
 interface PortalUser {
   id: string;
   email: string;
   name: string;
   status: string;
-}
-
-async function agencyToken(url: string): Promise<string> {
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(DEMO),
-  });
-  return ((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
 }
 
 async function get<T>(url: string, token: string, path: string): Promise<T> {
@@ -35,7 +26,7 @@ export function portalUserScenarios(env: () => { server: E2eServer; context: Bro
   describe('portal users on the client page', () => {
     it('invites a portal user from the client page, lists them as the API does, and revokes after a confirmation', async () => {
       const { server, context } = env();
-      const token = await agencyToken(server.url);
+      const token = await loginToken(server.url);
       const clients = await get<{ items: Array<{ id: string; name: string }> }>(
         server.url,
         token,

@@ -18,22 +18,13 @@ import { runLedger } from '../../src/modules/ledger/ledger.jobs.ts';
 import { createLedger } from '../../src/modules/ledger/ledger.service.ts';
 import { systemClock } from '../../src/platform/clock.ts';
 import { createStorage } from '../../src/storage/db.ts';
-import { DEMO, type E2eServer, signIn } from './harness.ts';
+import { type E2eServer, loginToken, signedInPage } from './harness.ts';
 
 const shots = process.env.OMNIFY_E2E_SHOTS;
 async function shoot(page: Page, name: string) {
   if (!shots) return;
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
-async function tokenFor(url: string, creds: { email: string; password: string }): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(creds),
-  });
-  return ((await res.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
 }
 
 function client(url: string, token: string) {
@@ -46,14 +37,6 @@ function client(url: string, token: string) {
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-}
-
-async function signedInPage(context: BrowserContext, url: string, creds = DEMO): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${url}/login`);
-  await page.evaluate(() => localStorage.clear());
-  await signIn(page, url, creds);
-  return page;
 }
 
 const groupedRule = {
@@ -92,7 +75,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
   describe('rule editor with condition groups', () => {
     it('shows a nested group, edits a leaf in it, and the group and every leaf field survive the save', async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const api = client(server.url, await loginToken(server.url));
       const created = await api<{ id: string }>('POST', '/api/v1/rules', groupedRule);
 
       const page = await signedInPage(context, server.url);
@@ -202,7 +185,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
 
     it('sizes a budget change in percent or as an amount a day, and turns the notification after it on and off', async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const api = client(server.url, await loginToken(server.url));
       const created = await api<{ id: string }>('POST', '/api/v1/rules', {
         ...groupedRule,
         name: 'E2E sized rule',
@@ -251,7 +234,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
 
     it('Evaluate now on a notify-only rule says who was notified, not that changes were proposed', async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const api = client(server.url, await loginToken(server.url));
       const created = await api<{ id: string }>('POST', '/api/v1/rules', {
         name: 'E2E notify-only rule',
         enabled: false,
@@ -277,7 +260,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
 
     it('a new rule from the editor is saved switched off', async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const api = client(server.url, await loginToken(server.url));
       const page = await signedInPage(context, server.url);
       await page.goto(`${server.url}/rules?rule=new`);
       const created = page.waitForResponse(
@@ -295,7 +278,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
   describe('ledger entry page', () => {
     it('opens an applied change from the ledger list, in full, and says not found for other ids', async () => {
       const { server, context } = env();
-      const api = client(server.url, await tokenFor(server.url, DEMO));
+      const api = client(server.url, await loginToken(server.url));
       const clients = await api<{ items: Array<{ id: string; name: string }> }>('GET', '/api/v1/clients');
       const peak = clients.items.find((c) => c.name === 'Peak Fitness');
       const campaigns = await api<{

@@ -11,22 +11,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO, type E2eServer, signIn } from './harness.ts';
-
-async function agencyToken(url: string): Promise<string> {
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(DEMO),
-  });
-  return ((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
-}
+import { type E2eServer, loginToken, signIn } from './harness.ts';
 
 export function writeStatusScenarios(env: () => { server: E2eServer; context: BrowserContext }) {
   describe('write-back outcome unknown', () => {
     it('shows a proposal with outcome unknown with its own badge, tooltip and what to check', async () => {
       const { server, context } = env();
-      const token = await agencyToken(server.url);
+      const token = await loginToken(server.url);
       const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const campaigns = (await (
         await fetch(`${server.url}/api/v1/campaigns?limit=200`, { headers: auth })

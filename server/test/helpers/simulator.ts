@@ -19,9 +19,7 @@ const SIMULATOR_FIRST_DAY = '2026-11-07';
  * simulator's first day, so the synced data stays the same whatever day the tests run on.
  */
 function backfillDays(now: Date): number {
-  const first = Date.parse(`${SIMULATOR_FIRST_DAY}T00:00:00Z`);
-  const today = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
-  return Math.max(14, Math.round((today - first) / 86_400_000) + 1);
+  return Math.max(14, daysSince(SIMULATOR_FIRST_DAY, now) + 1);
 }
 
 /** Whole days from `day` (YYYY-MM-DD) to the UTC day of `now`; 0 when `day` is today or later. */
@@ -133,4 +131,28 @@ export async function withAdDaySpend<T>(
   } finally {
     await set(row.spend_micros);
   }
+}
+
+/**
+ * Multiplies one ad's spend, impressions and clicks on `day` by 6 (the first ad, by id, with spend and
+ * more than 20 clicks that day): a spend spike the anomaly detector should find. Returns the ad's id.
+ */
+export async function spikeAdDay(t: TestApp, organizationId: string, day: string): Promise<string> {
+  const ad = await t.storage.db
+    .selectFrom('daily_metrics')
+    .select(['ad_id', 'spend_micros', 'impressions', 'clicks'])
+    .where('organization_id', '=', organizationId)
+    .where('date', '=', day)
+    .where('spend_micros', '>', 0)
+    .where('clicks', '>', 20)
+    .orderBy('ad_id')
+    .executeTakeFirstOrThrow();
+  await t.storage.db
+    .updateTable('daily_metrics')
+    .set({ spend_micros: ad.spend_micros * 6, impressions: ad.impressions * 6, clicks: ad.clicks * 6 })
+    .where('organization_id', '=', organizationId)
+    .where('ad_id', '=', ad.ad_id)
+    .where('date', '=', day)
+    .execute();
+  return ad.ad_id;
 }

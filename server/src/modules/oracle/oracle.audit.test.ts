@@ -11,7 +11,7 @@ import {
   signUp,
   type TestApp,
 } from '../../../test/helpers/app.ts';
-import { connectSimulatorDays } from '../../../test/helpers/simulator.ts';
+import { connectSimulatorDays, spikeAdDay } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { runNightly } from './oracle.jobs.ts';
 
@@ -80,24 +80,9 @@ describe(`ORACLE audit trail on ${testDialect()}`, () => {
   });
 
   it('records an anomaly scan that stored findings; a viewer’s scan and a repeated one store nothing and are not recorded', async () => {
-    const ad = await t.storage.db
-      .selectFrom('daily_metrics')
-      .select(['ad_id', 'spend_micros', 'impressions', 'clicks'])
-      .where('organization_id', '=', owner.organizationId)
-      .where('date', '=', LAST_DAY)
-      .where('spend_micros', '>', 0)
-      .where('clicks', '>', 20)
-      .orderBy('ad_id')
-      .executeTakeFirstOrThrow();
-    await t.storage.db
-      .updateTable('daily_metrics')
-      .set({ spend_micros: ad.spend_micros * 6, impressions: ad.impressions * 6, clicks: ad.clicks * 6 })
-      .where('organization_id', '=', owner.organizationId)
-      .where('ad_id', '=', ad.ad_id)
-      .where('date', '=', LAST_DAY)
-      .execute();
+    const adId = await spikeAdDay(t, owner.organizationId, LAST_DAY);
     const before = (await oracleEntries()).length;
-    const scan = { entityType: 'ad', entityId: ad.ad_id };
+    const scan = { entityType: 'ad', entityId: adId };
     const looked = await post(viewer, 'anomalies', scan);
     expect(looked.statusCode, looked.body).toBe(200);
     expect(looked.json().stored).toBe(0);
@@ -114,7 +99,7 @@ describe(`ORACLE audit trail on ${testDialect()}`, () => {
     expect(entries[0]).toMatchObject({
       action: 'oracle.anomalies_recorded',
       actor: { type: 'user', id: owner.userId },
-      target: { type: 'ad', id: ad.ad_id },
+      target: { type: 'ad', id: adId },
       metadata: { stored, to: LAST_DAY },
     });
   });

@@ -10,6 +10,7 @@ import {
   connectSimulator,
   connectSimulatorDays,
   type SyncedSimulator,
+  spikeAdDay,
 } from '../../../test/helpers/simulator.ts';
 import { nextTick } from '../../queue/index.ts';
 import { testDialect } from '../../storage/testing.ts';
@@ -315,28 +316,13 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
   });
 
   it('finds a spend spike on the last day, explains it, stores it once, and lists it; another organization gets 404', async () => {
-    const ad = await t.storage.db
-      .selectFrom('daily_metrics')
-      .select(['ad_id', 'spend_micros', 'impressions', 'clicks'])
-      .where('organization_id', '=', c.organizationId)
-      .where('date', '=', LAST_DAY)
-      .where('spend_micros', '>', 0)
-      .where('clicks', '>', 20)
-      .orderBy('ad_id')
-      .executeTakeFirstOrThrow();
-    await t.storage.db
-      .updateTable('daily_metrics')
-      .set({ spend_micros: ad.spend_micros * 6, impressions: ad.impressions * 6, clicks: ad.clicks * 6 })
-      .where('organization_id', '=', c.organizationId)
-      .where('ad_id', '=', ad.ad_id)
-      .where('date', '=', LAST_DAY)
-      .execute();
+    const adId = await spikeAdDay(t, c.organizationId, LAST_DAY);
     const scan = (who: Signed) =>
       t.app.inject({
         method: 'POST',
         url: '/api/v1/oracle/anomalies',
         headers: who.headers,
-        payload: { entityType: 'ad', entityId: ad.ad_id },
+        payload: { entityType: 'ad', entityId: adId },
       });
     // A workflow listening for anomalies: each event starts one run.
     const wf = await t.app.inject({
@@ -391,7 +377,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       .set((eb) => ({ inputs_hash: eb.fn('upper', ['inputs_hash']) }))
       .where('organization_id', '=', c.organizationId)
       .where('type', '=', 'anomaly')
-      .where('entity_id', '=', ad.ad_id)
+      .where('entity_id', '=', adId)
       .execute();
     const bumped = await scan(c);
     expect(bumped.json().stored).toBe(first.json().stored);
@@ -400,7 +386,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       .deleteFrom('predictions')
       .where('organization_id', '=', c.organizationId)
       .where('type', '=', 'anomaly')
-      .where('entity_id', '=', ad.ad_id)
+      .where('entity_id', '=', adId)
       .where(
         'id',
         'in',
@@ -412,7 +398,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     );
     const list = await t.app.inject({
       method: 'GET',
-      url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${ad.ad_id}`,
+      url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${adId}`,
       headers: c.headers,
     });
     expect(list.json().items.map((f: { id: string }) => f.id)).toContain(spike.id);
@@ -427,7 +413,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       (
         await t.app.inject({
           method: 'GET',
-          url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${ad.ad_id}${qs}`,
+          url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${adId}${qs}`,
           headers: c.headers,
         })
       )
@@ -439,7 +425,7 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     expect(foreign.statusCode).toBe(404);
     const foreignList = await t.app.inject({
       method: 'GET',
-      url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${ad.ad_id}`,
+      url: `/api/v1/oracle/anomalies?entityType=ad&entityId=${adId}`,
       headers: a.headers,
     });
     expect(foreignList.statusCode).toBe(404);

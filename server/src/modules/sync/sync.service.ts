@@ -239,6 +239,24 @@ export function createSync({ storage, audit, clock, connections, queue, config, 
   }
 
   /**
+   * Starts a sync, or answers the run of the connection already queued or running (`joined`): for
+   * callers that want fresh data rather than a run of their own (a workflow's connector_sync step).
+   */
+  async function startOrJoin(
+    ctx: Ctx,
+    connectionId: string,
+    opts: { kind: SyncKind; days?: number },
+  ): Promise<{ run: SyncRun; joined: boolean }> {
+    // Twice: the pending run may finish between the refused insert and reading it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await tryStart(ctx, connectionId, opts);
+      if ('run' in r) return { run: r.run, joined: false };
+      if (r.pending) return { run: r.pending, joined: true };
+    }
+    throw alreadyPending(null);
+  }
+
+  /**
    * Starts an incremental sync unless one is already queued or running for the connection: bursts
    * of triggers (webhooks, the hourly fan-out, the demo's catch-up) coalesce into one run. Returns
    * whether a run was started.
@@ -560,7 +578,7 @@ export function createSync({ storage, audit, clock, connections, queue, config, 
       return rows.map((r) => toSyncRun(r, clock.now()));
     });
 
-  return { start, startOnce, execute, get, list, giveUp };
+  return { start, startOrJoin, startOnce, execute, get, list, giveUp };
 }
 
 export type Sync = ReturnType<typeof createSync>;

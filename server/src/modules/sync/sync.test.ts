@@ -384,6 +384,9 @@ describe(`CRM streams on ${testDialect()}`, () => {
       role: 'owner' as const,
     };
     expect(await t.services.sync.startOnce(ctx, sim.connectionId)).toBe(false);
+    // A caller that wants fresh data (a workflow step) is given the pending run to wait for.
+    const joined = await t.services.sync.startOrJoin(ctx, sim.connectionId, { kind: 'incremental' });
+    expect(joined).toMatchObject({ joined: true, run: { id: first.json().id, kind: 'backfill' } });
     const all = syncJobs({ sync: t.services.sync, storage: t.storage }).find((b) => b.def === syncAllJob);
     await all?.run({}, {} as Parameters<NonNullable<typeof all>['run']>[1]);
     expect(await pendingRuns()).toHaveLength(1);
@@ -402,5 +405,14 @@ describe(`CRM streams on ${testDialect()}`, () => {
       'succeeded',
     );
     expect(await t.services.sync.startOnce(ctx, sim.connectionId)).toBe(true);
+    const pendingNow = (await pendingRuns())[0]?.id;
+    const own = await t.services.sync.startOrJoin(ctx, sim.connectionId, { kind: 'incremental' });
+    expect(own).toMatchObject({ joined: true, run: { id: pendingNow } });
+    expect((await t.services.sync.execute(owner.organizationId, pendingNow as string)).status).toBe(
+      'succeeded',
+    );
+    const fresh = await t.services.sync.startOrJoin(ctx, sim.connectionId, { kind: 'incremental' });
+    expect(fresh.joined).toBe(false);
+    expect(fresh.run.id).not.toBe(pendingNow);
   });
 });

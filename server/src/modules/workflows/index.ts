@@ -35,7 +35,7 @@ export interface WorkflowsDeps {
   queue: Queue;
   mailer: Mailer;
   proposals: Pick<Proposals, 'propose'>;
-  sync: Pick<Sync, 'start' | 'get'>;
+  sync: Pick<Sync, 'startOrJoin' | 'get'>;
   oracle: Oracle;
   analytics: Pick<AnalyticsModule, 'metrics'>;
   /** The hub the sync service and ORACLE emit on; workflows listen to it. */

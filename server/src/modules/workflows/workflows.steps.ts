@@ -63,7 +63,7 @@ export interface StepDeps {
   clock: Clock;
   mailer: Mailer;
   proposals: Pick<Proposals, 'propose'>;
-  sync: Pick<Sync, 'start' | 'get'>;
+  sync: Pick<Sync, 'startOrJoin' | 'get'>;
   oracle: Oracle;
   /** Read when a step runs: the agent runtime is built by another module. */
   agentRunner: () => AgentRunner | undefined;
@@ -161,26 +161,17 @@ export function createStepExecutors(deps: StepDeps) {
     async connector_sync(params, env) {
       const state = (env.state ?? null) as { syncRunId: string; polls: number; joined?: boolean } | null;
       if (!state) {
-        try {
-          const started = await sync.start(env.ctx, params.connectionId, {
-            kind: params.kind,
-            ...(params.days ? { days: params.days } : {}),
-          });
-          return { kind: 'poll', state: { syncRunId: started.id, polls: 0 }, delayMs: params.pollIntervalMs };
-        } catch (e) {
-          // One run per connection at a time: a run already going (a write-back's refresh, the hourly
-          // sync, a webhook) brings the same fresh data, so the step waits for it instead of failing.
-          const pending =
-            e instanceof AppError && e.code === 'conflict'
-              ? (e.details as { syncRunId?: unknown } | undefined)?.syncRunId
-              : undefined;
-          if (typeof pending !== 'string') throw e;
-          return {
-            kind: 'poll',
-            state: { syncRunId: pending, polls: 0, joined: true },
-            delayMs: params.pollIntervalMs,
-          };
-        }
+        // One run per connection at a time: a run already going (a write-back's refresh, the hourly
+        // sync, a webhook) brings the same fresh data, so the step waits for it instead of failing.
+        const { run, joined } = await sync.startOrJoin(env.ctx, params.connectionId, {
+          kind: params.kind,
+          ...(params.days ? { days: params.days } : {}),
+        });
+        return {
+          kind: 'poll',
+          state: { syncRunId: run.id, polls: 0, ...(joined ? { joined } : {}) },
+          delayMs: params.pollIntervalMs,
+        };
       }
       const current = await sync.get(env.ctx, state.syncRunId);
       if (current.status === 'failed')

@@ -95,6 +95,47 @@ function PasswordField({
   );
 }
 
+function NameField({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  return (
+    <Field label="Your name">
+      <Input
+        name="name"
+        autoComplete="name"
+        required
+        autoFocus
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </Field>
+  );
+}
+
+function EmailField({
+  value,
+  onChange,
+  hint,
+  autoFocus,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  hint?: string;
+  autoFocus?: boolean;
+}) {
+  return (
+    <Field label="Email" hint={hint}>
+      <Input
+        type="email"
+        name="email"
+        autoComplete="username"
+        required
+        autoFocus={autoFocus}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </Field>
+  );
+}
+
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
@@ -120,17 +161,7 @@ export function ForgotPasswordPage() {
         </Notice>
       ) : (
         <form onSubmit={submit} className="space-y-4" aria-label="Reset password">
-          <Field label="Email">
-            <Input
-              type="email"
-              name="email"
-              autoComplete="username"
-              required
-              autoFocus
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          </Field>
+          <EmailField value={email} onChange={setEmail} autoFocus />
           {error && <Notice tone="red">{error}</Notice>}
           <Button type="submit" variant="primary" className="w-full" loading={busy}>
             Send reset link
@@ -302,26 +333,8 @@ export function AcceptInvitationPage() {
       }
     >
       <form onSubmit={joinNew.submit} className="space-y-4" aria-label="Create account">
-        <Field label="Your name">
-          <Input
-            name="name"
-            autoComplete="name"
-            required
-            autoFocus
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </Field>
-        <Field label="Email" hint="The address the invitation was sent to">
-          <Input
-            type="email"
-            name="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </Field>
+        <NameField value={name} onChange={setName} />
+        <EmailField value={email} onChange={setEmail} hint="The address the invitation was sent to" />
         <PasswordField value={password} onChange={setPassword} />
         {joinNew.error && <Notice tone="red">{joinNew.error}</Notice>}
         <Button type="submit" variant="primary" className="w-full" loading={joinNew.busy}>
@@ -362,16 +375,7 @@ export function RegisterPage() {
       }
     >
       <form onSubmit={submit} className="space-y-4" aria-label="Create agency">
-        <Field label="Your name">
-          <Input
-            name="name"
-            autoComplete="name"
-            required
-            autoFocus
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </Field>
+        <NameField value={name} onChange={setName} />
         <Field label="Agency name">
           <Input
             name="organization"
@@ -381,16 +385,7 @@ export function RegisterPage() {
             onChange={(e) => setOrganizationName(e.target.value)}
           />
         </Field>
-        <Field label="Email">
-          <Input
-            type="email"
-            name="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </Field>
+        <EmailField value={email} onChange={setEmail} />
         <PasswordField value={password} onChange={setPassword} />
         {error && <Notice tone="red">{error}</Notice>}
         <Button type="submit" variant="primary" className="w-full" loading={busy}>

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { cannotWrite } from '../../../platform/files.ts';
 import {
   type AnomalyDetector,
   type AnomalyDetectorOptions,
@@ -90,22 +91,6 @@ export interface AnomaliesSummary {
   series: number;
   flagged: number;
   seconds: number;
-}
-
-/** Why a file could not be written, in words: `--output /nonexistent/x.csv` → "no such directory". */
-export function cannotWrite(path: string, e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const reason =
-    err.code === 'ENOENT'
-      ? 'no such directory'
-      : err.code === 'EACCES' || err.code === 'EPERM'
-        ? 'permission denied'
-        : err.code === 'EISDIR'
-          ? 'it is a directory'
-          : err.code === 'ENOTDIR'
-            ? 'a part of the path is not a directory'
-            : err.message;
-  return `cannot write ${path}: ${reason}`;
 }
 
 /** The output file could not be written: the message says which and why. */

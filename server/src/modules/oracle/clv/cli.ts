@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { createProgressBar } from '../../../main/progress.ts';
 import { invalidInput, isAppError } from '../../../platform/errors.ts';
+import { cannotWrite } from '../../../platform/files.ts';
 import { type CustomerPrediction, fitCustomerValue, MAX_HORIZON_DAYS } from './predict.ts';
 import { createRfmAccumulator, dayNumber, type TimeUnit } from './rfm.ts';
 import { readTransactionsFile } from './transactions-csv.ts';
@@ -151,22 +152,6 @@ export async function runClv(
   else (io.stdout ?? process.stdout).write(json);
   if (opts.customers) writeOrFail(opts.customers, predictionsCsv(report.predictions));
   return result;
-}
-
-/** Why a file could not be written, in words: `--output /nonexistent/x.json` → "no such directory". */
-function cannotWrite(path: string, e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const reason =
-    err.code === 'ENOENT'
-      ? 'no such directory'
-      : err.code === 'EACCES' || err.code === 'EPERM'
-        ? 'permission denied'
-        : err.code === 'EISDIR'
-          ? 'it is a directory'
-          : err.code === 'ENOTDIR'
-            ? 'a part of the path is not a directory'
-            : err.message;
-  return `cannot write ${path}: ${reason}`;
 }
 
 function writeOrFail(path: string, content: string) {

@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { isAppError } from '../../../platform/errors.ts';
+import { cannotWrite } from '../../../platform/files.ts';
 import { CsvError, csvField, formatRow, MAX_GAP_STEPS, parseSeriesCsv } from './csv.ts';
 import { type Frequency, MAX_HORIZON, MAX_SEASON } from './input.ts';
 import { forecast } from './model.ts';
@@ -51,22 +52,6 @@ const parseFrequency = (v: string): Frequency => {
     throw new InvalidArgumentError('must be hourly, daily or weekly');
   return v;
 };
-
-/** Why a file could not be written, in words: `--output /nonexistent/x.csv` → "no such directory". */
-export function cannotWrite(path: string, e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const reason =
-    err.code === 'ENOENT'
-      ? 'no such directory'
-      : err.code === 'EACCES' || err.code === 'EPERM'
-        ? 'permission denied'
-        : err.code === 'EISDIR'
-          ? 'it is a directory'
-          : err.code === 'ENOTDIR'
-            ? 'a part of the path is not a directory'
-            : err.message;
-  return `cannot write ${path}: ${reason}`;
-}
 
 /** A progress line on stderr for long inputs: redrawn in place on a terminal, every 2 s otherwise. */
 function progress(stderr: Io['stderr'], total: number) {

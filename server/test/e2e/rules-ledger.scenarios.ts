@@ -391,4 +391,43 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       await outsider.close();
     }, 180_000);
   });
+
+  describe('lists longer than one API page', () => {
+    it('an agency with more rules than one page sees them all, and a link to the oldest opens it', async () => {
+      // The Rules page asked for the first 100 rules: the 101st was missing from the list, and a
+      // link to it (from the audit log, /rules?rule=…) opened nothing. The API pages by 200 at most.
+      const { server, context } = env();
+      const token = await loginToken(server.url);
+      const api = client(server.url, token);
+      const ids: string[] = [];
+      for (let i = 1; i <= 210; i++) {
+        const n = String(i).padStart(3, '0');
+        const r = await api<{ id: string }>('POST', '/api/v1/rules', {
+          ...groupedRule,
+          name: `Bulk rule ${n}`,
+          actions: [groupedRule.actions[0]],
+        });
+        ids.push(r.id);
+      }
+      try {
+        const page = await signedInPage(context, server.url);
+        await page.goto(`${server.url}/rules?rule=${ids[0]}`);
+        // The oldest rule (the API lists newest first) opens in the editor.
+        const form = page.getByRole('form', { name: 'Rule editor' });
+        await form.waitFor();
+        await page.getByRole('heading', { name: 'Bulk rule 001' }).waitFor();
+        const list = page.getByRole('list', { name: 'Rules' });
+        await expect(list.getByText(/^Bulk rule \d{3}$/).count()).resolves.toBe(210);
+        await page.close();
+      } finally {
+        for (const id of ids) {
+          const res = await fetch(`${server.url}/api/v1/rules/${id}`, {
+            method: 'DELETE',
+            headers: { authorization: `Bearer ${token}` },
+          });
+          expect(res.status).toBe(204);
+        }
+      }
+    }, 240_000);
+  });
 }

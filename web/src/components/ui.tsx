@@ -292,6 +292,24 @@ export function Notice({
   );
 }
 
+/** Said under a list that stopped at its cap (`getAll`): what is shown is not everything. */
+export function PartialList({
+  page,
+  narrow,
+}: {
+  page?: { items: unknown[]; nextCursor: string | null };
+  narrow: string;
+}) {
+  if (!page?.nextCursor) return null;
+  return (
+    <div className="m-4">
+      <Notice tone="amber">
+        Showing the first {page.items.length.toLocaleString()}: there are more. {narrow}
+      </Notice>
+    </div>
+  );
+}
+
 export function PageHeader({
   title,
   description,

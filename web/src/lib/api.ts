@@ -138,8 +138,35 @@ export function request<T>(
   });
 }
 
+/** The most rows a list page loads by following cursors (`getAll`): beyond it the page says so. */
+export const LIST_CAP = 5000;
+/** The same for history (approvals, the change ledger), which grows for as long as Omnify runs. */
+export const HISTORY_CAP = 1000;
+
+/**
+ * Every item of a cursor-paginated list, 200 per request, up to `cap` items. The answer has the
+ * Page shape: `nextCursor` is null when everything came, else the cursor of what was left out, so a
+ * page can say "showing the first N". Lists of an agency's campaigns, rules or workflows grow past
+ * one page (200) and a table that silently shows the first page loses the rest.
+ */
+export async function getAll<T>(path: string, q: Query = {}, cap = LIST_CAP): Promise<Page<T>> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const limit = Math.min(200, cap - items.length);
+    const page: Page<T> = await request<Page<T>>(
+      'GET',
+      `${path}${qs({ ...q, limit, ...(cursor ? { cursor } : {}) })}`,
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < cap);
+  return { items, nextCursor: cursor };
+}
+
 export const api = {
   get: <T>(path: string, q?: Query) => request<T>('GET', `${path}${qs(q)}`),
+  getAll,
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),

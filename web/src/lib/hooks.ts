@@ -7,7 +7,7 @@ import type { Client, Connection, Me } from './types.ts';
 export function useClients() {
   return useQuery({
     queryKey: ['clients'],
-    queryFn: () => api.get<Page<Client>>('/api/v1/clients', { limit: 200 }),
+    queryFn: () => api.getAll<Client>('/api/v1/clients'),
     staleTime: 60_000,
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Who and what an id is, for pages that show actors and targets (audit log, approvals): people's
  * names (email on hover) from the members list; agents, rules, workflows, API keys, clients and
- * campaigns (the first 200) from their lists; each fetched once and cached. A list the user may not read (API keys for a manager)
+ * campaigns from their lists (the paginated ones followed to their end, up to 5,000); each fetched once and cached. A list the user may not read (API keys for a manager)
  * just leaves its ids unnamed; an id nobody lists (a removed member) stays an id.
  */
 import { useQuery } from '@tanstack/react-query';
@@ -24,10 +24,10 @@ export interface Resolved {
 
 const once = { staleTime: 5 * 60_000, retry: false } as const;
 
-function useList<T>(key: string, path: string, params?: Record<string, number>) {
+function useList<T>(key: string, path: string, paged = false) {
   return useQuery({
     queryKey: ['directory', key],
-    queryFn: () => api.get<{ items: T[] }>(path, params),
+    queryFn: () => (paged ? api.getAll<T>(path) : api.get<{ items: T[] }>(path)),
     ...once,
   });
 }
@@ -77,11 +77,10 @@ export function pathOf(type: string, id: string | null): string | null {
 export function useNames() {
   const members = useList<Named & { userId: string; email: string }>('members', '/api/v1/members');
   const agents = useList<Named & { kind: string }>('agents', '/api/v1/agents');
-  const rules = useList<Named>('rules', '/api/v1/rules', { limit: 100 });
-  const workflows = useList<Named>('workflows', '/api/v1/workflows', { limit: 100 });
+  const rules = useList<Named>('rules', '/api/v1/rules', true);
+  const workflows = useList<Named>('workflows', '/api/v1/workflows', true);
   const keys = useList<Named>('api-keys', '/api/v1/api-keys');
-  // The first 200 campaigns by the API's order: enough to name them in a typical agency's log.
-  const campaigns = useList<Named>('campaigns', '/api/v1/campaigns', { limit: 200 });
+  const campaigns = useList<Named>('campaigns', '/api/v1/campaigns', true);
   const clients = useClients();
 
   const users = new Map((members.data?.items ?? []).map((m) => [m.userId, m]));

@@ -12,9 +12,10 @@ import {
   LoadingState,
   Notice,
   PageHeader,
+  PartialList,
   StatusBadge,
 } from '../../components/ui.tsx';
-import { actionsPath, api, type Page } from '../../lib/api.ts';
+import { actionsPath, api, HISTORY_CAP } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { ago, dateTime, humanize, money } from '../../lib/format.ts';
 import { type Resolved, useNames } from '../../lib/names.ts';
@@ -244,7 +245,7 @@ export function ApprovalsPage() {
   const q = useQuery({
     queryKey: ['proposals', status, base.data],
     enabled: !!base.data,
-    queryFn: () => api.get<Page<Row>>(base.data ?? '', { status, limit: 100 }),
+    queryFn: () => api.getAll<Row>(base.data ?? '', { status }, HISTORY_CAP),
   });
   return (
     <>
@@ -297,6 +298,10 @@ export function ApprovalsPage() {
             ))}
           </ul>
         )}
+        <PartialList
+          page={q.data}
+          narrow="The newest are first; the API lists the rest (GET /api/v1/actions with a cursor)."
+        />
       </Card>
     </>
   );

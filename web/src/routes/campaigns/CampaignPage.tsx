@@ -7,7 +7,7 @@ import { DataTable } from '../../components/DataTable.tsx';
 import { FatigueBadge } from '../../components/FatigueBadge.tsx';
 import { MetricTiles } from '../../components/MetricTiles.tsx';
 import { Card, CardHeader, ErrorState, LoadingState, PageHeader, StatusBadge } from '../../components/ui.tsx';
-import { api, type Page } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dailyOption } from '../../lib/charts.ts';
 import { money, num, pct, platformName, ratio } from '../../lib/format.ts';
@@ -29,7 +29,7 @@ export function CampaignPage() {
   const byAd = useMetrics({ campaignId: id, groupBy: 'ad' });
   const ads = useQuery({
     queryKey: ['ads', { campaignId: id }],
-    queryFn: () => api.get<Page<Ad>>('/api/v1/ads', { campaignId: id, limit: 200 }),
+    queryFn: () => api.getAll<Ad>('/api/v1/ads', { campaignId: id }),
   });
   const fatigue = useQuery({
     queryKey: ['fatigue', { campaignId: id }],

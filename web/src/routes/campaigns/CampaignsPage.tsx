@@ -1,8 +1,8 @@
 /** Every campaign across clients and platforms, filterable by client, platform and status. */
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { Card, ErrorState, LoadingState, PageHeader, Select } from '../../components/ui.tsx';
-import { api, type Page } from '../../lib/api.ts';
+import { Card, ErrorState, LoadingState, PageHeader, PartialList, Select } from '../../components/ui.tsx';
+import { api } from '../../lib/api.ts';
 import { platformName } from '../../lib/format.ts';
 import { useClients, useMetrics } from '../../lib/hooks.ts';
 import type { Campaign } from '../../lib/types.ts';
@@ -16,7 +16,7 @@ export function CampaignsPage() {
   const clients = useClients();
   const campaigns = useQuery({
     queryKey: ['campaigns', { clientId, platform, status }],
-    queryFn: () => api.get<Page<Campaign>>('/api/v1/campaigns', { clientId, platform, status, limit: 200 }),
+    queryFn: () => api.getAll<Campaign>('/api/v1/campaigns', { clientId, platform, status }),
   });
   const metrics = useMetrics({
     groupBy: 'campaign',
@@ -89,6 +89,7 @@ export function CampaignsPage() {
             toolbar={toolbar}
           />
         )}
+        <PartialList page={campaigns.data} narrow="Choose a client or platform to see the rest." />
       </Card>
     </>
   );

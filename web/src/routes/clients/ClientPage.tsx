@@ -16,7 +16,7 @@ import {
   PageHeader,
   StatusBadge,
 } from '../../components/ui.tsx';
-import { api, type Page } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { dailyOption } from '../../lib/charts.ts';
 import { money } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
@@ -44,7 +44,7 @@ export function ClientPage() {
   const byCampaign = useMetrics({ clientId: id, groupBy: 'campaign' });
   const campaigns = useQuery({
     queryKey: ['campaigns', { clientId: id }],
-    queryFn: () => api.get<Page<Campaign>>('/api/v1/campaigns', { clientId: id, limit: 200 }),
+    queryFn: () => api.getAll<Campaign>('/api/v1/campaigns', { clientId: id }),
   });
   const churn = useQuery({
     queryKey: ['churn', id],

@@ -10,9 +10,10 @@ import {
   ErrorState,
   LoadingState,
   PageHeader,
+  PartialList,
   Select,
 } from '../../components/ui.tsx';
-import { api, type Page } from '../../lib/api.ts';
+import { api, HISTORY_CAP } from '../../lib/api.ts';
 import { date, humanize, num } from '../../lib/format.ts';
 import { entityPath, verdictTone } from './LedgerEntryPage.tsx';
 
@@ -56,7 +57,7 @@ export function LedgerPage() {
   const [sourceType, setSourceType] = useState('');
   const list = useQuery({
     queryKey: ['ledger', verdict, sourceType],
-    queryFn: () => api.get<Page<Entry>>('/api/v1/ledger', { verdict, sourceType, limit: 100 }),
+    queryFn: () => api.getAll<Entry>('/api/v1/ledger', { verdict, sourceType }, HISTORY_CAP),
   });
   const summary = useQuery({
     queryKey: ['ledger-summary'],
@@ -189,6 +190,7 @@ export function LedgerPage() {
             })}
           </ul>
         )}
+        <PartialList page={list.data} narrow="Filter by verdict or source to see older entries." />
       </Card>
     </>
   );

@@ -19,7 +19,7 @@ import {
   Notice,
   StatusBadge,
 } from '../../components/ui.tsx';
-import { actionsPath, api, type Page } from '../../lib/api.ts';
+import { actionsPath, api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { date, money, ratio } from '../../lib/format.ts';
 import type { Allocation, AllocationResult, Campaign, Proposal } from '../../lib/types.ts';
@@ -68,7 +68,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
   const campaigns = useQuery({
     queryKey: ['campaigns', { clientId }],
     enabled: !!clientId,
-    queryFn: () => api.get<Page<Campaign>>('/api/v1/campaigns', { clientId, limit: 200 }),
+    queryFn: () => api.getAll<Campaign>('/api/v1/campaigns', { clientId }),
   });
   const byId = new Map((campaigns.data?.items ?? []).map((c) => [c.id, c]));
 

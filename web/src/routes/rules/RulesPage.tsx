@@ -16,7 +16,7 @@ import {
   PageHeader,
   Select,
 } from '../../components/ui.tsx';
-import { api, type Page } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dateTime } from '../../lib/format.ts';
 import { emptyRule, type RuleBody, RuleEditor } from './RuleEditor.tsx';
@@ -189,7 +189,7 @@ export function RulesPage() {
   const selected = params.get('rule');
   const list = useQuery({
     queryKey: ['rules'],
-    queryFn: () => api.get<Page<Rule>>('/api/v1/rules', { limit: 100 }),
+    queryFn: () => api.getAll<Rule>('/api/v1/rules'),
   });
   const rule = list.data?.items.find((r) => r.id === selected);
   const creating = selected === 'new';

@@ -91,7 +91,7 @@ describe('web dashboard in Chromium', () => {
     await page.close();
   }, 120_000);
 
-  it('signs in with the MFA step (recovery code) and shows the overview with KPIs', async () => {
+  it('enrols in MFA by scanning a QR code, then signs in with the MFA step (recovery code) and shows the overview with KPIs', async () => {
     const email = 'mfa-e2e@example.com';
     const password = 'correct horse battery';
     const reg = await fetch(`${server.url}/api/v1/auth/register`, {
@@ -99,16 +99,53 @@ describe('web dashboard in Chromium', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password, name: 'Mia Factor', organizationName: 'MFA Agency' }),
     });
-    const token = ((await reg.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
-    const { secret } = await apiAs<{ secret: string }>(token, 'POST', '/api/v1/auth/mfa/enroll', {});
-    const { recoveryCodes } = await apiAs<{ recoveryCodes: string[] }>(
-      token,
-      'POST',
-      '/api/v1/auth/mfa/verify',
-      {
-        code: await generate({ secret }),
-      },
+    expect(reg.status).toBe(201);
+
+    // Enrolment in Settings → Security: a QR code of the otpauth:// URI to scan, and the same key
+    // as text (with a copy button) for typing in by hand.
+    const setup = await freshPage();
+    await signIn(setup, server.url, { email, password });
+    await setup.goto(`${server.url}/settings/security`);
+    await setup.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+    const qr = setup.getByRole('img', { name: 'QR code to scan with your authenticator app' });
+    await qr.waitFor();
+    const src = (await qr.getAttribute('src')) ?? '';
+    expect(src).toMatch(/^data:image\/svg\+xml/);
+    // A QR code drawn as an SVG path of dark modules, shown at a scannable size.
+    expect(decodeURIComponent(src)).toMatch(/<path[^>]+d="M/);
+    const box = await qr.boundingBox();
+    expect(box?.width).toBeGreaterThanOrEqual(150);
+    expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const uri = new URL(
+      (await setup
+        .getByRole('link', { name: 'Open in an authenticator app on this device' })
+        .getAttribute('href')) ?? '',
     );
+    expect(uri.protocol).toBe('otpauth:');
+    expect(uri.host).toBe('totp');
+    expect(decodeURIComponent(uri.pathname)).toContain(email);
+    const secret = ((await setup.getByTestId('totp-secret').textContent()) ?? '').trim();
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    expect(uri.searchParams.get('secret')).toBe(secret);
+    await setup.getByRole('button', { name: 'Copy key' }).waitFor();
+    // On a 390 px phone the code and the key fit the screen: nothing scrolls sideways.
+    const shots = process.env.OMNIFY_E2E_SHOTS;
+    if (shots) await setup.screenshot({ path: `${shots}/mfa-enrol.png`, fullPage: true });
+    await setup.setViewportSize({ width: 390, height: 844 });
+    expect(await setup.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    if (shots) await setup.screenshot({ path: `${shots}/mfa-enrol-390.png`, fullPage: true });
+    await setup.setViewportSize({ width: 1280, height: 860 });
+    // The key shown is the one the server checks: a code from it turns MFA on and shows recovery codes.
+    await setup.getByLabel('Code').fill(await generate({ secret }));
+    await setup.getByRole('button', { name: 'Confirm' }).click();
+    const codesNotice = setup.getByText('Recovery codes — store them now');
+    await codesNotice.waitFor();
+    const recoveryCodes = (
+      await setup.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents()
+    ).map((c) => c.trim());
+    expect(recoveryCodes).toHaveLength(10);
+    await setup.getByText(/^On\. 10 recovery codes left\.$/).waitFor();
+    await setup.close();
 
     const page = await freshPage();
     await page.getByLabel('Email').fill(email);

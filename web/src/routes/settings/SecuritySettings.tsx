@@ -13,6 +13,7 @@ import {
 } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
+import { TotpQrCode } from './TotpQrCode.tsx';
 
 interface MfaStatus {
   enabled: boolean;
@@ -100,18 +101,8 @@ export function SecuritySettings() {
                 verify.mutate();
               }}
             >
-              <p>
-                Add this key to your authenticator app (or open the link on your phone), then enter the
-                6-digit code it shows.
-              </p>
-              <code className="block rounded bg-slate-100 px-3 py-2 font-mono text-sm tracking-wider break-all">
-                {enrolment.secret}
-              </code>
-              {enrolment.otpauthUri && (
-                <a className="text-xs text-brand-700 underline break-all" href={enrolment.otpauthUri}>
-                  {enrolment.otpauthUri}
-                </a>
-              )}
+              <TotpQrCode secret={enrolment.secret} otpauthUri={enrolment.otpauthUri} />
+              <p>Then enter the 6-digit code the app shows.</p>
               <div className="flex items-end gap-2">
                 <Field label="Code">
                   <Input
@@ -139,7 +130,10 @@ export function SecuritySettings() {
           {codes && (
             <Notice tone="amber">
               <p className="font-medium">Recovery codes — store them now, each works once:</p>
-              <ul className="mt-2 grid grid-cols-2 gap-1 font-mono text-xs sm:grid-cols-5">
+              <ul
+                aria-label="Recovery codes"
+                className="mt-2 grid grid-cols-2 gap-1 font-mono text-xs sm:grid-cols-5"
+              >
                 {codes.map((c) => (
                   <li key={c}>{c}</li>
                 ))}

@@ -1,8 +1,10 @@
 /**
  * Three automation pages of the agency dashboard in Chromium, against the demo.
  * Workflows: a workflow is disabled (its Run now with it), enabled again, run (the run's steps open),
- * and deleted only once the confirmation is accepted; a change the API refuses (the workflow was
- * deleted in another tab) shows the API's message and code.
+ * and deleted only once the confirmation is accepted; one is created from the campaign launch
+ * template and run with a campaign picked by name (labels from the template's schema, not field
+ * names); a change the API refuses (the workflow was deleted in another tab) shows the API's
+ * message and code.
  * Agents: each of the seven agents runs with the input the page starts with (a client picked for the
  * client agent, an example goal for the workflow agent), and an input the API refuses shows the
  * field the API named with its message.
@@ -93,41 +95,110 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       await page.close();
     }, 180_000);
 
-    it('asks for the values a workflow reads from its run input, and the run carries them', async () => {
+    it('creates a workflow from the campaign launch template, picks the campaign by name, and runs it', async () => {
       const { server, context } = env();
       const api = client(server.url, await loginToken(server.url));
-      const created = await api<{ workflow: { id: string; name: string } }>('POST', '/api/v1/workflows', {
-        templateId: 'campaign_launch',
-        variables: { notifyEmail: 'launch-e2e@example.com' },
-      });
-      expect(created.status).toBe(201);
-      const id = created.body.workflow.id;
-      const campaigns = await api<{ items: Array<{ id: string }> }>('GET', '/api/v1/campaigns?limit=1');
-      const campaignId = campaigns.body.items[0]?.id ?? '';
+      const [campaigns, clients] = await Promise.all([
+        api<{ items: Array<{ id: string; name: string; clientId: string | null }> }>(
+          'GET',
+          '/api/v1/campaigns?limit=200',
+        ),
+        api<{ items: Array<{ id: string; name: string }> }>('GET', '/api/v1/clients?limit=200'),
+      ]);
+      // A campaign whose name no other campaign shares, found by typing part of it.
+      const target = campaigns.body.items.find(
+        (c) => campaigns.body.items.filter((x) => x.name === c.name).length === 1,
+      );
+      if (!target) throw new Error('the demo has no campaign with a unique name');
+      const clientName = clients.body.items.find((c) => c.id === target.clientId)?.name ?? 'No client';
+      const before = new Set(
+        (await api<{ items: Array<{ id: string }> }>('GET', '/api/v1/workflows?limit=200')).body.items.map(
+          (w) => w.id,
+        ),
+      );
 
       const page = await signedInPage(context, server.url);
       await page.goto(`${server.url}/workflows`);
-      const card = page.getByRole('region', { name: `Workflow ${created.body.workflow.name}` }).first();
+      // Created from the template's card: its variable has a label and a hint, not its name.
+      const template = page
+        .getByRole('listitem')
+        .filter({ has: page.getByText('Campaign launch', { exact: true }) });
+      await template.getByRole('button', { name: 'Use template' }).click();
+      const create = page.getByRole('form', { name: 'Create from Campaign launch' });
+      await create.getByText('Who hears about the launch').waitFor();
+      expect(await create.getByLabel('notifyEmail').count()).toBe(0);
+      await create.getByLabel('Email for the launch notice').fill('launch-e2e@example.com');
+      await shoot(page, 'workflow-template-form');
+      await create.getByRole('button', { name: 'Create workflow' }).click();
+      await create.waitFor({ state: 'detached' });
+      const made = (
+        await api<{ items: Array<{ id: string; name: string; templateId: string | null }> }>(
+          'GET',
+          '/api/v1/workflows?limit=200',
+        )
+      ).body.items.filter((w) => !before.has(w.id));
+      expect(made.map((w) => w.templateId)).toEqual(['campaign_launch']);
+      const wf = made[0] as { id: string; name: string };
+      const id = wf.id;
+
+      const card = page.getByRole('region', { name: `Workflow ${wf.name}` }).first();
       await card.getByRole('button', { name: 'Run now', exact: true }).click();
-      const form = card.getByRole('form', { name: `Run ${created.body.workflow.name}` });
-      // The template's runInput names what each value is for.
+      const form = card.getByRole('form', { name: `Run ${wf.name}` });
+      // Labels and hints from the template's run input schema, not the steps' internal names.
       await form.getByText('The campaign to launch').waitFor();
-      await form.getByLabel('campaignId').fill(campaignId);
-      await form.getByLabel('budgetChangePercent').fill('10');
+      expect(await form.getByLabel('campaignId').count()).toBe(0);
+      const search = form.getByLabel('Campaign', { exact: true });
+      const part = target.name.slice(0, Math.max(4, Math.ceil(target.name.length / 2))).toLowerCase();
+      await search.fill(part);
+      const match = form.getByRole('button').filter({ has: page.getByText(target.name, { exact: true }) });
+      await match.waitFor();
+      // Each match says whose campaign it is and on which platform.
+      await expect(match.textContent()).resolves.toContain(clientName);
+      await expect(match.textContent()).resolves.toMatch(/Google Ads|Meta|LinkedIn|Simulator/);
+      await shoot(page, 'workflow-campaign-search');
+      // On a 390 px phone long campaign names are cut, not pushing the form past the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shoot(page, 'workflow-campaign-search-390');
+      await page.setViewportSize({ width: 1280, height: 860 });
+      // Typed text is not a campaign: the form is not sent until one is chosen.
+      await form.getByRole('button', { name: 'Start run' }).click();
+      expect(await search.evaluate((el: HTMLInputElement) => el.validationMessage)).toBe(
+        'Choose a campaign from the list',
+      );
+      expect(
+        (await api<{ items: unknown[] }>('GET', `/api/v1/workflows/${id}/runs`)).body.items,
+      ).toHaveLength(0);
+      await match.click();
+      const chosen = form.getByTestId('chosen-campaign');
+      await chosen.getByText(target.name, { exact: true }).waitFor();
+      await expect(chosen.textContent()).resolves.toContain(clientName);
+      // The budget change starts at the template's default (0) and is a number in the run's input.
+      const budget = form.getByLabel('Budget change at launch (%)');
+      expect(await budget.inputValue()).toBe('0');
+      await budget.fill('10');
+      await shoot(page, 'workflow-run-form');
+      await page.setViewportSize({ width: 390, height: 844 });
+      // On a phone the form fits the screen: nothing scrolls sideways.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shoot(page, 'workflow-run-form-390');
+      await page.setViewportSize({ width: 1280, height: 860 });
       await form.getByRole('button', { name: 'Start run' }).click();
       await card.locator('button[aria-current="true"]').waitFor();
-      const runs = await api<{ items: Array<{ trigger: { payload: unknown } }> }>(
+      const runs = await api<{ items: Array<{ id: string; trigger: { payload: unknown } }> }>(
         'GET',
         `/api/v1/workflows/${id}/runs`,
       );
       expect(runs.body.items).toHaveLength(1);
-      expect(runs.body.items[0]?.trigger.payload).toEqual({ campaignId, budgetChangePercent: 10 });
-      // The launch waits for a person: the step says what it asks, and Approve lets the run go on.
+      expect(runs.body.items[0]?.trigger.payload).toEqual({ campaignId: target.id, budgetChangePercent: 10 });
+      // The run is in the card's history, and the launch waits for a person: the step says what it
+      // asks, and Approve lets the run go on.
+      await card.locator('button[aria-current="true"]').getByText('Manual').waitFor();
       const decision = card.getByTestId('step-decision');
       await decision.waitFor({ timeout: 60_000 });
-      await decision.getByText(`Launch campaign ${campaignId}?`).waitFor();
+      await decision.getByText(`Launch campaign ${target.id}?`).waitFor();
       await decision.getByRole('button', { name: 'Approve step' }).click();
-      const executionId = (runs.body.items[0] as unknown as { id: string }).id;
+      const executionId = runs.body.items[0]?.id as string;
       await expect
         .poll(
           async () =>
@@ -142,7 +213,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
         .toBe('succeeded');
       await api('DELETE', `/api/v1/workflows/${id}`);
       await page.close();
-    }, 120_000);
+    }, 180_000);
 
     it("shows the API's message and code when a change is refused", async () => {
       const { server, context } = env();
@@ -190,6 +261,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
           await expect.poll(() => select.inputValue()).toMatch(/^cli_/);
           expect(await select.locator('option', { hasText: 'Whole organization' }).count()).toBe(0);
         }
+        if (name === 'Analytics') await shoot(page, 'agent-analytics-form');
         if (name === 'Workflow Orchestration')
           expect((await page.getByRole('textbox', { name: /^Goal/ }).inputValue()).length).toBeGreaterThan(3);
         await page.getByRole('button', { name: 'Run agent' }).click();

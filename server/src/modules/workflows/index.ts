@@ -18,7 +18,7 @@ import { createEngine } from './workflows.engine.ts';
 import type { createEventHub } from './workflows.events.ts';
 import { createWorkflowService } from './workflows.service.ts';
 import { type AgentRunner, createStepExecutors } from './workflows.steps.ts';
-import { templates } from './workflows.templates.ts';
+import { templates, templateView } from './workflows.templates.ts';
 import { createTriggers } from './workflows.triggers.ts';
 
 export { createEventHub, type DomainEvents } from './workflows.events.ts';
@@ -62,7 +62,7 @@ export function createWorkflowsModule(deps: WorkflowsDeps) {
     ...service,
     ...triggers,
     runStep: engine.runStep,
-    templates: () => templates,
+    templates: () => templates.map(templateView),
   };
 }
 

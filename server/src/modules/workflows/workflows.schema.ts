@@ -108,8 +108,16 @@ export const templateSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
-  variables: z.record(z.string(), z.string()),
-  runInput: z.record(z.string(), z.string()),
+  variables: z.record(z.string(), z.string()).describe('Name → what it is for'),
+  variablesSchema: z
+    .record(z.string(), z.unknown())
+    .describe('The variables as JSON Schema: title (label), description, format'),
+  runInput: z.record(z.string(), z.string()).describe("Name → what it is for, of a manual run's input"),
+  runInputSchema: z
+    .record(z.string(), z.unknown())
+    .describe(
+      "A manual run's input as JSON Schema: title, description, x-entity (campaign, client, connection)",
+    ),
   definition: z.object({ steps: z.array(z.unknown()) }),
   triggers: z.record(z.string(), z.unknown()),
 });

@@ -2,19 +2,31 @@
  * The three built-in templates. A template is a definition with `[[variable]]` placeholders that
  * are filled in when a workflow is created from it (`POST /api/v1/workflows` with `templateId` and
  * `variables`); `{{…}}` mappings stay as they are and resolve at run time.
+ *
+ * Its variables and the input a manual run carries are zod objects whose fields say, for people,
+ * what they are: `title` (the form's label), `description` (the hint) and, for an id, `x-entity`
+ * (campaign, client or connection: the dashboard offers a picker instead of a text box). The API
+ * serves them as JSON Schema (`variablesSchema`, `runInputSchema`), as agents serve their input.
  */
+import { z } from 'zod';
 import { invalidInput } from '../../platform/errors.ts';
 
 export interface WorkflowTemplate {
   id: string;
   name: string;
   description: string;
-  variables: Record<string, string>;
+  /** Filled in once, when a workflow is created from the template (strings: they go into text). */
+  variables: z.ZodObject<Record<string, z.ZodType<string>>>;
   definition: { steps: unknown[] };
   triggers: Record<string, unknown>;
-  /** What a manual run's input should carry. */
-  runInput: Record<string, string>;
+  /** What a manual run's input should carry (`{{trigger.…}}` of the steps). */
+  runInput: z.ZodObject;
 }
+
+/** An id of the organization's campaign, client or connection, with what it is for. */
+const ref = (entity: 'campaign' | 'client' | 'connection', title: string, description: string) =>
+  z.string().min(1).max(64).meta({ title, description, 'x-entity': entity });
+const email = (title: string, description: string) => z.email().max(320).meta({ title, description });
 
 export const templates: WorkflowTemplate[] = [
   {
@@ -22,11 +34,14 @@ export const templates: WorkflowTemplate[] = [
     name: 'Campaign launch',
     description:
       'Forecasts the campaign, waits for a person to approve the launch, enables it through the guardrails (optionally with a budget change) and tells the team.',
-    variables: { notifyEmail: 'Who hears about the launch' },
-    runInput: {
-      campaignId: 'The campaign to launch (cmp_…)',
-      budgetChangePercent: 'Budget change at launch, in percent (0 for none)',
-    },
+    variables: z.object({ notifyEmail: email('Email for the launch notice', 'Who hears about the launch') }),
+    runInput: z.object({
+      campaignId: ref('campaign', 'Campaign', 'The campaign to launch (usually a paused one)'),
+      budgetChangePercent: z.number().min(-100).max(1000).default(0).meta({
+        title: 'Budget change at launch (%)',
+        description: 'Change of the daily budget when it launches, in percent: 0 for none',
+      }),
+    }),
     triggers: {},
     definition: {
       steps: [
@@ -88,11 +103,16 @@ export const templates: WorkflowTemplate[] = [
     name: 'Client onboarding',
     description:
       "Backfills the client's new connection, then in parallel checks creative fatigue and scans for anomalies, and sends the welcome summary.",
-    variables: { notifyEmail: 'Who receives the onboarding summary' },
-    runInput: {
-      connectionId: 'The connection just added (con_…)',
-      clientName: 'The client, for the message',
-    },
+    variables: z.object({
+      notifyEmail: email('Email for the summary', 'Who receives the onboarding summary'),
+    }),
+    runInput: z.object({
+      connectionId: ref('connection', 'Connection', 'The connection just added: 90 days are backfilled'),
+      clientName: z.string().min(1).max(200).meta({
+        title: 'Client name',
+        description: 'The client, as the welcome summary names it',
+      }),
+    }),
     triggers: {},
     definition: {
       steps: [
@@ -124,8 +144,8 @@ export const templates: WorkflowTemplate[] = [
     name: 'Monthly reporting',
     description:
       'On the first of each month: refreshes ORACLE, forecasts next month, scans for anomalies, alerts when there are some, and mails the report.',
-    variables: { notifyEmail: 'Who receives the monthly report' },
-    runInput: {},
+    variables: z.object({ notifyEmail: email('Email for the report', 'Who receives the monthly report') }),
+    runInput: z.object({}),
     triggers: { cron: '0 7 1 * *' },
     definition: {
       steps: [
@@ -168,12 +188,45 @@ export const templates: WorkflowTemplate[] = [
   },
 ];
 
+/** JSON Schema of a template's fields, for the API (what a caller sends, before defaults apply). */
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return rest;
+}
+
+const descriptions = (schema: z.ZodObject) =>
+  Object.fromEntries(Object.entries(schema.shape).map(([k, f]) => [k, (f as z.ZodType).description ?? k]));
+
+/**
+ * A template as `GET /api/v1/workflows/templates` serves it: `variables` and `runInput` (name →
+ * description, as before) and the same fields as JSON Schema with titles (`variablesSchema`,
+ * `runInputSchema`).
+ */
+export function templateView(t: WorkflowTemplate) {
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    variables: descriptions(t.variables),
+    variablesSchema: jsonSchema(t.variables),
+    runInput: descriptions(t.runInput),
+    runInputSchema: jsonSchema(t.runInput),
+    definition: t.definition,
+    triggers: t.triggers,
+  };
+}
+
 /** The template's definition and triggers with its variables filled in (every one is required). */
 export function instantiate(templateId: string, variables: Record<string, string>) {
   const t = templates.find((x) => x.id === templateId);
   if (!t) throw invalidInput(`Unknown template ${templateId}`, { templates: templates.map((x) => x.id) });
-  const missing = Object.keys(t.variables).filter((v) => !variables[v]);
+  const missing = Object.keys(t.variables.shape).filter((v) => !variables[v]);
   if (missing.length) throw invalidInput(`The template needs ${missing.join(', ')}`, { missing });
+  const checked = t.variables.safeParse(variables);
+  if (!checked.success)
+    throw invalidInput(`The template's variables are not valid`, {
+      problems: checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') return v.replace(/\[\[(\w+)\]\]/g, (_m, k: string) => variables[k] ?? '');
     if (Array.isArray(v)) return v.map(fill);

@@ -583,6 +583,51 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(missing.statusCode).toBe(400);
   });
 
+  it('templates: their fields have titles and descriptions for a form, and ids name what they refer to', async () => {
+    const list = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/workflows/templates' }));
+    const byId = Object.fromEntries(list.json().items.map((x: { id: string }) => [x.id, x])) as Record<
+      string,
+      { variablesSchema: Json; runInputSchema: Json; runInput: Record<string, string> }
+    >;
+    type Json = { properties: Record<string, Record<string, unknown>>; required?: string[] };
+    const launch = byId.campaign_launch;
+    expect(launch?.runInputSchema.properties.campaignId).toMatchObject({
+      type: 'string',
+      title: 'Campaign',
+      description: expect.stringContaining('The campaign to launch'),
+      'x-entity': 'campaign',
+    });
+    expect(launch?.runInputSchema.properties.budgetChangePercent).toMatchObject({
+      type: 'number',
+      title: 'Budget change at launch (%)',
+      default: 0,
+    });
+    expect(launch?.runInputSchema.required).toEqual(['campaignId']);
+    // The name → description map stays for callers that read it.
+    expect(launch?.runInput.campaignId).toContain('The campaign to launch');
+    expect(launch?.variablesSchema.properties.notifyEmail).toMatchObject({
+      type: 'string',
+      format: 'email',
+      title: 'Email for the launch notice',
+    });
+    expect(byId.client_onboarding?.runInputSchema.properties.connectionId).toMatchObject({
+      title: 'Connection',
+      'x-entity': 'connection',
+    });
+    expect(byId.monthly_reporting?.runInputSchema.properties).toEqual({});
+    // A variable that is not what the schema says is a 400 naming it, never a workflow mailing nobody.
+    const bad = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/workflows',
+        payload: { templateId: 'campaign_launch', variables: { notifyEmail: 'not an email' } },
+      }),
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('invalid_input');
+    expect(bad.json().error.details.problems).toEqual([{ path: 'notifyEmail', message: expect.any(String) }]);
+  });
+
   it('campaign launch template: forecast, approval, then the enable and budget change go through the guardrails once', async () => {
     const sim = await connectSimulator(t as unknown as TestApp, owner, 'wflaunch');
     // A campaign to launch is a paused one; and the launch changes it twice within the hour.

@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { Icon } from '../../components/icons.tsx';
+import { ClientPicker, labelOf, type PropSchema, SchemaFields } from '../../components/SchemaFields.tsx';
 import {
   Badge,
   Button,
@@ -18,7 +19,6 @@ import {
   Input,
   LoadingState,
   PageHeader,
-  Select,
   StatusBadge,
 } from '../../components/ui.tsx';
 import { api, type Page } from '../../lib/api.ts';
@@ -34,7 +34,7 @@ interface AgentDetail extends Agent {
     instructions: string;
     tools: Array<{ name: string; description: string }>;
     inputSchema: {
-      properties?: Record<string, { description?: string; type?: string; examples?: unknown[] }>;
+      properties?: Record<string, PropSchema>;
       required?: string[];
     };
     engines: string[];
@@ -68,8 +68,6 @@ export interface Execution {
 
 const finished = (s: string) => !['queued', 'running'].includes(s);
 
-const label = (key: string) => key.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
-
 /**
  * Required text inputs besides the client (the workflow agent's goal): each gets its own field,
  * started from the schema's first example so the default run is a valid one.
@@ -102,6 +100,9 @@ function RunPanel({ agent }: { agent: AgentDetail }) {
   const [texts, setTexts] = useState<Record<string, string>>(() =>
     Object.fromEntries(textFields.map((f) => [f.key, f.example])),
   );
+  // An optional campaign the agent can narrow to (analytics, creative review): picked by name.
+  const campaignField = 'campaignId' in props ? ['campaignId'] : [];
+  const [campaignId, setCampaignId] = useState('');
   const [json, setJson] = useState('{}');
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [current, setCurrent] = useState<Execution | null>(null);
@@ -140,6 +141,7 @@ function RunPanel({ agent }: { agent: AgentDetail }) {
       return;
     }
     if (clientId && 'clientId' in props) input = { ...input, clientId };
+    if (campaignId && campaignField.length) input = { ...input, campaignId };
     for (const f of textFields) if (texts[f.key]?.trim()) input = { ...input, [f.key]: texts[f.key]?.trim() };
     run.mutate(input);
   }
@@ -192,26 +194,23 @@ function RunPanel({ agent }: { agent: AgentDetail }) {
                     (clientRequired ? 'This agent works on one client' : undefined)
                   }
                 >
-                  <Select
+                  <ClientPicker
                     value={clientId}
-                    onChange={(e) => setClientId(e.target.value)}
+                    onChange={setClientId}
                     aria-label="Client for this run"
                     required={clientRequired}
-                  >
-                    {!clientRequired && <option value="">Whole organization</option>}
-                    {clientRequired && !clients.data?.items.length && (
-                      <option value="">{clients.isPending ? 'Loading clients…' : 'No clients yet'}</option>
-                    )}
-                    {(clients.data?.items ?? []).map((c) => (
-                      <option key={c.id} value={c.id}>
-                        {c.name}
-                      </option>
-                    ))}
-                  </Select>
+                    noneLabel={clientRequired ? undefined : 'Whole organization'}
+                  />
                 </Field>
               )}
+              <SchemaFields
+                schema={{ properties: props }}
+                only={campaignField}
+                values={{ campaignId }}
+                onChange={(_k, v) => setCampaignId(v)}
+              />
               {textFields.map((f) => (
-                <Field key={f.key} label={label(f.key)} hint={f.description}>
+                <Field key={f.key} label={labelOf(f.key, props[f.key])} hint={f.description}>
                   <Input
                     required
                     value={texts[f.key] ?? ''}

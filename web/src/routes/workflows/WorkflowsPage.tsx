@@ -2,6 +2,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import {
+  initialValues,
+  type ObjectSchema,
+  SchemaFields,
+  valuesToInput,
+} from '../../components/SchemaFields.tsx';
+import {
   Badge,
   Button,
   Card,
@@ -9,8 +15,6 @@ import {
   cx,
   EmptyState,
   ErrorState,
-  Field,
-  Input,
   LoadingState,
   Notice,
   PageHeader,
@@ -37,7 +41,11 @@ interface Template {
   name: string;
   description: string;
   variables: Record<string, string>;
+  /** The variables as JSON Schema: title (the label), description, format. */
+  variablesSchema?: ObjectSchema;
   runInput?: Record<string, string>;
+  /** A manual run's input as JSON Schema: title, description, type, x-entity (a picker). */
+  runInputSchema?: ObjectSchema;
   definition: { steps: unknown[] };
 }
 interface StepRun {
@@ -61,24 +69,29 @@ interface Execution {
   steps?: StepRun[];
 }
 
-/**
- * What a run's input must carry: every `{{trigger.x}}` the steps read (a template's runInput says
- * what each is for). A workflow started by hand without them fails at the first step that reads one.
- */
-export function triggerFields(wf: Workflow, template?: Template): Array<{ key: string; hint?: string }> {
-  const keys = new Set<string>(Object.keys(template?.runInput ?? {}));
-  for (const m of JSON.stringify(wf.steps).matchAll(/\{\{\s*trigger\.([A-Za-z0-9_]+)/g))
-    keys.add(m[1] as string);
-  return [...keys].map((key) => ({ key, hint: template?.runInput?.[key] }));
-}
+/** A name → description map (what older servers send) as a schema of required text fields. */
+const schemaOf = (described: Record<string, string> = {}): ObjectSchema => ({
+  properties: Object.fromEntries(Object.entries(described).map(([k, d]) => [k, { description: d }])),
+  required: Object.keys(described),
+});
 
-/** Form values as the run's input: numbers stay numbers (a percent), ids stay text. */
-function runInputOf(values: Record<string, string>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(values)
-      .filter(([, v]) => v.trim() !== '')
-      .map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v.trim()) : v.trim()]),
-  );
+/**
+ * What a run's input must carry: the template's run input (labels, hints, pickers), and every other
+ * `{{trigger.x}}` the steps read (a workflow edited after it was made from a template). A workflow
+ * started by hand without them fails at the first step that reads one.
+ */
+export function runInputSchema(wf: Workflow, template?: Template): ObjectSchema {
+  const base = template?.runInputSchema ?? schemaOf(template?.runInput);
+  const properties = { ...(base.properties ?? {}) };
+  const required = new Set(base.required ?? []);
+  for (const m of JSON.stringify(wf.steps).matchAll(/\{\{\s*trigger\.([A-Za-z0-9_]+)/g)) {
+    const key = m[1] as string;
+    if (!(key in properties)) {
+      properties[key] = {};
+      required.add(key);
+    }
+  }
+  return { properties, required: [...required] };
 }
 
 /**
@@ -182,9 +195,12 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
   const { can } = useAuth();
   const qc = useQueryClient();
   const [open, setOpen] = useState<string | null>(null);
-  const fields = triggerFields(wf, template);
+  const schema = runInputSchema(wf, template);
+  const hasFields = Object.keys(schema.properties ?? {}).length > 0;
   const [asking, setAsking] = useState(false);
-  const [values, setValues] = useState<Record<string, string>>({});
+  const [edited, setValues] = useState<Record<string, string>>({});
+  // Defaults (a budget change of 0) until the person changes them.
+  const values = { ...initialValues(schema), ...edited };
   const runs = useQuery({
     queryKey: ['wf-runs', wf.id],
     queryFn: () => api.get<Page<Execution>>(`/api/v1/workflows/${wf.id}/runs`, { limit: 20 }),
@@ -208,7 +224,7 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
     mutationFn: () =>
       api.post<{ executionId: string; execution: Execution }>(
         `/api/v1/workflows/${wf.id}/runs`,
-        fields.length ? { input: runInputOf(values) } : {},
+        hasFields ? { input: valuesToInput(schema, values) } : {},
       ),
     onSuccess: (r) => {
       setAsking(false);
@@ -280,10 +296,10 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
                   onClick={() => {
                     toggle.reset();
                     remove.reset();
-                    if (fields.length) setAsking((v) => !v);
+                    if (hasFields) setAsking((v) => !v);
                     else run.mutate();
                   }}
-                  aria-expanded={fields.length ? asking : undefined}
+                  aria-expanded={hasFields ? asking : undefined}
                 >
                   Run now
                 </Button>
@@ -303,15 +319,11 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
             <p className="text-xs text-slate-500 sm:col-span-2">
               This workflow's steps read these values from the run's input.
             </p>
-            {fields.map((f) => (
-              <Field key={f.key} label={f.key} hint={f.hint}>
-                <Input
-                  required
-                  value={values[f.key] ?? ''}
-                  onChange={(e) => setValues((v) => ({ ...v, [f.key]: e.target.value }))}
-                />
-              </Field>
-            ))}
+            <SchemaFields
+              schema={schema}
+              values={values}
+              onChange={(k, v) => setValues((x) => ({ ...x, [k]: v }))}
+            />
             <div className="flex gap-2 sm:col-span-2">
               <Button type="submit" size="sm" variant="primary" loading={run.isPending}>
                 Start run
@@ -398,13 +410,18 @@ function TemplateCard({ t }: { t: Template }) {
   const [open, setOpen] = useState(false);
   const [values, setValues] = useState<Record<string, string>>({});
   const create = useMutation({
-    mutationFn: () => api.post('/api/v1/workflows', { templateId: t.id, variables: values }),
+    mutationFn: () =>
+      api.post('/api/v1/workflows', {
+        templateId: t.id,
+        variables: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.trim()])),
+      }),
     onSuccess: () => {
       setOpen(false);
       qc.invalidateQueries({ queryKey: ['workflows'] });
     },
   });
-  const vars = Object.entries(t.variables);
+  const schema = t.variablesSchema ?? schemaOf(t.variables);
+  const vars = Object.keys(schema.properties ?? {});
   return (
     <li className="flex flex-col rounded-lg border border-slate-200 p-4">
       <p className="text-sm font-medium">{t.name}</p>
@@ -412,20 +429,17 @@ function TemplateCard({ t }: { t: Template }) {
       {open ? (
         <form
           className="mt-3 space-y-2"
+          aria-label={`Create from ${t.name}`}
           onSubmit={(e) => {
             e.preventDefault();
             create.mutate();
           }}
         >
-          {vars.map(([k, description]) => (
-            <Field key={k} label={k} hint={description}>
-              <Input
-                required
-                value={values[k] ?? ''}
-                onChange={(e) => setValues({ ...values, [k]: e.target.value })}
-              />
-            </Field>
-          ))}
+          <SchemaFields
+            schema={schema}
+            values={values}
+            onChange={(k, v) => setValues((x) => ({ ...x, [k]: v }))}
+          />
           {create.error && <ApiErrorNotice error={create.error} />}
           <div className="flex gap-2">
             <Button type="submit" size="sm" variant="primary" loading={create.isPending}>

@@ -476,7 +476,7 @@ function TemplateCard({ t }: { t: Template }) {
 export function WorkflowsPage() {
   const list = useQuery({
     queryKey: ['workflows'],
-    queryFn: () => api.get<Page<Workflow>>('/api/v1/workflows', { limit: 50 }),
+    queryFn: () => api.getAll<Workflow>('/api/v1/workflows'),
   });
   const templates = useQuery({
     queryKey: ['wf-templates'],

@@ -12,6 +12,7 @@ import { analyticsRoutes } from '../modules/analytics/index.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { installAuth } from '../modules/auth/auth.plugin.ts';
 import { authRoutes } from '../modules/auth/auth.routes.ts';
+import { createRequestClaims } from '../modules/auth/request-claims.ts';
 import { billingRoutes, installApiCallMetering } from '../modules/billing/index.ts';
 import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
@@ -88,21 +89,24 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
     credentials: true,
     exposedHeaders: ['x-request-id', 'retry-after'],
   });
+  // The bearer token's verification, shared by the rate limiter's key and the auth hooks.
+  const claims = createRequestClaims(s.tokens, s.clock);
   await app.register(rateLimit, {
+    // Every route, in a route-level onRequest hook: that runs after the app's onRequest hooks and
+    // before authentication (preParsing), so a request refused 401 counts too.
     global: true,
     max: config.http.rateLimitPerMinute,
     timeWindow: '1 minute',
     // Per signed-in person where the request proves one (a valid access token: an agency office
-    // behind one address is many people), else per client address. An invalid or made-up token
-    // counts against the address, so varying it buys nothing.
+    // behind one address is many people), else per client address. An API key, or an invalid or
+    // made-up token, counts against the address, so varying it buys nothing.
     keyGenerator: async (req) => {
       const h = req.headers.authorization;
-      if (typeof h === 'string' && h.startsWith('Bearer ')) {
+      if (typeof h === 'string' && /^bearer /i.test(h)) {
         const token = h.slice(7).trim();
-        const now = s.clock.now();
-        const user = await s.tokens.verifyAccess(token, now).catch(() => null);
+        const user = await claims.access(req, token).catch(() => null);
         if (user) return `user:${user.userId}`;
-        const portal = await s.tokens.verifyPortalAccess(token, now).catch(() => null);
+        const portal = await claims.portal(req, token).catch(() => null);
         if (portal) return `portal:${portal.portalUserId}`;
       }
       return req.ip;
@@ -137,7 +141,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installMetrics(app);
-  installAuth(app, { auth: s.auth, apiKeys: s.apiKeys });
+  installAuth(app, { auth: s.auth, apiKeys: s.apiKeys, claims });
   // After authentication: counts (and past the plan, refuses) requests made with API keys.
   installApiCallMetering(app, s.billing.meter);
 
@@ -211,7 +215,11 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   webhooksRoutes(app, s);
   workflowsRoutes(app, s);
   billingRoutes(app, s);
-  portalRoutes(app, { portal: s.portal, loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute });
+  portalRoutes(app, {
+    portal: s.portal,
+    claims,
+    loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute,
+  });
   for (const add of opts.extraRoutes ?? []) add(app);
 
   await app.ready();

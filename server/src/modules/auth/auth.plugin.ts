@@ -3,6 +3,11 @@
  * `config.auth: 'public'` (no credentials), `'user'` (a signed-in person: sessions, MFA),
  * `'any'` (a person or an API key) or `config.permission` (a resource:action from the matrix,
  * checked against the role and, for API keys, the scopes). A route that declares nothing does not start.
+ *
+ * The check runs in `preParsing`, after every `onRequest` hook: the rate limiter (a route-level
+ * `onRequest` hook) has counted the request by then, so a made-up token or API key is refused 401
+ * within the address's allowance and 429 past it, like any other request. The body of a refused
+ * request is still not parsed.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, forbidden, unauthenticated } from '../../platform/errors.ts';
@@ -10,6 +15,7 @@ import type { ApiKeys } from '../tenancy/api-keys.service.ts';
 import type { Auth } from './auth.service.ts';
 import { type Ctx, ctxCan, type Origin } from './context.ts';
 import { type Permission, roleCan } from './permissions.ts';
+import type { RequestClaims } from './request-claims.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,7 +44,10 @@ export function ctxOf(req: FastifyRequest): Ctx {
 
 const ORG_HEADER = 'x-organization-id';
 
-export function installAuth(app: FastifyInstance, { auth, apiKeys }: { auth: Auth; apiKeys: ApiKeys }) {
+export function installAuth(
+  app: FastifyInstance,
+  { auth, apiKeys, claims }: { auth: Auth; apiKeys: ApiKeys; claims: RequestClaims },
+) {
   app.decorateRequest('ctx', null);
 
   app.addHook('onRoute', (route) => {
@@ -50,7 +59,7 @@ export function installAuth(app: FastifyInstance, { auth, apiKeys }: { auth: Aut
     }
   });
 
-  app.addHook('onRequest', async (req) => {
+  app.addHook('preParsing', async (req) => {
     const cfg = req.routeOptions.config ?? {};
     if (
       !req.routeOptions.url ||
@@ -73,7 +82,7 @@ export function installAuth(app: FastifyInstance, { auth, apiKeys }: { auth: Aut
       const orgHeader = req.headers[ORG_HEADER];
       const requestedOrg =
         typeof orgHeader === 'string' && orgHeader.length > 0 ? orgHeader.slice(0, 64) : undefined;
-      ctx = await auth.authenticateAccessToken(bearer, requestedOrg, origin);
+      ctx = await auth.authenticateAccessToken(bearer, requestedOrg, origin, claims.access(req, bearer));
     } else {
       throw unauthenticated('Send an access token (Authorization: Bearer …) or an API key (X-Api-Key)');
     }

@@ -17,7 +17,7 @@ import type { Mfa } from './mfa.service.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { isRole, type Role } from './permissions.ts';
 import { rotateRefreshToken } from './refresh-rotation.ts';
-import type { TokenService } from './tokens.ts';
+import type { AccessClaims, TokenService } from './tokens.ts';
 
 export interface AuthConfig {
   refreshTokenTtlDays: number;
@@ -462,13 +462,18 @@ export function createAuth({ storage, audit, organizations, invitations, tokens,
     return { user: user ? toPublicUser(user) : null, organizations: orgs };
   }
 
-  /** Resolves an access token to the caller's context, checking the session is live and the membership current. */
+  /**
+   * Resolves an access token to the caller's context, checking the session is live and the membership
+   * current. `verified` is the token's verification when the caller already has it (the HTTP layer
+   * verifies once per request); without it the token is verified here.
+   */
   async function authenticateAccessToken(
     token: string,
     requestedOrganizationId: string | undefined,
     origin: Origin,
+    verified?: Promise<AccessClaims>,
   ): Promise<Ctx & { mfaEnrollmentRequired: boolean }> {
-    const claims = await tokens.verifyAccess(token, clock.now());
+    const claims = await (verified ?? tokens.verifyAccess(token, clock.now()));
     const organizationId = requestedOrganizationId ?? claims.organizationId;
     const row = await storage.db
       .selectFrom('sessions')

@@ -131,11 +131,12 @@ export function createApiCallMeter({ storage, clock, limits, billing, logger }: 
 export type ApiCallMeter = ReturnType<typeof createApiCallMeter>;
 
 /**
- * Counts every request authenticated with an API key (after the auth hook has set `req.ctx`).
+ * Counts every request authenticated with an API key (after the auth hook has set `req.ctx`: both run
+ * in `preParsing`, this one installed after it; a request the rate limiter refused is not counted).
  * Billing's own routes are exempt, so an integration can always read why it is refused.
  */
 export function installApiCallMetering(app: FastifyInstance, meter: ApiCallMeter) {
-  app.addHook('onRequest', async (req) => {
+  app.addHook('preParsing', async (req) => {
     const ctx = req.ctx;
     if (ctx?.actor.type !== 'api_key') return;
     if (req.routeOptions.url?.startsWith('/api/v1/billing')) return;

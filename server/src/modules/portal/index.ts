@@ -9,6 +9,7 @@ import type { Storage } from '../../storage/db.ts';
 import type { AnalyticsModule } from '../analytics/index.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import type { AuthConfig } from '../auth/auth.service.ts';
+import type { RequestClaims } from '../auth/request-claims.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { CatalogModule } from '../catalog/index.ts';
 import { createBranding } from './branding.service.ts';
@@ -46,12 +47,19 @@ export function createPortalModule(d: Deps) {
 
 export type PortalModule = ReturnType<typeof createPortalModule>;
 
-/** Installs the portal's authentication hook and every portal and branding route. */
+/**
+ * Installs the portal's authentication hook and every portal and branding route. `claims` is the
+ * request's token verification the rate limiter already did (see auth/request-claims.ts).
+ */
 export function portalRoutes(
   app: FastifyInstance,
-  { portal, loginRateLimitPerMinute = 20 }: { portal: PortalModule; loginRateLimitPerMinute?: number },
+  {
+    portal,
+    claims,
+    loginRateLimitPerMinute = 20,
+  }: { portal: PortalModule; claims: RequestClaims; loginRateLimitPerMinute?: number },
 ) {
-  installPortalAuth(app, portal.auth);
+  installPortalAuth(app, portal.auth, claims);
   brandingRoutes(app, { branding: portal.branding, portalUsers: portal.users });
   portalApiRoutes(app, {
     branding: portal.branding,

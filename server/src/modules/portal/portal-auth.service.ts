@@ -17,7 +17,7 @@ import type { AuthConfig } from '../auth/auth.service.ts';
 import type { Origin } from '../auth/context.ts';
 import { dummyHash, hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { rotateRefreshToken } from '../auth/refresh-rotation.ts';
-import type { TokenService } from '../auth/tokens.ts';
+import type { PortalClaims, TokenService } from '../auth/tokens.ts';
 import type { PortalUsers } from './portal-users.service.ts';
 
 const DAY = 86_400_000;
@@ -339,9 +339,16 @@ export function createPortalAuth({ storage, audit, clock, tokens, users, config 
     });
   }
 
-  /** Resolves a portal access token: live session, user not revoked, client still there. */
-  async function authenticate(token: string, origin: Origin): Promise<PortalCtx> {
-    const claims = await tokens.verifyPortalAccess(token, clock.now());
+  /**
+   * Resolves a portal access token: live session, user not revoked, client still there. `verified` is
+   * the token's verification when the caller already has it (the HTTP layer verifies once per request).
+   */
+  async function authenticate(
+    token: string,
+    origin: Origin,
+    verified?: Promise<PortalClaims>,
+  ): Promise<PortalCtx> {
+    const claims = await (verified ?? tokens.verifyPortalAccess(token, clock.now()));
     const row = await storage.withTenant(claims.organizationId, (trx) =>
       trx
         .selectFrom('portal_sessions as s')

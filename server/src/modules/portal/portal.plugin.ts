@@ -1,11 +1,13 @@
 /**
  * Authentication of portal routes (`config.auth: 'portal'`). The agency's hook skips these routes
  * and this one handles only them, so the two kinds of token never cross: an agency token has no
- * `portal` audience and is refused here; a portal token is refused by the agency hook.
+ * `portal` audience and is refused here; a portal token is refused by the agency hook. Like the agency
+ * hook it runs in `preParsing`, after the rate limiter has counted the request.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unauthenticated } from '../../platform/errors.ts';
 import { originOf } from '../auth/auth.plugin.ts';
+import type { RequestClaims } from '../auth/request-claims.ts';
 import type { PortalAuth, PortalCtx } from './portal-auth.service.ts';
 
 declare module 'fastify' {
@@ -20,9 +22,9 @@ export function portalCtxOf(req: FastifyRequest): PortalCtx {
   return req.portalCtx;
 }
 
-export function installPortalAuth(app: FastifyInstance, portalAuth: PortalAuth) {
+export function installPortalAuth(app: FastifyInstance, portalAuth: PortalAuth, claims: RequestClaims) {
   app.decorateRequest('portalCtx', null);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('preParsing', async (req) => {
     if (req.routeOptions.config?.auth !== 'portal') return;
     const header = req.headers.authorization;
     const bearer =
@@ -31,6 +33,6 @@ export function installPortalAuth(app: FastifyInstance, portalAuth: PortalAuth) 
       throw unauthenticated(
         'Send a client-portal access token (Authorization: Bearer …) from /api/v1/portal/auth/login',
       );
-    req.portalCtx = await portalAuth.authenticate(bearer, originOf(req));
+    req.portalCtx = await portalAuth.authenticate(bearer, originOf(req), claims.portal(req, bearer));
   });
 }

@@ -7,14 +7,16 @@
  * (portal-users.scenarios.ts) run in the same process and browser, as does the display of a
  * proposal whose write-back outcome is unknown (write-status.scenarios.ts), and the rule editor's
  * condition groups and the ledger entry page (rules-ledger.scenarios.ts), the pages mailed links
- * lead to (account.scenarios.ts), and the workflows, agents and approvals pages
- * (automation.scenarios.ts).
+ * lead to (account.scenarios.ts), the workflows, agents and approvals pages
+ * (automation.scenarios.ts), and the Billing tab of Settings (billing.scenarios.ts, which starts a
+ * second demo with billing on against the Stripe fake).
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountScenarios } from './account.scenarios.ts';
 import { automationScenarios } from './automation.scenarios.ts';
+import { billingScenarios } from './billing.scenarios.ts';
 import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
 import { layoutScenarios } from './layout.scenarios.ts';
 import { nameScenarios } from './names.scenarios.ts';
@@ -396,4 +398,5 @@ describe('web dashboard in Chromium', () => {
   layoutScenarios(() => ({ server, context: browser.context }));
   automationScenarios(() => ({ server, context: browser.context }));
   nameScenarios(() => ({ server, context: browser.context }));
+  billingScenarios(() => ({ server, context: browser.context }));
 });

@@ -68,8 +68,11 @@ async function startConsentScreen(): Promise<{ url: string; close(): Promise<voi
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** Builds web/dist if needed, then starts `omnify demo` and resolves once it prints its URL. */
-export async function startE2eServer(): Promise<E2eServer> {
+/**
+ * Builds web/dist if needed, then starts `omnify demo` and resolves once it prints its URL. `env` adds
+ * settings (billing.scenarios.ts starts a second demo with Stripe billing on against the Stripe fake).
+ */
+export async function startE2eServer(opts: { env?: Record<string, string> } = {}): Promise<E2eServer> {
   const built = ensureWebBuild(() => {});
   if (built === 'failed' || built === 'no-sources') throw new Error(`web build: ${built}`);
   const meta = await startMetaFake(makeScenario());
@@ -100,6 +103,7 @@ export async function startE2eServer(): Promise<E2eServer> {
     OMNIFY_RATE_LIMIT_PER_MINUTE: '20000',
     SMTP_URL: mail.url(),
     MAIL_FROM: 'Omnify <omnify@e2e.test>',
+    ...opts.env,
   });
   const child: ChildProcess = spawn(process.execPath, ['bin/omnify.js', 'demo', '--port', String(port)], {
     cwd: serverDir,

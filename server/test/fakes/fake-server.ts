@@ -138,7 +138,12 @@ export async function startFakeServer(): Promise<FakeServer> {
     },
     requests: () => counted,
     log,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // A browser keeps connections open (keep-alive, preconnects) that would hold close() forever.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -2,6 +2,7 @@
 import { NavLink, useParams } from 'react-router';
 import { cx, PageHeader } from '../../components/ui.tsx';
 import { useAuth } from '../../lib/auth.tsx';
+import { BillingSettings } from './BillingSettings.tsx';
 import { BrandingSettings, OrganizationSettings, RetentionSettings } from './OrgSettings.tsx';
 import { SecuritySettings } from './SecuritySettings.tsx';
 import { ApiKeys, Invitations, TeamSettings } from './TeamSettings.tsx';
@@ -13,6 +14,7 @@ const tabs = [
   { key: 'retention', label: 'Retention', permission: 'retention:read' },
   { key: 'branding', label: 'Branding', permission: 'organization:read' },
   { key: 'organization', label: 'Organization', permission: 'organization:read' },
+  { key: 'billing', label: 'Billing', permission: 'billing:read' },
 ] as const;
 
 export function SettingsPage() {
@@ -54,6 +56,7 @@ export function SettingsPage() {
         {current === 'retention' && <RetentionSettings />}
         {current === 'branding' && <BrandingSettings />}
         {current === 'organization' && <OrganizationSettings />}
+        {current === 'billing' && <BillingSettings />}
       </div>
     </>
   );

@@ -280,8 +280,19 @@ export function billingScenarios(env: () => { server: E2eServer; context: Browse
         await expect(over.textContent()).resolves.toContain(`${after.usage.clients?.used} / 2`);
         await page.screenshot({ path: '/tmp/billing.png', fullPage: true });
         await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload();
         await page.getByTestId('usage-clients').waitFor();
         expect(await fitsWidth(page)).toBe(true);
+        // The tab bar scrolls sideways on a phone; the open tab (the last, Billing) is brought into view.
+        const tab = page
+          .getByRole('navigation', { name: 'Settings sections' })
+          .getByRole('link', { name: 'Billing' });
+        await expect
+          .poll(async () => {
+            const box = await tab.boundingBox();
+            return !!box && box.x >= 0 && box.x + box.width <= 390;
+          })
+          .toBe(true);
         await page.screenshot({ path: '/tmp/billing-390.png', fullPage: true });
         await page.close();
       }, 240_000);

@@ -1,4 +1,5 @@
 /** Settings, one tab per concern; the tab is in the URL (/settings/team) so it can be linked. */
+import { useEffect, useRef } from 'react';
 import { NavLink, useParams } from 'react-router';
 import { cx, PageHeader } from '../../components/ui.tsx';
 import { useAuth } from '../../lib/auth.tsx';
@@ -22,10 +23,22 @@ export function SettingsPage() {
   const { tab = 'team' } = useParams();
   const visible = tabs.filter((t) => !('permission' in t) || can(t.permission));
   const current = visible.find((t) => t.key === tab)?.key ?? visible[0]?.key ?? 'security';
+  // On a phone the tab bar scrolls sideways: bring the open tab into view (Stripe returns people to
+  // /settings/billing, the last tab, which would otherwise start off-screen).
+  const bar = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const nav = bar.current;
+    const active = nav?.querySelector<HTMLElement>(`a[href$="/settings/${current}"]`);
+    if (!nav || !active) return;
+    const left = active.offsetLeft - nav.offsetLeft;
+    if (left < nav.scrollLeft || left + active.offsetWidth > nav.scrollLeft + nav.clientWidth)
+      nav.scrollLeft = left - (nav.clientWidth - active.offsetWidth) / 2;
+  }, [current]);
   return (
     <>
       <PageHeader title="Settings" />
       <nav
+        ref={bar}
         aria-label="Settings sections"
         className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200"
       >

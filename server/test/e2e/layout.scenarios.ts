@@ -5,6 +5,7 @@
  * (a cell cut with an ellipsis carries the whole value as its tooltip; nothing spills out of its box,
  * and at 1280 px no table hides columns behind a sideways scroll). Registered by dashboard.e2e.test.ts.
  */
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
@@ -53,6 +54,39 @@ async function desktopPage(context: BrowserContext, url: string): Promise<Page> 
   return page;
 }
 
+/** RFC 4180 lines and cells (quoted cells may hold commas, quotes and line breaks). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell || row.length) rows.push([...row, cell]);
+  return rows;
+}
+
+/** "$1,234" or "$12.34" as a number of currency units. */
+const shownMoney = (s: string) => Number(s.replace(/[^0-9.-]/g, ''));
+
 export function layoutScenarios(env: () => { server: E2eServer; context: BrowserContext }) {
   describe('layout on a phone and at 1280 px', () => {
     it('the client portal fits a 390 px phone: report and dashboard without sideways scrolling', async () => {
@@ -99,6 +133,148 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
       expect(await inView(page, page.getByRole('button', { name: 'Print / PDF' }))).toBe(true);
       await page.close();
     }, 180_000);
+
+    it('Export CSV on the Campaigns page downloads the filtered client’s campaigns, and its button is on screen at 1280 and 390 px', async () => {
+      const { server, context } = env();
+      const token = await loginToken(server.url);
+      const get = async <T>(p: string): Promise<T> => {
+        const res = await fetch(`${server.url}${p}`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status, p).toBe(200);
+        return (await res.json()) as T;
+      };
+      // The client with the most campaigns, so the file has several lines and others are left out.
+      const clients = (await get<{ items: Array<{ id: string; name: string }> }>('/api/v1/clients?limit=200'))
+        .items;
+      const all = (
+        await get<{ items: Array<{ id: string; name: string; clientId: string | null }> }>(
+          '/api/v1/campaigns?limit=200',
+        )
+      ).items;
+      const count = (id: string) => all.filter((c) => c.clientId === id).length;
+      const client = [...clients].sort((a, b) => count(b.id) - count(a.id))[0];
+      expect(client && count(client.id)).toBeGreaterThan(1);
+      if (!client) return;
+
+      const page = await desktopPage(context, server.url);
+      await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+      // The table's metrics for this client, which the spends below are read from.
+      const metricsAnswered = page.waitForResponse(
+        (r) =>
+          r.url().includes('/api/v1/analytics/metrics') &&
+          r.url().includes('groupBy=campaign') &&
+          r.url().includes(`clientId=${client.id}`),
+        { timeout: 30_000 },
+      );
+      await page.getByLabel('Client', { exact: true }).selectOption(client.id);
+      const table = page.getByRole('table', { name: 'Campaigns' });
+      const button = page.getByRole('button', { name: 'Export CSV' });
+      await metricsAnswered;
+      await table.locator('tbody tr').first().waitFor({ timeout: 30_000 });
+      await expect.poll(() => button.isEnabled(), { timeout: 30_000 }).toBe(true);
+
+      // An expired access token: the export refreshes the session and retries, as other requests do.
+      await page.evaluate(() => {
+        const t = JSON.parse(localStorage.getItem('omnify.session') ?? '{}');
+        localStorage.setItem('omnify.session', JSON.stringify({ ...t, accessToken: 'expired' }));
+      });
+      const csvAnswers: number[] = [];
+      page.on('response', (r) => {
+        if (r.url().includes('/api/v1/analytics/metrics') && r.url().includes('format=csv'))
+          csvAnswers.push(r.status());
+      });
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30_000 }),
+        button.click(),
+      ]);
+      expect(csvAnswers).toEqual([401, 200]);
+      const name = download.suggestedFilename();
+      const m = /^omnify-campaigns-([a-z0-9-]+)-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})\.csv$/.exec(name);
+      expect(m, name).not.toBeNull();
+      const [, slug = '', from = '', to = ''] = m ?? [];
+      expect(slug).toBe(
+        client.name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-|-$/g, ''),
+      );
+      // The table's period: 30 days, both included.
+      expect((Date.parse(to) - Date.parse(from)) / 86_400_000).toBe(29);
+      const file = await download.path();
+      const [header, ...lines] = parseCsv(readFileSync(file, 'utf8'));
+      expect(header?.join(',')).toBe(
+        'clientId,clientName,platform,campaignId,campaignName,currency,impressions,clicks,spendMicros,conversions,conversionValueMicros,reachDailySum,ctr,cpcMicros,cpmMicros,cpaMicros,roas,conversionRate,frequency',
+      );
+      const col = (k: string) => header?.indexOf(k) ?? -1;
+      const rows = lines.map((l) => ({
+        clientId: l[col('clientId')],
+        clientName: l[col('clientName')],
+        campaignId: l[col('campaignId')] ?? '',
+        campaignName: l[col('campaignName')] ?? '',
+        currency: l[col('currency')],
+        spendMicros: Number(l[col('spendMicros')]),
+      }));
+
+      // Exactly what the API answers in JSON for the same query: this client's campaigns, same spend.
+      const json = await get<{
+        currency: string;
+        rows: Array<{ campaignId: string; spendMicros: number }>;
+      }>(
+        `/api/v1/analytics/metrics?from=${from}&to=${to}&groupBy=client,platform,campaign&clientId=${client.id}&limit=10000`,
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Map(rows.map((r) => [r.campaignId, r.spendMicros]))).toEqual(
+        new Map(json.rows.map((r) => [r.campaignId, r.spendMicros])),
+      );
+      const mine = new Map(all.filter((c) => c.clientId === client.id).map((c) => [c.id, c.name]));
+      for (const r of rows) {
+        expect(r.clientId).toBe(client.id);
+        expect(r.clientName).toBe(client.name);
+        expect(r.currency).toBe(json.currency);
+        expect(r.campaignName).toBe(mine.get(r.campaignId));
+        // The spend the table shows for that campaign (whole units from 1,000, else cents).
+        const spendCell = table
+          .getByRole('row')
+          .filter({ has: page.getByTitle(r.campaignName, { exact: true }) })
+          .getByRole('cell')
+          .nth(3);
+        const units = r.spendMicros / 1_000_000;
+        await expect
+          .poll(async () => Math.abs(shownMoney((await spendCell.textContent()) ?? '') - units), {
+            message: `${r.campaignName}: table spend vs ${units}`,
+          })
+          .toBeLessThanOrEqual(units >= 1000 ? 0.5 : 0.005);
+      }
+
+      // The button sits in the page header (the filters fill the toolbar's line), on screen at 1280 and 390 px.
+      const shots = process.env.OMNIFY_E2E_SHOTS;
+      if (shots) mkdirSync(shots, { recursive: true });
+      expect(await inView(page, button)).toBe(true);
+      expect(await pageWidth(page)).toBeLessThanOrEqual(1280);
+      if (shots) await page.screenshot({ path: path.join(shots, 'campaigns-export.png') });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await button.scrollIntoViewIfNeeded();
+      expect(await inView(page, button)).toBe(true);
+      expect(await pageWidth(page)).toBeLessThanOrEqual(390);
+      if (shots)
+        await page.screenshot({ path: path.join(shots, 'campaigns-export-390.png'), fullPage: true });
+
+      // A refusal is said beside the button, with the API's message and code.
+      await page.route(/\/api\/v1\/analytics\/metrics\?.*format=csv/, (route) =>
+        route.fulfill({
+          status: 409,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            error: { code: 'conflict', message: 'Load the missing FX rates', details: {}, requestId: 'r1' },
+          }),
+        }),
+      );
+      await button.click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'Export failed: Load the missing FX rates (conflict' })
+        .waitFor();
+      await page.close();
+    }, 120_000);
 
     it('at 1280 px the Audit log shows every column, long ids cut with the whole id as tooltip', async () => {
       const { server, context } = env();

@@ -201,6 +201,53 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       await page.close();
     }, 180_000);
 
+    it("a client's campaigns say which currency each column is in, and a campaign page says it converts", async () => {
+      const { server, context } = env();
+      const token = await loginToken(server.url);
+      const campaigns = await call<{
+        items: Array<{ id: string; clientId: string | null; currency: string; dailyBudgetMicros: number | null }>;
+      }>(server.url, token, 'GET', '/api/v1/campaigns?limit=200');
+      const metrics = await call<{ currency: string }>(
+        server.url,
+        token,
+        'GET',
+        '/api/v1/analytics/metrics?from=2026-01-01&to=2026-01-31',
+      );
+      const reporting = metrics.currency;
+      // The demo keeps one client's ad accounts in another currency than the reporting one.
+      const foreign = campaigns.items.find((c) => c.currency !== reporting && c.clientId && c.dailyBudgetMicros);
+      if (!foreign?.clientId) throw new Error('the demo has no campaign in a foreign currency');
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/clients/${foreign.clientId}`);
+      const table = page.getByRole('table', { name: 'Campaigns' });
+      await table.getByRole('row').nth(1).waitFor();
+      const headers = await table.locator('thead th').allTextContents();
+      expect(headers.join('|')).toContain(`Daily budget (${foreign.currency})`);
+      expect(headers.join('|')).toContain(`Spend (${reporting})`);
+      expect(headers.join('|')).toContain(`CPA (${reporting})`);
+      // The campaign's header: its budget in the account's currency, and that the KPIs are converted.
+      await page.goto(`${server.url}/campaigns/${foreign.id}`);
+      await page.getByText(`figures below converted to ${reporting}`).waitFor();
+      await page.getByText(`(${foreign.currency})`, { exact: false }).first().waitFor();
+      // Across clients, budgets in several currencies sort by currency, then amount: never a pound
+      // amount between two dollar amounts.
+      await page.goto(`${server.url}/campaigns`);
+      const all = page.getByRole('table', { name: 'Campaigns' });
+      await all.getByRole('row').nth(1).waitFor();
+      await all.getByRole('button', { name: /^Daily budget/ }).click();
+      const showAll = page.getByRole('button', { name: /Show all/ });
+      if (await showAll.count()) await showAll.click();
+      const budgetCol = (await all.locator('thead th').allTextContents()).findIndex((h) =>
+        h.startsWith('Daily budget'),
+      );
+      const cells = await all.locator(`tbody tr td:nth-child(${budgetCol + 1})`).allTextContents();
+      const symbols = cells.map((c) => c.replace(/[\d.,\s]/g, '')).filter(Boolean);
+      const runs = symbols.filter((s, i) => i === 0 || s !== symbols[i - 1]);
+      expect(new Set(runs).size).toBe(runs.length);
+      expect(runs.length).toBeGreaterThan(1);
+      await page.close();
+    }, 120_000);
+
     it('the Connections form starts on a configured platform and marks the others', async () => {
       const { server, context } = env();
       const page = await signedInPage(context, server.url);

@@ -10,6 +10,8 @@ import { cx, EmptyState, Input } from './ui.tsx';
 export interface Column<T> {
   key: string;
   header: string;
+  /** Said on hover over the header: what the column's figures are (their currency, their source). */
+  headerTitle?: string;
   render: (row: T) => ReactNode;
   sortValue?: (row: T) => string | number | null | undefined;
   align?: 'left' | 'right';
@@ -109,6 +111,7 @@ export function DataTable<T>({
                     key={c.key}
                     scope="col"
                     aria-sort={active ? (sort?.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+                    title={c.headerTitle}
                     className={cx(
                       'py-2.5 font-medium',
                       cellClass(c, true),

@@ -23,6 +23,7 @@ const paths: Record<string, string> = {
   logout: 'M15 3h4a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2h-4M10 17l5-5-5-5M15 12H3',
   arrowRight: 'M5 12h14m-6-6l6 6-6 6',
   play: 'M6 4l14 8-14 8V4z',
+  download: 'M12 3v12m0 0l-4-4m4 4l4-4M4 15v4a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-4',
 };
 
 export type IconName = keyof typeof paths;

@@ -100,18 +100,21 @@ export async function toError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, 'http_error', `${res.status} ${res.statusText}`);
 }
 
+type Auth = { token: () => string | null; refresh?: () => Promise<boolean> };
+
 /**
- * One JSON request with a bearer token: a 401 runs `refresh` once and retries with the new token;
- * errors become ApiError. Shared by the agency session and the client portal's (kept apart).
+ * One request with a bearer token: a 401 runs `refresh` once and retries with the new token; an
+ * error answer becomes ApiError. The response is returned unread, for `send` (JSON) and `download`.
  */
-export async function send<T>(
+async function respond(
   method: string,
   path: string,
   body: unknown,
-  auth: { token: () => string | null; refresh?: () => Promise<boolean> },
-): Promise<T> {
+  auth: Auth,
+  accept: string,
+): Promise<Response> {
   const token = auth.token();
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(path, {
@@ -120,10 +123,27 @@ export async function send<T>(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 401 && token && auth.refresh && (await auth.refresh()))
-    return send<T>(method, path, body, { token: auth.token });
+    return respond(method, path, body, { token: auth.token }, accept);
   if (!res.ok) throw await toError(res);
+  return res;
+}
+
+/**
+ * One JSON request with a bearer token: a 401 runs `refresh` once and retries with the new token;
+ * errors become ApiError. Shared by the agency session and the client portal's (kept apart).
+ */
+export async function send<T>(method: string, path: string, body: unknown, auth: Auth): Promise<T> {
+  const res = await respond(method, path, body, auth, 'application/json');
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** The agency session's token, refreshed on a 401 unless `retry` is false. */
+function agencyAuth(opts: { auth?: boolean; retry?: boolean } = {}): Auth {
+  return {
+    token: () => (opts.auth === false ? null : (getTokens()?.accessToken ?? null)),
+    ...(opts.retry === false ? {} : { refresh: () => refreshSession() }),
+  };
 }
 
 export function request<T>(
@@ -132,10 +152,17 @@ export function request<T>(
   body?: unknown,
   opts: { auth?: boolean; retry?: boolean } = {},
 ): Promise<T> {
-  return send<T>(method, path, body, {
-    token: () => (opts.auth === false ? null : (getTokens()?.accessToken ?? null)),
-    ...(opts.retry === false ? {} : { refresh: () => refreshSession() }),
-  });
+  return send<T>(method, path, body, agencyAuth(opts));
+}
+
+/**
+ * A GET answered as a file (CSV, say) with the signed-in session, as a Blob: the API wants the
+ * Authorization header, so a plain link cannot fetch it. A 401 refreshes like `request`; an error
+ * answer (JSON) becomes ApiError.
+ */
+export async function download(path: string, q: Query = {}, accept = 'text/csv'): Promise<Blob> {
+  const res = await respond('GET', `${path}${qs(q)}`, undefined, agencyAuth(), accept);
+  return res.blob();
 }
 
 /** The most rows a list page loads by following cursors (`getAll`): beyond it the page says so. */

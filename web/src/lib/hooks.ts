@@ -58,6 +58,15 @@ export function useMe() {
   return useQuery({ queryKey: ['me'], queryFn: () => api.get<Me>('/api/v1/me') });
 }
 
+/**
+ * The last `days` days up to the last day with data (`useLastDay`): the period `useMetrics` reads,
+ * for whatever else must cover the same days (an export of the table, say). Undefined until known.
+ */
+export function usePeriod(days = 30): { from?: string; to?: string } {
+  const last = useLastDay();
+  return last ? { from: addDays(last, -(days - 1)), to: last } : {};
+}
+
 type MetricsQuery = Record<string, string | number | undefined>;
 
 /** /analytics/metrics for the last `days` days up to the last day with data. */
@@ -66,8 +75,7 @@ export function useMetrics(
   days = 30,
   opts: { compare?: boolean; enabled?: boolean } = {},
 ) {
-  const last = useLastDay();
-  const from = last ? addDays(last, -(days - 1)) : undefined;
+  const { from, to: last } = usePeriod(days);
   return useQuery({
     queryKey: ['metrics', params, from, last, opts.compare],
     enabled: !!last && opts.enabled !== false,

@@ -12,6 +12,7 @@ import { useAuth } from '../../lib/auth.tsx';
 import { dailyOption } from '../../lib/charts.ts';
 import { money, num, pct, platformName, ratio } from '../../lib/format.ts';
 import { useClientNames, useMetrics } from '../../lib/hooks.ts';
+import { objectiveLabel } from '../../lib/objectives.ts';
 import type { Ad, Campaign, Fatigue, MetricsRow } from '../../lib/types.ts';
 import { ProposeChange } from './ProposeChange.tsx';
 
@@ -72,7 +73,13 @@ export function CampaignPage() {
         title={c?.name ?? '…'}
         description={
           c &&
-          `${platformName(c.platform)} · ${c.adAccountName ?? ''} · ${c.objective ?? 'no objective'} · daily budget ${money(c.dailyBudgetMicros, c.currency)}`
+          `${platformName(c.platform)} · ${c.adAccountName ?? ''} · ${c.objective ? objectiveLabel(c.objective) : 'no objective'} · daily budget ${money(c.dailyBudgetMicros, c.currency)}${
+            // The metrics below are in the organization's reporting currency; say so when the
+            // account's differs, or "€62.00" sits beside "Spend $1,651" unexplained.
+            totals.data && totals.data.currency !== c.currency
+              ? ` (${c.currency}) · figures below converted to ${totals.data.currency}`
+              : ''
+          }`
         }
         actions={c && <StatusBadge status={c.status} />}
       />

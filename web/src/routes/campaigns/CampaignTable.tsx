@@ -22,6 +22,12 @@ export function CampaignTable({
   const byId = new Map(metrics.map((m) => [m.campaignId ?? '', m]));
   type Row = Campaign & { m?: MetricsRow };
   const rows: Row[] = campaigns.map((c) => ({ ...c, m: byId.get(c.id) }));
+  // Period figures come converted to the organization's reporting currency; a budget is in its ad
+  // account's own currency. The headers say which is which, and budgets in several currencies sort
+  // by currency first, then amount, rather than comparing pounds with yen.
+  const budgetCurrencies = new Set(campaigns.map((c) => c.currency));
+  const budgetsInOne = budgetCurrencies.size <= 1;
+  const budgetCurrency = budgetsInOne ? (campaigns[0]?.currency ?? currency) : null;
   return (
     <DataTable
       label="Campaigns"
@@ -58,14 +64,23 @@ export function CampaignTable({
         },
         {
           key: 'budget',
-          header: 'Daily budget',
+          header: budgetCurrency ? `Daily budget (${budgetCurrency})` : 'Daily budget (account currency)',
+          headerTitle: "In each ad account's own currency, as the platform holds it; not converted",
           align: 'right',
-          sortValue: (r) => r.dailyBudgetMicros,
-          render: (r) => money(r.dailyBudgetMicros, r.currency),
+          sortValue: (r) =>
+            budgetsInOne || r.dailyBudgetMicros === null
+              ? r.dailyBudgetMicros
+              : `${r.currency} ${String(r.dailyBudgetMicros).padStart(18, '0')}`,
+          render: (r) => (
+            <span title={`${r.currency}, the ad account's currency`}>
+              {money(r.dailyBudgetMicros, r.currency)}
+            </span>
+          ),
         },
         {
           key: 'spend',
-          header: 'Spend',
+          header: `Spend (${currency})`,
+          headerTitle: `Converted to ${currency}, the organization's reporting currency`,
           align: 'right',
           sortValue: (r) => r.m?.spendMicros ?? 0,
           render: (r) => money(r.m?.spendMicros ?? 0, currency),
@@ -86,7 +101,8 @@ export function CampaignTable({
         },
         {
           key: 'cpa',
-          header: 'CPA',
+          header: `CPA (${currency})`,
+          headerTitle: `Cost per conversion in ${currency}, the organization's reporting currency`,
           align: 'right',
           sortValue: (r) => r.m?.cpaMicros,
           render: (r) => money(r.m?.cpaMicros, currency),

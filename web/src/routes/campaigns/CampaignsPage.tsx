@@ -1,10 +1,11 @@
 /** Every campaign across clients and platforms, filterable by client, platform and status. */
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
+import { ExportCsv } from '../../components/ExportCsv.tsx';
 import { Card, ErrorState, LoadingState, PageHeader, PartialList, Select } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { platformName } from '../../lib/format.ts';
-import { useClients, useMetrics } from '../../lib/hooks.ts';
+import { useClients, useMetrics, usePeriod } from '../../lib/hooks.ts';
 import type { Campaign } from '../../lib/types.ts';
 import { CampaignTable } from './CampaignTable.tsx';
 
@@ -23,6 +24,7 @@ export function CampaignsPage() {
     clientId: clientId || undefined,
     platform: platform || undefined,
   });
+  const period = usePeriod(30);
   const names = new Map((clients.data?.items ?? []).map((c) => [c.id, c.name]));
   const set = (k: string, v: string) => {
     const p = new URLSearchParams(params);
@@ -30,6 +32,23 @@ export function CampaignsPage() {
     else p.delete(k);
     setParams(p, { replace: true });
   };
+
+  // The metrics the table shows, one line per campaign with its client and platform; the API
+  // filters metrics by client and platform, not by status, so a status filter does not apply.
+  // In the header: the toolbar's filters already fill its line at 1280 px.
+  const exportCsv = (
+    <ExportCsv
+      from={period.from}
+      to={period.to}
+      params={{
+        groupBy: 'client,platform,campaign',
+        clientId: clientId || undefined,
+        platform: platform || undefined,
+        sort: '-spendMicros',
+      }}
+      name={['campaigns', clientId ? (names.get(clientId) ?? clientId) : 'all-clients', platform]}
+    />
+  );
 
   const toolbar = (
     <>
@@ -74,7 +93,11 @@ export function CampaignsPage() {
 
   return (
     <>
-      <PageHeader title="Campaigns" description="All platforms · last 30 days, in the reporting currency" />
+      <PageHeader
+        title="Campaigns"
+        description="All platforms · last 30 days, in the reporting currency"
+        actions={exportCsv}
+      />
       <Card>
         {campaigns.isPending ? (
           <LoadingState rows={6} />

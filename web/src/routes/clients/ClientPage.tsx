@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
 import { Chart } from '../../components/Chart.tsx';
+import { ExportCsv } from '../../components/ExportCsv.tsx';
 import { MetricTiles } from '../../components/MetricTiles.tsx';
 import {
   Badge,
@@ -19,7 +20,7 @@ import {
 import { api } from '../../lib/api.ts';
 import { dailyOption } from '../../lib/charts.ts';
 import { money } from '../../lib/format.ts';
-import { useMetrics } from '../../lib/hooks.ts';
+import { useMetrics, usePeriod } from '../../lib/hooks.ts';
 import type { Campaign, Client } from '../../lib/types.ts';
 import { CampaignTable } from '../campaigns/CampaignTable.tsx';
 import { PortalUsers } from './PortalUsers.tsx';
@@ -42,6 +43,7 @@ export function ClientPage() {
   const totals = useMetrics({ clientId: id }, 30, { compare: true });
   const daily = useMetrics({ clientId: id, groupBy: 'day' }, 90);
   const byCampaign = useMetrics({ clientId: id, groupBy: 'campaign' });
+  const period = usePeriod(30);
   const campaigns = useQuery({
     queryKey: ['campaigns', { clientId: id }],
     queryFn: () => api.getAll<Campaign>('/api/v1/campaigns', { clientId: id }),
@@ -127,7 +129,19 @@ export function ClientPage() {
         </Card>
       </div>
       <Card className="mt-6">
-        <CardHeader title="Campaigns" description="Last 30 days" />
+        <CardHeader
+          title="Campaigns"
+          description="Last 30 days"
+          actions={
+            <ExportCsv
+              size="sm"
+              from={period.from}
+              to={period.to}
+              params={{ groupBy: 'platform,campaign', clientId: id, sort: '-spendMicros' }}
+              name={['campaigns', c?.name ?? id]}
+            />
+          }
+        />
         {campaigns.isPending ? (
           <LoadingState />
         ) : campaigns.error ? (

@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Chart } from '../../components/Chart.tsx';
+import { ExportCsv } from '../../components/ExportCsv.tsx';
 import { Kpi } from '../../components/Kpi.tsx';
 import { type Period, PeriodPicker } from '../../components/PeriodPicker.tsx';
 import { Card, CardHeader, ErrorState, LoadingState, Notice, PageHeader } from '../../components/ui.tsx';
@@ -104,7 +105,19 @@ export function OverviewPage() {
 
       <div className="mt-6 grid grid-cols-1 items-start gap-6 xl:grid-cols-3">
         <Card className="xl:col-span-2">
-          <CardHeader title="Spend, revenue and ROAS" description="Daily, stacked by platform" />
+          <CardHeader
+            title="Spend, revenue and ROAS"
+            description="Daily, stacked by platform"
+            actions={
+              <ExportCsv
+                size="sm"
+                from={from}
+                to={last}
+                params={{ groupBy: 'day,platform' }}
+                name={['daily', 'all-clients']}
+              />
+            }
+          />
           <div className="px-3 pt-3 pb-2">
             {series.isPending || !last ? (
               <LoadingState rows={6} />

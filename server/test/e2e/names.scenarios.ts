@@ -205,7 +205,12 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       const { server, context } = env();
       const token = await loginToken(server.url);
       const campaigns = await call<{
-        items: Array<{ id: string; clientId: string | null; currency: string; dailyBudgetMicros: number | null }>;
+        items: Array<{
+          id: string;
+          clientId: string | null;
+          currency: string;
+          dailyBudgetMicros: number | null;
+        }>;
       }>(server.url, token, 'GET', '/api/v1/campaigns?limit=200');
       const metrics = await call<{ currency: string }>(
         server.url,
@@ -215,7 +220,9 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       );
       const reporting = metrics.currency;
       // The demo keeps one client's ad accounts in another currency than the reporting one.
-      const foreign = campaigns.items.find((c) => c.currency !== reporting && c.clientId && c.dailyBudgetMicros);
+      const foreign = campaigns.items.find(
+        (c) => c.currency !== reporting && c.clientId && c.dailyBudgetMicros,
+      );
       if (!foreign?.clientId) throw new Error('the demo has no campaign in a foreign currency');
       const page = await signedInPage(context, server.url);
       await page.goto(`${server.url}/clients/${foreign.clientId}`);
@@ -245,6 +252,46 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       const runs = symbols.filter((s, i) => i === 0 || s !== symbols[i - 1]);
       expect(new Set(runs).size).toBe(runs.length);
       expect(runs.length).toBeGreaterThan(1);
+      await page.close();
+    }, 120_000);
+
+    it('the audit log names portal users and connections, and shows a session as "session"', async () => {
+      const { server, context } = env();
+      // A portal user signs in and out: the sign-out is audited with the portal user as actor.
+      const portal = await context.newPage();
+      await portal.goto(`${server.url}/portal/peak-fitness/login`);
+      await portal.evaluate(() => localStorage.clear());
+      await portal.goto(`${server.url}/portal/peak-fitness/login`);
+      await portal.getByLabel('Email').fill('portal@peakfitness.example');
+      await portal.getByLabel('Password').fill(DEMO_PORTAL_PASSWORD);
+      await portal.getByRole('button', { name: 'Sign in' }).click();
+      await portal.getByRole('button', { name: 'Sign out' }).click();
+      await portal.getByLabel('Password').waitFor();
+      await portal.close();
+
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/audit`);
+      const entries = page.getByRole('table', { name: 'Audit entries' });
+      await filterAudit(page, 'portal.logged_out');
+      const out = entries.locator('tbody tr').first();
+      await out.getByText('portal.logged_out').waitFor();
+      const actor = out.getByTestId('audit-actor');
+      await actor.getByText('Peak Fitness team').waitFor();
+      expect(await actor.textContent()).not.toMatch(/pou_/);
+      expect(await actor.locator('[title*="portal@peakfitness.example"]').count()).toBe(1);
+
+      // A connection by its name, linked to the Connections page.
+      await filterAudit(page, 'sync.completed');
+      const conn = entries.getByTestId('audit-target').first();
+      await conn.getByRole('link').waitFor();
+      expect(await conn.textContent()).not.toMatch(/con_/);
+
+      // A sign-in's session: the word, the id on hover.
+      await filterAudit(page, 'auth.logged_in');
+      const session = entries.getByTestId('audit-target').first();
+      await session.getByText('session').waitFor();
+      expect(await session.textContent()).not.toMatch(/ses_/);
+      expect(await session.getAttribute('title')).toMatch(/^ses_/);
       await page.close();
     }, 120_000);
 

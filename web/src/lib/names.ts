@@ -1,12 +1,16 @@
 /**
  * Who and what an id is, for pages that show actors and targets (audit log, approvals): people's
- * names (email on hover) from the members list; agents, rules, workflows, API keys, clients and
- * campaigns from their lists (the paginated ones followed to their end, up to 5,000); each fetched once and cached. A list the user may not read (API keys for a manager)
+ * names (email on hover) from the members list; agents, rules, workflows, API keys, clients,
+ * campaigns and connections from their lists (the paginated ones followed to their end, up to
+ * 5,000); each fetched once and cached. Portal users are listed per client, so they are fetched only
+ * when asked for (`{ portalUsers: true }`, the audit log when it shows one). A sign-in session has no
+ * name: it reads "session", its id on hover. A list the user may not read (API keys for a manager)
  * just leaves its ids unnamed; an id nobody lists (a removed member) stays an id.
  */
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { api } from './api.ts';
 import { useClients } from './hooks.ts';
+import type { Connection } from './types.ts';
 
 interface Named {
   id: string;
@@ -42,7 +46,12 @@ const byPrefix: Record<string, string> = {
   cli: 'client',
   cmp: 'campaign',
   led: 'ledger_entry',
+  pou: 'portal_user',
+  con: 'connection',
+  ses: 'session',
 };
+
+const byIdOf = (xs: Named[] | undefined) => new Map((xs ?? []).map((x) => [x.id, x.name]));
 
 /** Where a target type has a page of its own. */
 export function pathOf(type: string, id: string | null): string | null {
@@ -74,7 +83,14 @@ export function pathOf(type: string, id: string | null): string | null {
   }
 }
 
-export function useNames() {
+interface PortalUserName {
+  id: string;
+  clientId: string;
+  name: string;
+  email: string;
+}
+
+export function useNames({ portalUsers = false }: { portalUsers?: boolean } = {}) {
   const members = useList<Named & { userId: string; email: string }>('members', '/api/v1/members');
   const agents = useList<Named & { kind: string }>('agents', '/api/v1/agents');
   const rules = useList<Named>('rules', '/api/v1/rules', true);
@@ -82,8 +98,18 @@ export function useNames() {
   const keys = useList<Named>('api-keys', '/api/v1/api-keys');
   const campaigns = useList<Named>('campaigns', '/api/v1/campaigns', true);
   const clients = useClients();
+  const connections = useList<Connection>('connections', '/api/v1/connections');
+  const portal = useQueries({
+    queries: (portalUsers ? (clients.data?.items ?? []) : []).map((c) => ({
+      queryKey: ['directory', 'portal-users', c.id],
+      queryFn: () => api.get<{ items: PortalUserName[] }>(`/api/v1/clients/${c.id}/portal-users`),
+      ...once,
+    })),
+  });
 
   const users = new Map((members.data?.items ?? []).map((m) => [m.userId, m]));
+  const portalById = new Map(portal.flatMap((q) => (q.data?.items ?? []).map((u) => [u.id, u] as const)));
+  const clientName = byIdOf(clients.data?.items);
   // A proposal names its agent by kind, an audit entry by id.
   const agentBy = new Map(
     (agents.data?.items ?? []).flatMap((a) => [
@@ -91,13 +117,13 @@ export function useNames() {
       [a.kind, a],
     ]),
   );
-  const byId = (xs: Named[] | undefined) => new Map((xs ?? []).map((x) => [x.id, x.name]));
   const named: Record<string, Map<string, string>> = {
-    rule: byId(rules.data?.items),
-    workflow: byId(workflows.data?.items),
-    api_key: byId(keys.data?.items),
-    client: byId(clients.data?.items),
-    campaign: byId(campaigns.data?.items),
+    rule: byIdOf(rules.data?.items),
+    workflow: byIdOf(workflows.data?.items),
+    api_key: byIdOf(keys.data?.items),
+    client: clientName,
+    campaign: byIdOf(campaigns.data?.items),
+    connection: byIdOf(connections.data?.items),
   };
 
   /**
@@ -114,6 +140,19 @@ export function useNames() {
         ? { label: m.name || m.email, title: `${m.email} · ${id}`, to, known: true }
         : { label: id, title: id, to, known: false };
     }
+    if (type === 'portal_user') {
+      const u = portalById.get(id);
+      if (!u) return { label: id, title: id, to, known: false };
+      const at = clientName.get(u.clientId);
+      return {
+        label: u.name || u.email,
+        title: `${u.email}${at ? ` · portal user of ${at}` : ''} · ${id}`,
+        to: `/clients/${encodeURIComponent(u.clientId)}`,
+        known: true,
+      };
+    }
+    // A session has no name worth showing; "session" says what it is, the id is there on hover.
+    if (type === 'session') return { label: 'session', title: id, to, known: true };
     if (type === 'agent') {
       const a = agentBy.get(id);
       return a

@@ -101,9 +101,17 @@ function Target({ type, id, resolve }: { type: string; id?: string | null; resol
       {t.label}
     </span>
   );
+  const kind = type.replace(/_/g, ' ');
+  // A target with no name of its own (a session) is just its kind, the id on hover.
+  if (id && t.known && t.label === kind)
+    return (
+      <span className="block whitespace-nowrap" data-testid="audit-target" title={t.title}>
+        {kind}
+      </span>
+    );
   return (
     <span className="block" data-testid="audit-target">
-      <span className="block whitespace-nowrap">{type.replace(/_/g, ' ')}</span>
+      <span className="block whitespace-nowrap">{kind}</span>
       {id &&
         (t.to ? (
           <Link to={t.to} className="block hover:underline">
@@ -145,7 +153,6 @@ type Resolve = ReturnType<typeof useNames>;
 export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(none);
   const [filters, setFilters] = useState<Filters>(none);
-  const resolve = useNames();
   const q = useInfiniteQuery({
     queryKey: ['audit', filters],
     initialPageParam: undefined as string | undefined,
@@ -162,6 +169,10 @@ export function AuditPage() {
     getNextPageParam: (p) => p.nextCursor ?? undefined,
   });
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
+  // Portal users are listed client by client: fetch them only when the log shows one.
+  const resolve = useNames({
+    portalUsers: rows.some((e) => e.actor.type === 'portal_user' || e.target?.type === 'portal_user'),
+  });
   function apply(e: FormEvent) {
     e.preventDefault();
     setFilters(draft);

@@ -101,6 +101,15 @@ export function plannedWrite(
   )
     throw invalidInput(`A ${input.kind} takes no amount`);
   const status = input.kind === 'pause' ? 'paused' : 'active';
-  if (entity.status === status) throw conflict(`This ${level.replace('_', ' ')} is already ${status}`);
+  // 409 with a reason programs can tell from other conflicts: the workflow `proposal` step takes an
+  // enable of an active campaign (or a pause of a paused one) as done.
+  if (entity.status === status)
+    throw conflict(`This ${level.replace('_', ' ')} is already ${status}`, {
+      reason: 'already_in_state',
+      status,
+      level,
+      entityId,
+      entityName: entity.name,
+    });
   return { write: { type: 'set_status', level, entityId, status }, budgetAfter: null };
 }

@@ -15,6 +15,7 @@ import {
   hookParam,
   idParam,
   listQuery,
+  pendingApprovalSchema,
   runBody,
   stepParam,
   templateSchema,
@@ -156,6 +157,20 @@ export function workflowsRoutes(app: FastifyInstance, { workflows }: { workflows
   );
 
   r.get(
+    '/api/v1/workflows/approvals',
+    {
+      config: { permission: 'agents:read' },
+      schema: {
+        tags,
+        summary: 'Approval steps waiting for people across the workflows, newest first',
+        querystring: listQuery,
+        response: { 200: pageSchema(pendingApprovalSchema) },
+      },
+    },
+    async (req) => workflows.pendingApprovals(ctxOf(req), req.query),
+  );
+
+  r.get(
     '/api/v1/workflows/executions/:id',
     {
       config: { permission: 'agents:read' },
@@ -217,6 +232,9 @@ export function workflowsRoutes(app: FastifyInstance, { workflows }: { workflows
           summary:
             'Signed inbound webhook: X-Omnify-Timestamp and X-Omnify-Signature (sha256=HMAC of "<timestamp>.<body>")',
           params: hookParam,
+          // Called by a third party at a URL someone pasted: parameters it adds are ignored, not refused
+          // (every other route refuses unknown query keys: installStrictQuerystrings).
+          querystring: z.looseObject({}),
           response: { 202: z.object({ accepted: z.literal(true), executionId: z.string().nullable() }) },
         },
       },

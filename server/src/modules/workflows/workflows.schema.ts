@@ -121,3 +121,23 @@ export const templateSchema = z.object({
   definition: z.object({ steps: z.array(z.unknown()) }),
   triggers: z.record(z.string(), z.unknown()),
 });
+
+export const pendingApprovalSchema = z.object({
+  executionId: z.string(),
+  stepId: z.string(),
+  workflowId: z.string(),
+  workflowName: z.string(),
+  message: z.string().nullable().describe("The step's question, its templates resolved"),
+  clientId: z.string().nullable().describe('Whose guardrail policy decides who may approve'),
+  campaignId: z.string().nullable(),
+  changePct: z.number().nullable().describe('The budget change it gates, in percent, when it knows it'),
+  requiredApprovals: z.number().int(),
+  approvals: z.array(z.object({ by: z.string().nullable(), role: z.string(), at: z.string() })),
+  trigger: z.string().describe('How the run started: manual, cron, event or webhook'),
+  startedBy: z
+    .object({ id: z.string(), name: z.string().nullable() })
+    .nullable()
+    .describe('The person who started the run (null for cron, events and webhooks)'),
+  startedAt: z.string(),
+  waitingSince: z.string().nullable(),
+});

@@ -36,6 +36,25 @@ export interface WorkflowInput {
   variables?: Record<string, string>;
 }
 
+/** An approval step waiting for people, as `GET /api/v1/workflows/approvals` lists it. */
+export interface PendingApproval {
+  executionId: string;
+  stepId: string;
+  workflowId: string;
+  workflowName: string;
+  message: string | null;
+  clientId: string | null;
+  campaignId: string | null;
+  changePct: number | null;
+  requiredApprovals: number;
+  approvals: Array<{ by: string | null; role: string; at: string }>;
+  /** manual, cron, event or webhook. */
+  trigger: string;
+  startedBy: { id: string; name: string | null } | null;
+  startedAt: string;
+  waitingSince: string | null;
+}
+
 /** One approval of a workflow approval step, kept in the step's output. */
 interface StepApproval {
   by: string | null;
@@ -315,6 +334,79 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
     });
   }
 
+  /**
+   * Approval steps waiting for people across the organization's workflows, newest first: what the
+   * Approvals page lists next to proposals. Each names its workflow, the step's message, how many
+   * approvals it needs and has, and who started the run (null for cron, events and webhooks).
+   */
+  async function pendingApprovals(
+    ctx: Ctx,
+    q: { limit: number; cursor?: string },
+  ): Promise<Page<PendingApproval>> {
+    const cursor = decodeCursor(q.cursor, 'id');
+    const org = ctx.organizationId;
+    return storage.withTenant(org, async (trx) => {
+      let query = trx
+        .selectFrom('workflow_step_runs as s')
+        .innerJoin('workflow_executions as e', 'e.id', 's.execution_id')
+        .innerJoin('workflows as w', 'w.id', 'e.workflow_id')
+        .leftJoin('users as u', 'u.id', 'e.created_by')
+        .select([
+          's.id as runId',
+          's.step_id as stepId',
+          's.output as output',
+          's.started_at as waitingSince',
+          'e.id as executionId',
+          'e.trigger_type as triggerType',
+          'e.created_by as startedById',
+          'e.created_at as startedAt',
+          'w.id as workflowId',
+          'w.name as workflowName',
+          'u.name as startedByName',
+        ])
+        .where('s.organization_id', '=', org)
+        .where('e.organization_id', '=', org)
+        .where('w.organization_id', '=', org)
+        .where('s.status', '=', 'waiting_approval')
+        .where('e.status', 'not in', [...terminalExecution]);
+      if (cursor) query = query.where('s.id', '<', cursor);
+      const rows = await query
+        .orderBy('s.id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
+      const page = toPage(rows, q.limit, (r) => r.runId);
+      return {
+        nextCursor: page.nextCursor,
+        items: page.items.map((r): PendingApproval => {
+          const out = (r.output ? JSON.parse(r.output) : {}) as {
+            message?: string | null;
+            clientId?: string | null;
+            campaignId?: string | null;
+            changePct?: number | null;
+            requiredApprovals?: number;
+            approvals?: StepApproval[];
+          };
+          return {
+            executionId: r.executionId,
+            stepId: r.stepId,
+            workflowId: r.workflowId,
+            workflowName: r.workflowName,
+            message: out.message ?? null,
+            clientId: out.clientId ?? null,
+            campaignId: out.campaignId ?? null,
+            changePct: out.changePct ?? null,
+            requiredApprovals: out.requiredApprovals ?? 1,
+            approvals: (out.approvals ?? []).map((a) => ({ by: a.by, role: a.role, at: a.at })),
+            trigger: r.triggerType,
+            startedBy: r.startedById ? { id: r.startedById, name: r.startedByName ?? null } : null,
+            startedAt: r.startedAt,
+            waitingSince: r.waitingSince,
+          };
+        }),
+      };
+    });
+  }
+
   /** One execution with its step timeline, in definition order. */
   async function getExecution(ctx: Ctx, id: string): Promise<Execution> {
     return storage.withTenant(ctx.organizationId, async (trx) => {
@@ -437,7 +529,20 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
     });
   }
 
-  return { create, update, remove, get, list, run, listRuns, getExecution, cancel, decide, rotateHookSecret };
+  return {
+    create,
+    update,
+    remove,
+    get,
+    list,
+    run,
+    listRuns,
+    pendingApprovals,
+    getExecution,
+    cancel,
+    decide,
+    rotateHookSecret,
+  };
 }
 
 export type WorkflowService = ReturnType<typeof createWorkflowService>;

@@ -99,8 +99,49 @@ function compare(op: Params<'condition'>['op'], left: unknown, right: unknown): 
   }
 }
 
+const statusText: Record<string, string> = {
+  applied: 'applied',
+  approved: 'approved, being applied',
+  pending_approval: 'waiting for approval under the guardrails',
+};
+
+function summaryOf(p: { expectedImpact?: { summary?: string } | null; kind: string }) {
+  return p.expectedImpact?.summary ?? p.kind.replace(/_/g, ' ');
+}
+
 export function createStepExecutors(deps: StepDeps) {
   const { storage, clock, mailer, proposals, sync, oracle } = deps;
+
+  /** The name of an ORACLE entity in the organization (the platform's name for a platform). */
+  async function entityName(org: string, entity: EntityRef): Promise<string | null> {
+    if (entity.type === 'platform') return entity.id;
+    return storage.withTenant(org, async (trx) => {
+      const row =
+        entity.type === 'organization'
+          ? await trx.selectFrom('organizations').select('name').where('id', '=', org).executeTakeFirst()
+          : entity.type === 'campaign'
+            ? await trx
+                .selectFrom('campaigns')
+                .select('name')
+                .where('organization_id', '=', org)
+                .where('id', '=', entity.id)
+                .executeTakeFirst()
+            : entity.type === 'ad'
+              ? await trx
+                  .selectFrom('ads')
+                  .select('name')
+                  .where('organization_id', '=', org)
+                  .where('id', '=', entity.id)
+                  .executeTakeFirst()
+              : await trx
+                  .selectFrom('clients')
+                  .select('name')
+                  .where('organization_id', '=', org)
+                  .where('id', '=', entity.id)
+                  .executeTakeFirst();
+      return row?.name ?? null;
+    });
+  }
 
   /** A proposal through the guardrails; its outcome is the step's output. */
   async function propose(env: StepEnv, input: Record<string, unknown>) {
@@ -132,6 +173,37 @@ export function createStepExecutors(deps: StepDeps) {
       appliedActionId: proposal.appliedActionId,
       before: proposal.before,
       after: proposal.after,
+      // For people (a notify step's body): what the change is, money in its currency, and where it is.
+      summary: `${summaryOf(proposal)} (${statusText[proposal.status] ?? proposal.status.replace(/_/g, ' ')})`,
+    };
+  }
+
+  /**
+   * An enable of an entity already active, or a pause of one already paused, has nothing to do: the
+   * step is done (`unchanged`, `alreadyActive`/`alreadyPaused`) and the steps after it go on. Only
+   * that conflict (the proposals module's `details.reason: 'already_in_state'`); any other fails.
+   */
+  function alreadyInState(params: { kind: string }, e: unknown) {
+    if (params.kind !== 'enable' && params.kind !== 'pause') return null;
+    if (!(e instanceof AppError) || e.code !== 'conflict') return null;
+    const d = (e.details ?? {}) as {
+      reason?: string;
+      status?: string;
+      level?: string;
+      entityId?: string;
+      entityName?: string;
+    };
+    if (d.reason !== 'already_in_state') return null;
+    const what = `${(d.level ?? 'campaign').replace('_', ' ')} "${d.entityName ?? d.entityId}"`;
+    return {
+      proposalId: null,
+      status: 'unchanged',
+      replayed: false,
+      applyPending: false,
+      appliedActionId: null,
+      ...(params.kind === 'enable' ? { alreadyActive: true } : { alreadyPaused: true }),
+      entityId: d.entityId ?? null,
+      summary: `${what.charAt(0).toUpperCase()}${what.slice(1)} was already ${d.status}: nothing to change`,
     };
   }
 
@@ -242,6 +314,8 @@ export function createStepExecutors(deps: StepDeps) {
         kind: 'done',
         output: {
           forecastId: f.id,
+          // What the forecast is of, as people know it (a message or a mail names it, not its id).
+          entityName: await entityName(org, entity),
           metric: f.metric,
           unit: f.unit,
           // The expected total over the horizon, rounded (in micros for money), and as people read it.
@@ -338,7 +412,13 @@ export function createStepExecutors(deps: StepDeps) {
     },
 
     async proposal(params, env) {
-      return { kind: 'done', output: await propose(env, params) };
+      try {
+        return { kind: 'done', output: await propose(env, params) };
+      } catch (e) {
+        const unchanged = alreadyInState(params, e);
+        if (unchanged) return { kind: 'done', output: unchanged };
+        throw e;
+      }
     },
   };
 

@@ -57,8 +57,10 @@ export const templates: WorkflowTemplate[] = [
           type: 'approval_wait',
           dependsOn: ['forecast'],
           config: {
+            // For people: the campaign's name and the money as they read it (the forecast step
+            // returns both), not its id and micros.
             message:
-              'Launch campaign {{trigger.campaignId}}? Forecast spend over 14 days: {{steps.forecast.output.total}}',
+              'Launch campaign "{{steps.forecast.output.entityName}}"? Forecast spend over the next 14 days: {{steps.forecast.output.totalText}}. Daily budget change at launch: {{trigger.budgetChangePercent}}%.',
           },
           // Above the policy's twoApproversAbovePct, the launch needs two approvers; the policy is
           // that of the client the campaign's ad account belongs to.
@@ -91,8 +93,8 @@ export const templates: WorkflowTemplate[] = [
           dependsOn: ['enable'],
           config: {
             to: ['[[notifyEmail]]'],
-            subject: 'Campaign {{trigger.campaignId}} launched',
-            body: 'Enable: {{steps.enable.output.status}} (proposal {{steps.enable.output.proposalId}}).',
+            subject: 'Campaign "{{steps.forecast.output.entityName}}" launched',
+            body: '{{steps.enable.output.summary}}. Forecast spend over the next 14 days: {{steps.forecast.output.totalText}}.',
           },
         },
       ],

@@ -665,6 +665,18 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     const { total, totalText } = step(waiting, 'forecast').output as { total: number; totalText: string };
     expect(totalText).toMatch(/^[\d,]+\.\d{2} [A-Z]{3}$/);
     expect(Number(totalText.split(' ')[0]!.replace(/,/g, ''))).toBeCloseTo(total / 1e6, 1);
+    // The approver reads the campaign's name and the money, not its id and micros.
+    const { name } = await t.storage.db
+      .selectFrom('campaigns')
+      .select('name')
+      .where('id', '=', sim.campaignId)
+      .executeTakeFirstOrThrow();
+    const message = step(waiting, 'approve_launch').output.message as string;
+    expect(message).toBe(
+      `Launch campaign "${name}"? Forecast spend over the next 14 days: ${totalText}. Daily budget change at launch: 10%.`,
+    );
+    expect(message).not.toContain(sim.campaignId);
+    expect(message).not.toContain(String(total));
     await t.app.inject(
       as(owner, {
         method: 'POST',
@@ -683,6 +695,167 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
         .sort(),
     ).toEqual(['budget_change:applied', 'enable:applied']);
     expect(t.mailer.sent.map((m) => m.to)).toEqual(['ops@example.test']);
+    expect(t.mailer.sent[0]!.subject).toBe(`Campaign "${name}" launched`);
+    expect(t.mailer.sent[0]!.text).toContain(`Enable campaign "${name}"`);
+    expect(t.mailer.sent[0]!.text).toContain(totalText);
+    expect(t.mailer.sent[0]!.text).not.toContain(sim.campaignId);
+  });
+
+  it('campaign launch template on a campaign already active: the enable is done as is, and the budget change applies', async () => {
+    const sim = await connectSimulator(t as unknown as TestApp, owner, 'wfactive');
+    const before = await t.storage.db
+      .selectFrom('campaigns')
+      .select(['name', 'status', 'daily_budget_micros'])
+      .where('id', '=', sim.campaignId)
+      .executeTakeFirstOrThrow();
+    expect(before.status).toBe('active');
+    const { workflow } = await create({
+      templateId: 'campaign_launch',
+      variables: { notifyEmail: 'ops@example.test' },
+    });
+    const id = await run(workflow.id, { campaignId: sim.campaignId, budgetChangePercent: 10 });
+    await settle(id, ['waiting_approval']);
+    const approved = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/approve_launch/approve`,
+        payload: {},
+      }),
+    );
+    expect(approved.statusCode, approved.body).toBe(200);
+    const done = await settle(id);
+    expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    expect(step(done, 'enable')).toMatchObject({
+      status: 'succeeded',
+      output: {
+        status: 'unchanged',
+        alreadyActive: true,
+        proposalId: null,
+        summary: `Campaign "${before.name}" was already active: nothing to change`,
+      },
+    });
+    expect(step(done, 'budget').output).toMatchObject({ status: 'applied' });
+    const after = await t.storage.db
+      .selectFrom('campaigns')
+      .select(['status', 'daily_budget_micros'])
+      .where('id', '=', sim.campaignId)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual({
+      status: 'active',
+      daily_budget_micros: Math.round(Number(before.daily_budget_micros) * 1.1),
+    });
+    // Only the budget change was proposed: no enable proposal for a campaign already live.
+    const proposals = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/actions' }));
+    expect(
+      proposals.json().items.map((p: { kind: string; status: string }) => `${p.kind}:${p.status}`),
+    ).toEqual(['budget_change:applied']);
+    expect(t.mailer.sent[0]!.text).toContain('was already active');
+    // The API itself still answers an enable of an active campaign with a 409 that says why.
+    const direct = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/actions',
+        payload: { kind: 'enable', campaignId: sim.campaignId },
+      }),
+    );
+    expect(direct.statusCode).toBe(409);
+    expect(direct.json().error.details).toMatchObject({ reason: 'already_in_state', status: 'active' });
+  });
+
+  it('a pause step on a paused campaign is done as is; other conflicts still fail the step', async () => {
+    const sim = await connectSimulator(t as unknown as TestApp, owner, 'wfpaused');
+    const { workflow } = await create({
+      name: 'Pause twice',
+      steps: [
+        { id: 'pause', type: 'proposal', config: { kind: 'pause' }, input: { campaignId: '{{trigger.c}}' } },
+        {
+          id: 'again',
+          type: 'proposal',
+          dependsOn: ['pause'],
+          config: { kind: 'pause' },
+          input: { campaignId: '{{trigger.c}}' },
+        },
+      ],
+    });
+    await t.app.inject(
+      as(owner, {
+        method: 'PUT',
+        url: '/api/v1/guardrails',
+        payload: { settings: { minHoursBetweenChanges: 0 } },
+      }),
+    );
+    const done = await settle(await run(workflow.id, { c: sim.campaignId }));
+    expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    expect(step(done, 'pause').output).toMatchObject({ status: 'applied' });
+    expect(step(done, 'again').output).toMatchObject({ status: 'unchanged', alreadyPaused: true });
+    // A budget change that changes nothing is not "already done": it still fails the step.
+    const { workflow: same } = await create({
+      name: 'Same budget',
+      steps: [
+        {
+          id: 'budget',
+          type: 'proposal',
+          config: { kind: 'budget_change', percent: 0 },
+          input: { campaignId: '{{trigger.c}}' },
+        },
+      ],
+    });
+    const failed = await settle(await run(same.id, { c: sim.campaignId }));
+    expect(failed.status).toBe('failed');
+    expect(step(failed, 'budget').error).toMatch(/already at that amount/);
+  });
+
+  it('lists approval steps waiting across the workflows, for the organization only', async () => {
+    const { workflow } = await create({
+      name: 'Gate',
+      steps: [
+        { id: 'gate', type: 'approval_wait', config: { message: 'Go ahead with {{trigger.what}}?' } },
+        notify('after', 'Done', { dependsOn: ['gate'] }),
+      ],
+    });
+    const id = await run(workflow.id, { what: 'the spring sale' });
+    await settle(id, ['waiting_approval']);
+    const list = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/workflows/approvals' }));
+    expect(list.statusCode, list.body).toBe(200);
+    expect(list.json()).toEqual({
+      items: [
+        {
+          executionId: id,
+          stepId: 'gate',
+          workflowId: workflow.id,
+          workflowName: 'Gate',
+          message: 'Go ahead with the spring sale?',
+          clientId: null,
+          campaignId: null,
+          changePct: null,
+          requiredApprovals: 1,
+          approvals: [],
+          trigger: 'manual',
+          startedBy: { id: owner.userId, name: expect.any(String) },
+          startedAt: expect.any(String),
+          waitingSince: expect.any(String),
+        },
+      ],
+      nextCursor: null,
+    });
+    const intruder = await signUp(t.app, 'wf-approvals-intruder');
+    const theirs = await t.app.inject(as(intruder, { method: 'GET', url: '/api/v1/workflows/approvals' }));
+    expect(theirs.statusCode).toBe(200);
+    expect(theirs.json()).toEqual({ items: [], nextCursor: null });
+    const bad = await t.app.inject(
+      as(owner, { method: 'GET', url: '/api/v1/workflows/approvals?cursor=%%%' }),
+    );
+    expect(bad.statusCode).toBe(400);
+    await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/gate/approve`,
+        payload: {},
+      }),
+    );
+    expect((await settle(id)).status).toBe('succeeded');
+    const after = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/workflows/approvals' }));
+    expect(after.json().items).toEqual([]);
   });
 
   it('a GoHighLevel action goes through the proposals (guardrails, write-back) and reaches the CRM once', async () => {

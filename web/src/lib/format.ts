@@ -92,3 +92,22 @@ export function humanize(s: string): string {
   const t = s.replace(/[._]/g, ' ');
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
+
+const metricLabels: Record<string, string> = {
+  spend: 'Spend',
+  revenue: 'Revenue',
+  conversions: 'Conversions',
+  clicks: 'Clicks',
+  impressions: 'Impressions',
+  frequency: 'Frequency',
+  roas: 'ROAS',
+  cpa: 'CPA',
+  cpc: 'CPC',
+  cpm: 'CPM',
+  ctr: 'CTR',
+};
+
+/** A metric's API name as people write it: words capitalized, acronyms in capitals ("Spend", "ROAS"). */
+export function metricName(metric: string): string {
+  return metricLabels[metric] ?? humanize(metric);
+}

@@ -19,7 +19,7 @@ import {
   type Tone,
 } from '../../components/ui.tsx';
 import { ApiError, api } from '../../lib/api.ts';
-import { date, dateTime, humanize, money, num, platformName } from '../../lib/format.ts';
+import { date, dateTime, humanize, metricName, money, num, platformName } from '../../lib/format.ts';
 import { useClientNames } from '../../lib/hooks.ts';
 
 interface Totals {
@@ -166,7 +166,7 @@ function ScoreCard({ s }: { s: Score }) {
       />
       <dl className="divide-y divide-slate-100 px-5 py-3">
         <Row label="Why">{s.reason}</Row>
-        <Row label="Metric">{s.metric ? s.metric.toUpperCase() : '—'}</Row>
+        <Row label="Metric">{s.metric ? metricName(s.metric) : '—'}</Row>
         <Row label="Effect">
           {signed(s.effectPct)}
           {interval(s.loPct, s.hiPct)}
@@ -207,7 +207,7 @@ function ScoreCard({ s }: { s: Score }) {
           </>
         )}
         {e && (
-          <Row label={`${e.metric.toUpperCase()} in its units`}>
+          <Row label={`${metricName(e.metric)} in its units`}>
             before {inUnit(e.before)} · after {inUnit(e.after)} · expected without the change{' '}
             {inUnit(e.expected)} · difference {inUnit(e.difference)} · incremental{' '}
             {e.incrementalUnit === 'micros'

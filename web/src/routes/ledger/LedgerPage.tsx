@@ -14,7 +14,7 @@ import {
   Select,
 } from '../../components/ui.tsx';
 import { api, HISTORY_CAP } from '../../lib/api.ts';
-import { date, humanize, num } from '../../lib/format.ts';
+import { date, humanize, metricName, num } from '../../lib/format.ts';
 import { entityPath, verdictTone } from './LedgerEntryPage.tsx';
 
 interface Entry {
@@ -180,7 +180,7 @@ export function LedgerPage() {
                     {e.effectPct !== null && (
                       <span className="text-xs text-slate-500 tabular">
                         {e.effectPct > 0 ? '+' : ''}
-                        {e.effectPct.toFixed(1)}% {last?.metric?.toUpperCase()}
+                        {e.effectPct.toFixed(1)}% {last?.metric ? metricName(last.metric) : ''}
                       </span>
                     )}
                     <Badge tone={verdictTone[e.verdict] ?? 'gray'}>{e.verdict}</Badge>

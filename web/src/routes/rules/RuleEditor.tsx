@@ -8,6 +8,7 @@
 
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Button, Field, Input, Select, Textarea } from '../../components/ui.tsx';
+import { metricName } from '../../lib/format.ts';
 import { useClients } from '../../lib/hooks.ts';
 import { ApiErrorNotice } from '../agents/ApiErrorNotice.tsx';
 
@@ -169,7 +170,7 @@ function LeafRow({
         >
           {Object.keys(metricUnits).map((m) => (
             <option key={m} value={m}>
-              {m.toUpperCase()}
+              {metricName(m)}
             </option>
           ))}
         </Select>

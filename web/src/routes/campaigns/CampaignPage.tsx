@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { Chart } from '../../components/Chart.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
+import { ExportCsv } from '../../components/ExportCsv.tsx';
 import { FatigueBadge } from '../../components/FatigueBadge.tsx';
 import { MetricTiles } from '../../components/MetricTiles.tsx';
 import { Card, CardHeader, ErrorState, LoadingState, PageHeader, StatusBadge } from '../../components/ui.tsx';
@@ -11,7 +12,7 @@ import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dailyOption } from '../../lib/charts.ts';
 import { money, num, pct, platformName, ratio } from '../../lib/format.ts';
-import { useClientNames, useMetrics } from '../../lib/hooks.ts';
+import { useClientNames, useMetrics, usePeriod } from '../../lib/hooks.ts';
 import { objectiveLabel } from '../../lib/objectives.ts';
 import type { Ad, Campaign, Fatigue, MetricsRow } from '../../lib/types.ts';
 import { ProposeChange } from './ProposeChange.tsx';
@@ -28,6 +29,7 @@ export function CampaignPage() {
   const totals = useMetrics({ campaignId: id }, 30, { compare: true });
   const daily = useMetrics({ campaignId: id, groupBy: 'day' }, 90);
   const byAd = useMetrics({ campaignId: id, groupBy: 'ad' });
+  const period = usePeriod(30);
   const ads = useQuery({
     queryKey: ['ads', { campaignId: id }],
     queryFn: () => api.getAll<Ad>('/api/v1/ads', { campaignId: id }),
@@ -144,7 +146,19 @@ export function CampaignPage() {
         </Card>
       </div>
       <Card className="mt-6">
-        <CardHeader title="Ads" description="Last 30 days · fatigue from ORACLE" />
+        <CardHeader
+          title="Ads"
+          description="Last 30 days · fatigue from ORACLE"
+          actions={
+            <ExportCsv
+              size="sm"
+              from={period.from}
+              to={period.to}
+              params={{ groupBy: 'adGroup,ad', campaignId: id, sort: '-spendMicros' }}
+              name={['ads', c?.clientId ? names.get(c.clientId) : undefined, c?.name ?? id]}
+            />
+          }
+        />
         {ads.isPending ? (
           <LoadingState />
         ) : ads.error ? (

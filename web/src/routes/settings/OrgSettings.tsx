@@ -95,7 +95,7 @@ export function RetentionSettings() {
         )
       ) : (
         <form
-          className="grid gap-4 px-5 py-4 sm:grid-cols-4 sm:items-end"
+          className="grid gap-4 px-5 py-4 sm:grid-cols-2 sm:items-start xl:grid-cols-4"
           onSubmit={(e: FormEvent) => {
             e.preventDefault();
             save.mutate(r);
@@ -110,7 +110,7 @@ export function RetentionSettings() {
               onChange={(e) => setR({ ...r, auditDays: Number(e.target.value) })}
             />
           </Field>
-          <Field label="Agent executions (days)">
+          <Field label="Agent executions (days)" hint="At least 1">
             <Input
               type="number"
               min={1}
@@ -129,17 +129,17 @@ export function RetentionSettings() {
             />
           </Field>
           {editable && (
-            <Button type="submit" variant="primary" loading={save.isPending} className="mb-5">
+            <Button type="submit" variant="primary" loading={save.isPending} className="sm:mt-5">
               Save
             </Button>
           )}
           {save.error && (
-            <div className="sm:col-span-4">
+            <div className="col-span-full">
               <Notice tone="red">{save.error.message}</Notice>
             </div>
           )}
           {save.isSuccess && (
-            <div className="sm:col-span-4">
+            <div className="col-span-full">
               <Notice tone="green">Retention policy saved.</Notice>
             </div>
           )}

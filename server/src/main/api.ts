@@ -30,6 +30,7 @@ import {
   genRequestId,
   installEmptyBodies,
   installErrorHandling,
+  installStrictQuerystrings,
   optionalRequestBodies,
   sendError,
   toAppError,
@@ -64,6 +65,7 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installEmptyBodies(app);
+  installStrictQuerystrings(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

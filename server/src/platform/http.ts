@@ -64,13 +64,7 @@ export function toAppError(err: unknown): AppError {
         (v.params ?? {}) as Record<string, unknown>,
       ),
     );
-    const first = issues[0];
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    return new AppError(
-      'invalid_input',
-      first ? `${first.location}: ${first.message}${more}` : 'The request does not match the schema',
-      { issues },
-    );
+    return invalidInputOf(issues);
   }
   if (isResponseSerializationError(err))
     return new AppError('internal', 'The server produced an invalid response');
@@ -100,6 +94,36 @@ export function toAppError(err: unknown): AppError {
       cause: err,
     },
   );
+}
+
+/** The 400 `invalid_input` for these issues: the message starts with the first, as README.md shows. */
+function invalidInputOf(issues: SchemaIssue[], what = 'The request does not match the schema'): AppError {
+  const first = issues[0];
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return new AppError('invalid_input', first ? `${first.location}: ${first.message}${more}` : what, {
+    issues,
+  });
+}
+
+/**
+ * The 400 for a value checked by a schema of its own after the route's (an agent's input), in the
+ * same shape as a request that fails the route's schema: `issues[]` with `location`, `path`, `code`,
+ * …, the message starting with the first. `part` and `at` say where the value sits in the request
+ * (`body` and `['input']` for the `input` of a run); `what` ends the message.
+ */
+export function zodInvalidInput(
+  error: { issues: ReadonlyArray<{ code: string; path: PropertyKey[]; message: string }> },
+  part: string,
+  at: Array<string | number> = [],
+  what?: string,
+): AppError {
+  const issues = error.issues.flatMap((i) => {
+    const { code, path, message, ...rest } = i as RawIssue;
+    return schemaIssues(part, [...at, ...path.map(segment)], code, message, rest);
+  });
+  const err = invalidInputOf(issues, what);
+  if (!what || issues.length === 0) return err;
+  return new AppError('invalid_input', `${err.message} (${what})`, err.details);
 }
 
 /** One problem with a request part, as `details.issues[]` of a 400 `invalid_input` carries it. */
@@ -235,6 +259,34 @@ export function installErrorHandling(app: FastifyInstance) {
           ],
         });
     }
+  });
+}
+
+/**
+ * Query parameters of the API are strict: a key a route does not declare is a 400 `invalid_input`
+ * naming it (`querystring: Unrecognized key: "client_id"`), never silently dropped. A misspelt
+ * filter that was ignored would widen the answer to everything (`GET /campaigns?client_id=…` listing
+ * every client's campaigns), and a script acting on that list would act on all of them.
+ *
+ * One rule for every `/api/` route, applied as routes are registered (so the OpenAPI document says
+ * `additionalProperties: false` too): a querystring declared as a `z.object` becomes strict, and a
+ * route that declares none accepts none. A route that third parties call with parameters of their own
+ * declares `z.looseObject` and stays tolerant: the OAuth redirect target (platforms append `scope`,
+ * `authuser`, `prompt`, `hd`, … to the redirect) and the inbound webhooks.
+ */
+export function installStrictQuerystrings(app: FastifyInstance) {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    const schema = (route.schema ?? {}) as { querystring?: unknown };
+    const q = schema.querystring;
+    if (q === undefined) {
+      route.schema = { ...schema, querystring: z.strictObject({}) };
+      return;
+    }
+    // Only a plain object that strips unknown keys (catchall unset) is tightened: a strict or loose
+    // one says what it wants already.
+    if (q instanceof z.ZodObject && q._zod.def.catchall === undefined)
+      route.schema = { ...schema, querystring: q.strict() };
   });
 }
 

@@ -20,7 +20,8 @@ export function useClientNames(): Map<string, string> {
 export function useConnections() {
   return useQuery({
     queryKey: ['connections'],
-    queryFn: () => api.get<Page<Connection>>('/api/v1/connections', { limit: 200 }),
+    // Not paginated: every connection of the organization (the route takes only clientId, platform).
+    queryFn: () => api.get<Page<Connection>>('/api/v1/connections'),
   });
 }
 

@@ -174,7 +174,11 @@ export function connectionsRoutes(
       schema: {
         tags,
         summary: 'OAuth redirect target (register this URL with the platform): completes the connection',
-        querystring: z.object({
+        // Loose, unlike every other query of the API (installStrictQuerystrings): the platform
+        // builds this redirect and appends parameters of its own, which are ignored: Google
+        // `scope`, `authuser`, `prompt`, `hd`, `iss`; Meta `error_reason` on a refusal (its `#_=_`
+        // fragment never reaches the server); whatever a platform adds later must not break it.
+        querystring: z.looseObject({
           state: z.string().min(10).max(200),
           code: z.string().max(4096).optional(),
           error: z.string().max(500).optional(),
@@ -239,12 +243,13 @@ export function connectionsRoutes(
       config: { permission: 'connections:read' },
       schema: {
         tags: ['sync'],
-        summary: 'Sync history of a connection: row counts, calls made, errors',
+        summary: 'Sync history of a connection, newest first: row counts, calls made, errors',
         params: idParam,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
         response: { 200: z.object({ items: z.array(syncRunSchema) }) },
       },
     },
-    async (req) => ({ items: await sync.list(ctxOf(req), req.params.id) }),
+    async (req) => ({ items: await sync.list(ctxOf(req), req.params.id, req.query.limit) }),
   );
 
   r.get(

@@ -26,6 +26,9 @@ export function webhooksRoutes(app: FastifyInstance, deps: { connections: Connec
           tags: ['webhooks'],
           summary:
             'HighLevel webhook receiver (X-GHL-Signature Ed25519 or legacy X-WH-Signature RSA); schedules a sync of the location',
+          // Called by a third party at a URL someone pasted: parameters it adds are ignored, not refused
+          // (every other route refuses unknown query keys: installStrictQuerystrings).
+          querystring: z.looseObject({}),
           response: { 202: z.object({ accepted: z.literal(true), syncScheduled: z.boolean() }) },
         },
       },

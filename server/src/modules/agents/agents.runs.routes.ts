@@ -56,6 +56,7 @@ export function agentRunsRoutes(
       const { execution, done } = await agentRuntime.start(ctx, {
         agentId: req.params.id,
         input: req.body.input,
+        inputAt: { part: 'body', path: ['input'] },
         ...(req.body.engine ? { engine: req.body.engine } : {}),
         trigger: ctx.actor.type === 'api_key' ? 'api' : 'manual',
         mode: wait ? 'inline' : 'queued',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { agentJobs } from './agents.jobs.ts';
+import { agentDefinitions } from './agents.registry.ts';
 import { testAgent } from './agents.testing.ts';
 
 describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
@@ -43,7 +44,15 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
 
   beforeAll(async () => {
     t = await createTestApp({
-      services: { agentDefinitions: { analytics: testAgent } },
+      // The test definition as the analytics agent, two shipped ones for their input schemas, and
+      // the other kinds without a definition.
+      services: {
+        agentDefinitions: {
+          analytics: testAgent,
+          performance_optimization: agentDefinitions.performance_optimization,
+          workflow_orchestration: agentDefinitions.workflow_orchestration,
+        },
+      },
       env: { OMNIFY_LIMIT_AGENT_RUNS_PER_MONTH: '40', OMNIFY_AGENTS_WAIT_SECONDS: '2' },
     });
     owner = await signUp(t.app, 'agent-owner');
@@ -118,6 +127,47 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
       expect(res.json().error.code).toBe('invalid_input');
       expect(res.json().error.details.issues.length).toBeGreaterThan(0);
     }
+    expect(await executionCount()).toBe(before);
+  });
+
+  it('an input the agent refuses is a 400 in the error format of every other 400: located issues, message naming the first', async () => {
+    const before = await executionCount();
+    // An unknown key, as a first-time caller sends it (the agent takes no clientId).
+    const unknown = await run(owner, { clientId: 'cli_x' }, {}, 'performance_optimization');
+    expect(unknown.statusCode, unknown.body).toBe(400);
+    const u = unknown.json().error;
+    expect(u.code).toBe('invalid_input');
+    expect(u.message).toMatch(/^body\.input: Unrecognized key: "clientId"/);
+    expect(u.message).toContain('performance_optimization');
+    expect(u.details.issues).toEqual([
+      {
+        location: 'body.input',
+        path: ['input'],
+        code: 'unrecognized_keys',
+        message: 'Unrecognized key: "clientId"',
+        keys: ['clientId'],
+      },
+    ]);
+    // A missing field, at its own location.
+    const missing = await run(owner, {}, {}, 'workflow_orchestration');
+    expect(missing.statusCode, missing.body).toBe(400);
+    const m = missing.json().error;
+    expect(m.code).toBe('invalid_input');
+    expect(m.message).toMatch(/^body\.input\.goal: Required/);
+    expect(m.details.issues[0]).toMatchObject({
+      location: 'body.input.goal',
+      path: ['input', 'goal'],
+      code: 'invalid_type',
+    });
+    // Nested paths keep their indexes, and every issue is listed.
+    const nested = await run(owner, { numbers: [1, 'x'], extra: true });
+    const n = nested.json().error;
+    expect(n.code).toBe('invalid_input');
+    expect(n.details.issues.map((i: { location: string }) => i.location).sort()).toEqual([
+      'body.input',
+      'body.input.numbers.1',
+    ]);
+    expect(n.message).toMatch(/\(and 1 more\)/);
     expect(await executionCount()).toBe(before);
   });
 

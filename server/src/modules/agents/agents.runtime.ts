@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { AgentsConfig } from '../../config.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import { zodInvalidInput } from '../../platform/http.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Queue } from '../../queue/index.ts';
 import type { Storage, Trx } from '../../storage/db.ts';
@@ -49,6 +50,8 @@ export interface ExecuteOptions {
   engine?: EngineName;
   trigger: Trigger;
   signal?: AbortSignal;
+  /** Where `input` sits in the caller's request, for the locations of a 400: `input` by default. */
+  inputAt?: { part: string; path: Array<string | number> };
 }
 
 export interface ExecutionDetail extends Execution {
@@ -155,9 +158,12 @@ export function createAgentRuntime(d: AgentRuntimeDeps): AgentRuntime {
     const { name: engineName } = engineFor(opts.engine);
     const parsed = definition.input.safeParse(opts.input ?? {});
     if (!parsed.success)
-      throw invalidInput(`Invalid input for the ${kind} agent`, {
-        issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
-      });
+      throw zodInvalidInput(
+        parsed.error,
+        opts.inputAt?.part ?? 'input',
+        opts.inputAt?.path ?? [],
+        `the input of the ${kind} agent`,
+      );
     await d.limits.assertCanRunAgent(ctx.organizationId);
 
     const row = await admitRun(d, ctx, {

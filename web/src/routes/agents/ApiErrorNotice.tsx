@@ -1,6 +1,6 @@
 /**
  * A refused request as the API explained it: the message, each field the server named with its own
- * message (agent input issues carry `path`, schema issues `location`, some errors one `field`), and
+ * message (issues carry their `path` in the request part, or only a `location`; some errors one `field`), and
  * the machine-readable code with the request id to quote. Used by the agents and workflows pages.
  */
 import { Notice } from '../../components/ui.tsx';

@@ -9,7 +9,8 @@
  * client agent, an example goal for the workflow agent), and an input the API refuses shows the
  * field the API named with its message.
  * Approvals: a rule's proposal shows money in the campaign's currency (summary, reason, monthly
- * impact) and its dates, never micros or raw decimals.
+ * impact) and its dates, never micros or raw decimals; a workflow run waiting at an approval step
+ * is listed (workflow, question, who started it) and approving it there lets the run go on.
  * Registered by dashboard.e2e.test.ts. With OMNIFY_E2E_SHOTS set to a folder, screenshots go there.
  */
 import { mkdirSync } from 'node:fs';
@@ -196,7 +197,12 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       await card.locator('button[aria-current="true"]').getByText('Manual').waitFor();
       const decision = card.getByTestId('step-decision');
       await decision.waitFor({ timeout: 60_000 });
-      await decision.getByText(`Launch campaign ${target.id}?`).waitFor();
+      // The approver reads the campaign's name and the forecast as money, not its id and micros.
+      await decision.getByText(`Launch campaign "${target.name}"?`, { exact: false }).waitFor();
+      await expect(decision.textContent()).resolves.toMatch(
+        /Forecast spend over the next 14 days: [\d,]+\.\d{2} [A-Z]{3}\. Daily budget change at launch: 10%\./,
+      );
+      expect(await decision.textContent()).not.toContain(target.id);
       await decision.getByRole('button', { name: 'Approve step' }).click();
       const executionId = runs.body.items[0]?.id as string;
       await expect
@@ -294,6 +300,64 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       // Said once: the message repeats the first issue, so the list stands in for it.
       expect((await alert.textContent())?.match(/Too small/g)).toHaveLength(1);
       await shoot(page, 'agent-refused');
+      await page.close();
+    }, 120_000);
+  });
+
+  describe('approvals page: workflow runs waiting for approval', () => {
+    it('lists a workflow run waiting at an approval step, and approving it there lets the run go on', async () => {
+      const { server, context } = env();
+      const api = client(server.url, await loginToken(server.url));
+      const me = await api<{ user: { name: string } }>('GET', '/api/v1/me');
+      const created = await api<{ workflow: { id: string } }>('POST', '/api/v1/workflows', {
+        name: 'E2E gated workflow',
+        steps: [
+          {
+            id: 'sign_off',
+            type: 'approval_wait',
+            config: { message: 'Send the {{trigger.what}} to the client?' },
+          },
+          {
+            id: 'check',
+            type: 'condition',
+            dependsOn: ['sign_off'],
+            config: { op: 'truthy' },
+            input: { left: '{{steps.sign_off.output.approved}}' },
+          },
+        ],
+      });
+      expect(created.status).toBe(201);
+      const wfId = created.body.workflow.id;
+      const started = await api<{ executionId: string }>('POST', `/api/v1/workflows/${wfId}/runs`, {
+        input: { what: 'November report' },
+      });
+      expect(started.status).toBe(202);
+      const execution = async () =>
+        (await api<{ status: string }>('GET', `/api/v1/workflows/executions/${started.body.executionId}`))
+          .body.status;
+      await expect.poll(execution, { timeout: 30_000 }).toBe('waiting_approval');
+
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/approvals`);
+      const row = page.getByTestId('workflow-approval').filter({ hasText: 'E2E gated workflow' });
+      await row.waitFor();
+      // The workflow, the step's question, who started the run and when.
+      await row.getByText('Send the November report to the client?').waitFor();
+      await expect(row.getByTestId('workflow-approval-started').textContent()).resolves.toMatch(
+        new RegExp(
+          `^Run started by ${me.body.user.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · (just now|\\d+ min ago)$`,
+        ),
+      );
+      await shoot(page, 'approvals-workflow-wait');
+      await row.getByRole('button', { name: 'Approve', exact: true }).click();
+      await row.waitFor({ state: 'detached' });
+      await expect.poll(execution, { timeout: 30_000 }).toBe('succeeded');
+      const listed = await api<{ items: Array<{ executionId: string }> }>(
+        'GET',
+        '/api/v1/workflows/approvals',
+      );
+      expect(listed.body.items.map((i) => i.executionId)).not.toContain(started.body.executionId);
+      await api('DELETE', `/api/v1/workflows/${wfId}`);
       await page.close();
     }, 120_000);
   });

@@ -1,4 +1,7 @@
-/** The approvals queue: proposed changes waiting for a person, and the history with one-click revert. */
+/**
+ * The approvals queue: proposed changes and workflow steps waiting for a person, and the history of
+ * proposals with one-click revert.
+ */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -6,6 +9,7 @@ import {
   Badge,
   Button,
   Card,
+  CardHeader,
   cx,
   EmptyState,
   ErrorState,
@@ -15,11 +19,12 @@ import {
   PartialList,
   StatusBadge,
 } from '../../components/ui.tsx';
-import { actionsPath, api, HISTORY_CAP } from '../../lib/api.ts';
+import { actionsPath, api, HISTORY_CAP, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { ago, dateTime, humanize, money } from '../../lib/format.ts';
 import { type Resolved, useNames } from '../../lib/names.ts';
 import type { Proposal } from '../../lib/types.ts';
+import { ApiErrorNotice } from '../agents/ApiErrorNotice.tsx';
 
 const tabs = [
   { key: 'pending_approval', label: 'Waiting for approval' },
@@ -229,6 +234,128 @@ function ProposalRow({ p, base, resolve }: { p: Row; base: string; resolve: Retu
   );
 }
 
+/** An approval step of a workflow run, as GET /api/v1/workflows/approvals lists it. */
+interface WorkflowWait {
+  executionId: string;
+  stepId: string;
+  workflowId: string;
+  workflowName: string;
+  message: string | null;
+  requiredApprovals: number;
+  approvals: Array<{ by: string | null }>;
+  trigger: string;
+  startedBy: { id: string; name: string | null } | null;
+  startedAt: string;
+}
+
+/**
+ * A workflow run waiting at an approval step: the workflow, its question, who started the run and
+ * when, and Approve / Reject through the same step routes as the Workflows page.
+ */
+function WorkflowWaitRow({ w }: { w: WorkflowWait }) {
+  const { can, me } = useAuth();
+  const qc = useQueryClient();
+  const decide = useMutation({
+    mutationFn: (decision: 'approve' | 'reject') =>
+      api.post(
+        `/api/v1/workflows/executions/${w.executionId}/steps/${encodeURIComponent(w.stepId)}/${decision}`,
+        {},
+      ),
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: ['wf-approvals'] });
+      qc.invalidateQueries({ queryKey: ['wf-exec', w.executionId] });
+      qc.invalidateQueries({ queryKey: ['wf-runs'] });
+    },
+  });
+  const given = w.approvals.length;
+  const myId = me?.user?.id;
+  const mine = !!myId && w.approvals.some((a) => a.by === myId);
+  const starter =
+    w.startedBy === null
+      ? `by ${humanize(w.trigger)} trigger`
+      : `by ${w.startedBy.name ?? 'a former member'}`;
+  return (
+    <li className="px-5 py-4" data-testid="workflow-approval">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-center gap-2">
+            <Badge tone="amber">Workflow step</Badge>
+            <Link to="/workflows" className="text-sm font-medium text-slate-900 hover:underline">
+              {w.workflowName}
+            </Link>
+          </div>
+          <p className="mt-1.5 text-sm text-slate-800">
+            {w.message ?? `Step ${humanize(w.stepId)} waits for approval`}
+          </p>
+          <p className="mt-0.5 text-xs text-slate-500" data-testid="workflow-approval-started">
+            Run started {starter} · <span title={dateTime(w.startedAt)}>{ago(w.startedAt)}</span>
+          </p>
+          {w.requiredApprovals > 1 && (
+            <p className="mt-1 text-xs text-slate-500">
+              {given} of {w.requiredApprovals} approvals{mine ? ' (yours is in)' : ''}
+            </p>
+          )}
+        </div>
+        {can('actions:approve') && (
+          <div className="flex gap-2">
+            <Button
+              variant="primary"
+              size="sm"
+              loading={decide.isPending && decide.variables === 'approve'}
+              onClick={() => decide.mutate('approve')}
+            >
+              Approve
+            </Button>
+            <Button
+              size="sm"
+              loading={decide.isPending && decide.variables === 'reject'}
+              onClick={() => decide.mutate('reject')}
+            >
+              Reject
+            </Button>
+          </div>
+        )}
+      </div>
+      {decide.error && (
+        <div className="mt-2">
+          <ApiErrorNotice error={decide.error} />
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** Workflow runs waiting for a person, above the proposals in the pending tab (none: nothing shown). */
+function WorkflowWaits() {
+  const q = useQuery({
+    queryKey: ['wf-approvals'],
+    queryFn: () => api.get<Page<WorkflowWait>>('/api/v1/workflows/approvals', { limit: 100 }),
+  });
+  if (q.isPending || (!q.error && q.data.items.length === 0)) return null;
+  return (
+    <Card className="mb-4">
+      <CardHeader
+        title="Workflow runs waiting for approval"
+        description="A workflow waits at an approval step until someone who may approve changes decides"
+      />
+      {q.error ? (
+        <ErrorState error={q.error} onRetry={() => q.refetch()} />
+      ) : (
+        <ul className="divide-y divide-slate-100" aria-label="Workflow runs waiting for approval">
+          {q.data.items.map((w) => (
+            <WorkflowWaitRow key={`${w.executionId}:${w.stepId}`} w={w} />
+          ))}
+        </ul>
+      )}
+      {q.data?.nextCursor && (
+        <p className="px-5 py-2 text-xs text-slate-500">
+          The newest 100 are shown; the API lists the rest (GET /api/v1/workflows/approvals with a cursor).
+        </p>
+      )}
+    </Card>
+  );
+}
+
 export function ApprovalsPage() {
   // The tab is in the address (`?status=unknown`, `?status=all`) so other pages can link to it.
   const [params, setParams] = useSearchParams();
@@ -237,6 +364,7 @@ export function ApprovalsPage() {
     asked === 'all' ? '' : (tabs.find((t) => t.key && t.key === asked)?.key ?? 'pending_approval');
   const setStatus = (key: string) => setParams(key === 'pending_approval' ? {} : { status: key || 'all' });
   const resolve = useNames();
+  const { can } = useAuth();
   const base = useQuery({
     queryKey: ['actions-base'],
     queryFn: actionsPath,
@@ -251,7 +379,7 @@ export function ApprovalsPage() {
     <>
       <PageHeader
         title="Approvals"
-        description="Changes proposed by agents, rules and people, checked against your guardrails"
+        description="Changes proposed by agents, rules and people, checked against your guardrails, and workflow runs waiting for a person"
       />
       <div role="tablist" aria-label="Proposal status" className="mb-4 flex gap-1 border-b border-slate-200">
         {tabs.map((t) => (
@@ -272,6 +400,7 @@ export function ApprovalsPage() {
           </button>
         ))}
       </div>
+      {status === 'pending_approval' && can('agents:read') && <WorkflowWaits />}
       <Card>
         {q.isPending ? (
           <LoadingState rows={5} />
@@ -281,7 +410,7 @@ export function ApprovalsPage() {
           <EmptyState
             title={
               status === 'pending_approval'
-                ? 'Nothing waits for approval'
+                ? 'No proposed change waits for approval'
                 : status === 'unknown'
                   ? 'Nothing to check by hand'
                   : 'No proposals yet'

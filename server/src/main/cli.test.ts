@@ -75,6 +75,44 @@ describe('omnify command', { timeout: 180_000 }, () => {
     expect(unknown.out.trim()).toBe('error: organization org_nope not found');
   });
 
+  it('refuses a made-up reporting currency, and list-orgs shows the organizations', () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'omnify-cli-'));
+    const user = omnify(d, ['admin', 'create-user', '--email', 'ops@agency.test', '--name', 'Ops'], {
+      OMNIFY_NEW_PASSWORD: 'a long password',
+    });
+    expect(user.code, user.out).toBe(0);
+    // A made-up currency is refused before anything is written (the API refuses it too); a code in
+    // lower case is taken as the ISO code.
+    const xyz = omnify(d, [
+      'admin',
+      'create-org',
+      '--name',
+      'Bad',
+      '--owner-email',
+      'ops@agency.test',
+      '--currency',
+      'XYZ',
+    ]);
+    expect(xyz.code).not.toBe(0);
+    expect(xyz.out).toContain('Not an ISO 4217 currency in use');
+    const eur = omnify(d, [
+      'admin',
+      'create-org',
+      '--name',
+      'Euro Agency',
+      '--owner-email',
+      'ops@agency.test',
+      '--currency',
+      'eur',
+    ]);
+    expect(eur.code, eur.out).toBe(0);
+    const listed = JSON.parse(omnify(d, ['admin', 'list-orgs', '--json']).out) as Array<
+      Record<string, unknown>
+    >;
+    expect(listed.map((o) => [o.name, o.reportingCurrency, o.members])).toEqual([['Euro Agency', 'EUR', 1]]);
+    expect(listed[0]?.id).toMatch(/^org_[0-9a-z]+$/);
+  });
+
   it('every command documents itself with --help', () => {
     const d = mkdtempSync(path.join(tmpdir(), 'omnify-cli-'));
     for (const cmd of [
@@ -84,6 +122,7 @@ describe('omnify command', { timeout: 180_000 }, () => {
       ['demo'],
       ['sync'],
       ['admin', 'create-org'],
+      ['admin', 'list-orgs'],
       ['admin', 'create-user'],
       ['admin', 'verify-audit'],
       ['admin', 'reconcile-write-backs'],

@@ -11,6 +11,7 @@ import { isRole, type Role } from '../modules/auth/permissions.ts';
 import { registerAnomaliesCommand } from '../modules/oracle/anomaly/index.ts';
 import { registerClvCommand } from '../modules/oracle/clv/index.ts';
 import { registerForecastCommand } from '../modules/oracle/forecast/index.ts';
+import { currencySchema } from '../modules/tenancy/organizations.service.ts';
 import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { runWorker } from '../queue/index.ts';
@@ -222,9 +223,20 @@ program
 registerForecastCommand(program);
 registerClvCommand(program);
 registerAnomaliesCommand(program);
-registerAgentsCommand(program, async (fn) => {
+registerAgentsCommand(program, async (organizationId, fn) => {
   const rt = await createRuntime(config());
   try {
+    // An unknown organization would otherwise read as "Agent … was not found".
+    const org = await rt.services.storage.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('id', '=', organizationId)
+      .executeTakeFirst();
+    if (!org)
+      throw new AppError(
+        'not_found',
+        `No organization ${organizationId}; \`omnify admin list-orgs\` lists them`,
+      );
     await fn(rt.services.agentRuntime);
   } finally {
     await rt.close();
@@ -329,10 +341,12 @@ admin
   .description('Create an organization owned by an existing user (with its seven default agents).')
   .requiredOption('--name <name>', 'organization name')
   .requiredOption('--owner-email <email>', 'email of the user who will own it')
-  .option('--currency <code>', 'reporting currency (ISO 4217)', 'USD')
-  .action(async (opts: { name: string; ownerEmail: string; currency: string }) => {
-    if (!/^[A-Z]{3}$/.test(opts.currency))
-      throw new InvalidArgumentError('currency must be an ISO 4217 code such as USD');
+  .option('--currency <code>', 'reporting currency (ISO 4217, e.g. USD, EUR, GBP)', (v) => {
+    const c = currencySchema.safeParse(v.toUpperCase());
+    if (!c.success) throw new InvalidArgumentError(`${c.error.issues[0]?.message}`);
+    return c.data;
+  })
+  .action(async (opts: { name: string; ownerEmail: string; currency?: string }) => {
     const s = createServices(config());
     try {
       await s.storage.migrate();
@@ -350,13 +364,50 @@ admin
         s.organizations.create(trx, {
           name: opts.name,
           ownerUserId: user.id,
-          reportingCurrency: opts.currency,
+          reportingCurrency: opts.currency ?? 'USD',
           actor: { type: 'system', id: 'cli' },
         }),
       );
       console.log(`Created organization ${org.id} (${org.name}) owned by ${opts.ownerEmail}`);
     } finally {
       await s.close();
+    }
+  });
+
+admin
+  .command('list-orgs')
+  .description('List the organizations: id, name, reporting currency, members, created (oldest first).')
+  .option('--json', 'print them as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const storage = createStorage(config().database);
+    try {
+      await storage.migrate();
+      const rows = await storage.db
+        .selectFrom('organizations as o')
+        .leftJoin('memberships as m', 'm.organization_id', 'o.id')
+        .select(['o.id', 'o.name', 'o.reporting_currency', 'o.created_at'])
+        .select((eb) => eb.fn.count<number | string>('m.id').as('members'))
+        .groupBy(['o.id', 'o.name', 'o.reporting_currency', 'o.created_at'])
+        .orderBy('o.created_at')
+        .orderBy('o.id')
+        .execute();
+      const list = rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        reportingCurrency: r.reporting_currency,
+        members: Number(r.members),
+        createdAt: r.created_at,
+      }));
+      if (opts.json) console.log(JSON.stringify(list, null, 2));
+      else if (!list.length)
+        console.log('No organizations yet: `omnify admin create-org` or `omnify demo` makes one.');
+      else
+        for (const o of list)
+          console.log(
+            `${o.id}  ${o.name}  ${o.reportingCurrency}  ${o.members} member${o.members === 1 ? '' : 's'}  created ${o.createdAt.slice(0, 10)}`,
+          );
+    } finally {
+      await storage.close();
     }
   });
 

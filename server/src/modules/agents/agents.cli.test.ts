@@ -58,5 +58,10 @@ describe.runIf(testDialect() === 'sqlite')('omnify agents run', () => {
     ]);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('copies.0.headline');
+
+    // An organization that does not exist is named as such (not as a missing agent).
+    const nope = omnify(d, ['agents', 'run', 'analytics', '--org', 'org_nope']);
+    expect(nope.code).not.toBe(0);
+    expect(nope.err).toContain('No organization org_nope');
   }, 180_000);
 });

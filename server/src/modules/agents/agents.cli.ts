@@ -10,7 +10,8 @@ import type { AgentRuntime } from './agents.runtime.ts';
 
 export function registerAgentsCommand(
   program: Command,
-  withRuntime: (fn: (runtime: AgentRuntime) => Promise<void>) => Promise<void>,
+  /** Opens the runtime for an organization that exists (else fails with not_found), runs `fn`, closes. */
+  withRuntime: (organizationId: string, fn: (runtime: AgentRuntime) => Promise<void>) => Promise<void>,
 ) {
   const agents = program.command('agents').description('Run the organization’s agents from the shell.');
   agents
@@ -41,7 +42,7 @@ export function registerAgentsCommand(
         kind: string,
         opts: { org: string; input?: Record<string, unknown>; engine?: 'builtin' | 'llm'; json?: boolean },
       ) => {
-        await withRuntime(async (runtime) => {
+        await withRuntime(opts.org, async (runtime) => {
           const ctx: Ctx = {
             organizationId: opts.org,
             actor: { type: 'system', id: 'cli' },

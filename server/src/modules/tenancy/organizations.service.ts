@@ -65,10 +65,16 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
     input: { name: string; ownerUserId: string; reportingCurrency?: string; actor: Actor; origin?: Origin },
   ): Promise<Organization> {
     const now = clock.now().toISOString();
+    // The API validates it too; this guards every other caller (the CLI, the demo, tests).
+    const currency = currencySchema.safeParse(input.reportingCurrency ?? 'USD');
+    if (!currency.success)
+      throw new AppError('invalid_input', `reportingCurrency: ${currency.error.issues[0]?.message}`, {
+        field: 'reportingCurrency',
+      });
     const row: OrganizationsTable = {
       id: newId('organization'),
       name: input.name,
-      reporting_currency: input.reportingCurrency ?? 'USD',
+      reporting_currency: currency.data,
       mfa_required: 0,
       created_at: now,
       updated_at: now,

@@ -8,7 +8,7 @@
  * platform whose OAuth app is configured and marks the others with the variables to set.
  * Registered by dashboard.e2e.test.ts.
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
 import { type E2eServer, loginToken, signedInPage } from './harness.ts';
@@ -294,6 +294,40 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       expect(await session.getAttribute('title')).toMatch(/^ses_/);
       await page.close();
     }, 120_000);
+
+    it("on a 390 px phone the Predictions page keeps Approve, Dismiss and each ad's fatigue state on screen", async () => {
+      const { server, context } = env();
+      const page = await signedInPage(context, server.url);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${server.url}/predictions`);
+      const onScreen = async (l: Locator) => {
+        const b = await l.boundingBox();
+        return !!b && b.x >= 0 && b.x + b.width <= 390;
+      };
+      // Earlier scenarios approve or dismiss some of this client's recommendations, not all.
+      const approve = page.getByRole('button', { name: /^Approve recommendation for / }).first();
+      await approve.waitFor({ timeout: 120_000 });
+      const name = ((await approve.getAttribute('aria-label')) ?? '').replace(
+        'Approve recommendation for ',
+        '',
+      );
+      const card = page.getByTestId('recommendation').filter({ hasText: name }).first();
+      expect(await onScreen(approve)).toBe(true);
+      expect(await onScreen(card.getByRole('button', { name: `Dismiss recommendation for ${name}` }))).toBe(
+        true,
+      );
+      // The figures are labelled in the card, the table's header row being hidden on a phone.
+      await card.getByText('Recommended spend').waitFor();
+      const fatigue = page.getByRole('table', { name: 'Ads at fatigue risk' });
+      const first = fatigue.locator('tbody tr').first();
+      await first.waitFor({ timeout: 120_000 });
+      // State, with the refresh date under it (its own column and the odds step aside on a phone).
+      const by = first.getByText(/^by /);
+      await by.waitFor();
+      expect(await onScreen(by)).toBe(true);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.close();
+    }, 300_000);
 
     it('the Connections form starts on a configured platform and marks the others', async () => {
       const { server, context } = env();

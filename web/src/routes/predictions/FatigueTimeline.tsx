@@ -86,20 +86,33 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
                 key: 'ad',
                 header: 'Ad',
                 sortValue: (f) => f.adName,
+                // On a phone the name wraps (two lines at most) rather than pushing State off-screen.
+                wrap: true,
                 render: (f) => (
                   <div className="max-w-96">
-                    <p className="truncate font-medium" title={f.adName}>
+                    <p className="font-medium max-sm:line-clamp-2 sm:truncate" title={f.adName}>
                       {f.adName}
                     </p>
                     <p className="text-xs text-slate-500">{platformName(f.platform)}</p>
                   </div>
                 ),
               },
-              { key: 'class', header: 'State', render: (f) => <FatigueBadge f={f} /> },
+              {
+                key: 'class',
+                header: 'State',
+                // A phone shows the refresh date here, its own column and the odds stepping aside.
+                render: (f) => (
+                  <div>
+                    <FatigueBadge f={f} />
+                    <p className="mt-0.5 text-xs text-slate-500 sm:hidden">by {date(f.refreshBy)}</p>
+                  </div>
+                ),
+              },
               {
                 key: 'p7',
                 header: '7 days',
                 align: 'right',
+                hideBelow: 'sm',
                 sortValue: (f) => f.p7,
                 render: (f) => pct(f.p7, 0),
               },
@@ -107,12 +120,14 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
                 key: 'p14',
                 header: '14 days',
                 align: 'right',
+                hideBelow: 'sm',
                 sortValue: (f) => f.p14,
                 render: (f) => pct(f.p14, 0),
               },
               {
                 key: 'refresh',
                 header: 'Refresh by',
+                hideBelow: 'sm',
                 sortValue: (f) => f.refreshBy,
                 render: (f) => date(f.refreshBy),
               },

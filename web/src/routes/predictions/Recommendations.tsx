@@ -46,6 +46,14 @@ function dismiss(entityId: string) {
   localStorage.setItem(DISMISS_KEY, JSON.stringify({ ...readDismissed(), [entityId]: until }));
 }
 
+/** A figure's cell: right-aligned in the table, a labelled block in a phone's card. */
+const cell = 'px-4 py-2.5 text-right max-sm:block max-sm:p-0 max-sm:text-left';
+
+/** The column's name above a figure, on a phone only (the table's header row is hidden there). */
+function PhoneLabel({ children }: { children: React.ReactNode }) {
+  return <span className="block text-xs text-slate-500 sm:hidden">{children}</span>;
+}
+
 export function Recommendations({ clientId }: { clientId: string }) {
   const { can } = useAuth();
   const qc = useQueryClient();
@@ -130,9 +138,11 @@ export function Recommendations({ clientId }: { clientId: string }) {
           The current split is already close to the best one.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="min-w-full text-sm" aria-label="Budget recommendations">
-            <thead className="bg-slate-50/80 text-xs text-slate-500">
+        // Below sm each row is a small card (name, figures two by two, then the decision) so
+        // Approve and Dismiss are on screen on a phone instead of past the card's right edge.
+        <div className="sm:overflow-x-auto">
+          <table className="min-w-full text-sm max-sm:block" aria-label="Budget recommendations">
+            <thead className="bg-slate-50/80 text-xs text-slate-500 max-sm:hidden">
               <tr>
                 <th scope="col" className="px-4 py-2.5 text-left font-medium">
                   Campaign
@@ -169,14 +179,18 @@ export function Recommendations({ clientId }: { clientId: string }) {
                 </th>
               </tr>
             </thead>
-            <tbody className="divide-y divide-slate-100 tabular">
+            <tbody className="divide-y divide-slate-100 tabular max-sm:block">
               {rows.map((a) => {
                 const d = decisions[a.entityId];
                 const c = byId.get(a.entityId);
                 const sameCurrency = !c || c.currency === cur;
                 return (
-                  <tr key={a.entityId} data-testid="recommendation">
-                    <td className="px-4 py-2.5">
+                  <tr
+                    key={a.entityId}
+                    data-testid="recommendation"
+                    className="max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-4 max-sm:gap-y-2 max-sm:px-4 max-sm:py-3"
+                  >
+                    <td className="px-4 py-2.5 max-sm:col-span-2 max-sm:p-0">
                       <Link
                         to={`/campaigns/${a.entityId}`}
                         className="font-medium text-slate-900 hover:underline"
@@ -190,14 +204,20 @@ export function Recommendations({ clientId }: { clientId: string }) {
                         </span>
                       )}
                     </td>
-                    <td className="px-4 py-2.5 text-right">{money(a.currentDailyMicros, cur)}</td>
-                    <td className="px-4 py-2.5 text-right font-medium">
+                    <td className={cell}>
+                      <PhoneLabel>Spend / day</PhoneLabel>
+                      {money(a.currentDailyMicros, cur)}
+                    </td>
+                    <td className={`${cell} font-medium`}>
+                      <PhoneLabel>Recommended spend</PhoneLabel>
                       {money(a.recommendedDailyMicros, cur)}
                     </td>
-                    <td className="px-4 py-2.5 text-right">
+                    <td className={cell}>
+                      <PhoneLabel>Change</PhoneLabel>
                       <Badge tone={a.changePct > 0 ? 'green' : 'amber'}>{signed(a.changePct)}%</Badge>
                     </td>
-                    <td className="px-4 py-2.5 text-right" data-testid="budget-change">
+                    <td className={cell} data-testid="budget-change">
+                      <PhoneLabel>Daily budget</PhoneLabel>
                       {a.proposedBudgetMicros !== null && a.currentBudgetMicros !== null ? (
                         <span className="whitespace-nowrap">
                           {money(a.currentBudgetMicros, cur)} → {money(a.proposedBudgetMicros, cur)}
@@ -207,14 +227,15 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       )}
                     </td>
                     <td
-                      className="px-4 py-2.5 text-right"
+                      className={cell}
                       title={
                         a.fittedRoas !== null ? `Response-curve estimate: ${ratio(a.fittedRoas)}` : undefined
                       }
                     >
+                      <PhoneLabel>ROAS ({weeks} wk)</PhoneLabel>
                       {ratio(a.observedRoas)}
                     </td>
-                    <td className="px-4 py-2.5 text-right">
+                    <td className={`${cell} max-sm:col-span-2`}>
                       {a.recentChange && !d ? (
                         a.recentChange.status === 'pending_approval' ? (
                           <Link

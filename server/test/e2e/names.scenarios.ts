@@ -329,6 +329,47 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       await page.close();
     }, 300_000);
 
+    it('the forecast names its models in words and an ad says why it is (not) fatigued in plain words', async () => {
+      const { server, context } = env();
+      const token = await loginToken(server.url);
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/predictions`);
+      const card = page.locator('section').filter({
+        has: page.getByRole('heading', { name: 'Forecast, next 30 days' }),
+      });
+      await card.getByText('chosen by rolling-origin backtest').waitFor({ timeout: 120_000 });
+      // The model in words; the API's name (mean(…), snaive@7, …) on hover.
+      const model = card.locator('[data-model]');
+      const technical = (await model.getAttribute('data-model')) ?? '';
+      expect(await model.getAttribute('title')).toBe(technical);
+      const words = (await model.textContent()) ?? '';
+      expect(words).not.toMatch(/[()@]|snaive|mean/);
+      if (technical.startsWith('mean('))
+        expect(words).toMatch(new RegExp(`^Average of ${technical.split(',').length} models: `));
+
+      // An ad's fatigue, for each class the demo has: a sentence, the compact rule on hover.
+      const fatigue = await call<{ items: Array<{ adId: string; class: string; rule: string }> }>(
+        server.url,
+        token,
+        'GET',
+        '/api/v1/oracle/fatigue',
+      );
+      const byClass = new Map(fatigue.items.map((f) => [f.class, f]));
+      expect(byClass.size).toBeGreaterThan(1);
+      for (const f of byClass.values()) {
+        await page.goto(`${server.url}/ads/${f.adId}`);
+        const reason = page.getByTestId('fatigue-reason');
+        await reason.waitFor({ timeout: 60_000 });
+        const text = (await reason.textContent()) ?? '';
+        expect(text, f.class).not.toMatch(/P\(|[<≤≥]|of baseline/);
+        expect(text, f.class).toMatch(
+          /chance of fatigue within|Click-through rate|No impressions|not delivering/,
+        );
+        expect(await reason.getAttribute('title')).toBe(f.rule);
+      }
+      await page.close();
+    }, 300_000);
+
     it('the Connections form starts on a configured platform and marks the others', async () => {
       const { server, context } = env();
       const page = await signedInPage(context, server.url);

@@ -1,5 +1,6 @@
-/** Creative fatigue class as a badge, with the 7-day probability and refresh date in its title. */
-import { date, pct } from '../lib/format.ts';
+/** Creative fatigue class as a badge, with why (in words) and the refresh date in its title. */
+import { fatigueReason } from '../lib/fatigue.ts';
+import { date } from '../lib/format.ts';
 import type { Fatigue } from '../lib/types.ts';
 import { Badge, type Tone } from './ui.tsx';
 
@@ -15,10 +16,7 @@ export function FatigueBadge({ f }: { f: Fatigue | undefined }) {
   if (!f) return <span className="text-xs text-slate-400">—</span>;
   const c = classes[f.class] ?? { label: f.class.replace(/_/g, ' '), tone: 'gray' as Tone };
   return (
-    <Badge
-      tone={c.tone}
-      title={`${pct(f.p7, 0)} within 7 days · refresh by ${date(f.refreshBy)} · ${f.rule}`}
-    >
+    <Badge tone={c.tone} title={`${fatigueReason(f)} · refresh by ${date(f.refreshBy)}`}>
       {c.label}
     </Badge>
   );

@@ -126,6 +126,8 @@ export interface Fatigue {
   refreshBy: string | null;
   class: string;
   rule: string;
+  /** What the model read (ctrLogRatio, ageDays, …): the page words the rule and risk factors from it. */
+  features?: Record<string, number | boolean | null>;
 }
 
 export interface Anomaly {

@@ -9,6 +9,7 @@ import { Card, CardHeader, ErrorState, LoadingState, PageHeader, StatusBadge } f
 import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dailyOption } from '../../lib/charts.ts';
+import { fatigueReason, riskFactorText } from '../../lib/fatigue.ts';
 import { date, pct, platformName } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
 import type { Ad, Fatigue } from '../../lib/types.ts';
@@ -134,9 +135,7 @@ export function AdPage() {
           <Card>
             <CardHeader
               title="Creative fatigue"
-              description={
-                f ? `As of ${date(f.asOf)} · model ${f.rule ? 'fatigue-logistic' : ''}` : undefined
-              }
+              description={f ? `As of ${date(f.asOf)} · ORACLE's fatigue model` : undefined}
             />
             {fatigue.isPending ? (
               <LoadingState />
@@ -165,9 +164,13 @@ export function AdPage() {
                 <div>
                   <p className="mb-2 text-xs font-medium text-slate-500">Why</p>
                   <ul className="space-y-1.5 text-sm text-slate-700">
-                    <li className="text-slate-500">{f.rule}</li>
+                    <li className="text-slate-500" title={f.rule} data-testid="fatigue-reason">
+                      {fatigueReason(f)}
+                    </li>
                     {f.riskFactors.map((r) => (
-                      <li key={r.factor}>• {r.detail}</li>
+                      <li key={r.factor} title={r.detail}>
+                        • {riskFactorText(r, f.features)}
+                      </li>
                     ))}
                   </ul>
                 </div>

@@ -50,7 +50,7 @@ export function ForecastCard({ clientId }: { clientId: string }) {
         description={
           f ? (
             <>
-              Model <ModelName name={f.model} /> chosen by rolling-origin backtest
+              <ModelName name={f.model} /> — chosen by rolling-origin backtest (tested on past weeks)
               {metric !== 'roas' && total !== undefined ? ` · expected total ${fmt(total)}` : ''}
             </>
           ) : (

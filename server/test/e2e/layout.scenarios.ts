@@ -200,9 +200,13 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
       // The table's period: 30 days, both included.
       expect((Date.parse(to) - Date.parse(from)) / 86_400_000).toBe(29);
       const file = await download.path();
-      const [header, ...lines] = parseCsv(readFileSync(file, 'utf8'));
+      const text = readFileSync(file, 'utf8');
+      // A byte-order mark first, so that Excel reads the names as UTF-8.
+      expect(text.charCodeAt(0)).toBe(0xfeff);
+      const [header, ...lines] = parseCsv(text.slice(1));
+      // Money in currency units for spreadsheets (the JSON keeps micros).
       expect(header?.join(',')).toBe(
-        'clientId,clientName,platform,campaignId,campaignName,currency,impressions,clicks,spendMicros,conversions,conversionValueMicros,reachDailySum,ctr,cpcMicros,cpmMicros,cpaMicros,roas,conversionRate,frequency',
+        'clientId,clientName,platform,campaignId,campaignName,currency,impressions,clicks,spend,conversions,conversionValue,reachDailySum,ctr,cpc,cpm,cpa,roas,conversionRate,frequency',
       );
       const col = (k: string) => header?.indexOf(k) ?? -1;
       const rows = lines.map((l) => ({
@@ -211,7 +215,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
         campaignId: l[col('campaignId')] ?? '',
         campaignName: l[col('campaignName')] ?? '',
         currency: l[col('currency')],
-        spendMicros: Number(l[col('spendMicros')]),
+        spend: l[col('spend')] ?? '',
       }));
 
       // Exactly what the API answers in JSON for the same query: this client's campaigns, same spend.
@@ -222,8 +226,12 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
         `/api/v1/analytics/metrics?from=${from}&to=${to}&groupBy=client,platform,campaign&clientId=${client.id}&limit=10000`,
       );
       expect(rows.length).toBeGreaterThan(0);
-      expect(new Map(rows.map((r) => [r.campaignId, r.spendMicros]))).toEqual(
-        new Map(json.rows.map((r) => [r.campaignId, r.spendMicros])),
+      const digits = new Intl.NumberFormat('en', {
+        style: 'currency',
+        currency: json.currency,
+      }).resolvedOptions().maximumFractionDigits;
+      expect(new Map(rows.map((r) => [r.campaignId, r.spend]))).toEqual(
+        new Map(json.rows.map((r) => [r.campaignId, (r.spendMicros / 1e6).toFixed(digits)])),
       );
       const mine = new Map(all.filter((c) => c.clientId === client.id).map((c) => [c.id, c.name]));
       for (const r of rows) {
@@ -237,7 +245,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
           .filter({ has: page.getByTitle(r.campaignName, { exact: true }) })
           .getByRole('cell')
           .nth(3);
-        const units = r.spendMicros / 1_000_000;
+        const units = Number(r.spend);
         await expect
           .poll(async () => Math.abs(shownMoney((await spendCell.textContent()) ?? '') - units), {
             message: `${r.campaignName}: table spend vs ${units}`,

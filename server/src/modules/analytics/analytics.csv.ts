@@ -24,19 +24,62 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
+/**
+ * The CSV is for spreadsheets (programs read the JSON): money in currency units, not micros, named
+ * without the suffix (`spendMicros` → `spend`), sums to the currency's minor unit, unit costs to
+ * four decimals, ratios to six.
+ */
+const csvName = (k: string) => (k.endsWith('Micros') ? k.slice(0, -'Micros'.length) : k);
+
 export function metricsCsvColumns(groupBy: Dimension[]): string[] {
-  return [...groupBy.flatMap((d) => dimensionColumns[d]), 'currency', ...sumKeys, ...kpiKeys];
+  return [
+    ...groupBy.flatMap((d) => dimensionColumns[d]),
+    'currency',
+    ...[...sumKeys, ...kpiKeys].map(csvName),
+  ];
 }
 
-/** Streams the rows (or, with no grouping, the totals) as CSV. */
+function minorDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+/** A number as a spreadsheet reads it: fixed decimals, trailing zeros of ratios dropped. */
+function cellValue(key: string, v: unknown, sumDigits: number): unknown {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return v;
+  if (key.endsWith('Micros')) {
+    const units = v / 1e6;
+    return (sumKeys as readonly string[]).includes(key) ? units.toFixed(sumDigits) : units.toFixed(4);
+  }
+  if (Number.isInteger(v)) return v;
+  return Number(v.toFixed(6));
+}
+
+/**
+ * Streams the rows (or, with no grouping, the totals) as CSV, after a UTF-8 byte-order mark so that
+ * Excel reads names with accents and dashes as UTF-8.
+ */
 export function metricsCsv(result: MetricsResult): Readable {
-  const columns = metricsCsvColumns(result.groupBy);
+  const keys = [...sumKeys, ...kpiKeys];
+  const dims = result.groupBy.flatMap((d) => dimensionColumns[d]);
+  const digits = minorDigits(result.currency);
   const rows = result.groupBy.length ? result.rows : [result.totals];
   function* lines() {
-    yield `${columns.join(',')}\r\n`;
+    yield `\uFEFF${metricsCsvColumns(result.groupBy).join(',')}\r\n`;
     for (const row of rows) {
-      const r = { ...row, currency: result.currency } as Record<string, unknown>;
-      yield `${columns.map((c) => csvCell(r[c])).join(',')}\r\n`;
+      const r = row as unknown as Record<string, unknown>;
+      const cells = [
+        ...dims.map((c) => csvCell(r[c])),
+        csvCell(result.currency),
+        ...keys.map((k) => csvCell(cellValue(k, r[k], digits))),
+      ];
+      yield `${cells.join(',')}\r\n`;
     }
   }
   return Readable.from(lines());

@@ -266,13 +266,16 @@ describe(`analytics metrics on ${testDialect()}`, () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain(`metrics-${FROM}-${TO}.csv`);
-    const lines = res.body.trimEnd().split('\r\n');
+    // A byte-order mark for Excel, then the header: money in currency units (the JSON keeps micros).
+    expect(res.body.charCodeAt(0)).toBe(0xfeff);
+    const lines = res.body.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'campaignId,campaignName,currency,impressions,clicks,spendMicros,conversions,conversionValueMicros,reachDailySum,ctr,cpcMicros,cpmMicros,cpaMicros,roas,conversionRate,frequency',
+      'campaignId,campaignName,currency,impressions,clicks,spend,conversions,conversionValue,reachDailySum,ctr,cpc,cpm,cpa,roas,conversionRate,frequency',
     );
     expect(lines).toHaveLength(1 + json.rows.length);
     const brand = lines.find((l) => l.startsWith(ids.brand as string));
     const row = json.rows.find((r: { campaignId: string }) => r.campaignId === ids.brand);
+    const units = (micros: number, digits: number) => (micros / 1e6).toFixed(digits);
     expect(brand).toBe(
       [
         ids.brand,
@@ -280,16 +283,16 @@ describe(`analytics metrics on ${testDialect()}`, () => {
         'USD',
         row.impressions,
         row.clicks,
-        row.spendMicros,
+        units(row.spendMicros, 2),
         row.conversions,
-        row.conversionValueMicros,
+        units(row.conversionValueMicros, 2),
         '',
-        row.ctr,
-        row.cpcMicros,
-        row.cpmMicros,
-        row.cpaMicros,
-        row.roas,
-        row.conversionRate,
+        Number(row.ctr.toFixed(6)),
+        units(row.cpcMicros, 4),
+        units(row.cpmMicros, 4),
+        units(row.cpaMicros, 4),
+        Number(row.roas.toFixed(6)),
+        Number(row.conversionRate.toFixed(6)),
         '',
       ].join(','),
     );
@@ -302,6 +305,8 @@ describe(`analytics metrics on ${testDialect()}`, () => {
     );
     expect(byAccept.headers['content-type']).toMatch(/^text\/csv/);
     expect(byAccept.body.split('\r\n')[1]?.split(',')[1]).toBe(String(json.totals.impressions));
+    // Without grouping, the totals: spend to the cent.
+    expect(byAccept.body.split('\r\n')[1]?.split(',')[3]).toBe((json.totals.spendMicros / 1e6).toFixed(2));
   });
 
   it('rejects bad input with 400 invalid_input', async () => {

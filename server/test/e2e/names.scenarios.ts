@@ -370,6 +370,28 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       await page.close();
     }, 300_000);
 
+    it('the rule editor names metrics as people write them and the retention fields line up', async () => {
+      const { server, context } = env();
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/rules`);
+      await page.getByRole('button', { name: 'New rule' }).click();
+      const metric = page.getByLabel('Metric').first();
+      await metric.waitFor();
+      const options = await metric.locator('option').allTextContents();
+      expect(options).toEqual(
+        expect.arrayContaining(['Spend', 'Revenue', 'Conversions', 'ROAS', 'CPA', 'CTR']),
+      );
+      expect(options).not.toContain('SPEND');
+      // Settings → Retention: the three day fields start at the same height.
+      await page.goto(`${server.url}/settings/retention`);
+      const fields = page.locator('form input[type="number"]');
+      await fields.first().waitFor();
+      const tops = await Promise.all((await fields.all()).map(async (f) => (await f.boundingBox())?.y));
+      expect(tops.length).toBe(3);
+      expect(new Set(tops).size).toBe(1);
+      await page.close();
+    }, 120_000);
+
     it('the Connections form starts on a configured platform and marks the others', async () => {
       const { server, context } = env();
       const page = await signedInPage(context, server.url);

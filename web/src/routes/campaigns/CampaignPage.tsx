@@ -205,7 +205,7 @@ export function CampaignPage() {
               },
               {
                 key: 'spend',
-                header: 'Spend',
+                header: `Spend (${byAd.data?.currency ?? cur})`,
                 align: 'right',
                 sortValue: (r) => r.m?.spendMicros ?? 0,
                 render: (r) => money(r.m?.spendMicros ?? 0, byAd.data?.currency ?? cur),

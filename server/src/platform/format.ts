@@ -29,3 +29,29 @@ export function numberText(v: number, digits = 2): string {
 export function percentText(v: number, digits = 1): string {
   return `${v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`;
 }
+
+/** The digits of a currency's minor unit as Intl knows them (USD 2, JPY 0, BHD 3); `unknown` otherwise. */
+export function currencyDigits(currency: string | null | undefined, unknown = 2): number {
+  if (!currency) return unknown;
+  try {
+    const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions();
+    return digits.maximumFractionDigits ?? unknown;
+  } catch {
+    return unknown;
+  }
+}
+
+/**
+ * Integer micros as a decimal string with `digits` decimals, rounded half away from zero on the
+ * integer (so 1_005_000 → "1.01", where (1.005).toFixed(2) gives "1.00"): 1_234_567 at 2 → "1.23".
+ */
+export function microsDecimal(micros: number, digits: number): string {
+  const d = Math.max(0, Math.min(6, digits));
+  const step = 10 ** (6 - d);
+  const units = Math.sign(micros) * Math.round(Math.abs(micros) / step);
+  const sign = units < 0 ? '-' : '';
+  const abs = Math.abs(units);
+  if (d === 0) return `${sign}${abs}`;
+  const scale = 10 ** d;
+  return `${sign}${Math.floor(abs / scale)}.${String(abs % scale).padStart(d, '0')}`;
+}

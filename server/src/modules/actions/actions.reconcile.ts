@@ -18,6 +18,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import { AppError } from '../../platform/errors.ts';
+import { currencyDigits } from '../../platform/format.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { WriteActionsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
@@ -110,13 +111,8 @@ const ROUNDING_MICROS = 500_000;
  */
 export function roundingToleranceMicros(currency: string | null | undefined): number {
   if (!currency) return ROUNDING_MICROS;
-  try {
-    const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-      .maximumFractionDigits;
-    return ROUNDING_MICROS / 10 ** (digits ?? 0);
-  } catch {
-    return ROUNDING_MICROS;
-  }
+  // A code Intl does not know: a whole unit's half, as when no currency is known.
+  return ROUNDING_MICROS / 10 ** currencyDigits(currency, 0);
 }
 
 function sameValue(

@@ -1,5 +1,6 @@
 /** CSV rendering of a metrics result: a header line, then one line per row (RFC 4180 quoting). */
 import { Readable } from 'node:stream';
+import { currencyDigits, microsDecimal } from '../../platform/format.ts';
 import type { Dimension } from './analytics.repo.ts';
 import type { MetricsResult } from './analytics.service.ts';
 import { kpiKeys, sumKeys } from './kpis.ts';
@@ -39,23 +40,11 @@ export function metricsCsvColumns(groupBy: Dimension[]): string[] {
   ];
 }
 
-function minorDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-      2
-    );
-  } catch {
-    return 2;
-  }
-}
-
 /** A number as a spreadsheet reads it: fixed decimals, trailing zeros of ratios dropped. */
 function cellValue(key: string, v: unknown, sumDigits: number): unknown {
   if (typeof v !== 'number' || !Number.isFinite(v)) return v;
   if (key.endsWith('Micros')) {
-    const units = v / 1e6;
-    return (sumKeys as readonly string[]).includes(key) ? units.toFixed(sumDigits) : units.toFixed(4);
+    return microsDecimal(Math.round(v), (sumKeys as readonly string[]).includes(key) ? sumDigits : 4);
   }
   if (Number.isInteger(v)) return v;
   return Number(v.toFixed(6));
@@ -68,7 +57,7 @@ function cellValue(key: string, v: unknown, sumDigits: number): unknown {
 export function metricsCsv(result: MetricsResult): Readable {
   const keys = [...sumKeys, ...kpiKeys];
   const dims = result.groupBy.flatMap((d) => dimensionColumns[d]);
-  const digits = minorDigits(result.currency);
+  const digits = currencyDigits(result.currency);
   const rows = result.groupBy.length ? result.rows : [result.totals];
   function* lines() {
     yield `\uFEFF${metricsCsvColumns(result.groupBy).join(',')}\r\n`;

@@ -73,7 +73,9 @@ export const metricsQuerySchema = z
     format: z
       .enum(['json', 'csv'])
       .optional()
-      .describe('csv streams the rows as CSV (also with Accept: text/csv)'),
+      .describe(
+        'csv streams the rows as CSV for spreadsheets (also with Accept: text/csv): money in currency units, not micros',
+      ),
   })
   .superRefine((q, ctx) => {
     if (!isIsoDate(q.from) || !isIsoDate(q.to)) return;

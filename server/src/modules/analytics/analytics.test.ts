@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
+import { microsDecimal } from '../../platform/format.ts';
 import type { DailyMetricsTable } from '../../storage/schema.ts';
 import { testDialect } from '../../storage/testing.ts';
 import { fixtures } from '../catalog/catalog.fixtures.ts';
@@ -275,7 +276,7 @@ describe(`analytics metrics on ${testDialect()}`, () => {
     expect(lines).toHaveLength(1 + json.rows.length);
     const brand = lines.find((l) => l.startsWith(ids.brand as string));
     const row = json.rows.find((r: { campaignId: string }) => r.campaignId === ids.brand);
-    const units = (micros: number, digits: number) => (micros / 1e6).toFixed(digits);
+    const units = (micros: number, digits: number) => microsDecimal(Math.round(micros), digits);
     expect(brand).toBe(
       [
         ids.brand,
@@ -306,7 +307,7 @@ describe(`analytics metrics on ${testDialect()}`, () => {
     expect(byAccept.headers['content-type']).toMatch(/^text\/csv/);
     expect(byAccept.body.split('\r\n')[1]?.split(',')[1]).toBe(String(json.totals.impressions));
     // Without grouping, the totals: spend to the cent.
-    expect(byAccept.body.split('\r\n')[1]?.split(',')[3]).toBe((json.totals.spendMicros / 1e6).toFixed(2));
+    expect(byAccept.body.split('\r\n')[1]?.split(',')[3]).toBe(microsDecimal(json.totals.spendMicros, 2));
   });
 
   it('rejects bad input with 400 invalid_input', async () => {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, type ErrorCode, errorStatus } from './errors.ts';
+import { AppError, type ErrorCode, errorStatus, invalidInputOf, schemaIssues } from './errors.ts';
 import { ulid } from './ids.ts';
 
 export const errorBodySchema = z.object({
@@ -94,122 +94,6 @@ export function toAppError(err: unknown): AppError {
       cause: err,
     },
   );
-}
-
-/** The 400 `invalid_input` for these issues: the message starts with the first, as README.md shows. */
-function invalidInputOf(issues: SchemaIssue[], what = 'The request does not match the schema'): AppError {
-  const first = issues[0];
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  return new AppError('invalid_input', first ? `${first.location}: ${first.message}${more}` : what, {
-    issues,
-  });
-}
-
-/**
- * The 400 for a value checked by a schema of its own after the route's (an agent's input), in the
- * same shape as a request that fails the route's schema: `issues[]` with `location`, `path`, `code`,
- * …, the message starting with the first. `part` and `at` say where the value sits in the request
- * (`body` and `['input']` for the `input` of a run); `what` ends the message.
- */
-export function zodInvalidInput(
-  error: { issues: ReadonlyArray<{ code: string; path: PropertyKey[]; message: string }> },
-  part: string,
-  at: Array<string | number> = [],
-  what?: string,
-): AppError {
-  const issues = error.issues.flatMap((i) => {
-    const { code, path, message, ...rest } = i as RawIssue;
-    return schemaIssues(part, [...at, ...path.map(segment)], code, message, rest);
-  });
-  const err = invalidInputOf(issues, what);
-  if (!what || issues.length === 0) return err;
-  return new AppError('invalid_input', `${err.message} (${what})`, err.details);
-}
-
-/** One problem with a request part, as `details.issues[]` of a 400 `invalid_input` carries it. */
-export interface SchemaIssue {
-  /** Where: the part (`body`, `querystring`, `params`) and the path, dotted: `body.conditions.0.metric`. */
-  location: string;
-  /** The path inside the part, as keys and indexes. */
-  path: Array<string | number>;
-  /** zod's issue code: `invalid_value`, `invalid_type`, `too_big`, `unrecognized_keys`, … */
-  code: string;
-  message: string;
-  /** The accepted values, for a field that takes one of a fixed set. */
-  allowed?: unknown[];
-  /** The expected type, for a value of the wrong type or a missing one. */
-  expected?: string;
-  /** The unknown keys, for `unrecognized_keys`. */
-  keys?: string[];
-  minimum?: unknown;
-  maximum?: unknown;
-}
-
-interface RawIssue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  [k: string]: unknown;
-}
-
-const segment = (k: PropertyKey): string | number => (typeof k === 'number' ? k : String(k));
-
-/**
- * Turns one zod issue into what a client can act on. A union of object shapes (a rule condition is
- * a comparison or a group) fails as a bare "Invalid input" at the union: its branches are weighed
- * and the issues of the one the input was meant to be (fewest issues about the value as a whole,
- * then fewest issues) are reported at their full path instead, so an unknown metric says
- * `body.conditions.conditions.0.metric` and lists the metrics allowed. Enum-like fields carry
- * `allowed`, missing fields say so.
- */
-function schemaIssues(
-  part: string,
-  at: Array<string | number>,
-  code: string,
-  message: string,
-  params: Record<string, unknown>,
-): SchemaIssue[] {
-  if (code === 'invalid_union' && Array.isArray(params.errors) && params.errors.length > 0) {
-    const branches = (params.errors as RawIssue[][]).filter((b) => b.length > 0);
-    const score = (b: RawIssue[]) => b.filter((i) => i.path.length === 0).length * 1000 + b.length;
-    const best = [...branches].sort((a, b) => score(a) - score(b))[0];
-    // Some branch got past the shape of the value itself: report that branch's issues.
-    if (best?.some((i) => i.path.length > 0))
-      return best.flatMap((i) => {
-        const { code: c, path, message: m, ...rest } = i;
-        return schemaIssues(part, [...at, ...path.map(segment)], c, m, rest);
-      });
-    const expected = [
-      ...new Set(branches.flat().flatMap((i) => (typeof i.expected === 'string' ? [i.expected] : []))),
-    ];
-    if (expected.length > 0)
-      return [
-        issue(part, at, code, `Invalid input: expected ${expected.join(' or ')}`, {
-          expected: expected.join(' | '),
-        }),
-      ];
-  }
-  const extra: Partial<SchemaIssue> = {};
-  let text = message;
-  if (Array.isArray(params.values)) extra.allowed = params.values;
-  if (Array.isArray(params.options)) extra.allowed = params.options;
-  if (typeof params.expected === 'string') extra.expected = params.expected;
-  if (Array.isArray(params.keys)) extra.keys = params.keys as string[];
-  if (params.minimum !== undefined) extra.minimum = params.minimum;
-  if (params.maximum !== undefined) extra.maximum = params.maximum;
-  if (code === 'invalid_type' && / received undefined$/.test(message))
-    text = `Required: expected ${extra.expected ?? 'a value'}`;
-  return [issue(part, at, code, text, extra)];
-}
-
-function issue(
-  part: string,
-  path: Array<string | number>,
-  code: string,
-  message: string,
-  extra: Partial<SchemaIssue>,
-): SchemaIssue {
-  return { location: path.length ? `${part}.${path.join('.')}` : part, path, code, message, ...extra };
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError) {

@@ -7,8 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { AgentsConfig } from '../../config.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { AppError, conflict, invalidInput, notFound } from '../../platform/errors.ts';
-import { zodInvalidInput } from '../../platform/http.ts';
+import { AppError, conflict, invalidInput, notFound, zodInvalidInput } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Queue } from '../../queue/index.ts';
 import type { Storage, Trx } from '../../storage/db.ts';

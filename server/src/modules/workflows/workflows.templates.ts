@@ -9,7 +9,7 @@
  * serves them as JSON Schema (`variablesSchema`, `runInputSchema`), as agents serve their input.
  */
 import { z } from 'zod';
-import { invalidInput } from '../../platform/errors.ts';
+import { invalidInput, zodInvalidInput } from '../../platform/errors.ts';
 
 export interface WorkflowTemplate {
   id: string;
@@ -226,9 +226,7 @@ export function instantiate(templateId: string, variables: Record<string, string
   if (missing.length) throw invalidInput(`The template needs ${missing.join(', ')}`, { missing });
   const checked = t.variables.safeParse(variables);
   if (!checked.success)
-    throw invalidInput(`The template's variables are not valid`, {
-      problems: checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+    throw zodInvalidInput(checked.error, 'body', ['variables'], "the template's variables are not valid");
   const fill = (v: unknown): unknown => {
     if (typeof v === 'string') return v.replace(/\[\[(\w+)\]\]/g, (_m, k: string) => variables[k] ?? '');
     if (Array.isArray(v)) return v.map(fill);

@@ -625,7 +625,16 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     );
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('invalid_input');
-    expect(bad.json().error.details.problems).toEqual([{ path: 'notifyEmail', message: expect.any(String) }]);
+    // The same shape as every other 400 (details.issues), so the dashboard can name the field.
+    expect(bad.json().error.details.issues).toEqual([
+      expect.objectContaining({
+        location: 'body.variables.notifyEmail',
+        path: ['variables', 'notifyEmail'],
+        message: expect.any(String),
+      }),
+    ]);
+    expect(bad.json().error.details.problems).toBeUndefined();
+    expect(bad.json().error.message).toMatch(/^body\.variables\.notifyEmail: /);
   });
 
   it('campaign launch template: forecast, approval, then the enable and budget change go through the guardrails once', async () => {

@@ -19,11 +19,12 @@ import {
   PartialList,
   StatusBadge,
 } from '../../components/ui.tsx';
-import { actionsPath, api, HISTORY_CAP, type Page } from '../../lib/api.ts';
+import { actionsPath, api, HISTORY_CAP } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { ago, dateTime, humanize, money } from '../../lib/format.ts';
 import { type Resolved, useNames } from '../../lib/names.ts';
 import type { Proposal } from '../../lib/types.ts';
+import { useStepDecision } from '../../lib/workflows.ts';
 import { ApiErrorNotice } from '../agents/ApiErrorNotice.tsx';
 
 const tabs = [
@@ -254,19 +255,7 @@ interface WorkflowWait {
  */
 function WorkflowWaitRow({ w }: { w: WorkflowWait }) {
   const { can, me } = useAuth();
-  const qc = useQueryClient();
-  const decide = useMutation({
-    mutationFn: (decision: 'approve' | 'reject') =>
-      api.post(
-        `/api/v1/workflows/executions/${w.executionId}/steps/${encodeURIComponent(w.stepId)}/${decision}`,
-        {},
-      ),
-    onSuccess: () => {
-      qc.invalidateQueries({ queryKey: ['wf-approvals'] });
-      qc.invalidateQueries({ queryKey: ['wf-exec', w.executionId] });
-      qc.invalidateQueries({ queryKey: ['wf-runs'] });
-    },
-  });
+  const decide = useStepDecision(w.executionId, w.stepId);
   const given = w.approvals.length;
   const myId = me?.user?.id;
   const mine = !!myId && w.approvals.some((a) => a.by === myId);
@@ -329,7 +318,7 @@ function WorkflowWaitRow({ w }: { w: WorkflowWait }) {
 function WorkflowWaits() {
   const q = useQuery({
     queryKey: ['wf-approvals'],
-    queryFn: () => api.get<Page<WorkflowWait>>('/api/v1/workflows/approvals', { limit: 100 }),
+    queryFn: () => api.getAll<WorkflowWait>('/api/v1/workflows/approvals', {}, HISTORY_CAP),
   });
   if (q.isPending || (!q.error && q.data.items.length === 0)) return null;
   return (
@@ -347,11 +336,7 @@ function WorkflowWaits() {
           ))}
         </ul>
       )}
-      {q.data?.nextCursor && (
-        <p className="px-5 py-2 text-xs text-slate-500">
-          The newest 100 are shown; the API lists the rest (GET /api/v1/workflows/approvals with a cursor).
-        </p>
-      )}
+      <PartialList page={q.data} narrow="Decide on these to see the rest." />
     </Card>
   );
 }

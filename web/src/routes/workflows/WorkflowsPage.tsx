@@ -23,6 +23,7 @@ import {
 import { api, type Page } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dateTime, humanize } from '../../lib/format.ts';
+import { useStepDecision } from '../../lib/workflows.ts';
 import { ApiErrorNotice } from '../agents/ApiErrorNotice.tsx';
 
 interface Workflow {
@@ -100,23 +101,12 @@ export function runInputSchema(wf: Workflow, template?: Template): ObjectSchema 
  */
 function StepDecision({ executionId, step }: { executionId: string; step: StepRun }) {
   const { can } = useAuth();
-  const qc = useQueryClient();
   const out = (step.output ?? {}) as {
     message?: string | null;
     requiredApprovals?: number;
     approvals?: unknown[];
   };
-  const decide = useMutation({
-    mutationFn: (decision: 'approve' | 'reject') =>
-      api.post<Execution>(
-        `/api/v1/workflows/executions/${executionId}/steps/${encodeURIComponent(step.stepId)}/${decision}`,
-        {},
-      ),
-    onSuccess: () => {
-      qc.invalidateQueries({ queryKey: ['wf-exec', executionId] });
-      qc.invalidateQueries({ queryKey: ['wf-runs'] });
-    },
-  });
+  const decide = useStepDecision(executionId, step.stepId);
   const required = out.requiredApprovals ?? 1;
   const given = out.approvals?.length ?? 0;
   return (

@@ -1,11 +1,36 @@
 /** The write-back a proposal asks for, computed from the request and the entity as it is now. */
-import { conflict, invalidInput } from '../../platform/errors.ts';
+import { AppError, invalidInput } from '../../platform/errors.ts';
 import { moneyText } from '../../platform/format.ts';
 import type { Executor } from '../../storage/db.ts';
 import { type EntityNow, gatherFacts, type Level, loadEntity } from './proposals.facts.ts';
 import type { Draft, ProposedWrite } from './proposals.model.ts';
 import { effectivePolicy } from './proposals.policies.ts';
 import type { ProposeInput } from './proposals.service.ts';
+
+/**
+ * An enable of an entity already active, or a pause of one already paused: a 409 `conflict` whose
+ * `details.reason` is `already_in_state` (with `status`, `level`, `entityId`, `entityName`), so
+ * programs can tell it from other conflicts. In-process callers (the workflow `proposal` step, which
+ * takes it as done) check `instanceof` and read the typed fields. The entity's state is
+ * `entityStatus`: `status` is AppError's HTTP status (409).
+ */
+export class AlreadyInStateError extends AppError {
+  constructor(
+    readonly entityStatus: 'active' | 'paused',
+    readonly level: Level,
+    readonly entityId: string,
+    readonly entityName: string,
+  ) {
+    super('conflict', `This ${level.replace('_', ' ')} is already ${entityStatus}`, {
+      reason: 'already_in_state',
+      status: entityStatus,
+      level,
+      entityId,
+      entityName,
+    });
+    this.name = 'AlreadyInStateError';
+  }
+}
 
 /** A budget change, pause or enable of a campaign, ad group or ad: the write, snapshots, impact, facts. */
 export async function draftAds(
@@ -103,13 +128,6 @@ export function plannedWrite(
   const status = input.kind === 'pause' ? 'paused' : 'active';
   // 409 with a reason programs can tell from other conflicts: the workflow `proposal` step takes an
   // enable of an active campaign (or a pause of a paused one) as done.
-  if (entity.status === status)
-    throw conflict(`This ${level.replace('_', ' ')} is already ${status}`, {
-      reason: 'already_in_state',
-      status,
-      level,
-      entityId,
-      entityName: entity.name,
-    });
+  if (entity.status === status) throw new AlreadyInStateError(status, level, entityId, entity.name);
   return { write: { type: 'set_status', level, entityId, status }, budgetAfter: null };
 }

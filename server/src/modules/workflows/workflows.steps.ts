@@ -13,6 +13,7 @@ import type { Ctx } from '../auth/context.ts';
 import { type Oracle, runNightly } from '../oracle/index.ts';
 import type { EntityRef } from '../oracle/oracle.series.ts';
 import type { Proposals, ProposeInput } from '../proposals/index.ts';
+import { AlreadyInStateError } from '../proposals/proposals.draft.ts';
 import { effectivePolicy } from '../proposals/proposals.policies.ts';
 import type { Sync } from '../sync/sync.service.ts';
 import type { StepType, stepParams } from './workflows.step-types.ts';
@@ -181,20 +182,12 @@ export function createStepExecutors(deps: StepDeps) {
   /**
    * An enable of an entity already active, or a pause of one already paused, has nothing to do: the
    * step is done (`unchanged`, `alreadyActive`/`alreadyPaused`) and the steps after it go on. Only
-   * that conflict (the proposals module's `details.reason: 'already_in_state'`); any other fails.
+   * that conflict (the proposals module's `AlreadyInStateError`); any other fails.
    */
   function alreadyInState(params: { kind: string }, e: unknown) {
     if (params.kind !== 'enable' && params.kind !== 'pause') return null;
-    if (!(e instanceof AppError) || e.code !== 'conflict') return null;
-    const d = (e.details ?? {}) as {
-      reason?: string;
-      status?: string;
-      level?: string;
-      entityId?: string;
-      entityName?: string;
-    };
-    if (d.reason !== 'already_in_state') return null;
-    const what = `${(d.level ?? 'campaign').replace('_', ' ')} "${d.entityName ?? d.entityId}"`;
+    if (!(e instanceof AlreadyInStateError)) return null;
+    const what = `${e.level.replace('_', ' ')} "${e.entityName || e.entityId}"`;
     return {
       proposalId: null,
       status: 'unchanged',
@@ -202,8 +195,8 @@ export function createStepExecutors(deps: StepDeps) {
       applyPending: false,
       appliedActionId: null,
       ...(params.kind === 'enable' ? { alreadyActive: true } : { alreadyPaused: true }),
-      entityId: d.entityId ?? null,
-      summary: `${what.charAt(0).toUpperCase()}${what.slice(1)} was already ${d.status}: nothing to change`,
+      entityId: e.entityId,
+      summary: `${what.charAt(0).toUpperCase()}${what.slice(1)} was already ${e.entityStatus}: nothing to change`,
     };
   }
 

@@ -9,6 +9,7 @@ import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Mailer } from '../../platform/mailer.ts';
 import type { Storage } from '../../storage/db.ts';
+import { entityNames } from '../analytics/analytics.repo.ts';
 import type { Ctx } from '../auth/context.ts';
 import { type Oracle, runNightly } from '../oracle/index.ts';
 import type { EntityRef } from '../oracle/oracle.series.ts';
@@ -117,30 +118,17 @@ export function createStepExecutors(deps: StepDeps) {
   async function entityName(org: string, entity: EntityRef): Promise<string | null> {
     if (entity.type === 'platform') return entity.id;
     return storage.withTenant(org, async (trx) => {
-      const row =
-        entity.type === 'organization'
-          ? await trx.selectFrom('organizations').select('name').where('id', '=', org).executeTakeFirst()
-          : entity.type === 'campaign'
-            ? await trx
-                .selectFrom('campaigns')
-                .select('name')
-                .where('organization_id', '=', org)
-                .where('id', '=', entity.id)
-                .executeTakeFirst()
-            : entity.type === 'ad'
-              ? await trx
-                  .selectFrom('ads')
-                  .select('name')
-                  .where('organization_id', '=', org)
-                  .where('id', '=', entity.id)
-                  .executeTakeFirst()
-              : await trx
-                  .selectFrom('clients')
-                  .select('name')
-                  .where('organization_id', '=', org)
-                  .where('id', '=', entity.id)
-                  .executeTakeFirst();
-      return row?.name ?? null;
+      if (entity.type === 'organization') {
+        const row = await trx
+          .selectFrom('organizations')
+          .select('name')
+          .where('id', '=', org)
+          .executeTakeFirst();
+        return row?.name ?? null;
+      }
+      // The analytics module's lookup, scoped to the organization like every other.
+      const names = await entityNames(trx, org, { [entity.type]: new Set([entity.id]) });
+      return names.get(entity.id) ?? null;
     });
   }
 

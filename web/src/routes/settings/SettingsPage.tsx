@@ -27,12 +27,10 @@ export function SettingsPage() {
   // /settings/billing, the last tab, which would otherwise start off-screen).
   const bar = useRef<HTMLElement>(null);
   useEffect(() => {
-    const nav = bar.current;
-    const active = nav?.querySelector<HTMLElement>(`a[href$="/settings/${current}"]`);
-    if (!nav || !active) return;
-    const left = active.offsetLeft - nav.offsetLeft;
-    if (left < nav.scrollLeft || left + active.offsetWidth > nav.scrollLeft + nav.clientWidth)
-      nav.scrollLeft = left - (nav.clientWidth - active.offsetWidth) / 2;
+    // block 'nearest': the bar is in view at the top of the page, so the page does not move up or down.
+    bar.current
+      ?.querySelector<HTMLElement>(`a[href$="/settings/${current}"]`)
+      ?.scrollIntoView({ inline: 'center', block: 'nearest' });
   }, [current]);
   return (
     <>

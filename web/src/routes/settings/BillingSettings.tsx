@@ -30,7 +30,6 @@ import {
   limitValue,
   monthName,
   type Plans,
-  planLimitLabel,
   statusText,
   statusTone,
   type UsageItem,
@@ -256,7 +255,7 @@ export function BillingSettings() {
                     <dl className="mt-3 flex-1 space-y-1 text-xs">
                       {limitNames.map((n) => (
                         <div key={n} className="flex justify-between gap-3">
-                          <dt className="text-slate-500">{planLimitLabel[n]}</dt>
+                          <dt className="text-slate-500">{limitLabel(n, 'plan')}</dt>
                           <dd className="font-medium text-slate-800 tabular">{limitValue(p.limits[n])}</dd>
                         </div>
                       ))}
@@ -314,7 +313,7 @@ function UsageBar({ name, item, entitled }: { name: LimitName; item: UsageItem; 
   return (
     <li data-testid={`usage-${name}`} data-over-limit={overLimit ? 'true' : undefined}>
       <div className="flex items-baseline justify-between gap-3 text-sm">
-        <span className="font-medium text-slate-700">{limitLabel[name]}</span>
+        <span className="font-medium text-slate-700">{limitLabel(name)}</span>
         <span className={cx('tabular', overLimit ? 'font-semibold text-rose-700' : 'text-slate-600')}>
           {allowed === null ? `${num(used)} · unlimited` : `${num(used)} / ${num(allowed)}`}
         </span>
@@ -323,7 +322,7 @@ function UsageBar({ name, item, entitled }: { name: LimitName; item: UsageItem; 
         <div
           className="mt-1.5 h-2 w-full overflow-hidden rounded-full bg-slate-100"
           role="progressbar"
-          aria-label={`${limitLabel[name]}: ${used} of ${allowed}`}
+          aria-label={`${limitLabel(name)}: ${used} of ${allowed}`}
           aria-valuenow={used}
           aria-valuemin={0}
           aria-valuemax={allowed}

@@ -44,20 +44,24 @@ export interface Plans {
   items: Array<{ id: string; name: string; limits: Limits; purchasable: boolean }>;
 }
 
-export const limitLabel: Record<LimitName, string> = {
-  users: 'Users',
-  clients: 'Clients',
-  adAccounts: 'Connected ad accounts',
-  agentRunsPerMonth: 'Agent runs this month',
-  apiCallsPerMonth: 'API calls this month',
-};
-export const planLimitLabel: Record<LimitName, string> = {
+const limitNoun: Record<LimitName, string> = {
   users: 'Users',
   clients: 'Clients',
   adAccounts: 'Ad accounts',
-  agentRunsPerMonth: 'Agent runs / month',
-  apiCallsPerMonth: 'API calls / month',
+  agentRunsPerMonth: 'Agent runs',
+  apiCallsPerMonth: 'API calls',
 };
+/**
+ * A limit's label: in the usage meters ("Agent runs this month", "Connected ad accounts") or in a
+ * plan's list of limits ("Agent runs / month", "Ad accounts").
+ */
+export function limitLabel(name: LimitName, where: 'usage' | 'plan' = 'usage'): string {
+  const noun = limitNoun[name];
+  if (name === 'agentRunsPerMonth' || name === 'apiCallsPerMonth')
+    return `${noun}${where === 'usage' ? ' this month' : ' / month'}`;
+  if (name === 'adAccounts' && where === 'usage') return 'Connected ad accounts';
+  return noun;
+}
 export const limitSetting: Record<LimitName, string> = {
   users: 'OMNIFY_LIMIT_USERS',
   clients: 'OMNIFY_LIMIT_CLIENTS',

@@ -12,7 +12,7 @@ import { analyticsRoutes } from '../modules/analytics/index.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { installAuth } from '../modules/auth/auth.plugin.ts';
 import { authRoutes } from '../modules/auth/auth.routes.ts';
-import { createRequestClaims } from '../modules/auth/request-claims.ts';
+import { bearerOf, createRequestClaims, isApiKeyBearer } from '../modules/auth/request-claims.ts';
 import { billingRoutes, installApiCallMetering } from '../modules/billing/index.ts';
 import { catalogRoutes } from '../modules/catalog/index.ts';
 import { connectionsRoutes } from '../modules/connections/connections.routes.ts';
@@ -103,9 +103,9 @@ export async function buildApi(s: Services, opts: ApiOptions = {}): Promise<Fast
     // behind one address is many people), else per client address. An API key, or an invalid or
     // made-up token, counts against the address, so varying it buys nothing.
     keyGenerator: async (req) => {
-      const h = req.headers.authorization;
-      if (typeof h === 'string' && /^bearer /i.test(h)) {
-        const token = h.slice(7).trim();
+      const token = bearerOf(req);
+      // An API key (omk_…) is no access token: nothing to verify, it counts against the address.
+      if (token && !isApiKeyBearer(token)) {
         const user = await claims.access(req, token).catch(() => null);
         if (user) return `user:${user.userId}`;
         const portal = await claims.portal(req, token).catch(() => null);

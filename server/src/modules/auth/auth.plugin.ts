@@ -15,7 +15,7 @@ import type { ApiKeys } from '../tenancy/api-keys.service.ts';
 import type { Auth } from './auth.service.ts';
 import { type Ctx, ctxCan, type Origin } from './context.ts';
 import { type Permission, roleCan } from './permissions.ts';
-import type { RequestClaims } from './request-claims.ts';
+import { bearerOf, isApiKeyBearer, type RequestClaims } from './request-claims.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -69,12 +69,10 @@ export function installAuth(
     )
       return;
     const origin = originOf(req);
-    const header = req.headers.authorization;
-    const bearer =
-      typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    const bearer = bearerOf(req);
     const keyHeader = req.headers['x-api-key'];
     const apiKey =
-      typeof keyHeader === 'string' ? keyHeader : bearer?.startsWith('omk_') ? bearer : undefined;
+      typeof keyHeader === 'string' ? keyHeader : bearer && isApiKeyBearer(bearer) ? bearer : undefined;
     let ctx: Ctx & { mfaEnrollmentRequired?: boolean };
     if (apiKey) {
       ctx = await apiKeys.authenticate(apiKey, origin);

@@ -10,6 +10,20 @@ import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../platform/clock.ts';
 import type { AccessClaims, PortalClaims, TokenService } from './tokens.ts';
 
+/**
+ * The token of an `Authorization: Bearer …` header (scheme case-insensitive, surrounding spaces
+ * dropped), or undefined when there is none. It may be an agency access token, a client-portal one,
+ * or an API key sent as a bearer (`omk_…`, see `isApiKeyBearer`).
+ */
+export function bearerOf(req: Pick<FastifyRequest, 'headers'>): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || !/^bearer /i.test(header)) return undefined;
+  return header.slice(7).trim() || undefined;
+}
+
+/** An API key sent as a bearer token: API keys start `omk_`, access tokens (JWTs) never do. */
+export const isApiKeyBearer = (token: string) => token.startsWith('omk_');
+
 export interface RequestClaims {
   /** The claims of an agency access token (refused if it is a portal token). */
   access(req: FastifyRequest, token: string): Promise<AccessClaims>;

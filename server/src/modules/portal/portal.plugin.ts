@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unauthenticated } from '../../platform/errors.ts';
 import { originOf } from '../auth/auth.plugin.ts';
-import type { RequestClaims } from '../auth/request-claims.ts';
+import { bearerOf, isApiKeyBearer, type RequestClaims } from '../auth/request-claims.ts';
 import type { PortalAuth, PortalCtx } from './portal-auth.service.ts';
 
 declare module 'fastify' {
@@ -26,10 +26,8 @@ export function installPortalAuth(app: FastifyInstance, portalAuth: PortalAuth, 
   app.decorateRequest('portalCtx', null);
   app.addHook('preParsing', async (req) => {
     if (req.routeOptions.config?.auth !== 'portal') return;
-    const header = req.headers.authorization;
-    const bearer =
-      typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-    if (!bearer || req.headers['x-api-key'] !== undefined || bearer.startsWith('omk_'))
+    const bearer = bearerOf(req);
+    if (!bearer || req.headers['x-api-key'] !== undefined || isApiKeyBearer(bearer))
       throw unauthenticated(
         'Send a client-portal access token (Authorization: Bearer …) from /api/v1/portal/auth/login',
       );

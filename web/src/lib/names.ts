@@ -2,15 +2,17 @@
  * Who and what an id is, for pages that show actors and targets (audit log, approvals): people's
  * names (email on hover) from the members list; agents, rules, workflows, API keys, clients,
  * campaigns and connections from their lists (the paginated ones followed to their end, up to
- * 5,000); each fetched once and cached. Portal users are listed per client, so they are fetched only
- * when asked for (`{ portalUsers: true }`, the audit log when it shows one). A sign-in session has no
- * name: it reads "session", its id on hover. A list the user may not read (API keys for a manager)
- * just leaves its ids unnamed; an id nobody lists (a removed member) stays an id.
+ * 5,000). Each list is read under the query key its own page uses (['members'], ['rules'],
+ * ['connections'] …), so a page that already has it asks nobody, and kept 5 minutes. Portal users
+ * are listed per client (the API has no organization-wide list), so they are fetched only for the
+ * clients asked for (`portalUserClients`: the clients of the portal users the audit log shows). A
+ * sign-in session has no name: it reads "session", its id on hover. A list the user may not read
+ * (API keys for a manager) just leaves its ids unnamed; an id nobody lists (a removed member) stays
+ * an id.
  */
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { api } from './api.ts';
-import { useClients } from './hooks.ts';
-import type { Connection } from './types.ts';
+import { useClients, useConnections } from './hooks.ts';
 
 interface Named {
   id: string;
@@ -28,9 +30,13 @@ export interface Resolved {
 
 const once = { staleTime: 5 * 60_000, retry: false } as const;
 
-function useList<T>(key: string, path: string, paged = false) {
+/**
+ * A list under the key and with the request its page uses (`['rules']` and getAll on the Rules
+ * page, …), so the two share one request and one cache entry.
+ */
+function useList<T>(key: readonly unknown[], path: string, paged = false) {
   return useQuery({
-    queryKey: ['directory', key],
+    queryKey: key,
     queryFn: () => (paged ? api.getAll<T>(path) : api.get<{ items: T[] }>(path)),
     ...once,
   });
@@ -90,19 +96,27 @@ interface PortalUserName {
   email: string;
 }
 
-export function useNames({ portalUsers = false }: { portalUsers?: boolean } = {}) {
-  const members = useList<Named & { userId: string; email: string }>('members', '/api/v1/members');
-  const agents = useList<Named & { kind: string }>('agents', '/api/v1/agents');
-  const rules = useList<Named>('rules', '/api/v1/rules', true);
-  const workflows = useList<Named>('workflows', '/api/v1/workflows', true);
-  const keys = useList<Named>('api-keys', '/api/v1/api-keys');
-  const campaigns = useList<Named>('campaigns', '/api/v1/campaigns', true);
+/**
+ * `portalUserClients`: the clients whose portal users to name ('all': every client, for an entry
+ * that does not say its client). Each is one request (GET /clients/:id/portal-users, under the
+ * Client page's key), so only the clients of the portal users shown are asked.
+ */
+export function useNames({ portalUserClients = [] }: { portalUserClients?: readonly string[] | 'all' } = {}) {
+  const members = useList<Named & { userId: string; email: string }>(['members'], '/api/v1/members');
+  const agents = useList<Named & { kind: string }>(['agents'], '/api/v1/agents');
+  const rules = useList<Named>(['rules'], '/api/v1/rules', true);
+  const workflows = useList<Named>(['workflows'], '/api/v1/workflows', true);
+  const keys = useList<Named>(['api-keys'], '/api/v1/api-keys');
+  // The Campaigns page's key with no filter (undefined filters hash as absent).
+  const campaigns = useList<Named>(['campaigns', {}], '/api/v1/campaigns', true);
   const clients = useClients();
-  const connections = useList<Connection>('connections', '/api/v1/connections');
+  const connections = useConnections();
+  const portalClients =
+    portalUserClients === 'all' ? (clients.data?.items ?? []).map((c) => c.id) : portalUserClients;
   const portal = useQueries({
-    queries: (portalUsers ? (clients.data?.items ?? []) : []).map((c) => ({
-      queryKey: ['directory', 'portal-users', c.id],
-      queryFn: () => api.get<{ items: PortalUserName[] }>(`/api/v1/clients/${c.id}/portal-users`),
+    queries: [...new Set(portalClients)].map((id) => ({
+      queryKey: ['portal-users', id],
+      queryFn: () => api.get<{ items: PortalUserName[] }>(`/api/v1/clients/${id}/portal-users`),
       ...once,
     })),
   });

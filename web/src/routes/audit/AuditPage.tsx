@@ -150,6 +150,31 @@ function Actor({ actor, resolve }: { actor: AuditEntry['actor']; resolve: Resolv
 
 type Resolve = ReturnType<typeof useNames>;
 
+/**
+ * The clients whose portal users the entries show: portal users are listed client by client, so
+ * only these clients' lists are fetched. An entry about a portal user carries its client
+ * (metadata.clientId) except a few (portal.logged_out): those take the client from another entry of
+ * the same portal user, and when none is shown every client's list is asked for.
+ */
+function portalUserClients(rows: AuditEntry[]): string[] | 'all' {
+  const clientOf = new Map<string, string>();
+  const unplaced = new Set<string>();
+  for (const e of rows) {
+    const ids = [
+      e.actor.type === 'portal_user' && e.actor.id,
+      e.target?.type === 'portal_user' && e.target.id,
+    ];
+    for (const id of ids) {
+      if (!id) continue;
+      const clientId = e.metadata?.clientId;
+      if (typeof clientId === 'string') clientOf.set(id, clientId);
+      else unplaced.add(id);
+    }
+  }
+  if ([...unplaced].some((id) => !clientOf.has(id))) return 'all';
+  return [...new Set(clientOf.values())].sort();
+}
+
 export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(none);
   const [filters, setFilters] = useState<Filters>(none);
@@ -169,10 +194,7 @@ export function AuditPage() {
     getNextPageParam: (p) => p.nextCursor ?? undefined,
   });
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
-  // Portal users are listed client by client: fetch them only when the log shows one.
-  const resolve = useNames({
-    portalUsers: rows.some((e) => e.actor.type === 'portal_user' || e.target?.type === 'portal_user'),
-  });
+  const resolve = useNames({ portalUserClients: portalUserClients(rows) });
   function apply(e: FormEvent) {
     e.preventDefault();
     setFilters(draft);

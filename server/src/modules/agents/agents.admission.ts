@@ -6,7 +6,7 @@
  */
 import type { AgentsConfig } from '../../config.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Queue } from '../../queue/index.ts';
 import type { Storage, Trx } from '../../storage/db.ts';
@@ -43,12 +43,39 @@ export interface RunRequest {
   mode: 'inline' | 'queued';
 }
 
+/** The input fields that name an entity of the organization, by convention across the agents. */
+const references = [
+  { field: 'clientId', table: 'clients', what: 'Client' },
+  { field: 'campaignId', table: 'campaigns', what: 'Campaign' },
+] as const;
+
+/**
+ * A run about a client or campaign that does not exist in this organization (a typo, another
+ * organization's id) is a 404 before anything is stored or counted against the plan, not a run that
+ * fails in its first tool.
+ */
+async function assertReferencesExist(trx: Trx, organizationId: string, input: unknown) {
+  if (!input || typeof input !== 'object') return;
+  for (const ref of references) {
+    const id = (input as Record<string, unknown>)[ref.field];
+    if (typeof id !== 'string') continue;
+    const row = await trx
+      .selectFrom(ref.table)
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound(ref.what, id);
+  }
+}
+
 export async function admitRun(d: AdmissionDeps, ctx: Ctx, r: RunRequest) {
   const id = newId('agentExecution');
   return d.storage.withTenant(ctx.organizationId, async (trx) => {
     // One admission at a time per agent (PostgreSQL; SQLite has one writer), so counts hold.
     if (d.storage.dialect === 'postgres')
       await trx.selectFrom('agents').select('id').where('id', '=', r.agent.id).forNoKeyUpdate().execute();
+    await assertReferencesExist(trx, ctx.organizationId, r.input);
     const limits = JSON.parse(r.agent.limits) as AgentLimits;
     const now = d.clock.now();
     const nowIso = now.toISOString();

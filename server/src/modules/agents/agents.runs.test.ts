@@ -51,6 +51,7 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
           analytics: testAgent,
           performance_optimization: agentDefinitions.performance_optimization,
           workflow_orchestration: agentDefinitions.workflow_orchestration,
+          client_management: agentDefinitions.client_management,
         },
       },
       env: { OMNIFY_LIMIT_AGENT_RUNS_PER_MONTH: '40', OMNIFY_AGENTS_WAIT_SECONDS: '2' },
@@ -169,6 +170,28 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     ]);
     expect(n.message).toMatch(/\(and 1 more\)/);
     expect(await executionCount()).toBe(before);
+  });
+
+  it('a run about a client that does not exist here is a 404 before anything is stored or counted', async () => {
+    const before = await executionCount();
+    const usage = async () =>
+      (await req(owner, { method: 'GET', url: '/api/v1/billing/usage' })).json().usage.agentRunsPerMonth.used;
+    const used = await usage();
+    const made = await req(other, {
+      method: 'POST',
+      url: '/api/v1/clients',
+      payload: { name: 'Their client', email: 'their-client@example.com' },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const theirs = made.json().id as string;
+    for (const clientId of ['cli_nope', theirs]) {
+      const res = await run(owner, { clientId }, {}, 'client_management');
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+      expect(res.json().error.message).toContain(clientId);
+    }
+    expect(await executionCount()).toBe(before);
+    expect(await usage()).toBe(used);
   });
 
   it('asking for the language-model engine without an API key is a 400, not a run', async () => {

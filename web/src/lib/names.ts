@@ -107,8 +107,12 @@ export function useNames({ portalUserClients = [] }: { portalUserClients?: reado
   const rules = useList<Named>(['rules'], '/api/v1/rules', true);
   const workflows = useList<Named>(['workflows'], '/api/v1/workflows', true);
   const keys = useList<Named>(['api-keys'], '/api/v1/api-keys');
-  // The Campaigns page's key with no filter (undefined filters hash as absent).
-  const campaigns = useList<Named>(['campaigns', {}], '/api/v1/campaigns', true);
+  // The Campaigns page's key with no filter.
+  const campaigns = useList<Named>(
+    ['campaigns', { clientId: '', platform: '', status: '' }],
+    '/api/v1/campaigns',
+    true,
+  );
   const clients = useClients();
   const connections = useConnections();
   const portalClients =

@@ -13,18 +13,9 @@
  * is listed (workflow, question, who started it) and approving it there lets the run go on.
  * Registered by dashboard.e2e.test.ts. With OMNIFY_E2E_SHOTS set to a folder, screenshots go there.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { type E2eServer, loginToken, signedInPage } from './harness.ts';
-
-const shots = process.env.OMNIFY_E2E_SHOTS;
-async function shoot(page: Page, name: string) {
-  if (!shots) return;
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
+import { type E2eServer, fitsWidth, loginToken, shoot, signedInPage } from './harness.ts';
 
 function client(url: string, token: string) {
   return async <T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> => {
@@ -159,7 +150,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       await shoot(page, 'workflow-campaign-search');
       // On a 390 px phone long campaign names are cut, not pushing the form past the screen.
       await page.setViewportSize({ width: 390, height: 844 });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await fitsWidth(page)).toBe(true);
       await shoot(page, 'workflow-campaign-search-390');
       await page.setViewportSize({ width: 1280, height: 860 });
       // Typed text is not a campaign: the form is not sent until one is chosen.
@@ -181,7 +172,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       await shoot(page, 'workflow-run-form');
       await page.setViewportSize({ width: 390, height: 844 });
       // On a phone the form fits the screen: nothing scrolls sideways.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await fitsWidth(page)).toBe(true);
       await shoot(page, 'workflow-run-form-390');
       await page.setViewportSize({ width: 1280, height: 860 });
       await form.getByRole('button', { name: 'Start run' }).click();

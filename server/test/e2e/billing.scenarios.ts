@@ -15,7 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRICES, WEBHOOK_SECRET } from '../../src/modules/billing/billing.testing.ts';
 import { type StripeFake, startStripeFake } from '../fakes/stripe/fake.ts';
 import type { StripeEvent } from '../fakes/stripe/objects.ts';
-import { type E2eServer, loginToken, signedInPage, startE2eServer } from './harness.ts';
+import {
+  apiCall as apiAs,
+  type E2eServer,
+  fitsWidth,
+  loginToken,
+  signedInPage,
+  startE2eServer,
+} from './harness.ts';
 
 const SOLO_PRICE = 'price_solo_monthly';
 /** The default plans plus a small one to downgrade to (below the demo's usage). Key order is display order. */
@@ -44,16 +51,6 @@ interface Usage {
   usage: Record<string, { used: number; allowed: number | null; overLimit: boolean }>;
 }
 
-async function apiAs<T>(base: string, token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 /** Invites `email` with `role` and registers them with the invitation. */
 async function addMember(base: string, ownerToken: string, email: string, role: string, password: string) {
   const inv = await apiAs<{ token: string }>(base, ownerToken, 'POST', '/api/v1/invitations', {
@@ -76,10 +73,6 @@ async function billingTab(page: Page, base: string) {
     .click();
   await page.getByRole('heading', { name: 'Usage' }).waitFor();
 }
-
-/** No sideways scrolling: the page is no wider than the viewport. */
-const fitsWidth = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
 
 export function billingScenarios(env: () => { server: E2eServer; context: BrowserContext }) {
   describe('billing tab', () => {

@@ -17,7 +17,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountScenarios } from './account.scenarios.ts';
 import { automationScenarios } from './automation.scenarios.ts';
 import { billingScenarios } from './billing.scenarios.ts';
-import { DEMO, type E2eServer, launchBrowser, signIn, startE2eServer } from './harness.ts';
+import {
+  apiCall,
+  DEMO,
+  type E2eServer,
+  fitsWidth,
+  launchBrowser,
+  shoot,
+  signIn,
+  startE2eServer,
+} from './harness.ts';
 import { layoutScenarios } from './layout.scenarios.ts';
 import { nameScenarios } from './names.scenarios.ts';
 import { portalScenarios } from './portal.scenarios.ts';
@@ -29,15 +38,8 @@ let server: E2eServer;
 let browser: { context: BrowserContext; close(): Promise<void> };
 let ownerToken: string;
 
-async function apiAs<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const apiAs = <T>(token: string, method: string, path: string, body?: unknown) =>
+  apiCall<T>(server.url, token, method, path, body);
 
 async function login(email: string, password: string): Promise<string> {
   const res = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -131,11 +133,10 @@ describe('web dashboard in Chromium', () => {
     expect(uri.searchParams.get('secret')).toBe(secret);
     await setup.getByRole('button', { name: 'Copy key' }).waitFor();
     // On a 390 px phone the code and the key fit the screen: nothing scrolls sideways.
-    const shots = process.env.OMNIFY_E2E_SHOTS;
-    if (shots) await setup.screenshot({ path: `${shots}/mfa-enrol.png`, fullPage: true });
+    await shoot(setup, 'mfa-enrol');
     await setup.setViewportSize({ width: 390, height: 844 });
-    expect(await setup.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    if (shots) await setup.screenshot({ path: `${shots}/mfa-enrol-390.png`, fullPage: true });
+    expect(await fitsWidth(setup)).toBe(true);
+    await shoot(setup, 'mfa-enrol-390');
     await setup.setViewportSize({ width: 1280, height: 860 });
     // The key shown is the one the server checks: a code from it turns MFA on and shows recovery codes.
     await setup.getByLabel('Code').fill(await generate({ secret }));

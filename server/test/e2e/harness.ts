@@ -6,13 +6,13 @@
  * a local SMTP server receives the demo's mail (SMTP_URL), so mailed links can be followed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { ensureWebBuild } from '../../src/main/web-build.ts';
 import { makeScenario } from '../../src/modules/connectors/connector.contract.ts';
 import { META_API_VERSION } from '../../src/modules/connectors/meta/index.ts';
@@ -220,3 +220,44 @@ export async function signedInPage(context: BrowserContext, baseUrl: string, cre
   await signIn(page, baseUrl, creds);
   return page;
 }
+
+/** An API call with a bearer token: the JSON answer (null for 204), or an error naming the status and body. */
+export async function apiCall<T>(
+  baseUrl: string,
+  token: string,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${baseUrl}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? null : await res.json()) as T;
+}
+
+/** `apiCall` bound to a server and a token. */
+export function apiClient(baseUrl: string, token: string) {
+  return <T>(method: string, p: string, body?: unknown) => apiCall<T>(baseUrl, token, method, p, body);
+}
+
+/** A full-page screenshot into $OMNIFY_E2E_SHOTS when it is set (nothing otherwise). */
+export async function shoot(page: Page, name: string): Promise<void> {
+  const dir = process.env.OMNIFY_E2E_SHOTS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+/** The element lies within the viewport's width: on screen without scrolling sideways. */
+export async function inView(page: Page, l: Locator): Promise<boolean> {
+  const box = await l.boundingBox();
+  const width = page.viewportSize()?.width ?? 0;
+  return box !== null && box.x >= 0 && box.x + box.width <= width + 0.5;
+}
+
+/** No sideways scrolling: the page is no wider than the viewport. */
+export const fitsWidth = (page: Page): Promise<boolean> =>
+  page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);

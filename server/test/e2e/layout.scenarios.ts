@@ -5,13 +5,13 @@
  * (a cell cut with an ellipsis carries the whole value as its tooltip; nothing spills out of its box,
  * and at 1280 px no table hides columns behind a sideways scroll). Registered by dashboard.e2e.test.ts.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
-import { type E2eServer, loginToken, signedInPage } from './harness.ts';
+import { type E2eServer, inView, loginToken, shoot, signedInPage } from './harness.ts';
 
 /**
  * What under `root` is cut off for its reader: a box whose content is wider than the box itself,
@@ -39,13 +39,6 @@ async function cutOff(root: Locator, scrollers: 'allowed' | 'forbidden'): Promis
 }
 
 const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
-
-/** The element lies within the viewport's width: on screen without scrolling sideways. */
-async function inView(page: Page, l: Locator): Promise<boolean> {
-  const box = await l.boundingBox();
-  const width = page.viewportSize()?.width ?? 0;
-  return box !== null && box.x >= 0 && box.x + box.width <= width + 0.5;
-}
 
 /** Signed in at 1280 × 800, the desktop width these checks are about. */
 async function desktopPage(context: BrowserContext, url: string): Promise<Page> {
@@ -142,6 +135,23 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
         expect(res.status, p).toBe(200);
         return (await res.json()) as T;
       };
+      // A sync another scenario started (a backfill) changes the numbers between the table and the
+      // file: wait until none runs.
+      await expect
+        .poll(
+          async () => {
+            const conns = await get<{ items: Array<{ id: string }> }>('/api/v1/connections');
+            for (const c of conns.items) {
+              const last = await get<{ items: Array<{ status: string }> }>(
+                `/api/v1/connections/${c.id}/syncs?limit=1`,
+              );
+              if (['queued', 'running'].includes(last.items[0]?.status ?? '')) return false;
+            }
+            return true;
+          },
+          { timeout: 300_000, interval: 2_000 },
+        )
+        .toBe(true);
       // The client with the most campaigns, so the file has several lines and others are left out.
       const clients = (await get<{ items: Array<{ id: string; name: string }> }>('/api/v1/clients?limit=200'))
         .items;
@@ -239,6 +249,10 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
         expect(r.clientName).toBe(client.name);
         expect(r.currency).toBe(json.currency);
         expect(r.campaignName).toBe(mine.get(r.campaignId));
+        // Two campaigns of one name cannot be told apart in the table by name (the Meta fake an
+        // earlier scenario connects serves its campaigns in its USD and its EUR account): their
+        // lines were checked against the API above.
+        if (rows.filter((x) => x.campaignName === r.campaignName).length > 1) continue;
         // The spend the table shows for that campaign (whole units from 1,000, else cents).
         const spendCell = table
           .getByRole('row')
@@ -254,17 +268,14 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
       }
 
       // The button sits in the page header (the filters fill the toolbar's line), on screen at 1280 and 390 px.
-      const shots = process.env.OMNIFY_E2E_SHOTS;
-      if (shots) mkdirSync(shots, { recursive: true });
       expect(await inView(page, button)).toBe(true);
       expect(await pageWidth(page)).toBeLessThanOrEqual(1280);
-      if (shots) await page.screenshot({ path: path.join(shots, 'campaigns-export.png') });
+      await shoot(page, 'campaigns-export');
       await page.setViewportSize({ width: 390, height: 844 });
       await button.scrollIntoViewIfNeeded();
       expect(await inView(page, button)).toBe(true);
       expect(await pageWidth(page)).toBeLessThanOrEqual(390);
-      if (shots)
-        await page.screenshot({ path: path.join(shots, 'campaigns-export-390.png'), fullPage: true });
+      await shoot(page, 'campaigns-export-390');
 
       // A refusal is said beside the button, with the API's message and code.
       await page.route(/\/api\/v1\/analytics\/metrics\?.*format=csv/, (route) =>
@@ -282,7 +293,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
         .filter({ hasText: 'Export failed: Load the missing FX rates (conflict' })
         .waitFor();
       await page.close();
-    }, 120_000);
+    }, 420_000);
 
     it('at 1280 px the Audit log shows every column, long ids cut with the whole id as tooltip', async () => {
       const { server, context } = env();

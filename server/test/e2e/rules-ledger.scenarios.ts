@@ -10,34 +10,14 @@
  * list and shown in full; an unknown id and another organization's entry say "not found".
  * Registered by dashboard.e2e.test.ts. With OMNIFY_E2E_SHOTS set to a folder, screenshots go there.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { runLedger } from '../../src/modules/ledger/ledger.jobs.ts';
 import { createLedger } from '../../src/modules/ledger/ledger.service.ts';
 import { systemClock } from '../../src/platform/clock.ts';
 import { createStorage } from '../../src/storage/db.ts';
-import { type E2eServer, loginToken, signedInPage } from './harness.ts';
-
-const shots = process.env.OMNIFY_E2E_SHOTS;
-async function shoot(page: Page, name: string) {
-  if (!shots) return;
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
-function client(url: string, token: string) {
-  return async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-}
+import { apiClient, type E2eServer, loginToken, shoot, signedInPage } from './harness.ts';
 
 const groupedRule = {
   name: 'E2E grouped rule',
@@ -75,7 +55,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
   describe('rule editor with condition groups', () => {
     it('shows a nested group, edits a leaf in it, and the group and every leaf field survive the save', async () => {
       const { server, context } = env();
-      const api = client(server.url, await loginToken(server.url));
+      const api = apiClient(server.url, await loginToken(server.url));
       const created = await api<{ id: string }>('POST', '/api/v1/rules', groupedRule);
 
       const page = await signedInPage(context, server.url);
@@ -185,7 +165,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
 
     it('sizes a budget change in percent or as an amount a day, and turns the notification after it on and off', async () => {
       const { server, context } = env();
-      const api = client(server.url, await loginToken(server.url));
+      const api = apiClient(server.url, await loginToken(server.url));
       const created = await api<{ id: string }>('POST', '/api/v1/rules', {
         ...groupedRule,
         name: 'E2E sized rule',
@@ -234,7 +214,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
 
     it('Evaluate now on a notify-only rule says who was notified, not that changes were proposed', async () => {
       const { server, context } = env();
-      const api = client(server.url, await loginToken(server.url));
+      const api = apiClient(server.url, await loginToken(server.url));
       const created = await api<{ id: string }>('POST', '/api/v1/rules', {
         name: 'E2E notify-only rule',
         enabled: false,
@@ -260,7 +240,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
 
     it('a new rule from the editor is saved switched off', async () => {
       const { server, context } = env();
-      const api = client(server.url, await loginToken(server.url));
+      const api = apiClient(server.url, await loginToken(server.url));
       const page = await signedInPage(context, server.url);
       await page.goto(`${server.url}/rules?rule=new`);
       const created = page.waitForResponse(
@@ -278,7 +258,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
   describe('ledger entry page', () => {
     it('opens an applied change from the ledger list, in full, and says not found for other ids', async () => {
       const { server, context } = env();
-      const api = client(server.url, await loginToken(server.url));
+      const api = apiClient(server.url, await loginToken(server.url));
       const clients = await api<{ items: Array<{ id: string; name: string }> }>('GET', '/api/v1/clients');
       const peak = clients.items.find((c) => c.name === 'Peak Fitness');
       const campaigns = await api<{
@@ -398,7 +378,7 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       // link to it (from the audit log, /rules?rule=…) opened nothing. The API pages by 200 at most.
       const { server, context } = env();
       const token = await loginToken(server.url);
-      const api = client(server.url, token);
+      const api = apiClient(server.url, token);
       const ids: string[] = [];
       for (let i = 1; i <= 210; i++) {
         const n = String(i).padStart(3, '0');

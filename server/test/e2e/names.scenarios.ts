@@ -11,17 +11,7 @@
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
-import { type E2eServer, loginToken, signedInPage } from './harness.ts';
-
-async function call<T>(url: string, token: string, method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${url}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+import { apiCall as call, type E2eServer, fitsWidth, inView, loginToken, signedInPage } from './harness.ts';
 
 async function filterAudit(page: Page, action: string) {
   const form = page.getByRole('form', { name: 'Audit filters' });
@@ -229,7 +219,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       const table = page.getByRole('table', { name: 'Campaigns' });
       await table.getByRole('row').nth(1).waitFor();
       const headers = await table.locator('thead th').allTextContents();
-      expect(headers.join('|')).toContain(`Daily budget (${foreign.currency})`);
+      expect(headers.join('|')).toContain(`Budget/day (${foreign.currency})`);
       expect(headers.join('|')).toContain(`Spend (${reporting})`);
       expect(headers.join('|')).toContain(`CPA (${reporting})`);
       // The campaign's header: its budget in the account's currency, and that the KPIs are converted.
@@ -241,11 +231,11 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       await page.goto(`${server.url}/campaigns`);
       const all = page.getByRole('table', { name: 'Campaigns' });
       await all.getByRole('row').nth(1).waitFor();
-      await all.getByRole('button', { name: /^Daily budget/ }).click();
+      await all.getByRole('button', { name: /^Budget\/day/ }).click();
       const showAll = page.getByRole('button', { name: /Show all/ });
       if (await showAll.count()) await showAll.click();
       const budgetCol = (await all.locator('thead th').allTextContents()).findIndex((h) =>
-        h.startsWith('Daily budget'),
+        h.startsWith('Budget/day'),
       );
       const cells = await all.locator(`tbody tr td:nth-child(${budgetCol + 1})`).allTextContents();
       const symbols = cells.map((c) => c.replace(/[\d.,\s]/g, '')).filter(Boolean);
@@ -300,10 +290,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       const page = await signedInPage(context, server.url);
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(`${server.url}/predictions`);
-      const onScreen = async (l: Locator) => {
-        const b = await l.boundingBox();
-        return !!b && b.x >= 0 && b.x + b.width <= 390;
-      };
+      const onScreen = (l: Locator) => inView(page, l);
       // Earlier scenarios approve or dismiss some of this client's recommendations, not all.
       const approve = page.getByRole('button', { name: /^Approve recommendation for / }).first();
       await approve.waitFor({ timeout: 120_000 });
@@ -325,7 +312,7 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       const by = first.getByText(/^by /);
       await by.waitFor();
       expect(await onScreen(by)).toBe(true);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await fitsWidth(page)).toBe(true);
       await page.close();
     }, 300_000);
 

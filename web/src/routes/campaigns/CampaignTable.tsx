@@ -64,7 +64,7 @@ export function CampaignTable({
         },
         {
           key: 'budget',
-          header: budgetCurrency ? `Daily budget (${budgetCurrency})` : 'Daily budget (account currency)',
+          header: budgetCurrency ? `Budget/day (${budgetCurrency})` : 'Budget/day (own currency)',
           headerTitle: "In each ad account's own currency, as the platform holds it; not converted",
           align: 'right',
           sortValue: (r) =>

@@ -33,22 +33,31 @@ export function CampaignsPage() {
     setParams(p, { replace: true });
   };
 
-  // The metrics the table shows, one line per campaign with its client and platform; the API
-  // filters metrics by client and platform, not by status, so a status filter does not apply.
+  // The metrics the table shows, one line per campaign with its client and platform. The API filters
+  // metrics by client and platform, not by status: with a status filter the file names the campaigns
+  // the table shows (up to the API's 100 ids), and says so when there are more.
   // In the header: the toolbar's filters already fill its line at 1280 px.
-  const exportCsv = (
-    <ExportCsv
-      from={period.from}
-      to={period.to}
-      params={{
-        groupBy: 'client,platform,campaign',
-        clientId: clientId || undefined,
-        platform: platform || undefined,
-        sort: '-spendMicros',
-      }}
-      name={['campaigns', clientId ? (names.get(clientId) ?? clientId) : 'all-clients', platform]}
-    />
-  );
+  const shown = status ? (campaigns.data?.items ?? []).map((c) => c.id) : null;
+  const exportCsv =
+    shown && shown.length === 0 ? null : (
+      <div className="flex flex-col items-end gap-1">
+        <ExportCsv
+          from={period.from}
+          to={period.to}
+          params={{
+            groupBy: 'client,platform,campaign',
+            clientId: clientId || undefined,
+            platform: platform || undefined,
+            campaignId: shown && shown.length <= 100 ? shown.join(',') : undefined,
+            sort: '-spendMicros',
+          }}
+          name={['campaigns', clientId ? (names.get(clientId) ?? clientId) : 'all-clients', platform, status]}
+        />
+        {shown && shown.length > 100 && (
+          <p className="text-xs text-slate-500">The file has campaigns of every status</p>
+        )}
+      </div>
+    );
 
   const toolbar = (
     <>
@@ -95,7 +104,7 @@ export function CampaignsPage() {
     <>
       <PageHeader
         title="Campaigns"
-        description="All platforms · last 30 days, in the reporting currency"
+        description={`${platform ? platformName(platform) : 'All platforms'}${status ? ` · ${status}` : ''} · last 30 days, in the reporting currency`}
         actions={exportCsv}
       />
       <Card>

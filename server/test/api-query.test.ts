@@ -95,6 +95,10 @@ describe(`unknown query parameters on ${testDialect()}`, () => {
     );
     expectUnknownKey(del, 'force');
     expect((await get(`/api/v1/clients/${a.clientId}`)).statusCode).toBe(200);
+    // A cache-buster (`_=<time>`, jQuery's cache: false) names no option: dropped, not refused.
+    expect((await get('/api/v1/me?_=1764259200000')).statusCode).toBe(200);
+    expect((await get('/api/v1/clients?limit=1&_=1')).json().items).toHaveLength(1);
+    expectUnknownKey(await get('/api/v1/clients?_=1&foo=bar'), 'foo');
   });
 
   it('the client portal refuses unknown keys too', async () => {

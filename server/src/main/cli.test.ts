@@ -106,11 +106,19 @@ describe('omnify command', { timeout: 180_000 }, () => {
       'eur',
     ]);
     expect(eur.code, eur.out).toBe(0);
-    const listed = JSON.parse(omnify(d, ['admin', 'list-orgs', '--json']).out) as Array<
+    // stderr names the database it read; stdout is the JSON (the helper joins the two).
+    const out = omnify(d, ['admin', 'list-orgs', '--json']).out;
+    expect(out).toContain(`Database: ${path.join(d, 'omnify.sqlite')}`);
+    const listed = JSON.parse(out.slice(out.indexOf('['), out.lastIndexOf(']') + 1)) as Array<
       Record<string, unknown>
     >;
     expect(listed.map((o) => [o.name, o.reportingCurrency, o.members])).toEqual([['Euro Agency', 'EUR', 1]]);
     expect(listed[0]?.id).toMatch(/^org_[0-9a-z]+$/);
+    // Run where there is no database, it says so (and which file it looked for) instead of making one.
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'omnify-cli-'));
+    const none = omnify(elsewhere, ['admin', 'list-orgs']);
+    expect(none.code).not.toBe(0);
+    expect(none.out).toContain(`No database at ${path.join(elsewhere, 'omnify.sqlite')}`);
   });
 
   it('every command documents itself with --help', () => {

@@ -2,6 +2,7 @@
  * The `omnify` command: serve, worker, migrate, demo and admin tasks. Every subcommand has --help;
  * configuration comes from the environment and an optional .env (see README).
  */
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -379,7 +380,16 @@ admin
   .description('List the organizations: id, name, reporting currency, members, created (oldest first).')
   .option('--json', 'print them as JSON')
   .action(async (opts: { json?: boolean }) => {
-    const storage = createStorage(config().database);
+    const db = config().database;
+    // Which database was read: run from another folder, the default ./data is a new, empty one.
+    const where = db.dialect === 'sqlite' ? db.file : db.url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+    console.error(`Database: ${where}`);
+    if (db.dialect === 'sqlite' && !existsSync(db.file))
+      throw new AppError(
+        'not_found',
+        `No database at ${db.file}: run this where Omnify keeps its data, or set OMNIFY_DATA_DIR or DATABASE_URL`,
+      );
+    const storage = createStorage(db);
     try {
       await storage.migrate();
       const rows = await storage.db

@@ -159,6 +159,12 @@ export function installErrorHandling(app: FastifyInstance) {
  * `authuser`, `prompt`, `hd`, … to the redirect) and the inbound webhooks.
  */
 export function installStrictQuerystrings(app: FastifyInstance) {
+  // `_=<time>` is the cache-buster of jQuery's `cache: false` and of many HTTP tools: it names no
+  // option, so it is dropped before validation rather than refused.
+  app.addHook('preValidation', async (request) => {
+    const q = request.query as Record<string, unknown> | undefined;
+    if (q && typeof q === 'object' && '_' in q) delete q._;
+  });
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/')) return;
     const schema = (route.schema ?? {}) as { querystring?: unknown };

@@ -261,7 +261,7 @@ const plansJsonSchema = z.record(
     limits: planLimitsSchema,
   }),
 );
-const defaultPlans: PlanConfig[] = [
+export const defaultPlans: PlanConfig[] = [
   {
     id: 'starter',
     name: 'Starter',

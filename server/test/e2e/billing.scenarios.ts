@@ -12,6 +12,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPlans } from '../../src/config.ts';
 import { PRICES, WEBHOOK_SECRET } from '../../src/modules/billing/billing.testing.ts';
 import { type StripeFake, startStripeFake } from '../fakes/stripe/fake.ts';
 import type { StripeEvent } from '../fakes/stripe/objects.ts';
@@ -31,18 +32,7 @@ const PLANS_JSON = JSON.stringify({
     name: 'Solo',
     limits: { users: 1, clients: 2, adAccounts: 2, agentRunsPerMonth: 100, apiCallsPerMonth: 1000 },
   },
-  starter: {
-    name: 'Starter',
-    limits: { users: 3, clients: 10, adAccounts: 10, agentRunsPerMonth: 1000, apiCallsPerMonth: 10000 },
-  },
-  professional: {
-    name: 'Professional',
-    limits: { users: 10, clients: 50, adAccounts: 50, agentRunsPerMonth: 10000, apiCallsPerMonth: 100000 },
-  },
-  enterprise: {
-    name: 'Enterprise',
-    limits: { users: null, clients: null, adAccounts: null, agentRunsPerMonth: null, apiCallsPerMonth: null },
-  },
+  ...Object.fromEntries(defaultPlans.map((p) => [p.id, { name: p.name, limits: p.limits }])),
 });
 
 interface Usage {

@@ -9,19 +9,20 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { registerAgentsCommand } from '../modules/agents/agents.cli.ts';
 import { hashPassword } from '../modules/auth/passwords.ts';
 import { isRole, type Role } from '../modules/auth/permissions.ts';
-import { registerAnomaliesCommand } from '../modules/oracle/anomaly/index.ts';
-import { registerClvCommand } from '../modules/oracle/clv/index.ts';
-import { registerForecastCommand } from '../modules/oracle/forecast/index.ts';
+import { registerAnomaliesCommand } from '../modules/oracle/anomaly/cli.ts';
+import { registerClvCommand } from '../modules/oracle/clv/cli.ts';
+import { registerForecastCommand } from '../modules/oracle/forecast/cli.ts';
 import { currencySchema } from '../modules/tenancy/organizations.service.ts';
 import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import { runWorker } from '../queue/index.ts';
-import { createStorage } from '../storage/db.ts';
-import { loadDemoRates, seedDemo } from './demo.ts';
 import { createProgressBar } from './progress.ts';
-import { createRuntime, serve } from './runtime.ts';
-import { createServices } from './services.ts';
-import { ensureWebBuild } from './web-build.ts';
+
+// The server, the storage and the services are loaded by the commands that use them, not at start:
+// `omnify --help` and the analysts' file commands (forecast, clv, anomalies) start in about a second
+// instead of loading the HTTP server, the queue and every vendor SDK first.
+const loadRuntime = () => import('./runtime.ts');
+const loadServices = () => import('./services.ts');
+const loadStorage = () => import('../storage/db.ts');
 
 const program = new Command();
 program
@@ -74,8 +75,8 @@ program
   .option('--host <host>', 'interface to bind (default $HOST or 0.0.0.0)')
   .option('--no-worker', 'do not process jobs in this process')
   .action(async (opts: { port?: number; host?: string; worker: boolean }) => {
-    const rt = await createRuntime(config(opts.port));
-    const s = await serve(rt, { ...opts, worker: opts.worker ? undefined : false });
+    const rt = await (await loadRuntime()).createRuntime(config(opts.port));
+    const s = await (await loadRuntime()).serve(rt, { ...opts, worker: opts.worker ? undefined : false });
     rt.services.logger.info(
       { port: s.port, queue: rt.queue.kind, database: rt.services.storage.dialect },
       `Omnify listening on http://localhost:${s.port} (docs at /docs)`,
@@ -98,7 +99,8 @@ program
     },
   )
   .action(async (opts: { concurrency?: number }) => {
-    const rt = await createRuntime(config());
+    const rt = await (await loadRuntime()).createRuntime(config());
+    const { runWorker } = await import('../queue/index.ts');
     const w = await runWorker({
       queue: rt.queue,
       handlers: rt.handlers,
@@ -119,7 +121,7 @@ program
   .description('Apply pending database migrations (also done at start), then exit.')
   .action(async () => {
     const cfg = config();
-    const storage = createStorage(cfg.database);
+    const storage = (await loadStorage()).createStorage(cfg.database);
     try {
       const applied = await storage.migrate();
       console.log(
@@ -138,9 +140,10 @@ program
   .option('-p, --port <port>', 'port to listen on', port)
   .option('--seed-only', 'create the demo data and exit without serving')
   .action(async (opts: { port?: number; seedOnly?: boolean }) => {
-    if (!opts.seedOnly) ensureWebBuild();
+    if (!opts.seedOnly) (await import('./web-build.ts')).ensureWebBuild();
+    const { loadDemoRates, seedDemo } = await import('./demo.ts');
     const cfg = config(opts.port);
-    const rt = await createRuntime(cfg);
+    const rt = await (await loadRuntime()).createRuntime(cfg);
     const demo = await seedDemo(rt.services);
     if (opts.seedOnly) {
       console.log(
@@ -149,7 +152,7 @@ program
       await rt.close();
       return;
     }
-    const s = await serve(rt, { port: opts.port });
+    const s = await (await loadRuntime()).serve(rt, { port: opts.port });
     const url = `http://localhost:${s.port}`;
     console.log(
       [
@@ -191,7 +194,7 @@ program
     return n;
   })
   .action(async (connectionId: string, opts: { org: string; backfill?: number }) => {
-    const rt = await createRuntime(config());
+    const rt = await (await loadRuntime()).createRuntime(config());
     try {
       const ctx = {
         organizationId: opts.org,
@@ -225,7 +228,7 @@ registerForecastCommand(program);
 registerClvCommand(program);
 registerAnomaliesCommand(program);
 registerAgentsCommand(program, async (organizationId, fn) => {
-  const rt = await createRuntime(config());
+  const rt = await (await loadRuntime()).createRuntime(config());
   try {
     // An unknown organization would otherwise read as "Agent … was not found".
     const org = await rt.services.storage.db
@@ -270,7 +273,7 @@ admin
         'a password of at least 8 characters is required (--password or $OMNIFY_NEW_PASSWORD)',
       );
     if (!isRole(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
-    const s = createServices(config());
+    const s = (await loadServices()).createServices(config());
     try {
       await s.storage.migrate();
       const now = s.clock.now().toISOString();
@@ -348,7 +351,7 @@ admin
     return c.data;
   })
   .action(async (opts: { name: string; ownerEmail: string; currency?: string }) => {
-    const s = createServices(config());
+    const s = (await loadServices()).createServices(config());
     try {
       await s.storage.migrate();
       const user = await s.storage.db
@@ -389,7 +392,7 @@ admin
         'not_found',
         `No database at ${db.file}: run this where Omnify keeps its data, or set OMNIFY_DATA_DIR or DATABASE_URL`,
       );
-    const storage = createStorage(db);
+    const storage = (await loadStorage()).createStorage(db);
     try {
       await storage.migrate();
       const rows = await storage.db
@@ -429,7 +432,7 @@ admin
   .option('--org <organizationId>', 'only this organization')
   .option('--json', 'print the result as JSON')
   .action(async (opts: { org?: string; json?: boolean }) => {
-    const s = createServices(config());
+    const s = (await loadServices()).createServices(config());
     try {
       // An unknown organization has no chain at all: say so, not "chain head missing" (a tamper alarm).
       if (opts.org) {
@@ -494,7 +497,7 @@ admin
       }
       rates.push({ date: date as string, base: base as string, quote: quote as string, rate: r });
     }
-    const s = createServices(config());
+    const s = (await loadServices()).createServices(config());
     try {
       await s.storage.migrate();
       await s.analytics.fx.loadInstallRates(rates);
@@ -510,7 +513,7 @@ admin
     'Re-seal every stored vendor token with the current OMNIFY_ENCRYPTION_KEY (keep the old key in OMNIFY_ENCRYPTION_KEYS_OLD until this has run).',
   )
   .action(async () => {
-    const s = createServices(config());
+    const s = (await loadServices()).createServices(config());
     try {
       await s.storage.migrate();
       const n = await s.connections.resealAll();
@@ -524,7 +527,7 @@ admin
   .command('purge-retention')
   .description("Apply every organization's retention policy now (the same purge the nightly job runs).")
   .action(async () => {
-    const s = createServices(config());
+    const s = (await loadServices()).createServices(config());
     try {
       await s.storage.migrate();
       for (const r of await s.retention.purgeAll())
@@ -551,7 +554,7 @@ admin
   )
   .option('--json', 'print the result as JSON')
   .action(async (opts: { org?: string; olderThanMinutes?: number; json?: boolean }) => {
-    const s = createServices(config());
+    const s = (await loadServices()).createServices(config());
     try {
       await s.storage.migrate();
       const r = await s.writeBacks.reconcile({

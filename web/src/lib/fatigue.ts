@@ -70,7 +70,7 @@ export function riskFactorText(r: Fatigue['riskFactors'][number], x: Features | 
       const trend =
         slope === null
           ? ''
-          : `, trending ${slope >= 0 ? '+' : '−'}${Math.abs(slope * 700).toFixed(1)}% a week`;
+          : `; over the last two weeks ${slope >= 0 ? '+' : '−'}${Math.abs(slope * 700).toFixed(1)}% a week`;
       return `Click-through rate at ${share} of its first week's${trend}`;
     }
     case 'cvr_decay': {

@@ -334,6 +334,8 @@ export function createPortalAuth({ storage, audit, clock, tokens, users, config 
         actor: actorOf(ctx.portalUserId),
         action: 'portal.logged_out',
         target: { type: 'portal_session', id: ctx.sessionId },
+        // Like the sign-in entries: the audit log can be filtered and read per client.
+        metadata: { clientId: ctx.clientId },
         origin: ctx,
       });
     });

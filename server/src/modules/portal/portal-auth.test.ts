@@ -192,6 +192,16 @@ describe(`client-portal users and sign-in on ${testDialect()}`, () => {
       204,
     );
     expect((await inject({ method: 'GET', url: '/api/v1/portal/me', headers })).statusCode).toBe(401);
+    // The agency reads the sign-out in its audit log, with the client it was for.
+    const logged = await inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=portal.logged_out',
+      headers: owner.headers,
+    });
+    expect(logged.json().items[0]).toMatchObject({
+      actor: { type: 'portal_user', id: reader.portalUserId },
+      metadata: { clientId },
+    });
   });
 
   it('revoking a portal user ends their sessions at once and refuses sign-in; re-inviting restores access', async () => {

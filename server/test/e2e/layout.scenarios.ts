@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
 import { type E2eServer, inView, loginToken, shoot, signedInPage } from './harness.ts';
 
@@ -127,7 +127,7 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
       await page.close();
     }, 180_000);
 
-    it('Export CSV on the Campaigns page downloads the filtered client’s campaigns, and its button is on screen at 1280 and 390 px', async () => {
+    it('Export CSV on the Campaigns page downloads every campaign of the filtered client, those without delivery with zeros, and its button is on screen at 1280 and 390 px', async () => {
       const { server, context } = env();
       const token = await loginToken(server.url);
       const get = async <T>(p: string): Promise<T> => {
@@ -164,6 +164,46 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
       const client = [...clients].sort((a, b) => count(b.id) - count(a.id))[0];
       expect(client && count(client.id)).toBeGreaterThan(1);
       if (!client) return;
+      // A campaign the platform has just created, with no delivery yet: the table lists it with
+      // "—", and so must the file (the seeded campaigns all delivered). Removed when the test ends.
+      const quiet = { id: '', name: 'Launch – spring, not delivering yet', clientId: client.id };
+      const db = new Database(path.join(server.dataDir, 'omnify.sqlite'));
+      try {
+        db.pragma('busy_timeout = 5000');
+        const sibling = db
+          .prepare(
+            'select id, organization_id, ad_account_id, platform from campaigns where client_id = ? limit 1',
+          )
+          .get(client.id) as { id: string; organization_id: string; ad_account_id: string; platform: string };
+        quiet.id = `${sibling.id.slice(0, sibling.id.indexOf('_') + 1)}e2equiet${Date.now()}`;
+        const now = new Date().toISOString();
+        db.prepare(
+          `insert into campaigns (id, organization_id, ad_account_id, client_id, platform, external_id, name, status, first_seen_at, updated_at)
+           values (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+        ).run(
+          quiet.id,
+          sibling.organization_id,
+          sibling.ad_account_id,
+          client.id,
+          sibling.platform,
+          `e2e-quiet-${Date.now()}`,
+          quiet.name,
+          now,
+          now,
+        );
+      } finally {
+        db.close();
+      }
+      onTestFinished(() => {
+        const cleanup = new Database(path.join(server.dataDir, 'omnify.sqlite'));
+        try {
+          cleanup.pragma('busy_timeout = 5000');
+          cleanup.prepare('delete from campaigns where id = ?').run(quiet.id);
+        } finally {
+          cleanup.close();
+        }
+      });
+      all.push(quiet);
 
       const page = await desktopPage(context, server.url);
       await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
@@ -214,20 +254,6 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
       // A byte-order mark first, so that Excel reads the names as UTF-8.
       expect(text.charCodeAt(0)).toBe(0xfeff);
       const [header, ...lines] = parseCsv(text.slice(1));
-      // Money in currency units for spreadsheets (the JSON keeps micros).
-      expect(header?.join(',')).toBe(
-        'clientId,clientName,platform,campaignId,campaignName,currency,impressions,clicks,spend,conversions,conversionValue,reachDailySum,ctr,cpc,cpm,cpa,roas,conversionRate,frequency',
-      );
-      const col = (k: string) => header?.indexOf(k) ?? -1;
-      const rows = lines.map((l) => ({
-        clientId: l[col('clientId')],
-        clientName: l[col('clientName')],
-        campaignId: l[col('campaignId')] ?? '',
-        campaignName: l[col('campaignName')] ?? '',
-        currency: l[col('currency')],
-        spend: l[col('spend')] ?? '',
-      }));
-
       // Exactly what the API answers in JSON for the same query: this client's campaigns, same spend.
       const json = await get<{
         currency: string;
@@ -235,36 +261,82 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
       }>(
         `/api/v1/analytics/metrics?from=${from}&to=${to}&groupBy=client,platform,campaign&clientId=${client.id}&limit=10000`,
       );
-      expect(rows.length).toBeGreaterThan(0);
-      const digits = new Intl.NumberFormat('en', {
-        style: 'currency',
-        currency: json.currency,
-      }).resolvedOptions().maximumFractionDigits;
-      expect(new Map(rows.map((r) => [r.campaignId, r.spend]))).toEqual(
-        new Map(json.rows.map((r) => [r.campaignId, (r.spendMicros / 1e6).toFixed(digits)])),
+      // One header line a person reads: money columns name the reporting currency (in its units, where
+      // the JSON keeps micros), CTR and conversion rate are percents.
+      const cur = json.currency;
+      expect(header?.join(',')).toBe(
+        `Client ID,Client,Platform,Campaign ID,Campaign,Impressions,Clicks,Spend (${cur}),Conversions,Conversion value (${cur}),Reach (sum of daily reach),CTR (%),CPC (${cur}),CPM (${cur}),CPA (${cur}),ROAS (conversion value / spend),Conversion rate (%),Frequency (daily average)`,
       );
+      const col = (k: string) => header?.indexOf(k) ?? -1;
+      const rows = lines.map((l) => ({
+        clientId: l[col('Client ID')],
+        clientName: l[col('Client')],
+        campaignId: l[col('Campaign ID')] ?? '',
+        campaignName: l[col('Campaign')] ?? '',
+        impressions: l[col('Impressions')] ?? '',
+        spend: l[col(`Spend (${cur})`)] ?? '',
+        ctr: l[col('CTR (%)')] ?? '',
+        cpa: l[col(`CPA (${cur})`)] ?? '',
+        roas: l[col('ROAS (conversion value / spend)')] ?? '',
+      }));
+      expect(text).not.toMatch(/NaN|Infinity/);
+
+      // Every campaign of the client the table lists, those without delivery too.
       const mine = new Map(all.filter((c) => c.clientId === client.id).map((c) => [c.id, c.name]));
+      expect(new Set(rows.map((r) => r.campaignId))).toEqual(new Set(mine.keys()));
+      expect(rows).toHaveLength(mine.size);
+      expect(json.rows.map((r) => r.campaignId)).not.toContain(quiet.id);
+      expect(rows.find((r) => r.campaignId === quiet.id)?.campaignName).toBe(quiet.name);
+      const digits = new Intl.NumberFormat('en', { style: 'currency', currency: cur }).resolvedOptions()
+        .maximumFractionDigits;
+      const delivered = new Map(json.rows.map((r) => [r.campaignId, (r.spendMicros / 1e6).toFixed(digits)]));
+      for (const r of rows) {
+        if (delivered.has(r.campaignId)) {
+          expect(r.spend, r.campaignName).toBe(delivered.get(r.campaignId));
+          continue;
+        }
+        // No delivery: zeros, and empty cells for the ratios of zero.
+        expect([r.impressions, Number(r.spend), r.ctr, r.cpa, r.roas], r.campaignName).toEqual([
+          '0',
+          0,
+          '',
+          '',
+          '',
+        ]);
+      }
+      // Those that delivered first, in the JSON's order (spend, largest first).
+      expect(rows.slice(0, json.rows.length).map((r) => r.campaignId)).toEqual(
+        json.rows.map((r) => r.campaignId),
+      );
       for (const r of rows) {
         expect(r.clientId).toBe(client.id);
         expect(r.clientName).toBe(client.name);
-        expect(r.currency).toBe(json.currency);
         expect(r.campaignName).toBe(mine.get(r.campaignId));
+        // A CTR in percent, as the table shows it (1.25 for 1.25 %), where the JSON has the fraction.
+        if (r.ctr !== '') expect(Number(r.ctr)).toBeLessThanOrEqual(100);
         // Two campaigns of one name cannot be told apart in the table by name (the Meta fake an
         // earlier scenario connects serves its campaigns in its USD and its EUR account): their
         // lines were checked against the API above.
         if (rows.filter((x) => x.campaignName === r.campaignName).length > 1) continue;
-        // The spend the table shows for that campaign (whole units from 1,000, else cents).
-        const spendCell = table
+        const cells = table
           .getByRole('row')
           .filter({ has: page.getByTitle(r.campaignName, { exact: true }) })
-          .getByRole('cell')
-          .nth(3);
+          .getByRole('cell');
+        // The spend the table shows for that campaign (whole units from 1,000, else cents).
         const units = Number(r.spend);
         await expect
-          .poll(async () => Math.abs(shownMoney((await spendCell.textContent()) ?? '') - units), {
+          .poll(async () => Math.abs(shownMoney((await cells.nth(3).textContent()) ?? '') - units), {
             message: `${r.campaignName}: table spend vs ${units}`,
           })
           .toBeLessThanOrEqual(units >= 1000 ? 0.5 : 0.005);
+        // The CTR it shows, to two decimals ("—" where the file's cell is empty).
+        const shownCtr = ((await cells.nth(7).textContent()) ?? '').trim();
+        if (r.ctr === '') expect(shownCtr, r.campaignName).toBe('—');
+        else
+          expect(
+            Math.abs(Number(shownCtr.replace('%', '')) - Number(r.ctr)),
+            `${r.campaignName}: table CTR ${shownCtr} vs ${r.ctr}`,
+          ).toBeLessThanOrEqual(0.0051);
       }
 
       // The button sits in the page header (the filters fill the toolbar's line), on screen at 1280 and 390 px.

@@ -181,3 +181,79 @@ export async function entityNames(
   }
   return names;
 }
+
+/** The entity dimensions from the top down: each level's table holds the ids of the levels above. */
+const entityLevels = ['client', 'account', 'campaign', 'adGroup', 'ad'] as const;
+export type EntityLevel = (typeof entityLevels)[number];
+const levelFilter = {
+  client: 'clientIds',
+  account: 'adAccountIds',
+  campaign: 'campaignIds',
+  adGroup: 'adGroupIds',
+  ad: 'adIds',
+} as const satisfies Record<EntityLevel, keyof MetricFilter>;
+
+/** The lowest entity level among `dimensions` (ad below ad group below campaign …), if any. */
+export function finestLevel(dimensions: readonly Dimension[]): EntityLevel | null {
+  for (let i = entityLevels.length - 1; i >= 0; i--) {
+    const level = entityLevels[i] as EntityLevel;
+    if (dimensions.includes(level)) return level;
+  }
+  return null;
+}
+
+/**
+ * Every entity of one level that the filters select, whether or not it delivered, with the ids of
+ * the levels above it and its platform (null for clients): what a metrics row of that level is
+ * keyed by. A filter on the level itself or above reads the entity's own columns; a filter below it
+ * (`adId` when listing campaigns) keeps the entities holding those children; `platform` on clients
+ * keeps those with an ad account on the platform. Every table is read within the organization.
+ */
+export async function listEntities(
+  trx: Executor,
+  organizationId: string,
+  level: EntityLevel,
+  filter: MetricFilter,
+): Promise<Array<Partial<Record<EntityDimension, string | null>>>> {
+  const at = entityLevels.indexOf(level);
+  const table = NAME_TABLES[level];
+  // Kysely cannot type one query over five tables: columns are named by reference.
+  let q = trx
+    .selectFrom(`${table} as e` as 'ads as e')
+    .where('e.organization_id', '=', organizationId)
+    .select(sql.ref<string>('e.id').as(level));
+  for (const parent of entityLevels.slice(0, at))
+    q = q.select(sql.ref<string | null>(`e.${entityColumn[parent]}`).as(parent));
+  if (level !== 'client') q = q.select(sql.ref<string>('e.platform').as('platform'));
+
+  for (const [i, other] of entityLevels.entries()) {
+    const ids = filter[levelFilter[other]];
+    if (!ids?.length) continue;
+    if (i === at) q = q.where(sql.ref('e.id'), 'in', ids);
+    else if (i < at) q = q.where(sql.ref(`e.${entityColumn[other]}`), 'in', ids);
+    else {
+      const holders = trx
+        .selectFrom(NAME_TABLES[other] as 'ads')
+        .select(sql.ref<string>(entityColumn[level]).as('id'))
+        .where('organization_id', '=', organizationId)
+        .where('id', 'in', ids);
+      q = q.where(sql.ref('e.id'), 'in', holders);
+    }
+  }
+  if (filter.platforms?.length) {
+    if (level !== 'client') q = q.where(sql.ref('e.platform'), 'in', filter.platforms);
+    else
+      q = q.where(
+        sql.ref('e.id'),
+        'in',
+        trx
+          .selectFrom('ad_accounts')
+          .select(sql.ref<string>('client_id').as('id'))
+          .where('organization_id', '=', organizationId)
+          .where('platform', 'in', filter.platforms),
+      );
+  }
+  return (await q.orderBy(sql.ref('e.id')).execute()) as Array<
+    Partial<Record<EntityDimension, string | null>>
+  >;
+}

@@ -30,7 +30,7 @@ export function analyticsRoutes(app: FastifyInstance, { analytics }: AnalyticsDe
         tags: ['analytics'],
         summary: 'Unified metrics with filters, grouping, KPIs, period-over-period comparison; JSON or CSV',
         description:
-          'Sums of the daily metrics of every platform between `from` and `to` (both included), grouped by `groupBy`, with KPIs computed from the sums of each group (never averaged). Amounts are converted to the organization’s reporting currency with the latest rate on or before each day (`fx.ratesUsed`); rows whose currency has no rate are left out and named in `warnings` (a CSV request fails with 409 instead). `format=csv` or `Accept: text/csv` returns CSV. A filter naming an id the organization does not have answers 404 `not_found` naming the filter (`details.filter`, `details.ids`).',
+          'Sums of the daily metrics of every platform between `from` and `to` (both included), grouped by `groupBy`, with KPIs computed from the sums of each group (never averaged). Amounts are converted to the organization’s reporting currency with the latest rate on or before each day (`fx.ratesUsed`); rows whose currency has no rate are left out and named in `warnings` (a CSV request fails with 409 instead). `format=csv` or `Accept: text/csv` returns CSV for spreadsheets (the JSON is unchanged by it): UTF-8 with a byte-order mark, one header line, then a line per row (without `groupBy`, one line of totals). Columns, always in this order: per `groupBy` dimension `Day`, `Week (Monday)`, `Month`, `Platform`, `Client ID` and `Client`, `Ad account ID` and `Ad account`, `Campaign ID` and `Campaign`, `Ad group ID` and `Ad group`, `Ad ID` and `Ad`; then `Impressions`, `Clicks`, `Spend (CUR)`, `Conversions`, `Conversion value (CUR)`, `Reach (sum of daily reach)`, `CTR (%)`, `CPC (CUR)`, `CPM (CUR)`, `CPA (CUR)`, `ROAS (conversion value / spend)`, `Conversion rate (%)`, `Frequency (daily average)`, where CUR is the reporting currency (e.g. `Spend (USD)`). Money is in currency units (sums to the minor unit, unit costs to 4 decimals), CTR and conversion rate are percents (1.25 = 1.25 %, 4 decimals), ROAS and frequency ratios (6 decimals); a ratio with a zero denominator is an empty cell. Without a time dimension the CSV also lists, with zeros and empty ratios, every client, ad account, campaign, ad group or ad (the finest of `groupBy`) that the filters select but that delivered nothing in the period, as the dashboard tables do; they sort as zero spend. A filter naming an id the organization does not have answers 404 `not_found` naming the filter (`details.filter`, `details.ids`).',
         querystring: metricsQuerySchema,
         response: { 200: metricsResponseSchema },
       },
@@ -55,6 +55,7 @@ export function analyticsRoutes(app: FastifyInstance, { analytics }: AnalyticsDe
         sort: q.sort,
         limit: q.limit,
         checkFilterIds: true,
+        includeUndelivered: csv,
       });
       if (!csv) return result;
       if (missingFx)

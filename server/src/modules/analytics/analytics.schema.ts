@@ -74,7 +74,7 @@ export const metricsQuerySchema = z
       .enum(['json', 'csv'])
       .optional()
       .describe(
-        'csv streams the rows as CSV for spreadsheets (also with Accept: text/csv): money in currency units, not micros',
+        'csv streams the rows as CSV for spreadsheets (also with Accept: text/csv): readable headers naming the currency, money in currency units (not micros), CTR and conversion rate in percent, and (without a time dimension) the grouped entities that did not deliver, with zeros. Columns: see the description',
       ),
   })
   .superRefine((q, ctx) => {

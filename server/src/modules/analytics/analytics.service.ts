@@ -8,7 +8,15 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import type { Ctx } from '../auth/context.ts';
 import { convertRows, type Warning } from './analytics.convert.ts';
 import { idKey, type MetricsRow, present, sortRows, type Totals, timeKeys } from './analytics.fold.ts';
-import { aggregate, type Dimension, entityNames, type MetricFilter } from './analytics.repo.ts';
+import {
+  aggregate,
+  type Dimension,
+  entityNames,
+  finestLevel,
+  listEntities,
+  type MetricFilter,
+  timeDimensions,
+} from './analytics.repo.ts';
 import type { FxRate } from './fx.convert.ts';
 import type { Fx } from './fx.service.ts';
 import { addInto, type Delta, deltas, emptySums, type MetricKey, type MetricSums } from './kpis.ts';
@@ -32,6 +40,14 @@ export interface MetricsQuery {
    * organization's id must not read as "no spend". Internal callers filter by ids they just read.
    */
   checkFilterIds?: boolean;
+  /**
+   * Also list, with zero sums and null KPIs, the entities of the finest entity dimension of
+   * `groupBy` (ad below ad group below campaign, account, client) that the filters select but that
+   * delivered nothing in the period, as the tables on screen do. Only without a time dimension (a
+   * line per entity and day of no delivery would say nothing). The CSV sets it; the JSON lists
+   * what delivered.
+   */
+  includeUndelivered?: boolean;
 }
 
 export interface MetricsResult {
@@ -142,6 +158,30 @@ export function createAnalytics({ storage, fx }: { storage: Storage; fx: Fx }) {
         }
         addInto(g.sums, r.sums);
         addInto(totals, r.sums);
+      }
+      const level =
+        q.includeUndelivered && !q.groupBy.some((d) => (timeDimensions as readonly string[]).includes(d))
+          ? finestLevel(q.groupBy)
+          : null;
+      if (level) {
+        const delivered = new Set(ids[level]);
+        for (const e of await listEntities(trx, ctx.organizationId, level, q.filter)) {
+          if (delivered.has(e[level] as string)) continue;
+          const keys: Record<string, string | null> = {};
+          for (const d of q.groupBy) {
+            const id = e[d as keyof typeof e] ?? null;
+            if (d === 'platform') keys.platform = id;
+            else if (d in idKey) {
+              keys[idKey[d as keyof typeof idKey][0]] = id;
+              if (id) {
+                let set = ids[d as keyof typeof idKey];
+                if (!set) ids[d as keyof typeof idKey] = set = new Set();
+                set.add(id);
+              }
+            }
+          }
+          groups.set(`undelivered:${e[level]}`, { keys: keys as unknown as MetricsRow, sums: emptySums() });
+        }
       }
       const names = await entityNames(trx, ctx.organizationId, ids);
       const rows: MetricsRow[] = [...groups.values()].map(({ keys, sums }) => {

@@ -86,6 +86,10 @@ describe(`analytics metrics on ${testDialect()}`, () => {
       [google, await f.ad(google, gGeneric, 'Generic ad')],
       [meta, await f.ad(meta, gMeta, 'Video ad', { creative_format: 'video' })],
     ] as const;
+    // No delivery at all: a campaign of Acme's with its ad group and ad, and a third ad under Brand.
+    const dormant = await f.campaign(google, 'Search Dormant');
+    const dormantAd = await f.ad(google, await f.adGroup(google, dormant, 'Dormant terms'), 'Dormant ad');
+    const brandIdle = await f.ad(google, gBrand, 'Brand ad 3');
     Object.assign(ids, {
       acme: acme.id,
       globex: globex.id,
@@ -96,6 +100,9 @@ describe(`analytics metrics on ${testDialect()}`, () => {
       prospecting: prospecting.id,
       ad0: ads[0][1].id,
       ad3: ads[3][1].id,
+      dormant: dormant.id,
+      dormantAd: dormantAd.id,
+      brandIdle: brandIdle.id,
     });
     for (const [k, [acc, ad]] of ads.entries()) {
       const days = Array.from({ length: DAYS }, (_, i) => {
@@ -261,19 +268,24 @@ describe(`analytics metrics on ${testDialect()}`, () => {
     expect((await metrics(`from=${FROM}&to=${TO}`)).json().comparison).toBeNull();
   });
 
-  it('streams CSV with a header line, by format=csv or Accept: text/csv', async () => {
+  it('streams CSV with one readable header line, by format=csv or Accept: text/csv', async () => {
     const json = (await metrics(`from=${FROM}&to=${TO}&groupBy=campaign`)).json();
     const res = await metrics(`from=${FROM}&to=${TO}&groupBy=campaign&format=csv`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain(`metrics-${FROM}-${TO}.csv`);
-    // A byte-order mark for Excel, then the header: money in currency units (the JSON keeps micros).
+    // A byte-order mark for Excel, then the header: money columns name the reporting currency and
+    // are in its units (the JSON keeps micros), CTR and conversion rate are percents.
     expect(res.body.charCodeAt(0)).toBe(0xfeff);
     const lines = res.body.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'campaignId,campaignName,currency,impressions,clicks,spend,conversions,conversionValue,reachDailySum,ctr,cpc,cpm,cpa,roas,conversionRate,frequency',
+      'Campaign ID,Campaign,Impressions,Clicks,Spend (USD),Conversions,Conversion value (USD),Reach (sum of daily reach),CTR (%),CPC (USD),CPM (USD),CPA (USD),ROAS (conversion value / spend),Conversion rate (%),Frequency (daily average)',
     );
-    expect(lines).toHaveLength(1 + json.rows.length);
+    // The campaigns that delivered, in the JSON's order, then the one that did not.
+    expect(lines.slice(1).map((l) => l.slice(0, l.indexOf(',')))).toEqual([
+      ...json.rows.map((r: { campaignId: string }) => r.campaignId),
+      ids.dormant,
+    ]);
     const brand = lines.find((l) => l.startsWith(ids.brand as string));
     const row = json.rows.find((r: { campaignId: string }) => r.campaignId === ids.brand);
     const units = (micros: number, digits: number) => microsDecimal(Math.round(micros), digits);
@@ -281,22 +293,25 @@ describe(`analytics metrics on ${testDialect()}`, () => {
       [
         ids.brand,
         '"Search, Brand"',
-        'USD',
         row.impressions,
         row.clicks,
         units(row.spendMicros, 2),
         row.conversions,
         units(row.conversionValueMicros, 2),
         '',
-        Number(row.ctr.toFixed(6)),
+        Number((row.ctr * 100).toFixed(4)),
         units(row.cpcMicros, 4),
         units(row.cpmMicros, 4),
         units(row.cpaMicros, 4),
         Number(row.roas.toFixed(6)),
-        Number(row.conversionRate.toFixed(6)),
+        Number((row.conversionRate * 100).toFixed(4)),
         '',
       ].join(','),
     );
+    // A percent a person reads: about 1 % for these rows, not 0.01.
+    const ctr = Number(brand?.split(',')[9]);
+    expect(ctr).toBeGreaterThan(0.5);
+    expect(ctr).toBeLessThan(2);
     const byAccept = await t.app.inject(
       as(owner, {
         method: 'GET',
@@ -305,9 +320,78 @@ describe(`analytics metrics on ${testDialect()}`, () => {
       }),
     );
     expect(byAccept.headers['content-type']).toMatch(/^text\/csv/);
-    expect(byAccept.body.split('\r\n')[1]?.split(',')[1]).toBe(String(json.totals.impressions));
+    const [header, totals] = byAccept.body.slice(1).split('\r\n');
+    expect(header?.split(',').slice(0, 3)).toEqual(['Impressions', 'Clicks', 'Spend (USD)']);
+    expect(totals?.split(',')[0]).toBe(String(json.totals.impressions));
     // Without grouping, the totals: spend to the cent.
-    expect(byAccept.body.split('\r\n')[1]?.split(',')[3]).toBe(microsDecimal(json.totals.spendMicros, 2));
+    expect(totals?.split(',')[2]).toBe(microsDecimal(json.totals.spendMicros, 2));
+  });
+
+  it('lists in the CSV the campaigns and ads the filters select that did not deliver: zeros, empty ratios', async () => {
+    const csv = async (query: string) => {
+      const res = await metrics(`${query}&format=csv`);
+      expect(res.statusCode, query).toBe(200);
+      expect(res.body, query).not.toMatch(/NaN|Infinity|null|undefined/);
+      const [header, ...lines] = res.body.slice(1).trimEnd().split('\r\n');
+      return { header: header?.split(',') ?? [], lines: lines.map((l) => l.split(',')) };
+    };
+    const zeros = ['0', '0', '0.00', '0', '0.00', '', '', '', '', '', '', '', ''];
+    // All campaigns of a client, as its page shows them: the JSON's rows (it lists delivery only,
+    // unchanged), then the campaign without delivery.
+    const query = `from=${FROM}&to=${TO}&groupBy=client,platform,campaign&clientId=${ids.acme}&sort=-spendMicros`;
+    const json = (await metrics(query)).json();
+    const delivered = json.rows.map((r: { campaignId: string }) => r.campaignId);
+    expect([...delivered].sort()).toEqual([ids.brand, ids.generic].sort());
+    const acme = await csv(query);
+    expect(acme.header.slice(0, 5)).toEqual(['Client ID', 'Client', 'Platform', 'Campaign ID', 'Campaign']);
+    expect(acme.lines.map((l) => l[3])).toEqual([...delivered, ids.dormant]);
+    expect(acme.lines.at(-1)).toEqual([
+      ids.acme,
+      'Acme',
+      'google_ads',
+      ids.dormant,
+      'Search Dormant',
+      ...zeros,
+    ]);
+    // The filters still hold: another client, another platform, a campaign named by id.
+    for (const q of [
+      `clientId=${ids.globex}`,
+      'platform=meta',
+      `campaignId=${ids.brand},${ids.prospecting}`,
+    ]) {
+      const other = await csv(`from=${FROM}&to=${TO}&groupBy=campaign&${q}`);
+      expect(
+        other.lines.map((l) => l[0]),
+        q,
+      ).not.toContain(ids.dormant);
+      expect(other.lines.length, q).toBeGreaterThan(0);
+    }
+    const named = await csv(`from=${FROM}&to=${TO}&groupBy=campaign&campaignId=${ids.dormant}`);
+    expect(named.lines).toEqual([[ids.dormant, 'Search Dormant', ...zeros]]);
+    // A filter below the level listed keeps the campaigns holding it.
+    const byAd = await csv(`from=${FROM}&to=${TO}&groupBy=campaign&adId=${ids.dormantAd}`);
+    expect(byAd.lines.map((l) => l[0])).toEqual([ids.dormant]);
+    // A campaign's ads, as its page shows them: the ad that did not deliver, under its ad group.
+    const brandAds = await csv(
+      `from=${FROM}&to=${TO}&groupBy=adGroup,ad&campaignId=${ids.brand}&sort=-spendMicros`,
+    );
+    expect(brandAds.lines).toHaveLength(3);
+    expect(brandAds.lines.at(-1)).toEqual([
+      brandAds.lines[0]?.[0],
+      'Brand terms',
+      ids.brandIdle,
+      'Brand ad 3',
+      ...zeros,
+    ]);
+    // A period with no delivery at all lists every campaign with zeros.
+    const quiet = await csv('from=2023-01-01&to=2023-01-31&groupBy=campaign');
+    expect(quiet.lines.map((l) => l[0]).sort()).toEqual(
+      [ids.brand, ids.generic, ids.prospecting, ids.dormant].sort(),
+    );
+    for (const l of quiet.lines) expect(l.slice(-13)).toEqual(zeros);
+    // With a time dimension only delivery is listed (a line per day of nothing says nothing).
+    const daily = await csv(`from=${FROM}&to=${TO}&groupBy=day,campaign`);
+    expect(daily.lines.map((l) => l[1])).not.toContain(ids.dormant);
   });
 
   it('rejects bad input with 400 invalid_input', async () => {
@@ -372,6 +456,21 @@ describe(`analytics metrics on ${testDialect()}`, () => {
     const all = (await metrics(`from=${FIRST}&to=${TO}&groupBy=ad`, other)).json();
     expect(all.rows).toEqual([]);
     expect(all.totals).toMatchObject({ impressions: 0, spendMicros: 0, ctr: null, roas: null });
+    // The export too: 404 for this organization's client, campaign or ad; without a filter, a
+    // header line and none of this organization's campaigns, delivered or not.
+    for (const filter of [`clientId=${ids.acme}`, `campaignId=${ids.dormant}`, `adId=${ids.brandIdle}`]) {
+      const res = await metrics(
+        `from=${FIRST}&to=${TO}&groupBy=client,platform,campaign&${filter}&format=csv`,
+        other,
+      );
+      expect(res.statusCode, filter).toBe(404);
+      expect(res.json().error.code, filter).toBe('not_found');
+    }
+    for (const groupBy of ['client,platform,campaign', 'adGroup,ad', 'client']) {
+      const file = await metrics(`from=${FIRST}&to=${TO}&groupBy=${groupBy}&format=csv`, other);
+      expect(file.statusCode).toBe(200);
+      expect(file.body.slice(1).trimEnd().split('\r\n'), groupBy).toHaveLength(1);
+    }
   });
 });
 

@@ -296,8 +296,11 @@ describe(`workflow approval steps and the guardrail policy on ${testDialect()} +
     );
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('invalid_input');
-    expect(res.json().error.details.problems).toContainEqual(
-      expect.objectContaining({ path: 'steps[0].config.approvals' }),
+    expect(res.json().error.details.issues).toContainEqual(
+      expect.objectContaining({
+        location: 'body.steps.0.config.approvals',
+        path: ['steps', 0, 'config', 'approvals'],
+      }),
     );
   });
 });

@@ -3,10 +3,12 @@
  * update run: on top of the zod shape it checks unique ids, known step types, known `dependsOn`
  * references, that the graph has no cycle, each step's parameters, and every `{{…}}` mapping (it
  * must read the trigger or the output of a step the mapping's step depends on, directly or not).
- * All problems come back at once in `details.problems` of one `invalid_input`.
+ * All problems come back at once in one `invalid_input`, as every other 400 of the API:
+ * `details.issues: [{ location, path, code, message }]` with `location` `body.steps.0.dependsOn.1`
+ * and `path` `['steps', 0, 'dependsOn', 1]` (where the definition sits in a create or update body).
  */
 import { z } from 'zod';
-import { invalidInput, isAppError } from '../../platform/errors.ts';
+import { invalidInputOf, isAppError, type SchemaIssue, schemaIssues } from '../../platform/errors.ts';
 import { validateCron } from '../rules/rules.validate.ts';
 import { isStepType, requiredKeys, type StepType, stepParams, stepTypes } from './workflows.step-types.ts';
 import { parsePath, templatePaths } from './workflows.template.ts';
@@ -20,6 +22,12 @@ export const stepSchema = z.strictObject({
   type: z.string().describe(`One of ${stepTypes.join(', ')}`),
   name: z.string().min(1).max(200).optional(),
   dependsOn: z.array(z.string()).max(50).default([]),
+  ifSkipped: z
+    .record(z.string(), json)
+    .optional()
+    .describe(
+      'Dependencies (ids from dependsOn) that may be skipped, or be a false condition, without skipping this step, each with the output {{steps.<id>.output.…}} reads when it was skipped (static JSON, e.g. { "summary": "no change was asked for" }). A failed dependency still fails the execution.',
+    ),
   config: json.default({}),
   input: json.default({}).describe('Input mapping: values may use {{trigger.x}} and {{steps.<id>.output.y}}'),
   retries: z.number().int().min(0).max(10).default(0),
@@ -77,12 +85,41 @@ export const triggersSchema = z.strictObject({
 });
 export type WorkflowTriggers = z.infer<typeof triggersSchema>;
 
-interface Problem {
-  path: string;
-  message: string;
+/** One problem, as `details.issues[]` of any 400 carries it (+ `minIntervalMinutes` for a cron too frequent). */
+type Problem = SchemaIssue & {
   /** Set when a cron trigger fires more often than this allows. */
   minIntervalMinutes?: number;
+};
+
+type Path = Array<string | number>;
+
+/** A problem found by a check of this module (not by a zod schema), at `path` in the request body. */
+const problem = (
+  path: Path,
+  message: string,
+  extra: Partial<Problem> = {},
+  code = 'invalid_value',
+): Problem => ({
+  location: path.length ? `body.${path.join('.')}` : 'body',
+  path,
+  code,
+  message,
+  ...extra,
+});
+
+/** zod's issues, under `at` in the request body, in the API's issue shape (allowed values, expected type…). */
+function zodProblems(
+  issues: ReadonlyArray<{ code: string; path: PropertyKey[]; message: string }>,
+  at: Path = [],
+): Problem[] {
+  return issues.flatMap((i) => {
+    const { code, path, message, ...rest } = i as typeof i & Record<string, unknown>;
+    const full = [...at, ...path.map((k) => (typeof k === 'number' ? k : String(k)))];
+    return schemaIssues('body', full, code, message, rest);
+  });
 }
+
+const refuse = (problems: Problem[]) => invalidInputOf(problems, 'Invalid workflow definition');
 
 /** The transitive dependencies of every step (the graph must be acyclic). */
 export function ancestorsOf(steps: Array<{ id: string; dependsOn: string[] }>): Map<string, Set<string>> {
@@ -134,52 +171,76 @@ function checkMappings(
 ) {
   for (const field of ['config', 'input'] as const) {
     for (const raw of templatePaths(step[field])) {
-      const path = `steps[${index}].${field}`;
+      const path = ['steps', index, field];
       const parsed = parsePath(raw);
       if ('error' in parsed) {
-        problems.push({ path, message: `Bad mapping {{${raw}}}: ${parsed.error}` });
+        problems.push(problem(path, `Bad mapping {{${raw}}}: ${parsed.error}`));
         continue;
       }
       const [root, stepId, part] = parsed.segments;
       if (root === 'trigger' || (root === 'execution' && stepId === 'id' && parsed.segments.length === 2))
         continue;
       if (root !== 'steps' || !stepId || (part !== 'output' && part !== 'status')) {
-        problems.push({
-          path,
-          message: `Bad mapping {{${raw}}}: use {{trigger.…}}, {{execution.id}} or {{steps.<id>.output.…}}`,
-        });
+        problems.push(
+          problem(
+            path,
+            `Bad mapping {{${raw}}}: use {{trigger.…}}, {{execution.id}} or {{steps.<id>.output.…}}`,
+          ),
+        );
         continue;
       }
       if (!ids.has(stepId))
-        problems.push({ path, message: `Bad mapping {{${raw}}}: there is no step ${stepId}` });
+        problems.push(problem(path, `Bad mapping {{${raw}}}: there is no step ${stepId}`));
       else if (!ancestors.has(stepId))
-        problems.push({
-          path,
-          message: `Bad mapping {{${raw}}}: step ${step.id} does not depend on ${stepId}, so its output may not exist yet`,
-        });
+        problems.push(
+          problem(
+            path,
+            `Bad mapping {{${raw}}}: step ${step.id} does not depend on ${stepId}, so its output may not exist yet`,
+          ),
+        );
     }
   }
 }
 
 function checkParams(step: StepDefinition, index: number, problems: Problem[]) {
   const schema = stepParams[step.type];
-  const path = `steps[${index}].config`;
+  const path = ['steps', index, 'config'];
   if (step.type === 'agent_run') {
     // The input is the agent's own input, checked by the agent when it runs.
     const r = schema.safeParse(step.config);
-    for (const i of r.error?.issues ?? [])
-      problems.push({ path: `${path}.${i.path.join('.')}`, message: i.message });
+    problems.push(...zodProblems(r.error?.issues ?? [], path));
     return;
   }
   const given = { ...step.config, ...step.input };
   // Values that are templates are only known at run time: check the static ones now.
   const statics = Object.fromEntries(Object.entries(given).filter(([, v]) => templatePaths(v).length === 0));
   const r = schema.partial().safeParse(statics);
-  for (const i of r.error?.issues ?? [])
-    problems.push({ path: `${path}.${i.path.join('.')}`, message: i.message });
+  problems.push(...zodProblems(r.error?.issues ?? [], path));
   for (const k of requiredKeys(step.type))
     if (!(k in given))
-      problems.push({ path, message: `A ${step.type} step needs ${k} (in config or input)` });
+      problems.push(
+        problem([...path, k], `A ${step.type} step needs ${k} (in config or input)`, {}, 'invalid_type'),
+      );
+}
+
+/** `ifSkipped` names direct dependencies only, and its stand-in outputs are static (never resolved). */
+function checkIfSkipped(step: StepDefinition, index: number, problems: Problem[]) {
+  for (const [dep, standIn] of Object.entries(step.ifSkipped ?? {})) {
+    const path = ['steps', index, 'ifSkipped', dep];
+    if (!step.dependsOn.includes(dep))
+      problems.push(
+        problem(path, `Step ${step.id} does not depend on ${dep}: ifSkipped names steps of its dependsOn`, {
+          allowed: step.dependsOn,
+        }),
+      );
+    else if (templatePaths(standIn).length > 0)
+      problems.push(
+        problem(
+          path,
+          `The output stand-in for a skipped ${dep} is static JSON: {{…}} mappings are not resolved in it`,
+        ),
+      );
+  }
 }
 
 /** Parses and checks a definition and its triggers; `invalid_input` listing every problem otherwise. */
@@ -190,9 +251,8 @@ export function validateDefinition(
   const problems: Problem[] = [];
   const d = definitionSchema.safeParse(rawDefinition);
   const t = triggersSchema.safeParse(rawTriggers ?? {});
-  for (const i of d.error?.issues ?? []) problems.push({ path: i.path.join('.'), message: i.message });
-  for (const i of t.error?.issues ?? [])
-    problems.push({ path: `triggers.${i.path.join('.')}`, message: i.message });
+  problems.push(...zodProblems(d.error?.issues ?? []));
+  problems.push(...zodProblems(t.error?.issues ?? [], ['triggers']));
   if (t.success && t.data.cron) {
     // The rules' check: five fields, parses in the time zone, and no two ticks closer than 15 minutes.
     try {
@@ -200,44 +260,48 @@ export function validateDefinition(
     } catch (e) {
       if (!isAppError(e)) throw e;
       const { minIntervalMinutes } = (e.details ?? {}) as { minIntervalMinutes?: number };
-      problems.push({
-        path: 'triggers.cron',
-        message: e.message,
-        ...(minIntervalMinutes ? { minIntervalMinutes } : {}),
-      });
+      problems.push(
+        problem(['triggers', 'cron'], e.message, minIntervalMinutes ? { minIntervalMinutes } : {}),
+      );
     }
   }
-  if (!d.success || !t.success) throw invalidInput('Invalid workflow definition', { problems });
+  if (!d.success || !t.success) throw refuse(problems);
 
   const steps = d.data.steps;
   const ids = new Set<string>();
   steps.forEach((s, i) => {
-    if (ids.has(s.id)) problems.push({ path: `steps[${i}].id`, message: `Duplicate step id ${s.id}` });
+    if (ids.has(s.id)) problems.push(problem(['steps', i, 'id'], `Duplicate step id ${s.id}`));
     ids.add(s.id);
     if (!isStepType(s.type))
-      problems.push({
-        path: `steps[${i}].type`,
-        message: `Unknown step type ${s.type}; use one of ${stepTypes.join(', ')}`,
-      });
+      problems.push(
+        problem(['steps', i, 'type'], `Unknown step type ${s.type}; use one of ${stepTypes.join(', ')}`, {
+          allowed: [...stepTypes],
+        }),
+      );
     s.dependsOn.forEach((dep, j) => {
       if (dep === s.id)
-        problems.push({ path: `steps[${i}].dependsOn[${j}]`, message: `Step ${s.id} depends on itself` });
+        problems.push(problem(['steps', i, 'dependsOn', j], `Step ${s.id} depends on itself`));
     });
   });
   for (const [i, s] of steps.entries())
     for (const [j, dep] of s.dependsOn.entries())
       if (!ids.has(dep))
-        problems.push({ path: `steps[${i}].dependsOn[${j}]`, message: `Unknown step ${dep}` });
+        problems.push(
+          problem(['steps', i, 'dependsOn', j], `Unknown step ${dep}`, {
+            allowed: [...ids].filter((x) => x !== s.id),
+          }),
+        );
   const cycle = findCycle(steps);
-  if (cycle) problems.push({ path: 'steps', message: `The steps form a cycle through ${cycle.join(', ')}` });
-  if (problems.length) throw invalidInput('Invalid workflow definition', { problems });
+  if (cycle) problems.push(problem(['steps'], `The steps form a cycle through ${cycle.join(', ')}`));
+  if (problems.length) throw refuse(problems);
 
   const typed = steps as StepDefinition[];
   const ancestors = ancestorsOf(typed);
   typed.forEach((s, i) => {
     checkParams(s, i, problems);
+    checkIfSkipped(s, i, problems);
     checkMappings(s, i, ids, ancestors.get(s.id) ?? new Set(), problems);
   });
-  if (problems.length) throw invalidInput('Invalid workflow definition', { problems });
+  if (problems.length) throw refuse(problems);
   return { definition: { steps: typed }, triggers: t.data };
 }

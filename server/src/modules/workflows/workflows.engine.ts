@@ -3,13 +3,16 @@
  * transition is committed together with the jobs it makes runnable (queue.enqueue with `trx`), so
  * a process killed at any point leaves rows from which the next worker carries on:
  *
- * - `advance` (inside a transaction): skips the steps behind a false condition or a skipped step,
- *   queues every pending step whose dependencies settled (independent branches run concurrently),
- *   and finishes the execution when every step is done;
+ * - `advance` (inside a transaction): skips the steps behind a false condition or a skipped step
+ *   (unless the step lists that dependency in `ifSkipped`), queues every pending step whose
+ *   dependencies settled (independent branches run concurrently), and finishes the execution when
+ *   every step is done. What it decides depends only on the rows and the (immutable) version, so a
+ *   transition repeated after a crash decides the same;
  * - `runStep` (the `workflows.step` job): claims the step run for its attempt, resolves its input
- *   mapping, runs it with its timeout, and commits the outcome (output, retry, wait, poll, failure)
- *   with the next jobs. A job delivered again after a crash finds its step still `running` for the
- *   same attempt and runs it again: step side effects are idempotent (`wf:<execution>:<step>` keys).
+ *   mapping (a skipped dependency named in `ifSkipped` reads as its stand-in output), runs it with
+ *   its timeout, and commits the outcome (output, retry, wait, poll, failure) with the next jobs.
+ *   A job delivered again after a crash finds its step still `running` for the same attempt and
+ *   runs it again: step side effects are idempotent (`wf:<execution>:<step>` keys).
  */
 import type { Clock } from '../../platform/clock.ts';
 import { newId } from '../../platform/ids.ts';
@@ -190,11 +193,16 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
         if (run?.status !== 'pending') continue;
         const deps = step.dependsOn.map((d) => runs.get(d) as WorkflowStepRunsTable);
         if (!deps.every((d) => settledStep.includes(d.status))) continue;
+        // A dependency skipped (or a false condition) skips this step, unless the step waits for it
+        // in `ifSkipped`: it then runs once every dependency settled. A failed one never gets here
+        // (the execution failed above).
+        const mayBeOff = step.ifSkipped ?? {};
         const off = deps.some(
           (d) =>
-            d.status === 'skipped' ||
-            (d.type === 'condition' &&
-              (JSON.parse(d.output ?? '{}') as { result?: boolean }).result === false),
+            !Object.hasOwn(mayBeOff, d.step_id) &&
+            (d.status === 'skipped' ||
+              (d.type === 'condition' &&
+                (JSON.parse(d.output ?? '{}') as { result?: boolean }).result === false)),
         );
         if (off) {
           await setStep(trx, org, run.id, { status: 'skipped', finished_at: now });
@@ -363,12 +371,19 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
     const org = p.organizationId;
     const step = def.steps.find((s) => s.id === p.stepId) as StepDefinition;
     const ctx = workflowCtx(org, exec.workflow_id);
+    // A skipped dependency the step waits for in `ifSkipped` reads as the stand-in output given
+    // there (from the immutable version: the same input on every attempt and after a crash).
+    const standIns = step.ifSkipped ?? {};
+    const outputOf = (o: (typeof outputs)[number]) =>
+      o.status === 'skipped' && Object.hasOwn(standIns, o.step_id)
+        ? standIns[o.step_id]
+        : o.output
+          ? JSON.parse(o.output)
+          : null;
     const scope = {
       trigger: JSON.parse(exec.trigger),
       execution: { id: exec.id },
-      steps: Object.fromEntries(
-        outputs.map((o) => [o.step_id, { status: o.status, output: o.output ? JSON.parse(o.output) : null }]),
-      ),
+      steps: Object.fromEntries(outputs.map((o) => [o.step_id, { status: o.status, output: outputOf(o) }])),
     };
     const config = resolveTemplates(step.config, scope) as Record<string, unknown>;
     const input = resolveTemplates(step.input, scope) as Record<string, unknown>;

@@ -15,7 +15,9 @@ const steps = z
   .array(z.record(z.string(), z.unknown()))
   .min(1)
   .max(100)
-  .describe('The DAG: see the module README');
+  .describe(
+    'The DAG: each step as in a workflow (id, type, name, dependsOn, ifSkipped, config, input, retries, retryDelayMs, timeoutMs); see the module README',
+  );
 const triggers = z.record(z.string(), z.unknown()).describe('cron, timezone, events, thresholds, webhook');
 
 export const createBody = z

@@ -90,11 +90,14 @@ export const templates: WorkflowTemplate[] = [
         {
           id: 'notify',
           type: 'notify',
-          dependsOn: ['enable'],
+          // Waits for the budget change too, and runs without it when none was asked (the budget
+          // step is then skipped and reads as the stand-in below).
+          dependsOn: ['enable', 'budget'],
+          ifSkipped: { budget: { summary: 'no change was asked for' } },
           config: {
             to: ['[[notifyEmail]]'],
             subject: 'Campaign "{{steps.forecast.output.entityName}}" launched',
-            body: '{{steps.enable.output.summary}}. Forecast spend over the next 14 days: {{steps.forecast.output.totalText}}.',
+            body: 'Launch: {{steps.enable.output.summary}}.\nBudget: {{steps.budget.output.summary}}.\nForecast spend over the next 14 days: {{steps.forecast.output.totalText}}.',
           },
         },
       ],

@@ -67,17 +67,43 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
         as(owner, { method: 'POST', url: '/api/v1/workflows', payload: { name: 'Bad', steps } }),
       );
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('invalid_input');
-      return (res.json().error.details.problems as Array<{ path: string; message: string }>)
-        .map((p) => p.message)
-        .join('\n');
+      const error = res.json().error;
+      expect(error.code).toBe('invalid_input');
+      // The shape of every other 400: details.issues with location, path, code and message.
+      expect(error.details.problems).toBeUndefined();
+      const issues = error.details.issues as Array<{ location: string; path: unknown[]; message: string }>;
+      expect(error.message).toBe(
+        `${issues[0]?.location}: ${issues[0]?.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
+      );
+      return { text: issues.map((p) => p.message).join('\n'), issues };
     };
-    expect(
-      await bad([notify('a', 'A', { dependsOn: ['b'] }), notify('b', 'B', { dependsOn: ['a'] })]),
-    ).toMatch(/cycle through a, b/);
+    const cycle = await bad([notify('a', 'A', { dependsOn: ['b'] }), notify('b', 'B', { dependsOn: ['a'] })]);
+    expect(cycle.text).toMatch(/cycle through a, b/);
     const refs = await bad([notify('a', 'A', { dependsOn: ['ghost'] }), { id: 'b', type: 'teleport' }]);
-    expect(refs).toMatch(/Unknown step ghost/);
-    expect(refs).toMatch(/Unknown step type teleport/);
+    expect(refs.text).toMatch(/Unknown step ghost/);
+    expect(refs.text).toMatch(/Unknown step type teleport/);
+    expect(refs.issues).toEqual([
+      expect.objectContaining({
+        location: 'body.steps.1.type',
+        path: ['steps', 1, 'type'],
+        code: 'invalid_value',
+        allowed: expect.arrayContaining(['notify', 'condition']),
+      }),
+      expect.objectContaining({
+        location: 'body.steps.0.dependsOn.0',
+        path: ['steps', 0, 'dependsOn', 0],
+        code: 'invalid_value',
+        message: 'Unknown step ghost',
+      }),
+    ]);
+    // A shape problem is zod's issue at its full path.
+    const shape = await bad([{ id: '1bad', type: 'notify', retries: 99 }]);
+    expect(shape.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ location: 'body.steps.0.id', path: ['steps', 0, 'id'] }),
+        expect.objectContaining({ location: 'body.steps.0.retries', code: 'too_big', maximum: 10 }),
+      ]),
+    );
     const mappings = await bad([
       notify('a', 'A'),
       {
@@ -101,15 +127,18 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
         input: { left: '{{env.SECRET}}' },
       },
     ]);
-    expect(mappings).toMatch(/step b does not depend on a/);
-    expect(mappings).toMatch(/reserved name __proto__/);
-    expect(mappings).toMatch(/use \{\{trigger/);
+    expect(mappings.text).toMatch(/step b does not depend on a/);
+    expect(mappings.text).toMatch(/reserved name __proto__/);
+    expect(mappings.text).toMatch(/use \{\{trigger/);
     const params = await bad([
       { id: 'n', type: 'notify', config: { to: ['not-an-email'], subject: 'x' } },
       { id: 'p', type: 'proposal', config: { kind: 'explode' } },
     ]);
-    expect(params).toMatch(/needs body/);
-    expect(params).toMatch(/email/i);
+    expect(params.text).toMatch(/needs body/);
+    expect(params.text).toMatch(/email/i);
+    expect(params.issues).toContainEqual(
+      expect.objectContaining({ location: 'body.steps.0.config.body', path: ['steps', 0, 'config', 'body'] }),
+    );
     expect(await t.services.storage.db.selectFrom('workflows').selectAll().execute()).toEqual([]);
   });
 
@@ -238,6 +267,150 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
       'always:succeeded',
     ]);
     expect(t.mailer.sent.map((m) => m.subject)).toEqual(['Always']);
+  });
+
+  it('ifSkipped: a step waits for a dependency that may be skipped and still runs, reading its stand-in output', async () => {
+    const { workflow } = await create({
+      name: 'Settled join',
+      steps: [
+        {
+          id: 'big',
+          type: 'condition',
+          config: { op: 'gt', right: 1000 },
+          input: { left: '{{trigger.spend}}' },
+        },
+        notify('alert', 'Big spend', { dependsOn: ['big'] }),
+        notify('always', 'Always'),
+        // Without ifSkipped: skipped with the alert.
+        notify('strict', 'Strict after {{steps.alert.output.subject}}', { dependsOn: ['alert', 'always'] }),
+        notify('summary', 'Summary: {{steps.alert.output.subject}} ({{steps.alert.status}})', {
+          dependsOn: ['alert', 'always'],
+          ifSkipped: { alert: { subject: 'no alert' } },
+        }),
+        // A false condition named in ifSkipped does not skip the step either (its real output is read).
+        notify('checked', 'Checked: {{steps.big.output.result}}', {
+          dependsOn: ['big'],
+          ifSkipped: { big: {} },
+        }),
+      ],
+    });
+    const quiet = await settle(await run(workflow.id, { spend: 10 }));
+    expect(quiet.status).toBe('succeeded');
+    expect(quiet.steps.map((s: { stepId: string; status: string }) => `${s.stepId}:${s.status}`)).toEqual([
+      'big:succeeded',
+      'alert:skipped',
+      'always:succeeded',
+      'strict:skipped',
+      'summary:succeeded',
+      'checked:succeeded',
+    ]);
+    expect(step(quiet, 'summary').input).toMatchObject({ subject: 'Summary: no alert (skipped)' });
+    expect(t.mailer.sent.map((m) => m.subject).sort()).toEqual([
+      'Always',
+      'Checked: false',
+      'Summary: no alert (skipped)',
+    ]);
+
+    // When the dependency runs, the step waits for it and reads its real output.
+    t.mailer.sent.length = 0;
+    const loud = await settle(await run(workflow.id, { spend: 5000 }));
+    expect(loud.status).toBe('succeeded');
+    expect(step(loud, 'strict').status).toBe('succeeded');
+    expect(step(loud, 'summary').input).toMatchObject({ subject: 'Summary: Big spend (succeeded)' });
+    const order = t.mailer.sent.map((m) => m.subject);
+    expect(order.indexOf('Summary: Big spend (succeeded)')).toBeGreaterThan(order.indexOf('Big spend'));
+  });
+
+  it('ifSkipped: a failed dependency still fails the execution, and the step does not run', async () => {
+    t.mailer.send = async (m) => {
+      throw new Error(`SMTP 554 rejected ${m.subject}`);
+    };
+    const { workflow } = await create({
+      name: 'Failed join',
+      steps: [
+        notify('broken', 'Broken'),
+        {
+          id: 'after',
+          type: 'condition',
+          dependsOn: ['broken'],
+          ifSkipped: { broken: { sent: 0 } },
+          config: { op: 'exists' },
+          input: { left: '{{steps.broken.output.sent}}' },
+        },
+      ],
+    });
+    const failed = await settle(await run(workflow.id));
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/Step broken failed: SMTP 554/);
+    expect(step(failed, 'after')).toMatchObject({ status: 'cancelled', attempts: 0 });
+  });
+
+  it('ifSkipped is checked on save: it names dependencies, holds static JSON, and the API schema shows it', async () => {
+    const res = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/workflows',
+        payload: {
+          name: 'Bad ifSkipped',
+          steps: [
+            notify('a', 'A'),
+            notify('b', 'B'),
+            notify('c', 'C', { dependsOn: ['a'], ifSkipped: { b: {}, a: { subject: '{{trigger.x}}' } } }),
+            notify('d', 'D', { ifSkipped: ['a'] }),
+          ],
+        },
+      }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_input');
+    expect(res.json().error.details.issues).toEqual([
+      expect.objectContaining({
+        location: 'body.steps.3.ifSkipped',
+        path: ['steps', 3, 'ifSkipped'],
+        code: 'invalid_type',
+      }),
+    ]);
+    const second = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/workflows',
+        payload: {
+          name: 'Bad ifSkipped',
+          steps: [
+            notify('a', 'A'),
+            notify('b', 'B'),
+            notify('c', 'C', { dependsOn: ['a'], ifSkipped: { b: {}, a: { subject: '{{trigger.x}}' } } }),
+          ],
+        },
+      }),
+    );
+    expect(second.statusCode).toBe(400);
+    expect(second.json().error.details.issues).toEqual([
+      expect.objectContaining({
+        location: 'body.steps.2.ifSkipped.b',
+        path: ['steps', 2, 'ifSkipped', 'b'],
+        code: 'invalid_value',
+        message: expect.stringContaining('does not depend on b'),
+        allowed: ['a'],
+      }),
+      expect.objectContaining({
+        location: 'body.steps.2.ifSkipped.a',
+        message: expect.stringContaining('static JSON'),
+      }),
+    ]);
+    // A saved one comes back as it was given; the OpenAPI document describes the option.
+    const { workflow } = await create({
+      name: 'Good ifSkipped',
+      steps: [notify('a', 'A'), notify('b', 'B', { dependsOn: ['a'], ifSkipped: { a: { n: 1 } } })],
+    });
+    const got = await t.app.inject(as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}` }));
+    expect(got.json().steps[1]).toMatchObject({ id: 'b', dependsOn: ['a'], ifSkipped: { a: { n: 1 } } });
+    expect(got.json().steps[0].ifSkipped).toBeUndefined();
+    const doc = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(doc.statusCode).toBe(200);
+    const text = doc.body;
+    expect(text).toContain('"ifSkipped"');
+    expect(text).toMatch(/Dependencies \(ids from dependsOn\) that may be skipped/);
   });
 
   it('retries a failing step up to its retries, then fails the execution and cancels what is left', async () => {
@@ -397,10 +570,10 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
   it('a cron trigger firing more often than every 15 minutes is refused on create and update, as rules are', async () => {
     const refused = async (res: { statusCode: number; json: () => Body }) => {
       expect(res.statusCode).toBe(400);
-      const error = res.json().error as { code: string; details: { problems: Body[] } };
+      const error = res.json().error as { code: string; details: { issues: Body[] } };
       expect(error.code).toBe('invalid_input');
-      const problem = error.details.problems.find((p) => p.path === 'triggers.cron');
-      expect(problem).toMatchObject({ minIntervalMinutes: 15 });
+      const problem = error.details.issues.find((p) => p.location === 'body.triggers.cron');
+      expect(problem).toMatchObject({ path: ['triggers', 'cron'], minIntervalMinutes: 15 });
       expect(problem?.message).toMatch(/more often than every 15 minutes/);
     };
     const post = (triggers: Body) =>
@@ -705,9 +878,16 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     ).toEqual(['budget_change:applied', 'enable:applied']);
     expect(t.mailer.sent.map((m) => m.to)).toEqual(['ops@example.test']);
     expect(t.mailer.sent[0]!.subject).toBe(`Campaign "${name}" launched`);
-    expect(t.mailer.sent[0]!.text).toContain(`Enable campaign "${name}"`);
+    expect(t.mailer.sent[0]!.text).toContain(`Launch: Enable campaign "${name}"`);
+    // The notice waits for the budget change and says what it did, in money.
+    const lines = t.mailer.sent[0]!.text.split('\n');
+    const budgetLine = lines.find((l) => l.startsWith('Budget: '));
+    expect(budgetLine).toContain(`Budget: Raise the daily budget of campaign "${name}" from `);
+    expect(budgetLine).toBe(`Budget: ${step(done, 'budget').output.summary}.`);
+    expect(budgetLine).toMatch(/ from .+ to .+ a day\) \(applied\)\.$/);
     expect(t.mailer.sent[0]!.text).toContain(totalText);
     expect(t.mailer.sent[0]!.text).not.toContain(sim.campaignId);
+    expect(t.mailer.sent[0]!.text).not.toContain('no change was asked for');
   });
 
   it('campaign launch template on a campaign already active: the enable is done as is, and the budget change applies', async () => {
@@ -758,7 +938,9 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(
       proposals.json().items.map((p: { kind: string; status: string }) => `${p.kind}:${p.status}`),
     ).toEqual(['budget_change:applied']);
-    expect(t.mailer.sent[0]!.text).toContain('was already active');
+    // The notice says the campaign was already live and that the budget changed all the same.
+    expect(t.mailer.sent[0]!.text).toContain(`Launch: Campaign "${before.name}" was already active`);
+    expect(t.mailer.sent[0]!.text).toContain(`Budget: Raise the daily budget of campaign "${before.name}"`);
     // The API itself still answers an enable of an active campaign with a 409 that says why.
     const direct = await t.app.inject(
       as(owner, {
@@ -769,6 +951,46 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     );
     expect(direct.statusCode).toBe(409);
     expect(direct.json().error.details).toMatchObject({ reason: 'already_in_state', status: 'active' });
+  });
+
+  it('campaign launch template without a budget change: the notice says no change was asked for', async () => {
+    const sim = await connectSimulator(t as unknown as TestApp, owner, 'wfnobudget');
+    const before = await t.storage.db
+      .selectFrom('campaigns')
+      .select(['name', 'daily_budget_micros'])
+      .where('id', '=', sim.campaignId)
+      .executeTakeFirstOrThrow();
+    const { workflow } = await create({
+      templateId: 'campaign_launch',
+      variables: { notifyEmail: 'ops@example.test' },
+    });
+    const id = await run(workflow.id, { campaignId: sim.campaignId, budgetChangePercent: 0 });
+    await settle(id, ['waiting_approval']);
+    const approved = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/approve_launch/approve`,
+        payload: {},
+      }),
+    );
+    expect(approved.statusCode, approved.body).toBe(200);
+    const done = await settle(id);
+    expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    expect(step(done, 'has_budget_change').output).toMatchObject({ result: false });
+    expect(step(done, 'budget').status).toBe('skipped');
+    // The notice is not skipped with the budget step: it runs, and says no change was asked for.
+    expect(step(done, 'notify').status).toBe('succeeded');
+    expect(t.mailer.sent).toHaveLength(1);
+    const lines = t.mailer.sent[0]!.text.split('\n');
+    expect(lines[0]).toBe(`Launch: Campaign "${before.name}" was already active: nothing to change.`);
+    expect(lines[1]).toBe('Budget: no change was asked for.');
+    expect(t.mailer.sent[0]!.text).not.toContain('daily budget');
+    const after = await t.storage.db
+      .selectFrom('campaigns')
+      .select('daily_budget_micros')
+      .where('id', '=', sim.campaignId)
+      .executeTakeFirstOrThrow();
+    expect(after.daily_budget_micros).toBe(before.daily_budget_micros);
   });
 
   it('a pause step on a paused campaign is done as is; other conflicts still fail the step', async () => {

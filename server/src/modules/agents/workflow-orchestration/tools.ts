@@ -41,8 +41,12 @@ export const workflowTools = [
         return { ok: true as const, steps: v.definition.steps.length, problems: [] };
       } catch (e) {
         if (!(e instanceof AppError) || e.code !== 'invalid_input') throw e;
-        const problems = (e.details as { problems?: Array<{ path: string; message: string }> } | undefined)
-          ?.problems ?? [{ path: '', message: e.message }];
+        // The API's issues (`path` as keys and indexes) as the agent reads them: `steps.0.dependsOn.1`.
+        const issues = (e.details as { issues?: Array<{ path: Array<string | number>; message: string }> })
+          ?.issues;
+        const problems = issues?.length
+          ? issues.map((p) => ({ path: p.path.join('.'), message: p.message }))
+          : [{ path: '', message: e.message }];
         return { ok: false as const, steps: i.steps.length, problems };
       }
     },

@@ -303,7 +303,22 @@ describe('web dashboard in Chromium', () => {
   it('connects Meta through the OAuth redirect flow and syncs it with progress', async () => {
     const page = await freshPage();
     await signIn(page, server.url);
+    let listReads = 0;
+    let syncReads = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'GET' && new URL(r.url()).pathname === '/api/v1/connections') listReads++;
+    });
+    page.on('response', (r) => {
+      if (/\/api\/v1\/connections\/[^/]+\/syncs$/.test(new URL(r.url()).pathname)) syncReads++;
+    });
     await page.getByRole('link', { name: 'Connections' }).click();
+    await page.getByTestId('connection').first().waitFor();
+    const shown = await page.getByTestId('connection').count();
+    await expect.poll(() => syncReads).toBeGreaterThanOrEqual(shown);
+    // One read of the list per visit: each row's finished sync used to read it again. (Only a
+    // later read can make this fail; the pause gives one the time to happen.)
+    await page.waitForTimeout(1000);
+    expect(listReads).toBeLessThanOrEqual(1);
     const form = page.getByRole('form', { name: 'Connect a platform' });
     await form.getByLabel('Platform').selectOption('meta');
     await form.getByLabel('Client').selectOption({ label: 'Peak Fitness' });
@@ -321,6 +336,8 @@ describe('web dashboard in Chromium', () => {
         ?.replace(/,/g, ''),
     );
     expect(rows).toBeGreaterThan(0);
+    // The finished sync refreshed the connection: it has synced now.
+    await item.getByRole('button', { name: 'Sync now', exact: true }).waitFor();
     expect(server.meta.log.some((r) => r.path.includes('oauth/access_token'))).toBe(true);
     await page.close();
   }, 240_000);

@@ -3,7 +3,7 @@
  * server's callback brings it back here with ?connected=…), sync status with progress, reconnect.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import {
   Button,
@@ -91,9 +91,18 @@ function SyncStatus({ c }: { c: Connection }) {
   const run = latest.data?.items[0];
   const active = run && (run.status === 'running' || run.status === 'queued');
   const p = run?.progress?.percent ?? 0;
+  // A run that finished while the page is open changed the connection (last sync, status): read it
+  // again then, not on every visit (each row's already finished run would refetch the list once more).
+  const seen = useRef<string | undefined>(undefined);
+  const runKey = run ? `${run.id}:${run.status}` : undefined;
   useEffect(() => {
-    if (run && !active) qc.invalidateQueries({ queryKey: ['connections'] });
-  }, [run, active, qc]);
+    if (!runKey) return;
+    if (seen.current === undefined) seen.current = runKey;
+    else if (seen.current !== runKey && !active) {
+      seen.current = runKey;
+      qc.invalidateQueries({ queryKey: ['connections'] });
+    } else seen.current = runKey;
+  }, [runKey, active, qc]);
   return (
     <div className="min-w-48 space-y-1.5" data-testid="sync-status">
       {run ? (

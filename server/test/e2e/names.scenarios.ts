@@ -11,7 +11,15 @@
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
-import { apiCall as call, type E2eServer, fitsWidth, inView, loginToken, signedInPage } from './harness.ts';
+import {
+  apiCall as call,
+  type E2eServer,
+  fitsWidth,
+  inView,
+  loginToken,
+  shoot,
+  signedInPage,
+} from './harness.ts';
 
 async function filterAudit(page: Page, action: string) {
   const form = page.getByRole('form', { name: 'Audit filters' });
@@ -333,14 +341,31 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
       expect(words).not.toMatch(/[()@]|snaive|mean/);
       if (technical.startsWith('mean('))
         expect(words).toMatch(new RegExp(`^Average of ${technical.split(',').length} models: `));
-
-      // An ad's fatigue, for each class the demo has: a sentence, the compact rule on hover.
-      const fatigue = await call<{ items: Array<{ adId: string; class: string; rule: string }> }>(
+      // The words are the server's (its model registry), not the page's own reading of the name.
+      const clientId = new URL(page.url()).searchParams.get('clientId');
+      const forecast = await call<{ model: string; modelDescription: { text: string } }>(
         server.url,
         token,
-        'GET',
-        '/api/v1/oracle/fatigue',
+        'POST',
+        '/api/v1/oracle/forecasts',
+        clientId
+          ? { entityType: 'client', entityId: clientId, metric: 'spend', horizon: 30 }
+          : { entityType: 'organization', metric: 'spend', horizon: 30 },
       );
+      expect(forecast.model).toBe(technical);
+      expect(words).toBe(forecast.modelDescription.text);
+      await shoot(page, 'predictions-forecast-model');
+
+      // An ad's fatigue, for each class the demo has: a sentence, the compact rule on hover.
+      const fatigue = await call<{
+        items: Array<{
+          adId: string;
+          class: string;
+          rule: string;
+          reason: string;
+          riskFactors: Array<{ detail: string; text: string }>;
+        }>;
+      }>(server.url, token, 'GET', '/api/v1/oracle/fatigue');
       const byClass = new Map(fatigue.items.map((f) => [f.class, f]));
       expect(byClass.size).toBeGreaterThan(1);
       for (const f of byClass.values()) {
@@ -353,6 +378,13 @@ export function nameScenarios(env: () => { server: E2eServer; context: BrowserCo
           /chance of fatigue within|Click-through rate|No impressions|not delivering/,
         );
         expect(await reason.getAttribute('title')).toBe(f.rule);
+        // The server's sentences, as the API gives them to every other client.
+        expect(text, f.class).toBe(f.reason);
+        const factors = reason.locator('xpath=following-sibling::li');
+        expect(await factors.allTextContents()).toEqual(f.riskFactors.map((r) => `• ${r.text}`));
+        for (const [i, r] of f.riskFactors.entries())
+          expect(await factors.nth(i).getAttribute('title')).toBe(r.detail);
+        await shoot(page, `ad-fatigue-${f.class}`);
       }
       await page.close();
     }, 300_000);

@@ -1,5 +1,4 @@
-/** Creative fatigue class as a badge, with why (in words) and the refresh date in its title. */
-import { fatigueReason } from '../lib/fatigue.ts';
+/** Creative fatigue class as a badge, with why (the server's sentence) and the refresh date in its title. */
 import { date } from '../lib/format.ts';
 import type { Fatigue } from '../lib/types.ts';
 import { Badge, type Tone } from './ui.tsx';
@@ -16,7 +15,7 @@ export function FatigueBadge({ f }: { f: Fatigue | undefined }) {
   if (!f) return <span className="text-xs text-slate-400">—</span>;
   const c = classes[f.class] ?? { label: f.class.replace(/_/g, ' '), tone: 'gray' as Tone };
   return (
-    <Badge tone={c.tone} title={`${fatigueReason(f)} · refresh by ${date(f.refreshBy)}`}>
+    <Badge tone={c.tone} title={`${f.reason} · refresh by ${date(f.refreshBy)}`}>
       {c.label}
     </Badge>
   );

@@ -122,11 +122,14 @@ export interface Fatigue {
   p7: number;
   p14: number;
   predictedDrop: number;
-  riskFactors: Array<{ factor: string; contribution: number; detail: string }>;
+  /** `detail` is the compact form (on hover), `text` the server's sentence. */
+  riskFactors: Array<{ factor: string; contribution: number; detail: string; text: string }>;
   refreshBy: string | null;
   class: string;
+  /** The compact rule that set the class (on hover). */
   rule: string;
-  /** What the model read (ctrLogRatio, ageDays, …): the page words the rule and risk factors from it. */
+  /** Why the ad is in its class, in one sentence, written by the server from its classifier's thresholds. */
+  reason: string;
   features?: Record<string, number | boolean | null>;
 }
 
@@ -155,6 +158,13 @@ export interface ForecastPoint {
   hi95: number;
 }
 
+/** A forecast model in words, written by the server from its model registry. */
+export interface ModelDescription {
+  text: string;
+  combination: 'single' | 'mean' | 'ratio';
+  members: Array<{ model: string; text: string }>;
+}
+
 export interface Forecast {
   id: string;
   entityType: string;
@@ -163,6 +173,7 @@ export interface Forecast {
   unit: string;
   horizon: number;
   model: string;
+  modelDescription: ModelDescription;
   computedAt: string;
   explanation: { selectedModel: string; currency?: string; seriesTo?: string; warnings?: string[] };
   points: ForecastPoint[];

@@ -49,7 +49,23 @@ describe(`ORACLE creative fatigue API on ${testDialect()}`, () => {
       expect(i.refreshBy >= LAST_DAY).toBe(true);
       expect(i.modelVersion).toBe(FATIGUE_MODEL_VERSION);
       expect(i.inputsHash).toMatch(/^[0-9a-f]{64}$/);
+      // In words for API users: a sentence from the features (not the compact rule), never NaN.
+      expect(i.reason).toMatch(/^[A-Z0-9]/);
+      expect(i.reason).not.toBe(i.rule);
+      expect(i.reason).not.toMatch(/NaN|undefined|Infinity/);
+      for (const r of i.riskFactors) {
+        expect(r.text).toMatch(/^[A-Z]/);
+        expect(r.text).not.toMatch(/NaN|undefined|Infinity/);
+        expect(r.detail.length).toBeGreaterThan(0);
+      }
     }
+    const frequency = body.items
+      .flatMap((i: { riskFactors: { factor: string; text: string }[] }) => i.riskFactors)
+      .find((r: { factor: string }) => r.factor === 'frequency');
+    if (frequency)
+      expect(frequency.text).toMatch(
+        /^(Each person reached has seen it \d+\.\d times on average|It has shown \d+ days' worth of impressions at its recent pace)$/,
+      );
     const rows = await fatigueRows(a.organizationId);
     expect(rows).toHaveLength(body.items.length);
     expect(rows[0]).toMatchObject({ entity_type: 'ad', metric: 'fatigue', for_date: LAST_DAY });
@@ -74,6 +90,7 @@ describe(`ORACLE creative fatigue API on ${testDialect()}`, () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ adId: simA.adId, class: 'dead', refreshBy: LAST_DAY });
     expect(res.json().rule).toMatch(/impressions/i);
+    expect(res.json().reason).toBe('No impressions in the last 7 days');
     const dead = (await get(a, '/api/v1/oracle/fatigue?class=dead')).json();
     expect(dead.items.map((i: { adId: string }) => i.adId)).toContain(simA.adId);
     expect(dead.items.every((i: { class: string }) => i.class === 'dead')).toBe(true);
@@ -113,6 +130,7 @@ describe(`ORACLE creative fatigue API on ${testDialect()}`, () => {
       const res = await get(a, url);
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error.code).toBe('not_found');
+      expect(res.body).not.toContain('reason');
     }
     expect(await fatigueRows(b.organizationId)).toHaveLength(before);
     expect((await fatigueRows(a.organizationId)).every((r) => r.entity_id !== simB.adId)).toBe(true);

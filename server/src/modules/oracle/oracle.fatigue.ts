@@ -11,7 +11,14 @@ import type { Executor, Storage } from '../../storage/db.ts';
 import { assertOwned } from '../../storage/owned.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
-import { type AdDay, assessFatigue, type FatigueAssessment, type FatigueClass } from './fatigue/index.ts';
+import {
+  type AdDay,
+  assessFatigue,
+  type FatigueAssessment,
+  type FatigueClass,
+  fatigueReason,
+  riskFactorText,
+} from './fatigue/index.ts';
 import { addDays } from './oracle.series.ts';
 
 /** Bump when the fatigue model's numbers change (coefficients, rules): stored rows then differ. */
@@ -22,7 +29,8 @@ export const FATIGUE_RECENT_DAYS = 28;
 /** History per ad: the model needs the first week as a baseline, and nothing older than this. */
 const HISTORY_DAYS = 365;
 
-export interface StoredFatigue extends Omit<FatigueAssessment, 'features' | 'adId'> {
+/** An assessment as stored in the row's explanation (without the sentences, which are written on read). */
+interface SavedFatigue extends Omit<FatigueAssessment, 'features' | 'adId'> {
   adId: string;
   adName: string;
   campaignId: string;
@@ -33,6 +41,22 @@ export interface StoredFatigue extends Omit<FatigueAssessment, 'features' | 'adI
   modelVersion: string;
   inputsHash: string;
   computedAt: string;
+}
+
+/** An assessment as the API answers it: the saved one plus its plain-language sentences. */
+export interface StoredFatigue extends Omit<SavedFatigue, 'riskFactors'> {
+  /** Why the ad is in its class, in one sentence (the compact `rule` when a feature is missing). */
+  reason: string;
+  riskFactors: Array<SavedFatigue['riskFactors'][number] & { text: string }>;
+}
+
+/** The sentences, written from the classifier's thresholds on every read (older rows get them too). */
+function inWords(s: SavedFatigue): StoredFatigue {
+  return {
+    ...s,
+    reason: fatigueReason(s),
+    riskFactors: s.riskFactors.map((r) => ({ ...r, text: riskFactorText(r, s.features) })),
+  };
 }
 
 interface AdRow {
@@ -47,9 +71,9 @@ interface AdRow {
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
-function toStored(r: PredictionsTable): StoredFatigue {
+function toSaved(r: PredictionsTable): SavedFatigue {
   return {
-    ...(JSON.parse(r.explanation) as StoredFatigue),
+    ...(JSON.parse(r.explanation) as SavedFatigue),
     inputsHash: r.inputs_hash,
     computedAt: r.computed_at,
   };
@@ -135,7 +159,7 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
         ]);
     }
     const computedAt = clock.now().toISOString();
-    const out: StoredFatigue[] = [];
+    const out: SavedFatigue[] = [];
     const rows: PredictionsTable[] = [];
     for (const ad of ads) {
       const history = days.get(ad.id) ?? [];
@@ -150,7 +174,7 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
           JSON.stringify({ ad: ad.id, asOf, search, launchDate, model: FATIGUE_MODEL_VERSION, history }),
         )
         .digest('hex');
-      const stored: StoredFatigue = {
+      const stored: SavedFatigue = {
         adId: ad.id,
         adName: ad.name,
         campaignId: ad.campaign_id,
@@ -222,13 +246,13 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
         out.map((o) => o.inputsHash),
       )
       .execute();
-    const byHash = new Map(saved.map((r) => [r.inputs_hash, toStored(r)]));
+    const byHash = new Map(saved.map((r) => [r.inputs_hash, toSaved(r)]));
     // The ad's name, campaign and client are today's, not those stored with the assessment.
     const items = out.map((o) => {
       const saved = byHash.get(o.inputsHash);
-      if (!saved) return o;
+      if (!saved) return inWords(o);
       const { adName, campaignId, clientId, platform } = o;
-      return { ...saved, adName, campaignId, clientId, platform };
+      return inWords({ ...saved, adName, campaignId, clientId, platform });
     });
     return { items, stored: inserted };
   }

@@ -3,7 +3,7 @@
  * ROAS as the ratio of the revenue and spend forecasts (see README: "ROAS"). Pure: no I/O.
  */
 import { createHash } from 'node:crypto';
-import { FORECAST_VERSION, type ForecastResult, forecast } from './forecast/index.ts';
+import { FORECAST_VERSION, type ForecastResult, forecast, ratioName } from './forecast/index.ts';
 import type { NowcastCorrection } from './oracle.forecast.nowcast.ts';
 import type { DailySeries, EntityRef } from './oracle.series.ts';
 
@@ -241,7 +241,7 @@ export function computeForecast(
     ...lateWarnings,
   ]);
   return {
-    model: `ratio(${fr.model},${fs.model})`,
+    model: ratioName(fr.model, fs.model),
     version: FORECAST_VERSION,
     points,
     confidence: cr === null || cs === null ? null : Math.min(cr, cs),

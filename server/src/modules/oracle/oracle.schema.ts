@@ -59,6 +59,25 @@ const pointSchema = z.object({
   hi95: z.number().describe('Upper end of the 95% band, same unit as mean'),
 });
 
+/** A forecast model in words, from the forecaster's model registry (forecast/describe.ts). */
+export const modelDescriptionSchema = z
+  .object({
+    text: z
+      .string()
+      .describe(
+        'The model in words, e.g. "Damped-trend exponential smoothing with weekly seasonality" or "Average of 2 models: …" (the name itself for a name the registry does not know)',
+      ),
+    combination: z
+      .enum(['single', 'mean', 'ratio'])
+      .describe("One model, the average of the backtest's best, or revenue ÷ spend (ROAS)"),
+    members: z
+      .array(z.object({ model: z.string(), text: z.string() }))
+      .describe(
+        "What it is made of, by name and in words: the averaged models, or the revenue and spend forecasts' models (empty for an unknown name)",
+      ),
+  })
+  .describe('The model in plain words');
+
 export const forecastSchema = z.object({
   id: z.string(),
   entityType: z.enum(entityTypes),
@@ -69,7 +88,12 @@ export const forecastSchema = z.object({
     .describe('micros of `explanation.currency` for spend and revenue'),
   horizon: z.number().int(),
   computedAt: z.string(),
-  model: z.string(),
+  model: z
+    .string()
+    .describe(
+      'The model as stored: a member (`damped@7`), the average of several (`mean(theta@7,ses)`), or `ratio(<revenue model>,<spend model>)` for ROAS',
+    ),
+  modelDescription: modelDescriptionSchema,
   modelVersion: z.string(),
   inputsHash: z.string().describe('sha256 of the input series; the same inputs are stored once'),
   confidence: z.number().nullable().describe('1 − backtest error ÷ recent mean level, in [0, 1]'),
@@ -228,12 +252,22 @@ export const fatigueSchema = z.object({
     z.object({
       factor: z.enum(['frequency', 'ctr_decay', 'cvr_decay', 'age', 'saturation']),
       contribution: z.number().describe('Contribution to the 14-day log-odds'),
-      detail: z.string(),
+      detail: z.string().describe('The factor in compact form, e.g. "cumulative frequency 3.2 per person"'),
+      text: z
+        .string()
+        .describe(
+          'The factor in plain words from the features, e.g. "Each person reached has seen it 3.2 times on average" (the detail when a feature is missing)',
+        ),
     }),
   ),
   refreshBy: z.string().describe('Recommended refresh date'),
   class: z.enum(fatigueClasses),
-  rule: z.string().describe('The rule that set the class'),
+  rule: z.string().describe('The rule that set the class, in compact form'),
+  reason: z
+    .string()
+    .describe(
+      'Why the ad is in its class, in one plain sentence with the classifier\'s thresholds, e.g. "Click-through rate down to 62% of its early level (fatigued at 80% or less)" (the rule when a feature is missing)',
+    ),
   features: z.record(z.string(), z.union([z.number(), z.boolean(), z.null()])),
   model: z.string(),
   modelVersion: z.string(),
@@ -341,6 +375,7 @@ export const scorecardSchema = z.object({
   models: z.array(
     z.object({
       model: z.string(),
+      modelDescription: modelDescriptionSchema,
       metric: z.string(),
       count: z.number().int().describe('Forecasts scored'),
       mase: z.number().nullable().describe('Mean MASE (scaled by the in-sample seasonal-naive error)'),

@@ -93,6 +93,8 @@ describe(`ORACLE forecast scorecard on ${testDialect()}`, () => {
     // Spend as a revenue forecast: some error; the ±10 micros bands never hold the actual.
     expect(row).toMatchObject({ metric: 'revenue', count: 1, coverage80: 0, coverage95: 0 });
     expect(row.mase).toBeGreaterThan(0);
+    // A name the forecaster's registry does not build is described as it is.
+    expect(row.modelDescription).toEqual({ text: 'good-model', combination: 'single', members: [] });
     expect(card.replacements).toEqual([]);
     const stored = await t.storage.db
       .selectFrom('predictions')
@@ -144,7 +146,13 @@ describe(`ORACLE forecast scorecard on ${testDialect()}`, () => {
       model: 'snaive@7',
     });
     expect(card.replacements[0].weeks).toHaveLength(4);
-    expect(card.models.find((m: { model: string }) => m.model === 'theta').lostToSeasonalNaive).toBe(4);
+    const theta = card.models.find((m: { model: string }) => m.model === 'theta');
+    expect(theta.lostToSeasonalNaive).toBe(4);
+    expect(theta.modelDescription).toEqual({
+      text: 'Theta method',
+      combination: 'single',
+      members: [{ model: 'theta', text: 'Theta method' }],
+    });
 
     const spend = await t.app.inject({
       method: 'POST',
@@ -155,6 +163,7 @@ describe(`ORACLE forecast scorecard on ${testDialect()}`, () => {
     expect(spend.statusCode, spend.body).toBe(200);
     const f = spend.json();
     expect(f.model).toBe('snaive@7');
+    expect(f.modelDescription.text).toBe('The last week repeated');
     expect(f.explanation.warnings.join(' ')).toMatch(/lost to seasonal naive/);
     // The last week repeated.
     expect(f.points[0].mean).toBe(actual.get(addDays(LAST_DAY, -6)));

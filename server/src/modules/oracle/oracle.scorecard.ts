@@ -10,6 +10,7 @@ import { newId } from '../../platform/ids.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
+import { describeModel } from './forecast/describe.ts';
 import {
   addDays,
   type DailySeries,
@@ -318,6 +319,7 @@ export function createScorecard({
         const withMase = g.filter((s) => s.mase !== null && s.snaiveMase !== null);
         return {
           model: (g[0] as ForecastScore).model,
+          modelDescription: describeModel((g[0] as ForecastScore).model),
           metric: (g[0] as ForecastScore).metric,
           count: g.length,
           mase: mean(withMase.map((s) => s.mase as number)),

@@ -11,6 +11,7 @@ import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Analytics, Fx } from '../analytics/index.ts';
 import type { Ctx } from '../auth/context.ts';
 import type { DomainEvents } from '../workflows/index.ts';
+import { describeModel, type ModelDescription } from './forecast/index.ts';
 import { createAllocations } from './oracle.allocation.ts';
 import { createAnomalies } from './oracle.anomalies.ts';
 import { createChurn } from './oracle.churn.ts';
@@ -42,6 +43,8 @@ export interface StoredForecast {
   horizon: number;
   computedAt: string;
   model: string;
+  /** The model in words, from the forecaster's model registry. */
+  modelDescription: ModelDescription;
   modelVersion: string;
   inputsHash: string;
   confidence: number | null;
@@ -64,6 +67,7 @@ function toForecast(rows: PredictionsTable[]): StoredForecast {
     horizon: Number(first.horizon_days),
     computedAt: first.computed_at,
     model: first.model,
+    modelDescription: describeModel(first.model),
     modelVersion: first.model_version,
     inputsHash: first.inputs_hash,
     confidence: first.confidence === null ? null : Number(first.confidence),

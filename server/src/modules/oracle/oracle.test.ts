@@ -90,6 +90,15 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     expect(f.explanation.seriesLength).toBe(14);
     expect(f.explanation.seriesTo).toBe(LAST_DAY);
     expect(f.explanation.selectedModel).toBe(f.model);
+    // The model in words, member by member, from the forecaster's registry.
+    expect(f.modelDescription.combination).toBe(f.explanation.members.length > 1 ? 'mean' : 'single');
+    expect(f.modelDescription.members.map((m: { model: string }) => m.model)).toEqual(f.explanation.members);
+    expect(f.modelDescription.text).not.toBe(f.model);
+    expect(f.modelDescription.text).toMatch(/^[A-Z]/);
+    if (f.explanation.members.length > 1)
+      expect(f.modelDescription.text).toMatch(
+        new RegExp(`^Average of ${f.explanation.members.length} models: `),
+      );
     expect(f.points).toHaveLength(10);
     expect(f.points[0].date).toBe('2026-11-21');
     expect(f.points[9].date).toBe('2026-11-30');
@@ -140,6 +149,14 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     expect(roas.entityId).toBeNull();
     expect(roas.unit).toBe('ratio');
     expect(roas.explanation.components).toEqual({ revenue: rev.model, spend: spend.model });
+    expect(roas.modelDescription).toMatchObject({
+      combination: 'ratio',
+      members: [
+        { model: rev.model, text: rev.modelDescription.text },
+        { model: spend.model, text: spend.modelDescription.text },
+      ],
+    });
+    expect(roas.modelDescription.text).toMatch(/^Ratio of two forecasts: revenue \(.+\) ÷ spend \(.+\)$/);
     for (const [i, p] of roas.points.entries()) {
       // Revenue and spend points are rounded to whole micros; the ratio is of the unrounded means.
       expect(p.mean).toBeCloseTo(rev.points[i].mean / spend.points[i].mean, 3);
@@ -200,6 +217,8 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     expect(page1.statusCode, page1.body).toBe(200);
     expect(page1.json().items.map((f: { id: string }) => f.id)).toEqual([newer.id]);
     expect(page1.json().items[0].points).toHaveLength(4);
+    expect(page1.json().items[0].modelDescription).toEqual(newer.modelDescription);
+    expect(newer.modelDescription.text.length).toBeGreaterThan(0);
     const page2 = await get(
       a,
       `entityType=ad&entityId=${simA.adId}&metric=spend&limit=1&cursor=${page1.json().nextCursor}`,

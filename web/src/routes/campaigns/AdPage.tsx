@@ -9,7 +9,6 @@ import { Card, CardHeader, ErrorState, LoadingState, PageHeader, StatusBadge } f
 import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dailyOption } from '../../lib/charts.ts';
-import { fatigueReason, riskFactorText } from '../../lib/fatigue.ts';
 import { date, pct, platformName } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
 import type { Ad, Fatigue } from '../../lib/types.ts';
@@ -165,11 +164,11 @@ export function AdPage() {
                   <p className="mb-2 text-xs font-medium text-slate-500">Why</p>
                   <ul className="space-y-1.5 text-sm text-slate-700">
                     <li className="text-slate-500" title={f.rule} data-testid="fatigue-reason">
-                      {fatigueReason(f)}
+                      {f.reason}
                     </li>
                     {f.riskFactors.map((r) => (
                       <li key={r.factor} title={r.detail}>
-                        • {riskFactorText(r, f.features)}
+                        • {r.text}
                       </li>
                     ))}
                   </ul>

@@ -50,7 +50,8 @@ export function ForecastCard({ clientId }: { clientId: string }) {
         description={
           f ? (
             <>
-              <ModelName name={f.model} /> — chosen by rolling-origin backtest (tested on past weeks)
+              <ModelName name={f.model} description={f.modelDescription} /> — chosen by rolling-origin
+              backtest (tested on past weeks)
               {metric !== 'roas' && total !== undefined ? ` · expected total ${fmt(total)}` : ''}
             </>
           ) : (

@@ -17,7 +17,7 @@ import { anomalyDetail, anomalyHeadline } from '../../lib/anomalies.ts';
 import { api } from '../../lib/api.ts';
 import { date, num, pct } from '../../lib/format.ts';
 import { useClients } from '../../lib/hooks.ts';
-import type { Anomaly } from '../../lib/types.ts';
+import type { Anomaly, ModelDescription } from '../../lib/types.ts';
 import { FatigueTimeline } from './FatigueTimeline.tsx';
 import { ForecastCard } from './ForecastCard.tsx';
 import { ModelName } from './ModelName.tsx';
@@ -27,6 +27,7 @@ interface Scorecard {
   scoredSteps: number;
   models: Array<{
     model: string;
+    modelDescription: ModelDescription;
     metric: string;
     count: number;
     mase: number | null;
@@ -144,7 +145,7 @@ function ScorecardCard() {
               {q.data.models.map((m) => (
                 <tr key={`${m.model}-${m.metric}`}>
                   <td className="max-w-72 min-w-40 px-4 py-2.5 font-medium">
-                    <ModelName name={m.model} />
+                    <ModelName name={m.model} description={m.modelDescription} />
                   </td>
                   <td className="px-4 py-2.5">{m.metric}</td>
                   <td className="px-4 py-2.5 text-right">{m.count}</td>

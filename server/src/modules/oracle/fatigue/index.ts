@@ -1,4 +1,5 @@
 export { auc } from './auc.ts';
+export { type FeatureValues, fatigueReason, riskFactorText } from './explain.ts';
 export { type AdDay, type AdHistory, computeFeatures, type FatigueFeatures } from './features.ts';
 export {
   assessFatigue,

@@ -12,6 +12,7 @@ import {
   procedureRuns,
   selectMembers,
 } from './backtest.ts';
+import { meanName } from './describe.ts';
 import { isSeasonal } from './features.ts';
 import { checkHorizon, cleanSeries, type Frequency, resolveSeasons } from './input.ts';
 import { bands, type Calibration, calibrate } from './intervals.ts';
@@ -86,8 +87,6 @@ function isIntermittent(x: Float64Array): boolean {
   for (const v of x) if (v === 0) zeros++;
   return zeros >= 0.3 * x.length;
 }
-
-const nameOf = (members: string[]) => (members.length === 1 ? members[0]! : `mean(${members.join(',')})`);
 
 function flat(value: number, h: number, sd: (j: number) => number): PointSd {
   return { mean: new Array<number>(h).fill(value), sd: Array.from({ length: h }, (_, j) => sd(j)) };
@@ -194,7 +193,7 @@ export function forecast(
   }
   const cal = calibrate(procedureRuns(scores, plan, loss));
   const members = chosen.map((c) => c.name);
-  return finish(nameOf(members), combine(finals), cal, cal.cells >= 5 ? 'calibrated' : 'model', {
+  return finish(meanName(members), combine(finals), cal, cal.cells >= 5 ? 'calibrated' : 'model', {
     seasonal,
     backtest: {
       origins: plan.origins,

@@ -16,8 +16,37 @@ export interface PointSd {
 export interface Model {
   /** Stable name stored with every forecast, e.g. `theta`, `damped@168`, `snaive@24`. */
   name: string;
+  /** The model in plain words, lower case where the words allow ("damped-trend exponential smoothing with weekly seasonality", "the last week repeated"). */
+  words: string;
   run(x: Float64Array, h: number): PointSd;
 }
+
+/** Every kind of model the forecaster builds, in words: the registry its descriptions come from. */
+export const MODEL_KINDS = {
+  naive: 'the last value repeated',
+  drift: 'random walk with drift',
+  ses: 'simple exponential smoothing',
+  holt: "Holt's linear-trend exponential smoothing",
+  damped: 'damped-trend exponential smoothing',
+  theta: 'Theta method',
+  ets: 'automatically selected exponential smoothing',
+  snaive: 'the last season repeated',
+  mstl: 'MSTL decomposition',
+} as const;
+export type ModelKind = keyof typeof MODEL_KINDS;
+
+/** A seasonal period in the series' steps as people say it (7 steps of a daily series: weekly). */
+const SEASON_WORDS: Record<number, { adjective: string; cycle: string }> = {
+  7: { adjective: 'weekly', cycle: 'week' },
+  12: { adjective: 'yearly', cycle: 'year' },
+  24: { adjective: 'daily', cycle: 'day' },
+  52: { adjective: 'yearly', cycle: 'year' },
+  168: { adjective: 'weekly', cycle: 'week' },
+  365: { adjective: 'yearly', cycle: 'year' },
+};
+const seasonWords = (p: number) => SEASON_WORDS[p] ?? { adjective: `${p}-step`, cycle: `${p} steps` };
+const andList = (xs: string[]) =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`;
 
 /** Deseasonalises at `m` when the series tests seasonal there: multiplicative if all values are positive. */
 export function seasonalAdjustment(x: Float64Array, m: number): Decomposition {
@@ -92,8 +121,11 @@ export type InnerModel = keyof typeof inner;
 export function adjusted(kind: string, period: number): Model {
   const fn = inner[kind];
   if (!fn) throw new Error(`unknown model ${kind}`);
+  const base = MODEL_KINDS[kind as ModelKind];
   return {
     name: period > 1 ? `${kind}@${period}` : kind,
+    // Run on the series with its season taken out and put back on the forecast.
+    words: period > 1 ? `${base} with ${seasonWords(period).adjective} seasonality` : base,
     run(x, h) {
       const d = seasonalAdjustment(x, period);
       const f = fn(d.adjusted, h);
@@ -106,6 +138,7 @@ export function adjusted(kind: string, period: number): Model {
 export function seasonalNaive(period: number): Model {
   return {
     name: `snaive@${period}`,
+    words: `the last ${seasonWords(period).cycle} repeated`,
     run(x, h) {
       const n = x.length;
       if (n < period) return naiveOn(x, h);
@@ -122,6 +155,7 @@ export function seasonalNaive(period: number): Model {
 export function mstlModel(periods: number[]): Model {
   return {
     name: `mstl@${periods.join('+')}`,
+    words: `${MODEL_KINDS.mstl} with ${andList(periods.map((p) => seasonWords(p).adjective))} seasonality`,
     run(x, h) {
       const fit = periods.filter((p) => x.length >= 2 * p);
       return fit.length ? mstl(x, h, fit) : inner.ses!(x, h);

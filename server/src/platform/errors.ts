@@ -10,6 +10,8 @@ export const errorStatus = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  /** The request is valid, but the entity has no data (yet) to compute from: nothing synced. */
+  no_data: 422,
   unsupported_media_type: 415,
   rate_limited: 429,
   plan_limit: 402,
@@ -57,6 +59,8 @@ export const unauthenticated = (message = 'Authentication required') =>
 export const invalidInput = (message: string, details?: unknown) =>
   new AppError('invalid_input', message, details);
 export const conflict = (message: string, details?: unknown) => new AppError('conflict', message, details);
+/** 422 `no_data`: nothing synced yet to compute from (a client just created, a connection not synced). */
+export const noData = (message: string, details?: unknown) => new AppError('no_data', message, details);
 
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
@@ -86,13 +90,34 @@ export function zodInvalidInput(
   at: Array<string | number> = [],
   what?: string,
 ): AppError {
-  const issues = error.issues.flatMap((i) => {
-    const { code, path, message, ...rest } = i as RawIssue;
-    return schemaIssues(part, [...at, ...path.map(segment)], code, message, rest);
-  });
+  const issues = error.issues
+    .filter((i) => !coveredSafeIntBound(i, error.issues))
+    .flatMap((i) => {
+      const { code, path, message, ...rest } = i as RawIssue;
+      return schemaIssues(part, [...at, ...path.map(segment)], code, message, rest);
+    });
   const err = invalidInputOf(issues, what);
   if (!what || issues.length === 0) return err;
   return new AppError('invalid_input', `${err.message} (${what})`, err.details);
+}
+
+/**
+ * zod's integers carry the safe-integer range of their own: 1e308 for a "1-90" field fails that
+ * (`<=9007199254740991`) as well as the field's `max(90)`. The field's own bound is the one to tell.
+ */
+function coveredSafeIntBound(
+  issue: { code: string; path: PropertyKey[] },
+  all: ReadonlyArray<{ code: string; path: PropertyKey[] }>,
+): boolean {
+  const bound =
+    (issue as { maximum?: unknown; minimum?: unknown }).maximum ?? (issue as { minimum?: unknown }).minimum;
+  if (
+    (issue.code !== 'too_big' && issue.code !== 'too_small') ||
+    (bound !== Number.MAX_SAFE_INTEGER && bound !== Number.MIN_SAFE_INTEGER)
+  )
+    return false;
+  const key = issue.path.map(String).join('.');
+  return all.some((o) => o !== issue && o.code === issue.code && o.path.map(String).join('.') === key);
 }
 
 /** One problem with a request part, as `details.issues[]` of a 400 `invalid_input` carries it. */

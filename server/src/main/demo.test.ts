@@ -16,10 +16,48 @@ describe(`demo agency on ${testDialect()}`, () => {
     const org = demo.organizationId;
     const clients = await t.storage.db
       .selectFrom('clients')
-      .select('id')
+      .select(['id', 'name', 'currency'])
       .where('organization_id', '=', org)
+      .orderBy('name')
       .execute();
     expect(clients).toHaveLength(3);
+    // Each client bills in its ad accounts' currency and its accounts carry its name; the agency
+    // reports in USD while its clients bill in three currencies.
+    expect(clients.map((c) => [c.name, c.currency])).toEqual([
+      ['Bright Smile Dental', 'USD'],
+      ['Maison Verte Immobilier', 'EUR'],
+      ['Peak Fitness', 'GBP'],
+    ]);
+    const reporting = await t.storage.db
+      .selectFrom('organizations')
+      .select('reporting_currency')
+      .where('id', '=', org)
+      .executeTakeFirstOrThrow();
+    expect(reporting.reporting_currency).toBe('USD');
+    const accounts = await t.storage.db
+      .selectFrom('ad_accounts')
+      .select(['client_id', 'name', 'currency', 'platform'])
+      .where('organization_id', '=', org)
+      .execute();
+    expect(accounts).toHaveLength(9);
+    for (const c of clients) {
+      const own = accounts.filter((a) => a.client_id === c.id);
+      expect(own.map((a) => a.platform).sort()).toEqual(['google_ads', 'linkedin', 'meta']);
+      for (const a of own) {
+        expect(a.currency, a.name).toBe(c.currency);
+        expect(a.name.startsWith(`${c.name} (`), a.name).toBe(true);
+      }
+    }
+    const crm = await t.storage.db
+      .selectFrom('crm_pipelines')
+      .select(['name'])
+      .where('organization_id', '=', org)
+      .execute();
+    for (const p of crm)
+      expect(
+        clients.some((c) => p.name.startsWith(c.name)),
+        p.name,
+      ).toBe(true);
     const perPlatform = await t.storage.db
       .selectFrom('ads')
       .select(['platform', (eb) => eb.fn.countAll<number>().as('n')])

@@ -5,6 +5,7 @@
  * Created once; running the demo again reuses it.
  */
 import type { Ctx } from '../modules/auth/context.ts';
+import { clientProfiles } from '../modules/connectors/simulator/catalog.ts';
 import { seedDemoRules } from '../modules/rules/rules.demo.ts';
 import { createProgressBar } from './progress.ts';
 import type { Services } from './services.ts';
@@ -19,32 +20,41 @@ export interface DemoPortalLogin {
   password: string;
 }
 
-const demoClients = [
-  {
-    name: 'Bright Smile Dental',
-    email: 'marketing@brightsmile.example',
-    company: 'Bright Smile Dental Group',
-    monthlyBudgetMicros: 18_000_000_000,
-    industry: 'dental',
-    accentColor: '#14b8a6',
-  },
-  {
-    name: 'Peak Fitness',
-    email: 'growth@peakfitness.example',
-    company: 'Peak Fitness Clubs',
-    monthlyBudgetMicros: 32_000_000_000,
-    industry: 'fitness',
-    accentColor: '#f97316',
-  },
-  {
-    name: 'Harbor Home Loans',
-    email: 'leads@harborloans.example',
-    company: 'Harbor Home Loans LLC',
-    monthlyBudgetMicros: 45_000_000_000,
-    industry: 'realestate',
-    accentColor: '#0ea5e9',
-  },
-];
+/**
+ * Each demo client is one simulator client (its `industry`), so its name and billing currency are
+ * the simulated accounts' own: the accounts are named "<client> (Google Ads)" and bill in the
+ * client's currency. The agency reports in USD; its clients bill in USD, GBP and EUR. Monthly budgets
+ * are in the client's currency.
+ */
+const demoClients = (
+  [
+    {
+      industry: 'dental',
+      email: 'marketing@brightsmile.example',
+      company: 'Bright Smile Dental Group',
+      monthlyBudgetMicros: 18_000_000_000,
+      accentColor: '#14b8a6',
+    },
+    {
+      industry: 'fitness',
+      email: 'growth@peakfitness.example',
+      company: 'Peak Fitness Clubs Ltd',
+      monthlyBudgetMicros: 25_000_000_000,
+      accentColor: '#f97316',
+    },
+    {
+      industry: 'realestate',
+      email: 'leads@maisonverte.example',
+      company: 'Maison Verte Immobilier SAS',
+      monthlyBudgetMicros: 42_000_000_000,
+      accentColor: '#0ea5e9',
+    },
+  ] as const
+).map((c) => {
+  const profile = clientProfiles.find((p) => p.key === c.industry);
+  if (!profile) throw new Error(`demo: no simulator profile ${c.industry}`);
+  return { ...c, name: profile.name, currency: profile.currency };
+});
 
 export const DEMO_DAYS = 150;
 
@@ -84,7 +94,7 @@ export async function seedDemo(
   };
   await loadDemoRates(s, days);
   for (const [i, { industry, accentColor: _accent, ...c }] of demoClients.entries()) {
-    const client = await s.clients.create(ctx, { ...c, currency: 'USD' });
+    const client = await s.clients.create(ctx, c);
     const { connection } = await s.connections.create(ctx, {
       platform: 'simulator',
       clientId: client.id,

@@ -269,6 +269,69 @@ describe('web dashboard in Chromium', () => {
 
   it('runs an agent and shows its output and steps', async () => {
     const page = await freshPage();
+  it('explains budget recommendations: fitted and marginal ROAS per campaign and what the split maximises, in the client’s own currency', async () => {
+    // Peak Fitness bills in GBP: its client record, its accounts and its recommendations say so.
+    const clients = await apiAs<{ items: Array<{ id: string; name: string; currency: string }> }>(
+      ownerToken,
+      'GET',
+      '/api/v1/clients',
+    );
+    const peak = clients.items.find((c) => c.name === 'Peak Fitness');
+    expect(peak?.currency).toBe('GBP');
+    const cid = peak?.id ?? '';
+    type Row = {
+      entityId: string;
+      name: string;
+      changePct: number;
+      recentChange: unknown;
+      observedRoas: number | null;
+      fittedRoas: number | null;
+      marginalRoasAtCurrent: number | null;
+      marginalRoasAtRecommended: number | null;
+    };
+    const alloc = await apiAs<{
+      currency: string;
+      totals: { marginalRoas: number | null };
+      summary: { objective: string; headline: string; marginalBelowBreakEven: boolean | null };
+      allocations: Row[];
+    }>(ownerToken, 'POST', '/api/v1/oracle/allocations', {
+      clientId: cid,
+      level: 'campaign',
+      objective: 'revenue',
+    });
+    expect(alloc.currency).toBe('GBP');
+    const page = await freshPage();
+    await signIn(page, server.url);
+    await page.goto(`${server.url}/predictions?clientId=${cid}`);
+    const explained = page.getByTestId('allocation-explained');
+    await explained.waitFor({ timeout: 120_000 });
+    // The card's headline and objective are the server's words, in pounds.
+    await page.getByText(alloc.summary.headline, { exact: true }).waitFor();
+    expect(alloc.summary.headline).toMatch(/£/);
+    expect(await explained.textContent()).toContain(alloc.summary.objective);
+    if (alloc.summary.marginalBelowBreakEven)
+      await explained.getByText(`marginal ROAS ${(alloc.totals.marginalRoas ?? 0).toFixed(2)}×`).waitFor();
+    // Each listed campaign shows its reported and fitted ROAS and its marginal ROAS now → recommended.
+    const rows = page.getByTestId('recommendation');
+    await rows.first().waitFor();
+    const shown = alloc.allocations.filter(
+      (a) => a.fittedRoas !== null && (Math.abs(a.changePct) >= 1 || a.recentChange),
+    );
+    expect(shown.length).toBeGreaterThan(0);
+    for (const a of shown) {
+      const row = rows.filter({ has: page.getByRole('link', { name: a.name, exact: true }) });
+      expect(await row.getByTestId('observed-roas').textContent()).toContain(
+        `${a.observedRoas?.toFixed(2)}×`,
+      );
+      expect(await row.getByTestId('fitted-roas').textContent()).toContain(`${a.fittedRoas?.toFixed(2)}×`);
+      expect((await row.getByTestId('marginal-roas').textContent())?.replace(/\s+/g, ' ')).toContain(
+        `${a.marginalRoasAtCurrent?.toFixed(2)}× → ${a.marginalRoasAtRecommended?.toFixed(2)}×`,
+      );
+    }
+    await shoot(page, 'budget-recommendations-explained');
+    await page.close();
+  }, 180_000);
+
     await signIn(page, server.url);
     await page.getByRole('link', { name: 'Agents' }).click();
     await page

@@ -25,8 +25,8 @@ export function writeStatusScenarios(env: () => { server: E2eServer; context: Br
       const clients = (await (await fetch(`${server.url}/api/v1/clients`, { headers: auth })).json()) as {
         items: Array<{ id: string; name: string }>;
       };
-      const harbor = clients.items.find((c) => c.name === 'Harbor Home Loans')?.id;
-      const campaign = campaigns.items.find((c) => c.clientId === harbor);
+      const maison = clients.items.find((c) => c.name === 'Maison Verte Immobilier')?.id;
+      const campaign = campaigns.items.find((c) => c.clientId === maison);
       // A budget change far beyond the guardrail is stored blocked: nothing reaches the platform.
       const res = await fetch(`${server.url}/api/v1/actions`, {
         method: 'POST',

@@ -218,6 +218,11 @@ export interface AllocationResult {
   };
   allocations: Allocation[];
 }
+  /** The curve's average and marginal ROAS (revenue per unit of the next spend) at each spend. */
+  fittedRoasAtCurrent: number | null;
+  fittedRoasAtRecommended: number | null;
+  marginalRoasAtCurrent: number | null;
+  marginalRoasAtRecommended: number | null;
 
 export interface Proposal {
   id: string;
@@ -233,7 +238,12 @@ export interface Proposal {
   reason: string | null;
   checks: Array<{ check: string; outcome: string; message: string }>;
   requiredApprovals: number;
+    /** The marginal ROAS every campaign still free to move shares at the recommended split. */
+    marginalRoas: number | null;
+    expectedGainNetOfSpend: number | null;
   approvals: Array<{ userId?: string; at?: string }>;
+  /** The server's words: what the allocator maximises, and what the split is worth. */
+  summary: { objective: string; headline: string; marginalBelowBreakEven: boolean | null };
   status: string;
   decidedAt: string | null;
   decisionComment: string | null;

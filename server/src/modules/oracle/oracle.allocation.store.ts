@@ -23,7 +23,10 @@ export const ALLOCATION_MODEL = 'saturating-adstock-curves';
 // baseline, flat and nearly straight curves, and a gain interval that straddles 0.
 // 2.1.0: a campaign whose budget was changed through Omnify in the last 14 days, or has a budget
 // change waiting for approval, is locked at its current spend (recentChange says which).
-export const ALLOCATION_MODEL_VERSION = '2.1.0';
+// 2.2.0: the same split, explained: per entity the curve's average and marginal ROAS (or marginal
+// CPA) at the current and the recommended spend, in total the marginal return the free entities share,
+// the gain net of the spend change, and `summary` (the objective in words and an honest headline).
+export const ALLOCATION_MODEL_VERSION = '2.2.0';
 /** Days after an applied budget change during which its campaign is not moved again. */
 export const SETTLE_DAYS = 14;
 

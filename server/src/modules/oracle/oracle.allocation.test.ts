@@ -180,6 +180,153 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
     }
   });
 
+  type Explained = Fitted & {
+    name: string;
+    expectedResponse: number | null;
+    marginalResponse: number | null;
+    currentMarginalResponse: number | null;
+    fittedRoas: number | null;
+    fittedRoasAtCurrent: number | null;
+    fittedRoasAtRecommended: number | null;
+    marginalRoasAtCurrent: number | null;
+    marginalRoasAtRecommended: number | null;
+    marginalCpaAtCurrentMicros: number | null;
+    marginalCpaAtRecommendedMicros: number | null;
+  };
+
+  it('explains each recommendation by its fitted and marginal ROAS, and says when the last unit of spend loses money', async () => {
+    const res = await post(demo, { objective: 'revenue' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    const xs: Explained[] = body.allocations;
+    const lambda: number | null = body.totals.marginalRoas;
+    expect(lambda, 'some campaign is free to move').not.toBeNull();
+    const l = lambda as number;
+    expect(Math.abs(l - body.totals.marginalResponse)).toBeLessThan(0.006);
+    for (const x of xs) {
+      const label = x.name;
+      if (!x.fitted) {
+        for (const k of [
+          'fittedRoasAtCurrent',
+          'marginalRoasAtCurrent',
+          'marginalRoasAtRecommended',
+        ] as const)
+          expect(x[k], `${label} ${k}`).toBeNull();
+        continue;
+      }
+      const now = x.marginalRoasAtCurrent as number;
+      const then = x.marginalRoasAtRecommended as number;
+      expect(typeof now, label).toBe('number');
+      expect(typeof then, label).toBe('number');
+      // The marginal ROAS is the curve's slope: the same as the marginal response, rounded.
+      expect(Math.abs(then - (x.marginalResponse as number)), label).toBeLessThan(0.006);
+      expect(Math.abs(now - (x.currentMarginalResponse as number)), label).toBeLessThan(0.006);
+      // A concave curve through 0: the next unit returns at most the average, at either spend.
+      expect(now, label).toBeLessThanOrEqual(x.fittedRoasAtCurrent as number);
+      expect(then, label).toBeLessThanOrEqual(x.fittedRoasAtRecommended as number);
+      // The averages are the curve's response over the spend.
+      expect(
+        Math.abs(
+          (x.fittedRoasAtRecommended as number) - (x.expectedResponse as number) / x.recommendedDailyMicros,
+        ),
+        label,
+      ).toBeLessThan(0.006);
+      expect(
+        Math.abs((x.fittedRoasAtCurrent as number) - (x.currentResponse as number) / x.currentDailyMicros),
+        label,
+      ).toBeLessThan(0.006);
+      // Why each moved: the split raises what returns more than λ at the margin and cuts what returns
+      // less, until those free to move return λ (or reach a bound).
+      if (x.binding === null) expect(Math.abs(then - l), label).toBeLessThanOrEqual(0.011);
+      if (x.binding === 'max') expect(then, label).toBeGreaterThanOrEqual(l - 0.011);
+      if (x.binding === 'min') expect(then, label).toBeLessThanOrEqual(l + 0.011);
+      if (x.binding !== 'locked' && x.recommendedDailyMicros > x.currentDailyMicros * 1.01)
+        expect(now, label).toBeGreaterThanOrEqual(l - 0.011);
+      if (x.binding !== 'locked' && x.recommendedDailyMicros < x.currentDailyMicros * 0.99)
+        expect(now, label).toBeLessThanOrEqual(l + 0.011);
+    }
+    // Gain arithmetic: the fitted gain is the sum of the entities' changes; the net gain takes the
+    // change of spend off the expected one.
+    const fittedSum = xs
+      .filter((x) => x.fitted)
+      .reduce((s, x) => s + (x.expectedResponse as number) - (x.currentResponse as number), 0);
+    expect(Math.abs(fittedSum - body.totals.fittedGain)).toBeLessThan(
+      1e-6 * Math.max(1, Math.abs(fittedSum)) + 1,
+    );
+    expect(body.totals.spendChangeMicros).toBe(
+      body.totals.recommendedDailyMicros - body.totals.currentDailyMicros,
+    );
+    expect(body.totals.expectedGainNetOfSpend).toBeCloseTo(
+      body.totals.expectedGain - body.totals.spendChangeMicros,
+      3,
+    );
+    // The summary says what is maximised and what the marginal return means.
+    expect(body.summary.objective).toMatch(
+      /^Maximises the revenue .* keeping the total daily spend at \$[\d,.]+\/day/,
+    );
+    expect(body.summary.objective).toMatch(/does not weigh revenue against spend/);
+    expect(body.summary.marginalBelowBreakEven).toBe(l < 1);
+    expect(body.summary.headline).toContain(`marginal ROAS ${l.toFixed(2)}×`);
+    if (l < 1)
+      expect(body.summary.headline).toMatch(/spending less in total would raise revenue minus ad spend/);
+    else expect(body.summary.headline).toMatch(/more spend would still add more revenue than it costs/);
+    expect(body.summary.headline).toMatch(/^At the same total spend \(\$[\d,.]+\/day\)/);
+
+    // A larger total: the headline names the extra spend and the gain net of it.
+    const more = await post(demo, {
+      objective: 'revenue',
+      totalDailyBudgetMicros: Math.round(body.totals.currentDailyMicros * 1.2),
+    });
+    expect(more.statusCode, more.body).toBe(200);
+    const m = more.json();
+    expect(m.totals.spendChangeMicros).toBeGreaterThan(0);
+    expect(m.totals.expectedGainNetOfSpend).toBeCloseTo(
+      m.totals.expectedGain - m.totals.spendChangeMicros,
+      3,
+    );
+    expect(m.summary.headline).toMatch(/^Spending \$[\d,.]+ a day more .*revenue minus ad spend\./);
+    expect(m.summary.objective).toMatch(/\(as asked\)/);
+    // Spending more on concave curves lowers the shared marginal return.
+    if (m.totals.marginalRoas !== null) expect(m.totals.marginalRoas).toBeLessThanOrEqual(l + 0.006);
+
+    // Conversions: the marginal cost of a conversion, at least the average one.
+    const conv = await post(demo, { objective: 'conversions' });
+    expect(conv.statusCode, conv.body).toBe(200);
+    const c = conv.json();
+    expect(c.totals.marginalRoas).toBeNull();
+    expect(c.summary.marginalBelowBreakEven).toBeNull();
+    expect(c.totals.marginalCpaMicros).toBe(Math.round(1 / c.totals.marginalResponse));
+    expect(c.summary.headline).toMatch(/next conversion costs about \$[\d,.]+ .*\(marginal CPA\)/);
+    for (const x of c.allocations as Explained[]) {
+      if (!x.fitted) continue;
+      expect(x.marginalRoasAtCurrent).toBeNull();
+      const average = x.recommendedDailyMicros / (x.expectedResponse as number);
+      expect(x.marginalCpaAtRecommendedMicros as number, x.name).toBeGreaterThanOrEqual(
+        Math.floor(average) - 1,
+      );
+    }
+
+    // Another organization's user: the demo's client is not found, and nothing is explained.
+    const demoClient = await t.storage.db
+      .selectFrom('clients')
+      .select('id')
+      .where('organization_id', '=', demo.organizationId)
+      .executeTakeFirst();
+    if (demoClient) {
+      const theirs = await post(b, { objective: 'revenue', clientId: demoClient.id });
+      expect(theirs.statusCode, theirs.body).toBe(404);
+      expect(theirs.json().error.code).toBe('not_found');
+      expect(theirs.body).not.toContain('marginal');
+    }
+    const campaign = xs.find((x) => x.fitted) as Explained;
+    const bounded = await post(b, {
+      objective: 'revenue',
+      bounds: [{ entityId: campaign.entityId, locked: true }],
+    });
+    expect(bounded.statusCode, bounded.body).toBe(404);
+    expect(bounded.json().error.code).toBe('not_found');
+  });
+
   it('meets a target ROAS or CPA at what the campaigns report, not at what inflated curves claim', async () => {
     const base = (await post(demo, { objective: 'revenue' })).json();
     const revenue = await reported(demo, 'revenue', base.from, base.to);

@@ -22,6 +22,7 @@ import {
   fitResponseCurves,
   type MmmInput,
 } from './allocation/index.ts';
+import { describeAllocation } from './oracle.allocation.explain.ts';
 import {
   ALLOCATION_MODEL,
   ALLOCATION_MODEL_VERSION,
@@ -293,9 +294,17 @@ export function createAllocations({
       warnings.push(
         `The gain is uncertain: over the curves' bootstrap refits it runs from ${amount(interval.p05)} to ${amount(interval.p95)} per day (90%; median ${amount(interval.p50)}, ${amount(result.gain)} under the fitted curves), so the split may lose as well as gain`,
       );
+    const revenue = req.objective === 'revenue';
+    // Response per unit of spend at a spend: the curve's average (ROAS) and its slope (marginal ROAS).
+    const averageAt = (f: (typeof fits)[number] | undefined, x: number) =>
+      f && revenue && x > 0 ? r2(f.response(x) / x) : null;
+    const marginalRoas = (m: number | null) => (m !== null && revenue ? r2(m) : null);
+    const marginalCpa = (m: number | null) => (m !== null && !revenue && m > 0 ? Math.round(1 / m) : null);
     const allocations = result.allocations.map((a, i) => {
       const e = data.entities[i] as EntityData;
       const f = fits[i];
+      const marginalNow = f ? f.marginal(e.currentDaily) : null;
+      const marginalThen = f ? a.marginal : null;
       return {
         entityId: e.id,
         name: e.name,
@@ -314,7 +323,32 @@ export function createAllocations({
         fittedRoas: f && req.objective === 'revenue' ? r2(f.roas) : null,
         // Before 1.2.0 the only ROAS given, and it was the fitted one; kept for existing readers.
         historicalRoas: f && req.objective === 'revenue' ? r2(f.roas) : null,
+        currentMarginalResponse: marginalNow,
+        fittedRoasAtCurrent: averageAt(f, e.currentDaily),
+        fittedRoasAtRecommended: averageAt(f, a.spend),
+        marginalRoasAtCurrent: marginalRoas(marginalNow),
+        marginalRoasAtRecommended: marginalRoas(marginalThen),
+        marginalCpaAtCurrentMicros: marginalCpa(marginalNow),
+        marginalCpaAtRecommendedMicros: marginalCpa(marginalThen),
       };
+    });
+    // The marginal return the entities still free to move share at the optimum (the allocator's λ);
+    // null when every entity is held or at a bound of its range.
+    const free = result.allocations.some((a, i) => fits[i] && a.binding === null);
+    const lambda = free ? result.lambda : null;
+    const recommendedTotal = Math.round(result.totalSpend);
+    const summary = describeAllocation({
+      objective: req.objective,
+      currency: data.currency,
+      currentDailyMicros: Math.round(currentTotal),
+      recommendedDailyMicros: recommendedTotal,
+      askedDailyMicros: req.totalDailyBudgetMicros ?? null,
+      maxChangePct: req.maxChangePct,
+      expectedGain,
+      gainInterval: interval,
+      marginalResponse: lambda,
+      level: req.level,
+      target: target ? { metric: target.metric, required: target.required } : null,
     });
     const answer = {
       level: req.level,
@@ -334,7 +368,16 @@ export function createAllocations({
         fittedGain: result.gain,
         gainInterval: interval,
         bindingCount: result.bindingCount,
+        spendChangeMicros: recommendedTotal - Math.round(currentTotal),
+        expectedGainNetOfSpend:
+          revenue && expectedGain !== null
+            ? expectedGain - (recommendedTotal - Math.round(currentTotal))
+            : null,
+        marginalResponse: lambda,
+        marginalRoas: marginalRoas(lambda),
+        marginalCpaMicros: marginalCpa(lambda),
       },
+      summary,
       target,
       allocations,
       warnings,

@@ -457,7 +457,13 @@ export const churnSchema = z.object({
   ),
 });
 
-const dailyMicros = z.number().int().min(0).describe('Daily budget in micros of the reporting currency');
+const dailyMicros = z
+  .number()
+  .int()
+  .min(0)
+  .describe(
+    "Daily spend in micros of the allocated accounts' currency (the answer's `currency`: a client's campaigns are allocated in the currency its ad accounts bill in, which may differ from the organization's reporting currency; amounts are not converted)",
+  );
 
 export const allocationBody = z.strictObject({
   clientId: entityIdSchema.optional().describe("One client's campaigns (default: the whole organization)"),
@@ -468,7 +474,9 @@ export const allocationBody = z.strictObject({
     .int()
     .positive()
     .optional()
-    .describe('Total daily budget to split (default: the average daily spend of the last 28 days)'),
+    .describe(
+      "Total daily budget to split, in micros of the allocated accounts' currency (the answer's `currency`, not the reporting currency) (default: the average daily spend of the last 28 days)",
+    ),
   maxChangePct: z
     .number()
     .min(0)
@@ -503,7 +511,12 @@ export const allocationBody = z.strictObject({
         roas: z.number().positive().describe('Revenue per unit of spend (objective revenue)'),
       }),
       z.strictObject({
-        cpaMicros: z.number().positive().describe('Cost per conversion (objective conversions)'),
+        cpaMicros: z
+          .number()
+          .positive()
+          .describe(
+            "Cost per conversion in micros of the allocated accounts' currency (objective conversions)",
+          ),
       }),
     ])
     .optional()
@@ -517,7 +530,11 @@ export const allocationSchema = z.object({
   level: z.enum(['campaign', 'platform']),
   objective: z.enum(['conversions', 'revenue']),
   clientId: z.string().nullable(),
-  currency: z.string(),
+  currency: z
+    .string()
+    .describe(
+      "The currency every …Micros amount here (and in the request's bounds and totalDailyBudgetMicros) is in: the allocated accounts' own (a client's, which may differ from the organization's reporting currency)",
+    ),
   from: z.string(),
   to: z.string(),
   model: z.string(),
@@ -554,6 +571,22 @@ export const allocationSchema = z.object({
   allocations: z.array(
     z.object({
       entityId: z.string(),
+  summary: z
+    .object({
+      objective: z.string().describe('What the allocator maximises and under which constraints, in words'),
+      headline: z
+        .string()
+        .describe(
+          'What the recommended split is worth and what its marginal return means (below 1: spending less in total would raise revenue minus ad spend)',
+        ),
+      marginalBelowBreakEven: z
+        .boolean()
+        .nullable()
+        .describe(
+          'Revenue only: true when totals.marginalRoas < 1 (the last unit of spend returns less than it costs); null for conversions or when no entity is free to move',
+        ),
+    })
+    .describe('The recommendation in words (added in 2.2.0)'),
       name: z.string(),
       currentDailyMicros: z.number(),
       recommendedDailyMicros: z.number(),
@@ -563,10 +596,25 @@ export const allocationSchema = z.object({
       observedResponse: nullableNum.describe(
         'Conversions or revenue (micros) per day as reported over the weeks fitted; the curve credits spend with at most this over those weeks',
       ),
-      marginalResponse: nullableNum,
+      marginalResponse: nullableNum.describe(
+        'The slope of the curve at the recommended spend: revenue micros (or conversions) per micro of the next unit of spend',
+      ),
       binding: z.enum(['locked', 'min', 'max']).nullable(),
       fitted: z.boolean(),
       recentChange: z
+    spendChangeMicros: z.number().describe('recommendedDailyMicros − currentDailyMicros'),
+    expectedGainNetOfSpend: nullableNum.describe(
+      'Revenue only: expectedGain − spendChangeMicros, the expected change of revenue minus ad spend per day (null for conversions)',
+    ),
+    marginalResponse: nullableNum.describe(
+      'The marginal response (revenue micros or conversions per micro of spend) that every entity still free to move (fitted, at no bound, not held) shares at the recommended split: what the allocator equalises; null when none is free',
+    ),
+    marginalRoas: nullableNum.describe(
+      'Revenue only: marginalResponse as a ratio, the revenue the last unit of spend brings back; below 1 it costs more than it returns',
+    ),
+    marginalCpaMicros: nullableNum.describe(
+      'Conversions only: 1 ÷ marginalResponse, what the next conversion costs at the recommended split',
+    ),
         .object({
           proposalId: z.string(),
           status: z.enum(['pending_approval', 'applied']),
@@ -623,6 +671,27 @@ export const clvSchema = z.object({
   until: z.string(),
   unit: z.enum(['day', 'week']).describe('Unit of recency, T and alpha'),
   horizonDays: z.number().int(),
+      currentMarginalResponse: nullableNum.describe(
+        'The slope of the curve at the current spend (as marginalResponse, which is at the recommended spend)',
+      ),
+      fittedRoasAtCurrent: nullableNum.describe(
+        "Revenue only: the curve's average ROAS at the current daily spend (what it credits to that spend ÷ the spend)",
+      ),
+      fittedRoasAtRecommended: nullableNum.describe(
+        "Revenue only: the curve's average ROAS at the recommended daily spend",
+      ),
+      marginalRoasAtCurrent: nullableNum.describe(
+        'Revenue only: revenue the next unit of spend brings at the current spend (the slope of the curve); at most fittedRoasAtCurrent, since the curves are concave',
+      ),
+      marginalRoasAtRecommended: nullableNum.describe(
+        'Revenue only: the same at the recommended spend; entities free to move share it (totals.marginalRoas)',
+      ),
+      marginalCpaAtCurrentMicros: nullableNum.describe(
+        'Conversions only: what the next conversion costs at the current spend (1 ÷ currentMarginalResponse)',
+      ),
+      marginalCpaAtRecommendedMicros: nullableNum.describe(
+        'Conversions only: the same at the recommended spend',
+      ),
   model: z.string(),
   modelVersion: z.string(),
   data: z.object({

@@ -125,10 +125,31 @@ export function Recommendations({ clientId }: { clientId: string }) {
         title="Budget recommendations"
         description={
           data
-            ? `Revenue-maximising split of ${money(data.totals.recommendedDailyMicros, cur)}/day · expected gain ${money(data.totals.expectedGain, cur)}/day (90% interval ${money(data.totals.gainInterval.p05, cur, true)} to ${money(data.totals.gainInterval.p95, cur, true)})`
+            ? data.summary.headline
             : 'Response curves per campaign, each kept within ±30% of its current spend'
         }
       />
+      {data && (
+        <div className="space-y-1.5 px-5 pb-3 text-xs text-slate-500" data-testid="allocation-explained">
+          {data.summary.marginalBelowBreakEven && (
+            <Notice tone="amber">
+              Below break-even at the margin: marginal ROAS {ratio(data.totals.marginalRoas)}, so each
+              campaign's last {money(1_000_000, cur)} of spend brings back less revenue than it costs.
+            </Notice>
+          )}
+          <p>{data.summary.objective}</p>
+          <p>
+            <span className="font-medium text-slate-600">Reported ROAS</span>: revenue ÷ spend over the{' '}
+            {weeks} weeks, as the platforms report it.{' '}
+            <span className="font-medium text-slate-600">Fitted ROAS</span>: what the campaign's response
+            curve credits to its spend ÷ spend, over the same weeks (the rest of its reported revenue is the
+            baseline the curve expects without the spend).{' '}
+            <span className="font-medium text-slate-600">Marginal ROAS</span>: revenue the next{' '}
+            {money(1_000_000, cur)} brings at the current → recommended spend; the split moves money to the
+            higher ones.
+          </p>
+        </div>
+      )}
       {alloc.isPending ? (
         <LoadingState rows={5} label="Fitting response curves…" />
       ) : alloc.error ? (
@@ -172,7 +193,21 @@ export function Recommendations({ clientId }: { clientId: string }) {
                   className="px-4 py-2.5 text-right font-medium"
                   title="Revenue ÷ spend over the weeks the curves were fitted on, as reported"
                 >
-                  ROAS ({weeks} wk)
+                  Reported ROAS ({weeks} wk)
+                </th>
+                <th
+                  scope="col"
+                  className="px-4 py-2.5 text-right font-medium"
+                  title="What the response curve credits to the spend ÷ the spend, over the same weeks: what the split works with"
+                >
+                  Fitted ROAS
+                </th>
+                <th
+                  scope="col"
+                  className="px-4 py-2.5 text-right font-medium"
+                  title="Revenue the next unit of spend brings, at the current spend → at the recommended spend"
+                >
+                  Marginal ROAS
                 </th>
                 <th scope="col" className="px-4 py-2.5 text-right font-medium">
                   Decision
@@ -226,14 +261,38 @@ export function Recommendations({ clientId }: { clientId: string }) {
                         <span className="text-xs text-slate-400">no campaign budget</span>
                       )}
                     </td>
+                    <td className={cell} data-testid="observed-roas">
+                      <PhoneLabel>Reported ROAS ({weeks} wk)</PhoneLabel>
+                      {ratio(a.observedRoas)}
+                    </td>
                     <td
                       className={cell}
+                      data-testid="fitted-roas"
                       title={
-                        a.fittedRoas !== null ? `Response-curve estimate: ${ratio(a.fittedRoas)}` : undefined
+                        a.fittedRoas !== null
+                          ? `At the current spend: ${ratio(a.fittedRoasAtCurrent)}; at the recommended spend: ${ratio(a.fittedRoasAtRecommended)}`
+                          : 'No fitted curve: the campaign keeps its spend'
                       }
                     >
-                      <PhoneLabel>ROAS ({weeks} wk)</PhoneLabel>
-                      {ratio(a.observedRoas)}
+                      <PhoneLabel>Fitted ROAS</PhoneLabel>
+                      {ratio(a.fittedRoas)}
+                    </td>
+                    <td className={cell} data-testid="marginal-roas">
+                      <PhoneLabel>Marginal ROAS</PhoneLabel>
+                      {a.marginalRoasAtCurrent === null ? (
+                        '—'
+                      ) : (
+                        <span className="whitespace-nowrap">
+                          {ratio(a.marginalRoasAtCurrent)} →{' '}
+                          <span
+                            className={
+                              (a.marginalRoasAtRecommended ?? 0) < 1 ? 'text-amber-700' : 'text-emerald-700'
+                            }
+                          >
+                            {ratio(a.marginalRoasAtRecommended)}
+                          </span>
+                        </span>
+                      )}
                     </td>
                     <td className={`${cell} max-sm:col-span-2`}>
                       {a.recentChange && !d ? (

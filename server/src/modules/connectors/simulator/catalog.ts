@@ -35,7 +35,7 @@ export interface ClientProfile {
 export const clientProfiles: ClientProfile[] = [
   {
     key: 'dental',
-    name: 'Brightsmile Dental',
+    name: 'Bright Smile Dental',
     slug: 'brightsmile',
     currency: 'USD',
     timeZone: 'America/New_York',
@@ -170,8 +170,8 @@ export const clientProfiles: ClientProfile[] = [
   },
   {
     key: 'fitness',
-    name: 'Peak Form Fitness',
-    slug: 'peakform',
+    name: 'Peak Fitness',
+    slug: 'peakfitness',
     currency: 'GBP',
     timeZone: 'Europe/London',
     baseCpa: 28,

@@ -147,14 +147,25 @@ export function allocateBudget(entities: AllocationEntity[], budget: number): Al
   return summarize(ps, spends, budget, lambda);
 }
 
-/** Spread the bisection's last rounding (tiny) over entities with room, so Σ x = B exactly. */
+/**
+ * Spread the bisection's last rounding (tiny) over entities with room, so Σ x = B exactly: first over
+ * the entities strictly inside their bounds (they share the marginal return, so moving them costs
+ * nothing to first order), and only then over all. Taking it from an entity at its maximum would move
+ * it just off its bound, and it would no longer be reported as bound there.
+ */
 function distributeResidual(ps: Prepared[], spends: number[], budget: number) {
-  for (let pass = 0; pass < 3; pass++) {
+  const inside = ps.map((p, i) => spends[i]! > p.lo && spends[i]! < p.hi);
+  for (let pass = 0; pass < 4; pass++) {
     const residual = budget - spends.reduce((s, x) => s + x, 0);
     if (Math.abs(residual) <= 1e-12 * budget) return;
-    const room = ps.map((p, i) => (residual > 0 ? Math.min(p.hi, budget) - spends[i]! : spends[i]! - p.lo));
+    const room = ps.map((p, i) =>
+      pass === 0 && !inside[i] ? 0 : residual > 0 ? Math.min(p.hi, budget) - spends[i]! : spends[i]! - p.lo,
+    );
     const totalRoom = room.reduce((s, r) => s + Math.max(0, r), 0);
-    if (totalRoom <= 0) return;
+    if (totalRoom <= 0) {
+      if (pass === 0) continue;
+      return;
+    }
     const share = Math.min(1, Math.abs(residual) / totalRoom);
     for (let i = 0; i < ps.length; i++) spends[i]! += Math.sign(residual) * Math.max(0, room[i]!) * share;
   }

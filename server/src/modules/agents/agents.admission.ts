@@ -6,7 +6,7 @@
  */
 import type { AgentsConfig } from '../../config.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Queue } from '../../queue/index.ts';
 import type { Storage, Trx } from '../../storage/db.ts';
@@ -43,29 +43,40 @@ export interface RunRequest {
   mode: 'inline' | 'queued';
 }
 
-/** The input fields that name an entity of the organization, by convention across the agents. */
+/** The input fields that name entities of the organization (one id, or a list), by convention across the agents. */
 const references = [
   { field: 'clientId', table: 'clients', what: 'Client' },
   { field: 'campaignId', table: 'campaigns', what: 'Campaign' },
+  { field: 'adIds', table: 'ads', what: 'Ad' },
 ] as const;
 
 /**
- * A run about a client or campaign that does not exist in this organization (a typo, another
+ * A run about a client, campaign or ad that does not exist in this organization (a typo, another
  * organization's id) is a 404 before anything is stored or counted against the plan, not a run that
- * fails in its first tool.
+ * fails in its first tool. The message names every unknown id of the field.
  */
 async function assertReferencesExist(trx: Trx, organizationId: string, input: unknown) {
   if (!input || typeof input !== 'object') return;
   for (const ref of references) {
-    const id = (input as Record<string, unknown>)[ref.field];
-    if (typeof id !== 'string') continue;
-    const row = await trx
+    const value = (input as Record<string, unknown>)[ref.field];
+    const ids = [...new Set((Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string'))];
+    if (!ids.length) continue;
+    const found = await trx
       .selectFrom(ref.table)
       .select('id')
       .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw notFound(ref.what, id);
+      .where('id', 'in', ids)
+      .execute();
+    const known = new Set(found.map((r) => r.id));
+    const missing = ids.filter((id) => !known.has(id));
+    if (missing.length)
+      throw new AppError(
+        'not_found',
+        missing.length === 1
+          ? `${ref.what} ${missing[0]} was not found`
+          : `${ref.what}s ${missing.join(', ')} were not found`,
+        { field: ref.field, ids: missing },
+      );
   }
 }
 

@@ -46,11 +46,23 @@ export interface BuiltinRun {
   readonly now: Date;
 }
 
+/** A problem with a valid-looking input that only the day can tell (a month that has not started). */
+export interface InputProblem {
+  /** The field inside the input, as keys and indexes. */
+  path: Array<string | number>;
+  message: string;
+}
+
 export interface AgentDefinition<I = unknown, O = unknown> {
   kind: AgentKind;
   /** System instructions for the language-model engine; also shown by the API. */
   instructions: string;
   input: z.ZodType<I>;
+  /**
+   * Checks of the parsed input against the day (`now`), run before the run is stored or counted:
+   * any problem is a 400 `invalid_input` naming its field, like a schema error.
+   */
+  checkInput?(input: I, now: Date): InputProblem[];
   output: z.ZodType<O>;
   tools: AgentTool[];
   /** The built-in engine: deterministic output from the tools, text from templates. */

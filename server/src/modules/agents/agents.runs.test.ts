@@ -7,6 +7,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
 import { testDialect } from '../../storage/testing.ts';
+import { fixtures } from '../catalog/catalog.fixtures.ts';
 import { agentJobs } from './agents.jobs.ts';
 import { agentDefinitions } from './agents.registry.ts';
 import { testAgent } from './agents.testing.ts';
@@ -52,6 +53,7 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
           performance_optimization: agentDefinitions.performance_optimization,
           workflow_orchestration: agentDefinitions.workflow_orchestration,
           client_management: agentDefinitions.client_management,
+          creative_intelligence: agentDefinitions.creative_intelligence,
         },
       },
       env: { OMNIFY_LIMIT_AGENT_RUNS_PER_MONTH: '40', OMNIFY_AGENTS_WAIT_SECONDS: '2' },
@@ -192,6 +194,50 @@ describe(`agent runs on the built-in engine on ${testDialect()}`, () => {
     }
     expect(await executionCount()).toBe(before);
     expect(await usage()).toBe(used);
+  });
+
+  it('a run about ads that do not exist here is a 404 naming them, before anything is stored or counted', async () => {
+    const before = await executionCount();
+    const usage = async () =>
+      (await req(owner, { method: 'GET', url: '/api/v1/billing/usage' })).json().usage.agentRunsPerMonth.used;
+    const used = await usage();
+    const f = fixtures(t.storage, other.organizationId);
+    const acc = await f.account({ platform: 'meta', currency: 'GBP' });
+    const cmp = await f.campaign(acc, 'Their campaign');
+    const theirs = (await f.ad(acc, await f.adGroup(acc, cmp, 'Their group'), 'Their ad')).id;
+    for (const adIds of [['ad_nope'], [theirs], ['ad_nope', theirs]]) {
+      const res = await run(owner, { adIds }, {}, 'creative_intelligence');
+      expect(res.statusCode, res.body).toBe(404);
+      const error = res.json().error;
+      expect(error.code).toBe('not_found');
+      expect(error.details).toEqual({ field: 'adIds', ids: adIds });
+      for (const id of adIds) expect(error.message).toContain(id);
+    }
+    // Their own ad is theirs to review: the check is by organization, not a blanket refusal.
+    const mine = await run(other, { adIds: [theirs] }, {}, 'creative_intelligence');
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(mine.json().status).toBe('succeeded');
+    expect(await executionCount()).toBe(before);
+    expect(await usage()).toBe(used);
+  });
+
+  it('a report month that has not started is a 400 naming the field, before anything is stored or counted', async () => {
+    const before = await executionCount();
+    const made = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/clients',
+      payload: { name: 'Month client', email: 'month-client@example.com' },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const res = await run(owner, { clientId: made.json().id, month: '2030-01' }, {}, 'client_management');
+    expect(res.statusCode, res.body).toBe(400);
+    const error = res.json().error;
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toContain('That month has not started yet');
+    expect(error.details.issues).toEqual([
+      expect.objectContaining({ location: 'body.input.month', path: ['input', 'month'] }),
+    ]);
+    expect(await executionCount()).toBe(before);
   });
 
   it('asking for the language-model engine without an API key is a 400, not a run', async () => {

@@ -156,9 +156,10 @@ export function createAgentRuntime(d: AgentRuntimeDeps): AgentRuntime {
     if (!definition) throw conflict(`The ${kind} agent has no definition in this version`, { kind });
     const { name: engineName } = engineFor(opts.engine);
     const parsed = definition.input.safeParse(opts.input ?? {});
-    if (!parsed.success)
+    const problems = parsed.success ? (definition.checkInput?.(parsed.data, clock.now()) ?? []) : [];
+    if (!parsed.success || problems.length)
       throw zodInvalidInput(
-        parsed.error,
+        parsed.success ? { issues: problems.map((p) => ({ code: 'custom', ...p })) } : parsed.error,
         opts.inputAt?.part ?? 'input',
         opts.inputAt?.path ?? [],
         `the input of the ${kind} agent`,

@@ -48,6 +48,12 @@ export interface MetricsQuery {
    * what delivered.
    */
   includeUndelivered?: boolean;
+  /**
+   * Amounts in this currency instead of the organization's reporting currency, converted with the
+   * same rates. Internal callers set it to compare spend with a campaign's budget in that campaign's
+   * own (account) currency: rows already in it are taken as they are, without any rate.
+   */
+  currency?: string;
 }
 
 export interface MetricsResult {
@@ -127,7 +133,7 @@ export function createAnalytics({ storage, fx }: { storage: Storage; fx: Fx }) {
   async function metrics(ctx: Ctx, q: MetricsQuery): Promise<MetricsResult & { missingFx: boolean }> {
     return storage.withTenant(ctx.organizationId, async (trx) => {
       if (q.checkFilterIds) await assertFilterIds(trx, ctx.organizationId, q.filter);
-      const currency = await reportingCurrencyOf(trx, ctx.organizationId);
+      const currency = q.currency ?? (await reportingCurrencyOf(trx, ctx.organizationId));
       const current = await converted(trx, ctx, { ...q, dimensions: q.groupBy }, currency);
 
       // Fold SQL groups (per day or month, per currency) into the requested groups.

@@ -4,6 +4,7 @@
  * data with a client id. Not used outside tests.
  */
 import type { Services } from '../../../main/services.ts';
+import { addDays } from '../../analytics/periods.ts';
 import { systemCtx } from '../../auth/context.ts';
 
 export async function simulatedClient(
@@ -43,4 +44,20 @@ export async function simulatedClient(
   const done = await services.sync.execute(organizationId, run.id);
   if (done.status !== 'succeeded') throw new Error(`sync failed: ${JSON.stringify(done.errors)}`);
   return { client, connection };
+}
+
+/**
+ * Test fixture: daily install rates to USD from `from` to `to` (the demo's round figures), so
+ * analytics converts a client's GBP or EUR accounts into a USD reporting currency as in the demo.
+ */
+export async function loadUsdRates(
+  services: Services,
+  from: string,
+  to: string,
+  rates: Record<string, number> = { EUR: 1.08, GBP: 1.27 },
+) {
+  const rows = [];
+  for (let d = from; d <= to; d = addDays(d, 1))
+    for (const [base, rate] of Object.entries(rates)) rows.push({ date: d, base, quote: 'USD', rate });
+  return services.analytics.fx.loadInstallRates(rows);
 }

@@ -3,6 +3,7 @@
  * their zod schemas and every call is recorded as a step, as the runtime does. Used by the agents'
  * own tests (and usable wherever an agent must run in-process with a known actor).
  */
+import { zodInvalidInput } from '../../../platform/errors.ts';
 import type { Ctx } from '../../auth/context.ts';
 import type { AgentDefinition, AgentServices, BuiltinRun, ToolContext } from '../agents.definition.ts';
 
@@ -63,6 +64,10 @@ export async function runDirect<O>(
   opts: Parameters<typeof directRun>[1],
 ): Promise<{ output: O; steps: RecordedStep[] }> {
   const { run, steps } = directRun(def, opts);
-  const output = await def.builtin(def.input.parse(input), run);
+  const parsed = def.input.parse(input);
+  const problems = def.checkInput?.(parsed, run.now) ?? [];
+  if (problems.length)
+    throw zodInvalidInput({ issues: problems.map((p) => ({ code: 'custom', ...p })) }, 'input');
+  const output = await def.builtin(parsed, run);
   return { output: def.output.parse(output) as O, steps };
 }

@@ -4,10 +4,11 @@ import { connectSimulator } from '../../../../test/helpers/simulator.ts';
 import { testDialect } from '../../../storage/testing.ts';
 import { systemCtx } from '../../auth/context.ts';
 import { allPages } from '../agent-kit/period.ts';
+import { loadUsdRates } from '../agent-kit/simulated-client.ts';
 import { runDirect } from '../agent-kit/testing.ts';
 import { attributionModels } from './attribution.ts';
 import { analyticsAgent, analyticsOutput } from './index.ts';
-import { analyticsSummary, kpiInsights } from './templates.ts';
+import { analyticsSummary, forecastInsight, kpiInsights, trendInsight } from './templates.ts';
 
 type Output = ReturnType<typeof analyticsOutput.parse>;
 const period = { from: '2026-11-07', to: '2026-11-20' };
@@ -29,6 +30,8 @@ describe(`analytics agent on ${testDialect()}`, () => {
     owner = await signUp(t.app, 'analyst');
     other = await signUp(t.app, 'intruder');
     await connectSimulator(t, owner, 'analytics');
+    // The seed's accounts do not bill in USD, the reporting currency: rates as in the demo.
+    await loadUsdRates(t.services, '2026-10-01', '2026-11-20');
     agentId = await agentOf(owner.organizationId);
     otherAgentId = await agentOf(other.organizationId);
     ({ output, steps } = await runDirect<Output>(
@@ -65,9 +68,23 @@ describe(`analytics agent on ${testDialect()}`, () => {
       filter: {},
       limit: 1,
     });
+    expect(m.currency).toBe('USD');
+    expect(m.warnings).toEqual([]);
+    expect(m.totals.spendMicros).toBeGreaterThan(0);
     expect(output.totals.spendMicros).toBe(m.totals.spendMicros);
     expect(output.totals.conversions).toBe(m.totals.conversions);
     expect(output.weeks.reduce((s, w) => s + w.spendMicros, 0)).toBe(m.totals.spendMicros);
+  });
+
+  it('marks the weeks the period cuts: days covered add up to the period', () => {
+    // 2026-11-07 (a Saturday) to 2026-11-20 (a Friday): 2 days of one ISO week, a full week, 5 days.
+    expect(output.weeks.map((w) => [w.week, w.from, w.to, w.days, w.partial])).toEqual([
+      ['2026-11-02', '2026-11-07', '2026-11-08', 2, true],
+      ['2026-11-09', '2026-11-09', '2026-11-15', 7, false],
+      ['2026-11-16', '2026-11-16', '2026-11-20', 5, true],
+    ]);
+    const forecastText = output.insights.find((i) => i.kind === 'forecast')?.text;
+    if (forecastText) expect(forecastText).toContain(' in 14 days)');
   });
 
   it('attribution credits sum to the won deals of the period in every model', async () => {
@@ -149,6 +166,44 @@ describe(`analytics agent on ${testDialect()}`, () => {
 });
 
 describe('analytics agent texts', () => {
+  it("compares ORACLE's daily forecast with the period's conversions per day of the period", () => {
+    // 28 days over 5 calendar weeks (two partial): 1,088 conversions are 38.9 a day, not 1,088 / 35.
+    const period28 = { from: '2026-10-24', to: '2026-11-20' };
+    expect(forecastInsight({ dailyMean: 37.8, horizon: 30 }, 1088, period28)).toBeNull();
+    expect(forecastInsight({ dailyMean: 30, horizon: 30 }, 1088, period28)).toEqual({
+      kind: 'forecast',
+      severity: 'warning',
+      text: 'ORACLE forecasts 30.0 conversions a day for the next 30 days, against about 38.9 a day in this period (1,088 in 28 days).',
+    });
+    expect(forecastInsight({ dailyMean: 45, horizon: 30 }, 1088, period28)?.severity).toBe('positive');
+    expect(forecastInsight({ dailyMean: null, horizon: 30 }, 1088, period28)).toBeNull();
+    expect(forecastInsight({ dailyMean: 3, horizon: 30 }, 0, period28)).toBeNull();
+  });
+
+  it('judges the conversion trend on full weeks and names the partial ones with their days', () => {
+    const week = (w: string, conversions: number, days = 7) => ({
+      week: w,
+      conversions,
+      days,
+      partial: days < 7,
+    });
+    const weeks = [
+      week('2026-10-19', 30, 2),
+      week('2026-10-26', 200),
+      week('2026-11-02', 240),
+      week('2026-11-09', 290),
+      week('2026-11-16', 150, 4),
+    ];
+    const t = trendInsight(weeks);
+    expect(t?.severity).toBe('positive');
+    expect(t?.text).toMatch(
+      /^Conversions trend \+\d+\.\d% per week over 3 full weeks \(2026-10-26 to 2026-11-09\)/,
+    );
+    expect(t?.text).toContain('partial weeks left out: 2026-10-19 (2 days), 2026-11-16 (4 days).');
+    // Fewer than three full weeks: no trend is claimed from partial ones.
+    expect(trendInsight(weeks.slice(3))).toBeNull();
+  });
+
   it('writes counts without decimals and with separators, money with two', () => {
     const [conv] = kpiInsights(
       { conversions: { previous: 1223, change: -135, changeRatio: -135 / 1223 } },

@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { type Period, periodSchema, resolvePeriod } from '../agent-kit/period.ts';
 import { defineAgent } from '../agents.definition.ts';
 import { attributionModels } from './attribution.ts';
-import { analyticsSummary, campaignInsights, type Insight, kpiInsights, trendInsight } from './templates.ts';
+import {
+  analyticsSummary,
+  campaignInsights,
+  forecastInsight,
+  type Insight,
+  kpiInsights,
+  trendInsight,
+} from './templates.ts';
 import { analyticsTools } from './tools.ts';
 
 const id = z.string().min(1).max(64);
@@ -81,7 +88,11 @@ export const analyticsOutput = z.object({
     .nullable(),
   weeks: z.array(
     z.object({
-      week: z.string(),
+      week: z.string().describe('The Monday of the ISO week'),
+      from: z.string().describe('First day of the week inside the period'),
+      to: z.string().describe('Last day of the week inside the period'),
+      days: z.number().describe('Days of the week inside the period (7 for a full week)'),
+      partial: z.boolean().describe('The period cuts this week: its figures cover only `days` days'),
       spendMicros: z.number(),
       conversions: z.number(),
       revenueMicros: z.number(),
@@ -189,6 +200,7 @@ export const analyticsAgent = defineAgent<Input, Output>({
     });
 
     const currency = kpis.currency;
+    const totals = kpis.totals;
     const insights: Insight[] = [...kpiInsights(kpis.comparison?.deltas ?? null, currency)];
     const trendI = trendInsight(trend.weeks);
     if (trendI) insights.push(trendI);
@@ -212,17 +224,8 @@ export const analyticsAgent = defineAgent<Input, Output>({
         severity: 'info',
         text: `First touch credits ${byFirst.name} most, last touch ${byLast.name}: one opens journeys the other closes.`,
       });
-    if (forecast.available && forecast.dailyMean !== null && trend.weeks.length) {
-      const days = trend.weeks.length * 7;
-      const actualDaily = trend.weeks.reduce((s, w) => s + w.conversions, 0) / days;
-      if (actualDaily > 0 && Math.abs(forecast.dailyMean / actualDaily - 1) >= 0.15)
-        insights.push({
-          kind: 'forecast',
-          severity: forecast.dailyMean > actualDaily ? 'positive' : 'warning',
-          text: `ORACLE forecasts ${forecast.dailyMean.toFixed(1)} conversions a day for the next ${forecast.horizon} days, against about ${actualDaily.toFixed(1)} in this period.`,
-        });
-    }
-    const totals = kpis.totals;
+    const forecastI = forecast.available ? forecastInsight(forecast, totals.conversions ?? 0, period) : null;
+    if (forecastI) insights.push(forecastI);
     return {
       period,
       currency,

@@ -1,4 +1,5 @@
 /** Insights and the summary of the analytics agent, written from its numbers by templates. */
+import { daysInclusive } from '../../analytics/periods.ts';
 import { money, pct, ratio, signedPct } from '../agent-kit/period.ts';
 
 export interface Insight {
@@ -62,15 +63,41 @@ export function kpiInsights(deltas: Record<string, Delta> | null, currency: stri
   return out;
 }
 
-export function trendInsight(weeks: Array<{ week: string; conversions: number }>): Insight | null {
-  // The first and last weeks are usually partial: judge the full weeks between them when there are enough.
-  const full = weeks.length >= 5 ? weeks.slice(1, -1) : weeks;
+export function trendInsight(
+  weeks: Array<{ week: string; conversions: number; days: number; partial: boolean }>,
+): Insight | null {
+  // A week the period cuts has fewer days and so fewer conversions: the slope is over full weeks only.
+  const full = weeks.filter((w) => !w.partial);
   const slope = relativeSlope(full.map((w) => w.conversions));
   if (slope === null || Math.abs(slope) < 0.05) return null;
+  const cut = weeks.filter((w) => w.partial);
   return {
     kind: 'trend',
     severity: slope > 0 ? 'positive' : 'warning',
-    text: `Conversions trend ${signedPct(slope)} per week over ${full.length} weeks (${full[0]?.week} to ${full.at(-1)?.week}).`,
+    text: `Conversions trend ${signedPct(slope)} per week over ${full.length} full weeks (${full[0]?.week} to ${full.at(-1)?.week})${
+      cut.length
+        ? `; partial weeks left out: ${cut.map((w) => `${w.week} (${w.days} day${w.days === 1 ? '' : 's'})`).join(', ')}`
+        : ''
+    }.`,
+  };
+}
+
+/**
+ * ORACLE's daily conversion forecast against the period's own daily rate (its conversions over its
+ * days: the weeks of a trend may be partial, 5 calendar weeks for 28 days), when they differ by 15%.
+ */
+export function forecastInsight(
+  forecast: { dailyMean: number | null; horizon: number },
+  conversions: number,
+  period: { from: string; to: string },
+): Insight | null {
+  if (forecast.dailyMean === null) return null;
+  const actualDaily = conversions / daysInclusive(period.from, period.to);
+  if (!(actualDaily > 0) || Math.abs(forecast.dailyMean / actualDaily - 1) < 0.15) return null;
+  return {
+    kind: 'forecast',
+    severity: forecast.dailyMean > actualDaily ? 'positive' : 'warning',
+    text: `ORACLE forecasts ${forecast.dailyMean.toFixed(1)} conversions a day for the next ${forecast.horizon} days, against about ${actualDaily.toFixed(1)} a day in this period (${count(conversions)} in ${daysInclusive(period.from, period.to)} days).`,
   };
 }
 

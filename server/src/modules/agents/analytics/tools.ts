@@ -1,5 +1,6 @@
 /** Analytics agent tools: KPIs, weekly trend, campaigns, ORACLE forecasts and anomalies, attribution. */
 import { z } from 'zod';
+import { addDays, daysInclusive } from '../../analytics/periods.ts';
 import { allPages, assertScope, orUnavailable, periodSchema, round } from '../agent-kit/period.ts';
 import { defineTool, type ToolContext } from '../agents.definition.ts';
 import { attribute, attributionModels, UNATTRIBUTED } from './attribution.ts';
@@ -121,6 +122,15 @@ async function attributionRun(
   };
 }
 
+/** The days of an ISO week (its Monday) inside the period: a week the period cuts is partial. */
+export function weekCoverage(week: string, period: { from: string; to: string }) {
+  // ISO days compare as text: the later start and the earlier end.
+  const from = [week, period.from].sort()[1] as string;
+  const to = [addDays(week, 6), period.to].sort()[0] as string;
+  const days = daysInclusive(from, to);
+  return { week, from, to, days, partial: days < 7 };
+}
+
 export const analyticsTools = [
   defineTool({
     name: 'kpis',
@@ -148,7 +158,8 @@ export const analyticsTools = [
   }),
   defineTool({
     name: 'weekly_trend',
-    description: 'Spend, conversions, revenue and ROAS per ISO week over a period.',
+    description:
+      'Spend, conversions, revenue and ROAS per ISO week (labelled by its Monday) over a period. A week the period cuts is `partial`: `from`, `to` and `days` say which of its days the figures cover.',
     input: z.strictObject({ ...scope, period: periodSchema }),
     async run(i, { ctx, services }) {
       const m = await services.analytics.metrics(ctx, {
@@ -162,7 +173,7 @@ export const analyticsTools = [
       return {
         currency: m.currency,
         weeks: m.rows.map((r) => ({
-          week: r.week as string,
+          ...weekCoverage(r.week as string, i.period),
           spendMicros: r.spendMicros,
           conversions: r.conversions,
           revenueMicros: r.conversionValueMicros,

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp } from '../../../../test/helpers/app.ts';
 import { testDialect } from '../../../storage/testing.ts';
+import { addDays } from '../../analytics/periods.ts';
 import { systemCtx } from '../../auth/context.ts';
-import { simulatedClient } from '../agent-kit/simulated-client.ts';
-import { runDirect } from '../agent-kit/testing.ts';
+import { loadUsdRates, simulatedClient } from '../agent-kit/simulated-client.ts';
+import { type RecordedStep, runDirect } from '../agent-kit/testing.ts';
 import { healthScore } from './health.ts';
 import { clientManagement, clientOutput, lastFullMonth } from './index.ts';
 
@@ -54,6 +55,7 @@ describe(`client management agent on ${testDialect()}`, () => {
   let agentId: string;
   let clientId: string;
   let first: Output;
+  let firstSteps: RecordedStep[];
 
   const agentOf = async (orgId: string) =>
     (await t.services.agents.list(systemCtx(orgId))).find((a) => a.kind === 'client_management')
@@ -65,13 +67,16 @@ describe(`client management agent on ${testDialect()}`, () => {
     t = await createTestApp();
     owner = await signUp(t.app, 'accounts');
     other = await signUp(t.app, 'intruder');
+    // As in the demo: the agency reports in USD, this client's ad accounts bill in GBP.
     const { client } = await simulatedClient(t.services, owner.organizationId, {
       seed: 'health',
       monthlyBudgetMicros: 9_000_000_000,
+      industry: 'fitness',
     });
+    await loadUsdRates(t.services, '2026-09-01', '2026-11-20');
     clientId = client.id;
     agentId = await agentOf(owner.organizationId);
-    ({ output: first } = await run({ clientId }));
+    ({ output: first, steps: firstSteps } = await run({ clientId }));
   }, 180_000);
   afterAll(() => t?.close());
 
@@ -113,6 +118,52 @@ describe(`client management agent on ${testDialect()}`, () => {
     expect(first.report.previous?.spendMicros).toBe(sep.totals.spendMicros);
     const top = first.report.topCampaigns.map((c) => c.revenueMicros);
     expect(top).toEqual([...top].sort((a, b) => b - a));
+  });
+
+  it("judges budget headroom in each campaign's own currency (GBP budgets, USD reporting)", async () => {
+    const asOf = first.asOf as string;
+    const native = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => ['campaign_id', 'currency', eb.fn.sum<number>('spend_micros').as('spend')])
+      .where('organization_id', '=', owner.organizationId)
+      .where('date', '>=', addDays(asOf, -27))
+      .where('date', '<=', asOf)
+      .groupBy(['campaign_id', 'currency'])
+      .execute();
+    expect(new Set(native.map((r) => r.currency))).toEqual(new Set(['GBP']));
+    const headroom = firstSteps.find((s) => s.tool === 'budget_headroom')?.output as {
+      items: Array<{
+        campaignId: string;
+        currency: string;
+        dailyBudgetMicros: number;
+        avgDailySpendMicros: number;
+        utilisation: number;
+        budgetLimited: boolean;
+      }>;
+    };
+    expect(headroom.items.length).toBeGreaterThan(0);
+    for (const c of headroom.items) {
+      const spend = Number(native.find((r) => r.campaign_id === c.campaignId)?.spend);
+      expect(c.currency).toBe('GBP');
+      expect(c.avgDailySpendMicros).toBe(Math.round(spend / 28));
+      expect(c.utilisation).toBeCloseTo(spend / 28 / c.dailyBudgetMicros, 3);
+      expect(c.budgetLimited).toBe(spend / 28 / c.dailyBudgetMicros >= 0.9);
+    }
+    for (const u of first.upsells) {
+      expect(u.currency).toBe('GBP');
+      expect(u.reason).toContain(`% of its budget (`);
+      expect(u.reason).toMatch(/ GBP of [\d,.]+ GBP a day\)/);
+    }
+    const raise = first.report.recommendations.filter((r) => r.startsWith('Propose raising'));
+    expect(raise).toHaveLength(Math.min(3, first.upsells.length));
+    for (const r of raise) expect(r).toMatch(/daily budget to [\d,.]+ GBP:/);
+  });
+
+  it('a month that has not started is refused, naming the field', async () => {
+    await expect(run({ clientId, month: '2030-01' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { issues: [expect.objectContaining({ location: 'input.month' })] },
+    });
   });
 
   it('the health score falls when ROAS drops', async () => {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { addDays } from '../../analytics/periods.ts';
-import { ratio } from '../agent-kit/period.ts';
+import { money, ratio } from '../agent-kit/period.ts';
 import { defineAgent } from '../agents.definition.ts';
 import { healthScore } from './health.ts';
 import {
@@ -15,7 +15,7 @@ import {
   reportMarkdown,
   type Upsell,
 } from './templates.ts';
-import { clientTools, monthBounds } from './tools.ts';
+import { clientTools, monthBounds, monthNotStarted } from './tools.ts';
 
 const id = z.string().min(1).max(64);
 
@@ -77,6 +77,11 @@ export const clientOutput = z.object({
       campaignId: z.string(),
       name: z.string(),
       platform: z.string(),
+      currency: z
+        .string()
+        .describe(
+          "The campaign's (ad account's) currency: its budget, spend and the suggestion are micros of it",
+        ),
       dailyBudgetMicros: z.number(),
       avgDailySpendMicros: z.number(),
       utilisation: z.number(),
@@ -154,6 +159,15 @@ export const clientManagement = defineAgent<Input, Output>({
   input: clientInput,
   output: clientOutput,
   tools: clientTools,
+  checkInput: (input, now) =>
+    input.month && monthNotStarted(input.month, now)
+      ? [
+          {
+            path: ['month'],
+            message: `That month has not started yet (${input.month}; today is ${now.toISOString().slice(0, 10)}, UTC)`,
+          },
+        ]
+      : [],
   async builtin(input, run) {
     const profile = await run.call<Output['client']>('client_profile', { clientId: input.clientId });
     const churn = await run.call<Churn>('churn_risk', { clientId: input.clientId });
@@ -188,18 +202,19 @@ export const clientManagement = defineAgent<Input, Output>({
           ? c.recommendedDailyMicros
           : Math.round(c.dailyBudgetMicros * 1.2);
       const { budgetLimited: _b, recommendedDailyMicros: _r, ...rest } = c;
+      const spends = `spends ${Math.round(c.utilisation * 100)}% of its budget (${money(c.avgDailySpendMicros, c.currency)} of ${money(c.dailyBudgetMicros, c.currency)} a day)`;
       return [
         {
           ...rest,
           suggestedDailyBudgetMicros: suggested,
           reason: fittedGood
-            ? `spends ${Math.round(c.utilisation * 100)}% of its budget and its response curve still returns ${ratio(c.marginalRoas)} per extra unit spent`
-            : `spends ${Math.round(c.utilisation * 100)}% of its budget at a 28-day ROAS of ${ratio(c.roas28)} (too little history for a response curve)`,
+            ? `${spends} and its response curve still returns ${ratio(c.marginalRoas)} per extra unit spent`
+            : `${spends} at a 28-day ROAS of ${ratio(c.roas28)} (too little history for a response curve)`,
         },
       ];
     });
     upsells.sort((a, b) => (b.marginalRoas ?? b.roas28 ?? 0) - (a.marginalRoas ?? a.roas28 ?? 0));
-    const recs = recommendations(health.components, upsells, churn.reasons, profile.currency);
+    const recs = recommendations(health.components, upsells, churn.reasons);
     const weakest =
       [...health.components]
         .filter((c) => c.score !== null)

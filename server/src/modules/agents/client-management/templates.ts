@@ -7,6 +7,8 @@ export interface Upsell {
   campaignId: string;
   name: string;
   platform: string;
+  /** The campaign's (ad account's) currency: budget, spend and suggestion are micros of it. */
+  currency: string;
   dailyBudgetMicros: number;
   avgDailySpendMicros: number;
   utilisation: number;
@@ -20,7 +22,6 @@ export function recommendations(
   components: HealthComponent[],
   upsells: Upsell[],
   churnReasons: Array<{ detail: string }>,
-  currency: string,
 ): string[] {
   const out: string[] = [];
   for (const c of components) {
@@ -40,7 +41,7 @@ export function recommendations(
   }
   for (const u of upsells.slice(0, 3))
     out.push(
-      `Propose raising ${u.name}'s daily budget to ${money(u.suggestedDailyBudgetMicros, currency)}: ${u.reason}.`,
+      `Propose raising ${u.name}'s daily budget to ${money(u.suggestedDailyBudgetMicros, u.currency)}: ${u.reason}.`,
     );
   if (!out.length) out.push('Keep the current plan: every health component is in range.');
   return out;

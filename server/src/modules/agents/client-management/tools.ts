@@ -1,6 +1,8 @@
 /** Client management tools: the client, ORACLE churn and anomalies, KPIs, budget headroom, the month's report data. */
 import { z } from 'zod';
+import { invalidInput } from '../../../platform/errors.ts';
 import { addDays } from '../../analytics/periods.ts';
+import { campaignSpendInOwnCurrency } from '../agent-kit/campaign-spend.ts';
 import { allPages, assertScope, orUnavailable, periodSchema } from '../agent-kit/period.ts';
 import { defineTool } from '../agents.definition.ts';
 
@@ -14,6 +16,9 @@ export const monthBounds = (m: string) => {
   const prev = new Date(Date.UTC(y, mo - 2, 1)).toISOString().slice(0, 7);
   return { from, to, previous: prev };
 };
+
+/** A month after the current one (UTC): there is nothing to report on yet. */
+export const monthNotStarted = (m: string, now: Date) => m > now.toISOString().slice(0, 7);
 
 /** A campaign counts as limited by its budget when it spent at least this share of it on average. */
 const BUDGET_LIMITED = 0.9;
@@ -93,22 +98,15 @@ export const clientTools = [
   defineTool({
     name: 'budget_headroom',
     description:
-      'Campaigns of the client limited by their budget (28-day average spend ≥ 90% of the daily budget) with their marginal ROAS from ORACLE response curves: upsell candidates.',
+      "Campaigns of the client limited by their budget (28-day average spend ≥ 90% of the daily budget) with their marginal ROAS from ORACLE response curves: upsell candidates. Budget, spend and recommendation are micros of the campaign's own currency (`currency`).",
     input: z.strictObject({ clientId: id, asOf: z.string() }),
     async run(i, tc) {
       const { ctx, services } = tc;
       const from = addDays(i.asOf, -27);
-      const [campaigns, spend, allocation] = await Promise.all([
+      const [campaigns, allocation] = await Promise.all([
         allPages((cursor) =>
           services.catalog.listCampaigns(ctx, { clientId: i.clientId, status: 'active', limit: 500, cursor }),
         ),
-        services.analytics.metrics(ctx, {
-          from,
-          to: i.asOf,
-          groupBy: ['campaign'],
-          filter: { clientIds: [i.clientId] },
-          limit: 10_000,
-        }),
         orUnavailable(() =>
           services.oracle.allocate(ctx, {
             clientId: i.clientId,
@@ -118,21 +116,25 @@ export const clientTools = [
           }),
         ),
       ]);
-      const spendOf = new Map(spend.rows.map((r) => [r.campaignId, r]));
+      // The budget is in the campaign's currency: so is the spend it is divided into.
+      const spendOf = await campaignSpendInOwnCurrency(tc, { from, to: i.asOf, campaigns: campaigns.items });
       const curve = new Map(
         'allocations' in allocation ? allocation.allocations.map((a) => [a.entityId, a]) : [],
       );
+      const curveCurrency = 'allocations' in allocation ? allocation.currency : null;
       const items = campaigns.items.flatMap((c) => {
         const row = spendOf.get(c.id);
         if (!c.dailyBudgetMicros || !row) return [];
         const avgDaily = row.spendMicros / 28;
         const utilisation = avgDaily / c.dailyBudgetMicros;
-        const a = curve.get(c.id);
+        // ORACLE's recommendation is in the currency of the data it fitted: used only when it is this campaign's.
+        const a = curveCurrency === c.currency ? curve.get(c.id) : undefined;
         return [
           {
             campaignId: c.id,
             name: c.name,
             platform: c.platform,
+            currency: c.currency,
             dailyBudgetMicros: c.dailyBudgetMicros,
             avgDailySpendMicros: Math.round(avgDaily),
             utilisation: Math.round(utilisation * 1000) / 1000,
@@ -152,6 +154,8 @@ export const clientTools = [
       "The client's KPIs of a calendar month and of the month before, and its top campaigns of the month by revenue.",
     input: z.strictObject({ clientId: id, month }),
     async run(i, tc) {
+      if (monthNotStarted(i.month, tc.now))
+        throw invalidInput(`That month has not started yet (${i.month})`, { field: 'month' });
       await assertScope(tc, i);
       const { ctx, services } = tc;
       const b = monthBounds(i.month);

@@ -75,6 +75,11 @@ export const marketingOutput = z.object({
         campaignId: z.string(),
         name: z.string(),
         platform: z.string(),
+        currency: z
+          .string()
+          .describe(
+            "The campaign's (ad account's) currency: its budget, spend and recommendation are micros of it",
+          ),
         dailyBudgetMicros: z.number().nullable(),
         avgDailySpendMicros: z.number(),
         recommendedDailyMicros: z.number().nullable(),
@@ -170,12 +175,16 @@ export const marketingAutomation = defineAgent<Input, Output>({
     const rec = new Map(allocation.available ? allocation.allocations.map((a) => [a.entityId, a]) : []);
     const plannedTotal = allocation.available ? allocation.totals.recommendedDailyMicros : 0;
     const campaigns: Output['plan']['campaigns'] = budgets.map((b) => {
-      const a = rec.get(b.campaignId);
+      // ORACLE's figures are in the currency of the data it allocated: only comparable with this
+      // campaign's budget and spend when that is the campaign's own currency.
+      const a =
+        allocation.available && allocation.currency === b.currency ? rec.get(b.campaignId) : undefined;
       const change = a?.fitted ? a.changePct : null;
       return {
         campaignId: b.campaignId,
         name: b.name,
         platform: b.platform,
+        currency: b.currency,
         dailyBudgetMicros: b.dailyBudgetMicros,
         avgDailySpendMicros: b.avgDailySpendMicros,
         recommendedDailyMicros: a ? a.recommendedDailyMicros : null,
@@ -195,8 +204,6 @@ export const marketingAutomation = defineAgent<Input, Output>({
     for (const c of campaigns)
       if (c.recommendedDailyMicros !== null)
         byPlatform.set(c.platform, (byPlatform.get(c.platform) ?? 0) + c.recommendedDailyMicros);
-    const money = (m: number) =>
-      allocation.available ? moneyText(m, allocation.currency) : (m / 1e6).toFixed(2);
     const changes = campaigns
       .filter((c) => c.action !== 'keep' && c.dailyBudgetMicros !== null && c.changePct !== null)
       .map((c) => {
@@ -204,7 +211,9 @@ export const marketingAutomation = defineAgent<Input, Output>({
         return {
           campaignId: c.campaignId,
           percent: Math.round(percent * 100) / 100,
-          reason: `ORACLE allocation (${input.objective}): daily spend ${money(c.avgDailySpendMicros)} → ${money(c.recommendedDailyMicros as number)} maximises ${input.objective} under the fitted response curves`,
+          // Every amount in the campaign's own currency, as its budget: spend and the recommendation
+          // come from the campaign's rows unconverted (campaign_budgets and ORACLE read them so).
+          reason: `ORACLE allocation (${input.objective}): daily spend ${moneyText(c.avgDailySpendMicros, c.currency)} → ${moneyText(c.recommendedDailyMicros as number, c.currency)} (daily budget ${moneyText(c.dailyBudgetMicros as number, c.currency)}) maximises ${input.objective} under the fitted response curves`,
         };
       });
     const proposals =
@@ -235,7 +244,12 @@ export const marketingAutomation = defineAgent<Input, Output>({
     const planned = allocation.available ? plannedTotal : currentTotal;
     return {
       plan: {
-        currency: allocation.available ? allocation.currency : (budgets[0]?.currency ?? null),
+        // Totals add campaigns up: they have a currency only when every campaign spends in one.
+        currency: allocation.available
+          ? allocation.currency
+          : new Set(budgets.map((b) => b.currency)).size === 1
+            ? (budgets[0]?.currency ?? null)
+            : null,
         asOf,
         allocation: allocation.available
           ? {

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createTestApp, type Signed, signUp, type TestApp } from '../../../../test/helpers/app.ts';
+import { moneyText } from '../../../platform/format.ts';
 import { testDialect } from '../../../storage/testing.ts';
+import { addDays } from '../../analytics/periods.ts';
 import { systemCtx } from '../../auth/context.ts';
-import { simulatedClient } from '../agent-kit/simulated-client.ts';
-import { runDirect } from '../agent-kit/testing.ts';
+import { loadUsdRates, simulatedClient } from '../agent-kit/simulated-client.ts';
+import { type RecordedStep, runDirect } from '../agent-kit/testing.ts';
 import { marketingAutomation, marketingOutput } from './index.ts';
 
 type Output = ReturnType<typeof marketingOutput.parse>;
@@ -15,7 +17,7 @@ describe(`marketing automation agent on ${testDialect()}`, () => {
   let agentId: string;
   let clientId: string;
   let output: Output;
-  let steps: Array<{ tool: string }>;
+  let steps: RecordedStep[];
   const input = () => ({
     clientId,
     maxChangePct: 25,
@@ -42,9 +44,11 @@ describe(`marketing automation agent on ${testDialect()}`, () => {
     t = await createTestApp();
     owner = await signUp(t.app, 'marketer');
     other = await signUp(t.app, 'intruder');
+    // As in the demo: the agency reports in USD, this client's ad accounts bill in GBP.
     ({
       client: { id: clientId },
-    } = await simulatedClient(t.services, owner.organizationId, { seed: 'plan' }));
+    } = await simulatedClient(t.services, owner.organizationId, { seed: 'plan', industry: 'fitness' }));
+    await loadUsdRates(t.services, '2026-09-01', '2026-11-20');
     agentId = (await t.services.agents.list(systemCtx(owner.organizationId))).find(
       (a) => a.kind === 'marketing_automation',
     )?.id as string;
@@ -111,6 +115,61 @@ describe(`marketing automation agent on ${testDialect()}`, () => {
     expect((await t.services.proposals.list(ctx, { sourceType: 'agent', limit: 100 })).items.length).toBe(
       mine.length,
     );
+  });
+
+  it("compares spend with budgets in the campaign's own currency (GBP accounts, USD reporting) and writes the reasons in it", async () => {
+    const asOf = output.plan.asOf;
+    const native = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => ['campaign_id', 'currency', eb.fn.sum<number>('spend_micros').as('spend')])
+      .where('organization_id', '=', owner.organizationId)
+      .where('date', '>=', addDays(asOf, -27))
+      .where('date', '<=', asOf)
+      .groupBy(['campaign_id', 'currency'])
+      .execute();
+    expect(new Set(native.map((r) => r.currency))).toEqual(new Set(['GBP']));
+    const usd = await t.services.analytics.metrics(systemCtx(owner.organizationId), {
+      from: addDays(asOf, -27),
+      to: asOf,
+      groupBy: ['campaign'],
+      filter: { clientIds: [clientId] },
+      limit: 1000,
+    });
+    expect(usd.currency).toBe('USD');
+    const allocation = steps.find((s) => s.tool === 'budget_allocation')?.output as {
+      currency: string;
+      allocations: Array<{ entityId: string; currentDailyMicros: number }>;
+    };
+    expect(allocation.currency).toBe('GBP');
+    expect(output.plan.currency).toBe('GBP');
+    for (const c of output.plan.campaigns) {
+      expect(c.currency).toBe('GBP');
+      const spend = Number(native.find((r) => r.campaign_id === c.campaignId)?.spend ?? 0);
+      expect(c.avgDailySpendMicros).toBe(Math.round(spend / 28));
+      // ORACLE's current daily spend is over the same 28 days and in the same currency.
+      const a = allocation.allocations.find((x) => x.entityId === c.campaignId);
+      if (a) expect(Math.abs(c.avgDailySpendMicros - a.currentDailyMicros)).toBeLessThanOrEqual(1);
+      const inUsd = usd.rows.find((r) => r.campaignId === c.campaignId)?.spendMicros ?? 0;
+      if (spend > 0) expect(inUsd).toBeGreaterThan(spend);
+    }
+    const ctx = systemCtx(owner.organizationId);
+    const budget = (await t.services.proposals.list(ctx, { sourceType: 'agent', limit: 100 })).items.filter(
+      (p) => p.kind === 'budget_change',
+    );
+    expect(budget.length).toBeGreaterThan(0);
+    for (const p of budget) {
+      const c = output.plan.campaigns.find((x) => x.campaignId === p.entityId);
+      expect(c).toBeDefined();
+      if (!c) continue;
+      const from = moneyText(c.avgDailySpendMicros, 'GBP');
+      const to = moneyText(c.recommendedDailyMicros as number, 'GBP');
+      expect(p.reason).toContain(`daily spend ${from} → ${to}`);
+      expect(p.reason).toContain(`daily budget ${moneyText(c.dailyBudgetMicros as number, 'GBP')}`);
+      // The reason reads the way the action goes: spend up for a raise, down for a cut.
+      const raise = (p.after.dailyBudgetMicros ?? 0) > (p.before.dailyBudgetMicros ?? 0);
+      expect((c.recommendedDailyMicros as number) > c.avgDailySpendMicros).toBe(raise);
+      expect(p.reason).not.toMatch(/\$|USD/);
+    }
   });
 
   it('proposes CRM follow-ups for leads nobody worked', () => {

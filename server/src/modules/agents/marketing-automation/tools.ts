@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { addDays } from '../../analytics/periods.ts';
 import type { Proposal } from '../../proposals/index.ts';
+import { campaignSpendInOwnCurrency } from '../agent-kit/campaign-spend.ts';
 import { allPages, assertScope, orUnavailable } from '../agent-kit/period.ts';
 import { defineTool, type ToolContext } from '../agents.definition.ts';
 
@@ -92,23 +93,19 @@ export const marketingTools = [
   defineTool({
     name: 'campaign_budgets',
     description:
-      'Active campaigns of a client (or the organization) with their daily budgets and 28-day average daily spend.',
+      "Active campaigns of a client (or the organization) with their daily budgets and 28-day average daily spend, both in micros of the campaign's own currency (`currency`, its ad account's).",
     input: z.strictObject({ clientId: id.optional(), asOf: z.string() }),
     async run(i, tc) {
       const { ctx, services } = tc;
-      const [campaigns, spend] = await Promise.all([
-        allPages((cursor) =>
-          services.catalog.listCampaigns(ctx, { clientId: i.clientId, status: 'active', limit: 500, cursor }),
-        ),
-        services.analytics.metrics(ctx, {
-          from: addDays(i.asOf, -27),
-          to: i.asOf,
-          groupBy: ['campaign'],
-          filter: i.clientId ? { clientIds: [i.clientId] } : {},
-          limit: 10_000,
-        }),
-      ]);
-      const spendOf = new Map(spend.rows.map((r) => [r.campaignId, r]));
+      const campaigns = await allPages((cursor) =>
+        services.catalog.listCampaigns(ctx, { clientId: i.clientId, status: 'active', limit: 500, cursor }),
+      );
+      // Spend in each campaign's currency, as its budget is: never the reporting currency's figure.
+      const spendOf = await campaignSpendInOwnCurrency(tc, {
+        from: addDays(i.asOf, -27),
+        to: i.asOf,
+        campaigns: campaigns.items,
+      });
       return campaigns.items.map((c) => ({
         campaignId: c.id,
         name: c.name,

@@ -8,8 +8,9 @@
  * proposal whose write-back outcome is unknown (write-status.scenarios.ts), and the rule editor's
  * condition groups and the ledger entry page (rules-ledger.scenarios.ts), the pages mailed links
  * lead to (account.scenarios.ts), the workflows, agents and approvals pages
- * (automation.scenarios.ts), and the Billing tab of Settings (billing.scenarios.ts, which starts a
- * second demo with billing on against the Stripe fake).
+ * (automation.scenarios.ts), the Billing tab of Settings (billing.scenarios.ts, which starts a
+ * second demo with billing on against the Stripe fake), and the Predictions page's creative fatigue
+ * and its empty state for a client with nothing synced (predictions.scenarios.ts).
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -31,6 +32,7 @@ import { layoutScenarios } from './layout.scenarios.ts';
 import { nameScenarios } from './names.scenarios.ts';
 import { portalScenarios } from './portal.scenarios.ts';
 import { portalUserScenarios } from './portal-users.scenarios.ts';
+import { predictionsScenarios } from './predictions.scenarios.ts';
 import { rulesLedgerScenarios } from './rules-ledger.scenarios.ts';
 import { writeStatusScenarios } from './write-status.scenarios.ts';
 
@@ -267,8 +269,6 @@ describe('web dashboard in Chromium', () => {
     await page.close();
   }, 180_000);
 
-  it('runs an agent and shows its output and steps', async () => {
-    const page = await freshPage();
   it('explains budget recommendations: fitted and marginal ROAS per campaign and what the split maximises, in the client’s own currency', async () => {
     // Peak Fitness bills in GBP: its client record, its accounts and its recommendations say so.
     const clients = await apiAs<{ items: Array<{ id: string; name: string; currency: string }> }>(
@@ -332,6 +332,8 @@ describe('web dashboard in Chromium', () => {
     await page.close();
   }, 180_000);
 
+  it('runs an agent and shows its output and steps', async () => {
+    const page = await freshPage();
     await signIn(page, server.url);
     await page.getByRole('link', { name: 'Agents' }).click();
     await page
@@ -480,4 +482,5 @@ describe('web dashboard in Chromium', () => {
   automationScenarios(() => ({ server, context: browser.context }));
   nameScenarios(() => ({ server, context: browser.context }));
   billingScenarios(() => ({ server, context: browser.context }));
+  predictionsScenarios(() => ({ server, context: browser.context }));
 });

@@ -130,7 +130,25 @@ export interface Fatigue {
   rule: string;
   /** Why the ad is in its class, in one sentence, written by the server from its classifier's thresholds. */
   reason: string;
+  /** Impressions in the 7 days up to asOf. */
+  delivering: boolean;
+  /**
+   * Delivering and fatigued already: p7/p14 are chances of an onset still to come, so they do not
+   * apply (the page says "Already fatigued" instead).
+   */
+  fatiguedNow: boolean;
+  /** Delivering, and fatigued now or its refresh date within 14 days of asOf. */
+  refreshSoon: boolean;
   features?: Record<string, number | boolean | null>;
+}
+
+/** The fatigue list's count of the ads to refresh soon, and what "soon" is. */
+export interface RefreshSoon {
+  withinDays: number;
+  until: string | null;
+  count: number;
+  fatiguedNow: number;
+  notDelivering: number;
 }
 
 export interface Anomaly {
@@ -200,6 +218,11 @@ export interface Allocation {
   proposedBudgetMicros: number | null;
   observedRoas: number | null;
   fittedRoas: number | null;
+  /** The curve's average and marginal ROAS (revenue per unit of the next spend) at each spend. */
+  fittedRoasAtCurrent: number | null;
+  fittedRoasAtRecommended: number | null;
+  marginalRoasAtCurrent: number | null;
+  marginalRoasAtRecommended: number | null;
 }
 
 export interface AllocationResult {
@@ -215,14 +238,14 @@ export interface AllocationResult {
     recommendedDailyMicros: number;
     expectedGain: number;
     gainInterval: { p05: number; p50: number; p95: number };
+    /** The marginal ROAS every campaign still free to move shares at the recommended split. */
+    marginalRoas: number | null;
+    expectedGainNetOfSpend: number | null;
   };
+  /** The server's words: what the allocator maximises, and what the split is worth. */
+  summary: { objective: string; headline: string; marginalBelowBreakEven: boolean | null };
   allocations: Allocation[];
 }
-  /** The curve's average and marginal ROAS (revenue per unit of the next spend) at each spend. */
-  fittedRoasAtCurrent: number | null;
-  fittedRoasAtRecommended: number | null;
-  marginalRoasAtCurrent: number | null;
-  marginalRoasAtRecommended: number | null;
 
 export interface Proposal {
   id: string;
@@ -238,12 +261,7 @@ export interface Proposal {
   reason: string | null;
   checks: Array<{ check: string; outcome: string; message: string }>;
   requiredApprovals: number;
-    /** The marginal ROAS every campaign still free to move shares at the recommended split. */
-    marginalRoas: number | null;
-    expectedGainNetOfSpend: number | null;
   approvals: Array<{ userId?: string; at?: string }>;
-  /** The server's words: what the allocator maximises, and what the split is worth. */
-  summary: { objective: string; headline: string; marginalBelowBreakEven: boolean | null };
   status: string;
   decidedAt: string | null;
   decisionComment: string | null;

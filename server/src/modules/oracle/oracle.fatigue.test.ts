@@ -121,6 +121,52 @@ describe(`ORACLE creative fatigue API on ${testDialect()}`, () => {
     expect(byClient.items.every((i: { clientId: string }) => i.clientId === clientId)).toBe(true);
   });
 
+  it('says which ads are fatigued now (p7/p14 do not apply to them) and counts the delivering ads to refresh within 14 days', async () => {
+    const body = (await get(a, '/api/v1/oracle/fatigue')).json();
+    type Item = {
+      adId: string;
+      class: string;
+      refreshBy: string;
+      delivering: boolean;
+      fatiguedNow: boolean;
+      refreshSoon: boolean;
+      features: Record<string, number | boolean | null>;
+    };
+    const items: Item[] = body.items;
+    const until = '2026-12-04';
+    for (const i of items) {
+      const delivering = i.features.recentDeliveredDays !== 0 && i.features.deliveredDays !== 0;
+      expect(i.delivering, i.adId).toBe(delivering);
+      expect(i.fatiguedNow, i.adId).toBe(delivering && (i.class === 'fatigued' || i.class === 'dead'));
+      expect(i.refreshSoon, i.adId).toBe(delivering && (i.fatiguedNow || i.refreshBy <= until));
+    }
+    // simA.adId has had no impressions for a week (the test above): dead, but a paused or stopped ad
+    // is not "fatigued now" and has nothing to refresh.
+    expect(items.find((i) => i.adId === simA.adId)).toMatchObject({
+      class: 'dead',
+      delivering: false,
+      fatiguedNow: false,
+      refreshSoon: false,
+    });
+    // An ad whose refresh date is weeks away is listed, not counted.
+    const far = items.find((i) => i.refreshBy > until);
+    if (far) expect(far.refreshSoon).toBe(false);
+    expect(body.refreshSoon).toEqual({
+      withinDays: 14,
+      until,
+      count: items.filter((i) => i.refreshSoon).length,
+      fatiguedNow: items.filter((i) => i.fatiguedNow).length,
+      notDelivering: items.filter((i) => !i.delivering).length,
+    });
+    expect(body.refreshSoon.notDelivering).toBeGreaterThan(0);
+    expect(body.refreshSoon.count).toBeLessThan(items.length);
+    // An ad that is fatigued and delivering: fatiguedNow, due today.
+    const ctrDown = items.find((i) => i.delivering && i.class !== 'healthy' && i.class !== 'early_warning');
+    if (ctrDown) expect(ctrDown).toMatchObject({ fatiguedNow: true, refreshSoon: true });
+    const one = (await get(a, `/api/v1/oracle/fatigue/${simA.adId}`)).json();
+    expect(one).toMatchObject({ delivering: false, fatiguedNow: false, refreshSoon: false });
+  });
+
   it("another organization's ad, campaign or client is 404 and nothing is stored for it", async () => {
     const before = (await fatigueRows(b.organizationId)).length;
     for (const url of [

@@ -43,19 +43,40 @@ interface SavedFatigue extends Omit<FatigueAssessment, 'features' | 'adId'> {
   computedAt: string;
 }
 
+/**
+ * "Refresh soon" is a delivering ad fatigued now, or one whose refresh date falls within this many
+ * days of the as-of day.
+ */
+export const REFRESH_SOON_DAYS = 14;
+
 /** An assessment as the API answers it: the saved one plus its plain-language sentences. */
 export interface StoredFatigue extends Omit<SavedFatigue, 'riskFactors'> {
   /** Why the ad is in its class, in one sentence (the compact `rule` when a feature is missing). */
   reason: string;
   riskFactors: Array<SavedFatigue['riskFactors'][number] & { text: string }>;
+  /** Impressions in the 7 days up to asOf (a paused or stopped ad has none: nothing to refresh). */
+  delivering: boolean;
+  /**
+   * Delivering and fatigued already (class fatigued, or dead by its CTR): the fall has happened, so
+   * p7/p14 (chances of an onset still to come) do not describe it.
+   */
+  fatiguedNow: boolean;
+  /** Delivering, and fatigued now or its refresh date within REFRESH_SOON_DAYS of the as-of day. */
+  refreshSoon: boolean;
 }
 
 /** The sentences, written from the classifier's thresholds on every read (older rows get them too). */
 function inWords(s: SavedFatigue): StoredFatigue {
+  // The classifier's own reading of "no delivery": nothing in the last 7 days, or never yet.
+  const delivering = s.features.recentDeliveredDays !== 0 && s.features.deliveredDays !== 0;
+  const fatiguedNow = delivering && (s.class === 'fatigued' || s.class === 'dead');
   return {
     ...s,
     reason: fatigueReason(s),
     riskFactors: s.riskFactors.map((r) => ({ ...r, text: riskFactorText(r, s.features) })),
+    delivering,
+    fatiguedNow,
+    refreshSoon: delivering && (fatiguedNow || s.refreshBy <= addDays(s.asOf, REFRESH_SOON_DAYS)),
   };
 }
 
@@ -264,12 +285,35 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
   async function listFatigue(
     ctx: Ctx,
     q: { campaignId?: string; clientId?: string; class?: FatigueClass },
-  ): Promise<{ asOf: string | null; stored: number; items: StoredFatigue[] }> {
+  ): Promise<{
+    asOf: string | null;
+    stored: number;
+    refreshSoon: {
+      withinDays: number;
+      until: string | null;
+      count: number;
+      fatiguedNow: number;
+      notDelivering: number;
+    };
+    items: StoredFatigue[];
+  }> {
     return storage.withTenant(ctx.organizationId, async (trx) => {
       if (q.campaignId) await assertOwned(trx, ctx.organizationId, 'campaign', q.campaignId);
       if (q.clientId) await assertOwned(trx, ctx.organizationId, 'client', q.clientId);
       const asOf = await lastDay(trx, ctx.organizationId);
-      if (asOf === null) return { asOf, stored: 0, items: [] };
+      if (asOf === null)
+        return {
+          asOf,
+          stored: 0,
+          refreshSoon: {
+            withinDays: REFRESH_SOON_DAYS,
+            until: null,
+            count: 0,
+            fatiguedNow: 0,
+            notDelivering: 0,
+          },
+          items: [],
+        };
       const ads = await adsOf(trx, ctx.organizationId, {
         campaignId: q.campaignId,
         clientId: q.clientId,
@@ -281,7 +325,18 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
       const sorted = items
         .filter((i) => !q.class || i.class === q.class)
         .sort((x, y) => rank[x.class] - rank[y.class] || y.p14 - x.p14 || x.adId.localeCompare(y.adId));
-      return { asOf, stored, items: sorted };
+      return {
+        asOf,
+        stored,
+        refreshSoon: {
+          withinDays: REFRESH_SOON_DAYS,
+          until: addDays(asOf, REFRESH_SOON_DAYS),
+          count: sorted.filter((i) => i.refreshSoon).length,
+          fatiguedNow: sorted.filter((i) => i.fatiguedNow).length,
+          notDelivering: sorted.filter((i) => !i.delivering).length,
+        },
+        items: sorted,
+      };
     });
   }
 

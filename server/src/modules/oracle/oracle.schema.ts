@@ -243,8 +243,27 @@ export const fatigueSchema = z.object({
   clientId: z.string().nullable(),
   platform: z.string(),
   asOf: z.string().describe("The organization's last day with data"),
-  p7: z.number().describe('Probability that fatigue sets in within 7 days'),
-  p14: z.number().describe('Probability that fatigue sets in within 14 days'),
+  p7: z
+    .number()
+    .describe(
+      'Probability that fatigue sets in within 7 days, for a delivering ad not fatigued yet; for an ad fatigued already (fatiguedNow) or not delivering it is only the model score of its features, not a chance of an onset still to come',
+    ),
+  p14: z
+    .number()
+    .describe('Probability that fatigue sets in within 14 days (as p7, for an ad not fatigued yet)'),
+  delivering: z
+    .boolean()
+    .describe('Impressions in the 7 days up to asOf (false for a paused or stopped ad, or one not live yet)'),
+  fatiguedNow: z
+    .boolean()
+    .describe(
+      'Delivering and fatigued already: class fatigued, or dead by its click-through rate (fallen below its share of its early level); p7/p14 do not apply',
+    ),
+  refreshSoon: z
+    .boolean()
+    .describe(
+      'Delivering, and fatigued now or its refresh date within 14 days of asOf: the ads to refresh soon',
+    ),
   predictedDrop: z
     .number()
     .describe("Projected relative CTR drop below the ad's own baseline in 14 days (0..0.8)"),
@@ -278,6 +297,21 @@ export const fatigueSchema = z.object({
 export const fatigueListSchema = z.object({
   asOf: z.string().nullable().describe("The organization's last day with data (null: no data yet)"),
   stored: z.number().int().describe('Assessments stored for the first time by this request'),
+  refreshSoon: z
+    .object({
+      withinDays: z.number().int().describe('The horizon: 14 days'),
+      until: z.string().nullable().describe('asOf plus withinDays (null: no data yet)'),
+      count: z
+        .number()
+        .int()
+        .describe('Listed delivering ads fatigued now, or whose refresh date is on or before `until`'),
+      fatiguedNow: z.number().int().describe('Of those, the ads fatigued now'),
+      notDelivering: z
+        .number()
+        .int()
+        .describe('Listed ads without impressions in the last 7 days (not counted: nothing to refresh)'),
+    })
+    .describe('How many of the listed ads to refresh soon, and what that means'),
   items: z.array(fatigueSchema).describe('Ads with a row in the last 28 days, most at risk first'),
 });
 
@@ -539,6 +573,22 @@ export const allocationSchema = z.object({
   to: z.string(),
   model: z.string(),
   modelVersion: z.string(),
+  summary: z
+    .object({
+      objective: z.string().describe('What the allocator maximises and under which constraints, in words'),
+      headline: z
+        .string()
+        .describe(
+          'What the recommended split is worth and what its marginal return means (below 1: spending less in total would raise revenue minus ad spend)',
+        ),
+      marginalBelowBreakEven: z
+        .boolean()
+        .nullable()
+        .describe(
+          'Revenue only: true when totals.marginalRoas < 1 (the last unit of spend returns less than it costs); null for conversions or when no entity is free to move',
+        ),
+    })
+    .describe('The recommendation in words (added in 2.2.0)'),
   totals: z.object({
     currentDailyMicros: z.number(),
     recommendedDailyMicros: z.number(),
@@ -552,6 +602,19 @@ export const allocationSchema = z.object({
     ),
     gainInterval: z.object({ p05: z.number(), p50: z.number(), p95: z.number() }).nullable(),
     bindingCount: z.object({ locked: z.number(), min: z.number(), max: z.number() }),
+    spendChangeMicros: z.number().describe('recommendedDailyMicros − currentDailyMicros'),
+    expectedGainNetOfSpend: nullableNum.describe(
+      'Revenue only: expectedGain − spendChangeMicros, the expected change of revenue minus ad spend per day (null for conversions)',
+    ),
+    marginalResponse: nullableNum.describe(
+      'The marginal response (revenue micros or conversions per micro of spend) that every entity still free to move (fitted, at no bound, not held) shares at the recommended split: what the allocator equalises; null when none is free',
+    ),
+    marginalRoas: nullableNum.describe(
+      'Revenue only: marginalResponse as a ratio, the revenue the last unit of spend brings back; below 1 it costs more than it returns',
+    ),
+    marginalCpaMicros: nullableNum.describe(
+      'Conversions only: 1 ÷ marginalResponse, what the next conversion costs at the recommended split',
+    ),
   }),
   target: z
     .object({
@@ -571,22 +634,6 @@ export const allocationSchema = z.object({
   allocations: z.array(
     z.object({
       entityId: z.string(),
-  summary: z
-    .object({
-      objective: z.string().describe('What the allocator maximises and under which constraints, in words'),
-      headline: z
-        .string()
-        .describe(
-          'What the recommended split is worth and what its marginal return means (below 1: spending less in total would raise revenue minus ad spend)',
-        ),
-      marginalBelowBreakEven: z
-        .boolean()
-        .nullable()
-        .describe(
-          'Revenue only: true when totals.marginalRoas < 1 (the last unit of spend returns less than it costs); null for conversions or when no entity is free to move',
-        ),
-    })
-    .describe('The recommendation in words (added in 2.2.0)'),
       name: z.string(),
       currentDailyMicros: z.number(),
       recommendedDailyMicros: z.number(),
@@ -602,19 +649,6 @@ export const allocationSchema = z.object({
       binding: z.enum(['locked', 'min', 'max']).nullable(),
       fitted: z.boolean(),
       recentChange: z
-    spendChangeMicros: z.number().describe('recommendedDailyMicros − currentDailyMicros'),
-    expectedGainNetOfSpend: nullableNum.describe(
-      'Revenue only: expectedGain − spendChangeMicros, the expected change of revenue minus ad spend per day (null for conversions)',
-    ),
-    marginalResponse: nullableNum.describe(
-      'The marginal response (revenue micros or conversions per micro of spend) that every entity still free to move (fitted, at no bound, not held) shares at the recommended split: what the allocator equalises; null when none is free',
-    ),
-    marginalRoas: nullableNum.describe(
-      'Revenue only: marginalResponse as a ratio, the revenue the last unit of spend brings back; below 1 it costs more than it returns',
-    ),
-    marginalCpaMicros: nullableNum.describe(
-      'Conversions only: 1 ÷ marginalResponse, what the next conversion costs at the recommended split',
-    ),
         .object({
           proposalId: z.string(),
           status: z.enum(['pending_approval', 'applied']),
@@ -639,6 +673,27 @@ export const allocationSchema = z.object({
         "The response curve's ROAS over the same weeks (the model's estimate)",
       ),
       historicalRoas: nullableNum.describe('Deprecated: the same as fittedRoas'),
+      currentMarginalResponse: nullableNum.describe(
+        'The slope of the curve at the current spend (as marginalResponse, which is at the recommended spend)',
+      ),
+      fittedRoasAtCurrent: nullableNum.describe(
+        "Revenue only: the curve's average ROAS at the current daily spend (what it credits to that spend ÷ the spend)",
+      ),
+      fittedRoasAtRecommended: nullableNum.describe(
+        "Revenue only: the curve's average ROAS at the recommended daily spend",
+      ),
+      marginalRoasAtCurrent: nullableNum.describe(
+        'Revenue only: revenue the next unit of spend brings at the current spend (the slope of the curve); at most fittedRoasAtCurrent, since the curves are concave',
+      ),
+      marginalRoasAtRecommended: nullableNum.describe(
+        'Revenue only: the same at the recommended spend; entities free to move share it (totals.marginalRoas)',
+      ),
+      marginalCpaAtCurrentMicros: nullableNum.describe(
+        'Conversions only: what the next conversion costs at the current spend (1 ÷ currentMarginalResponse)',
+      ),
+      marginalCpaAtRecommendedMicros: nullableNum.describe(
+        'Conversions only: the same at the recommended spend',
+      ),
     }),
   ),
   warnings: z.array(z.string()),
@@ -671,27 +726,6 @@ export const clvSchema = z.object({
   until: z.string(),
   unit: z.enum(['day', 'week']).describe('Unit of recency, T and alpha'),
   horizonDays: z.number().int(),
-      currentMarginalResponse: nullableNum.describe(
-        'The slope of the curve at the current spend (as marginalResponse, which is at the recommended spend)',
-      ),
-      fittedRoasAtCurrent: nullableNum.describe(
-        "Revenue only: the curve's average ROAS at the current daily spend (what it credits to that spend ÷ the spend)",
-      ),
-      fittedRoasAtRecommended: nullableNum.describe(
-        "Revenue only: the curve's average ROAS at the recommended daily spend",
-      ),
-      marginalRoasAtCurrent: nullableNum.describe(
-        'Revenue only: revenue the next unit of spend brings at the current spend (the slope of the curve); at most fittedRoasAtCurrent, since the curves are concave',
-      ),
-      marginalRoasAtRecommended: nullableNum.describe(
-        'Revenue only: the same at the recommended spend; entities free to move share it (totals.marginalRoas)',
-      ),
-      marginalCpaAtCurrentMicros: nullableNum.describe(
-        'Conversions only: what the next conversion costs at the current spend (1 ÷ currentMarginalResponse)',
-      ),
-      marginalCpaAtRecommendedMicros: nullableNum.describe(
-        'Conversions only: the same at the recommended spend',
-      ),
   model: z.string(),
   modelVersion: z.string(),
   data: z.object({

@@ -6,7 +6,7 @@
  * never past the last complete day by the server clock (yesterday, UTC): today is still filling in.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import { conflict, invalidInput, noData, notFound } from '../../platform/errors.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import { assertOwned } from '../../storage/owned.ts';
 import type { Analytics } from '../analytics/index.ts';
@@ -131,7 +131,7 @@ export function createSeriesReader({
     const { first, last: lastWithData } = await span(ctx, e);
     const what = e.type === 'organization' ? 'The organization' : `${label[e.type]} ${e.id}`;
     if (first === null || lastWithData === null)
-      throw invalidInput(`${what} has no daily metrics yet: there is nothing to predict from`, {
+      throw noData(`${what} has no daily metrics yet: there is nothing to predict from`, {
         entityType: e.type,
         entityId: e.id || null,
       });
@@ -141,7 +141,7 @@ export function createSeriesReader({
     let last = lastWithData;
     if (last > lastComplete) last = lastComplete;
     if (first > last)
-      throw invalidInput(
+      throw noData(
         `${what} has data only from ${first} on, and today (${today}, UTC) is not complete yet: there is nothing to predict from`,
         { entityType: e.type, entityId: e.id || null },
       );

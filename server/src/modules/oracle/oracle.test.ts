@@ -256,9 +256,18 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       payload: { name: 'No data', email: 'nodata@example.test' },
     });
     const noData = await post(b, { entityType: 'client', entityId: client.json().id, metric: 'spend' });
-    expect(noData.statusCode).toBe(400);
-    expect(noData.json().error.code).toBe('invalid_input');
+    // Nothing synced yet is its own code (the dashboard shows an empty state for it, not an error).
+    expect(noData.statusCode).toBe(422);
+    expect(noData.json().error.code).toBe('no_data');
     expect(noData.json().error.message).toMatch(/no daily metrics/);
+    const anomalies = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/oracle/anomalies',
+      headers: b.headers,
+      payload: { entityType: 'client', entityId: client.json().id },
+    });
+    expect(anomalies.statusCode, anomalies.body).toBe(422);
+    expect(anomalies.json().error.code).toBe('no_data');
     expect((await post(b, { entityType: 'platform', entityId: 'tiktok', metric: 'spend' })).statusCode).toBe(
       404,
     );

@@ -45,7 +45,7 @@ export async function draftAds(
   const entity = await loadEntity(trx, org, level, entityId);
   const { write, budgetAfter } = plannedWrite(input, level, entity);
   const policy = await effectivePolicy(trx, org, entity.clientId);
-  const { avgDailySpendMicros7d, ...facts } = await gatherFacts(trx, org, {
+  const { avgDailySpendMicros7d, spendLastDay, ...facts } = await gatherFacts(trx, org, {
     kind: input.kind,
     level,
     entity,
@@ -72,7 +72,7 @@ export async function draftAds(
     input.kind === 'budget_change'
       ? `${dailyDelta >= 0 ? 'Raise' : 'Lower'} the daily budget of ${what} from ${money(entity.dailyBudgetMicros ?? 0)} to ${money(budgetAfter ?? 0)} (${dailyDelta >= 0 ? '+' : '-'}${money(Math.abs(dailyDelta))} a day)`
       : input.kind === 'pause'
-        ? `Pause ${what}: about ${money(Math.abs(dailyDelta))} a day less spend (its 7-day average)`
+        ? `Pause ${what}: about ${money(Math.abs(dailyDelta))} a day less spend (its 7-day average${spendLastDay ? ` up to ${spendLastDay}` : ''})`
         : `Enable ${what}: about ${money(Math.abs(dailyDelta))} a day more spend`;
   return {
     clientId: entity.clientId,

@@ -16,6 +16,7 @@ export interface EntityNow {
   name: string;
   status: string;
   clientId: string | null;
+  adAccountId: string;
   currency: string;
   dailyBudgetMicros: number | null;
   adGroupId: string | null;
@@ -41,6 +42,7 @@ export async function loadEntity(trx: Executor, org: string, level: Level, id: s
     name: row.name,
     status: row.status,
     clientId: row.client_id,
+    adAccountId: row.ad_account_id,
     currency: account?.currency ?? 'USD',
     dailyBudgetMicros: r.daily_budget_micros == null ? null : Number(r.daily_budget_micros),
     adGroupId: r.ad_group_id ?? null,
@@ -61,7 +63,7 @@ export async function gatherFacts(
     withMonthSpend: boolean;
     agentAutoApprovePct: number | null;
   },
-): Promise<Facts & { avgDailySpendMicros7d: number }> {
+): Promise<Facts & { avgDailySpendMicros7d: number; spendLastDay: string | null }> {
   const { entity, now } = p;
   const dayStart = `${now.toISOString().slice(0, 10)}T00:00:00.000Z`;
   const applied = () =>
@@ -132,14 +134,7 @@ export async function gatherFacts(
       .executeTakeFirst();
     liveAdsAfterPause = num(live?.n);
   }
-  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString().slice(0, 10);
-  const spend7 = await trx
-    .selectFrom('daily_metrics')
-    .select((eb) => eb.fn.sum<string>('spend_micros').as('s'))
-    .where('organization_id', '=', org)
-    .where(metricColumn[p.level], '=', entity.id)
-    .where('date', '>=', weekAgo)
-    .executeTakeFirst();
+  const spend7 = await averageDailySpend7d(trx, org, p.level, entity);
   return {
     kind: p.kind,
     level: p.level,
@@ -154,8 +149,41 @@ export async function gatherFacts(
     agentAutoApprovePct: p.agentAutoApprovePct,
     at: now.toISOString(),
     currency: entity.currency,
-    avgDailySpendMicros7d: Math.round(num(spend7?.s) / 7),
+    avgDailySpendMicros7d: spend7.micros,
+    spendLastDay: spend7.lastDay,
   };
+}
+
+/**
+ * The entity's average daily spend over the same 7 days a rule's "spend 7d" reads: the 7 days ending
+ * on its ad account's last day of data, that day included (today too, when today's numbers are
+ * already synced), whether or not the entity spent on each. No data in the account: 0.
+ */
+export async function averageDailySpend7d(
+  trx: Executor,
+  org: string,
+  level: Level,
+  entity: Pick<EntityNow, 'id' | 'adAccountId'>,
+): Promise<{ micros: number; lastDay: string | null }> {
+  const last = (
+    await trx
+      .selectFrom('daily_metrics')
+      .select((eb) => eb.fn.max('date').as('last'))
+      .where('organization_id', '=', org)
+      .where('ad_account_id', '=', entity.adAccountId)
+      .executeTakeFirst()
+  )?.last as string | null | undefined;
+  if (!last) return { micros: 0, lastDay: null };
+  const from = new Date(Date.parse(`${last}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+  const spend = await trx
+    .selectFrom('daily_metrics')
+    .select((eb) => eb.fn.sum<string>('spend_micros').as('s'))
+    .where('organization_id', '=', org)
+    .where(metricColumn[level], '=', entity.id)
+    .where('date', '>=', from)
+    .where('date', '<=', last)
+    .executeTakeFirst();
+  return { micros: Math.round(num(spend?.s) / 7), lastDay: last };
 }
 
 /** Month-to-date spend plus the rest of the month at the active campaigns' budgets after the change. */

@@ -143,14 +143,26 @@ export function AdPage() {
             ) : f ? (
               <div className="grid gap-6 px-5 py-4 sm:grid-cols-2">
                 <dl className="grid grid-cols-2 gap-4 text-sm">
-                  <div>
-                    <dt className="text-xs text-slate-500">Within 7 days</dt>
-                    <dd className="text-lg font-semibold tabular">{pct(f.p7, 0)}</dd>
-                  </div>
-                  <div>
-                    <dt className="text-xs text-slate-500">Within 14 days</dt>
-                    <dd className="text-lg font-semibold tabular">{pct(f.p14, 0)}</dd>
-                  </div>
+                  {f.fatiguedNow || !f.delivering ? (
+                    // Fatigued already, or not delivering: there is no onset to give a chance of.
+                    <div className="col-span-2" data-testid="fatigue-onset">
+                      <dt className="text-xs text-slate-500">Chance fatigue starts within 7 days</dt>
+                      <dd className="text-lg font-semibold">
+                        {f.fatiguedNow ? 'Already fatigued' : 'Not delivering'}
+                      </dd>
+                    </div>
+                  ) : (
+                    <>
+                      <div data-testid="fatigue-onset">
+                        <dt className="text-xs text-slate-500">Chance fatigue starts within 7 days</dt>
+                        <dd className="text-lg font-semibold tabular">{pct(f.p7, 0)}</dd>
+                      </div>
+                      <div>
+                        <dt className="text-xs text-slate-500">Within 14 days</dt>
+                        <dd className="text-lg font-semibold tabular">{pct(f.p14, 0)}</dd>
+                      </div>
+                    </>
+                  )}
                   <div>
                     <dt className="text-xs text-slate-500">Refresh by</dt>
                     <dd className="font-medium">{date(f.refreshBy)}</dd>

@@ -115,7 +115,8 @@ export function Alerts() {
       kind: 'Fatigue',
       tone: f.class === 'fatigued' ? 'red' : 'amber',
       title: f.adName,
-      detail: `${pct(f.p7, 0)} chance of fatigue within 7 days; refresh by ${date(f.refreshBy)}`,
+      // A fatigued ad's onset is past: say why it is fatigued rather than a chance of it starting.
+      detail: `${f.fatiguedNow ? f.reason : `${pct(f.p7, 0)} chance fatigue starts within 7 days`}; refresh by ${date(f.refreshBy)}`,
       to: `/ads/${f.adId}`,
     });
 

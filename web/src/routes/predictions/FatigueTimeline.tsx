@@ -1,4 +1,10 @@
-/** Ads at fatigue risk, ordered by the date their creative should be refreshed. */
+/**
+ * Ads at fatigue risk, ordered by the date their creative should be refreshed. The count in the
+ * header is the server's `refreshSoon`: delivering ads fatigued now, or whose refresh date is
+ * within 14 days; early warnings due later are listed but not counted, ads without impressions in the
+ * last 7 days (paused, stopped) are left out. For an ad already fatigued the chance of an onset is
+ * moot, so its cells say so instead of a percentage.
+ */
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useNavigate } from 'react-router';
@@ -8,24 +14,35 @@ import { FatigueBadge } from '../../components/FatigueBadge.tsx';
 import { Card, CardHeader, ErrorState, LoadingState } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { date, pct, platformName } from '../../lib/format.ts';
-import type { Fatigue } from '../../lib/types.ts';
+import type { Fatigue, RefreshSoon } from '../../lib/types.ts';
+
+const already = (f: Fatigue) => (
+  <span className="text-xs text-slate-500" title={f.reason}>
+    Already fatigued
+  </span>
+);
 
 export function FatigueTimeline({ clientId }: { clientId: string }) {
   const navigate = useNavigate();
   const q = useQuery({
     queryKey: ['fatigue', { clientId }],
     queryFn: () =>
-      api.get<{ asOf: string; items: Fatigue[] }>('/api/v1/oracle/fatigue', {
+      api.get<{ asOf: string; refreshSoon: RefreshSoon; items: Fatigue[] }>('/api/v1/oracle/fatigue', {
         clientId: clientId || undefined,
       }),
   });
-  const atRisk = (q.data?.items ?? []).filter((f) => f.class === 'fatigued' || f.class === 'early_warning');
+  // Listed: the ads to refresh soon, and early warnings whose refresh date is further away.
+  const atRisk = (q.data?.items ?? []).filter(
+    (f) => f.refreshSoon || (f.delivering && f.class === 'early_warning'),
+  );
+  const soon = q.data?.refreshSoon;
+  const later = atRisk.filter((f) => !f.refreshSoon).length;
   const option = useMemo(() => {
     const counts = new Map<string, { early: number; fatigued: number }>();
     for (const f of atRisk) {
       const d = f.refreshBy ?? f.asOf;
       const c = counts.get(d) ?? { early: 0, fatigued: 0 };
-      if (f.class === 'fatigued') c.fatigued++;
+      if (f.fatiguedNow) c.fatigued++;
       else c.early++;
       counts.set(d, c);
     }
@@ -36,7 +53,7 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
       yAxis: { type: 'value', minInterval: 1, ...axisStyle },
       series: [
         {
-          name: 'Fatigued',
+          name: 'Fatigued now',
           type: 'bar',
           stack: 'a',
           barMaxWidth: 22,
@@ -44,7 +61,7 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
           data: days.map((d) => counts.get(d)?.fatigued ?? 0),
         },
         {
-          name: 'Early warning',
+          name: 'Not fatigued yet',
           type: 'bar',
           stack: 'a',
           barMaxWidth: 22,
@@ -59,7 +76,20 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
       <CardHeader
         title="Creative fatigue"
         description={
-          q.data ? `${atRisk.length} ads to refresh · as of ${date(q.data.asOf)}` : 'Refresh dates per ad'
+          q.data && soon ? (
+            <span data-testid="fatigue-summary">
+              {soon.count} {soon.count === 1 ? 'ad' : 'ads'} to refresh by {date(soon.until)}:{' '}
+              {soon.fatiguedNow} fatigued now, {soon.count - soon.fatiguedNow} with a refresh date within{' '}
+              {soon.withinDays} days
+              {later > 0 ? ` · ${later} more on early warning, due later` : ''}
+              {soon.notDelivering > 0
+                ? ` · ${soon.notDelivering} not delivering in the last 7 days, left out`
+                : ''}{' '}
+              · as of {date(q.data.asOf)}
+            </span>
+          ) : (
+            'Refresh dates per ad'
+          )
         }
       />
       {q.isPending ? (
@@ -110,19 +140,24 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
               },
               {
                 key: 'p7',
-                header: '7 days',
+                header: 'Starts within 7 days',
+                headerTitle: "ORACLE's chance that fatigue sets in within 7 days, for an ad not fatigued yet",
                 align: 'right',
                 hideBelow: 'sm',
-                sortValue: (f) => f.p7,
-                render: (f) => pct(f.p7, 0),
+                // An ad fatigued already sorts above every chance.
+                sortValue: (f) => (f.fatiguedNow ? 2 : f.p7),
+                render: (f) => (f.fatiguedNow ? already(f) : pct(f.p7, 0)),
               },
               {
                 key: 'p14',
-                header: '14 days',
+                header: 'Within 14 days',
+                headerTitle:
+                  "ORACLE's chance that fatigue sets in within 14 days, for an ad not fatigued yet",
                 align: 'right',
                 hideBelow: 'sm',
-                sortValue: (f) => f.p14,
-                render: (f) => pct(f.p14, 0),
+                sortValue: (f) => (f.fatiguedNow ? 2 : f.p14),
+                render: (f) =>
+                  f.fatiguedNow ? <span className="text-xs text-slate-400">—</span> : pct(f.p14, 0),
               },
               {
                 key: 'refresh',

@@ -2,13 +2,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Chart } from '../../components/Chart.tsx';
-import { Card, CardHeader, ErrorState, LoadingState, Select } from '../../components/ui.tsx';
+import { Card, CardHeader, LoadingState, Select } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { forecastOption } from '../../lib/charts.ts';
 import { money, num, ratio } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
 import type { Forecast, MetricsRow } from '../../lib/types.ts';
 import { ModelName } from './ModelName.tsx';
+import { PredictionError } from './NoData.tsx';
 
 const metrics = {
   spend: { label: 'Spend', pick: (r: MetricsRow) => r.spendMicros },
@@ -77,7 +78,7 @@ export function ForecastCard({ clientId }: { clientId: string }) {
         {forecast.isPending || history.isPending ? (
           <LoadingState rows={6} label="Forecasting…" />
         ) : forecast.error ? (
-          <ErrorState error={forecast.error} onRetry={() => forecast.refetch()} />
+          <PredictionError error={forecast.error} onRetry={() => forecast.refetch()} />
         ) : (
           <Chart option={option} height={300} label={`${metrics[metric].label} forecast with intervals`} />
         )}

@@ -16,11 +16,12 @@ import {
 import { anomalyDetail, anomalyHeadline } from '../../lib/anomalies.ts';
 import { api } from '../../lib/api.ts';
 import { date, num, pct } from '../../lib/format.ts';
-import { useClients } from '../../lib/hooks.ts';
+import { useClients, useMetrics } from '../../lib/hooks.ts';
 import type { Anomaly, ModelDescription } from '../../lib/types.ts';
 import { FatigueTimeline } from './FatigueTimeline.tsx';
 import { ForecastCard } from './ForecastCard.tsx';
 import { ModelName } from './ModelName.tsx';
+import { NoSyncedData, PredictionError } from './NoData.tsx';
 import { Recommendations } from './Recommendations.tsx';
 
 interface Scorecard {
@@ -67,7 +68,7 @@ function Anomalies({ clientId, currency }: { clientId: string; currency: string 
       {q.isLoading ? (
         <LoadingState />
       ) : q.error ? (
-        <ErrorState error={q.error} />
+        <PredictionError error={q.error} onRetry={() => q.refetch()} />
       ) : items.length === 0 ? (
         <EmptyState title="No anomalies found" />
       ) : (
@@ -177,11 +178,19 @@ export function PredictionsPage() {
   const [params, setParams] = useSearchParams();
   const clients = useClients();
   const clientId = params.get('clientId') ?? '';
-  const first = clients.data?.items[0]?.id;
+  // Which clients have synced daily metrics (one grouped read over the last year): the page opens on
+  // the newest of those, not on a client just created with nothing to predict from.
+  const synced = useMetrics({ groupBy: 'client' }, 365);
+  const withData = new Set((synced.data?.rows ?? []).map((r) => r.clientId ?? ''));
+  const known = synced.data !== undefined || synced.error !== null;
+  const items = clients.data?.items ?? [];
+  const first = known ? (items.find((c) => withData.has(c.id)) ?? items[0])?.id : undefined;
   // Budgets are allocated one client at a time (their accounts may spend in different currencies).
   useEffect(() => {
     if (!clientId && first) setParams({ clientId: first }, { replace: true });
   }, [clientId, first, setParams]);
+  const client = items.find((c) => c.id === clientId);
+  const nothingSynced = synced.data !== undefined && clientId !== '' && !withData.has(clientId);
 
   return (
     <>
@@ -215,7 +224,20 @@ export function PredictionsPage() {
           </EmptyState>
         </Card>
       )}
-      {clientId && (
+      {clientId && !known && (
+        <Card>
+          <LoadingState rows={4} />
+        </Card>
+      )}
+      {clientId && nothingSynced && (
+        <div className="space-y-6">
+          <Card>
+            <NoSyncedData name={client?.name} />
+          </Card>
+          <ScorecardCard />
+        </div>
+      )}
+      {clientId && known && !nothingSynced && (
         <div className="space-y-6">
           <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
             <ForecastCard clientId={clientId} />

@@ -4,7 +4,7 @@
  * the same inputs stored once). The maths is in oracle.allocation.ts and allocation/.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { conflict, invalidInput } from '../../platform/errors.ts';
+import { conflict, noData } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
@@ -121,7 +121,7 @@ export async function loadAllocationData(
       .where('organization_id', '=', ctx.organizationId);
     if (req.clientId) lastQ = lastQ.where('client_id', '=', req.clientId);
     const last = ((await lastQ.executeTakeFirst())?.last ?? null) as string | null;
-    if (last === null) throw invalidInput('No daily metrics yet: there is nothing to allocate from');
+    if (last === null) throw noData('No daily metrics yet: there is nothing to allocate from');
     const from = addDays(last, -(WEEKS * 7 - 1));
     const key = req.level === 'campaign' ? 'campaign_id' : 'platform';
     let q = trx

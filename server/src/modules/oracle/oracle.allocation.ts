@@ -8,7 +8,7 @@
  * oracle.allocation.store.ts.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { AppError, invalidInput } from '../../platform/errors.ts';
+import { AppError, invalidInput, noData } from '../../platform/errors.ts';
 import type { Storage } from '../../storage/db.ts';
 import { assertOwned } from '../../storage/owned.ts';
 import type { Ctx } from '../auth/context.ts';
@@ -132,7 +132,7 @@ export function createAllocations({
     if (req.target && 'cpaMicros' in req.target && req.objective !== 'conversions')
       throw invalidInput('A target CPA needs objective conversions', { field: 'target' });
     const data = await loadAllocationData({ storage, series }, ctx, req);
-    if (data.entities.length === 0) throw invalidInput('No spend in the last 26 weeks: nothing to allocate');
+    if (data.entities.length === 0) throw noData('No spend in the last 26 weeks: nothing to allocate');
     const known = new Set(data.entities.map((e) => e.id));
     const bounds = new Map<string, NonNullable<AllocationRequest['bounds']>[number]>();
     for (const [i, b] of (req.bounds ?? []).entries()) {

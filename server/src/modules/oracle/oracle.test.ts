@@ -268,6 +268,14 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
     });
     expect(anomalies.statusCode, anomalies.body).toBe(422);
     expect(anomalies.json().error.code).toBe('no_data');
+    const allocation = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/oracle/allocations',
+      headers: b.headers,
+      payload: { clientId: client.json().id, level: 'campaign', objective: 'revenue' },
+    });
+    expect(allocation.statusCode, allocation.body).toBe(422);
+    expect(allocation.json().error.code).toBe('no_data');
     expect((await post(b, { entityType: 'platform', entityId: 'tiktok', metric: 'spend' })).statusCode).toBe(
       404,
     );

@@ -14,7 +14,6 @@ import {
   Card,
   CardHeader,
   EmptyState,
-  ErrorState,
   LoadingState,
   Notice,
   StatusBadge,
@@ -23,6 +22,7 @@ import { actionsPath, api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { date, money, ratio } from '../../lib/format.ts';
 import type { Allocation, AllocationResult, Campaign, Proposal } from '../../lib/types.ts';
+import { PredictionError } from './NoData.tsx';
 
 type Decision = { status: string; proposalId: string; message?: string };
 
@@ -153,7 +153,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
       {alloc.isPending ? (
         <LoadingState rows={5} label="Fitting response curves…" />
       ) : alloc.error ? (
-        <ErrorState error={alloc.error} onRetry={() => alloc.refetch()} />
+        <PredictionError error={alloc.error} onRetry={() => alloc.refetch()} />
       ) : rows.length === 0 ? (
         <EmptyState title="No changes recommended">
           The current split is already close to the best one.

@@ -89,8 +89,8 @@ export async function assertScope(
 }
 
 /**
- * ORACLE refuses entities without enough data with a 400 or 409: a tool reports that as "not
- * available" with the reason instead of failing the whole run.
+ * ORACLE refuses entities without data with a 422 `no_data`, and without enough of it with a 400 or
+ * 409: a tool reports that as "not available" with the reason instead of failing the whole run.
  */
 export async function orUnavailable<T>(
   f: () => Promise<T>,
@@ -98,7 +98,10 @@ export async function orUnavailable<T>(
   try {
     return await f();
   } catch (e) {
-    if (e instanceof AppError && (e.code === 'invalid_input' || e.code === 'conflict'))
+    if (
+      e instanceof AppError &&
+      (e.code === 'no_data' || e.code === 'invalid_input' || e.code === 'conflict')
+    )
       return { available: false, reason: e.message };
     throw e;
   }

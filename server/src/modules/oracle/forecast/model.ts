@@ -17,9 +17,10 @@ import { isSeasonal } from './features.ts';
 import { checkHorizon, cleanSeries, type Frequency, resolveSeasons } from './input.ts';
 import { bands, type Calibration, calibrate } from './intervals.ts';
 import { adjusted, type Model, mstlModel, type PointSd, seasonalNaive } from './models.ts';
+import { replaceOutliers } from './outliers.ts';
 
 /** Stored with every forecast. Bump when a change can alter any number `forecast()` returns. */
-export const FORECAST_VERSION = '1.0.0';
+export const FORECAST_VERSION = '1.1.0';
 
 export interface ForecastOptions {
   /** Steps ahead, 1..2160. */
@@ -157,24 +158,34 @@ export function forecast(
     );
   }
 
+  const intermittent = isIntermittent(x);
+  // The models are fitted (and backtested) on the series with isolated outliers replaced.
+  const cleaned = intermittent ? null : replaceOutliers(x, seasons);
+  if (cleaned?.replaced.length)
+    warnings.push(
+      `${cleaned.replaced.length} outlier${cleaned.replaced.length === 1 ? '' : 's'} replaced by the fitted level for fitting: ${cleaned.replaced
+        .map((o) => `${o.value} (observation ${o.index + 1} of ${n})`)
+        .join(', ')}`,
+    );
+  const xf = cleaned?.values ?? x;
   const k = Math.max(1, Math.min(10, options.origins ?? 3));
-  const { models, seasonal } = candidateModels(x, seasons);
+  const { models, seasonal } = candidateModels(xf, seasons);
   const plan = planBacktest(n, h, k);
   if (!plan) {
     warnings.push(`only ${n} observations: too short to backtest, Theta without model selection`);
     const theta = models.find((m) => m.name === 'theta')!;
-    return finish('theta', theta.run(x, h), unit, 'model', { seasonal, backtest: null, members: ['theta'] });
+    return finish('theta', theta.run(xf, h), unit, 'model', { seasonal, backtest: null, members: ['theta'] });
   }
-  const loss = isIntermittent(x) ? 'rmse' : 'mae';
+  const loss = intermittent ? 'rmse' : 'mae';
   if (loss === 'rmse')
     warnings.push('intermittent series (30% or more zeros): models chosen for the mean rate (RMSE)');
-  const scores = backtest(x, models, plan, loss);
+  const scores = backtest(xf, models, plan, loss);
   const chosen: CandidateScore[] = [];
   const finals: PointSd[] = [];
   for (const s of selectMembers(scores)) {
     const model = models.find((m) => m.name === s.name)!;
     try {
-      const f = model.run(x, h);
+      const f = model.run(xf, h);
       if (f.mean.every(Number.isFinite) && f.sd.every(Number.isFinite)) {
         chosen.push(s);
         finals.push(f);
@@ -185,7 +196,7 @@ export function forecast(
   }
   if (!chosen.length) {
     warnings.push('every candidate model failed: naive forecast');
-    return finish('naive', models[0]!.run(x, h), unit, 'model', {
+    return finish('naive', models[0]!.run(xf, h), unit, 'model', {
       seasonal,
       backtest: null,
       members: ['naive'],

@@ -420,5 +420,43 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       expect(text).toMatch(/proposed [A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2} (AM|PM) · expires /);
       await page.close();
     }, 120_000);
+
+    it("shows a pause's spend as the server words it: its 7-day average up to the day it ends on", async () => {
+      const { server, context } = env();
+      const api = client(server.url, await loginToken(server.url));
+      const ads = await api<{ items: Array<{ id: string; name: string; status: string }> }>(
+        'GET',
+        '/api/v1/ads?limit=200',
+      );
+      // An active ad near the end of the list (a pause of one ad changes no other scenario's campaign).
+      const ad = ads.body.items.filter((a) => a.status === 'active').at(-1);
+      if (!ad) throw new Error('no active ad');
+      const made = await api<{
+        proposal: { id: string; status: string; expectedImpact: { summary: string } };
+      }>('POST', '/api/v1/actions', { kind: 'pause', adId: ad.id, reason: 'E2E pause average' });
+      expect(made.status).toBe(201);
+      const { proposal } = made.body;
+      // The server names the last day of the 7 (a date), and the page shows that, not its own words.
+      expect(proposal.expectedImpact.summary).toMatch(/\(its 7-day average up to \d{4}-\d{2}-\d{2}\)/);
+      try {
+        const page = await signedInPage(context, server.url);
+        await page.goto(`${server.url}/approvals?status=all`);
+        const row = page.getByTestId('proposal').filter({ hasText: 'E2E pause average' }).first();
+        await row.waitFor({ timeout: 60_000 });
+        const text = (await row.textContent()) ?? '';
+        const summary = proposal.expectedImpact.summary;
+        expect(text).toContain(summary.charAt(0).toUpperCase() + summary.slice(1));
+        // Said once, with its date: no second, dateless "(its 7-day average)" on the impact line.
+        expect(text.match(/7-day average/g)?.length).toBe(1);
+        expect(await row.getByTestId('impact').textContent()).toMatch(/^Spend [-−]\D*[\d,.]+ a day/);
+        await shoot(page, 'approvals-pause-average');
+        await page.close();
+      } finally {
+        // Leave the ad as it was for the other scenarios.
+        if (proposal.status === 'applied') await api('POST', `/api/v1/actions/${proposal.id}/revert`, {});
+        else if (proposal.status === 'pending_approval')
+          await api('POST', `/api/v1/actions/${proposal.id}/reject`, {});
+      }
+    }, 120_000);
   });
 }

@@ -487,6 +487,29 @@ export function layoutScenarios(env: () => { server: E2eServer; context: Browser
         .waitFor({ timeout: 120_000 });
       expect(await pageWidth(page)).toBeLessThanOrEqual(1280);
       expect(await cutOff(page.locator('main'), 'forbidden')).toEqual([]);
+      // The budget recommendations (nine columns) fit their card: every column, the decision last,
+      // on screen without scrolling the table sideways (cutOff above forbids a sideways scroller).
+      const recs = page.getByRole('table', { name: 'Budget recommendations' });
+      if (await recs.isVisible()) {
+        const card = page.locator('section').filter({ has: recs });
+        const cardBox = await card.boundingBox();
+        const tableBox = await recs.boundingBox();
+        expect(tableBox && cardBox && tableBox.x + tableBox.width <= cardBox.x + cardBox.width + 0.5).toBe(
+          true,
+        );
+        for (const h of ['Campaign', 'Daily budget', 'Marginal ROAS', 'Decision'])
+          expect(await inView(page, recs.getByRole('columnheader', { name: h })), h).toBe(true);
+        await recs.scrollIntoViewIfNeeded();
+        await shoot(page, 'recommendations-1280');
+        // On a phone each recommendation is a card: its decision on screen, nothing spilling out.
+        await page.setViewportSize({ width: 390, height: 844 });
+        await recs.getByTestId('recommendation').first().scrollIntoViewIfNeeded();
+        expect(await pageWidth(page)).toBeLessThanOrEqual(390);
+        expect(await cutOff(card, 'forbidden')).toEqual([]);
+        const first = recs.getByTestId('recommendation').first();
+        expect(await inView(page, first.getByRole('cell').last())).toBe(true);
+        await shoot(page, 'recommendations-390');
+      }
       await page.close();
     }, 300_000);
   });

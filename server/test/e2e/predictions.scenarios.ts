@@ -13,6 +13,7 @@ import { apiClient, type E2eServer, loginToken, shoot, signedInPage } from './ha
 interface FatigueItem {
   adId: string;
   adName: string;
+  campaignId: string;
   clientId: string | null;
   class: string;
   p7: number;
@@ -32,6 +33,17 @@ interface FatigueList {
   };
   items: FatigueItem[];
 }
+
+/** A date as the page writes it (web/src/lib/format.ts's `date`: "Dec 11, 2026"). */
+const shownDate = (iso: string | null) =>
+  iso
+    ? new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-US', {
+        month: 'short',
+        day: 'numeric',
+        year: 'numeric',
+        timeZone: 'UTC',
+      })
+    : '—';
 
 export function predictionsScenarios(env: () => { server: E2eServer; context: BrowserContext }) {
   describe('predictions page', () => {
@@ -116,6 +128,19 @@ export function predictionsScenarios(env: () => { server: E2eServer; context: Br
       await onset.waitFor({ timeout: 60_000 });
       expect(await onset.textContent()).toBe('Chance fatigue starts within 7 daysAlready fatigued');
       await shoot(page, 'ad-fatigued-now');
+      // The campaign page counts its ads to refresh with the same definition and words (the API's
+      // refreshSoon), not fatigued plus every early warning.
+      const inCampaign = await call<FatigueList>('GET', `/api/v1/oracle/fatigue?campaignId=${ad.campaignId}`);
+      const c = inCampaign.refreshSoon;
+      expect(c.count).toBe(inCampaign.items.filter((f) => f.refreshSoon).length);
+      await page.goto(`${server.url}/campaigns/${ad.campaignId}`);
+      const refresh = page.getByTestId('ads-to-refresh');
+      await refresh.getByText(/fatigued now/).waitFor({ timeout: 60_000 });
+      const due = c.count - c.fatiguedNow;
+      expect(await refresh.textContent()).toBe(
+        `Ads to refresh${c.count} ${c.count === 1 ? 'ad' : 'ads'}${c.count > 0 ? ` by ${shownDate(c.until)}` : ''}${c.fatiguedNow} fatigued now${due > 0 ? `, ${due} due within ${c.withinDays} days` : ''}`,
+      );
+      await shoot(page, 'campaign-ads-to-refresh');
       // An ad not delivering says so; an ad not fatigued yet keeps its chance of the onset.
       const paused = all.items.find((f) => !f.delivering);
       if (paused) {
@@ -157,6 +182,19 @@ export function predictionsScenarios(env: () => { server: E2eServer; context: Br
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe('no_data');
 
         const page = await signedInPage(context, server.url);
+        // The overview's alerts scan every client for anomalies (none stored yet on a fresh server):
+        // the one without data answers 422 no_data, which must not turn the alerts into an error.
+        await page.goto(`${server.url}/`);
+        const alerts = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Alerts' }) });
+        await alerts.waitFor({ timeout: 60_000 });
+        await page.waitForLoadState('networkidle');
+        expect(await alerts.getByRole('alert').count()).toBe(0);
+        // Its client page: no error box either.
+        await page.goto(`${server.url}/clients/${created.id}`);
+        await page.getByRole('heading', { name: 'Nothing Synced Ltd' }).waitFor({ timeout: 60_000 });
+        await page.waitForLoadState('networkidle');
+        expect(await page.getByRole('alert').count()).toBe(0);
+        await shoot(page, 'client-no-data');
         // Without a client in the address, the page opens on a client with data, not the new one.
         await page.goto(`${server.url}/predictions`);
         await page.waitForURL(/clientId=/, { timeout: 60_000 });

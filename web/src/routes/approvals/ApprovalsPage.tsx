@@ -81,7 +81,9 @@ function Impact({ p }: { p: Row }) {
     return (
       <p className="mt-0.5 text-xs text-slate-600 tabular" data-testid="impact">
         Spend {signedMoney(i.dailyBudgetDeltaMicros, cur)} a day
-        {p.kind === 'pause' ? ' (its 7-day average)' : ''}
+        {/* The server's summary above says which 7 days a pause's average is of (up to which day);
+            only a proposal without one (an older server's) gets the plain words here. */}
+        {p.kind === 'pause' && !i.summary ? ' (its 7-day average)' : ''}
         {monthly}
       </p>
     );

@@ -11,10 +11,10 @@ import { Card, CardHeader, ErrorState, LoadingState, PageHeader, StatusBadge } f
 import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { dailyOption } from '../../lib/charts.ts';
-import { money, num, pct, platformName, ratio } from '../../lib/format.ts';
+import { date, money, num, pct, platformName, ratio } from '../../lib/format.ts';
 import { useClientNames, useMetrics, usePeriod } from '../../lib/hooks.ts';
 import { objectiveLabel } from '../../lib/objectives.ts';
-import type { Ad, Campaign, Fatigue, MetricsRow } from '../../lib/types.ts';
+import type { Ad, Campaign, Fatigue, MetricsRow, RefreshSoon } from '../../lib/types.ts';
 import { ProposeChange } from './ProposeChange.tsx';
 
 export function CampaignPage() {
@@ -36,8 +36,11 @@ export function CampaignPage() {
   });
   const fatigue = useQuery({
     queryKey: ['fatigue', { campaignId: id }],
-    queryFn: () => api.get<{ items: Fatigue[] }>('/api/v1/oracle/fatigue', { campaignId: id }),
+    queryFn: () =>
+      api.get<{ items: Fatigue[]; refreshSoon: RefreshSoon }>('/api/v1/oracle/fatigue', { campaignId: id }),
   });
+  // The server's count, as on the Predictions page: delivering ads fatigued now or due within 14 days.
+  const soon = fatigue.data?.refreshSoon;
   const cur = daily.data?.currency ?? 'USD';
   const option = useMemo(() => dailyOption(daily.data?.rows ?? [], cur), [daily.data, cur]);
   const adMetrics = new Map((byAd.data?.rows ?? []).map((r) => [r.adId ?? '', r]));
@@ -116,15 +119,31 @@ export function CampaignPage() {
                   <dt className="text-xs text-slate-500">Currency</dt>
                   <dd className="font-medium">{c.currency}</dd>
                 </div>
-                <div>
-                  <dt className="text-xs text-slate-500">Fatigue risk</dt>
-                  <dd className="font-medium">
-                    {
-                      (fatigue.data?.items ?? []).filter(
-                        (f) => f.class === 'fatigued' || f.class === 'early_warning',
-                      ).length
-                    }{' '}
-                    ads
+                <div data-testid="ads-to-refresh">
+                  <dt className="text-xs text-slate-500">Ads to refresh</dt>
+                  <dd
+                    className="font-medium"
+                    title={
+                      soon
+                        ? `Delivering ads fatigued now or with a refresh date within ${soon.withinDays} days`
+                        : undefined
+                    }
+                  >
+                    {fatigue.error ? (
+                      '—'
+                    ) : soon ? (
+                      <>
+                        {soon.count} {soon.count === 1 ? 'ad' : 'ads'}
+                        {soon.until && soon.count > 0 && ` by ${date(soon.until)}`}
+                        <span className="block text-xs font-normal text-slate-500">
+                          {soon.fatiguedNow} fatigued now
+                          {soon.count - soon.fatiguedNow > 0 &&
+                            `, ${soon.count - soon.fatiguedNow} due within ${soon.withinDays} days`}
+                        </span>
+                      </>
+                    ) : (
+                      '…'
+                    )}
                   </dd>
                 </div>
               </dl>

@@ -8,6 +8,7 @@ import { api, type Page } from '../../lib/api.ts';
 import { date, humanize, pct } from '../../lib/format.ts';
 import { useClients } from '../../lib/hooks.ts';
 import type { Anomaly, Fatigue } from '../../lib/types.ts';
+import { isNoData } from '../predictions/NoData.tsx';
 
 interface Churn {
   items: Array<{
@@ -40,10 +41,17 @@ export function useAnomalies(clientIds: string[]) {
       if (stored.items.length > 0) return newestFirst(stored.items);
       const scans = await Promise.all(
         clientIds.slice(0, 10).map((id) =>
-          api.post<{ items: Anomaly[] }>('/api/v1/oracle/anomalies', {
-            entityType: 'client',
-            entityId: id,
-          }),
+          api
+            .post<{ items: Anomaly[] }>('/api/v1/oracle/anomalies', {
+              entityType: 'client',
+              entityId: id,
+            })
+            // A client with nothing synced (422 no_data) has no anomalies: it must not hide the
+            // other clients' anomalies behind an error.
+            .catch((e: unknown) => {
+              if (isNoData(e)) return { items: [] as Anomaly[] };
+              throw e;
+            }),
         ),
       );
       return newestFirst(scans.flatMap((s) => s.items));

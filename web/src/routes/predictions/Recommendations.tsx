@@ -46,8 +46,25 @@ function dismiss(entityId: string) {
   localStorage.setItem(DISMISS_KEY, JSON.stringify({ ...readDismissed(), [entityId]: until }));
 }
 
-/** A figure's cell: right-aligned in the table, a labelled block in a phone's card. */
-const cell = 'px-4 py-2.5 text-right max-sm:block max-sm:p-0 max-sm:text-left';
+/**
+ * A figure's cell: right-aligned in the table, a labelled block in a phone's card. Nine columns fit a
+ * 1280 px page's card with narrow padding, headers on two lines and pairs ("a → b") that may break at
+ * the arrow; narrower than that the table scrolls sideways with the campaign's name kept in view.
+ */
+const cell = 'px-2.5 py-2.5 text-right max-sm:block max-sm:p-0 max-sm:text-left';
+/** A header: wraps onto a second line rather than widening its column. */
+const head = 'px-2.5 py-2.5 align-bottom font-medium leading-tight';
+/** The campaign's column: stays in view while the table scrolls sideways (tablet widths). */
+const sticky = 'sm:sticky sm:left-0 sm:z-10';
+
+/** "a → b", breaking after the arrow when the column is narrow (never inside an amount). */
+function Pair({ from, to }: { from: React.ReactNode; to: React.ReactNode }) {
+  return (
+    <>
+      <span className="whitespace-nowrap">{from} →</span> <span className="whitespace-nowrap">{to}</span>
+    </>
+  );
+}
 
 /** The column's name above a figure, on a phone only (the table's header row is hidden there). */
 function PhoneLabel({ children }: { children: React.ReactNode }) {
@@ -163,53 +180,53 @@ export function Recommendations({ clientId }: { clientId: string }) {
         // Approve and Dismiss are on screen on a phone instead of past the card's right edge.
         <div className="sm:overflow-x-auto">
           <table className="min-w-full text-sm max-sm:block" aria-label="Budget recommendations">
-            <thead className="bg-slate-50/80 text-xs text-slate-500 max-sm:hidden">
+            <thead className="bg-slate-50 text-xs text-slate-500 max-sm:hidden">
               <tr>
-                <th scope="col" className="px-4 py-2.5 text-left font-medium">
+                <th scope="col" className={`${head} ${sticky} bg-slate-50 pl-5 text-left`}>
                   Campaign
                 </th>
                 <th
                   scope="col"
-                  className="px-4 py-2.5 text-right font-medium"
+                  className={`${head} text-right`}
                   title="Average daily spend over the last 28 days"
                 >
                   Spend / day
                 </th>
-                <th scope="col" className="px-4 py-2.5 text-right font-medium">
-                  Recommended spend
+                <th scope="col" className={`${head} text-right`} title="Recommended daily spend">
+                  Recommended
                 </th>
-                <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                <th scope="col" className={`${head} text-right`}>
                   Change
                 </th>
                 <th
                   scope="col"
-                  className="px-4 py-2.5 text-right font-medium"
+                  className={`${head} text-right`}
                   title="What Approve sets: the daily budget moves by the same percent as the spend"
                 >
                   Daily budget
                 </th>
                 <th
                   scope="col"
-                  className="px-4 py-2.5 text-right font-medium"
+                  className={`${head} text-right`}
                   title="Revenue ÷ spend over the weeks the curves were fitted on, as reported"
                 >
                   Reported ROAS ({weeks} wk)
                 </th>
                 <th
                   scope="col"
-                  className="px-4 py-2.5 text-right font-medium"
+                  className={`${head} text-right`}
                   title="What the response curve credits to the spend ÷ the spend, over the same weeks: what the split works with"
                 >
                   Fitted ROAS
                 </th>
                 <th
                   scope="col"
-                  className="px-4 py-2.5 text-right font-medium"
+                  className={`${head} text-right`}
                   title="Revenue the next unit of spend brings, at the current spend → at the recommended spend"
                 >
                   Marginal ROAS
                 </th>
-                <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                <th scope="col" className={`${head} pr-5 text-right`}>
                   Decision
                 </th>
               </tr>
@@ -225,7 +242,9 @@ export function Recommendations({ clientId }: { clientId: string }) {
                     data-testid="recommendation"
                     className="max-sm:grid max-sm:grid-cols-2 max-sm:gap-x-4 max-sm:gap-y-2 max-sm:px-4 max-sm:py-3"
                   >
-                    <td className="px-4 py-2.5 max-sm:col-span-2 max-sm:p-0">
+                    <td
+                      className={`${sticky} min-w-40 bg-white py-2.5 pr-2.5 pl-5 max-sm:col-span-2 max-sm:p-0`}
+                    >
                       <Link
                         to={`/campaigns/${a.entityId}`}
                         className="font-medium text-slate-900 hover:underline"
@@ -254,9 +273,10 @@ export function Recommendations({ clientId }: { clientId: string }) {
                     <td className={cell} data-testid="budget-change">
                       <PhoneLabel>Daily budget</PhoneLabel>
                       {a.proposedBudgetMicros !== null && a.currentBudgetMicros !== null ? (
-                        <span className="whitespace-nowrap">
-                          {money(a.currentBudgetMicros, cur)} → {money(a.proposedBudgetMicros, cur)}
-                        </span>
+                        <Pair
+                          from={money(a.currentBudgetMicros, cur)}
+                          to={money(a.proposedBudgetMicros, cur)}
+                        />
                       ) : (
                         <span className="text-xs text-slate-400">no campaign budget</span>
                       )}
@@ -282,19 +302,21 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       {a.marginalRoasAtCurrent === null ? (
                         '—'
                       ) : (
-                        <span className="whitespace-nowrap">
-                          {ratio(a.marginalRoasAtCurrent)} →{' '}
-                          <span
-                            className={
-                              (a.marginalRoasAtRecommended ?? 0) < 1 ? 'text-amber-700' : 'text-emerald-700'
-                            }
-                          >
-                            {ratio(a.marginalRoasAtRecommended)}
-                          </span>
-                        </span>
+                        <Pair
+                          from={ratio(a.marginalRoasAtCurrent)}
+                          to={
+                            <span
+                              className={
+                                (a.marginalRoasAtRecommended ?? 0) < 1 ? 'text-amber-700' : 'text-emerald-700'
+                              }
+                            >
+                              {ratio(a.marginalRoasAtRecommended)}
+                            </span>
+                          }
+                        />
                       )}
                     </td>
-                    <td className={`${cell} max-sm:col-span-2`}>
+                    <td className={`${cell} pr-5 max-sm:col-span-2`}>
                       {a.recentChange && !d ? (
                         a.recentChange.status === 'pending_approval' ? (
                           <Link
@@ -321,7 +343,8 @@ export function Recommendations({ clientId }: { clientId: string }) {
                           <StatusBadge status={d.status} write />
                         )
                       ) : can('campaigns:write') && sameCurrency && a.budgetChangePct !== null ? (
-                        <span className="inline-flex gap-1.5">
+                        // Side by side, or one above the other when the column is narrow.
+                        <span className="inline-flex flex-wrap justify-end gap-1.5 max-sm:justify-start">
                           <Button
                             size="sm"
                             variant="primary"

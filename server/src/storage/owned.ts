@@ -32,3 +32,21 @@ export async function assertOwned(
     .executeTakeFirst();
   if (!row) throw notFound(label, id);
 }
+
+/** The ids of `ids` that name no `kind` of organization `organizationId` (in the order given). */
+export async function missingOwned(
+  trx: Executor,
+  organizationId: string,
+  kind: OwnedKind,
+  ids: readonly string[],
+): Promise<string[]> {
+  if (!ids.length) return [];
+  const found = await trx
+    .selectFrom(owned[kind].table)
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', [...ids])
+    .execute();
+  const known = new Set(found.map((r) => r.id));
+  return ids.filter((id) => !known.has(id));
+}

@@ -10,6 +10,7 @@ import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Queue } from '../../queue/index.ts';
 import type { Storage, Trx } from '../../storage/db.ts';
+import { missingOwned } from '../../storage/owned.ts';
 import type { AgentsTable } from '../../storage/schema.ts';
 import type { Audit } from '../audit/audit.service.ts';
 import { type Ctx, systemCtx } from '../auth/context.ts';
@@ -45,9 +46,9 @@ export interface RunRequest {
 
 /** The input fields that name entities of the organization (one id, or a list), by convention across the agents. */
 const references = [
-  { field: 'clientId', table: 'clients', what: 'Client' },
-  { field: 'campaignId', table: 'campaigns', what: 'Campaign' },
-  { field: 'adIds', table: 'ads', what: 'Ad' },
+  { field: 'clientId', kind: 'client', what: 'Client' },
+  { field: 'campaignId', kind: 'campaign', what: 'Campaign' },
+  { field: 'adIds', kind: 'ad', what: 'Ad' },
 ] as const;
 
 /**
@@ -61,14 +62,7 @@ async function assertReferencesExist(trx: Trx, organizationId: string, input: un
     const value = (input as Record<string, unknown>)[ref.field];
     const ids = [...new Set((Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string'))];
     if (!ids.length) continue;
-    const found = await trx
-      .selectFrom(ref.table)
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('id', 'in', ids)
-      .execute();
-    const known = new Set(found.map((r) => r.id));
-    const missing = ids.filter((id) => !known.has(id));
+    const missing = await missingOwned(trx, organizationId, ref.kind, ids);
     if (missing.length)
       throw new AppError(
         'not_found',

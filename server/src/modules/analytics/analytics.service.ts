@@ -5,6 +5,7 @@
  */
 import { AppError, notFound } from '../../platform/errors.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
+import { missingOwned } from '../../storage/owned.ts';
 import type { Ctx } from '../auth/context.ts';
 import { convertRows, type Warning } from './analytics.convert.ts';
 import { idKey, type MetricsRow, present, sortRows, type Totals, timeKeys } from './analytics.fold.ts';
@@ -72,11 +73,11 @@ export interface MetricsResult {
 
 /** The id filters, the query parameter naming each, and the table of its entities. */
 const idFilters = [
-  { key: 'clientIds', param: 'clientId', table: 'clients', label: 'Client' },
-  { key: 'adAccountIds', param: 'adAccountId', table: 'ad_accounts', label: 'Ad account' },
-  { key: 'campaignIds', param: 'campaignId', table: 'campaigns', label: 'Campaign' },
-  { key: 'adGroupIds', param: 'adGroupId', table: 'ad_groups', label: 'Ad group' },
-  { key: 'adIds', param: 'adId', table: 'ads', label: 'Ad' },
+  { key: 'clientIds', param: 'clientId', kind: 'client', label: 'Client' },
+  { key: 'adAccountIds', param: 'adAccountId', kind: 'ad_account', label: 'Ad account' },
+  { key: 'campaignIds', param: 'campaignId', kind: 'campaign', label: 'Campaign' },
+  { key: 'adGroupIds', param: 'adGroupId', kind: 'ad_group', label: 'Ad group' },
+  { key: 'adIds', param: 'adId', kind: 'ad', label: 'Ad' },
 ] as const;
 
 /**
@@ -85,17 +86,8 @@ const idFilters = [
  * parameter, `details.ids` the ids it does not know. A filter holds at most 100 ids.
  */
 async function assertFilterIds(trx: Executor, organizationId: string, filter: MetricFilter) {
-  for (const { key, param, table, label } of idFilters) {
-    const ids = filter[key];
-    if (!ids?.length) continue;
-    const found = await trx
-      .selectFrom(table)
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('id', 'in', ids)
-      .execute();
-    const known = new Set(found.map((r) => r.id));
-    const missing = ids.filter((id) => !known.has(id));
+  for (const { key, param, kind, label } of idFilters) {
+    const missing = await missingOwned(trx, organizationId, kind, filter[key] ?? []);
     if (missing.length)
       throw new AppError(
         'not_found',

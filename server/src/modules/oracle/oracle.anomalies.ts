@@ -18,7 +18,7 @@ import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.
 
 /** The anomaly module has no version constant of its own yet; bump this when its numbers change. */
 export const ANOMALY_MODEL = 'robust-seasonal-detector';
-export const ANOMALY_MODEL_VERSION = '1.2.0';
+export const ANOMALY_MODEL_VERSION = '1.3.0';
 
 export interface AnomalyFinding {
   id: string;
@@ -29,6 +29,8 @@ export interface AnomalyFinding {
   score: number;
   confidence: number | null;
   severity: string;
+  /** Why the severity is what it is, in a sentence (which metric set it, its two bands). */
+  severityReason: string;
   cause: string | null;
   causes: Array<{ cause: string; confidence: number; reason: string }>;
   flaggedMetrics: string[];
@@ -75,6 +77,54 @@ export function findingSeverity(
   return best ?? stored;
 }
 
+const METRIC_LABELS: Record<string, string> = {
+  spend: 'spend',
+  impressions: 'impressions',
+  clicks: 'clicks',
+  conversions: 'conversions',
+  ctr: 'CTR',
+  cpc: 'CPC',
+  cpm: 'CPM',
+};
+/** The bands of `severityOf` (anomaly/detector.ts), in words. */
+const surpriseBand = (s: number) => (s >= 1 ? 'critical' : s >= 0.9 ? 'high' : s >= 0.7 ? 'medium' : 'low');
+const sizeBand = (d: number) => {
+  const a = Math.abs(d);
+  return a >= 1 ? 'critical' : a >= 0.3 ? 'high' : a >= 0.1 ? 'medium' : 'low';
+};
+
+/**
+ * Why a finding has its severity, from the metric that set it: its surprise (how improbable the day
+ * was given its past) and the size of its move, each with its band; the lower band is the severity.
+ * Findings stored before the surprise was kept get the rule without the numbers.
+ */
+export function severityReasonOf(
+  severity: string,
+  flaggedMetrics: readonly string[],
+  metrics: Readonly<
+    Record<
+      string,
+      { severity?: string; surprise?: number | null; deviation?: number | null } | undefined
+    >
+  >,
+): string {
+  if (!flaggedMetrics.length)
+    return 'Low: no metric crossed the flag threshold on its own; only a cause rule fired on smaller moves.';
+  const lead = flaggedMetrics.find((m) => metrics[m]?.severity === severity);
+  const r = lead ? metrics[lead] : undefined;
+  const sev = severity.charAt(0).toUpperCase() + severity.slice(1);
+  if (!lead || !r || r.surprise === undefined || r.surprise === null)
+    return `${sev}: the highest severity of the flagged metrics, each the lower of two bands: how improbable the day was given its past (surprise) and the size of the move.`;
+  const name = METRIC_LABELS[lead] ?? lead;
+  // Truncated, not rounded, so the number shown sits in the band named (0.899 is "0.89 (medium)").
+  const surprise = `surprise ${(Math.floor(r.surprise * 100) / 100).toFixed(2)} (${surpriseBand(r.surprise)})`;
+  if (r.deviation === undefined || r.deviation === null)
+    return `${sev}: set by ${name}, from its ${surprise}; its move has no expected value to compare with.`;
+  const pct = Math.trunc(r.deviation * 100);
+  const move = `move ${pct > 0 ? '+' : ''}${pct}% (${sizeBand(r.deviation)})`;
+  return `${sev}: set by ${name}, ${surprise} and ${move}. Severity is the lower of the two bands, so a big move in a noisy metric can rank below a smaller one in a steady metric.`;
+}
+
 function explanationOf(d: EntityDayResult, currency: string) {
   return {
     severity: findingSeverity(
@@ -94,6 +144,8 @@ function explanationOf(d: EntityDayResult, currency: string) {
           expected: round(p.expected),
           score: round(p.score) ?? 0,
           severity: p.severity,
+          surprise: round(p.surprise),
+          deviation: round(p.deviation),
         },
       ]),
     ),
@@ -110,6 +162,7 @@ function toFinding(r: PredictionsTable): AnomalyFinding {
       { actual: v.actual, expected: v.expected, score: v.score },
     ]),
   );
+  const severity = findingSeverity(e.flaggedMetrics, (m) => e.metrics[m]?.severity, e.severity);
   return {
     id: r.id,
     entityType: r.entity_type as EntityType,
@@ -118,7 +171,8 @@ function toFinding(r: PredictionsTable): AnomalyFinding {
     metric: r.metric,
     score: Number(r.value),
     confidence: r.confidence === null ? null : Number(r.confidence),
-    severity: findingSeverity(e.flaggedMetrics, (m) => e.metrics[m]?.severity, e.severity),
+    severity,
+    severityReason: severityReasonOf(severity, e.flaggedMetrics, e.metrics),
     cause: e.cause,
     causes: e.causes,
     flaggedMetrics: e.flaggedMetrics,

@@ -96,6 +96,10 @@ describe('series CSV', () => {
 
   it('accepts only plain decimal values, and needs at least one point after the header', () => {
     expect(errorOf('t,value\n1,0x10\n')).toBe('line 2: the value "0x10" is not a finite number');
+    // A decimal beyond what a double holds is out of range, not "not a number".
+    expect(errorOf('t,value\n1,1e400\n')).toBe('line 2: the value "1e400" is too large (beyond ±1.8e308)');
+    expect(errorOf('t,value\n1,-1e400\n')).toBe('line 2: the value "-1e400" is too large (beyond ±1.8e308)');
+    expect(errorOf('t,value\n1,1.7e308\n')).toBe('no error');
     expect(errorOf('t,value\n1, 1e3 \n2,-.5\n')).toBe('no error');
     expect(errorOf('t,value\n')).toBe('line 2: no data rows after the header');
     expect(errorOf('\nid,t,value\n\n')).toBe('line 3: no data rows after the header');
@@ -278,7 +282,18 @@ describe('omnify anomalies on an index t', () => {
     await runAnomalies({ input: indexed, output: b, frequency: 'daily', progress: quiet() });
     const dayOf = new Map(values.map((_v, i) => [String(i + 1), day(i)]));
     expect(flagged(a).map((c) => c[1])).toContain(day(150));
-    expect(flagged(b).map((c) => dayOf.get(c[1]!))).toEqual(flagged(a).map((c) => c[1]));
+    // Once the weekday rhythm is learnt (four weeks; before, the two files start on different
+    // weekdays of their calendars and warm up differently).
+    const learnt = (d: string | undefined) => (d ?? '') >= day(28);
+    expect(
+      flagged(b)
+        .map((c) => dayOf.get(c[1]!))
+        .filter(learnt),
+    ).toEqual(
+      flagged(a)
+        .map((c) => c[1])
+        .filter(learnt),
+    );
     // The weekday rhythm is learnt: the high 6th day of each week is not flagged.
     expect(flagged(b).length).toBeLessThan(5);
   });

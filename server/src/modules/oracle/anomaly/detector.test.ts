@@ -95,6 +95,31 @@ describe('anomaly detector on daily data', () => {
   });
 });
 
+describe('anomaly detector incidents', () => {
+  it('flags a far larger move inside an incident that a smaller one opened (surprise stops at 1; records do not)', () => {
+    // A quiet weekly series (the reviewer's): a 6 % dip on day 60 is already as surprising as the
+    // score goes and opens an incident (a week); a day at 3.5× the level three days later used to
+    // score 0.4 (a "repeat") and go unflagged.
+    const s = syntheticSeries({
+      seed: 7,
+      points: 120,
+      cadence: 'daily',
+      seasonalAmplitude: 0.1,
+      noise: 0.002,
+    });
+    const values = [...s.values];
+    values[60] = values[60]! * 0.94;
+    values[63] = values[63]! * 3.5;
+    const detector = createAnomalyDetector();
+    const out = s.times.map((t, i) => detector.push(t, values[i]!));
+    expect(out[60]!.flag).toBe(true);
+    expect(out[63]!.flag).toBe(true);
+    expect(out[63]!.direction).toBe('up');
+    // The days after the spike are repeats of the incident, not new alerts.
+    expect(out.slice(64, 71).filter((p) => p.flag)).toEqual([]);
+  });
+});
+
 describe('anomaly detector on bad input', () => {
   const at = (i: number) => T0 + i * HOUR;
   const finite = (out: AnomalyPoint[]) =>

@@ -179,9 +179,10 @@ export function createSeriesCsvReader() {
       const v = cells[columns.value]!;
       let value: number | null = null;
       if (!MISSING.has(v.toLowerCase())) {
-        value = DECIMAL.test(v) ? Number(v) : Number.NaN;
+        if (!DECIMAL.test(v)) throw new SeriesCsvError(lineNo, `the value "${v}" is not a finite number`);
+        value = Number(v);
         if (!Number.isFinite(value))
-          throw new SeriesCsvError(lineNo, `the value "${v}" is not a finite number`);
+          throw new SeriesCsvError(lineNo, `the value "${v}" is too large (beyond ±1.8e308)`);
       }
       const before = last.get(id);
       const forId = id ? ` for id "${id}"` : '';

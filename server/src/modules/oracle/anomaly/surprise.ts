@@ -8,10 +8,12 @@
  * The means catch level shifts too small for any one point to stand out.
  *
  * Incidents: once a point reaches surprise 0.25, an incident is open until a day (hourly data) or a
- * week (daily data) passes below that. Inside it only a new record (strictly higher) keeps its full
- * score; any other point scores 0.4 × its surprise. For any threshold the first point of an incident
- * that crosses it is therefore always reported in full, and one incident does not raise an alert
- * every hour.
+ * week (daily data) passes below that. Inside it only a new record (strictly more extreme) keeps its
+ * full score; any other point scores 0.4 × its surprise. For any threshold the first point of an
+ * incident that crosses it is therefore always reported in full, and one incident does not raise an
+ * alert every hour. Records are compared on the tail probability itself, not on the surprise, which
+ * stops at 1: on a quiet series a small dip already reaches 1, and a spike of 4× the level a few
+ * weeks later, far less likely still, was discounted as a repeat and not flagged.
  */
 import type { Geometry } from './geometry.ts';
 import { clamp, log10TwoSidedTail } from './robust.ts';
@@ -33,6 +35,7 @@ export function surpriseOf(log10p: number): number {
 }
 
 export function createScorer(geo: Pick<Geometry, 'quiet'>, threshold: number) {
+  /** The incident's most extreme point so far, as −log10 of its tail probability (0: no incident). */
   let peak = 0;
   let calm = 0;
   return {
@@ -41,11 +44,12 @@ export function createScorer(geo: Pick<Geometry, 'quiet'>, threshold: number) {
       if (zs === null || zs.length === 0) return { surprise: 0, score: 0, flag: false };
       let log10p = 0;
       for (const z of zs) if (Number.isFinite(z)) log10p = Math.min(log10p, log10TwoSidedTail(z));
-      const surprise = surpriseOf(log10p + Math.log10(zs.length));
+      const extremity = -(log10p + Math.log10(zs.length));
+      const surprise = surpriseOf(-extremity);
       let score = surprise;
       if (surprise >= INCIDENT_FLOOR) {
         calm = 0;
-        if (surprise > peak) peak = surprise;
+        if (extremity > peak) peak = extremity;
         else score = surprise * REPEAT_DISCOUNT;
       } else if (peak > 0) {
         score = surprise * REPEAT_DISCOUNT;

@@ -7,10 +7,18 @@ export function createProgressBar(label: string, out: NodeJS.WriteStream = proce
       const pct = total > 0 ? Math.min(1, done / total) : 0;
       const elapsed = (Date.now() - started) / 1000;
       const eta = done > 0 && total > done ? Math.round((elapsed / done) * (total - done)) : 0;
-      const text =
-        `${label} ${(pct * 100).toFixed(0).padStart(3)}% ${done}/${total}${eta ? ` ETA ${eta}s` : ''} ${note}`.trimEnd();
+      // Without a known total (0) there is no percentage to show, only what is done so far.
+      const text = (
+        total > 0
+          ? `${label} ${(pct * 100).toFixed(0).padStart(3)}% ${done}/${total}${eta ? ` ETA ${eta}s` : ''} ${note}`
+          : `${label} ${done} ${note}`
+      ).trimEnd();
       if (out.isTTY) {
         const width = 24;
+        if (total <= 0) {
+          out.write(`\r${text}\x1b[K`);
+          return;
+        }
         const filled = Math.round(pct * width);
         out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}\x1b[K`);
       } else if (Date.now() - lastLine > 2000 || done === total) {

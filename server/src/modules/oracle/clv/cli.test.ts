@@ -64,6 +64,7 @@ describe('transactions CSV', () => {
         'e,"2024-01-06,3',
         'f,01/07/2024,3',
         'g,2024-01-07,0x10',
+        'h,2024-01-08,1e400',
       ].join('\n'),
     );
     const output = path.join(dir, 'never.json');
@@ -79,6 +80,7 @@ describe('transactions CSV', () => {
       [8, 'unterminated quoted field'],
       [9, 'date "01/07/2024"'],
       [10, 'amount "0x10" is not a number'],
+      [11, 'amount "1e400" is too large (beyond ±1.8e308)'],
     ] as const)
       expect(message).toContain(`${tx}:${line}: ${what}`);
     expect(() => readFileSync(output)).toThrow();
@@ -174,20 +176,56 @@ describe('omnify clv', () => {
     const days = await run({ transactions: tx, until: '1997-09-30', unit: 'day' });
     expect(days.bgnbd.alpha / weeks.bgnbd.alpha).toBeCloseTo(7, 3);
     expect(days.bgnbd.r).toBeCloseTo(weeks.bgnbd.r, 4);
-    expect(days.gammaGamma.p).toBeCloseTo(weeks.gammaGamma.p, 6);
+    expect(days.gammaGamma!.p).toBeCloseTo(weeks.gammaGamma!.p, 6);
   });
 
-  it('refuses an --until in the future and a file whose spend cannot be modelled', async () => {
+  it('refuses an --until in the future', async () => {
     await expect(run({ transactions: tx, until: '2031-01-01' })).rejects.toThrow(
       /--until 2031-01-01 is after today/,
     );
     await expect(run({ transactions: tx }, '1998-01-31')).rejects.toThrow(
       /the last transaction day 1998-06-30 is after today \(1998-01-31\); pass --until/,
     );
+  });
+
+  it('keeps the BG/NBD fit when the spend cannot be modelled: gammaGamma null, one warning', async () => {
     const zero = file('zero.csv', csv.replace(/,[\d.]+$/gm, ',0'));
-    await expect(run({ transactions: zero, until: '1997-09-30' })).rejects.toThrow(
-      /spend model could not be fitted: Gamma-Gamma needs at least 10 customers/,
+    const output = path.join(dir, 'zero.json');
+    const customers = path.join(dir, 'zero-customers.csv');
+    const err = sink();
+    const params = await runClv(
+      { transactions: zero, until: '1997-09-30', unit: 'week', horizon: 90, output, customers },
+      { stderr: err.stream, today: '2030-01-01' },
     );
+    const written = JSON.parse(readFileSync(output, 'utf8'));
+    expect(written).toEqual(params);
+    expect(written.gammaGamma).toBeNull();
+    // The purchase model is the same as with the amounts: spend does not enter BG/NBD.
+    for (const [k, v] of Object.entries(PUBLISHED.bgnbd))
+      expect(relativeError(written.bgnbd[k], v), k).toBeLessThan(0.01);
+    expect(written.diagnostics).toMatchObject({ gammaGammaCustomers: null, gammaGammaLogLikelihood: null });
+    const rows = readFileSync(customers, 'utf8').trim().split('\n');
+    expect(rows).toHaveLength(2358);
+    expect(rows[1]).toMatch(/^1,2,30\.428571,38\.857143,0,0\.72\d+,0\.45\d+,,$/);
+    const warnings = err
+      .text()
+      .split('\n')
+      .filter((l) => /could not be fitted|Gamma-Gamma needs/.test(l));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^warning: the spend model \(Gamma-Gamma\) could not be fitted: Gamma-Gamma needs at least 10 customers.*; writing the BG\/NBD parameters with "gammaGamma": null and empty expected_average_value and expected_value columns$/,
+      ),
+    ]);
+  });
+
+  it('shows no progress line for a small file, only the summary', async () => {
+    const err = sink();
+    await runClv(
+      { transactions: tx, until: '1997-09-30', unit: 'week', horizon: 90, output: path.join(dir, 'p.json') },
+      { stderr: err.stream, today: '2030-01-01' },
+    );
+    expect(err.text()).not.toMatch(/%|MB|\d+\/\d+ customers/);
+    expect(err.text()).toMatch(/reading .*cdnow\.csv done: 6919 transactions/);
   });
 
   it('validates its options before reading anything', async () => {
@@ -198,7 +236,7 @@ describe('omnify clv', () => {
     await expect(parse('--unit', 'month')).rejects.toThrow(/must be day or week/);
     await expect(parse('--until', '1997-02-30')).rejects.toThrow(/must be a calendar day YYYY-MM-DD/);
     await expect(parse('--horizon', '0')).rejects.toThrow(/must be a whole number of days/);
-    await expect(program.parseAsync(['node', 'omnify', 'clv'])).rejects.toThrow(/--transactions <file>/);
+    await expect(program.parseAsync(['node', 'omnify', 'clv'])).rejects.toThrow(/-i, --transactions <file>/);
   });
 });
 
@@ -251,6 +289,48 @@ describe('omnify clv errors', () => {
         'error: cannot write /nonexistent/x.out: no such directory',
       ]);
       expect(stderr).not.toMatch(/ENOENT|\n\s+at /);
+    }
+  });
+
+  it('exits 0 with one warning (never repeated as an error) when only the spend model fails', async () => {
+    const zero = file(
+      'zero2.csv',
+      [
+        'customer_id,date,amount',
+        ...cdnowSampleTransactions().map((t) => `${t.customerId},${t.date},0`),
+      ].join('\n'),
+    );
+    const output = path.join(dir, 'zero2.json');
+    const { code, stderr } = await parse(['-i', zero, '--until', '1997-09-30', '-o', output]);
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/^error/m);
+    expect(stderr.match(/Gamma-Gamma needs at least 10 customers/g)).toHaveLength(1);
+    expect(JSON.parse(readFileSync(output, 'utf8')).gammaGamma).toBeNull();
+  });
+
+  it('takes -i/--transactions and -o/--output, and lists both in --help', async () => {
+    const program = new Command().exitOverride();
+    registerClvCommand(program);
+    let help = '';
+    program.commands[0]!.configureOutput({ writeOut: (t) => (help += t) });
+    await expect(program.parseAsync(['node', 'omnify', 'clv', '--help'])).rejects.toThrow();
+    expect(help).toMatch(/-i, --transactions <file>/);
+    expect(help).toMatch(/-o, --output <file>/);
+    const tx = file(
+      'flags.csv',
+      [
+        'customer_id,date,amount',
+        ...cdnowSampleTransactions().map((t) => `${t.customerId},${t.date},${t.amount}`),
+      ].join('\n'),
+    );
+    for (const [i, o] of [
+      ['--transactions', '--output'],
+      ['-i', '-o'],
+    ]) {
+      const output = path.join(dir, `flags${i}.json`);
+      const { code } = await parse([i!, tx, '--until', '1997-09-30', o!, output]);
+      expect(code).toBe(0);
+      expect(Object.keys(JSON.parse(readFileSync(output, 'utf8')).bgnbd)).toEqual(['r', 'alpha', 'a', 'b']);
     }
   });
 });

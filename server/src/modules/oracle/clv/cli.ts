@@ -1,7 +1,11 @@
 /**
- * `omnify clv`: fit BG/NBD and Gamma-Gamma on a transactions CSV and write the parameters (and,
- * with --customers, every customer's predictions). Progress goes to stderr; a malformed file or
- * data that cannot identify a model end in one `invalid_input` error naming the lines or the reason.
+ * `omnify clv -i/--transactions tx.csv [-o/--output params.json] [--customers out.csv]`: fit
+ * BG/NBD and Gamma-Gamma on a transactions CSV and write the parameters (and, with --customers,
+ * every customer's predictions). Progress goes to stderr (only for inputs of 1 MB or more); a
+ * malformed file or data that cannot identify the purchase model end in one `invalid_input` error
+ * naming the lines or the reason (exit 1, nothing written). When only the spend model cannot be
+ * fitted (e.g. no repeat customers with positive amounts) the BG/NBD part is still written with
+ * `gammaGamma: null` and empty value columns, and one warning says why (exit 0).
  */
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -24,12 +28,18 @@ export interface ClvOptions {
 /** What `--output` receives: the parameters the issue specifies, plus the context they depend on. */
 export interface ClvParamsFile {
   bgnbd: { r: number; alpha: number; a: number; b: number };
-  gammaGamma: { p: number; q: number; gamma: number };
+  /** Null when the spend model could not be fitted (the reason is in `diagnostics.warnings`). */
+  gammaGamma: { p: number; q: number; gamma: number } | null;
   unit: TimeUnit;
   until: string;
   horizonDays: number;
-  diagnostics: Record<string, number | string[]>;
+  diagnostics: Record<string, number | string[] | null>;
 }
+
+/** Inputs smaller than this are read in well under a second: no progress line, only the summary. */
+const PROGRESS_MIN_BYTES = 1_000_000;
+/** Predictions are reported every 5,000 customers; fewer than this take no noticeable time. */
+const PROGRESS_MIN_CUSTOMERS = 20_000;
 
 const parseDay = (v: string) => {
   if (dayNumber(v) === null) throw new InvalidArgumentError('must be a calendar day YYYY-MM-DD');
@@ -53,8 +63,8 @@ export function registerClvCommand(program: Command): Command {
       'Fit BG/NBD (purchases, churn) and Gamma-Gamma (spend) on a customer_id,date,amount CSV; write the parameters as JSON and, with --customers, each customer’s P(alive), expected purchases and value over the horizon.',
     )
     .requiredOption(
-      '--transactions <file>',
-      'CSV with a header naming customer_id, date (YYYY-MM-DD) and amount (≥ 0); "-" for stdin',
+      '-i, --transactions <file>',
+      'input CSV with a header naming customer_id, date (YYYY-MM-DD) and amount (≥ 0); "-" for stdin',
     )
     .option(
       '--until <date>',
@@ -63,7 +73,10 @@ export function registerClvCommand(program: Command): Command {
     )
     .option('--unit <unit>', 'time unit of recency, T and alpha: day or week', parseUnit, 'week')
     .option('--horizon <days>', 'prediction horizon in days', parseHorizon, 90)
-    .option('--output <file>', 'write the parameters JSON here (default or "-": stdout)')
+    .option(
+      '-o, --output <file>',
+      'write the parameters JSON here (default or "-": stdout); "gammaGamma" is null, with a warning and exit code 0, when the spend model cannot be fitted',
+    )
     .option('--customers <file>', 'write per-customer predictions to this CSV')
     .action(async (opts: ClvOptions) => {
       try {
@@ -96,10 +109,13 @@ export async function runClv(
   const acc = createRfmAccumulator();
   const source = opts.transactions === '-' ? 'stdin' : opts.transactions;
   const reading = createProgressBar(`reading ${source}`, stderr);
+  // A progress line only for files big enough to take a while; in MB with one decimal.
   const mb = (bytes: number) => Number((bytes / 1e6).toFixed(1));
   const read = await readTransactionsFile(opts.transactions, {
     onTransaction: acc.add,
-    onProgress: (done, total) => reading.update(mb(done), mb(total), 'MB'),
+    onProgress: (done, total) => {
+      if (total >= PROGRESS_MIN_BYTES) reading.update(mb(done), mb(total), 'MB');
+    },
     ...(io.stdin ? { stdin: io.stdin } : {}),
   }).catch((e: unknown) => {
     throw fileLineError(e, source);
@@ -122,16 +138,22 @@ export async function runClv(
         return;
       }
       predicting ??= createProgressBar('predicting', stderr);
-      predicting.update(done, total, 'customers');
+      if (total >= PROGRESS_MIN_CUSTOMERS) predicting.update(done, total, 'customers');
     },
   });
   predicting?.done(`${report.predictions.length} customers over ${opts.horizon} days`);
-  for (const w of report.warnings) stderr.write(`warning: ${w}\n`);
   const gg = report.gammaGamma;
-  if (!gg) throw invalidInput(`the spend model could not be fitted: ${report.warnings.at(-1)}`);
+  // Without a spend model the report's only warning is why it failed (fitCustomerValue): said once,
+  // with what it means for the output.
+  for (const [i, w] of report.warnings.entries())
+    stderr.write(
+      gg || i < report.warnings.length - 1
+        ? `warning: ${w}\n`
+        : `warning: the spend model (Gamma-Gamma) could not be fitted: ${w}; writing the BG/NBD parameters with "gammaGamma": null${opts.customers ? ' and empty expected_average_value and expected_value columns' : ''}\n`,
+    );
   const result: ClvParamsFile = {
     bgnbd: report.bgnbd.params,
-    gammaGamma: gg.params,
+    gammaGamma: gg?.params ?? null,
     unit: report.unit,
     until: report.until,
     horizonDays: report.horizonDays,
@@ -141,9 +163,9 @@ export async function runClv(
       transactions: report.data.transactions,
       transactionsAfterUntil: report.data.transactionsAfterUntil,
       bgnbdLogLikelihood: report.bgnbd.logLikelihood,
-      gammaGammaCustomers: gg.customers,
-      gammaGammaLogLikelihood: gg.logLikelihood,
-      frequencyValueCorrelation: gg.frequencyValueCorrelation,
+      gammaGammaCustomers: gg?.customers ?? null,
+      gammaGammaLogLikelihood: gg?.logLikelihood ?? null,
+      frequencyValueCorrelation: gg?.frequencyValueCorrelation ?? null,
       warnings: report.warnings,
     },
   };

@@ -83,8 +83,9 @@ export function createTransactionsCsvParser() {
       if (!/^.{10}(?:$|[T ])/.test(dateField) || dayNumber(date) === null)
         throw new Error(`date "${dateField}" is not a calendar day YYYY-MM-DD`);
       const amountField = fields[columns.amount]!.trim();
-      const amount = DECIMAL.test(amountField) ? Number(amountField) : Number.NaN;
-      if (!Number.isFinite(amount)) throw new Error(`amount "${amountField}" is not a number`);
+      if (!DECIMAL.test(amountField)) throw new Error(`amount "${amountField}" is not a number`);
+      const amount = Number(amountField);
+      if (!Number.isFinite(amount)) throw new Error(`amount "${amountField}" is too large (beyond ±1.8e308)`);
       if (amount < 0)
         throw new Error(`amount ${amountField} is negative (refunds are not supported: net them out first)`);
       return { customerId, date, amount };

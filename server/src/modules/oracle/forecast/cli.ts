@@ -1,8 +1,9 @@
 /**
- * `omnify forecast --input series.csv --horizon 13 [--output forecasts.csv] [--season 52 |
+ * `omnify forecast -i/--input series.csv --horizon 13 [-o/--output forecasts.csv] [--season 52 |
  * --frequency weekly] [--non-negative] [--models models.csv]`: forecasts every series of a
  * long-format CSV. Progress goes to stderr; a malformed file stops with its line number; a series
  * that cannot be forecast is reported and skipped (exit code 1), the others are still written.
+ * When no series can be forecast nothing is written (no header on stdout, no files).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -88,15 +89,22 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
     }
     throw e;
   }
-  // A value left empty (or NA, NaN, null) is filled before fitting: say so, once per series, at its line.
-  const filledAt = (s: (typeof parsed.series)[number]) => {
-    const blank = s.values.findIndex((v, j) => v === null && s.lines[j] !== null);
-    return blank < 0
-      ? null
-      : {
-          line: s.lines[blank] as number,
-          count: s.values.filter((v, j) => v === null && s.lines[j] !== null).length,
-        };
+  // A value left empty (or written NA, NaN, null) is filled before fitting: say so, once per series,
+  // at the first such line, naming what was written.
+  const filledNote = (s: (typeof parsed.series)[number]) => {
+    const first = s.filled[0];
+    if (!first) return null;
+    const kinds = new Map<string, number>();
+    for (const f of s.filled) kinds.set(f.text, (kinds.get(f.text) ?? 0) + 1);
+    const what = (text: string) => (text === '' ? 'empty' : text);
+    const n = s.filled.length;
+    let values: string;
+    if (kinds.size === 1) {
+      const article = first.text === '' || first.text === 'NA' ? 'an' : 'a';
+      values = `${n === 1 ? `${article} ${what(first.text)} value` : `${n} ${what(first.text)} values`} (first on this line)`;
+    } else
+      values = `${n} missing values (${[...kinds].map(([text, count]) => `${count} ${what(text)}`).join(', ')}; first on this line)`;
+    return { line: first.line, values };
   };
   const out = ['id,step,mean,lo80,hi80,lo95,hi95'];
   const models = ['id,model,version,observations,warnings'];
@@ -113,10 +121,10 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
       });
       for (let j = 0; j < f.mean.length; j++)
         out.push(formatRow(s.id, j + 1, [f.mean[j]!, f.lo80[j]!, f.hi80[j]!, f.lo95[j]!, f.hi95[j]!]));
-      const filled = filledAt(s);
+      const filled = filledNote(s);
       if (filled)
         io.stderr.write(
-          `warning: ${name}:${filled.line}: series "${s.id}": ${filled.count === 1 ? 'an empty value' : `${filled.count} empty values`} (first on this line) filled in: ${f.diagnostics.warnings.filter((w) => /missing/.test(w)).join('; ')}\n`,
+          `warning: ${name}:${filled.line}: series "${s.id}": ${filled.values} filled in: ${f.diagnostics.warnings.filter((w) => /missing/.test(w)).join('; ')}\n`,
         );
       models.push(
         [s.id, f.model, f.version, String(f.diagnostics.observations), f.diagnostics.warnings.join('; ')]
@@ -137,11 +145,14 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
     tick(i + 1);
   }
   const csv = `${out.join('\n')}\n`;
+  // No series forecast: nothing is written (not even the header), so a failed run leaves no output
+  // that looks like a result and does not overwrite an earlier one.
+  const anyForecast = models.length > 1;
   for (const [path, content] of [
     [opts.output && opts.output !== '-' ? opts.output : null, csv],
     [opts.models ?? null, `${models.join('\n')}\n`],
   ] as const) {
-    if (!path) continue;
+    if (!path || !anyForecast) continue;
     try {
       writeFileSync(path, content);
     } catch (e) {
@@ -149,11 +160,11 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
       return 1;
     }
   }
-  if (!opts.output || opts.output === '-') io.stdout.write(csv);
+  if (anyForecast && (!opts.output || opts.output === '-')) io.stdout.write(csv);
   for (const f of failures) io.stderr.write(`error: ${f}\n`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   io.stderr.write(
-    `forecast: ${parsed.series.length - failures.length} of ${parsed.series.length} series, ${opts.horizon} steps, ${seconds} s${opts.output && opts.output !== '-' ? ` → ${opts.output}` : ''}\n`,
+    `forecast: ${parsed.series.length - failures.length} of ${parsed.series.length} series, ${opts.horizon} steps, ${seconds} s${anyForecast && opts.output && opts.output !== '-' ? ` → ${opts.output}` : ''}${anyForecast ? '' : ', nothing written'}\n`,
   );
   return failures.length ? 1 : 0;
 }
@@ -166,11 +177,14 @@ export function registerForecastCommand(program: Command): Command {
       'Forecast every series of a long-format CSV (id,t,value; t a date or an index) with 80% and 95% intervals; writes id,step,mean,lo80,hi80,lo95,hi95.',
     )
     .requiredOption(
-      '--input <file>',
+      '-i, --input <file>',
       `CSV with a header naming id, t and value ("-" for stdin); t a whole-number index or a date (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM]), at most ${MAX_GAP_STEPS.toLocaleString('en-US')} missing steps in a row`,
     )
     .requiredOption('--horizon <steps>', `steps ahead to forecast (1-${MAX_HORIZON})`, parseHorizon)
-    .option('--output <file>', 'where to write the forecasts (default: stdout)')
+    .option(
+      '-o, --output <file>',
+      'where to write the forecasts (default or "-": stdout); nothing is written when no series could be forecast',
+    )
     .option('--season <periods>', 'seasonal period(s) in steps, e.g. 52 or 24,168 (1 = none)', parseSeason)
     .option(
       '--frequency <frequency>',

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runForecastCommand } from './cli.ts';
+import { Command } from 'commander';
+import { describe, expect, it, vi } from 'vitest';
+import { registerForecastCommand, runForecastCommand } from './cli.ts';
 import { CsvError, formatRow, MAX_GAP_STEPS, parseSeriesCsv } from './csv.ts';
 
 function lineOf(text: string): number {
@@ -23,15 +24,28 @@ describe('series CSV parsing', () => {
     );
     expect(p.frequency).toBe('daily');
     expect(p.series).toEqual([
-      { id: 'b', values: [4, 5], lines: [6, 2], start: '2024-01-01' },
-      { id: 'a', values: [1, null, 3, null, null], lines: [4, null, 3, null, 5], start: '2024-01-01' },
+      { id: 'b', values: [4, 5], lines: [6, 2], start: '2024-01-01', filled: [] },
+      {
+        id: 'a',
+        values: [1, null, 3, null, null],
+        lines: [4, null, 3, null, 5],
+        start: '2024-01-01',
+        // Only the row written empty; the two steps without a row are gaps, not written values.
+        filled: [{ line: 5, text: '' }],
+      },
     ]);
   });
 
   it('reads whole-number indices, quoted ids and columns in any order', () => {
     const p = parseSeriesCsv('value,id,t,note\n1.5,"ads, EU",3,x\n2.5,"ads, EU",1,y\n');
     expect(p.timeKind).toBe('index');
-    expect(p.series[0]).toEqual({ id: 'ads, EU', values: [2.5, null, 1.5], lines: [3, null, 2], start: '1' });
+    expect(p.series[0]).toEqual({
+      id: 'ads, EU',
+      values: [2.5, null, 1.5],
+      lines: [3, null, 2],
+      start: '1',
+      filled: [],
+    });
   });
 
   it('infers hourly and weekly steps from the dates', () => {
@@ -83,6 +97,14 @@ describe('series CSV parsing', () => {
     expect(lineOf('id,t,value\na,1,2\na,2,0x10\n')).toBe(3);
     expect(lineOf('id,t,value\na,1,2\na,2,Infinity\n')).toBe(3);
     expect(parseSeriesCsv('id,t,value\na,1,1e3\na,2,-.5\n').series[0]!.values).toEqual([1000, -0.5]);
+    // Beyond a double's range: out of range, said so, not "not a number".
+    for (const v of ['1e400', '-1e400'])
+      expect(() => parseSeriesCsv(`id,t,value\na,1,2\na,2,${v}\n`)).toThrow(
+        `line 3: value "${v}" is too large (beyond ±1.8e308)`,
+      );
+    expect(() => parseSeriesCsv('id,t,value\na,1,2\na,2,abc\n')).toThrow(
+      'line 3: value "abc" is not a number',
+    );
   });
 
   it('reads daily dates with offsets by their calendar date, across a DST change', () => {
@@ -162,11 +184,14 @@ describe('omnify forecast', () => {
     expect(stdout.text()).toBe('');
   });
 
-  it('says on stderr, once per series and at its line, that empty values were filled in', async () => {
+  it('says on stderr, once per series and at its line, which missing values were filled in', async () => {
     const input = path.join(dir, 'blanks.csv');
     const rows = ['id,t,value'];
     for (let t = 1; t <= 12; t++) rows.push(`a,${t},${t === 5 || t === 8 ? (t === 5 ? '' : 'NaN') : 10 + t}`);
     for (let t = 1; t <= 12; t++) rows.push(`b,${t},${20 + t}`);
+    for (let t = 1; t <= 12; t++) rows.push(`c,${t},${t === 4 ? 'NaN' : 30 + t}`);
+    for (let t = 1; t <= 12; t++) rows.push(`d,${t},${t === 3 || t === 9 ? 'NA' : 40 + t}`);
+    for (let t = 1; t <= 12; t++) rows.push(`e,${t},${t === 6 ? '' : 50 + t}`);
     writeFileSync(input, `${rows.join('\n')}\n`);
     const stderr = sink();
     const io = {
@@ -179,9 +204,12 @@ describe('omnify forecast', () => {
       .text()
       .split('\n')
       .filter((l) => l.startsWith('warning:'));
-    // Row t=5 of series a is file line 6.
+    // Row t=5 of series a is file line 6; series c starts on line 26, d on 38, e on 50.
     expect(warnings).toEqual([
-      `warning: ${input}:6: series "a": 2 empty values (first on this line) filled in: 2 missing values filled by interpolation`,
+      `warning: ${input}:6: series "a": 2 missing values (1 empty, 1 NaN; first on this line) filled in: 2 missing values filled by interpolation`,
+      `warning: ${input}:29: series "c": a NaN value (first on this line) filled in: 1 missing value filled by interpolation`,
+      `warning: ${input}:40: series "d": 2 NA values (first on this line) filled in: 2 missing values filled by interpolation`,
+      `warning: ${input}:55: series "e": an empty value (first on this line) filled in: 1 missing value filled by interpolation`,
     ]);
   });
 
@@ -222,9 +250,51 @@ describe('omnify forecast', () => {
       `error: ${input}:5: series "neg": value is negative (-1); this quantity cannot be negative`,
     );
     expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(3);
+    // To stdout: the same complete rows of the series that could be forecast, and still exit 1.
+    const stdout = sink();
+    const toStdout = await runForecastCommand(
+      { input, horizon: 2, nonNegative: true },
+      {
+        stdout: stdout as unknown as NodeJS.WritableStream,
+        stderr: sink() as unknown as NodeJS.WritableStream,
+        readStdin: () => '',
+      },
+    );
+    expect(toStdout).toBe(1);
+    expect(stdout.text().trim().split('\n')).toEqual([
+      'id,step,mean,lo80,hi80,lo95,hi95',
+      expect.stringMatching(/^ok,1,/),
+      expect.stringMatching(/^ok,2,/),
+    ]);
   });
 
-  it('runs as a command: reads the CSV, writes id,step,mean,lo80,hi80,lo95,hi95', () => {
+  it('writes nothing, not even the header, when no series can be forecast (--non-negative)', async () => {
+    const input = path.join(dir, 'allneg.csv');
+    writeFileSync(input, 'id,t,value\nneg,1,4\nneg,2,-1\nneg,3,5\n');
+    const stdout = sink();
+    const stderr = sink();
+    const io = {
+      stdout: stdout as unknown as NodeJS.WritableStream,
+      stderr: stderr as unknown as NodeJS.WritableStream,
+      readStdin: () => '',
+    };
+    expect(await runForecastCommand({ input, horizon: 2, nonNegative: true }, io)).toBe(1);
+    expect(stdout.text()).toBe('');
+    expect(stderr.text().split('\n')).toEqual([
+      `error: ${input}:3: series "neg": value is negative (-1); this quantity cannot be negative`,
+      expect.stringMatching(/^forecast: 0 of 1 series, 2 steps, [\d.]+ s, nothing written$/),
+      '',
+    ]);
+    // To files: an earlier result is left as it was and no models file appears.
+    const output = path.join(dir, 'allneg-out.csv');
+    const models = path.join(dir, 'allneg-models.csv');
+    writeFileSync(output, 'earlier run\n');
+    expect(await runForecastCommand({ input, horizon: 2, nonNegative: true, output, models }, io)).toBe(1);
+    expect(readFileSync(output, 'utf8')).toBe('earlier run\n');
+    expect(existsSync(models)).toBe(false);
+  });
+
+  it('runs as a command (-i, -o): reads the CSV, writes id,step,mean,lo80,hi80,lo95,hi95', () => {
     const input = path.join(dir, 'series.csv');
     const output = path.join(dir, 'forecasts.csv');
     const rows = ['id,t,value'];
@@ -251,11 +321,11 @@ describe('omnify forecast', () => {
         script,
         '--',
         'forecast',
-        '--input',
+        '-i',
         input,
         '--horizon',
         '13',
-        '--output',
+        '-o',
         output,
       ],
       { cwd: path.resolve(import.meta.dirname, '../../../..'), encoding: 'utf8' },
@@ -266,5 +336,32 @@ describe('omnify forecast', () => {
     expect(lines).toHaveLength(1 + 2 * 13);
     expect(lines[1]).toMatch(/^c1,1,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+$/);
     expect(run.stderr).toMatch(/forecast: 2 of 2 series, 13 steps/);
+  });
+
+  it('takes -i/--input and -o/--output, as anomalies and clv do, and lists both in --help', async () => {
+    const input = path.join(dir, 'flags.csv');
+    writeFileSync(input, 'id,t,value\na,1,2\na,2,3\na,3,4\n');
+    const program = new Command().exitOverride();
+    registerForecastCommand(program);
+    let help = '';
+    program.commands[0]!.configureOutput({ writeOut: (t) => (help += t) });
+    await expect(program.parseAsync(['node', 'omnify', 'forecast', '--help'])).rejects.toThrow();
+    expect(help).toMatch(/-i, --input <file>/);
+    expect(help).toMatch(/-o, --output <file>/);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      for (const [i, o] of [
+        ['--input', '--output'],
+        ['-i', '-o'],
+      ]) {
+        const output = path.join(dir, `flags-out${i}.csv`);
+        await program.parseAsync(['node', 'omnify', 'forecast', i!, input, '--horizon', '2', o!, output]);
+        expect(process.exitCode).toBe(0);
+        expect(readFileSync(output, 'utf8').split('\n')[0]).toBe('id,step,mean,lo80,hi80,lo95,hi95');
+      }
+    } finally {
+      stderr.mockRestore();
+      process.exitCode = 0;
+    }
   });
 });

@@ -25,6 +25,8 @@ export interface ParsedSeries {
   lines: (number | null)[];
   /** The first t as written (index or date). */
   start: string;
+  /** The rows whose value was written as missing (empty, `NA`, `NaN`, `null`), in time order, as written. */
+  filled: { line: number; text: string }[];
 }
 
 export interface ParsedCsv {
@@ -44,6 +46,8 @@ const INDEX = /^-?\d+$/;
  */
 export const MAX_GAP_STEPS = 10_000;
 const MISSING = new Set(['', 'NA', 'NaN', 'null']);
+/** The largest magnitude a value may have (a double's), as an error message writes it. */
+export const MAX_MAGNITUDE = '1.8e308';
 
 /** Splits one CSV line (RFC 4180 quotes, `""` escapes). */
 export function splitCsvLine(line: string, lineNo: number): string[] {
@@ -102,6 +106,8 @@ interface Row {
   /** The index, or the date's wall-clock time as written (epoch ms as if UTC). */
   local: number;
   value: number | null;
+  /** The value as written. */
+  valueText: string;
   line: number;
   raw: string;
 }
@@ -151,12 +157,14 @@ export function parseSeriesCsv(text: string, opts: { frequency?: Frequency } = {
     const vText = cells[col.value]!;
     let value: number | null = null;
     if (!MISSING.has(vText)) {
-      value = DECIMAL.test(vText) ? Number(vText) : Number.NaN;
-      if (!Number.isFinite(value)) throw new CsvError(lineNo, `value "${vText}" is not a number`);
+      if (!DECIMAL.test(vText)) throw new CsvError(lineNo, `value "${vText}" is not a number`);
+      value = Number(vText);
+      if (!Number.isFinite(value))
+        throw new CsvError(lineNo, `value "${vText}" is too large (beyond ±${MAX_MAGNITUDE})`);
     }
     const list = byId.get(id) ?? [];
     if (!byId.has(id)) byId.set(id, list);
-    list.push({ t, local: date ? date.local : t, value, line: lineNo, raw: tText });
+    list.push({ t, local: date ? date.local : t, value, valueText: vText, line: lineNo, raw: tText });
     rows++;
   }
   if (!rows || !kind) throw new CsvError(headerAt + 2, 'no data rows after the header');
@@ -179,6 +187,7 @@ export function parseSeriesCsv(text: string, opts: { frequency?: Frequency } = {
     const first = list[0]!;
     const values: (number | null)[] = [];
     const lineOf: (number | null)[] = [];
+    const filled: ParsedSeries['filled'] = [];
     let previous = first;
     for (const row of list) {
       const offset = (at(row) - at(first)) / step;
@@ -199,9 +208,10 @@ export function parseSeriesCsv(text: string, opts: { frequency?: Frequency } = {
       }
       values.push(row.value);
       lineOf.push(row.line);
+      if (row.value === null) filled.push({ line: row.line, text: row.valueText });
       previous = row;
     }
-    series.push({ id, values, lines: lineOf, start: first.raw });
+    series.push({ id, values, lines: lineOf, start: first.raw, filled });
   }
   return { series, timeKind: kind, ...(frequency ? { frequency } : {}), rows };
 }

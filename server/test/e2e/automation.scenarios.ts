@@ -418,6 +418,50 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       // The monthly impact comes from the structured fields, formatted by the page.
       await expect(row.getByTestId('impact').textContent()).resolves.toContain(' a month');
       expect(text).toMatch(/proposed [A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2} (AM|PM) · expires /);
+
+      // Approve asks first, restating the change; from the keyboard, Escape leaves it pending.
+      const status = async () =>
+        (
+          await api<{ status: string; decisionComment: string | null }>(
+            'GET',
+            `/api/v1/actions/${proposalId}`,
+          )
+        ).body;
+      const summary = `Raise the daily budget of campaign "${campaign.name}" from ${moneyIn(p.before.dailyBudgetMicros, cur)} to ${moneyIn(p.after.dailyBudgetMicros, cur)}`;
+      await row.getByRole('button', { name: 'Approve…' }).focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('alertdialog', { name: 'Approve this change?' });
+      await dialog.waitFor();
+      expect(await dialog.getByTestId('confirm-summary').textContent()).toContain(summary);
+      await dialog.getByText('Approving applies this change on the ad platform at once.').waitFor();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect((await status()).status).toBe('pending_approval');
+      await row.getByRole('button', { name: 'Approve…' }).click();
+      await dialog.getByLabel(/Comment/).fill('E2E: checked the budget');
+      await shoot(page, 'approvals-confirm-approve');
+      await dialog.getByRole('button', { name: 'Approve and apply' }).click();
+      await expect.poll(async () => (await status()).status, { timeout: 60_000 }).toBe('applied');
+      expect((await status()).decisionComment).toBe('E2E: checked the budget');
+      const budget = async () =>
+        (await api<{ dailyBudgetMicros: number }>('GET', `/api/v1/campaigns/${campaign.id}`)).body
+          .dailyBudgetMicros;
+      expect(await budget()).toBe(p.after.dailyBudgetMicros);
+
+      // Revert asks too, and says it puts the campaign back on the platform.
+      await page.goto(`${server.url}/approvals?status=applied`);
+      const applied = page.getByTestId('proposal').filter({ hasText: 'E2E formatted reason' });
+      await applied.getByRole('button', { name: 'Revert…' }).click();
+      const undo = page.getByRole('alertdialog', { name: 'Revert this change?' });
+      expect(await undo.getByTestId('confirm-summary').textContent()).toContain(summary);
+      await undo.getByText('Reverting puts the campaign back as it was before this change').waitFor();
+      await shoot(page, 'approvals-confirm-revert');
+      await undo.getByRole('button', { name: 'Cancel' }).click();
+      expect((await status()).status).toBe('applied');
+      await applied.getByRole('button', { name: 'Revert…' }).click();
+      await undo.getByRole('button', { name: 'Revert on the platform' }).click();
+      await expect.poll(async () => (await status()).status, { timeout: 60_000 }).toBe('reverted');
+      expect(await budget()).toBe(p.before.dailyBudgetMicros);
       await page.close();
     }, 120_000);
 

@@ -7,7 +7,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PORTAL_PASSWORD } from '../../src/main/demo.ts';
-import { DEMO, type E2eServer, signIn } from './harness.ts';
+import { DEMO, type E2eServer, shoot, signIn } from './harness.ts';
 
 /** Bright Smile Dental's portal user, as `omnify demo` seeds and prints it. */
 const client = {
@@ -146,6 +146,42 @@ export function portalScenarios(env: () => { server: E2eServer; context: Browser
       expect(agencyTotals.spendMicros).toBe(portalTotals.spendMicros);
       await agency.close();
     }, 180_000);
+
+    it('the daily chart joins the days with straight lines, no smoothed curve overshooting the values', async () => {
+      const { server, context } = env();
+      const page = await context.newPage();
+      // Count the canvas's curve and line segments: ECharts draws a smoothed line with Bézier curves.
+      await page.addInitScript(() => {
+        const w = window as unknown as { __segments: { curves: number; lines: number } };
+        w.__segments = { curves: 0, lines: 0 };
+        for (const proto of [CanvasRenderingContext2D.prototype, Path2D.prototype]) {
+          const curve = proto.bezierCurveTo;
+          const line = proto.lineTo;
+          proto.bezierCurveTo = function (...a: Parameters<typeof curve>) {
+            w.__segments.curves += 1;
+            return curve.apply(this, a);
+          };
+          proto.lineTo = function (...a: Parameters<typeof line>) {
+            w.__segments.lines += 1;
+            return line.apply(this, a);
+          };
+        }
+      });
+      await portalSignIn(page, server.url);
+      const chart = page.getByRole('img', { name: 'Daily spend and conversion value' });
+      await chart.waitFor({ timeout: 30_000 });
+      await chart.scrollIntoViewIfNeeded();
+      // The line is drawn (a day's segments, after the entry animation), and with no curve.
+      const segments = () =>
+        page.evaluate(
+          () => (window as unknown as { __segments: { curves: number; lines: number } }).__segments,
+        );
+      await expect.poll(async () => (await segments()).lines, { timeout: 15_000 }).toBeGreaterThan(25);
+      await page.waitForTimeout(1500);
+      expect((await segments()).curves).toBe(0);
+      await shoot(page, 'portal-daily-chart');
+      await page.close();
+    }, 120_000);
 
     it('the monthly report prints without the navigation', async () => {
       const { server, context } = env();

@@ -158,6 +158,37 @@ export function predictionsScenarios(env: () => { server: E2eServer; context: Br
       await page.close();
     }, 300_000);
 
+    it("anomalies say why their severity: the metric that set it, its surprise and its move's bands", async () => {
+      const { server, context } = env();
+      const call = apiClient(server.url, await loginToken(server.url));
+      const clients = await call<{ items: Array<{ id: string; name: string }> }>('GET', '/api/v1/clients');
+      const clientId = clients.items.find((c) => c.name === 'Bright Smile Dental')?.id ?? '';
+      // The same scan the page runs (the stored findings of these inputs).
+      const { items } = await call<{
+        items: Array<{ date: string; severity: string; severityReason: string; flaggedMetrics: string[] }>;
+      }>('POST', '/api/v1/oracle/anomalies', { entityType: 'client', entityId: clientId });
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/predictions?clientId=${clientId}`);
+      expect(items.length, 'the demo client has anomalies').toBeGreaterThan(0);
+      const shown = [...items].sort((a, b) => b.date.localeCompare(a.date)).slice(0, 6);
+      const list = page.getByRole('list', { name: 'Anomalies' });
+      await list.waitFor({ timeout: 60_000 });
+      const reasons = await list.getByTestId('severity-reason').allTextContents();
+      expect(reasons).toEqual(shown.map((a) => a.severityReason));
+      for (const a of shown) {
+        const sev = a.severity.charAt(0).toUpperCase() + a.severity.slice(1);
+        // A flagged day names its metric and both bands; a cause-only day says no metric crossed.
+        expect(a.severityReason).toMatch(
+          a.flaggedMetrics.length
+            ? new RegExp(`^${sev}: set by \\S+, surprise \\d\\.\\d\\d \\((low|medium|high|critical)\\)`)
+            : /^Low: no metric crossed/,
+        );
+      }
+      await list.scrollIntoViewIfNeeded();
+      await shoot(page, 'predictions-anomaly-severity');
+      await page.close();
+    }, 180_000);
+
     it('a client with nothing synced shows one neutral empty state linking to Connections, and the page opens on a client with data', async () => {
       const { server, context } = env();
       const call = apiClient(server.url, await loginToken(server.url));

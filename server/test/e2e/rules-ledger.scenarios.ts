@@ -203,11 +203,15 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       const enabled = async () =>
         (await api<{ enabled: boolean }>('GET', `/api/v1/rules/${created.id}`)).enabled;
       expect(await enabled()).toBe(false);
-      await page.getByRole('button', { name: 'Turn on', exact: true }).click();
-      await page.getByRole('button', { name: 'Turn off', exact: true }).waitFor();
+      // A switch (role and state), worked from the keyboard too.
+      const toggle = page.getByRole('switch', { name: 'Rule on' });
+      expect(await toggle.getAttribute('aria-checked')).toBe('false');
+      await toggle.focus();
+      await page.keyboard.press('Space');
+      await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
       expect(await enabled()).toBe(true);
-      await page.getByRole('button', { name: 'Turn off', exact: true }).click();
-      await page.getByRole('button', { name: 'Turn on', exact: true }).waitFor();
+      await toggle.click();
+      await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');
       expect(await enabled()).toBe(false);
       await page.close();
     }, 120_000);
@@ -251,6 +255,17 @@ export function rulesLedgerScenarios(env: () => { server: E2eServer; context: Br
       expect(res.status()).toBe(201);
       const { id } = (await res.json()) as { id: string };
       expect((await api<{ enabled: boolean }>('GET', `/api/v1/rules/${id}`)).enabled).toBe(false);
+      // The page says it was saved turned off, and offers Turn on as a button.
+      const state = page.getByTestId('rule-state');
+      await state.getByText('Rule saved, turned off.').waitFor();
+      expect(await page.getByRole('switch', { name: 'Rule on' }).getAttribute('aria-checked')).toBe('false');
+      await shoot(page, 'rule-saved-off');
+      await state.getByRole('button', { name: 'Turn on', exact: true }).click();
+      await state.getByText('Rule saved; it is on.').waitFor();
+      expect((await api<{ enabled: boolean }>('GET', `/api/v1/rules/${id}`)).enabled).toBe(true);
+      expect(await page.getByRole('switch', { name: 'Rule on' }).getAttribute('aria-checked')).toBe('true');
+      await shoot(page, 'rule-saved-on');
+      await api('DELETE', `/api/v1/rules/${id}`);
       await page.close();
     }, 120_000);
   });

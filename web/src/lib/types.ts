@@ -159,6 +159,8 @@ export interface Anomaly {
   metric: string;
   score: number;
   severity: string;
+  /** The server's sentence on why the severity (older servers send none). */
+  severityReason?: string;
   cause: string | null;
   causes: Array<{ cause: string; confidence: number; reason: string }>;
   flaggedMetrics: string[];

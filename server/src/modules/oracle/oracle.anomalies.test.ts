@@ -3,7 +3,7 @@ import { createTestApp, type Signed, signUp, type TestApp } from '../../../test/
 import { connectSimulatorDays } from '../../../test/helpers/simulator.ts';
 import { newId } from '../../platform/ids.ts';
 import { testDialect } from '../../storage/testing.ts';
-import { ANOMALY_MODEL, ANOMALY_MODEL_VERSION } from './oracle.anomalies.ts';
+import { ANOMALY_MODEL, ANOMALY_MODEL_VERSION, severityReasonOf } from './oracle.anomalies.ts';
 
 const LAST_DAY = '2026-11-20';
 /** A reviewer's 17 days of a small campaign's conversions, repeated over its 40 days. */
@@ -98,6 +98,7 @@ describe(`ORACLE anomalies of intermittent counts on ${testDialect()}`, () => {
     id: string;
     date: string;
     severity: string;
+    severityReason: string;
     flaggedMetrics: string[];
     currency: string | null;
   };
@@ -206,5 +207,35 @@ describe(`ORACLE anomalies of intermittent counts on ${testDialect()}`, () => {
     expect(res.statusCode, res.body).toBe(200);
     const item = res.json().items.find((f: Listed) => f.id === id);
     expect(item).toMatchObject({ severity: 'low', flaggedMetrics: [], score: 0.296, currency: null });
+    expect(item.severityReason).toMatch(/^Low: no metric crossed the flag threshold/);
+  });
+
+  it("says why a finding has its severity: the metric that set it, its surprise and its move's bands", async () => {
+    for (const f of (await scanOrg()).items) {
+      if (!f.flaggedMetrics.length) continue;
+      const sev = f.severity.charAt(0).toUpperCase() + f.severity.slice(1);
+      // A fresh scan keeps the surprise, so the sentence carries the numbers.
+      expect(f.severityReason, f.date).toMatch(
+        new RegExp(
+          `^${sev}: set by (spend|impressions|clicks|conversions|CTR|CPC|CPM), surprise \\d\\.\\d\\d \\(`,
+        ),
+      );
+    }
+    // The reviewer's case: a bigger move with a lower severity, because its surprise band is lower.
+    expect(
+      severityReasonOf('medium', ['cpc'], { cpc: { severity: 'medium', surprise: 0.8999, deviation: 0.84 } }),
+    ).toMatch(
+      /^Medium: set by CPC, surprise 0\.89 \(medium\) and move \+84% \(high\)\. Severity is the lower/,
+    );
+    expect(
+      severityReasonOf('high', ['spend', 'ctr'], {
+        spend: { severity: 'low', surprise: 0.6, deviation: 0.9 },
+        ctr: { severity: 'high', surprise: 0.95, deviation: -0.52 },
+      }),
+    ).toMatch(/^High: set by CTR, surprise 0\.95 \(high\) and move -52% \(high\)/);
+    // Stored before the surprise was kept: the rule, without numbers it does not have.
+    expect(severityReasonOf('high', ['spend'], { spend: { severity: 'high' } })).toMatch(
+      /^High: the highest severity of the flagged metrics, each the lower of two bands/,
+    );
   });
 });

@@ -102,10 +102,7 @@ export function severityReasonOf(
   severity: string,
   flaggedMetrics: readonly string[],
   metrics: Readonly<
-    Record<
-      string,
-      { severity?: string; surprise?: number | null; deviation?: number | null } | undefined
-    >
+    Record<string, { severity?: string; surprise?: number | null; deviation?: number | null } | undefined>
   >,
 ): string {
   if (!flaggedMetrics.length)

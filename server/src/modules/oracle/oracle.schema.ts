@@ -191,6 +191,11 @@ export const anomalySchema = z.object({
     .describe(
       'low, medium, high or critical: the highest severity of the flagged metrics; low when no metric is flagged (only a cause rule fired, score under the 0.5 flag threshold)',
     ),
+  severityReason: z
+    .string()
+    .describe(
+      'Why the severity, in a sentence: the metric that set it, its surprise and the size of its move with their bands (the lower band is the severity)',
+    ),
   cause: z.string().nullable(),
   causes: z.array(z.object({ cause: z.string(), confidence: z.number(), reason: z.string() })),
   flaggedMetrics: z.array(z.string()),

@@ -1,9 +1,11 @@
 /**
  * The approvals queue: proposed changes and workflow steps waiting for a person, and the history of
- * proposals with one-click revert.
+ * proposals with revert. Approve and Revert change the live ad platform, so each asks first, in a
+ * dialog that restates the change.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { AlertDialog } from 'radix-ui';
+import { type ReactNode, useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
   Badge,
@@ -18,6 +20,7 @@ import {
   PageHeader,
   PartialList,
   StatusBadge,
+  Textarea,
 } from '../../components/ui.tsx';
 import { actionsPath, api, HISTORY_CAP } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
@@ -122,12 +125,104 @@ function Source({ source, who }: { source: Row['source']; who: Resolved }) {
   );
 }
 
+/** The entity's level in words ("campaign", "ad set"). */
+const levelWords = (p: Row) => p.level.replace(/_/g, ' ');
+
+/**
+ * Approve or Revert behind a confirmation: the dialog restates the change and what the click does
+ * on the platform; Approve takes an optional comment (stored with the approval). Keyboard: the
+ * trigger is a button, the dialog traps focus, Escape cancels.
+ */
+function ConfirmDecision({
+  p,
+  verb,
+  busy,
+  onConfirm,
+  trigger,
+}: {
+  p: Row;
+  verb: 'approve' | 'revert';
+  busy: boolean;
+  onConfirm: (comment: string | null) => void;
+  trigger: ReactNode;
+}) {
+  const [open, setOpen] = useState(false);
+  const [comment, setComment] = useState('');
+  const commentId = useId();
+  // With several approvals required, one more approval may only be counted, not applied.
+  const last = p.approvals.length + 1 >= p.requiredApprovals;
+  const what =
+    verb === 'revert'
+      ? `Reverting puts the ${levelWords(p)} back as it was before this change, on the ad platform, at once.`
+      : last
+        ? `Approving applies this change on the ad platform at once.`
+        : `Your approval is ${p.approvals.length + 1} of the ${p.requiredApprovals} needed; the change is applied on the ad platform once all are in.`;
+  return (
+    <AlertDialog.Root
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        if (!o) setComment('');
+      }}
+    >
+      <AlertDialog.Trigger asChild>{trigger}</AlertDialog.Trigger>
+      <AlertDialog.Portal>
+        <AlertDialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
+        <AlertDialog.Content className="fixed top-1/2 left-1/2 z-50 w-[30rem] max-w-[92vw] -translate-x-1/2 -translate-y-1/2 rounded-xl bg-white p-5 shadow-xl">
+          <AlertDialog.Title className="text-base font-semibold text-slate-900">
+            {verb === 'revert' ? 'Revert this change?' : 'Approve this change?'}
+          </AlertDialog.Title>
+          <AlertDialog.Description asChild>
+            <div className="mt-2 space-y-1 text-sm text-slate-600">
+              <p className="font-medium text-slate-900" data-testid="confirm-summary">
+                {describe(p)}
+              </p>
+              <Impact p={p} />
+              <p>{what}</p>
+            </div>
+          </AlertDialog.Description>
+          {verb === 'approve' && (
+            <div className="mt-3">
+              <label htmlFor={commentId} className="mb-1 block text-xs font-medium text-slate-700">
+                Comment (optional, kept with your approval)
+              </label>
+              <Textarea
+                id={commentId}
+                rows={2}
+                maxLength={2000}
+                value={comment}
+                onChange={(e) => setComment(e.target.value)}
+              />
+            </div>
+          )}
+          <div className="mt-5 flex justify-end gap-2">
+            <AlertDialog.Cancel asChild>
+              <Button>Cancel</Button>
+            </AlertDialog.Cancel>
+            <Button
+              variant={verb === 'revert' ? 'danger' : 'primary'}
+              loading={busy}
+              onClick={() => {
+                onConfirm(comment.trim() || null);
+                setOpen(false);
+              }}
+            >
+              {verb === 'revert' ? 'Revert on the platform' : last ? 'Approve and apply' : 'Approve'}
+            </Button>
+          </div>
+        </AlertDialog.Content>
+      </AlertDialog.Portal>
+    </AlertDialog.Root>
+  );
+}
+
 function ProposalRow({ p, base, resolve }: { p: Row; base: string; resolve: ReturnType<typeof useNames> }) {
   const { can } = useAuth();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const act = useMutation({
-    mutationFn: (verb: 'approve' | 'reject' | 'revert') => api.post<Proposal>(`${base}/${p.id}/${verb}`, {}),
+    mutationFn: ({ verb, comment }: { verb: 'approve' | 'reject' | 'revert'; comment?: string | null }) =>
+      api.post<Proposal>(`${base}/${p.id}/${verb}`, comment ? { comment } : {}),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['proposals'] }),
     onError: (e) => setError(e.message),
   });
@@ -198,32 +293,47 @@ function ProposalRow({ p, base, resolve }: { p: Row; base: string; resolve: Retu
           <div className="flex gap-2">
             {p.status === 'pending_approval' && (
               <>
+                <ConfirmDecision
+                  p={p}
+                  verb="approve"
+                  busy={act.isPending && act.variables?.verb === 'approve'}
+                  onConfirm={(comment) => act.mutate({ verb: 'approve', comment })}
+                  trigger={
+                    <Button
+                      variant="primary"
+                      size="sm"
+                      loading={act.isPending && act.variables?.verb === 'approve'}
+                    >
+                      Approve…
+                    </Button>
+                  }
+                />
                 <Button
-                  variant="primary"
                   size="sm"
-                  loading={act.isPending && act.variables === 'approve'}
-                  onClick={() => act.mutate('approve')}
-                >
-                  Approve
-                </Button>
-                <Button
-                  size="sm"
-                  loading={act.isPending && act.variables === 'reject'}
-                  onClick={() => act.mutate('reject')}
+                  loading={act.isPending && act.variables?.verb === 'reject'}
+                  onClick={() => act.mutate({ verb: 'reject' })}
                 >
                   Reject
                 </Button>
               </>
             )}
             {p.status === 'blocked' && (
-              <Button size="sm" onClick={() => act.mutate('reject')}>
+              <Button size="sm" onClick={() => act.mutate({ verb: 'reject' })}>
                 Dismiss
               </Button>
             )}
             {p.status === 'applied' && (
-              <Button size="sm" variant="danger" loading={act.isPending} onClick={() => act.mutate('revert')}>
-                Revert
-              </Button>
+              <ConfirmDecision
+                p={p}
+                verb="revert"
+                busy={act.isPending}
+                onConfirm={() => act.mutate({ verb: 'revert' })}
+                trigger={
+                  <Button size="sm" variant="danger" loading={act.isPending}>
+                    Revert…
+                  </Button>
+                }
+              />
             )}
           </div>
         )}

@@ -38,7 +38,9 @@ export function dailyOption(rows: Row[], currency: string, b: Branding): ChartOp
       {
         name: 'Conversion value',
         type: 'line',
-        smooth: true,
+        // Straight segments between the days: a smoothed curve bulges past the values it joins
+        // (above a peak, below zero after a quiet day), which a client reads as data.
+        smooth: false,
         symbol: 'none',
         lineStyle: { width: 2.5, color: b.primaryColor },
         itemStyle: { color: b.primaryColor },

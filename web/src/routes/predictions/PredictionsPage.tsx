@@ -72,11 +72,13 @@ function Anomalies({ clientId, currency }: { clientId: string; currency: string 
       ) : items.length === 0 ? (
         <EmptyState title="No anomalies found" />
       ) : (
-        <ul className="divide-y divide-slate-100">
+        <ul className="divide-y divide-slate-100" aria-label="Anomalies">
           {items.map((a) => (
             <li key={a.id} className="px-5 py-3 text-sm">
               <div className="flex flex-wrap items-center gap-2">
-                <Badge tone={a.severity === 'high' ? 'red' : 'amber'}>{a.severity}</Badge>
+                <Badge tone={a.severity === 'high' ? 'red' : 'amber'} title={a.severityReason}>
+                  {a.severity}
+                </Badge>
                 <span className="font-medium">{date(a.date)}</span>
                 <span className="text-slate-700">{anomalyHeadline(a)}</span>
               </div>
@@ -87,6 +89,11 @@ function Anomalies({ clientId, currency }: { clientId: string; currency: string 
                   (a as typeof a & { currency?: string | null }).currency ?? currency ?? 'USD',
                 )}
               </p>
+              {a.severityReason && (
+                <p className="mt-0.5 text-xs text-slate-500" data-testid="severity-reason">
+                  {a.severityReason}
+                </p>
+              )}
             </li>
           ))}
         </ul>

@@ -182,6 +182,53 @@ function BacktestPanel({ rule }: { rule: Rule }) {
   );
 }
 
+/**
+ * The rule's on/off control: a switch (track and knob, `role="switch"`) with its state in words,
+ * so it reads as a control and not as a label.
+ */
+function OnOffSwitch({
+  on,
+  busy,
+  onChange,
+}: {
+  on: boolean;
+  busy: boolean;
+  onChange: (on: boolean) => void;
+}) {
+  return (
+    <button
+      type="button"
+      role="switch"
+      aria-checked={on}
+      aria-label="Rule on"
+      disabled={busy}
+      onClick={() => onChange(!on)}
+      className={cx(
+        'inline-flex items-center gap-2 rounded-md px-2 py-1 text-xs font-medium ring-1 ring-inset disabled:opacity-60',
+        on
+          ? 'bg-emerald-50 text-emerald-800 ring-emerald-300'
+          : 'bg-white text-slate-700 ring-slate-300 hover:bg-slate-50',
+      )}
+    >
+      <span
+        aria-hidden="true"
+        className={cx(
+          'relative inline-block h-4 w-7 rounded-full transition-colors',
+          on ? 'bg-emerald-500' : 'bg-slate-300',
+        )}
+      >
+        <span
+          className={cx(
+            'absolute top-0.5 size-3 rounded-full bg-white shadow transition-all',
+            on ? 'left-3.5' : 'left-0.5',
+          )}
+        />
+      </span>
+      {on ? 'On' : 'Off'}
+    </button>
+  );
+}
+
 export function RulesPage() {
   const { can } = useAuth();
   const qc = useQueryClient();
@@ -193,11 +240,14 @@ export function RulesPage() {
   });
   const rule = list.data?.items.find((r) => r.id === selected);
   const creating = selected === 'new';
+  // The rule saved last from this page, to say so (and whether it is on) above the editor.
+  const [saved, setSaved] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: (b: RuleBody) =>
       rule ? api.patch<Rule>(`/api/v1/rules/${rule.id}`, b) : api.post<Rule>('/api/v1/rules', b),
-    onSuccess: (r) => {
-      qc.invalidateQueries({ queryKey: ['rules'] });
+    onSuccess: async (r) => {
+      await qc.invalidateQueries({ queryKey: ['rules'] });
+      setSaved(r.id);
       setParams({ rule: r.id });
     },
   });
@@ -290,14 +340,11 @@ export function RulesPage() {
                       rule && (
                         <span className="inline-flex gap-1.5">
                           {editable && (
-                            <Button
-                              size="sm"
-                              variant="ghost"
-                              loading={toggle.isPending}
-                              onClick={() => toggle.mutate({ id: rule.id, on: !rule.enabled })}
-                            >
-                              {rule.enabled ? 'Turn off' : 'Turn on'}
-                            </Button>
+                            <OnOffSwitch
+                              on={rule.enabled}
+                              busy={toggle.isPending}
+                              onChange={(on) => toggle.mutate({ id: rule.id, on })}
+                            />
                           )}
                           {can('agents:run') && (
                             <Button
@@ -320,6 +367,47 @@ export function RulesPage() {
                       )
                     }
                   />
+                  {rule && !rule.enabled ? (
+                    // Saved rules start off: say so where the save happened, with the way to turn it on.
+                    <div className="px-5 pt-3" data-testid="rule-state">
+                      <Notice tone="amber">
+                        <div className="flex flex-wrap items-center justify-between gap-3">
+                          <span>
+                            <span className="font-medium">
+                              {saved === rule.id ? 'Rule saved, turned off.' : 'This rule is off.'}
+                            </span>{' '}
+                            It does not run on its schedule until it is turned on
+                            {can('agents:run') ? ' (Evaluate now runs it once)' : ''}.
+                          </span>
+                          {editable && (
+                            <Button
+                              size="sm"
+                              variant="primary"
+                              loading={toggle.isPending}
+                              onClick={() => toggle.mutate({ id: rule.id, on: true })}
+                            >
+                              Turn on
+                            </Button>
+                          )}
+                        </div>
+                      </Notice>
+                    </div>
+                  ) : (
+                    rule &&
+                    saved === rule.id && (
+                      <div className="px-5 pt-3" data-testid="rule-state">
+                        <Notice tone="green">
+                          <span className="font-medium">Rule saved; it is on.</span>{' '}
+                          {rule.nextRunAt ? `Next run ${dateTime(rule.nextRunAt)}.` : ''}
+                        </Notice>
+                      </div>
+                    )
+                  )}
+                  {toggle.error && (
+                    <div className="px-5 pt-3">
+                      <Notice tone="red">{toggle.error.message}</Notice>
+                    </div>
+                  )}
                   {runNow.data && (
                     <div className="px-5 pt-3">
                       <Notice tone="green">

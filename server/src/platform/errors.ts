@@ -46,12 +46,18 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, id?: string) =>
-  new AppError(
+/**
+ * 404 `not_found`: "Campaign cmp_1 was not found". `what` is the entity's label; its first letter is
+ * upper-cased so a label built from a level (`ad_group` → "ad group") reads like the others.
+ */
+export const notFound = (what: string, id?: string) => {
+  const label = what.charAt(0).toUpperCase() + what.slice(1);
+  return new AppError(
     'not_found',
-    id ? `${what} ${id} was not found` : `${what} was not found`,
+    id ? `${label} ${id} was not found` : `${label} was not found`,
     id ? { id } : undefined,
   );
+};
 export const forbidden = (message = 'You do not have permission to do this') =>
   new AppError('forbidden', message);
 export const unauthenticated = (message = 'Authentication required') =>
@@ -76,6 +82,26 @@ export function invalidInputOf(
   return new AppError('invalid_input', first ? `${first.location}: ${first.message}${more}` : what, {
     issues,
   });
+}
+
+/**
+ * The 400 for one field that passed the route's schema but fails a check of its own (a cron that
+ * fires too often, two ways of scoping a rule, a month not started yet), in the shape of a schema
+ * failure: `details.issues[0]` with `location` (`body.schedule.cron`), `path`, `code` and `message`,
+ * the message starting with the location. `details` adds fields at the top of `details` (kept for
+ * clients that read them there).
+ */
+export function invalidField(
+  part: string,
+  path: Array<string | number>,
+  message: string,
+  opts: { code?: string; issue?: Record<string, unknown>; details?: Record<string, unknown> } = {},
+): AppError {
+  const err = invalidInputOf([
+    issue(part, path, opts.code ?? 'invalid_value', message, (opts.issue ?? {}) as Partial<SchemaIssue>),
+  ]);
+  if (!opts.details) return err;
+  return new AppError('invalid_input', err.message, { ...opts.details, ...(err.details as object) });
 }
 
 /**

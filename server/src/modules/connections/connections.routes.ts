@@ -61,15 +61,22 @@ export function connectionsRoutes(
         summary:
           'Connect a platform for a client. OAuth platforms answer with authorizationUrl: send the user there',
         description:
-          'The simulator connects at once; its settings: seed, days (default 150), endDate (YYYY-MM-DD), clients, scale, industry; a value it cannot sync with is refused here (400 naming body.settings.<key>). OAuth platforms need OMNIFY_<PLATFORM>_CLIENT_ID/_CLIENT_SECRET configured.',
+          'The simulator connects at once; its settings: seed, days (1-730, default 150), endDate (YYYY-MM-DD), clients, scale, industry; a value it cannot sync with is refused here (400 naming body.settings.<key>). OAuth platforms need OMNIFY_<PLATFORM>_CLIENT_ID/_CLIENT_SECRET configured.',
         body: z.strictObject({
           platform: z.enum(platforms),
           clientId: z.string().max(64).nullable().optional(),
           name: z.string().trim().min(1).max(200).optional(),
           settings: z
-            .record(z.string().max(64), z.string().max(500))
+            .record(
+              z.string().max(64),
+              // A number (the simulator's days, clients, scale) is taken as written, as a string is.
+              z.union([z.string().max(500), z.number()]).transform((v) => String(v)),
+            )
             .optional()
-            .refine((s) => !s || Object.keys(s).length <= 20, 'at most 20 settings'),
+            .refine((s) => !s || Object.keys(s).length <= 20, 'at most 20 settings')
+            .describe(
+              'Setting → value; numbers may be sent as JSON numbers or strings ({"days": 90} or {"days": "90"}) and are stored as strings',
+            ),
         }),
         response: {
           201: z.object({ connection: connectionSchema, authorizationUrl: z.string().nullable() }),

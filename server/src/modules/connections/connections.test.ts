@@ -90,7 +90,7 @@ describe(`connectable platforms on ${testDialect()}`, () => {
 
   it('refuses simulator settings the simulator cannot sync with at creation, naming the setting', async () => {
     const owner = await signUp(t.app, 'simsettings');
-    const create = (settings: Record<string, string>) =>
+    const create = (settings: Record<string, string | number>) =>
       t.app.inject({
         method: 'POST',
         url: '/api/v1/connections',
@@ -101,6 +101,10 @@ describe(`connectable platforms on ${testDialect()}`, () => {
       [{ days: '-5' }, 'days', 'days must be an integer in 1..730, got -5'],
       [{ days: 'abc' }, 'days', 'got abc'],
       [{ days: '99999' }, 'days', 'in 1..730'],
+      // A JSON number is read like the string it would be written as: the range decides, not the type.
+      [{ days: -1 }, 'days', 'days must be an integer in 1..730, got -1'],
+      [{ days: 2.5 }, 'days', 'days must be an integer in 1..730, got 2.5'],
+      [{ days: 731 }, 'days', 'in 1..730, got 731'],
       [{ seed: '' }, 'seed', 'seed must be 1-32 letters'],
       [{ seed: 'ok', scale: '50' }, 'scale', 'scale must be a number in 0.25..10'],
       [{ endDate: '2026-13-45' }, 'endDate', 'endDate must be YYYY-MM-DD'],
@@ -124,5 +128,18 @@ describe(`connectable platforms on ${testDialect()}`, () => {
     const ok = await create({ seed: 'fine', days: '30', clients: '1' });
     expect(ok.statusCode, ok.body).toBe(201);
     expect(ok.json().connection.status).toBe('active');
+    // Numbers connect too, stored (and shown) as the strings they would be written as.
+    const numeric = await create({ seed: 'numbers', days: 30, clients: 1, scale: 0.5 });
+    expect(numeric.statusCode, numeric.body).toBe(201);
+    expect(numeric.json().connection.settings).toMatchObject({ days: '30', clients: '1', scale: '0.5' });
+    // Anything else is still the schema's 400 at the setting.
+    const bool = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: owner.headers,
+      payload: { platform: 'simulator', settings: { days: true } },
+    });
+    expect(bool.statusCode).toBe(400);
+    expect(bool.json().error.details.issues[0]).toMatchObject({ location: 'body.settings.days' });
   });
 });

@@ -89,13 +89,26 @@ describe(`client-portal data, scoped to one client, on ${testDialect()}`, () => 
     expect(body.totals.spendMicros).toBe(agency.json().totals.spendMicros);
   });
 
-  it('refuses a bad window with 400', async () => {
-    for (const qs of ['from=2026-11-20&to=2026-11-01', 'from=2024-01-01&to=2026-11-20', 'from=yesterday']) {
-      const res = await get(readerA, `/api/v1/portal/overview?${qs}`);
-      expect(res.statusCode, qs).toBe(400);
+  it('refuses a bad window or month with a 400 whose issues name the query parameter', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['/api/v1/portal/overview?from=2026-11-20&to=2026-11-01', 'from', /must not be after to/],
+      ['/api/v1/portal/overview?from=2024-01-01&to=2026-11-20', 'from', /At most \d+ days at a time/],
+      ['/api/v1/portal/overview?from=yesterday', 'from', /YYYY-MM-DD/],
+      ['/api/v1/portal/overview?to=30-11-2026', 'to', /YYYY-MM-DD/],
+      ['/api/v1/portal/reports?month=2026-13', 'month', /YYYY-MM/],
+      ['/api/v1/portal/reports?month=2099-01', 'month', /has not started yet/],
+    ];
+    for (const [url, param, message] of cases) {
+      const res = await get(readerA, url);
+      expect(res.statusCode, url).toBe(400);
+      const error = res.json().error;
+      expect(error.code, url).toBe('invalid_input');
+      expect(error.message, url).toMatch(new RegExp(`^querystring\\.${param}: `));
+      expect(error.details.issues, url).toHaveLength(1);
+      expect(error.details.issues[0], url).toMatchObject({ location: `querystring.${param}`, path: [param] });
+      expect(error.details.issues[0].message, url).toMatch(message);
+      expect(typeof error.details.issues[0].code, url).toBe('string');
     }
-    expect((await get(readerA, '/api/v1/portal/reports?month=2026-13')).statusCode).toBe(400);
-    expect((await get(readerA, '/api/v1/portal/reports?month=2099-01')).statusCode).toBe(400);
   });
 
   it('the monthly report covers the latest month with data, against the previous month, with highlights', async () => {

@@ -6,7 +6,7 @@
  * organization, is 404, exactly like a campaign that does not exist.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { invalidInput, notFound } from '../../platform/errors.ts';
+import { invalidField, invalidInputOf, notFound } from '../../platform/errors.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { AnalyticsModule, MetricsResult } from '../analytics/index.ts';
 import { addDays, daysInclusive, isIsoDate } from '../analytics/periods.ts';
@@ -90,12 +90,29 @@ export function createPortalData({
   /** The requested window, or the 30 days that end yesterday. */
   function periodOf(q: { from?: string; to?: string }) {
     const yesterday = addDays(clock.now().toISOString().slice(0, 10), -1);
+    const notADay = (['from', 'to'] as const).filter((k) => q[k] !== undefined && !isIsoDate(q[k]));
+    if (notADay.length)
+      throw invalidInputOf(
+        notADay.map((k) => ({
+          location: `querystring.${k}`,
+          path: [k],
+          code: 'invalid_format',
+          message: `${k} is a day written YYYY-MM-DD, such as 2024-03-31`,
+        })),
+      );
     const to = q.to ?? yesterday;
     const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1));
-    if (!isIsoDate(from) || !isIsoDate(to)) throw invalidInput('from and to are days written YYYY-MM-DD');
-    if (from > to) throw invalidInput('from must not be after to', { from, to });
+    if (from > to)
+      throw invalidField('querystring', ['from'], `from (${from}) must not be after to (${to})`, {
+        details: { from, to },
+      });
     if (daysInclusive(from, to) > MAX_PORTAL_DAYS)
-      throw invalidInput(`At most ${MAX_PORTAL_DAYS} days at a time`, { from, to });
+      throw invalidField(
+        'querystring',
+        ['from'],
+        `At most ${MAX_PORTAL_DAYS} days at a time: from ${from} to ${to} is ${daysInclusive(from, to)}`,
+        { code: 'too_big', issue: { maximum: MAX_PORTAL_DAYS }, details: { from, to } },
+      );
     return { from, to };
   }
 
@@ -275,8 +292,19 @@ export function createPortalData({
     // Clients read the last complete month; the current one only while it is the only one with data.
     const month = q.month ?? available.find((m) => m < thisMonth) ?? available[0] ?? thisMonth;
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
-      throw invalidInput('month is written YYYY-MM', { field: 'month' });
-    if (month > thisMonth) throw invalidInput('That month has not started yet', { field: 'month' });
+      throw invalidField('querystring', ['month'], 'month is written YYYY-MM, such as 2024-03', {
+        code: 'invalid_format',
+        details: { field: 'month' },
+      });
+    if (month > thisMonth)
+      throw invalidField(
+        'querystring',
+        ['month'],
+        `That month has not started yet (this month is ${thisMonth})`,
+        {
+          details: { field: 'month' },
+        },
+      );
     const bounds = monthBounds(month);
     const to = [bounds.to, today].sort()[0] as string;
     const prevMonth = previousMonth(month);

@@ -114,6 +114,90 @@ describe(`automation rules on ${testDialect()}`, () => {
     expect(list.json().items).toEqual([]);
   });
 
+  it('a check beyond the schema (cron, actions, scope) answers the standard 400: details.issues at the body field', async () => {
+    const bad: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ schedule: { cron: 'every hour' } }, 'body.schedule.cron', /five fields/],
+      [{ schedule: { cron: '61 * * * *' } }, 'body.schedule.cron', /does not parse/],
+      [{ schedule: { cron: '*/5 * * * *' } }, 'body.schedule.cron', /more often than every 15 minutes/],
+      [{ actions: [{ type: 'pause' }, { type: 'enable' }] }, 'body.actions.1', /at most one of/],
+      [
+        { actions: [{ type: 'notify' }, { type: 'pause' }, { type: 'notify' }] },
+        'body.actions.2',
+        /One notify/,
+      ],
+      [
+        {
+          scope: { level: 'ad' },
+          actions: [{ type: 'notify' }, { type: 'budget', direction: 'increase', percent: 5 }],
+        },
+        'body.actions.1',
+        /Ads have no budget/,
+      ],
+      [
+        {
+          scope: { level: 'campaign' },
+          actions: [{ type: 'budget', direction: 'increase', percent: 5, amountMicros: 1_000_000 }],
+        },
+        'body.actions.0.amountMicros',
+        /exactly one of percent, amountMicros/,
+      ],
+      [
+        { scope: { level: 'campaign' }, actions: [{ type: 'budget', direction: 'decrease' }] },
+        'body.actions.0',
+        /exactly one of percent, amountMicros/,
+      ],
+      [
+        { scope: { level: 'ad', entityIds: [sim.adId], campaignId: sim.campaignId } },
+        'body.scope.campaignId',
+        /Scope by one of entityIds, clientId, campaignId/,
+      ],
+      [
+        { scope: { level: 'campaign', campaignId: sim.campaignId } },
+        'body.scope.campaignId',
+        /use level ad_group or ad/,
+      ],
+    ];
+    for (const [over, location, message] of bad) {
+      const res = await req(owner, { method: 'POST', url: '/api/v1/rules', payload: cpcRule(over) });
+      const label = JSON.stringify(over);
+      expect(res.statusCode, label).toBe(400);
+      const error = res.json().error;
+      expect(error.code, label).toBe('invalid_input');
+      expect(error.message, label).toMatch(new RegExp(`^${location.replaceAll('.', '\\.')}: `));
+      expect(error.details.issues, label).toHaveLength(1);
+      const [issue] = error.details.issues;
+      expect(issue, label).toMatchObject({
+        location,
+        path: location
+          .split('.')
+          .slice(1)
+          .map((k: string) => (/^\d+$/.test(k) ? Number(k) : k)),
+      });
+      expect(typeof issue.code, label).toBe('string');
+      expect(issue.message, label).toMatch(message);
+    }
+    // Too frequent: the interval is on the issue and, as before, at the top of details.
+    const often = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/rules',
+      payload: cpcRule({ schedule: { cron: '*/5 * * * *' } }),
+    });
+    expect(often.json().error.details).toMatchObject({ cron: '*/5 * * * *', minIntervalMinutes: 15 });
+    expect(often.json().error.details.issues[0].minIntervalMinutes).toBe(15);
+    // An unknown entity of the scope: a 404 naming it with the entity's label capitalised.
+    const unknown = await req(owner, {
+      method: 'POST',
+      url: '/api/v1/rules',
+      payload: cpcRule({ scope: { level: 'ad_group', entityIds: ['adg_nope'] } }),
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toMatchObject({
+      code: 'not_found',
+      message: 'Ad group adg_nope was not found',
+    });
+    expect((await req(owner, { method: 'GET', url: '/api/v1/rules' })).json().items).toEqual([]);
+  });
+
   it('names the field and the allowed values of an unknown metric, operator, unit, window, action or level', async () => {
     const leaf = { metric: 'spend', window: { days: 3 }, op: '>', value: 0, unit: 'currency_micros' };
     const one = (c: Record<string, unknown>) => ({ conditions: { match: 'all', conditions: [c] } });

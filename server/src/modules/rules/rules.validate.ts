@@ -3,7 +3,7 @@
  * every 15 minutes, actions that fit the level, and a scope naming entities of this organization.
  */
 import { CronExpressionParser } from 'cron-parser';
-import { invalidInput, notFound } from '../../platform/errors.ts';
+import { invalidField, notFound } from '../../platform/errors.ts';
 import type { Executor } from '../../storage/db.ts';
 import { assertOwned } from '../../storage/owned.ts';
 import { allowedUnits } from './rules.conditions.ts';
@@ -27,12 +27,9 @@ export function validateConditions(tree: Conditions) {
   );
   for (const [leaf, at] of located) {
     const unitIssue = (message: string, allowed: readonly string[]) => {
-      const path = [...at, 'unit'];
-      return invalidInput(`body.${path.join('.')}: ${message}`, {
-        metric: leaf.metric,
-        unit: leaf.unit,
-        allowed,
-        issues: [{ location: `body.${path.join('.')}`, path, code: 'invalid_value', message, allowed }],
+      return invalidField('body', [...at, 'unit'], message, {
+        issue: { allowed },
+        details: { metric: leaf.metric, unit: leaf.unit, allowed },
       });
     };
     if (leaf.compare === 'previous_window') {
@@ -53,22 +50,26 @@ export function validateConditions(tree: Conditions) {
 
 /**
  * Parses the cron and walks its ticks over eight days: any two closer than 15 minutes is refused
- * (400 `invalid_input`, `details.minIntervalMinutes`). Rules use it as is (UTC, `schedule.cron`);
- * workflows pass their trigger's field name and time zone.
+ * (400 `invalid_input`, `details.minIntervalMinutes` and `details.issues[0]` at the field: its
+ * `location` is `body.schedule.cron`, `minIntervalMinutes` too). Rules use it as is (UTC,
+ * `schedule.cron`); workflows pass their trigger's path in the body and time zone.
  */
-export function validateCron(cron: string, from: Date, opts: { field?: string; timezone?: string } = {}) {
-  const field = opts.field ?? 'schedule.cron';
+export function validateCron(
+  cron: string,
+  from: Date,
+  opts: { at?: Array<string | number>; timezone?: string } = {},
+) {
+  const at = opts.at ?? ['schedule', 'cron'];
   const tz = opts.timezone ?? 'UTC';
+  const refuse = (message: string, extra: Record<string, unknown> = {}) =>
+    invalidField('body', at, message, { issue: extra, details: { cron, ...extra } });
   const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5)
-    throw invalidInput(`${field} takes five fields (minute hour day month weekday), in ${tz}`, { cron });
+  if (fields.length !== 5) throw refuse(`A cron takes five fields (minute hour day month weekday), in ${tz}`);
   let ticks: ReturnType<typeof CronExpressionParser.parse>;
   try {
     ticks = CronExpressionParser.parse(cron, { currentDate: from, tz });
   } catch (e) {
-    throw invalidInput(`${field} does not parse: ${e instanceof Error ? e.message : String(e)}`, {
-      cron,
-    });
+    throw refuse(`The cron does not parse: ${e instanceof Error ? e.message : String(e)}`);
   }
   let tick = ticks.next().toDate();
   // Eight days of ticks from the first one (not from now: a cron whose first tick is weeks away,
@@ -77,24 +78,50 @@ export function validateCron(cron: string, from: Date, opts: { field?: string; t
   for (let i = 0; i < 1000 && tick.getTime() < horizon; i++) {
     const next = ticks.next().toDate();
     if (next.getTime() - tick.getTime() < MIN_INTERVAL_MINUTES * 60_000)
-      throw invalidInput(
-        `${field} fires more often than every ${MIN_INTERVAL_MINUTES} minutes (${tick.toISOString()} then ${next.toISOString()})`,
-        { cron, minIntervalMinutes: MIN_INTERVAL_MINUTES },
+      throw refuse(
+        `The cron fires more often than every ${MIN_INTERVAL_MINUTES} minutes (${tick.toISOString()} then ${next.toISOString()})`,
+        { minIntervalMinutes: MIN_INTERVAL_MINUTES },
       );
     tick = next;
   }
 }
 
+/**
+ * One changing action (pause, enable or budget) and one notify at most; budgets fit the level and
+ * name one amount. A 400 points at the action (`body.actions.1`) or its amount in `details.issues`.
+ */
 export function validateActions(level: RuleLevel, actions: RuleAction[]) {
-  const changes = actions.filter((a) => a.type !== 'notify');
-  if (changes.length > 1)
-    throw invalidInput('A rule takes at most one of pause, enable, budget (plus notify)');
-  if (actions.filter((a) => a.type === 'notify').length > 1) throw invalidInput('One notify action at most');
-  for (const a of actions) {
+  const second = (match: (a: RuleAction) => boolean) =>
+    actions.findIndex((a, i) => match(a) && actions.findIndex(match) < i);
+  const extraChange = second((a) => a.type !== 'notify');
+  if (extraChange >= 0)
+    throw invalidField(
+      'body',
+      ['actions', extraChange],
+      'A rule takes at most one of pause, enable, budget (plus notify)',
+    );
+  const extraNotify = second((a) => a.type === 'notify');
+  if (extraNotify >= 0) throw invalidField('body', ['actions', extraNotify], 'One notify action at most');
+  for (const [i, a] of actions.entries()) {
     if (a.type !== 'budget') continue;
-    if (level === 'ad') throw invalidInput('Ads have no budget: a budget action needs campaign or ad_group');
-    if ((a.percent === undefined) === (a.amountMicros === undefined))
-      throw invalidInput('A budget action takes exactly one of percent, amountMicros');
+    if (level === 'ad')
+      throw invalidField(
+        'body',
+        ['actions', i],
+        'Ads have no budget: a budget action needs scope.level campaign or ad_group',
+      );
+    if (a.percent !== undefined && a.amountMicros !== undefined)
+      throw invalidField(
+        'body',
+        ['actions', i, 'amountMicros'],
+        'A budget action takes exactly one of percent, amountMicros: send one, not both',
+      );
+    if (a.percent === undefined && a.amountMicros === undefined)
+      throw invalidField(
+        'body',
+        ['actions', i],
+        'A budget action takes exactly one of percent, amountMicros: neither was sent',
+      );
   }
 }
 
@@ -102,11 +129,19 @@ const tables = { campaign: 'campaigns', ad_group: 'ad_groups', ad: 'ads' } as co
 
 /** The scope names one way to pick entities, and they belong to this organization (else 404). */
 export async function validateScope(trx: Executor, org: string, scope: Scope) {
-  const ways = [scope.entityIds, scope.clientId, scope.campaignId].filter((v) => v !== undefined);
+  const ways = (['entityIds', 'clientId', 'campaignId'] as const).filter((k) => scope[k] !== undefined);
   if (ways.length > 1)
-    throw invalidInput('Scope by one of entityIds, clientId, campaignId (or none: everything)');
+    throw invalidField(
+      'body',
+      ['scope', ways[1] as string],
+      `Scope by one of entityIds, clientId, campaignId (or none: everything), not ${ways.join(' and ')}`,
+    );
   if (scope.campaignId && scope.level === 'campaign')
-    throw invalidInput('campaignId scopes the ad groups or ads of a campaign: use level ad_group or ad');
+    throw invalidField(
+      'body',
+      ['scope', 'campaignId'],
+      'campaignId scopes the ad groups or ads of a campaign: use level ad_group or ad',
+    );
   if (scope.clientId) await assertOwned(trx, org, 'client', scope.clientId);
   if (scope.campaignId) await assertOwned(trx, org, 'campaign', scope.campaignId);
   if (scope.entityIds) {

@@ -256,13 +256,11 @@ export function validateDefinition(
   if (t.success && t.data.cron) {
     // The rules' check: five fields, parses in the time zone, and no two ticks closer than 15 minutes.
     try {
-      validateCron(t.data.cron, new Date(), { field: 'triggers.cron', timezone: t.data.timezone ?? 'UTC' });
+      validateCron(t.data.cron, new Date(), { at: ['triggers', 'cron'], timezone: t.data.timezone ?? 'UTC' });
     } catch (e) {
       if (!isAppError(e)) throw e;
-      const { minIntervalMinutes } = (e.details ?? {}) as { minIntervalMinutes?: number };
-      problems.push(
-        problem(['triggers', 'cron'], e.message, minIntervalMinutes ? { minIntervalMinutes } : {}),
-      );
+      // The cron's issue, at body.triggers.cron (with minIntervalMinutes when it fires too often).
+      problems.push(...((e.details as { issues: Problem[] }).issues ?? []));
     }
   }
   if (!d.success || !t.success) throw refuse(problems);

@@ -133,7 +133,11 @@ export function applyAction(
     const entity = (listed as Array<{ externalId: string; status: EntitySettings['status'] }>).find(
       (x) => x.externalId === action.externalId,
     );
-    if (!entity) throw notFound(action.level, action.externalId);
+    if (!entity)
+      throw notFound(
+        { campaign: 'Campaign', ad_group: 'Ad group', ad: 'Ad' }[action.level],
+        action.externalId,
+      );
     const record: SimulatorActionRecord = {
       accountExternalId,
       date: config.endDate,

@@ -24,8 +24,12 @@ export interface ForecastPoint {
 export interface ForecastExplanation {
   selectedModel: string;
   members: string[];
-  /** Backtest of the selection: mean absolute (or RMS) error per step, in the metric's unit. */
-  backtest: { error: number; loss: string; horizon: number; origins: number } | null;
+  /**
+   * Backtest of the selection: mean absolute (or RMS) error per step, in `unit` (the metric's). For
+   * ROAS, the error of the ratio itself (revenue forecast ÷ spend forecast against the actual ROAS,
+   * days with spend) and `components`: the revenue and spend forecasts' own errors, in micros.
+   */
+  backtest: ForecastBacktest | null;
   intervalMethod: string;
   seriesLength: number;
   seriesFrom: string;
@@ -36,6 +40,20 @@ export interface ForecastExplanation {
   /** Conversions and revenue of the recent days replaced by the nowcast's expected finals. */
   nowcast?: NowcastCorrection;
   warnings: string[];
+}
+
+export interface BacktestError {
+  error: number;
+  loss: string;
+  horizon: number;
+  origins: number;
+  /** The unit of `error`: the metric's (`micros` for spend and revenue, `ratio` for ROAS). */
+  unit: (typeof unitOf)[ForecastMetric];
+}
+
+export interface ForecastBacktest extends BacktestError {
+  /** For ROAS: the backtests of the revenue and spend forecasts it divides, each in micros. */
+  components?: { revenue: BacktestError | null; spend: BacktestError | null };
 }
 
 export interface ComputedForecast {
@@ -76,21 +94,72 @@ function confidenceOf(f: ForecastResult, values: number[]): number | null {
   return Math.round(Math.max(0, Math.min(1, 1 - err / level)) * 1000) / 1000;
 }
 
-function explain(f: ForecastResult, s: DailySeries, extra: string[] = []): ForecastExplanation {
+/** The backtest error of a forecast's selection (its best candidate), in `unit`. */
+function backtestOf(f: ForecastResult, unit: BacktestError['unit']): BacktestError | null {
   const d = f.diagnostics;
   const best = d.backtest?.candidates[0];
+  return d.backtest && best
+    ? {
+        error: finite(best.error),
+        loss: d.backtest.loss,
+        horizon: d.backtest.horizon,
+        origins: d.backtest.origins.length,
+        unit,
+      }
+    : null;
+}
+
+/**
+ * The backtest of ROAS itself: at each origin both forecasts' procedure runs (as forecast from
+ * that origin), divided step by step as roasPoints does (0 where no spend is forecast), against the
+ * actual revenue ÷ spend of the days that followed; days without spend have no ROAS and are not
+ * scored. Mean absolute error, a ratio. Null when either forecast has no backtest or no day had spend.
+ */
+function roasBacktest(fr: ForecastResult, fs: ForecastResult, s: DailySeries): BacktestError | null {
+  const br = fr.diagnostics.backtest;
+  const bs = fs.diagnostics.backtest;
+  // Origins count observations after leading missing values, which the forecaster drops.
+  const offset = s.revenueMicros.length - fr.diagnostics.observations;
+  if (
+    !br ||
+    !bs ||
+    br.horizon !== bs.horizon ||
+    offset !== s.spendMicros.length - fs.diagnostics.observations
+  )
+    return null;
+  let sum = 0;
+  let cells = 0;
+  let origins = 0;
+  for (const r of br.runs) {
+    const sp = bs.runs.find((x) => x.origin === r.origin);
+    if (!sp) continue;
+    origins++;
+    r.mean.forEach((rev, j) => {
+      const day = offset + r.origin + j;
+      const spend = s.spendMicros[day];
+      const revenue = s.revenueMicros[day];
+      if (spend === undefined || revenue === undefined || !(spend > 0)) return;
+      const forecastSpend = sp.mean[j] as number;
+      const predicted = forecastSpend > 0 ? rev / forecastSpend : 0;
+      sum += Math.abs(revenue / spend - predicted);
+      cells++;
+    });
+  }
+  if (!cells) return null;
+  return { error: finite(sum / cells), loss: 'mae', horizon: br.horizon, origins, unit: 'ratio' };
+}
+
+function explain(
+  f: ForecastResult,
+  s: DailySeries,
+  unit: BacktestError['unit'],
+  extra: string[] = [],
+): ForecastExplanation {
+  const d = f.diagnostics;
   return {
     selectedModel: f.model,
     members: d.members,
-    backtest:
-      d.backtest && best
-        ? {
-            error: finite(best.error),
-            loss: d.backtest.loss,
-            horizon: d.backtest.horizon,
-            origins: d.backtest.origins.length,
-          }
-        : null,
+    backtest: backtestOf(f, unit),
     intervalMethod: d.intervals.method,
     seriesLength: d.observations,
     seriesFrom: s.from,
@@ -226,7 +295,7 @@ export function computeForecast(
       points: pointsOf(f, s, money(metric)),
       confidence: confidenceOf(f, values),
       inputsHash: hash,
-      explanation: withLate(explain(f, s, lateWarnings)),
+      explanation: withLate(explain(f, s, unitOf[metric], lateWarnings)),
     };
   }
   const fr = run(s.revenueMicros, horizon);
@@ -235,11 +304,14 @@ export function computeForecast(
   const cr = confidenceOf(fr, s.revenueMicros);
   const cs = confidenceOf(fs, s.spendMicros);
   const extra = noSpend ? [`No spend is forecast on ${noSpend} of ${horizon} days: ROAS is 0 there`] : [];
-  const explanation = explain(fr, s, [
+  const explanation = explain(fr, s, 'micros', [
     ...fs.diagnostics.warnings.map((w) => `spend: ${w}`),
     ...extra,
     ...lateWarnings,
   ]);
+  // The backtest reported is ROAS's own (a ratio); the revenue and spend forecasts' are its components.
+  const roas = roasBacktest(fr, fs, s);
+  const components = { revenue: backtestOf(fr, 'micros'), spend: backtestOf(fs, 'micros') };
   return {
     model: ratioName(fr.model, fs.model),
     version: FORECAST_VERSION,
@@ -248,6 +320,7 @@ export function computeForecast(
     inputsHash: hash,
     explanation: {
       ...withLate(explanation),
+      backtest: roas ? { ...roas, components } : null,
       selectedModel: `revenue ${fr.model} / spend ${fs.model}`,
       members: [...fr.diagnostics.members, ...fs.diagnostics.members],
       components: { revenue: fr.model, spend: fs.model },

@@ -78,6 +78,14 @@ export const modelDescriptionSchema = z
   })
   .describe('The model in plain words');
 
+const backtestPartSchema = z.object({
+  error: z.number().describe('Mean absolute (or RMS) error per step of this forecast, in micros'),
+  loss: z.string(),
+  horizon: z.number(),
+  origins: z.number(),
+  unit: z.enum(['micros', 'count', 'ratio']),
+});
+
 export const forecastSchema = z.object({
   id: z.string(),
   entityType: z.enum(entityTypes),
@@ -105,11 +113,22 @@ export const forecastSchema = z.object({
         error: z
           .number()
           .describe(
-            "Mean absolute (or RMS) error per step, in the metric's unit (micros for spend and revenue)",
+            "Mean absolute (or RMS) error per step, in `unit`, the metric's: micros for spend and revenue, a ratio for ROAS (the ROAS forecast against the actual ROAS of the days with spend; a ROAS forecast stored without `unit` reports its revenue forecast's error here, in micros)",
           ),
-        loss: z.string(),
-        horizon: z.number(),
-        origins: z.number(),
+        loss: z.string().describe('mae or rmse (intermittent series)'),
+        horizon: z.number().describe('Steps scored after each origin'),
+        origins: z.number().describe('Rolling origins scored'),
+        unit: z
+          .enum(['micros', 'count', 'ratio'])
+          .optional()
+          .describe('The unit of error; absent on forecasts stored before it was added'),
+        components: z
+          .object({
+            revenue: backtestPartSchema.nullable(),
+            spend: backtestPartSchema.nullable(),
+          })
+          .optional()
+          .describe('ROAS only: the backtests of the revenue and spend forecasts it divides, in micros'),
       })
       .nullable(),
     intervalMethod: z.string(),

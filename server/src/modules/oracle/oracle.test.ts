@@ -157,6 +157,18 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       ],
     });
     expect(roas.modelDescription.text).toMatch(/^Ratio of two forecasts: revenue \(.+\) ÷ spend \(.+\)$/);
+    // The backtest error is ROAS's own, a ratio (it used to be the revenue forecast's, in micros);
+    // the two forecasts' errors are its components, each as its own forecast reports it.
+    const meanRoas =
+      roas.points.reduce((a: number, p: { mean: number }) => a + p.mean, 0) / roas.points.length;
+    expect(roas.explanation.backtest).toMatchObject({ unit: 'ratio', loss: 'mae' });
+    expect(roas.explanation.backtest.error).toBeGreaterThan(0);
+    expect(roas.explanation.backtest.error).toBeLessThan(meanRoas);
+    expect(roas.explanation.backtest.components).toEqual({
+      revenue: { ...rev.explanation.backtest, unit: 'micros' },
+      spend: { ...spend.explanation.backtest, unit: 'micros' },
+    });
+    expect(rev.explanation.backtest.error).toBeGreaterThan(1000);
     for (const [i, p] of roas.points.entries()) {
       // Revenue and spend points are rounded to whole micros; the ratio is of the unrounded means.
       expect(p.mean).toBeCloseTo(rev.points[i].mean / spend.points[i].mean, 3);

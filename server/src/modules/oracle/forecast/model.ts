@@ -51,6 +51,12 @@ export interface ForecastDiagnostics {
     horizon: number;
     loss: Loss;
     candidates: { model: string; error: number }[];
+    /**
+     * The whole procedure's forecast from each origin (members chosen on the other origins, then
+     * averaged; floored at 0 for a non-negative series), so that a quantity derived from several
+     * forecasts (ROAS = revenue ÷ spend) can be scored on the same origins.
+     */
+    runs: { origin: number; mean: number[] }[];
   } | null;
   /** The models averaged into the forecast. */
   members: string[];
@@ -202,7 +208,8 @@ export function forecast(
       members: ['naive'],
     });
   }
-  const cal = calibrate(procedureRuns(scores, plan, loss));
+  const procedure = procedureRuns(scores, plan, loss);
+  const cal = calibrate(procedure);
   const members = chosen.map((c) => c.name);
   return finish(meanName(members), combine(finals), cal, cal.cells >= 5 ? 'calibrated' : 'model', {
     seasonal,
@@ -211,6 +218,10 @@ export function forecast(
       horizon: plan.horizon,
       loss,
       candidates: scores.map((s) => ({ model: s.name, error: s.error })),
+      runs: procedure.map((r) => ({
+        origin: r.origin,
+        mean: nonNegative ? r.mean.map((v) => Math.max(0, v)) : r.mean,
+      })),
     },
     members,
   });

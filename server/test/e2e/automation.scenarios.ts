@@ -459,9 +459,16 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       await undo.getByRole('button', { name: 'Cancel' }).click();
       expect((await status()).status).toBe('applied');
       await applied.getByRole('button', { name: 'Revert…' }).click();
+      await undo.getByLabel(/Reason/).fill('E2E: the client kept the old budget');
       await undo.getByRole('button', { name: 'Revert on the platform' }).click();
       await expect.poll(async () => (await status()).status, { timeout: 60_000 }).toBe('reverted');
       expect(await budget()).toBe(p.before.dailyBudgetMicros);
+      // The reason is read in the audit log.
+      const trail = await api<{ items: Array<{ metadata: { comment?: string } }> }>(
+        'GET',
+        `/api/v1/audit?action=proposals.reverted&targetId=${proposalId}`,
+      );
+      expect(trail.body.items[0]?.metadata.comment).toBe('E2E: the client kept the old budget');
       await page.close();
     }, 120_000);
 

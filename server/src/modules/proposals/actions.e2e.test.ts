@@ -118,7 +118,7 @@ describe(`a 60% budget increase under the default guardrail, end to end on ${tes
     const reverted = await req(owner, {
       method: 'POST',
       url: `/api/v1/actions/${action.id}/revert`,
-      payload: {},
+      payload: { comment: 'The client asked to keep last month’s budget' },
     });
     expect(reverted.statusCode, reverted.body).toBe(200);
     expect(reverted.json()).toMatchObject({ status: 'reverted', revertedBy: owner.userId });
@@ -143,6 +143,8 @@ describe(`a 60% budget increase under the default guardrail, end to end on ${tes
       ['proposals.applied', manager.userId],
       ['proposals.reverted', owner.userId],
     ]);
+    // The reason given for the revert is read there.
+    expect(trail.json().items[0].metadata.comment).toBe('The client asked to keep last month’s budget');
     // The two platform writes are audited on the campaign too, each with the before/after it saw.
     const writes = await req(owner, {
       method: 'GET',

@@ -158,7 +158,12 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
     });
   }
 
-  async function revert(ctx: Ctx, id: string, force: boolean): Promise<Proposal> {
+  async function revert(
+    ctx: Ctx,
+    id: string,
+    force: boolean,
+    comment: string | null = null,
+  ): Promise<Proposal> {
     const org = ctx.organizationId;
     const keyPrefix = revertKey(id);
     const plan = await storage.withTenant(org, async (trx) => {
@@ -279,8 +284,10 @@ export function createDecisions(deps: ProposalsDeps, core: ProposalsCore) {
       await audit.recordFor(trx, ctx, {
         action: 'proposals.reverted',
         target: { type: 'proposal', id },
-        input: { force },
+        input: { force, comment },
         metadata: {
+          // Why, in the reverting person's words (the audit log is where a revert's reason is read).
+          ...(comment ? { comment } : {}),
           revertActionId: actionId,
           restored: plan.inverse,
           entityId: plan.entityId,

@@ -108,7 +108,8 @@ export function proposalsRoutes(app: FastifyInstance, { proposals }: { proposals
         response: { 200: proposalSchema },
       },
     },
-    async (req) => proposals.revert(ctxOf(req), req.params.id, req.body?.force ?? false),
+    async (req) =>
+      proposals.revert(ctxOf(req), req.params.id, req.body?.force ?? false, req.body?.comment ?? null),
   );
 
   r.get(

@@ -118,7 +118,12 @@ export const decisionBody = z.strictObject({ comment: z.string().min(1).max(2000
 export const revertBody = z
   .strictObject({
     force: z.boolean().optional().describe('Revert even though a newer action changed the entity since'),
-    comment: z.string().min(1).max(2000).optional(),
+    comment: z
+      .string()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe("Why it is reverted: kept in the audit entry's metadata (proposals.reverted)"),
   })
   .optional();
 

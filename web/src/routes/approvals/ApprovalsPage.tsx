@@ -130,7 +130,8 @@ const levelWords = (p: Row) => p.level.replace(/_/g, ' ');
 
 /**
  * Approve or Revert behind a confirmation: the dialog restates the change and what the click does
- * on the platform; Approve takes an optional comment (stored with the approval). Keyboard: the
+ * on the platform; both take an optional comment (Approve: stored with the approval; Revert: in the
+ * audit entry). Keyboard: the
  * trigger is a button, the dialog traps focus, Escape cancels.
  */
 function ConfirmDecision({
@@ -181,20 +182,20 @@ function ConfirmDecision({
               <p>{what}</p>
             </div>
           </AlertDialog.Description>
-          {verb === 'approve' && (
-            <div className="mt-3">
-              <label htmlFor={commentId} className="mb-1 block text-xs font-medium text-slate-700">
-                Comment (optional, kept with your approval)
-              </label>
-              <Textarea
-                id={commentId}
-                rows={2}
-                maxLength={2000}
-                value={comment}
-                onChange={(e) => setComment(e.target.value)}
-              />
-            </div>
-          )}
+          <div className="mt-3">
+            <label htmlFor={commentId} className="mb-1 block text-xs font-medium text-slate-700">
+              {verb === 'revert'
+                ? 'Reason (optional, kept in the audit log)'
+                : 'Comment (optional, kept with your approval)'}
+            </label>
+            <Textarea
+              id={commentId}
+              rows={2}
+              maxLength={2000}
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+            />
+          </div>
           <div className="mt-5 flex justify-end gap-2">
             <AlertDialog.Cancel asChild>
               <Button>Cancel</Button>
@@ -327,7 +328,7 @@ function ProposalRow({ p, base, resolve }: { p: Row; base: string; resolve: Retu
                 p={p}
                 verb="revert"
                 busy={act.isPending}
-                onConfirm={() => act.mutate({ verb: 'revert' })}
+                onConfirm={(comment) => act.mutate({ verb: 'revert', comment })}
                 trigger={
                   <Button size="sm" variant="danger" loading={act.isPending}>
                     Revert…

@@ -13,6 +13,7 @@ import type { PredictionsTable } from '../../storage/schema.ts';
 import { addDays } from '../analytics/periods.ts';
 import { type Ctx, ctxCan } from '../auth/context.ts';
 import type { DomainEvents } from '../workflows/index.ts';
+import { sizeBand, surpriseBand } from './anomaly/detector.ts';
 import { type EntityDayResult, scanEntityMetrics } from './anomaly/index.ts';
 import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.series.ts';
 
@@ -86,13 +87,6 @@ const METRIC_LABELS: Record<string, string> = {
   cpc: 'CPC',
   cpm: 'CPM',
 };
-/** The bands of `severityOf` (anomaly/detector.ts), in words. */
-const surpriseBand = (s: number) => (s >= 1 ? 'critical' : s >= 0.9 ? 'high' : s >= 0.7 ? 'medium' : 'low');
-const sizeBand = (d: number) => {
-  const a = Math.abs(d);
-  return a >= 1 ? 'critical' : a >= 0.3 ? 'high' : a >= 0.1 ? 'medium' : 'low';
-};
-
 /**
  * Why a finding has its severity, from the metric that set it: its surprise (how improbable the day
  * was given its past) and the size of its move, each with its band; the lower band is the severity.

@@ -165,8 +165,22 @@ function explain(
     seriesFrom: s.from,
     seriesTo: s.to,
     currency: s.currency,
-    warnings: [...d.warnings, ...s.warnings, ...extra],
+    warnings: [...d.warnings.map((w) => outlierWarning(w, f, s, unit)), ...s.warnings, ...extra],
   };
+}
+
+/**
+ * The forecaster names replaced outliers by position and raw value (the CLI's units); here they are
+ * named by day, money in currency units, not micros.
+ */
+function outlierWarning(w: string, f: ForecastResult, s: DailySeries, unit: BacktestError['unit']): string {
+  const o = f.diagnostics.outliers;
+  if (!o.length || !/^\d+ outliers? replaced/.test(w)) return w;
+  const dropped = s.dates.length - f.diagnostics.observations;
+  const amount = (v: number) =>
+    unit === 'micros' ? `${(v / 1e6).toFixed(2)} ${s.currency}` : String(Math.round(v * 100) / 100);
+  const days = o.map((x) => `${s.dates[dropped + x.index]}: ${amount(x.value)} (fitted ${amount(x.fitted)})`);
+  return `${o.length} outlier${o.length === 1 ? '' : 's'} left out of the fit (replaced by the fitted level): ${days.join(', ')}`;
 }
 
 const run = (values: number[], horizon: number) =>
@@ -305,7 +319,7 @@ export function computeForecast(
   const cs = confidenceOf(fs, s.spendMicros);
   const extra = noSpend ? [`No spend is forecast on ${noSpend} of ${horizon} days: ROAS is 0 there`] : [];
   const explanation = explain(fr, s, 'micros', [
-    ...fs.diagnostics.warnings.map((w) => `spend: ${w}`),
+    ...fs.diagnostics.warnings.map((w) => `spend: ${outlierWarning(w, fs, s, 'micros')}`),
     ...extra,
     ...lateWarnings,
   ]);

@@ -541,4 +541,27 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       '2026-11-21T04:23:00.000Z',
     );
   });
+
+  it('names a spend spike left out of the fit by its day and in currency units, not micros', async () => {
+    const spiked = '2026-10-31';
+    const adId = await spikeAdDay(t, c.organizationId, spiked);
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set((eb) => ({ spend_micros: eb('spend_micros', '*', 5) }))
+      .where('organization_id', '=', c.organizationId)
+      .where('ad_id', '=', adId)
+      .where('date', '=', spiked)
+      .execute();
+    const res = await post(c, { entityType: 'ad', entityId: adId, metric: 'spend', horizon: 7 });
+    expect(res.statusCode, res.body).toBe(200);
+    const f = res.json();
+    const w = (f.explanation.warnings as string[]).find((x) => /outlier/.test(x));
+    expect(w).toMatch(
+      new RegExp(
+        `^1 outlier left out of the fit .*: ${spiked}: [\\d.]+ ${f.explanation.currency} \\(fitted [\\d.]+ ${f.explanation.currency}\\)$`,
+      ),
+    );
+    // No micros: no run of 7 digits.
+    expect(w).not.toMatch(/\d{7}/);
+  });
 });

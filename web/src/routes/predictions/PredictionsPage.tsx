@@ -197,7 +197,12 @@ export function PredictionsPage() {
     if (!clientId && first) setParams({ clientId: first }, { replace: true });
   }, [clientId, first, setParams]);
   const client = items.find((c) => c.id === clientId);
-  const nothingSynced = synced.data !== undefined && clientId !== '' && !withData.has(clientId);
+  // One empty state instead of a card each, when the probe can tell. It cannot when rows were left
+  // out for a missing exchange rate (ORACLE reads a client in its own currency and may still have
+  // data): then the cards ask, and each shows the server's 422 no_data as the same empty state.
+  const probeComplete = (synced.data?.warnings ?? []).every((w) => w.code !== 'fx_rate_missing');
+  const nothingSynced =
+    synced.data !== undefined && probeComplete && clientId !== '' && !withData.has(clientId);
 
   return (
     <>

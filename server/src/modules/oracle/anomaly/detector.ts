@@ -369,13 +369,21 @@ function capByCountTest(zs: number[], countLog10P: number): number[] {
  * the move (< 10% low, < 30% medium, < 100% high, ≥ 100% critical).
  */
 export function severityOf(surprise: number, deviation: number | null): Severity {
-  const bands: Severity[] = ['low', 'medium', 'high', 'critical'];
-  const stat = surprise >= 1 ? 3 : surprise >= 0.9 ? 2 : surprise >= 0.7 ? 1 : 0;
-  if (deviation === null) return bands[stat]!;
-  const d = Math.abs(deviation);
-  const size = d >= 1 ? 3 : d >= 0.3 ? 2 : d >= 0.1 ? 1 : 0;
-  return bands[Math.min(stat, size)]!;
+  const stat = surpriseBand(surprise);
+  if (deviation === null) return stat;
+  const size = sizeBand(deviation);
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(stat), SEVERITIES.indexOf(size))]!;
 }
+
+const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
+/** How improbable the point was, as a severity band (surprise < 0.7 low … 1 critical). */
+export const surpriseBand = (surprise: number): Severity =>
+  surprise >= 1 ? 'critical' : surprise >= 0.9 ? 'high' : surprise >= 0.7 ? 'medium' : 'low';
+/** How large the move was, as a severity band (< 10 % low … ≥ 100 % critical). */
+export const sizeBand = (deviation: number): Severity => {
+  const d = Math.abs(deviation);
+  return d >= 1 ? 'critical' : d >= 0.3 ? 'high' : d >= 0.1 ? 'medium' : 'low';
+};
 
 /** Scores a whole series in time order, point by point (each point sees only its past). */
 export function detectAnomalies(

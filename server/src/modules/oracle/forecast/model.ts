@@ -60,6 +60,11 @@ export interface ForecastDiagnostics {
   } | null;
   /** The models averaged into the forecast. */
   members: string[];
+  /**
+   * Isolated outliers replaced by the fitted level before fitting (outliers.ts): position among the
+   * observations (0-based), the value seen and the one fitted with instead.
+   */
+  outliers: { index: number; value: number; fitted: number }[];
   intervals: { method: 'model' | 'calibrated' | 'zero-spread' | 'heuristic'; c80: number; c95: number };
   warnings: string[];
 }
@@ -74,6 +79,8 @@ export interface ForecastResult {
   hi95: number[];
   diagnostics: ForecastDiagnostics;
 }
+
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 const PLAIN = ['naive', 'drift', 'ses', 'holt', 'damped', 'theta'] as const;
 
@@ -114,7 +121,8 @@ export function forecast(
   const n = x.length;
   const nonNegative = options.nonNegative ?? x.every((v) => v >= 0);
   const warnings = [...clean.warnings];
-  const base = { observations: n, imputed: clean.imputed, seasons, warnings };
+  const outliers: ForecastDiagnostics['outliers'] = [];
+  const base = { observations: n, imputed: clean.imputed, seasons, warnings, outliers };
   const finish = (
     model: string,
     f: PointSd,
@@ -167,12 +175,14 @@ export function forecast(
   const intermittent = isIntermittent(x);
   // The models are fitted (and backtested) on the series with isolated outliers replaced.
   const cleaned = intermittent ? null : replaceOutliers(x, seasons);
-  if (cleaned?.replaced.length)
+  if (cleaned?.replaced.length) {
+    outliers.push(...cleaned.replaced);
     warnings.push(
       `${cleaned.replaced.length} outlier${cleaned.replaced.length === 1 ? '' : 's'} replaced by the fitted level for fitting: ${cleaned.replaced
-        .map((o) => `${o.value} (observation ${o.index + 1} of ${n})`)
+        .map((o) => `${o.value} → ${round4(o.fitted)} (observation ${o.index + 1} of ${n})`)
         .join(', ')}`,
     );
+  }
   const xf = cleaned?.values ?? x;
   const k = Math.max(1, Math.min(10, options.origins ?? 3));
   const { models, seasonal } = candidateModels(xf, seasons);

@@ -14,7 +14,11 @@ describe('outliers replaced before fitting', () => {
     const a = forecast(spiky, { horizon: 14, frequency: 'daily' });
     const b = forecast(clean, { horizon: 14, frequency: 'daily' });
     expect(a.diagnostics.seasonal).toEqual([7]);
-    expect(a.diagnostics.warnings.join(' ')).toMatch(/1 outlier replaced .*400 \(observation 101 of 120\)/);
+    expect(a.diagnostics.warnings.join(' ')).toMatch(
+      /1 outlier replaced .*: 400 → [\d.]+ \(observation 101 of 120\)/,
+    );
+    expect(a.diagnostics.outliers).toEqual([{ index: 100, value: 400, fitted: expect.any(Number) }]);
+    expect(Math.abs(a.diagnostics.outliers[0]!.fitted - clean[100]!)).toBeLessThan(10);
     // The same forecast as without the spike, within a little, and 95 % bands of a sane width.
     expect(mae(a.mean, b.mean)).toBeLessThan(1);
     for (let j = 0; j < 14; j++) expect(a.hi95[j]! - a.lo95[j]!).toBeLessThan(60);

@@ -92,10 +92,11 @@ export const marketingOutput = z.object({
     platformSplit: z.array(
       z.object({ platform: z.string(), recommendedDailyMicros: z.number(), sharePct: z.number() }),
     ),
+    // Null when the campaigns spend in more than one currency: a sum would add them up.
     totals: z.object({
-      currentDailyMicros: z.number(),
-      plannedDailyMicros: z.number(),
-      plannedMonthlyMicros: z.number(),
+      currentDailyMicros: z.number().nullable(),
+      plannedDailyMicros: z.number().nullable(),
+      plannedMonthlyMicros: z.number().nullable(),
     }),
   }),
   proposals: z.array(proposalResult),
@@ -242,14 +243,16 @@ export const marketingAutomation = defineAgent<Input, Output>({
     }
     const currentTotal = campaigns.reduce((s, c) => s + c.avgDailySpendMicros, 0);
     const planned = allocation.available ? plannedTotal : currentTotal;
+    // Totals add campaigns up: they exist, with a currency, only when every campaign spends in one
+    // (the allocation's campaigns share one, but campaigns without recent spend may not).
+    const oneCurrency = new Set(budgets.map((b) => b.currency)).size <= 1;
     return {
       plan: {
-        // Totals add campaigns up: they have a currency only when every campaign spends in one.
-        currency: allocation.available
-          ? allocation.currency
-          : new Set(budgets.map((b) => b.currency)).size === 1
-            ? (budgets[0]?.currency ?? null)
-            : null,
+        currency: !oneCurrency
+          ? null
+          : allocation.available
+            ? allocation.currency
+            : (budgets[0]?.currency ?? null),
         asOf,
         allocation: allocation.available
           ? {
@@ -265,11 +268,13 @@ export const marketingAutomation = defineAgent<Input, Output>({
           recommendedDailyMicros: micros,
           sharePct: plannedTotal > 0 ? Math.round((micros / plannedTotal) * 1000) / 10 : 0,
         })),
-        totals: {
-          currentDailyMicros: currentTotal,
-          plannedDailyMicros: planned,
-          plannedMonthlyMicros: Math.round(planned * DAYS_PER_MONTH),
-        },
+        totals: oneCurrency
+          ? {
+              currentDailyMicros: currentTotal,
+              plannedDailyMicros: planned,
+              plannedMonthlyMicros: Math.round(planned * DAYS_PER_MONTH),
+            }
+          : { currentDailyMicros: null, plannedDailyMicros: null, plannedMonthlyMicros: null },
       },
       proposals,
       rules,

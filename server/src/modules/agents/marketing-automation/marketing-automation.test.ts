@@ -179,6 +179,31 @@ describe(`marketing automation agent on ${testDialect()}`, () => {
     expect(crm.some((p) => p.ok && p.kind === 'crm_send_message')).toBe(true);
   });
 
+  it('across clients spending in two currencies, plan totals are null instead of a sum of both', async () => {
+    // A second client whose accounts bill in USD (dental), beside the GBP one: the whole agency's plan.
+    await simulatedClient(t.services, owner.organizationId, { seed: 'plan_usd', industry: 'dental' });
+    const all = await runDirect<Output>(
+      marketingAutomation,
+      { maxChangePct: 25, minChangePct: 1 },
+      {
+        services: t.services,
+        organizationId: owner.organizationId,
+        agentId,
+        executionId: 'exe_marketing_all',
+      },
+    );
+    const currencies = new Set(all.output.plan.campaigns.map((c) => c.currency));
+    expect(currencies.size).toBeGreaterThan(1);
+    expect(all.output.plan.currency).toBeNull();
+    expect(all.output.plan.totals).toEqual({
+      currentDailyMicros: null,
+      plannedDailyMicros: null,
+      plannedMonthlyMicros: null,
+    });
+    // The client's own plan (one currency) keeps its totals.
+    expect(output.plan.totals.currentDailyMicros).toBeGreaterThan(0);
+  });
+
   it("a user of another organization cannot read the agent's proposals", async () => {
     const first = output.proposals.find((p) => p.ok);
     expect(first?.ok).toBe(true);

@@ -310,7 +310,8 @@ export interface SyncRun {
 export interface AuditEntry {
   id: string;
   seq: number;
-  actor: { type: string; id: string | null };
+  /** `name`: the server's name for the actor (also a member since removed), null when it has none. */
+  actor: { type: string; id: string | null; name?: string | null };
   action: string;
   target: { type: string; id: string | null } | null;
   ip: string | null;

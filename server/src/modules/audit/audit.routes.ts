@@ -9,7 +9,17 @@ import type { Audit } from './audit.service.ts';
 const entrySchema = z.object({
   id: z.string(),
   seq: z.number(),
-  actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  actor: z.object({
+    type: z.string(),
+    id: z.string().nullable(),
+    name: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "The actor's name now (a person's name or email, also after leaving the organization; a portal user's, API key's or agent's name); null for the system or an actor since deleted",
+      ),
+  }),
   action: z.string(),
   target: z.object({ type: z.string(), id: z.string() }).nullable(),
   inputHash: z.string().nullable().describe('SHA-256 of the canonical JSON of the request input'),

@@ -176,8 +176,72 @@ export function createAudit({ storage, clock, keys }: { storage: Storage; clock:
         .orderBy('seq', 'desc')
         .limit(f.limit + 1)
         .execute();
-      return toPage(rows.map(toEntry), f.limit, (e) => String(e.seq));
+      const names = await actorNames(trx, organizationId, rows);
+      return toPage(
+        rows.map((r) => {
+          const e = toEntry(r);
+          return { ...e, actor: { ...e.actor, name: names.get(`${r.actor_type}:${r.actor_id}`) ?? null } };
+        }),
+        f.limit,
+        (e) => String(e.seq),
+      );
     });
+  }
+
+  /**
+   * The names of the entries' actors, read where they live: people (also those since removed from
+   * the organization, whose entries stay), portal users, API keys and agents of this organization.
+   * Only ids that act in this organization's own entries are looked up.
+   */
+  async function actorNames(
+    trx: Executor,
+    organizationId: string,
+    rows: ReadonlyArray<{ actor_type: string; actor_id: string | null }>,
+  ): Promise<Map<string, string>> {
+    const idsOf = (type: string) => [
+      ...new Set(rows.filter((r) => r.actor_type === type && r.actor_id).map((r) => r.actor_id as string)),
+    ];
+    const names = new Map<string, string>();
+    const add = (type: string, found: Array<{ id: string; name: string | null; email?: string | null }>) => {
+      for (const f of found) {
+        const name = f.name || f.email;
+        if (name) names.set(`${type}:${f.id}`, name);
+      }
+    };
+    const users = idsOf('user');
+    if (users.length)
+      add(
+        'user',
+        await trx.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', users).execute(),
+      );
+    const portal = idsOf('portal_user');
+    if (portal.length)
+      add(
+        'portal_user',
+        await trx
+          .selectFrom('portal_users')
+          .select(['id', 'name', 'email'])
+          .where('organization_id', '=', organizationId)
+          .where('id', 'in', portal)
+          .execute(),
+      );
+    for (const [type, table] of [
+      ['api_key', 'api_keys'],
+      ['agent', 'agents'],
+    ] as const) {
+      const ids = idsOf(type);
+      if (ids.length)
+        add(
+          type,
+          await trx
+            .selectFrom(table)
+            .select(['id', 'name'])
+            .where('organization_id', '=', organizationId)
+            .where('id', 'in', ids)
+            .execute(),
+        );
+    }
+    return names;
   }
 
   /** Verifies one organization's chain, streaming its entries in pages. */

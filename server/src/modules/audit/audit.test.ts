@@ -236,6 +236,40 @@ describe(`audit trail on ${testDialect()}`, () => {
     expect(result).toMatchObject({ ok: true, checked: 14 });
   });
 
+  it("names each entry's actor, also a member since removed, and never another organization's", async () => {
+    const owner = await signUpOwner('names');
+    const email = uniqueEmail('leaver');
+    const inv = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/invitations',
+      payload: { email, role: 'admin' },
+    });
+    const joined = await send(null, {
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email, password: 'leaver password', name: 'Lena Leaver', invitationToken: inv.json().token },
+    });
+    const leaver = joined.json();
+    const leaverHeaders = { authorization: `Bearer ${leaver.tokens.accessToken}` };
+    const made = await send(null, {
+      method: 'POST',
+      url: '/api/v1/clients',
+      headers: leaverHeaders,
+      payload: { name: 'Left behind', email: uniqueEmail('left') },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const members = await send(owner, { method: 'GET', url: '/api/v1/members' });
+    const membership = members.json().items.find((m: { userId: string }) => m.userId === leaver.user.id);
+    expect(
+      (await send(owner, { method: 'DELETE', url: `/api/v1/members/${membership.id}` })).statusCode,
+    ).toBeLessThan(300);
+    const entries = await listAll(owner, '&action=clients.created');
+    expect(entries.map((e) => e.actor)).toEqual([{ type: 'user', id: leaver.user.id, name: 'Lena Leaver' }]);
+    // Another organization reads only its own entries (and so no names of this one's people).
+    const stranger = await signUpOwner('names-other');
+    expect((await listAll(stranger, `&actorId=${leaver.user.id}`)).length).toBe(0);
+  });
+
   it('filters by actor, action, action prefix, target and time, and pages with a cursor', async () => {
     const owner = await signUpOwner('filters');
     const email = uniqueEmail('auditor');

@@ -126,7 +126,12 @@ function Target({ type, id, resolve }: { type: string; id?: string | null; resol
 
 /** Who did it: the person's name (email and id on hover), the agent's or key's name, or "system". */
 function Actor({ actor, resolve }: { actor: AuditEntry['actor']; resolve: Resolve }) {
-  const a = resolve(actor.type, actor.id);
+  const listed = resolve(actor.type, actor.id);
+  // Someone no longer in the lists the page reads (a member since removed): the server's name.
+  const a =
+    !listed.known && actor.name
+      ? { ...listed, known: true, label: actor.name, title: `${actor.name} (${actor.id})`, to: undefined }
+      : listed;
   const tone = actor.type === 'user' ? 'blue' : actor.type === 'agent' ? 'violet' : 'gray';
   return (
     <span className="flex flex-col items-start gap-0.5" data-testid="audit-actor">

@@ -19,7 +19,7 @@ export type UnitLevel = 'ad_account' | 'campaign' | 'ad_group';
 export interface NewChange {
   writeActionId: string;
   proposalId: string | null;
-  sourceType: 'agent' | 'rule' | 'user';
+  sourceType: 'agent' | 'rule' | 'user' | 'workflow';
   sourceId: string | null;
   kind: ChangeKind;
   level: EntityLevel;

@@ -4,7 +4,7 @@ import { addDays, HORIZONS, type ScoreDetails } from './ledger.score.ts';
 
 export const verdicts = ['helped', 'hurt', 'inconclusive', 'pending'] as const;
 export type EntryVerdict = (typeof verdicts)[number];
-export const sourceTypes = ['agent', 'rule', 'user'] as const;
+export const sourceTypes = ['agent', 'rule', 'user', 'workflow'] as const;
 export type SourceType = (typeof sourceTypes)[number];
 
 export interface LedgerScore {

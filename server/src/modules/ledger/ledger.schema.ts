@@ -6,7 +6,10 @@ import { sourceTypes, verdicts } from './ledger.model.ts';
 const idSchema = z.string().trim().min(1).max(64);
 
 export const listLedgerQuery = z.strictObject({
-  sourceType: z.enum(sourceTypes).optional().describe('Who made the change: an agent, a rule or a person'),
+  sourceType: z
+    .enum(sourceTypes)
+    .optional()
+    .describe('Who made the change: an agent, a rule, a workflow or a person'),
   sourceId: idSchema
     .optional()
     .describe('The agent kind or rule id (a person: the user id); needs sourceType'),

@@ -238,7 +238,7 @@ export function createLedger({ storage, clock }: { storage: Storage; clock: Cloc
   async function list(ctx: Ctx, f: LedgerFilter): Promise<Page<LedgerEntry>> {
     const org = ctx.organizationId;
     if (f.sourceId !== undefined && f.sourceType === undefined)
-      throw invalidInput('sourceId needs sourceType (agent, rule or user)');
+      throw invalidInput('sourceId needs sourceType (agent, rule, user or workflow)');
     const cursor = decodeCursor(f.cursor, 'id');
     return storage.withTenant(org, async (trx) => {
       let q = trx.selectFrom('ledger_entries').selectAll().where('organization_id', '=', org);
@@ -287,7 +287,7 @@ export function createLedger({ storage, clock }: { storage: Storage; clock: Cloc
   ): Promise<LedgerSummary> {
     const org = ctx.organizationId;
     if (f.sourceId !== undefined && f.sourceType === undefined)
-      throw invalidInput('sourceId needs sourceType (agent, rule or user)');
+      throw invalidInput('sourceId needs sourceType (agent, rule, user or workflow)');
     const rows = await storage.withTenant(org, (trx) => {
       let q = trx
         .selectFrom('ledger_entries')

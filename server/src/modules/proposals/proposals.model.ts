@@ -17,11 +17,15 @@ export const proposalStatuses = [
 ] as const;
 export type ProposalStatus = (typeof proposalStatuses)[number];
 
-/** Who proposed: a person (through the API), an agent (its kind) or an automation rule (its id). */
+/**
+ * Who proposed: a person (through the API), an agent (its kind), an automation rule (its id) or a
+ * workflow's step (the workflow's id; the run is in the audit entry and the idempotency key).
+ */
 export type ProposalSource =
   | { type: 'user' }
   | { type: 'agent'; agentId: string }
-  | { type: 'rule'; ruleId: string };
+  | { type: 'rule'; ruleId: string }
+  | { type: 'workflow'; workflowId: string; executionId: string };
 
 export type ProposedWrite = DistributiveOmit<ActionInput, 'idempotencyKey'>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

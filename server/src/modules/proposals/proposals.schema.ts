@@ -108,8 +108,8 @@ export const listQuery = z.object({
   status: z.enum(proposalStatuses).optional(),
   kind: z.enum(proposalKinds).optional(),
   entityId: entityId.optional(),
-  sourceType: z.enum(['user', 'agent', 'rule']).optional(),
-  sourceId: entityId.optional().describe("The proposing rule's id or agent's kind"),
+  sourceType: z.enum(['user', 'agent', 'rule', 'workflow']).optional(),
+  sourceId: entityId.optional().describe("The proposing rule's id, agent's kind or workflow's id"),
   ...pageQuery,
 });
 

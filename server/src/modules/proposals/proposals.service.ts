@@ -54,7 +54,7 @@ export interface ProposalFilter {
   status?: ProposalStatus;
   kind?: ProposalKind;
   entityId?: string;
-  sourceType?: 'user' | 'agent' | 'rule';
+  sourceType?: 'user' | 'agent' | 'rule' | 'workflow';
   sourceId?: string;
   limit: number;
   cursor?: string;
@@ -197,7 +197,9 @@ export function createProposals(deps: ProposalsDeps) {
             ? (agent?.kind ?? null)
             : source.type === 'rule'
               ? source.ruleId
-              : (ctx.userId ?? null),
+              : source.type === 'workflow'
+                ? source.workflowId
+                : (ctx.userId ?? null),
         kind: input.kind,
         level,
         entity_id: entityId,
@@ -236,6 +238,7 @@ export function createProposals(deps: ProposalsDeps) {
         metadata: {
           source: row.source_type,
           sourceId: row.source_id,
+          ...(source.type === 'workflow' ? { executionId: source.executionId } : {}),
           entityId,
           status: row.status,
           risk: row.risk,

@@ -107,6 +107,28 @@ const statusText: Record<string, string> = {
   pending_approval: 'waiting for approval under the guardrails',
 };
 
+/**
+ * What happened to the entity, in words a subject line can end with ("Campaign "X" launched"): by
+ * the proposal's status, not by its summary's text. An enable that is only proposed is not a launch.
+ */
+const outcomeWords: Record<string, Record<string, string>> = {
+  enable: {
+    applied: 'launched',
+    approved: 'approved, being launched',
+    pending_approval: 'waiting for approval',
+    unchanged: 'already active',
+  },
+  pause: {
+    applied: 'paused',
+    approved: 'approved, being paused',
+    pending_approval: 'waiting for approval',
+    unchanged: 'already paused',
+  },
+};
+export function outcomeOf(kind: string, status: string): string {
+  return outcomeWords[kind]?.[status] ?? statusText[status] ?? status.replace(/_/g, ' ');
+}
+
 function summaryOf(p: { expectedImpact?: { summary?: string } | null; kind: string }) {
   return p.expectedImpact?.summary ?? p.kind.replace(/_/g, ' ');
 }
@@ -134,11 +156,16 @@ export function createStepExecutors(deps: StepDeps) {
 
   /** A proposal through the guardrails; its outcome is the step's output. */
   async function propose(env: StepEnv, input: Record<string, unknown>) {
-    const { proposal, replayed } = await proposals.propose(env.ctx, {
-      ...(input as unknown as ProposeInput),
-      reason: (input.reason as string | undefined) ?? `Workflow ${env.workflowId}, step ${env.stepId}`,
-      idempotencyKey: stepKey(env.executionId, env.stepId),
-    });
+    const { proposal, replayed } = await proposals.propose(
+      env.ctx,
+      {
+        ...(input as unknown as ProposeInput),
+        reason: (input.reason as string | undefined) ?? `Workflow ${env.workflowId}, step ${env.stepId}`,
+        idempotencyKey: stepKey(env.executionId, env.stepId),
+      },
+      // The proposal names the workflow and the run that made it (Approvals: "by workflow …").
+      { type: 'workflow', workflowId: env.workflowId, executionId: env.executionId },
+    );
     if (proposal.status === 'blocked' || proposal.status === 'failed' || proposal.status === 'unknown')
       throw new StepFailure(
         `Proposal ${proposal.id} ${proposal.status}: ${
@@ -155,6 +182,10 @@ export function createStepExecutors(deps: StepDeps) {
     return {
       proposalId: proposal.id,
       status: proposal.status,
+      // What happened, for a subject line: "launched", "waiting for approval", "applied" …
+      outcome: outcomeOf(proposal.kind, proposal.status),
+      // True only once the platform took the change (an enable waiting for approval launched nothing).
+      applied: proposal.status === 'applied',
       replayed,
       // Approved but not recorded as applied: a process died while the write-back was in flight.
       // Its outcome is the actions module's to settle (the key is held, so it is never sent again).
@@ -179,6 +210,8 @@ export function createStepExecutors(deps: StepDeps) {
     return {
       proposalId: null,
       status: 'unchanged',
+      outcome: outcomeOf(params.kind, 'unchanged'),
+      applied: false,
       replayed: false,
       applyPending: false,
       appliedActionId: null,
@@ -237,10 +270,21 @@ export function createStepExecutors(deps: StepDeps) {
           state: { ...state, polls: state.polls + 1 },
           delayMs: params.pollIntervalMs,
         };
+      // The client the connection belongs to (null: none), so that later steps can keep to it.
+      const org = env.ctx.organizationId;
+      const connection = await storage.withTenant(org, (trx) =>
+        trx
+          .selectFrom('connections')
+          .select('client_id')
+          .where('organization_id', '=', org)
+          .where('id', '=', params.connectionId)
+          .executeTakeFirst(),
+      );
       return {
         kind: 'done',
         output: {
           syncRunId: current.id,
+          clientId: connection?.client_id ?? null,
           // True when the step waited for a run that was already going rather than starting one.
           joined: state.joined === true,
           status: current.status,

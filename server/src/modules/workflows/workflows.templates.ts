@@ -96,8 +96,10 @@ export const templates: WorkflowTemplate[] = [
           ifSkipped: { budget: { summary: 'no change was asked for' } },
           config: {
             to: ['[[notifyEmail]]'],
-            subject: 'Campaign "{{steps.forecast.output.entityName}}" launched',
-            body: 'Launch: {{steps.enable.output.summary}}.\nBudget: {{steps.budget.output.summary}}.\nForecast spend over the next 14 days: {{steps.forecast.output.totalText}}.',
+            // What happened, from the enable step's outcome: launched, already active, or only
+            // proposed and waiting for approval under the guardrails (then nothing is live yet).
+            subject: 'Campaign "{{steps.forecast.output.entityName}}" {{steps.enable.output.outcome}}',
+            body: 'Campaign "{{steps.forecast.output.entityName}}" {{steps.enable.output.outcome}}.\nLaunch: {{steps.enable.output.summary}}.\nBudget: {{steps.budget.output.summary}}.\nForecast spend over the next 14 days: {{steps.forecast.output.totalText}}.',
           },
         },
       ],
@@ -112,7 +114,11 @@ export const templates: WorkflowTemplate[] = [
       notifyEmail: email('Email for the summary', 'Who receives the onboarding summary'),
     }),
     runInput: z.object({
-      connectionId: ref('connection', 'Connection', 'The connection just added: 90 days are backfilled'),
+      connectionId: ref(
+        'connection',
+        'Connection',
+        "The client's connection just added: 90 days are backfilled (it must belong to a client)",
+      ),
       clientName: z.string().min(1).max(200).meta({
         title: 'Client name',
         description: 'The client, as the welcome summary names it',
@@ -129,8 +135,22 @@ export const templates: WorkflowTemplate[] = [
           timeoutMs: 60_000,
           retries: 1,
         },
-        { id: 'fatigue', type: 'oracle_job', dependsOn: ['backfill'], config: { job: 'fatigue' } },
-        { id: 'anomalies', type: 'oracle_job', dependsOn: ['backfill'], config: { job: 'anomalies' } },
+        // Both keep to the client the connection belongs to (the backfill step reads it), not to
+        // every ad of the agency.
+        {
+          id: 'fatigue',
+          type: 'oracle_job',
+          dependsOn: ['backfill'],
+          config: { job: 'fatigue' },
+          input: { clientId: '{{steps.backfill.output.clientId}}' },
+        },
+        {
+          id: 'anomalies',
+          type: 'oracle_job',
+          dependsOn: ['backfill'],
+          config: { job: 'anomalies', entityType: 'client' },
+          input: { entityId: '{{steps.backfill.output.clientId}}' },
+        },
         {
           id: 'welcome',
           type: 'notify',

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { as, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
-import { connectSimulator } from '../../../test/helpers/simulator.ts';
+import { connectSimulator, SIMULATOR_LAST_DAY } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
 import {
   createWorkflowTestApp,
@@ -877,7 +877,9 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
         .sort(),
     ).toEqual(['budget_change:applied', 'enable:applied']);
     expect(t.mailer.sent.map((m) => m.to)).toEqual(['ops@example.test']);
+    expect(step(done, 'enable').output).toMatchObject({ outcome: 'launched', applied: true });
     expect(t.mailer.sent[0]!.subject).toBe(`Campaign "${name}" launched`);
+    expect(t.mailer.sent[0]!.text.split('\n')[0]).toBe(`Campaign "${name}" launched.`);
     expect(t.mailer.sent[0]!.text).toContain(`Launch: Enable campaign "${name}"`);
     // The notice waits for the budget change and says what it did, in money.
     const lines = t.mailer.sent[0]!.text.split('\n');
@@ -919,6 +921,8 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
       output: {
         status: 'unchanged',
         alreadyActive: true,
+        outcome: 'already active',
+        applied: false,
         proposalId: null,
         summary: `Campaign "${before.name}" was already active: nothing to change`,
       },
@@ -939,6 +943,8 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
       proposals.json().items.map((p: { kind: string; status: string }) => `${p.kind}:${p.status}`),
     ).toEqual(['budget_change:applied']);
     // The notice says the campaign was already live and that the budget changed all the same.
+    expect(t.mailer.sent[0]!.subject).toBe(`Campaign "${before.name}" already active`);
+    expect(t.mailer.sent[0]!.text.split('\n')[0]).toBe(`Campaign "${before.name}" already active.`);
     expect(t.mailer.sent[0]!.text).toContain(`Launch: Campaign "${before.name}" was already active`);
     expect(t.mailer.sent[0]!.text).toContain(`Budget: Raise the daily budget of campaign "${before.name}"`);
     // The API itself still answers an enable of an active campaign with a 409 that says why.
@@ -982,8 +988,8 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(step(done, 'notify').status).toBe('succeeded');
     expect(t.mailer.sent).toHaveLength(1);
     const lines = t.mailer.sent[0]!.text.split('\n');
-    expect(lines[0]).toBe(`Launch: Campaign "${before.name}" was already active: nothing to change.`);
-    expect(lines[1]).toBe('Budget: no change was asked for.');
+    expect(lines[1]).toBe(`Launch: Campaign "${before.name}" was already active: nothing to change.`);
+    expect(lines[2]).toBe('Budget: no change was asked for.');
     expect(t.mailer.sent[0]!.text).not.toContain('daily budget');
     const after = await t.storage.db
       .selectFrom('campaigns')
@@ -991,6 +997,160 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
       .where('id', '=', sim.campaignId)
       .executeTakeFirstOrThrow();
     expect(after.daily_budget_micros).toBe(before.daily_budget_micros);
+  });
+
+  it('campaign launch template whose enable goes to approval under the guardrails: the notice and the proposal say so, nothing launched', async () => {
+    const sim = await connectSimulator(t as unknown as TestApp, owner, 'wfguarded');
+    const paused = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/write-backs',
+        payload: {
+          type: 'set_status',
+          level: 'campaign',
+          entityId: sim.campaignId,
+          status: 'paused',
+          idempotencyKey: 'guarded-launch-pause',
+        },
+      }),
+    );
+    expect(paused.statusCode, paused.body).toBe(200);
+    const policy = await t.app.inject(
+      as(owner, {
+        method: 'PUT',
+        url: '/api/v1/guardrails',
+        payload: { settings: { minHoursBetweenChanges: 0, alwaysRequireApproval: ['enable'] } },
+      }),
+    );
+    expect(policy.statusCode, policy.body).toBe(200);
+    const { workflow } = await create({
+      name: 'Guarded launch',
+      templateId: 'campaign_launch',
+      variables: { notifyEmail: 'ops@example.test' },
+    });
+    const id = await run(workflow.id, { campaignId: sim.campaignId, budgetChangePercent: 0 });
+    await settle(id, ['waiting_approval']);
+    const approved = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/executions/${id}/steps/approve_launch/approve`,
+        payload: {},
+      }),
+    );
+    expect(approved.statusCode, approved.body).toBe(200);
+    const done = await settle(id);
+    expect(step(done, 'enable').output).toMatchObject({
+      status: 'pending_approval',
+      outcome: 'waiting for approval',
+      applied: false,
+    });
+    const { name, status } = await t.storage.db
+      .selectFrom('campaigns')
+      .select(['name', 'status'])
+      .where('id', '=', sim.campaignId)
+      .executeTakeFirstOrThrow();
+    expect(status).toBe('paused');
+    // The mail does not say "launched" when the launch only waits for a person.
+    expect(t.mailer.sent).toHaveLength(1);
+    expect(t.mailer.sent[0]!.subject).toBe(`Campaign "${name}" waiting for approval`);
+    expect(t.mailer.sent[0]!.text.split('\n')[0]).toBe(`Campaign "${name}" waiting for approval.`);
+    expect(t.mailer.sent[0]!.subject).not.toContain('launched');
+    expect(step(done, 'notify').output).toMatchObject({ subject: `Campaign "${name}" waiting for approval` });
+    // The proposal names the workflow that made it (not "user" with no id), and the audit entry its run.
+    const listed = await t.app.inject(
+      as(owner, { method: 'GET', url: `/api/v1/actions?sourceType=workflow&sourceId=${workflow.id}` }),
+    );
+    expect(listed.statusCode, listed.body).toBe(200);
+    const items = listed.json().items as Array<{ id: string; kind: string; source: unknown; status: string }>;
+    expect(items.map((p) => `${p.kind}:${p.status}`)).toEqual(['enable:pending_approval']);
+    expect(items[0]!.source).toEqual({ type: 'workflow', id: workflow.id });
+    const audit = await t.storage.db
+      .selectFrom('audit_log')
+      .select('metadata')
+      .where('action', '=', 'proposals.created')
+      .where('target_id', '=', items[0]!.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(String(audit.metadata))).toMatchObject({
+      source: 'workflow',
+      sourceId: workflow.id,
+      executionId: id,
+    });
+    const asUser = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/actions?sourceType=user' }));
+    expect(asUser.json().items).toEqual([]);
+  });
+
+  it('client onboarding template: fatigue and anomalies keep to the client of the chosen connection', async () => {
+    const client = async (name: string) => {
+      const res = await t.app.inject(
+        as(owner, {
+          method: 'POST',
+          url: '/api/v1/clients',
+          payload: { name, email: `${name.toLowerCase()}@example.test` },
+        }),
+      );
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const connect = async (clientId: string, seed: string) => {
+      const res = await t.app.inject(
+        as(owner, {
+          method: 'POST',
+          url: '/api/v1/connections',
+          payload: {
+            platform: 'simulator',
+            clientId,
+            settings: { seed, clients: '1', days: '14', endDate: SIMULATOR_LAST_DAY, scale: '0.25' },
+          },
+        }),
+      );
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().connection.id as string;
+    };
+    const acme = await client('Acme');
+    const other = await client('Other');
+    const acmeConnection = await connect(acme, 'onb_acme');
+    const otherConnection = await connect(other, 'onb_other');
+    // The other client's data is synced already: an agency-wide count would include its ads.
+    const sync = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/connections/${otherConnection}/sync`,
+        payload: { kind: 'backfill', days: 30 },
+      }),
+    );
+    expect(sync.statusCode, sync.body).toBe(202);
+    expect((await t.services.sync.execute(owner.organizationId, sync.json().id)).status).toBe('succeeded');
+    const { workflow } = await create({
+      templateId: 'client_onboarding',
+      variables: { notifyEmail: 'ops@example.test' },
+    });
+    const id = await run(workflow.id, { connectionId: acmeConnection, clientName: 'Acme' });
+    const done = await settle(id);
+    expect(done.status, JSON.stringify(done.steps)).toBe('succeeded');
+    expect(step(done, 'backfill').output).toMatchObject({ clientId: acme });
+    const adsOf = async (clientId: string) =>
+      Number(
+        (
+          await t.storage.db
+            .selectFrom('ads')
+            .innerJoin('ad_accounts', 'ad_accounts.id', 'ads.ad_account_id')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('ads.organization_id', '=', owner.organizationId)
+            .where('ad_accounts.client_id', '=', clientId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await adsOf(other)).toBeGreaterThan(0);
+    const fatigue = await t.app.inject(
+      as(owner, { method: 'GET', url: `/api/v1/oracle/fatigue?clientId=${acme}` }),
+    );
+    expect(fatigue.statusCode, fatigue.body).toBe(200);
+    const acmeAds = fatigue.json().items.length as number;
+    const all = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/oracle/fatigue' }));
+    expect(all.json().items.length).toBeGreaterThan(acmeAds);
+    expect(step(done, 'fatigue').output).toMatchObject({ ads: acmeAds });
+    expect(acmeAds).toBeLessThanOrEqual(await adsOf(acme));
+    expect(t.mailer.sent[0]!.text).toContain(`${acmeAds} ads checked for fatigue`);
   });
 
   it('a pause step on a paused campaign is done as is; other conflicts still fail the step', async () => {

@@ -113,7 +113,7 @@ export function LedgerPage() {
                 className="w-auto py-1.5 text-xs"
               >
                 <option value="">Any source</option>
-                {['user', 'agent', 'rule'].map((v) => (
+                {['user', 'agent', 'rule', 'workflow'].map((v) => (
                   <option key={v} value={v}>
                     {humanize(v)}
                   </option>

@@ -171,7 +171,7 @@ export const complianceTools = [
         since,
         proposals: recent.length,
         bySource: Object.fromEntries(
-          ['user', 'agent', 'rule'].map((s) => [s, count((p) => p.source.type === s)]),
+          ['user', 'agent', 'rule', 'workflow'].map((s) => [s, count((p) => p.source.type === s)]),
         ),
         applied: applied.length,
         appliedWithHumanApproval: applied.filter((p) => p.approvals.some((a) => a.actorType === 'user'))

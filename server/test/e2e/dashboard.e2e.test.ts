@@ -161,7 +161,15 @@ describe('web dashboard in Chromium', () => {
     await page.getByLabel('Recovery code').fill('0000-not-a-code');
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('not valid');
-    await page.getByLabel('Recovery code').fill(recoveryCodes[0] ?? '');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('recovery code');
+    // A recovery code pasted into the 6-digit field is sent as a recovery code (not refused as
+    // too long for a TOTP); something that is neither says which field to use, without a request.
+    await page.getByRole('button', { name: 'Use an authenticator code instead' }).click();
+    await page.getByLabel('Authentication code').fill('12345');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText('An authenticator code is 6 digits').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('Use a recovery code instead');
+    await page.getByLabel('Authentication code').fill(` ${recoveryCodes[0] ?? ''} `);
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     // A new agency has no data: the overview says so instead of failing.
@@ -238,7 +246,28 @@ describe('web dashboard in Chromium', () => {
     const [budgetNow, budgetAfter] = ((await row.getByTestId('budget-change').textContent()) ?? '')
       .split('→')
       .map((v) => v.replace(/[^\d.]/g, ''));
+    // Approve changes a live budget: it asks first, restating the campaign, its budget from → to and
+    // that it applies on the platform now; Escape leaves the budget as it is.
     await row.getByRole('button', { name: /^Approve/ }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Approve this budget change?' });
+    await dialog.waitFor();
+    const summary = (await dialog.getByTestId('confirm-summary').textContent()) ?? '';
+    expect(summary).toContain(campaignName);
+    expect(summary.replace(/[^\d.→]/g, '')).toContain(`${budgetNow}→${budgetAfter}`);
+    expect(await dialog.getByTestId('confirm-effect').textContent()).toContain('on the ad platform now');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    const untouched = await apiAs<{ items: Array<{ name: string; dailyBudgetMicros: number }> }>(
+      ownerToken,
+      'GET',
+      `/api/v1/campaigns?clientId=${cid}&limit=200`,
+    );
+    expect(
+      ((untouched.items.find((c) => c.name === campaignName)?.dailyBudgetMicros ?? 0) / 1e6).toFixed(2),
+    ).toBe(budgetNow);
+    expect(await row.getByRole('button', { name: /^Approve/ }).count()).toBe(1);
+    await row.getByRole('button', { name: /^Approve/ }).click();
+    await dialog.getByRole('button', { name: 'Approve and apply' }).click();
     await row.getByText('applied').waitFor({ timeout: 60_000 });
 
     const proposals = await apiAs<{
@@ -269,6 +298,47 @@ describe('web dashboard in Chromium', () => {
     await page.close();
   }, 180_000);
 
+  it('saves a change to the agency name in Settings → Branding while the uploaded logo stays, and says a refused logo URL in words', async () => {
+    const before = await apiAs<{ agencyName: string; logoSource: string | null; logoUrl: string }>(
+      ownerToken,
+      'GET',
+      '/api/v1/branding',
+    );
+    // The demo's logo is an uploaded one, which the API returns as a data: URI.
+    expect(before.logoSource).toBe('upload');
+    const page = await freshPage();
+    await signIn(page, server.url);
+    try {
+      await page.goto(`${server.url}/settings/branding`);
+      const name = page.getByLabel('Agency name');
+      await expect.poll(() => name.inputValue(), { timeout: 30_000 }).toBe(before.agencyName);
+      // The uploaded logo is not offered as a URL to edit.
+      await page.getByTestId('logo-uploaded').waitFor();
+      expect(await page.getByLabel('Logo URL').inputValue()).toBe('');
+      await name.fill(`${before.agencyName} Studio`);
+      await page.getByRole('button', { name: 'Save branding' }).click();
+      await page.getByText('Branding saved.').waitFor({ timeout: 15_000 });
+      const after = await apiAs<{ agencyName: string; logoSource: string | null; logoUrl: string }>(
+        ownerToken,
+        'GET',
+        '/api/v1/branding',
+      );
+      expect(after.agencyName).toBe(`${before.agencyName} Studio`);
+      expect(after.logoSource).toBe('upload');
+      expect(after.logoUrl).toBe(before.logoUrl);
+      // A logo URL the API refuses (not http(s)) is explained by the field's label, not as body.logoUrl.
+      await page.getByLabel('Logo URL').fill('ftp://files.example/logo.svg');
+      await page.getByRole('button', { name: 'Save branding' }).click();
+      const refused = page.getByText(/^Logo URL: enter a web address starting with https:\/\//);
+      await refused.waitFor({ timeout: 15_000 });
+      expect(await page.getByText('body.logoUrl').count()).toBe(0);
+    } finally {
+      // The portal scenarios expect the demo's own name.
+      await apiAs(ownerToken, 'PUT', '/api/v1/branding', { agencyName: before.agencyName });
+      await page.close();
+    }
+  }, 120_000);
+
   it('explains budget recommendations: fitted and marginal ROAS per campaign and what the split maximises, in the client’s own currency', async () => {
     // Peak Fitness bills in GBP: its client record, its accounts and its recommendations say so.
     const clients = await apiAs<{ items: Array<{ id: string; name: string; currency: string }> }>(
@@ -291,6 +361,8 @@ describe('web dashboard in Chromium', () => {
     };
     const alloc = await apiAs<{
       currency: string;
+      from: string;
+      to: string;
       totals: { marginalRoas: number | null };
       summary: { objective: string; headline: string; marginalBelowBreakEven: boolean | null };
       allocations: Row[];
@@ -311,6 +383,22 @@ describe('web dashboard in Chromium', () => {
     expect(await explained.textContent()).toContain(alloc.summary.objective);
     if (alloc.summary.marginalBelowBreakEven)
       await explained.getByText(`marginal ROAS ${(alloc.totals.marginalRoas ?? 0).toFixed(2)}×`).waitFor();
+    // Reported ROAS is over the history the curves were fitted on (the API's from/to), not a fixed 26 weeks.
+    const days = (Date.parse(alloc.to) - Date.parse(alloc.from)) / 86_400_000 + 1;
+    const since = new Date(`${alloc.from}T00:00:00Z`).toLocaleDateString('en-US', {
+      month: 'short',
+      day: 'numeric',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+    expect(await explained.getByTestId('allocation-span').textContent()).toBe(
+      days >= 14 ? `the ${Math.round(days / 7)} weeks since ${since}` : `the ${days} days since ${since}`,
+    );
+    await page
+      .getByRole('columnheader', {
+        name: `Reported ROAS (${days >= 14 ? `${Math.round(days / 7)} wk` : `${days} d`})`,
+      })
+      .waitFor();
     // Each listed campaign shows its reported and fitted ROAS and its marginal ROAS now → recommended.
     const rows = page.getByTestId('recommendation');
     await rows.first().waitFor();

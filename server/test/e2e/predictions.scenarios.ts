@@ -141,6 +141,19 @@ export function predictionsScenarios(env: () => { server: E2eServer; context: Br
         `Ads to refresh${c.count} ${c.count === 1 ? 'ad' : 'ads'}${c.count > 0 ? ` by ${shownDate(c.until)}` : ''}${c.fatiguedNow} fatigued now${due > 0 ? `, ${due} due within ${c.withinDays} days` : ''}`,
       );
       await shoot(page, 'campaign-ads-to-refresh');
+      // The overview's alerts count the whole agency's ads to refresh with the server's figure and the
+      // same words, not fatigued plus every early warning counted in the browser.
+      expect(all.refreshSoon.count).toBeGreaterThan(0);
+      await page.goto(`${server.url}/`);
+      const alertsCard = page
+        .locator('section')
+        .filter({ has: page.getByRole('heading', { name: 'Alerts' }) });
+      const toRefresh = alertsCard.getByRole('link', { name: /ads? to refresh/ });
+      await toRefresh.waitFor({ timeout: 60_000 });
+      expect(((await toRefresh.textContent()) ?? '').trim()).toBe(
+        `${all.refreshSoon.count} ${all.refreshSoon.count === 1 ? 'ad' : 'ads'} to refresh →`,
+      );
+      expect(await alertsCard.getByText(/at fatigue risk/).count()).toBe(0);
       // An ad not delivering says so; an ad not fatigued yet keeps its chance of the onset.
       const paused = all.items.find((f) => !f.delivering);
       if (paused) {

@@ -185,7 +185,10 @@ export async function loadAllocationData(
       if (r.date >= currentFrom) e.currentDaily += spend / CURRENT_DAYS;
     }
     const entities = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
-    return { entities, from, last, currency: currencies[0] ?? '' };
+    // The first day with data in the window: the history read may be shorter than its 26 weeks.
+    let first = last;
+    for (const r of rows) if (String(r.date) < first) first = String(r.date);
+    return { entities, from: first, last, currency: currencies[0] ?? '' };
   });
 }
 

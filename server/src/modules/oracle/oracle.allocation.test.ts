@@ -380,6 +380,18 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
       .groupBy('campaign_id')
       .execute();
     const reported = new Map(metrics.map((m) => [m.campaign_id, Number(m.value) / Number(m.spend)]));
+    // from is the first day with data in the 26 weeks read (what the page's "N weeks since" says).
+    const windowStart = new Date(Date.parse(`${body.to}T00:00:00Z`) - 181 * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    const first = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => eb.fn.min<string>('date').as('first'))
+      .where('organization_id', '=', a.organizationId)
+      .where('date', '>=', windowStart)
+      .where('date', '<=', body.to)
+      .executeTakeFirst();
+    expect(body.from).toBe(String(first?.first));
     for (const x of xs) {
       expect(x.currentBudgetMicros).toBe(budgets.get(x.entityId));
       // What the account reports, not the curve: revenue ÷ spend over the same weeks.

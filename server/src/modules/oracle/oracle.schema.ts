@@ -593,8 +593,10 @@ export const allocationSchema = z.object({
     .describe(
       "The currency every …Micros amount here (and in the request's bounds and totalDailyBudgetMicros) is in: the allocated accounts' own (a client's, which may differ from the organization's reporting currency)",
     ),
-  from: z.string(),
-  to: z.string(),
+  from: z
+    .string()
+    .describe('First day with data that the curves were fitted on (the window is at most the last 26 weeks)'),
+  to: z.string().describe('Last day with data that the curves were fitted on'),
   model: z.string(),
   modelVersion: z.string(),
   summary: z

@@ -4,9 +4,9 @@
  * dialog that restates the change.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { AlertDialog } from 'radix-ui';
-import { type ReactNode, useId, useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import {
   Badge,
   Button,
@@ -20,7 +20,6 @@ import {
   PageHeader,
   PartialList,
   StatusBadge,
-  Textarea,
 } from '../../components/ui.tsx';
 import { actionsPath, api, HISTORY_CAP } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
@@ -131,8 +130,7 @@ const levelWords = (p: Row) => p.level.replace(/_/g, ' ');
 /**
  * Approve or Revert behind a confirmation: the dialog restates the change and what the click does
  * on the platform; both take an optional comment (Approve: stored with the approval; Revert: in the
- * audit entry). Keyboard: the
- * trigger is a button, the dialog traps focus, Escape cancels.
+ * audit entry).
  */
 function ConfirmDecision({
   p,
@@ -147,9 +145,6 @@ function ConfirmDecision({
   onConfirm: (comment: string | null) => void;
   trigger: ReactNode;
 }) {
-  const [open, setOpen] = useState(false);
-  const [comment, setComment] = useState('');
-  const commentId = useId();
   // With several approvals required, one more approval may only be counted, not applied.
   const last = p.approvals.length + 1 >= p.requiredApprovals;
   const what =
@@ -159,61 +154,23 @@ function ConfirmDecision({
         ? `Approving applies this change on the ad platform at once.`
         : `Your approval is ${p.approvals.length + 1} of the ${p.requiredApprovals} needed; the change is applied on the ad platform once all are in.`;
   return (
-    <AlertDialog.Root
-      open={open}
-      onOpenChange={(o) => {
-        setOpen(o);
-        if (!o) setComment('');
-      }}
+    <ConfirmDialog
+      title={verb === 'revert' ? 'Revert this change?' : 'Approve this change?'}
+      summary={describe(p)}
+      commentLabel={
+        verb === 'revert'
+          ? 'Reason (optional, kept in the audit log)'
+          : 'Comment (optional, kept with your approval)'
+      }
+      confirmLabel={verb === 'revert' ? 'Revert on the platform' : last ? 'Approve and apply' : 'Approve'}
+      tone={verb === 'revert' ? 'danger' : 'primary'}
+      busy={busy}
+      onConfirm={onConfirm}
+      trigger={trigger}
     >
-      <AlertDialog.Trigger asChild>{trigger}</AlertDialog.Trigger>
-      <AlertDialog.Portal>
-        <AlertDialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <AlertDialog.Content className="fixed top-1/2 left-1/2 z-50 w-[30rem] max-w-[92vw] -translate-x-1/2 -translate-y-1/2 rounded-xl bg-white p-5 shadow-xl">
-          <AlertDialog.Title className="text-base font-semibold text-slate-900">
-            {verb === 'revert' ? 'Revert this change?' : 'Approve this change?'}
-          </AlertDialog.Title>
-          <AlertDialog.Description asChild>
-            <div className="mt-2 space-y-1 text-sm text-slate-600">
-              <p className="font-medium text-slate-900" data-testid="confirm-summary">
-                {describe(p)}
-              </p>
-              <Impact p={p} />
-              <p>{what}</p>
-            </div>
-          </AlertDialog.Description>
-          <div className="mt-3">
-            <label htmlFor={commentId} className="mb-1 block text-xs font-medium text-slate-700">
-              {verb === 'revert'
-                ? 'Reason (optional, kept in the audit log)'
-                : 'Comment (optional, kept with your approval)'}
-            </label>
-            <Textarea
-              id={commentId}
-              rows={2}
-              maxLength={2000}
-              value={comment}
-              onChange={(e) => setComment(e.target.value)}
-            />
-          </div>
-          <div className="mt-5 flex justify-end gap-2">
-            <AlertDialog.Cancel asChild>
-              <Button>Cancel</Button>
-            </AlertDialog.Cancel>
-            <Button
-              variant={verb === 'revert' ? 'danger' : 'primary'}
-              loading={busy}
-              onClick={() => {
-                onConfirm(comment.trim() || null);
-                setOpen(false);
-              }}
-            >
-              {verb === 'revert' ? 'Revert on the platform' : last ? 'Approve and apply' : 'Approve'}
-            </Button>
-          </div>
-        </AlertDialog.Content>
-      </AlertDialog.Portal>
-    </AlertDialog.Root>
+      <Impact p={p} />
+      <p>{what}</p>
+    </ConfirmDialog>
   );
 }
 

@@ -6,6 +6,14 @@ import { Button, Field, Input, Notice } from '../../components/ui.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
 
+/** A recovery code's shape (three groups of 4 letters and digits, dashes optional): never a TOTP. */
+const RECOVERY_SHAPE = /^[a-z0-9]{4}-?[a-z0-9]{4}-?[a-z0-9]{4}$/i;
+
+const invalidCode = (recovery: boolean) =>
+  recovery
+    ? 'That recovery code is not valid or has been used. Each one works once.'
+    : 'That code is not valid. Try the current code.';
+
 export function LoginPage() {
   const { login, signedIn } = useAuth();
   const navigate = useNavigate();
@@ -23,28 +31,34 @@ export function LoginPage() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
     setError(null);
+    // An authenticator code is 6 digits (spaces ignored); a recovery code pasted here instead
+    // (letters and digits, e.g. 7f3k-q9xm-2hdp) is sent as one.
+    const totp = code.replace(/\s/g, '');
+    const asRecovery = useRecovery || (step === 'mfa' && RECOVERY_SHAPE.test(code.trim()));
+    if (step === 'mfa' && !asRecovery && !/^\d{6}$/.test(totp)) {
+      setError(
+        'An authenticator code is 6 digits. To sign in with a recovery code, choose “Use a recovery code instead”.',
+      );
+      return;
+    }
+    setBusy(true);
     try {
       await login({
         email,
         password,
-        ...(step === 'mfa' ? (useRecovery ? { recoveryCode: code.trim() } : { mfaCode: code.trim() }) : {}),
+        ...(step === 'mfa' ? (asRecovery ? { recoveryCode: code.trim() } : { mfaCode: totp }) : {}),
       });
       navigate(next, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'mfa_required') {
         // The API answers mfa_required both when the code is missing and when it is wrong.
-        if (step === 'mfa') setError('That code is not valid. Try the current code.');
+        if (step === 'mfa') setError(invalidCode(asRecovery));
         setStep('mfa');
       } else if (err instanceof ApiError && err.status === 429) {
         setError(err.message || 'Too many attempts. Wait a moment and try again.');
       } else if (err instanceof ApiError && err.status === 401) {
-        setError(
-          step === 'mfa'
-            ? 'That code is not valid. Try the current code.'
-            : 'Email or password is incorrect.',
-        );
+        setError(step === 'mfa' ? invalidCode(asRecovery) : 'Email or password is incorrect.');
       } else {
         setError(err instanceof Error ? err.message : 'Sign-in failed');
       }

@@ -7,7 +7,7 @@ import { anomalyDetail, anomalyHeadline } from '../../lib/anomalies.ts';
 import { api, type Page } from '../../lib/api.ts';
 import { date, humanize, pct } from '../../lib/format.ts';
 import { useClients } from '../../lib/hooks.ts';
-import type { Anomaly, Fatigue } from '../../lib/types.ts';
+import type { Anomaly, Fatigue, RefreshSoon } from '../../lib/types.ts';
 import { isNoData } from '../predictions/NoData.tsx';
 
 interface Churn {
@@ -78,7 +78,7 @@ export function Alerts() {
   const anomalies = useAnomalies((clients.data?.items ?? []).map((c) => c.id));
   const fatigue = useQuery({
     queryKey: ['fatigue'],
-    queryFn: () => api.get<{ items: Fatigue[] }>('/api/v1/oracle/fatigue'),
+    queryFn: () => api.get<{ items: Fatigue[]; refreshSoon: RefreshSoon }>('/api/v1/oracle/fatigue'),
     staleTime: 5 * 60_000,
   });
   const churn = useQuery({
@@ -128,6 +128,7 @@ export function Alerts() {
       to: `/ads/${f.adId}`,
     });
 
+  const soon = fatigue.data?.refreshSoon;
   const loading = clients.isPending || anomalies.isLoading || fatigue.isPending || churn.isPending;
   const error = clients.error ?? fatigue.error ?? churn.error ?? anomalies.error;
   return (
@@ -136,9 +137,15 @@ export function Alerts() {
         title="Alerts"
         description="Anomalies, creative fatigue and budget pacing"
         actions={
-          tired.length > 3 ? (
-            <Link to="/predictions" className="text-xs font-medium text-brand-700 hover:underline">
-              {tired.length} ads at fatigue risk →
+          // The server's count, as Predictions and the campaign page show it: delivering ads fatigued
+          // now or due for a refresh within its window.
+          soon && soon.count > 0 ? (
+            <Link
+              to="/predictions"
+              className="text-xs font-medium text-brand-700 hover:underline"
+              title={`${soon.fatiguedNow} fatigued now; the rest due for a refresh within ${soon.withinDays} days`}
+            >
+              {soon.count} {soon.count === 1 ? 'ad' : 'ads'} to refresh →
             </Link>
           ) : undefined
         }

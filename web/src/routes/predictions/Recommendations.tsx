@@ -1,13 +1,15 @@
 /**
- * Budget recommendations from ORACLE's allocation over fitted response curves. Approving one proposes
- * the new daily budget through the actions API (guardrails decide whether it applies at once) and,
- * when it waits for approval and the user may approve, approves it in the same gesture. Dismissing
+ * Budget recommendations from ORACLE's allocation over fitted response curves. Approve asks first, in
+ * a dialog restating the campaign and its budget from → to; confirmed, it proposes the new daily
+ * budget through the actions API (guardrails decide whether it applies at once) and, when it waits
+ * for approval and the user may approve, approves it in the same gesture. Dismissing
  * one writes nothing: a proposal made only to be rejected could be applied at once by guardrails
  * that allow the change, so the recommendation is just set aside on this page.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import {
   Badge,
   Button,
@@ -98,7 +100,15 @@ export function Recommendations({ clientId }: { clientId: string }) {
   const byId = new Map((campaigns.data?.items ?? []).map((c) => [c.id, c]));
 
   const decide = useMutation({
-    mutationFn: async ({ a, approve }: { a: Allocation; approve: boolean }) => {
+    mutationFn: async ({
+      a,
+      approve,
+      comment,
+    }: {
+      a: Allocation;
+      approve: boolean;
+      comment?: string | null;
+    }) => {
       if (!approve) {
         dismiss(a.entityId);
         return { id: a.entityId, status: 'dismissed', proposalId: '' };
@@ -116,7 +126,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
       let p = proposal;
       if (p.status === 'pending_approval' && can('actions:approve'))
         p = await api.post<Proposal>(`${base}/${p.id}/approve`, {
-          comment: 'Approved from budget recommendations',
+          comment: comment ?? 'Approved from budget recommendations',
         });
       return { id: a.entityId, status: p.status, proposalId: p.id };
     },
@@ -135,7 +145,13 @@ export function Recommendations({ clientId }: { clientId: string }) {
   const cur = data?.currency ?? 'USD';
   // A campaign held because of a recent change stays listed, saying so (else it would vanish).
   const rows = (data?.allocations ?? []).filter((a) => Math.abs(a.changePct) >= 1 || a.recentChange);
-  const weeks = data ? Math.round((Date.parse(data.to) - Date.parse(data.from)) / 86_400_000 / 7) : 26;
+  // The history the curves were fitted on (from its first day with data): up to 26 weeks, fewer for
+  // a newer account.
+  const days = data ? Math.round((Date.parse(data.to) - Date.parse(data.from)) / 86_400_000) + 1 : 0;
+  const span = days >= 14 ? `${Math.round(days / 7)} wk` : `${days} d`;
+  const spanWords = data
+    ? `the ${days >= 14 ? `${Math.round(days / 7)} weeks` : `${days} ${days === 1 ? 'day' : 'days'}`} since ${date(data.from)}`
+    : '';
   return (
     <Card>
       <CardHeader
@@ -156,10 +172,10 @@ export function Recommendations({ clientId }: { clientId: string }) {
           )}
           <p>{data.summary.objective}</p>
           <p>
-            <span className="font-medium text-slate-600">Reported ROAS</span>: revenue ÷ spend over the{' '}
-            {weeks} weeks, as the platforms report it.{' '}
+            <span className="font-medium text-slate-600">Reported ROAS</span>: revenue ÷ spend over{' '}
+            <span data-testid="allocation-span">{spanWords}</span>, as the platforms report it.{' '}
             <span className="font-medium text-slate-600">Fitted ROAS</span>: what the campaign's response
-            curve credits to its spend ÷ spend, over the same weeks (the rest of its reported revenue is the
+            curve credits to its spend ÷ spend, over the same period (the rest of its reported revenue is the
             baseline the curve expects without the spend).{' '}
             <span className="font-medium text-slate-600">Marginal ROAS</span>: revenue the next{' '}
             {money(1_000_000, cur)} brings at the current → recommended spend; the split moves money to the
@@ -208,9 +224,9 @@ export function Recommendations({ clientId }: { clientId: string }) {
                 <th
                   scope="col"
                   className={`${head} text-right`}
-                  title="Revenue ÷ spend over the weeks the curves were fitted on, as reported"
+                  title={`Revenue ÷ spend over ${spanWords}, the history the curves were fitted on, as reported`}
                 >
-                  Reported ROAS ({weeks} wk)
+                  Reported ROAS ({span})
                 </th>
                 <th
                   scope="col"
@@ -282,7 +298,7 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       )}
                     </td>
                     <td className={cell} data-testid="observed-roas">
-                      <PhoneLabel>Reported ROAS ({weeks} wk)</PhoneLabel>
+                      <PhoneLabel>Reported ROAS ({span})</PhoneLabel>
                       {ratio(a.observedRoas)}
                     </td>
                     <td
@@ -345,19 +361,57 @@ export function Recommendations({ clientId }: { clientId: string }) {
                       ) : can('campaigns:write') && sameCurrency && a.budgetChangePct !== null ? (
                         // Side by side, or one above the other when the column is narrow.
                         <span className="inline-flex flex-wrap justify-end gap-1.5 max-sm:justify-start">
-                          <Button
-                            size="sm"
-                            variant="primary"
-                            loading={
+                          <ConfirmDialog
+                            title="Approve this budget change?"
+                            summary={
+                              a.currentBudgetMicros !== null && a.proposedBudgetMicros !== null ? (
+                                <>
+                                  {a.name}: daily budget {money(a.currentBudgetMicros, cur)} →{' '}
+                                  {money(a.proposedBudgetMicros, cur)} ({signed(a.budgetChangePct)}%)
+                                </>
+                              ) : (
+                                <>
+                                  {a.name}: daily budget {signed(a.budgetChangePct)}%
+                                </>
+                              )
+                            }
+                            commentLabel={
+                              can('actions:approve')
+                                ? 'Comment (optional, kept with your approval)'
+                                : undefined
+                            }
+                            confirmLabel={can('actions:approve') ? 'Approve and apply' : 'Propose'}
+                            busy={
                               decide.isPending &&
                               decide.variables?.a.entityId === a.entityId &&
                               decide.variables.approve
                             }
-                            onClick={() => decide.mutate({ a, approve: true })}
-                            aria-label={`Approve recommendation for ${a.name}`}
+                            onConfirm={(comment) => decide.mutate({ a, approve: true, comment })}
+                            trigger={
+                              <Button
+                                size="sm"
+                                variant="primary"
+                                loading={
+                                  decide.isPending &&
+                                  decide.variables?.a.entityId === a.entityId &&
+                                  decide.variables.approve
+                                }
+                                aria-label={`Approve recommendation for ${a.name}`}
+                              >
+                                Approve…
+                              </Button>
+                            }
                           >
-                            Approve
-                          </Button>
+                            <p>
+                              Spend {money(a.currentDailyMicros, cur)} →{' '}
+                              {money(a.recommendedDailyMicros, cur)} a day ({signed(a.changePct)}%).
+                            </p>
+                            <p data-testid="confirm-effect">
+                              {can('actions:approve')
+                                ? 'Approving changes the campaign’s daily budget on the ad platform now, unless a guardrail blocks it or more approvals are needed.'
+                                : 'This proposes the change: guardrails may apply it on the ad platform now, or it waits in Approvals for someone who may approve it.'}
+                            </p>
+                          </ConfirmDialog>
                           <Button
                             size="sm"
                             variant="ghost"

@@ -151,28 +151,77 @@ export function RetentionSettings() {
 
 interface Branding {
   agencyName: string | null;
+  /** The external URL, or a data: URI of an uploaded logo (see logoSource). */
   logoUrl: string | null;
+  logoSource: 'url' | 'upload' | null;
   primaryColor: string | null;
   accentColor: string | null;
   supportEmail: string | null;
 }
 
+const brandingFields = ['agencyName', 'logoUrl', 'primaryColor', 'accentColor', 'supportEmail'] as const;
+type BrandingField = (typeof brandingFields)[number];
+type BrandingForm = Record<BrandingField, string>;
+
+const brandingLabels: Record<BrandingField, string> = {
+  agencyName: 'Agency name',
+  logoUrl: 'Logo URL',
+  primaryColor: 'Primary colour',
+  accentColor: 'Accent colour',
+  supportEmail: 'Support email',
+};
+
+/**
+ * The form's values: an uploaded logo is not a URL to edit (the API takes only http(s) there), so
+ * its field starts empty and typing a URL replaces the upload.
+ */
+function brandingForm(b: Branding): BrandingForm {
+  return {
+    agencyName: b.agencyName ?? '',
+    logoUrl: b.logoSource === 'upload' ? '' : (b.logoUrl ?? ''),
+    primaryColor: b.primaryColor ?? '',
+    accentColor: b.accentColor ?? '',
+    supportEmail: b.supportEmail ?? '',
+  };
+}
+
+/** A refused save in words: each field the API names, by its label here. */
+function brandingError(e: Error): string {
+  if (!(e instanceof ApiError) || e.code !== 'invalid_input') return e.message;
+  const issues = (e.details.issues ?? []) as Array<{ path?: unknown[]; code?: string; message?: string }>;
+  const said = issues.flatMap((i) => {
+    const field = i.path?.[0] as BrandingField | undefined;
+    const label = field && brandingLabels[field];
+    if (!label) return [];
+    const words =
+      field === 'logoUrl'
+        ? 'enter a web address starting with https:// (or http://)'
+        : field === 'primaryColor' || field === 'accentColor'
+          ? 'enter a hex colour such as #1a2b3c'
+          : field === 'supportEmail'
+            ? 'enter an email address such as support@agency.com'
+            : i.code === 'too_big'
+              ? 'too long (at most 120 characters)'
+              : (i.message ?? 'not valid');
+    return [`${label}: ${words}.`];
+  });
+  return said.length > 0 ? said.join(' ') : e.message;
+}
+
 export function BrandingSettings() {
   const { can } = useAuth();
+  const qc = useQueryClient();
   const q = useQuery({ queryKey: ['branding'], queryFn: () => api.get<Branding>('/api/v1/branding') });
-  const [b, setB] = useState<Branding | null>(null);
+  const [f, setF] = useState<BrandingForm | null>(null);
+  const [unchanged, setUnchanged] = useState(false);
   useEffect(() => {
-    if (q.data) setB(q.data);
+    if (q.data) setF(brandingForm(q.data));
   }, [q.data]);
   const save = useMutation({
-    mutationFn: (x: Branding) =>
-      api.put<Branding>('/api/v1/branding', {
-        agencyName: x.agencyName || null,
-        logoUrl: x.logoUrl || null,
-        primaryColor: x.primaryColor || null,
-        accentColor: x.accentColor || null,
-        supportEmail: x.supportEmail || null,
-      }),
+    // Only the fields changed here: the others (an uploaded logo above all) stay as they are.
+    mutationFn: (body: Partial<Record<BrandingField, string | null>>) =>
+      api.put<Branding>('/api/v1/branding', body),
+    onSuccess: (saved) => qc.setQueryData(['branding'], saved),
   });
   const editable = can('organization:update');
   if (q.error instanceof ApiError && q.error.status === 404)
@@ -184,17 +233,29 @@ export function BrandingSettings() {
         </div>
       </Card>
     );
-  const text = (k: keyof Branding, label: string, placeholder: string, type = 'text') => (
-    <Field label={label}>
+  const uploaded = q.data?.logoSource === 'upload';
+  const set = (k: BrandingField, v: string) => {
+    if (!f) return;
+    setF({ ...f, [k]: v });
+    setUnchanged(false);
+    save.reset();
+  };
+  const text = (k: BrandingField, placeholder: string, type = 'text') => (
+    <Field label={brandingLabels[k]}>
       <Input
         type={type}
-        value={b?.[k] ?? ''}
+        value={f?.[k] ?? ''}
         placeholder={placeholder}
         disabled={!editable}
-        onChange={(e) => b && setB({ ...b, [k]: e.target.value })}
+        onChange={(e) => set(k, e.target.value)}
       />
     </Field>
   );
+  const b = f && {
+    ...f,
+    // The preview shows the uploaded logo until a URL is typed over it.
+    logoUrl: f.logoUrl || (uploaded ? (q.data?.logoUrl ?? '') : ''),
+  };
   return (
     <Card>
       <CardHeader
@@ -212,11 +273,28 @@ export function BrandingSettings() {
           className="grid gap-4 px-5 py-4 md:grid-cols-2"
           onSubmit={(e) => {
             e.preventDefault();
-            save.mutate(b);
+            if (!q.data || !f) return;
+            const before = brandingForm(q.data);
+            const body = Object.fromEntries(
+              brandingFields.filter((k) => f[k].trim() !== before[k]).map((k) => [k, f[k].trim() || null]),
+            );
+            if (Object.keys(body).length === 0) setUnchanged(true);
+            else save.mutate(body);
           }}
         >
-          {text('agencyName', 'Agency name', 'Northwind Digital')}
-          {text('logoUrl', 'Logo URL', 'https://…/logo.svg', 'url')}
+          {text('agencyName', 'Northwind Digital')}
+          <div>
+            {text(
+              'logoUrl',
+              uploaded ? 'Uploaded logo in use; a URL here replaces it' : 'https://…/logo.svg',
+              'url',
+            )}
+            {uploaded && (
+              <p className="mt-1 text-xs text-slate-500" data-testid="logo-uploaded">
+                An uploaded logo is in use (see the preview). Leave this empty to keep it.
+              </p>
+            )}
+          </div>
           <div className="grid grid-cols-2 gap-3">
             {(['primaryColor', 'accentColor'] as const).map((k) => (
               <Field key={k} label={k === 'primaryColor' ? 'Primary colour' : 'Accent colour'}>
@@ -224,22 +302,22 @@ export function BrandingSettings() {
                   <input
                     type="color"
                     aria-label={k === 'primaryColor' ? 'Primary colour picker' : 'Accent colour picker'}
-                    value={b[k] ?? '#4f46e5'}
+                    value={b[k] || '#4f46e5'}
                     disabled={!editable}
-                    onChange={(e) => setB({ ...b, [k]: e.target.value })}
+                    onChange={(e) => set(k, e.target.value)}
                     className="h-9 w-12 rounded border border-slate-300"
                   />
                   <Input
-                    value={b[k] ?? ''}
+                    value={b[k]}
                     placeholder="#4f46e5"
                     disabled={!editable}
-                    onChange={(e) => setB({ ...b, [k]: e.target.value })}
+                    onChange={(e) => set(k, e.target.value)}
                   />
                 </span>
               </Field>
             ))}
           </div>
-          {text('supportEmail', 'Support email', 'support@agency.com', 'email')}
+          {text('supportEmail', 'support@agency.com', 'email')}
           <div
             className="flex items-center gap-4 rounded-lg border border-slate-200 p-3 md:col-span-2"
             title="Preview"
@@ -249,17 +327,17 @@ export function BrandingSettings() {
             ) : (
               <span
                 className="grid size-8 place-items-center rounded text-sm font-semibold text-white"
-                style={{ background: b.primaryColor ?? '#4f46e5' }}
+                style={{ background: b.primaryColor || '#4f46e5' }}
               >
-                {(b.agencyName ?? 'A').slice(0, 1)}
+                {(b.agencyName || 'A').slice(0, 1)}
               </span>
             )}
-            <span className="font-semibold" style={{ color: b.primaryColor ?? undefined }}>
+            <span className="font-semibold" style={{ color: b.primaryColor || undefined }}>
               {b.agencyName || 'Your agency'}
             </span>
             <span
               className="ml-auto rounded px-2 py-1 text-xs font-medium text-white"
-              style={{ background: b.accentColor ?? '#0ea5e9' }}
+              style={{ background: b.accentColor || '#0ea5e9' }}
             >
               Portal button
             </span>
@@ -273,7 +351,12 @@ export function BrandingSettings() {
           )}
           {save.error && (
             <div className="md:col-span-2">
-              <Notice tone="red">{save.error.message}</Notice>
+              <Notice tone="red">{brandingError(save.error)}</Notice>
+            </div>
+          )}
+          {unchanged && (
+            <div className="md:col-span-2">
+              <Notice>Nothing to save: no field was changed.</Notice>
             </div>
           )}
           {save.isSuccess && (

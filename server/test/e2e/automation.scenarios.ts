@@ -296,7 +296,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
   });
 
   describe('approvals page: workflow runs waiting for approval', () => {
-    it('lists a workflow run waiting at an approval step, and approving it there lets the run go on', async () => {
+    it('lists a workflow run waiting at an approval step, and approving it there (confirmed, with a comment) lets the run go on', async () => {
       const { server, context } = env();
       const api = client(server.url, await loginToken(server.url));
       const me = await api<{ user: { name: string } }>('GET', '/api/v1/me');
@@ -340,7 +340,20 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
         ),
       );
       await shoot(page, 'approvals-workflow-wait');
-      await row.getByRole('button', { name: 'Approve', exact: true }).click();
+      // Approve asks first, like a proposal: the dialog restates the step's question and takes a comment.
+      await row.getByRole('button', { name: 'Approve…', exact: true }).click();
+      const dialog = page.getByRole('alertdialog');
+      await expect(dialog.getByTestId('confirm-summary').textContent()).resolves.toBe(
+        'Send the November report to the client?',
+      );
+      await dialog.getByText('E2E gated workflow', { exact: true }).waitFor();
+      // Cancel leaves the run waiting.
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(await execution()).toBe('waiting_approval');
+      await row.getByRole('button', { name: 'Approve…', exact: true }).click();
+      await dialog.getByLabel('Comment (optional, kept with your approval)').fill('Checked the figures');
+      await dialog.getByRole('button', { name: 'Approve and continue the run' }).click();
       await row.waitFor({ state: 'detached' });
       await expect.poll(execution, { timeout: 30_000 }).toBe('succeeded');
       const listed = await api<{ items: Array<{ executionId: string }> }>(
@@ -348,6 +361,13 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
         '/api/v1/workflows/approvals',
       );
       expect(listed.body.items.map((i) => i.executionId)).not.toContain(started.body.executionId);
+      // The comment is kept with the approval.
+      const done = await api<{
+        steps: Array<{ stepId: string; output: { approvals?: Array<{ comment: string | null }> } }>;
+      }>('GET', `/api/v1/workflows/executions/${started.body.executionId}`);
+      expect(done.body.steps.find((st) => st.stepId === 'sign_off')?.output.approvals).toMatchObject([
+        { comment: 'Checked the figures' },
+      ]);
       await api('DELETE', `/api/v1/workflows/${wfId}`);
       await page.close();
     }, 120_000);

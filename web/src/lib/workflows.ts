@@ -10,10 +10,11 @@ import { api } from './api.ts';
 export function useStepDecision(executionId: string, stepId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (decision: 'approve' | 'reject') =>
+    // The comment (optional) is kept with the decision in the step's approvals.
+    mutationFn: ({ decision, comment }: { decision: 'approve' | 'reject'; comment?: string | null }) =>
       api.post<unknown>(
         `/api/v1/workflows/executions/${encodeURIComponent(executionId)}/steps/${encodeURIComponent(stepId)}/${decision}`,
-        {},
+        comment ? { comment } : {},
       ),
     onSuccess: () => {
       qc.invalidateQueries({ queryKey: ['wf-approvals'] });

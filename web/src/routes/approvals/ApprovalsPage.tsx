@@ -333,6 +333,9 @@ function WorkflowWaitRow({ w }: { w: WorkflowWait }) {
     w.startedBy === null
       ? `by ${humanize(w.trigger)} trigger`
       : `by ${w.startedBy.name ?? 'a former member'}`;
+  const question = w.message ?? `Step ${humanize(w.stepId)} waits for approval`;
+  // With two approvals required, the first one is only counted.
+  const last = given + 1 >= w.requiredApprovals;
   return (
     <li className="px-5 py-4" data-testid="workflow-approval">
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -343,9 +346,7 @@ function WorkflowWaitRow({ w }: { w: WorkflowWait }) {
               {w.workflowName}
             </Link>
           </div>
-          <p className="mt-1.5 text-sm text-slate-800">
-            {w.message ?? `Step ${humanize(w.stepId)} waits for approval`}
-          </p>
+          <p className="mt-1.5 text-sm text-slate-800">{question}</p>
           <p className="mt-0.5 text-xs text-slate-500" data-testid="workflow-approval-started">
             Run started {starter} · <span title={dateTime(w.startedAt)}>{ago(w.startedAt)}</span>
           </p>
@@ -357,18 +358,38 @@ function WorkflowWaitRow({ w }: { w: WorkflowWait }) {
         </div>
         {can('actions:approve') && (
           <div className="flex gap-2">
-            <Button
-              variant="primary"
-              size="sm"
-              loading={decide.isPending && decide.variables === 'approve'}
-              onClick={() => decide.mutate('approve')}
+            {/* As for proposals: Approve asks first, restating the step's question. */}
+            <ConfirmDialog
+              title="Approve this workflow step?"
+              summary={question}
+              commentLabel="Comment (optional, kept with your approval)"
+              confirmLabel={last ? 'Approve and continue the run' : 'Approve'}
+              busy={decide.isPending && decide.variables?.decision === 'approve'}
+              onConfirm={(comment) => decide.mutate({ decision: 'approve', comment })}
+              trigger={
+                <Button
+                  variant="primary"
+                  size="sm"
+                  loading={decide.isPending && decide.variables?.decision === 'approve'}
+                >
+                  Approve…
+                </Button>
+              }
             >
-              Approve
-            </Button>
+              <p>
+                Workflow <span className="font-medium text-slate-900">{w.workflowName}</span>, run started{' '}
+                {starter} {ago(w.startedAt)}.
+              </p>
+              <p>
+                {last
+                  ? 'Approving lets the run go on to its next steps at once; changes they propose still go through the guardrails.'
+                  : `Your approval is ${given + 1} of the ${w.requiredApprovals} needed; the run goes on once all are in.`}
+              </p>
+            </ConfirmDialog>
             <Button
               size="sm"
-              loading={decide.isPending && decide.variables === 'reject'}
-              onClick={() => decide.mutate('reject')}
+              loading={decide.isPending && decide.variables?.decision === 'reject'}
+              onClick={() => decide.mutate({ decision: 'reject' })}
             >
               Reject
             </Button>

@@ -124,16 +124,16 @@ function StepDecision({ executionId, step }: { executionId: string; step: StepRu
           <Button
             size="sm"
             variant="primary"
-            loading={decide.isPending && decide.variables === 'approve'}
-            onClick={() => decide.mutate('approve')}
+            loading={decide.isPending && decide.variables?.decision === 'approve'}
+            onClick={() => decide.mutate({ decision: 'approve' })}
           >
             Approve step
           </Button>
           <Button
             size="sm"
             variant="danger"
-            loading={decide.isPending && decide.variables === 'reject'}
-            onClick={() => decide.mutate('reject')}
+            loading={decide.isPending && decide.variables?.decision === 'reject'}
+            onClick={() => decide.mutate({ decision: 'reject' })}
           >
             Reject step
           </Button>

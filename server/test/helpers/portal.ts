@@ -19,18 +19,28 @@ export interface PortalSigned {
   headers: Record<string, string>;
 }
 
-/** A new client of `who`'s organization with a synced simulator connection of its own. */
+/**
+ * A new client of `who`'s organization with a synced simulator connection of its own: 14 days
+ * ending 2026-11-20 unless `opts.days` says otherwise; `opts.currency` is the client's billing
+ * currency and `opts.industry` the simulator's (which sets its ad accounts' currency).
+ */
 export async function clientWithData(
   t: TestApp,
   who: Signed,
   seed: string,
   name?: string,
+  opts: { currency?: string; industry?: string; days?: number } = {},
 ): Promise<ClientWithData> {
+  const days = opts.days ?? 14;
   const created = await t.app.inject({
     method: 'POST',
     url: '/api/v1/clients',
     headers: who.headers,
-    payload: { name: name ?? `Client ${seed}`, email: uniqueEmail(`client-${seed}`) },
+    payload: {
+      name: name ?? `Client ${seed}`,
+      email: uniqueEmail(`client-${seed}`),
+      ...(opts.currency ? { currency: opts.currency } : {}),
+    },
   });
   if (created.statusCode !== 201) throw new Error(`client failed: ${created.statusCode} ${created.body}`);
   const clientId: string = created.json().id;
@@ -41,7 +51,14 @@ export async function clientWithData(
     payload: {
       platform: 'simulator',
       clientId,
-      settings: { seed, clients: '1', days: '14', endDate: '2026-11-20', scale: '0.25' },
+      settings: {
+        seed,
+        clients: '1',
+        days: String(days),
+        endDate: '2026-11-20',
+        scale: '0.25',
+        ...(opts.industry ? { industry: opts.industry } : {}),
+      },
     },
   });
   if (conn.statusCode !== 201) throw new Error(`connect failed: ${conn.statusCode} ${conn.body}`);
@@ -49,7 +66,7 @@ export async function clientWithData(
     method: 'POST',
     url: `/api/v1/connections/${conn.json().connection.id}/sync`,
     headers: who.headers,
-    payload: { kind: 'backfill', days: 14 },
+    payload: { kind: 'backfill', days },
   });
   if (sync.statusCode !== 202) throw new Error(`sync failed: ${sync.statusCode} ${sync.body}`);
   const run = await t.services.sync.execute(who.organizationId, sync.json().id);

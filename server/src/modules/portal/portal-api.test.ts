@@ -15,10 +15,23 @@ describe(`client-portal data, scoped to one client, on ${testDialect()}`, () => 
   let a: ClientWithData;
   let b: ClientWithData;
   let foreign: ClientWithData;
+  let gbp: ClientWithData;
   let readerA: PortalSigned;
+  let readerGbp: PortalSigned;
 
   const get = (who: { headers: Record<string, string> }, url: string) =>
     t.app.inject({ method: 'GET', url, headers: who.headers });
+  /** The client's days with metrics rows in the store, oldest first. */
+  const dataDays = async (clientId: string) =>
+    (
+      await t.storage.db
+        .selectFrom('daily_metrics')
+        .select('date')
+        .distinct()
+        .where('client_id', '=', clientId)
+        .orderBy('date')
+        .execute()
+    ).map((r) => r.date);
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -27,7 +40,14 @@ describe(`client-portal data, scoped to one client, on ${testDialect()}`, () => 
     a = await clientWithData(t, owner, 'portala', 'Peak Fitness');
     b = await clientWithData(t, owner, 'portalb', 'Harbor Home Loans');
     foreign = await clientWithData(t, otherOwner, 'portalc', 'Elsewhere Inc');
+    // Billed in GBP, GBP ad accounts (the simulator's saas profile), 30 days: 2026-10-22 to 2026-11-20.
+    gbp = await clientWithData(t, owner, 'portalgbp', 'Kestrel Analytics', {
+      currency: 'GBP',
+      industry: 'saas',
+      days: 30,
+    });
     readerA = await portalUserFor(t, owner, a.clientId);
+    readerGbp = await portalUserFor(t, owner, gbp.clientId);
     expect(a.campaignIds.length).toBeGreaterThan(0);
     expect(b.campaignIds.length).toBeGreaterThan(0);
   });
@@ -118,8 +138,14 @@ describe(`client-portal data, scoped to one client, on ${testDialect()}`, () => 
     expect(months[0]).toBe('2026-11');
     expect(report).toMatchObject({ month: '2026-11', from: '2026-11-01', previous: { month: '2026-10' } });
     expect(report.totals.spendMicros).toBeGreaterThan(0);
-    // October had no data: the highlight states the amount and claims no change.
-    expect(report.highlights[0]).toMatch(/^Invested \$[0-9,]+ in advertising\.$/);
+    // October had no data: the highlight states the amount and claims no change. November has
+    // data up to the 20th only, which the report says first.
+    const days = await dataDays(a.clientId);
+    expect(days.at(-1)).toBe('2026-11-20');
+    expect(report.highlights[0]).toBe(
+      `Month incomplete: ${days.length} of 30 days (${days[0]} to 2026-11-20): no change against October 2026 is shown.`,
+    );
+    expect(report.highlights[1]).toMatch(/^Invested \$[0-9,]+ in advertising\.$/);
     expect(
       report.topCampaigns.every((r: { campaignId: string }) => a.campaignIds.includes(r.campaignId)),
     ).toBe(true);
@@ -164,6 +190,104 @@ describe(`client-portal data, scoped to one client, on ${testDialect()}`, () => 
     expect(after.body).not.toContain(b.clientId);
   });
 
+  it("a GBP client sees every figure in GBP: the sums of its GBP accounts' own spend, no conversion", async () => {
+    const native = async (from: string, to: string) => {
+      const rows = await t.storage.db
+        .selectFrom('daily_metrics')
+        .select(['currency', 'spend_micros', 'campaign_id'])
+        .where('organization_id', '=', owner.organizationId)
+        .where('client_id', '=', gbp.clientId)
+        .where('date', '>=', from)
+        .where('date', '<=', to)
+        .execute();
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Set(rows.map((r) => r.currency))).toEqual(new Set(['GBP']));
+      const byCampaign = new Map<string, number>();
+      for (const r of rows)
+        byCampaign.set(r.campaign_id, (byCampaign.get(r.campaign_id) ?? 0) + Number(r.spend_micros));
+      return { total: rows.reduce((s, r) => s + Number(r.spend_micros), 0), byCampaign };
+    };
+    const me = await get(readerGbp, '/api/v1/portal/me');
+    expect(me.json().client.currency).toBe('GBP');
+    expect(me.json().organization.reportingCurrency).toBe('USD');
+
+    const overview = await get(readerGbp, '/api/v1/portal/overview?from=2026-11-07&to=2026-11-20');
+    expect(overview.statusCode).toBe(200);
+    const week = await native('2026-11-07', '2026-11-20');
+    expect(overview.json()).toMatchObject({ currency: 'GBP', warnings: [] });
+    expect(overview.json().totals.spendMicros).toBe(week.total);
+    expect(overview.json().previous.totals.spendMicros).toBe(
+      (await native('2026-10-24', '2026-11-06')).total,
+    );
+
+    const campaigns = await get(readerGbp, '/api/v1/portal/campaigns?from=2026-11-07&to=2026-11-20');
+    expect(campaigns.json().currency).toBe('GBP');
+    for (const c of campaigns.json().items)
+      expect(c.metrics?.spendMicros ?? 0).toBe(week.byCampaign.get(c.id) ?? 0);
+
+    const one = await get(
+      readerGbp,
+      `/api/v1/portal/campaigns/${gbp.campaignIds[0]}?from=2026-11-07&to=2026-11-20`,
+    );
+    expect(one.json().currency).toBe('GBP');
+    expect(one.json().totals.spendMicros).toBe(week.byCampaign.get(gbp.campaignIds[0] as string) ?? 0);
+
+    const report = (await get(readerGbp, '/api/v1/portal/reports?month=2026-11')).json().report;
+    expect(report.currency).toBe('GBP');
+    expect(report.totals.spendMicros).toBe((await native('2026-11-01', '2026-11-30')).total);
+    expect(report.highlights.join(' ')).toMatch(/Invested £[0-9,]+ in advertising/);
+    expect(report.highlights.join(' ')).not.toContain('$');
+  });
+
+  it('a report against a month with data for only some of its days says so and shows no change', async () => {
+    const res = await get(readerGbp, '/api/v1/portal/reports?month=2026-11');
+    expect(res.statusCode).toBe(200);
+    const { report } = res.json();
+    const october = (await dataDays(gbp.clientId)).filter((d) => d < '2026-11-01');
+    // The data starts in the last days of October (not on the 1st).
+    expect(october.length).toBeGreaterThan(0);
+    expect(october.length).toBeLessThan(31);
+    expect(report.coverage.previous).toEqual({
+      month: '2026-10',
+      days: 31,
+      firstDay: october[0],
+      lastDay: '2026-10-31',
+      daysWithData: october.length,
+      partial: true,
+    });
+    expect(report.coverage.current).toMatchObject({
+      firstDay: '2026-11-01',
+      lastDay: '2026-11-20',
+      partial: true,
+    });
+    expect(report.previous.totals.spendMicros).toBeGreaterThan(0);
+    expect(report.comparable).toBe(false);
+    expect(report.changes).toBeNull();
+    const text = report.highlights.join(' ');
+    expect(text).toContain(
+      `previous month incomplete: ${october.length} of 31 days (${october[0]} to 2026-10-31)`,
+    );
+    expect(text).not.toMatch(/[+-]\d+% vs/);
+
+    // October against September (no data at all): nothing to flag on September's side.
+    const oct = (await get(readerGbp, '/api/v1/portal/reports?month=2026-10')).json().report;
+    expect(oct.coverage.previous).toMatchObject({ firstDay: null, daysWithData: 0, partial: false });
+    expect(oct.coverage.current).toMatchObject({ daysWithData: october.length, partial: true });
+    expect(oct.highlights[0]).toMatch(new RegExp(`^Month incomplete: ${october.length} of 31 days`));
+  });
+
+  it("a GBP client's portal user reads no other client's report or campaign", async () => {
+    for (const id of [a.campaignIds[0], foreign.campaignIds[0]]) {
+      const res = await get(readerGbp, `/api/v1/portal/campaigns/${id}`);
+      expect(res.statusCode, id).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+    }
+    const report = await get(readerGbp, '/api/v1/portal/reports?month=2026-11');
+    const ids = report.json().report.topCampaigns.map((r: { campaignId: string }) => r.campaignId);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) expect(gbp.campaignIds).toContain(id);
+  });
+
   it('a portal user of a deleted client is signed out', async () => {
     const reader = await portalUserFor(t, otherOwner, foreign.clientId);
     expect((await get(reader, '/api/v1/portal/me')).statusCode).toBe(200);
@@ -173,5 +297,27 @@ describe(`client-portal data, scoped to one client, on ${testDialect()}`, () => 
       headers: otherOwner.headers,
     });
     expect((await get(reader, '/api/v1/portal/me')).statusCode).toBe(401);
+  });
+
+  it('months that ended before the metrics retention cutoff are not offered', async () => {
+    const offered = async () => {
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/portal/auth/login',
+        payload: { email: readerGbp.email, password: readerGbp.password, slug: gbp.slug },
+      });
+      expect(login.statusCode).toBe(200);
+      const headers = { authorization: `Bearer ${login.json().tokens.accessToken}` };
+      return (await get({ headers }, '/api/v1/portal/reports')).json().months;
+    };
+    t.clock.set(new Date('2026-12-10T12:00:00Z'));
+    expect(await offered()).toEqual(['2026-11', '2026-10']);
+    // 31 days back from 2026-12-10 is 2026-11-09: October is all before it, November is not.
+    await t.storage.db
+      .updateTable('retention_policies')
+      .set({ metrics_days: 31 })
+      .where('organization_id', '=', owner.organizationId)
+      .execute();
+    expect(await offered()).toEqual(['2026-11']);
   });
 });

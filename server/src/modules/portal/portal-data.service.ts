@@ -9,9 +9,16 @@ import type { Clock } from '../../platform/clock.ts';
 import { invalidField, invalidInputOf, notFound } from '../../platform/errors.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { AnalyticsModule, MetricsResult } from '../analytics/index.ts';
+import {
+  coverageNote,
+  type MonthCoverage,
+  monthBoundsOf,
+  monthCoverage,
+} from '../analytics/month-coverage.ts';
 import { addDays, daysInclusive, isIsoDate } from '../analytics/periods.ts';
 import type { Ctx } from '../auth/context.ts';
 import type { CatalogModule } from '../catalog/index.ts';
+import { retentionDefaults } from '../retention/retention.service.ts';
 import type { Branding } from './branding.service.ts';
 import type { PortalCtx } from './portal-auth.service.ts';
 import type { PortalUsers } from './portal-users.service.ts';
@@ -50,11 +57,7 @@ function changes(cur: Totals, prev: Totals): Record<HeadlineMetric, Change> {
   return out;
 }
 
-const monthBounds = (month: string) => {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
-};
+const monthBounds = monthBoundsOf;
 const previousMonth = (month: string) => {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
@@ -86,6 +89,36 @@ export function createPortalData({
     requestId: p.requestId,
   });
   const filterOf = (p: PortalCtx) => ({ clientIds: [p.clientId] });
+
+  /**
+   * The currency the client is billed in: every portal amount is in it (analytics converts other
+   * accounts' spend with the organization's rates, and leaves out, with a warning, what it has no
+   * rate for), not in the agency's reporting currency.
+   */
+  async function currencyOf(p: PortalCtx): Promise<string> {
+    const row = await storage.withTenant(p.organizationId, (trx) =>
+      trx
+        .selectFrom('clients')
+        .select('currency')
+        .where('organization_id', '=', p.organizationId)
+        .where('id', '=', p.clientId)
+        .executeTakeFirst(),
+    );
+    if (!row) throw notFound('Client', p.clientId);
+    return row.currency;
+  }
+
+  /** The first day the metrics retention purge keeps (older days are deleted). */
+  async function metricsCutoffDay(p: PortalCtx, today: string): Promise<string> {
+    const row = await storage.withTenant(p.organizationId, (trx) =>
+      trx
+        .selectFrom('retention_policies')
+        .select('metrics_days')
+        .where('organization_id', '=', p.organizationId)
+        .executeTakeFirst(),
+    );
+    return addDays(today, -(row?.metrics_days ?? retentionDefaults.metricsDays));
+  }
 
   /** The requested window, or the 30 days that end yesterday. */
   function periodOf(q: { from?: string; to?: string }) {
@@ -143,6 +176,7 @@ export function createPortalData({
           name: client.name,
           company: client.company,
           portalSlug: client.portal_slug ?? null,
+          currency: client.currency,
         },
         organization: { id: org.id, name: org.name, reportingCurrency: org.reporting_currency },
         branding: await branding.resolve(trx, p.organizationId, p.clientId),
@@ -153,6 +187,7 @@ export function createPortalData({
   async function overview(p: PortalCtx, q: { from?: string; to?: string }) {
     const { from, to } = periodOf(q);
     const ctx = readCtx(p);
+    const currency = await currencyOf(p);
     const daily = await analytics.metrics(ctx, {
       from,
       to,
@@ -160,6 +195,7 @@ export function createPortalData({
       filter: filterOf(p),
       compare: 'previous_period',
       limit: MAX_PORTAL_DAYS,
+      currency,
     });
     const platforms = await analytics.metrics(ctx, {
       from,
@@ -167,6 +203,7 @@ export function createPortalData({
       groupBy: ['platform'],
       filter: filterOf(p),
       limit: 50,
+      currency,
     });
     const previous = daily.comparison;
     return {
@@ -201,6 +238,7 @@ export function createPortalData({
       groupBy: ['campaign'],
       filter: filterOf(p),
       limit: 5000,
+      currency: await currencyOf(p),
     });
     const byId = new Map(m.rows.map((r) => [r.campaignId, r]));
     const items = all
@@ -222,7 +260,7 @@ export function createPortalData({
         (a, b) =>
           (b.metrics?.spendMicros ?? 0) - (a.metrics?.spendMicros ?? 0) || a.name.localeCompare(b.name),
       );
-    return { from, to, currency: m.currency, items };
+    return { from, to, currency: m.currency, items, warnings: m.warnings };
   }
 
   async function campaign(p: PortalCtx, campaignId: string, q: { from?: string; to?: string }) {
@@ -238,6 +276,7 @@ export function createPortalData({
       filter: { clientIds: [p.clientId], campaignIds: [campaignId] },
       compare: 'previous_period',
       limit: MAX_PORTAL_DAYS,
+      currency: await currencyOf(p),
     });
     return {
       campaign: {
@@ -263,18 +302,24 @@ export function createPortalData({
         : null,
       changes: m.comparison ? changes(m.totals, m.comparison.totals) : null,
       daily: m.rows,
+      warnings: m.warnings,
     };
   }
 
   /**
    * The monthly report: the month's totals against the previous calendar month, by platform, the top
    * campaigns, the daily series and plain-language highlights computed from those figures. Without
-   * `month`, the latest month with data of the last twelve.
+   * `month`, the latest month with data of the last twelve. `coverage` says which days of each month
+   * have data; when either month has data for only part of its days (retention purge, history that
+   * starts mid-month, a month still running), `changes` is null and the highlights say why instead
+   * of a percentage. Months entirely before the metrics retention cutoff are not in `months`.
    */
   async function report(p: PortalCtx, q: { month?: string }) {
     const ctx = readCtx(p);
     const today = clock.now().toISOString().slice(0, 10);
     const thisMonth = today.slice(0, 7);
+    const currency = await currencyOf(p);
+    const cutoff = await metricsCutoffDay(p, today);
     let earliest = thisMonth;
     for (let i = 0; i < 11; i++) earliest = previousMonth(earliest);
     const months = await analytics.metrics(ctx, {
@@ -283,10 +328,13 @@ export function createPortalData({
       groupBy: ['month'],
       filter: filterOf(p),
       limit: 24,
+      currency,
     });
     const available = months.rows
       .filter((r) => r.impressions > 0 || r.spendMicros > 0)
       .map((r) => r.month as string)
+      // A month that ended before the retention cutoff is being purged: not offered.
+      .filter((m) => monthBounds(m).to >= cutoff)
       .sort()
       .reverse();
     // Clients read the last complete month; the current one only while it is the only one with data.
@@ -316,14 +364,16 @@ export function createPortalData({
         groupBy: ['day'],
         filter: filterOf(p),
         limit: 31,
+        currency,
       }),
-      await analytics.metrics(ctx, { ...prev, groupBy: [], filter: filterOf(p), limit: 1 }),
+      await analytics.metrics(ctx, { ...prev, groupBy: ['day'], filter: filterOf(p), limit: 31, currency }),
       await analytics.metrics(ctx, {
         from: bounds.from,
         to,
         groupBy: ['platform'],
         filter: filterOf(p),
         limit: 50,
+        currency,
       }),
       await analytics.metrics(ctx, {
         from: bounds.from,
@@ -332,8 +382,20 @@ export function createPortalData({
         filter: filterOf(p),
         sort: '-spendMicros',
         limit: 10,
+        currency,
       }),
     ];
+    const coverage = {
+      current: monthCoverage(
+        month,
+        cur.rows.map((r) => r.day as string),
+      ),
+      previous: monthCoverage(
+        prevMonth,
+        before.rows.map((r) => r.day as string),
+      ),
+    };
+    const comparable = !coverage.current.partial && !coverage.previous.partial;
     const delta = changes(cur.totals, before.totals);
     return {
       months: available,
@@ -346,11 +408,24 @@ export function createPortalData({
         source: 'analytics' as const,
         totals: cur.totals,
         previous: { month: prevMonth, from: prev.from, to: prev.to, totals: before.totals },
-        changes: delta,
+        coverage,
+        comparable,
+        changes: comparable ? delta : null,
         byPlatform: platforms.rows,
         topCampaigns: top.rows,
         daily: cur.rows,
-        highlights: highlightsOf(cur.totals, delta, cur.currency, prevMonth, platforms.rows),
+        highlights: highlightsOf(
+          cur.totals,
+          comparable ? delta : null,
+          cur.currency,
+          prevMonth,
+          platforms.rows,
+          coverage,
+        ),
+        warnings: [
+          ...cur.warnings,
+          ...before.warnings.map((w) => ({ ...w, details: { ...w.details, period: 'comparison' } })),
+        ],
       },
     };
   }
@@ -389,17 +464,26 @@ const platformLabels: Record<string, string> = {
 /** Sentences a client can read in the report, from the figures only (no language model). */
 function highlightsOf(
   t: Totals,
-  d: Record<HeadlineMetric, Change>,
+  d: Record<HeadlineMetric, Change> | null,
   currency: string,
   prevMonth: string,
   platforms: MetricsResult['rows'],
+  coverage: { current: MonthCoverage; previous: MonthCoverage },
 ): string[] {
   const out: string[] = [];
   const vs = (k: HeadlineMetric) => {
-    const r = d[k].changeRatio;
+    const r = d?.[k].changeRatio ?? null;
     return r === null ? '' : ` (${pct(r)} vs ${monthLabel(prevMonth)})`;
   };
   if (t.spendMicros === 0 && t.impressions === 0) return ['No advertising ran in this month.'];
+  const notes = [
+    coverage.current.partial ? coverageNote('month', coverage.current) : null,
+    coverage.previous.partial ? coverageNote('previous month', coverage.previous) : null,
+  ].filter((n): n is string => n !== null);
+  if (notes.length)
+    out.push(
+      `${notes.join('; ').replace(/^./, (c) => c.toUpperCase())}: no change against ${monthLabel(prevMonth)} is shown.`,
+    );
   out.push(`Invested ${money(t.spendMicros, currency)} in advertising${vs('spendMicros')}.`);
   out.push(`${Math.round(t.conversions).toLocaleString('en-US')} conversions${vs('conversions')}.`);
   if (t.cpaMicros !== null)

@@ -153,6 +153,7 @@ export const meSchema = z.object({
     name: z.string(),
     company: z.string().nullable(),
     portalSlug: z.string().nullable(),
+    currency: z.string().describe('The currency the client is billed in: every portal amount is in it'),
   }),
   organization: z.object({ id: z.string(), name: z.string(), reportingCurrency: z.string() }),
   branding: resolvedBrandingSchema,
@@ -198,6 +199,7 @@ export const campaignsSchema = z.object({
   to: z.string(),
   currency: z.string(),
   items: z.array(z.object({ ...campaignBase, metrics: campaignMetrics })),
+  warnings: z.array(warningSchema),
 });
 
 export const campaignDetailSchema = z.object({
@@ -216,10 +218,24 @@ export const campaignDetailSchema = z.object({
   previous: previousSchema,
   changes: changesSchema.nullable(),
   daily: z.array(metricsRowSchema),
+  warnings: z.array(warningSchema),
+});
+
+const coverageSchema = z.object({
+  month: z.string(),
+  days: z.number().describe("The month's number of days"),
+  firstDay: z.string().nullable().describe('First day with data in the month (null: none)'),
+  lastDay: z.string().nullable(),
+  daysWithData: z.number().describe('Days from the first to the last day with data'),
+  partial: z.boolean().describe("Data starts after the 1st or ends before the month's last day"),
 });
 
 export const reportSchema = z.object({
-  months: z.array(z.string()).describe('Months with data, newest first (last twelve)'),
+  months: z
+    .array(z.string())
+    .describe(
+      'Months with data, newest first (last twelve, none that ended before the metrics retention cutoff)',
+    ),
   report: z.object({
     month: z.string(),
     from: z.string(),
@@ -229,10 +245,15 @@ export const reportSchema = z.object({
     source: z.enum(['analytics']),
     totals: totalsSchema,
     previous: z.object({ month: z.string(), from: z.string(), to: z.string(), totals: totalsSchema }),
-    changes: changesSchema,
+    coverage: z.object({ current: coverageSchema, previous: coverageSchema }),
+    comparable: z.boolean().describe('Both months have data for all their days'),
+    changes: changesSchema
+      .nullable()
+      .describe('Change against the previous month; null when either month is partial (see coverage)'),
     byPlatform: z.array(metricsRowSchema),
     topCampaigns: z.array(metricsRowSchema),
     daily: z.array(metricsRowSchema),
     highlights: z.array(z.string()),
+    warnings: z.array(warningSchema).describe('Amounts left out for a missing exchange rate, and others'),
   }),
 });

@@ -3,7 +3,16 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { Chart } from '../../components/Chart.tsx';
-import { Badge, Card, CardHeader, EmptyState, ErrorState, LoadingState, Stat } from '../../components/ui.tsx';
+import {
+  Badge,
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Notice,
+  Stat,
+} from '../../components/ui.tsx';
 import { ApiError } from '../../lib/api.ts';
 import { date, money, num, pct, platformName } from '../../lib/format.ts';
 import { objectiveLabel } from '../../lib/objectives.ts';
@@ -62,6 +71,11 @@ export function PortalCampaignPage() {
         </div>
         <WindowPicker days={days} onChange={setDays} />
       </div>
+      {q.data.warnings.map((w) => (
+        <Notice key={w.message} tone="amber">
+          {w.message}
+        </Notice>
+      ))}
       <KpiGrid totals={q.data.totals} changes={q.data.changes} currency={currency} />
       <Card>
         <CardHeader title="Per day" description={`In ${currency}`} />

@@ -4,11 +4,19 @@ import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { Chart } from '../../components/Chart.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
-import { Badge, Card, CardHeader, EmptyState, ErrorState, LoadingState } from '../../components/ui.tsx';
+import {
+  Badge,
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Notice,
+} from '../../components/ui.tsx';
 import { addDays, date, money, num, platformName, ratio, today } from '../../lib/format.ts';
 import { KpiGrid } from './KpiGrid.tsx';
 import { usePortalMe } from './PortalShell.tsx';
-import { type Overview, type PortalCampaign, portalGet } from './portal-api.ts';
+import { type Overview, type PortalCampaign, portalGet, type Warning } from './portal-api.ts';
 import { dailyOption } from './portal-charts.ts';
 
 export const windows = [
@@ -57,9 +65,11 @@ export function PortalDashboard() {
   });
   const campaigns = useQuery({
     queryKey: ['portal', 'campaigns', period],
-    queryFn: () => portalGet<{ currency: string; items: PortalCampaign[] }>('/campaigns', period),
+    queryFn: () =>
+      portalGet<{ currency: string; items: PortalCampaign[]; warnings: Warning[] }>('/campaigns', period),
   });
-  const currency = overview.data?.currency ?? me.organization.reportingCurrency;
+  // The client's own (billing) currency: the server converts every amount into it.
+  const currency = overview.data?.currency ?? me.client.currency;
   const hasData =
     (overview.data?.totals.impressions ?? 0) > 0 || (overview.data?.totals.spendMicros ?? 0) > 0;
   return (
@@ -68,11 +78,19 @@ export function PortalDashboard() {
         <div>
           <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">Campaign results</h1>
           <p className="mt-1 text-sm text-slate-500">
-            {date(period.from)} – {date(period.to)}, compared with the {days} days before
+            {date(period.from)} – {date(period.to)}, compared with the {days} days before · amounts in{' '}
+            {currency}
           </p>
         </div>
         <WindowPicker days={days} onChange={setDays} />
       </div>
+      {[...(overview.data?.warnings ?? []), ...(campaigns.data?.warnings ?? [])]
+        .filter((w, i, all) => all.findIndex((x) => x.message === w.message) === i)
+        .map((w) => (
+          <Notice key={w.message} tone="amber">
+            {w.message}
+          </Notice>
+        ))}
       {overview.error ? (
         <Card>
           <ErrorState error={overview.error} onRetry={() => overview.refetch()} />

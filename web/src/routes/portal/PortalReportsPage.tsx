@@ -5,10 +5,23 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Chart } from '../../components/Chart.tsx';
-import { Card, CardHeader, EmptyState, ErrorState, LoadingState, Select } from '../../components/ui.tsx';
+import {
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  Notice,
+  Select,
+} from '../../components/ui.tsx';
 import { money, num, platformName, ratio, signedPct } from '../../lib/format.ts';
 import { usePortalMe } from './PortalShell.tsx';
-import { portalGet, type Report, type Totals } from './portal-api.ts';
+import { type MonthCoverage, portalGet, type Report, type Totals } from './portal-api.ts';
+
+/** "has data for 3 of 30 days (2026-09-28 to 2026-09-30)". */
+const coverageText = (m: MonthCoverage) =>
+  `has data for ${m.daysWithData} of ${m.days} days (${m.firstDay} to ${m.lastDay})`;
+
 import { dailyOption } from './portal-charts.ts';
 
 const monthName = (m: string) =>
@@ -77,7 +90,7 @@ export function PortalReportsPage() {
           </h1>
           <p className="mt-1 text-sm text-slate-500">
             {me.client.name} · prepared by {me.branding.agencyName}
-            {!r.complete && ' · month to date'}
+            {!r.complete && ' · month to date'} · amounts in {c}
           </p>
         </div>
         <div className="flex items-center gap-2 print:hidden">
@@ -105,6 +118,11 @@ export function PortalReportsPage() {
           </button>
         </div>
       </div>
+      {r.warnings.map((w) => (
+        <Notice key={w.message} tone="amber">
+          {w.message}
+        </Notice>
+      ))}
       {empty ? (
         <Card>
           <EmptyState title="No advertising ran in this month">Choose another month.</EmptyState>
@@ -150,13 +168,26 @@ export function PortalReportsPage() {
                         {row.fmt(r.previous.totals[row.key], c)}
                       </td>
                       <td className={`${cell} text-right whitespace-nowrap text-slate-600`}>
-                        {signedPct(r.changes[row.key]?.changeRatio)}
+                        {r.changes ? signedPct(r.changes[row.key]?.changeRatio) : 'n/a'}
                       </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
+            {!r.comparable && (
+              <p className="px-4 pb-3 text-xs text-slate-500" data-testid="portal-report-coverage">
+                Not compared:{' '}
+                {[
+                  r.coverage.current.partial && `${monthName(r.month)} ${coverageText(r.coverage.current)}`,
+                  r.coverage.previous.partial &&
+                    `${monthName(r.previous.month)} ${coverageText(r.coverage.previous)}`,
+                ]
+                  .filter(Boolean)
+                  .join('; ')}
+                .
+              </p>
+            )}
           </Card>
           <Card className="break-inside-avoid">
             <CardHeader title="Per day" description={`In ${c}`} />

@@ -101,9 +101,24 @@ export interface Change {
 }
 export interface Me {
   user: { id: string; email: string; name: string };
-  client: { id: string; name: string; company: string | null; portalSlug: string | null };
+  /** `currency`: the client's billing currency; every portal amount is in it. */
+  client: { id: string; name: string; company: string | null; portalSlug: string | null; currency: string };
   organization: { id: string; name: string; reportingCurrency: string };
   branding: Branding;
+}
+export interface Warning {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+/** Which days of a month have data (a month cut short by retention or by when data starts is partial). */
+export interface MonthCoverage {
+  month: string;
+  days: number;
+  firstDay: string | null;
+  lastDay: string | null;
+  daysWithData: number;
+  partial: boolean;
 }
 export interface Overview {
   from: string;
@@ -114,6 +129,7 @@ export interface Overview {
   changes: Record<string, Change> | null;
   daily: Row[];
   byPlatform: Row[];
+  warnings: Warning[];
 }
 export interface PortalCampaign {
   id: string;
@@ -139,6 +155,7 @@ export interface CampaignDetail {
   totals: Totals;
   changes: Record<string, Change> | null;
   daily: Row[];
+  warnings: Warning[];
 }
 export interface Report {
   months: string[];
@@ -150,10 +167,14 @@ export interface Report {
     currency: string;
     totals: Totals;
     previous: { month: string; totals: Totals };
-    changes: Record<string, Change>;
+    coverage: { current: MonthCoverage; previous: MonthCoverage };
+    /** False when either month has data for only part of its days: `changes` is then null. */
+    comparable: boolean;
+    changes: Record<string, Change> | null;
     byPlatform: Row[];
     topCampaigns: Row[];
     daily: Row[];
     highlights: string[];
+    warnings: Warning[];
   };
 }

@@ -120,6 +120,43 @@ describe(`client management agent on ${testDialect()}`, () => {
     expect(top).toEqual([...top].sort((a, b) => b - a));
   });
 
+  it('flags September, whose data starts mid-month, and shows no change against it', async () => {
+    // 70 days of history ending 2026-11-20: September has data only from its first synced day.
+    const september = (
+      await t.storage.db
+        .selectFrom('daily_metrics')
+        .select('date')
+        .distinct()
+        .where('client_id', '=', clientId)
+        .where('date', '>=', '2026-09-01')
+        .where('date', '<=', '2026-09-30')
+        .orderBy('date')
+        .execute()
+    ).map((r) => r.date);
+    expect(september.length).toBeGreaterThan(0);
+    expect(september.length).toBeLessThan(30);
+    expect(first.report.coverage.previous).toEqual({
+      month: '2026-09',
+      days: 30,
+      firstDay: september[0],
+      lastDay: '2026-09-30',
+      daysWithData: september.length,
+      partial: true,
+    });
+    expect(first.report.coverage.current).toMatchObject({
+      firstDay: '2026-10-01',
+      lastDay: '2026-10-31',
+      partial: false,
+    });
+    expect(first.report.comparable).toBe(false);
+    const md = first.report.markdown;
+    expect(md).toContain(
+      `Not compared: previous month incomplete: ${september.length} of 30 days (${september[0]} to 2026-09-30).`,
+    );
+    expect(md).toMatch(/\| Spend \| [^|]+ \| [^|]+ \| n\/a \|/);
+    expect(md).not.toMatch(/\| [+-]\d+(\.\d+)?% \|/);
+  });
+
   it("judges budget headroom in each campaign's own currency (GBP budgets, USD reporting)", async () => {
     const asOf = first.asOf as string;
     const native = await t.storage.db

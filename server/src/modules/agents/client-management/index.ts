@@ -34,6 +34,15 @@ export const clientInput = z.strictObject({
     .describe('Month of the report (YYYY-MM); default: the last full month of data'),
 });
 
+/** Days with data of a month (analytics/month-coverage.ts). */
+const monthCoverage = z.object({
+  month: z.string(),
+  days: z.number(),
+  firstDay: z.string().nullable(),
+  lastDay: z.string().nullable(),
+  daysWithData: z.number(),
+  partial: z.boolean(),
+});
 const kpis = z.object({
   spendMicros: z.number(),
   conversions: z.number(),
@@ -101,6 +110,8 @@ export const clientOutput = z.object({
     currency: z.string(),
     current: kpis.nullable(),
     previous: kpis.nullable(),
+    coverage: z.object({ current: monthCoverage, previous: monthCoverage }),
+    comparable: z.boolean(),
     topCampaigns: z.array(
       z.object({
         campaignId: z.string().nullable(),

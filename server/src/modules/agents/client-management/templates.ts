@@ -1,4 +1,5 @@
 /** Recommendations, the communication plan, the monthly report in markdown and the summary, from templates. */
+import { coverageNote, type MonthCoverage } from '../../analytics/month-coverage.ts';
 import { addDays } from '../../analytics/periods.ts';
 import { money, pct, ratio, signedPct } from '../agent-kit/period.ts';
 import type { HealthComponent } from './health.ts';
@@ -109,7 +110,7 @@ interface MonthKpis {
   ctr: number | null;
 }
 
-const change = (a: number | null | undefined, b: number | null | undefined) =>
+const changeOf = (a: number | null | undefined, b: number | null | undefined) =>
   a === null || a === undefined || b === null || b === undefined || b === 0 ? 'n/a' : signedPct(a / b - 1);
 
 export function reportMarkdown(r: {
@@ -119,6 +120,8 @@ export function reportMarkdown(r: {
   currency: string;
   current: MonthKpis | null;
   previous: MonthKpis | null;
+  coverage: { current: MonthCoverage; previous: MonthCoverage };
+  comparable: boolean;
   topCampaigns: Array<{
     name: string | null;
     platform: string | null;
@@ -132,6 +135,13 @@ export function reportMarkdown(r: {
 }): string {
   const c = r.current;
   const p = r.previous;
+  // A month with data for only part of its days is not compared as if it were complete.
+  const change = (a: number | null | undefined, b: number | null | undefined) =>
+    r.comparable ? changeOf(a, b) : 'n/a';
+  const notes = [
+    r.coverage.current.partial ? coverageNote('month', r.coverage.current) : null,
+    r.coverage.previous.partial ? coverageNote('previous month', r.coverage.previous) : null,
+  ].filter((n): n is string => n !== null);
   const row = (label: string, a: string, b: string, d: string) => `| ${label} | ${a} | ${b} | ${d} |`;
   const lines = [
     `# ${r.clientName}: monthly report ${r.month}`,
@@ -140,6 +150,7 @@ export function reportMarkdown(r: {
     '',
     '## KPIs',
     '',
+    ...(notes.length ? [`Not compared: ${notes.join('; ')}. The change column is n/a.`, ''] : []),
     `| metric | ${r.month} | ${r.previousMonth} | change |`,
     '| --- | --- | --- | --- |',
     row(

@@ -1,6 +1,7 @@
 /** Client management tools: the client, ORACLE churn and anomalies, KPIs, budget headroom, the month's report data. */
 import { z } from 'zod';
 import { invalidInput } from '../../../platform/errors.ts';
+import { monthCoverage } from '../../analytics/month-coverage.ts';
 import { addDays } from '../../analytics/periods.ts';
 import { campaignSpendInOwnCurrency } from '../agent-kit/campaign-spend.ts';
 import { allPages, assertScope, orUnavailable, periodSchema } from '../agent-kit/period.ts';
@@ -151,7 +152,7 @@ export const clientTools = [
   defineTool({
     name: 'month_report_data',
     description:
-      "The client's KPIs of a calendar month and of the month before, and its top campaigns of the month by revenue.",
+      "The client's KPIs of a calendar month and of the month before, which days of each month have data (`coverage`: a month cut short by the retention purge or by when data starts is `partial`, and its change is not comparable), and its top campaigns of the month by revenue.",
     input: z.strictObject({ clientId: id, month }),
     async run(i, tc) {
       if (monthNotStarted(i.month, tc.now))
@@ -161,8 +162,9 @@ export const clientTools = [
       const b = monthBounds(i.month);
       const prev = monthBounds(b.previous);
       const filter = { clientIds: [i.clientId] };
-      const [months, top] = await Promise.all([
+      const [months, days, top] = await Promise.all([
         services.analytics.metrics(ctx, { from: prev.from, to: b.to, groupBy: ['month'], filter, limit: 2 }),
+        services.analytics.metrics(ctx, { from: prev.from, to: b.to, groupBy: ['day'], filter, limit: 62 }),
         services.analytics.metrics(ctx, {
           from: b.from,
           to: b.to,
@@ -184,10 +186,17 @@ export const clientTools = [
           clicks: r.clicks,
           impressions: r.impressions,
         };
+      const dataDays = days.rows.map((r) => r.day as string);
+      const coverage = {
+        current: monthCoverage(i.month, dataDays),
+        previous: monthCoverage(b.previous, dataDays),
+      };
       return {
         currency: months.currency,
         month: i.month,
         previousMonth: b.previous,
+        coverage,
+        comparable: !coverage.current.partial && !coverage.previous.partial,
         current: kpis(pick(i.month)),
         previous: kpis(pick(b.previous)),
         topCampaigns: top.rows.map((r) => ({

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Signed, signUp, type TestApp, uniqueEmail } from '../../../test/helpers/app.ts';
 import { connectSimulator, connectSimulatorDays } from '../../../test/helpers/simulator.ts';
 import { testDialect } from '../../storage/testing.ts';
+import { addDays } from '../analytics/periods.ts';
+import { WEEKS } from './oracle.allocation.store.ts';
 
 interface Allocation {
   entityId: string;
@@ -139,7 +141,8 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
       const res = await post(who, { objective });
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json();
-      const seen = await reported(who, objective, body.from, body.to);
+      // Weeks are counted from the start of the 26 weeks read (body.from is the first day with data).
+      const seen = await reported(who, objective, addDays(body.to, -(WEEKS * 7 - 1)), body.to);
       let observedTotal = 0;
       // What any ±30 % move of one campaign can change: 30 % of what its curve gives now.
       let swing = 0;

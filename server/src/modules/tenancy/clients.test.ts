@@ -107,7 +107,7 @@ describe(`clients on ${testDialect()}`, () => {
       before: { status: 'active', monthlyBudgetMicros: 12_500_000_000 },
       after: { status: 'paused', monthlyBudgetMicros: null },
     });
-    expect(updated?.actor).toEqual({ type: 'user', id: a.userId });
+    expect(updated?.actor).toEqual({ type: 'user', id: a.userId, name: 'clients-a' });
   });
 
   it('keeps email unique within an organization, case-insensitively, with 409; another organization may use it', async () => {

@@ -25,6 +25,12 @@ export function monthBoundsOf(month: string): { from: string; to: string } {
   return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
 }
 
+/** The calendar month before `month` (YYYY-MM). */
+export function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
 /** `dataDays`: the days (YYYY-MM-DD) with data, in any order; only those of `month` count. */
 export function monthCoverage(month: string, dataDays: Iterable<string>): MonthCoverage {
   const { from, to } = monthBoundsOf(month);

@@ -3,7 +3,13 @@
  * ROAS as the ratio of the revenue and spend forecasts (see README: "ROAS"). Pure: no I/O.
  */
 import { createHash } from 'node:crypto';
-import { FORECAST_VERSION, type ForecastResult, forecast, ratioName } from './forecast/index.ts';
+import {
+  FORECAST_VERSION,
+  type ForecastResult,
+  forecast,
+  outliersWarning,
+  ratioName,
+} from './forecast/index.ts';
 import type { NowcastCorrection } from './oracle.forecast.nowcast.ts';
 import type { DailySeries, EntityRef } from './oracle.series.ts';
 
@@ -175,7 +181,7 @@ function explain(
  */
 function outlierWarning(w: string, f: ForecastResult, s: DailySeries, unit: BacktestError['unit']): string {
   const o = f.diagnostics.outliers;
-  if (!o.length || !/^\d+ outliers? replaced/.test(w)) return w;
+  if (!o.length || w !== outliersWarning(o, f.diagnostics.observations)) return w;
   const dropped = s.dates.length - f.diagnostics.observations;
   const amount = (v: number) =>
     unit === 'micros' ? `${(v / 1e6).toFixed(2)} ${s.currency}` : String(Math.round(v * 100) / 100);

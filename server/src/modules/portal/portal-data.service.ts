@@ -14,6 +14,7 @@ import {
   type MonthCoverage,
   monthBoundsOf,
   monthCoverage,
+  previousMonth,
 } from '../analytics/month-coverage.ts';
 import { addDays, daysInclusive, isIsoDate } from '../analytics/periods.ts';
 import type { Ctx } from '../auth/context.ts';
@@ -56,12 +57,6 @@ function changes(cur: Totals, prev: Totals): Record<HeadlineMetric, Change> {
   }
   return out;
 }
-
-const monthBounds = monthBoundsOf;
-const previousMonth = (month: string) => {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-};
 
 export function createPortalData({
   storage,
@@ -334,7 +329,7 @@ export function createPortalData({
       .filter((r) => r.impressions > 0 || r.spendMicros > 0)
       .map((r) => r.month as string)
       // A month that ended before the retention cutoff is being purged: not offered.
-      .filter((m) => monthBounds(m).to >= cutoff)
+      .filter((m) => monthBoundsOf(m).to >= cutoff)
       .sort()
       .reverse();
     // Clients read the last complete month; the current one only while it is the only one with data.
@@ -353,10 +348,10 @@ export function createPortalData({
           details: { field: 'month' },
         },
       );
-    const bounds = monthBounds(month);
+    const bounds = monthBoundsOf(month);
     const to = [bounds.to, today].sort()[0] as string;
     const prevMonth = previousMonth(month);
-    const prev = monthBounds(prevMonth);
+    const prev = monthBoundsOf(prevMonth);
     const [cur, before, platforms, top] = [
       await analytics.metrics(ctx, {
         from: bounds.from,

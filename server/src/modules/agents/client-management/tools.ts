@@ -1,7 +1,7 @@
 /** Client management tools: the client, ORACLE churn and anomalies, KPIs, budget headroom, the month's report data. */
 import { z } from 'zod';
 import { invalidInput } from '../../../platform/errors.ts';
-import { monthCoverage } from '../../analytics/month-coverage.ts';
+import { monthBoundsOf, monthCoverage, previousMonth } from '../../analytics/month-coverage.ts';
 import { addDays } from '../../analytics/periods.ts';
 import { campaignSpendInOwnCurrency } from '../agent-kit/campaign-spend.ts';
 import { allPages, assertScope, orUnavailable, periodSchema } from '../agent-kit/period.ts';
@@ -10,13 +10,7 @@ import { defineTool } from '../agents.definition.ts';
 const id = z.string().min(1).max(64);
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'A month written YYYY-MM');
 
-export const monthBounds = (m: string) => {
-  const [y, mo] = m.split('-').map(Number) as [number, number];
-  const from = `${m}-01`;
-  const to = new Date(Date.UTC(y, mo, 0)).toISOString().slice(0, 10);
-  const prev = new Date(Date.UTC(y, mo - 2, 1)).toISOString().slice(0, 7);
-  return { from, to, previous: prev };
-};
+export const monthBounds = (m: string) => ({ ...monthBoundsOf(m), previous: previousMonth(m) });
 
 /** A month after the current one (UTC): there is nothing to report on yet. */
 export const monthNotStarted = (m: string, now: Date) => m > now.toISOString().slice(0, 7);

@@ -10,4 +10,5 @@ export {
   type ForecastOptions,
   type ForecastResult,
   forecast,
+  outliersWarning,
 } from './model.ts';

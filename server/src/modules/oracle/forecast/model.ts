@@ -82,6 +82,13 @@ export interface ForecastResult {
 
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
+/** The warning naming replaced outliers by position and value (the API rewrites it by day). */
+export function outliersWarning(o: ForecastDiagnostics['outliers'], n: number): string {
+  return `${o.length} outlier${o.length === 1 ? '' : 's'} replaced by the fitted level for fitting: ${o
+    .map((x) => `${x.value} → ${round4(x.fitted)} (observation ${x.index + 1} of ${n})`)
+    .join(', ')}`;
+}
+
 const PLAIN = ['naive', 'drift', 'ses', 'holt', 'damped', 'theta'] as const;
 
 /** The candidates for a series: plain models, the same deseasonalised at each period the series tests seasonal at, seasonal naive, and MSTL when there are several periods. */
@@ -177,11 +184,7 @@ export function forecast(
   const cleaned = intermittent ? null : replaceOutliers(x, seasons);
   if (cleaned?.replaced.length) {
     outliers.push(...cleaned.replaced);
-    warnings.push(
-      `${cleaned.replaced.length} outlier${cleaned.replaced.length === 1 ? '' : 's'} replaced by the fitted level for fitting: ${cleaned.replaced
-        .map((o) => `${o.value} → ${round4(o.fitted)} (observation ${o.index + 1} of ${n})`)
-        .join(', ')}`,
-    );
+    warnings.push(outliersWarning(cleaned.replaced, n));
   }
   const xf = cleaned?.values ?? x;
   const k = Math.max(1, Math.min(10, options.origins ?? 3));

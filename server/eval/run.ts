@@ -22,8 +22,15 @@ if (jsonAt >= 0 && !jsonPath) {
   process.exit(2);
 }
 
-const section = (title: string) => console.log(`\n=== ${title} ===`);
 const started = performance.now();
+let sectionStarted: number | null = null;
+/** Prints the previous section's wall time (so a slow evaluation shows), then the next title. */
+const section = (title?: string) => {
+  const now = performance.now();
+  if (sectionStarted !== null) console.log(`(${((now - sectionStarted) / 1000).toFixed(1)} s)`);
+  sectionStarted = now;
+  if (title) console.log(`\n=== ${title} ===`);
+};
 
 section(`M4 Weekly and Hourly${quick ? ' (quick: a sample of series)' : ''}`);
 const m4 = await runM4Eval({ quick, progress: process.stderr.isTTY });
@@ -50,6 +57,7 @@ section(
 );
 const mmm = await runMmmEval(quick ? { bootstrap: 0, quick } : {});
 console.log(mmm.table);
+section();
 
 const pick = (r?: { smape: number; mase: number; owa: number }) =>
   r ? { smape: r.smape, mase: r.mase, owa: r.owa } : null;

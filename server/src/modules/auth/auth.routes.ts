@@ -46,7 +46,9 @@ export function authRoutes(
         response: {
           201: z.object({
             user: publicUserSchema,
-            organization: organizationSchema.nullable(),
+            organization: organizationSchema.describe(
+              'The organization created, or the one the invitation joined (the session is in it)',
+            ),
             tokens: tokenPairSchema,
           }),
         },

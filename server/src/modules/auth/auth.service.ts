@@ -169,10 +169,12 @@ export function createAuth({ storage, audit, organizations, invitations, tokens,
       await trx.insertInto('users').values(user).execute();
       const actor = { type: 'user' as const, id: user.id };
       let organizationId: string;
-      let organization: Organization | null = null;
+      let organization: Organization;
       if (input.invitationToken) {
         organizationId = (await invitations.acceptWith(trx, input.invitationToken, user, origin))
           .organizationId;
+        // The organization joined, as a new one would be answered: the client signs in to it.
+        organization = await organizations.load(trx, organizationId);
       } else {
         if (!input.organizationName)
           throw invalidInput('organizationName is required', { field: 'organizationName' });

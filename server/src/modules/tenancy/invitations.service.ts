@@ -74,17 +74,41 @@ export function createInvitations({
         .executeTakeFirst();
       if (member) throw conflict(`${email} is already a member of this organization`);
       await limits?.assertCanAdd(trx, ctx.organizationId, 'users');
-      // A new invitation replaces a pending one to the same address.
-      await trx
-        .updateTable('invitations')
-        .set({ revoked_at: now.toISOString() })
+      const id = newId('invitation');
+      // A new invitation replaces a pending one to the same address: its link stops working. Said in
+      // the answer (`replaced`) and the audit log, so nobody wonders why the first link fails.
+      const open = await trx
+        .selectFrom('invitations')
+        .select(['id', 'role', 'created_at', 'expires_at'])
         .where('organization_id', '=', ctx.organizationId)
         .where('email', '=', email)
         .where('accepted_at', 'is', null)
         .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
         .execute();
+      const pending = open.find((r) => r.expires_at > now.toISOString());
+      const replaced = pending
+        ? {
+            id: pending.id,
+            role: pending.role as Role,
+            createdAt: pending.created_at,
+            expiresAt: pending.expires_at,
+          }
+        : null;
+      if (open.length)
+        await trx
+          .updateTable('invitations')
+          .set({ revoked_at: now.toISOString() })
+          .where('organization_id', '=', ctx.organizationId)
+          .where(
+            'id',
+            'in',
+            open.map((r) => r.id),
+          )
+          .execute();
       const row: InvitationsTable = {
-        id: newId('invitation'),
+        id,
         organization_id: ctx.organizationId,
         email,
         role: input.role,
@@ -96,17 +120,24 @@ export function createInvitations({
         created_at: now.toISOString(),
       };
       await trx.insertInto('invitations').values(row).execute();
+      if (replaced)
+        await audit.recordFor(trx, ctx, {
+          action: 'invitations.revoked',
+          target: { type: 'invitation', id: replaced.id },
+          metadata: { reason: 'replaced', replacedBy: row.id },
+        });
       await audit.recordFor(trx, ctx, {
         action: 'invitations.created',
         target: { type: 'invitation', id: row.id },
         input: { email, role: input.role },
+        metadata: { replaced },
       });
       const org = await trx
         .selectFrom('organizations')
         .select('name')
         .where('id', '=', ctx.organizationId)
         .executeTakeFirstOrThrow();
-      return { row, orgName: org.name };
+      return { row, orgName: org.name, replaced };
     });
     const acceptUrl = `${publicUrl}/accept-invitation?token=${token}`;
     await mailer.send({
@@ -114,7 +145,7 @@ export function createInvitations({
       subject: `You are invited to ${result.orgName} on Omnify`,
       text: `You have been invited to join ${result.orgName} on Omnify as ${input.role}. The invitation is valid for 7 days:\n\n${acceptUrl}\n\nOr send the token to POST /api/v1/invitations/accept (signed in) or with POST /api/v1/auth/register as invitationToken.\n${token}`,
     });
-    return { ...toInvitation(result.row), token, acceptUrl };
+    return { ...toInvitation(result.row), token, acceptUrl, replaced: result.replaced };
   }
 
   const list = (ctx: Ctx) =>

@@ -26,7 +26,9 @@ describe(`invitations on ${testDialect()}`, () => {
       role: string;
       token: string;
       expiresAt: string;
+      createdAt: string;
       status: string;
+      replaced: { id: string; role: string; createdAt: string; expiresAt: string } | null;
     };
   };
   const registerWith = (token: string, email: string) =>
@@ -90,11 +92,21 @@ describe(`invitations on ${testDialect()}`, () => {
     expect(listed.json().items.map((i: { id: string }) => i.id)).toContain(inv.id);
   });
 
-  it('registering with invitationToken joins the inviting organization with the invited role, without an organization of its own', async () => {
+  it('registering with invitationToken joins the inviting organization with the invited role, answers with that organization, and creates none of its own', async () => {
     const inv = await invite(owner, 'manager');
     const res = await registerWith(inv.token, inv.email.toUpperCase());
     expect(res.statusCode).toBe(201);
-    expect(res.json().organization).toBeNull();
+    // The organization joined is in the answer, as a new one would be (not null).
+    const joined = await t.storage.db
+      .selectFrom('organizations')
+      .select(['name', 'reporting_currency'])
+      .where('id', '=', owner.organizationId)
+      .executeTakeFirstOrThrow();
+    expect(res.json().organization).toMatchObject({
+      id: owner.organizationId,
+      name: joined.name,
+      reportingCurrency: joined.reporting_currency,
+    });
     expect(res.json().tokens.organizationId).toBe(owner.organizationId);
     const me = await send(null, {
       method: 'GET',
@@ -215,8 +227,23 @@ describe(`invitations on ${testDialect()}`, () => {
 
   it('revoking, or inviting the same address again, voids the earlier token', async () => {
     const first = await invite(owner, 'member');
+    expect(first.replaced).toBeNull();
     const second = await invite(owner, 'viewer', first.email);
     expect(await statusOf(owner, first.id)).toBe('revoked');
+    // The answer says which pending invitation the new one replaced, and so does the audit log.
+    expect(second.replaced).toEqual({
+      id: first.id,
+      role: 'member',
+      createdAt: first.createdAt,
+      expiresAt: first.expiresAt,
+    });
+    const replacedTrail = await t.services.audit.list(owner.organizationId, { limit: 2 });
+    expect(replacedTrail.items.map((e) => [e.action, e.target?.id, e.metadata])).toEqual([
+      ['invitations.created', second.id, { replaced: second.replaced }],
+      ['invitations.revoked', first.id, { reason: 'replaced', replacedBy: second.id }],
+    ]);
+    // Another address's invitation replaces nothing.
+    expect((await invite(owner, 'viewer')).replaced).toBeNull();
     expect((await registerWith(first.token, first.email)).statusCode).toBe(400);
     const revoked = await send(owner, { method: 'DELETE', url: `/api/v1/invitations/${second.id}` });
     expect(revoked.statusCode).toBe(200);
@@ -226,7 +253,7 @@ describe(`invitations on ${testDialect()}`, () => {
       limit: 1,
       action: 'invitations.revoked',
     });
-    expect(trail.items[0]?.target).toEqual({ type: 'invitation', id: second.id });
+    expect(trail.items[0]?.target).toMatchObject({ type: 'invitation', id: second.id });
   });
 
   it('inviting an existing member is a conflict, and an accepted invitation cannot be revoked', async () => {

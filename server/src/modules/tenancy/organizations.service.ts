@@ -118,16 +118,18 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
     return rows.map((r) => ({ ...toOrganization(r), role: r.role as Role }));
   }
 
-  const get = (ctx: Ctx) =>
-    storage.withTenant(ctx.organizationId, async (trx) => {
-      const row = await trx
-        .selectFrom('organizations')
-        .selectAll()
-        .where('id', '=', ctx.organizationId)
-        .executeTakeFirst();
-      if (!row) throw notFound('Organization', ctx.organizationId);
-      return toOrganization(row);
-    });
+  /** The organization, read in the caller's transaction (registration joining by invitation). */
+  async function load(trx: Executor, organizationId: string) {
+    const row = await trx
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', '=', organizationId)
+      .executeTakeFirst();
+    if (!row) throw notFound('Organization', organizationId);
+    return toOrganization(row);
+  }
+
+  const get = (ctx: Ctx) => storage.withTenant(ctx.organizationId, (trx) => load(trx, ctx.organizationId));
 
   async function update(
     ctx: Ctx,
@@ -264,7 +266,7 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
     });
   }
 
-  return { create, listForUser, get, update, listMembers, changeRole, removeMember };
+  return { create, listForUser, get, load, update, listMembers, changeRole, removeMember };
 }
 
 export type Organizations = ReturnType<typeof createOrganizations>;

@@ -160,6 +160,8 @@ export function tenancyRoutes(
       schema: {
         tags: ['invitations'],
         summary: 'Invite someone by email with a role; valid 7 days. The token is returned once and mailed',
+        description:
+          'Inviting an address that already has a pending invitation replaces it: the earlier link stops working. `replaced` names that invitation (null when there was none); the audit log records it as `invitations.revoked` (`metadata.reason: "replaced"`, `replacedBy`) and in the new invitation\'s `invitations.created` entry (`metadata.replaced`).',
         body: z.strictObject({ email: z.email().max(254), role: z.enum(roles) }),
         response: {
           201: invitationSchema.extend({
@@ -168,6 +170,12 @@ export function tenancyRoutes(
               .string()
               .describe(
                 'The link mailed to the invitee (shown once): share it yourself if mail is not set up',
+              ),
+            replaced: z
+              .object({ id: z.string(), role: z.enum(roles), createdAt: z.string(), expiresAt: z.string() })
+              .nullable()
+              .describe(
+                'The pending invitation to the same address that this one replaced (its link no longer works)',
               ),
           }),
         },

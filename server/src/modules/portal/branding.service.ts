@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
-import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import { conflict, invalidField, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import { assertOwned } from '../../storage/owned.ts';
@@ -54,7 +54,11 @@ export interface ResolvedBranding {
 /** `#abc` → `#aabbcc`, lower case; anything else is refused. */
 export function normalizeColor(value: string, field: string): string {
   const m = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.exec(value.trim());
-  if (!m?.[1]) throw invalidInput(`${field} must be a hex colour such as #1a2b3c`, { field });
+  if (!m?.[1])
+    throw invalidField('body', [field], `${field} must be a hex colour such as #1a2b3c`, {
+      code: 'invalid_format',
+      details: { field },
+    });
   const hex = m[1].length === 3 ? [...m[1]].map((c) => c + c).join('') : m[1];
   return `#${hex.toLowerCase()}`;
 }
@@ -129,11 +133,16 @@ export function createBranding({ storage, audit, clock }: { storage: Storage; au
   /** Sets the fields present in `input` (null clears a field, so it inherits); audited in the same transaction. */
   async function put(ctx: Ctx, clientId: string | null, input: BrandingInput): Promise<BrandingSettings> {
     if (clientId && input.portalDomain !== undefined)
-      throw invalidInput('portalDomain belongs to the organization branding (PUT /api/v1/branding)', {
-        field: 'portalDomain',
-      });
+      throw invalidField(
+        'body',
+        ['portalDomain'],
+        'portalDomain belongs to the organization branding (PUT /api/v1/branding)',
+        { details: { field: 'portalDomain' } },
+      );
     if (input.logoUrl && input.logoUpload)
-      throw invalidInput('Send either logoUrl or logoUpload, not both', { field: 'logoUpload' });
+      throw invalidField('body', ['logoUpload'], 'Send either logoUrl or logoUpload, not both', {
+        details: { field: 'logoUpload' },
+      });
     const logo = input.logoUpload
       ? checkLogo(input.logoUpload.contentType, input.logoUpload.dataBase64)
       : null;

@@ -97,21 +97,60 @@ describe(`portal branding on ${testDialect()}`, () => {
       ['an empty body', {}],
     ];
     const before = await t.storage.db.selectFrom('portal_branding').selectAll().execute();
+    // Every refusal, by the route's schema or by the checks of the logo and fields after it, has the
+    // shape of every other 400: details.issues naming where in the body, the message starting there.
+    const issueOf = (res: { json(): { error: { message: string; details: { issues: Issue[] } } } }) => {
+      const { message, details } = res.json().error;
+      expect(details.issues.length).toBeGreaterThan(0);
+      const first = details.issues[0] as Issue;
+      expect(message.startsWith(`${first.location}: `)).toBe(true);
+      expect(first.location).toBe(['body', ...first.path].join('.'));
+      return first;
+    };
+    type Issue = { location: string; path: Array<string | number>; code: string; message: string } & Record<
+      string,
+      unknown
+    >;
+    const at: Record<string, string> = {};
     for (const [label, body] of cases) {
       const res = await put('/api/v1/branding', body);
       expect(res.statusCode, label).toBe(400);
       expect(res.json().error.code, label).toBe('invalid_input');
+      at[label] = issueOf(res).location;
     }
+    expect(at).toMatchObject({
+      'a PNG that is a JPEG': 'body.logoUpload',
+      'text declared as PNG': 'body.logoUpload',
+      'not base64': 'body.logoUpload.dataBase64',
+      'an SVG with a script': 'body.logoUpload',
+      'both a URL and an upload': 'body.logoUpload',
+    });
+    const unsafe = await put('/api/v1/branding', {
+      logoUpload: { contentType: 'image/svg+xml', dataBase64: svg('<script>alert(1)</script>') },
+    });
+    expect(issueOf(unsafe)).toMatchObject({
+      path: ['logoUpload'],
+      code: 'invalid_value',
+      reason: 'unsafe_svg',
+    });
+    expect(unsafe.json().error.details).toMatchObject({ field: 'logoUpload', reason: 'unsafe_svg' });
     const tooBig = Buffer.concat([PNG, Buffer.alloc(MAX_LOGO_BYTES)]);
     const big = await put('/api/v1/branding', {
       logoUpload: { contentType: 'image/png', dataBase64: tooBig.toString('base64') },
     });
     expect(big.statusCode).toBe(400);
     expect(big.json().error.details.limitBytes).toBe(MAX_LOGO_BYTES);
+    expect(issueOf(big)).toMatchObject({
+      location: 'body.logoUpload.dataBase64',
+      path: ['logoUpload', 'dataBase64'],
+      code: 'too_big',
+      maximum: MAX_LOGO_BYTES,
+    });
     const domainOnClient = await put(`/api/v1/clients/${clientId}/branding`, {
       portalDomain: 'portal.brand.example',
     });
     expect(domainOnClient.statusCode).toBe(400);
+    expect(issueOf(domainOnClient)).toMatchObject({ path: ['portalDomain'], code: 'invalid_value' });
     expect(await t.storage.db.selectFrom('portal_branding').selectAll().execute()).toEqual(before);
   });
 

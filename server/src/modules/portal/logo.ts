@@ -5,7 +5,7 @@
  * SVG is rejected rather than rewritten: a regex "sanitizer" is easy to get wrong, and a rejected
  * upload tells the agency exactly what to remove.
  */
-import { invalidInput } from '../../platform/errors.ts';
+import { invalidField } from '../../platform/errors.ts';
 
 export const logoContentTypes = ['image/png', 'image/jpeg', 'image/svg+xml'] as const;
 export type LogoContentType = (typeof logoContentTypes)[number];
@@ -37,22 +37,43 @@ export interface CheckedLogo {
   base64: string;
 }
 
-/** Decodes, size-checks and content-checks an upload; every failure is a 400 with field logoUpload. */
+/**
+ * A refused logo: 400 `invalid_input` in the shape of every other 400 (`details.issues[0]` with
+ * `location` `body.logoUpload…`, `path`, `code`, `message`), keeping `details.field` (and `limitBytes`,
+ * `reason`) at the top of `details` for clients that read them there.
+ */
+function refuse(
+  at: 'logoUpload' | 'logoUpload.dataBase64',
+  message: string,
+  code: string,
+  extra: { issue?: Record<string, unknown>; details?: Record<string, unknown> } = {},
+) {
+  return invalidField('body', at.split('.'), message, {
+    code,
+    ...(extra.issue ? { issue: extra.issue } : {}),
+    details: { field: at, ...extra.details },
+  });
+}
+
+/** Decodes, size-checks and content-checks an upload; every failure is a 400 at body.logoUpload. */
 export function checkLogo(contentType: LogoContentType, dataBase64: string): CheckedLogo {
   const compact = dataBase64.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0)
-    throw invalidInput('The logo is not valid base64', { field: 'logoUpload.dataBase64' });
+    throw refuse('logoUpload.dataBase64', 'The logo is not valid base64', 'invalid_format');
   const bytes = Buffer.from(compact, 'base64');
-  if (bytes.length === 0) throw invalidInput('The logo is empty', { field: 'logoUpload.dataBase64' });
+  if (bytes.length === 0)
+    throw refuse('logoUpload.dataBase64', 'The logo is empty', 'too_small', { issue: { minimum: 1 } });
   if (bytes.length > MAX_LOGO_BYTES)
-    throw invalidInput(
+    throw refuse(
+      'logoUpload.dataBase64',
       `The logo is ${Math.ceil(bytes.length / 1024)} KB; the limit is ${MAX_LOGO_BYTES / 1024} KB`,
-      { field: 'logoUpload.dataBase64', limitBytes: MAX_LOGO_BYTES },
+      'too_big',
+      { issue: { maximum: MAX_LOGO_BYTES }, details: { limitBytes: MAX_LOGO_BYTES } },
     );
   if (contentType === 'image/png' && !startsWith(bytes, PNG))
-    throw invalidInput('The logo is declared as PNG but is not a PNG image', { field: 'logoUpload' });
+    throw refuse('logoUpload', 'The logo is declared as PNG but is not a PNG image', 'invalid_value');
   if (contentType === 'image/jpeg' && !startsWith(bytes, JPEG))
-    throw invalidInput('The logo is declared as JPEG but is not a JPEG image', { field: 'logoUpload' });
+    throw refuse('logoUpload', 'The logo is declared as JPEG but is not a JPEG image', 'invalid_value');
   if (contentType === 'image/svg+xml') checkSvg(bytes);
   return { contentType, base64: bytes.toString('base64') };
 }
@@ -60,15 +81,20 @@ export function checkLogo(contentType: LogoContentType, dataBase64: string): Che
 function checkSvg(bytes: Buffer) {
   const text = bytes.toString('utf8');
   if (text.includes('\uFFFD') || text.includes('\u0000'))
-    throw invalidInput('The SVG logo is not UTF-8 text', { field: 'logoUpload' });
+    throw refuse('logoUpload', 'The SVG logo is not UTF-8 text', 'invalid_value');
   if (!/<svg[\s>]/i.test(text) || !/<\/svg\s*>\s*$/i.test(text.trim()))
-    throw invalidInput('The logo is declared as SVG but is not an SVG document', { field: 'logoUpload' });
+    throw refuse('logoUpload', 'The logo is declared as SVG but is not an SVG document', 'invalid_value');
   for (const [pattern, what] of svgHazards) {
     if (pattern.test(text))
-      throw invalidInput(`The SVG logo contains ${what}; remove it and upload again`, {
-        field: 'logoUpload',
-        reason: 'unsafe_svg',
-      });
+      throw refuse(
+        'logoUpload',
+        `The SVG logo contains ${what}; remove it and upload again`,
+        'invalid_value',
+        {
+          issue: { reason: 'unsafe_svg' },
+          details: { reason: 'unsafe_svg' },
+        },
+      );
   }
 }
 

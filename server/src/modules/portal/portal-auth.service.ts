@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import { sha256Hex } from '../../platform/crypto.ts';
-import { AppError, invalidInput, unauthenticated } from '../../platform/errors.ts';
+import { AppError, invalidField, unauthenticated } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
 import type { PortalUsersTable } from '../../storage/schema.ts';
@@ -167,7 +167,10 @@ export function createPortalAuth({ storage, audit, clock, tokens, users, config 
       });
       return true;
     });
-    if (!spent) throw invalidInput('This invitation was already used', { field: 'token' });
+    if (!spent)
+      throw invalidField('body', ['token'], 'This invitation was already used', {
+        details: { field: 'token' },
+      });
     return openSession({ ...row, password_hash: passwordHash, accepted_at: now }, origin, 'portal.logged_in');
   }
 
@@ -218,9 +221,16 @@ export function createPortalAuth({ storage, audit, clock, tokens, users, config 
       throw unauthenticated('Email or password is incorrect');
     }
     if (candidates.length > 1)
-      throw invalidInput('This address has access to several portals: send the portal slug', {
-        field: 'slug',
-      });
+      throw invalidField(
+        'body',
+        ['slug'],
+        'This address has access to several portals: send the portal slug',
+        {
+          code: 'invalid_type',
+          issue: { expected: 'string' },
+          details: { field: 'slug' },
+        },
+      );
     const now = clock.now();
     if (user.locked_until && user.locked_until > now.toISOString()) {
       throw new AppError(

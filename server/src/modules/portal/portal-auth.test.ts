@@ -83,6 +83,15 @@ describe(`client-portal users and sign-in on ${testDialect()}`, () => {
       payload: { token, password: 'a good portal password' },
     });
     expect(again.statusCode).toBe(400);
+    // The shape of every other 400: the issue names the token in the body.
+    expect(again.json().error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/^body\.token: /),
+      details: {
+        field: 'token',
+        issues: [{ location: 'body.token', path: ['token'], code: 'invalid_value' }],
+      },
+    });
 
     const login = await inject({
       method: 'POST',
@@ -109,6 +118,51 @@ describe(`client-portal users and sign-in on ${testDialect()}`, () => {
     expect(actions).toEqual(
       expect.arrayContaining(['portal_users.invited', 'portal_users.accepted', 'portal.logged_in']),
     );
+  });
+
+  it('one address with two portals must name the slug: a 400 whose issue names body.slug', async () => {
+    const second = await inject({
+      method: 'POST',
+      url: '/api/v1/clients',
+      headers: owner.headers,
+      payload: { name: 'Second Portal Client', email: uniqueEmail('second') },
+    });
+    expect(second.statusCode, second.body).toBe(201);
+    const email = uniqueEmail('two-portals');
+    const password = 'one password for both';
+    for (const id of [clientId, second.json().id as string]) {
+      const invited = await inject({
+        method: 'POST',
+        url: `/api/v1/clients/${id}/portal-users`,
+        headers: owner.headers,
+        payload: { email, name: 'Two Portals' },
+      });
+      expect(invited.statusCode, invited.body).toBe(201);
+      const accepted = await inject({
+        method: 'POST',
+        url: '/api/v1/portal/auth/accept',
+        payload: { token: tokenOf(email), password },
+      });
+      expect(accepted.statusCode, accepted.body).toBe(201);
+    }
+    const ambiguous = await inject({
+      method: 'POST',
+      url: '/api/v1/portal/auth/login',
+      payload: { email, password },
+    });
+    expect(ambiguous.statusCode).toBe(400);
+    expect(ambiguous.json().error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/^body\.slug: /),
+      details: { field: 'slug', issues: [{ location: 'body.slug', path: ['slug'], code: 'invalid_type' }] },
+    });
+    const named = await inject({
+      method: 'POST',
+      url: '/api/v1/portal/auth/login',
+      payload: { email, password, slug: second.json().portalSlug },
+    });
+    expect(named.statusCode, named.body).toBe(200);
+    expect(named.json().tokens.clientId).toBe(second.json().id);
   });
 
   it('an agency token is refused on every portal route and a portal token on agency routes', async () => {
@@ -332,6 +386,9 @@ describe(`client-portal users and sign-in on ${testDialect()}`, () => {
       payload: { token, password: 'a good portal password' },
     });
     expect(late.statusCode).toBe(400);
+    expect(late.json().error.details.issues).toEqual([
+      expect.objectContaining({ location: 'body.token', path: ['token'], code: 'invalid_value' }),
+    ]);
     const login = await inject({
       method: 'POST',
       url: '/api/v1/auth/login',

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import { randomToken, sha256Hex } from '../../platform/crypto.ts';
-import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import { conflict, invalidField, notFound } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Mailer } from '../../platform/mailer.ts';
 import type { Executor, Storage } from '../../storage/db.ts';
@@ -244,11 +244,11 @@ export function createPortalUsers({
       .where('invite_token_hash', '=', sha256Hex(token))
       .executeTakeFirst();
     if (!row || row.revoked_at || row.accepted_at || statusOf(row) !== 'invited')
-      throw invalidInput(
+      throw invalidField(
+        'body',
+        ['token'],
         'This invitation is invalid, was used, or has expired; ask your agency for a new one',
-        {
-          field: 'token',
-        },
+        { details: { field: 'token' } },
       );
     return row;
   }

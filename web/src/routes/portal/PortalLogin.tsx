@@ -21,10 +21,12 @@ async function post(path: string, body: unknown): Promise<SessionBody> {
     body: JSON.stringify(body),
   });
   const json = (await res.json().catch(() => ({}))) as SessionBody & {
-    error?: { code: string; message: string };
+    error?: { code: string; message: string; details?: { issues?: Array<{ message?: string }> } };
   };
-  if (!res.ok)
-    throw new ApiError(res.status, json.error?.code ?? 'http_error', json.error?.message ?? res.statusText);
+  // A 400's message starts with where the problem is (`body.token: …`), for programs; a person
+  // reads the problem itself.
+  const said = json.error?.details?.issues?.[0]?.message ?? json.error?.message;
+  if (!res.ok) throw new ApiError(res.status, json.error?.code ?? 'http_error', said ?? res.statusText);
   return json;
 }
 

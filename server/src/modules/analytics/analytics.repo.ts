@@ -8,6 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../storage/db.ts';
+import { existedDuring, type Period } from './analytics.lifespan.ts';
 import type { MetricSums } from './kpis.ts';
 
 export const entityDimensions = ['platform', 'client', 'account', 'campaign', 'adGroup', 'ad'] as const;
@@ -203,7 +204,8 @@ export function finestLevel(dimensions: readonly Dimension[]): EntityLevel | nul
 }
 
 /**
- * Every entity of one level that the filters select, whether or not it delivered, with the ids of
+ * Every entity of one level that the filters select, whether or not it delivered (with `period`:
+ * that existed during it, `analytics.lifespan.ts`), with the ids of
  * the levels above it and its platform (null for clients): what a metrics row of that level is
  * keyed by. A filter on the level itself or above reads the entity's own columns; a filter below it
  * (`adId` when listing campaigns) keeps the entities holding those children; `platform` on clients
@@ -214,6 +216,7 @@ export async function listEntities(
   organizationId: string,
   level: EntityLevel,
   filter: MetricFilter,
+  period?: Period,
 ): Promise<Array<Partial<Record<EntityDimension, string | null>>>> {
   const at = entityLevels.indexOf(level);
   const table = NAME_TABLES[level];
@@ -225,6 +228,8 @@ export async function listEntities(
   for (const parent of entityLevels.slice(0, at))
     q = q.select(sql.ref<string | null>(`e.${entityColumn[parent]}`).as(parent));
   if (level !== 'client') q = q.select(sql.ref<string>('e.platform').as('platform'));
+  // Only what existed during the period (not launched after it, not removed before it).
+  if (period) q = q.where(existedDuring(level, organizationId, period));
 
   for (const [i, other] of entityLevels.entries()) {
     const ids = filter[levelFilter[other]];

@@ -44,9 +44,10 @@ export interface MetricsQuery {
   /**
    * Also list, with zero sums and null KPIs, the entities of the finest entity dimension of
    * `groupBy` (ad below ad group below campaign, account, client) that the filters select but that
-   * delivered nothing in the period, as the tables on screen do. Only without a time dimension (a
-   * line per entity and day of no delivery would say nothing). The CSV sets it; the JSON lists
-   * what delivered.
+   * delivered nothing in the period, as the tables on screen do, if they existed during it (not
+   * launched after it, not removed before it: `analytics.lifespan.ts`). Only without a time
+   * dimension (a line per entity and day of no delivery would say nothing). The CSV sets it; the
+   * JSON lists what delivered.
    */
   includeUndelivered?: boolean;
   /**
@@ -163,7 +164,10 @@ export function createAnalytics({ storage, fx }: { storage: Storage; fx: Fx }) {
           : null;
       if (level) {
         const delivered = new Set(ids[level]);
-        for (const e of await listEntities(trx, ctx.organizationId, level, q.filter)) {
+        for (const e of await listEntities(trx, ctx.organizationId, level, q.filter, {
+          from: q.from,
+          to: q.to,
+        })) {
           if (delivered.has(e[level] as string)) continue;
           const keys: Record<string, string | null> = {};
           for (const d of q.groupBy) {

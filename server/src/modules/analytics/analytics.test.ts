@@ -383,12 +383,15 @@ describe(`analytics metrics on ${testDialect()}`, () => {
       'Brand ad 3',
       ...zeros,
     ]);
-    // A period with no delivery at all lists every campaign with zeros.
-    const quiet = await csv('from=2023-01-01&to=2023-01-31&groupBy=campaign');
+    // A period with no delivery at all while they ran lists every campaign with zeros.
+    const quiet = await csv('from=2024-02-10&to=2024-02-20&groupBy=campaign');
     expect(quiet.lines.map((l) => l[0]).sort()).toEqual(
       [ids.brand, ids.generic, ids.prospecting, ids.dormant].sort(),
     );
     for (const l of quiet.lines) expect(l.slice(-13)).toEqual(zeros);
+    // Before they started (2024-01-01) they did not exist: no line says they did not deliver.
+    const before = await csv('from=2023-01-01&to=2023-01-31&groupBy=campaign');
+    expect(before.lines).toEqual([]);
     // With a time dimension only delivery is listed (a line per day of nothing says nothing).
     const daily = await csv(`from=${FROM}&to=${TO}&groupBy=day,campaign`);
     expect(daily.lines.map((l) => l[1])).not.toContain(ids.dormant);

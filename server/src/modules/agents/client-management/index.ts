@@ -5,6 +5,11 @@
  */
 import { z } from 'zod';
 import { addDays } from '../../analytics/periods.ts';
+import {
+  type CampaignSpendWarning,
+  campaignSpendWarningSchema,
+  withSpendWarnings,
+} from '../agent-kit/campaign-spend.ts';
 import { money, ratio } from '../agent-kit/period.ts';
 import { defineAgent } from '../agents.definition.ts';
 import { healthScore } from './health.ts';
@@ -100,6 +105,12 @@ export const clientOutput = z.object({
       reason: z.string(),
     }),
   ),
+  warnings: z
+    .array(campaignSpendWarningSchema)
+    .default([])
+    .describe(
+      "Campaigns whose spend (and so their budget use, for upsells) is short: rows with no rate to the campaign's currency were left out (fx_rate_missing), or converted at an old rate (fx_rate_stale)",
+    ),
   communicationPlan: z.object({
     cadence: z.string(),
     touches: z.array(z.object({ date: z.string(), channel: z.string(), topic: z.string() })),
@@ -141,6 +152,7 @@ type Churn = {
 type Kpis = { currency: string; totals: { roas: number | null }; previous: { roas: number | null } | null };
 type Anomalies = { available: true; count: number } | { available: false; reason: string };
 type Headroom = {
+  warnings: CampaignSpendWarning[];
   items: Array<
     Omit<Upsell, 'suggestedDailyBudgetMicros' | 'reason'> & {
       budgetLimited: boolean;
@@ -253,6 +265,7 @@ export const clientManagement = defineAgent<Input, Output>({
         })),
       },
       upsells,
+      warnings: headroom.warnings,
       communicationPlan: communicationPlan(health.level, run.now.toISOString().slice(0, 10), topics, upsells),
       report: {
         ...report,
@@ -264,14 +277,17 @@ export const clientManagement = defineAgent<Input, Output>({
           recommendations: recs,
         }),
       },
-      summary: clientSummary({
-        name: profile.name,
-        score: health.score,
-        level: health.level,
-        churnLevel: churn.level,
-        upsells: upsells.length,
-        weakest,
-      }),
+      summary: withSpendWarnings(
+        headroom.warnings,
+        clientSummary({
+          name: profile.name,
+          score: health.score,
+          level: health.level,
+          churnLevel: churn.level,
+          upsells: upsells.length,
+          weakest,
+        }),
+      ),
     };
   },
 });

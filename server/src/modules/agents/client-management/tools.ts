@@ -93,7 +93,7 @@ export const clientTools = [
   defineTool({
     name: 'budget_headroom',
     description:
-      "Campaigns of the client limited by their budget (28-day average spend ≥ 90% of the daily budget) with their marginal ROAS from ORACLE response curves: upsell candidates. Budget, spend and recommendation are micros of the campaign's own currency (`currency`).",
+      "Campaigns of the client limited by their budget (28-day average spend ≥ 90% of the daily budget) with their marginal ROAS from ORACLE response curves: upsell candidates. Budget, spend and recommendation are micros of the campaign's own currency (`currency`). `warnings` (fx_rate_missing, fx_rate_stale) name campaigns whose spend lacks rows that could not be converted to their currency.",
     input: z.strictObject({ clientId: id, asOf: z.string() }),
     async run(i, tc) {
       const { ctx, services } = tc;
@@ -112,7 +112,11 @@ export const clientTools = [
         ),
       ]);
       // The budget is in the campaign's currency: so is the spend it is divided into.
-      const spendOf = await campaignSpendInOwnCurrency(tc, { from, to: i.asOf, campaigns: campaigns.items });
+      const { spend: spendOf, warnings } = await campaignSpendInOwnCurrency(tc, {
+        from,
+        to: i.asOf,
+        campaigns: campaigns.items,
+      });
       const curve = new Map(
         'allocations' in allocation ? allocation.allocations.map((a) => [a.entityId, a]) : [],
       );
@@ -140,7 +144,7 @@ export const clientTools = [
           },
         ];
       });
-      return { allocation: 'allocations' in allocation ? 'fitted' : allocation.reason, items };
+      return { allocation: 'allocations' in allocation ? 'fitted' : allocation.reason, items, warnings };
     },
   }),
   defineTool({

@@ -6,6 +6,11 @@
 import { z } from 'zod';
 import { moneyText } from '../../../platform/format.ts';
 import { addDays } from '../../analytics/periods.ts';
+import {
+  type CampaignSpendWarning,
+  campaignSpendWarningSchema,
+  withSpendWarnings,
+} from '../agent-kit/campaign-spend.ts';
 import { defineAgent } from '../agents.definition.ts';
 import { marketingSummary } from './templates.ts';
 import { marketingTools } from './tools.ts';
@@ -98,6 +103,12 @@ export const marketingOutput = z.object({
       plannedDailyMicros: z.number().nullable(),
       plannedMonthlyMicros: z.number().nullable(),
     }),
+    warnings: z
+      .array(campaignSpendWarningSchema)
+      .default([])
+      .describe(
+        "Campaigns whose average daily spend is short: rows with no rate to the campaign's currency were left out (fx_rate_missing), or converted at an old rate (fx_rate_stale)",
+      ),
   }),
   proposals: z.array(proposalResult),
   rules: z
@@ -141,14 +152,17 @@ type Allocation =
       }>;
     }
   | { available: false; reason: string };
-type Budgets = Array<{
-  campaignId: string;
-  name: string;
-  platform: string;
-  currency: string;
-  dailyBudgetMicros: number | null;
-  avgDailySpendMicros: number;
-}>;
+type Budgets = {
+  campaigns: Array<{
+    campaignId: string;
+    name: string;
+    platform: string;
+    currency: string;
+    dailyBudgetMicros: number | null;
+    avgDailySpendMicros: number;
+  }>;
+  warnings: CampaignSpendWarning[];
+};
 type Leads = { total: number; items: Array<{ contactId: string; name: string; reason: string }> };
 
 /** Days in an average month, for the monthly projection of a daily plan. */
@@ -172,7 +186,10 @@ export const marketingAutomation = defineAgent<Input, Output>({
       maxChangePct: input.maxChangePct,
     });
     const asOf = allocation.available ? allocation.to : addDays(run.now.toISOString().slice(0, 10), -1);
-    const budgets = await run.call<Budgets>('campaign_budgets', { clientId: input.clientId, asOf });
+    const { campaigns: budgets, warnings } = await run.call<Budgets>('campaign_budgets', {
+      clientId: input.clientId,
+      asOf,
+    });
     const rec = new Map(allocation.available ? allocation.allocations.map((a) => [a.entityId, a]) : []);
     const plannedTotal = allocation.available ? allocation.totals.recommendedDailyMicros : 0;
     const campaigns: Output['plan']['campaigns'] = budgets.map((b) => {
@@ -275,23 +292,27 @@ export const marketingAutomation = defineAgent<Input, Output>({
               plannedMonthlyMicros: Math.round(planned * DAYS_PER_MONTH),
             }
           : { currentDailyMicros: null, plannedDailyMicros: null, plannedMonthlyMicros: null },
+        warnings,
       },
       proposals,
       rules,
       followUps,
-      summary: marketingSummary({
-        currency: allocation.available ? allocation.currency : null,
-        campaigns: campaigns.length,
-        currentDailyMicros: allocation.available ? allocation.totals.currentDailyMicros : currentTotal,
-        plannedDailyMicros: planned,
-        allocationNote: allocation.available ? null : allocation.reason,
-        proposals,
-        rules,
-        followUps: followUps && {
-          leads: followUps.leads,
-          proposed: followUps.proposals.filter((p) => p.ok).length,
-        },
-      }),
+      summary: withSpendWarnings(
+        warnings,
+        marketingSummary({
+          currency: allocation.available ? allocation.currency : null,
+          campaigns: campaigns.length,
+          currentDailyMicros: allocation.available ? allocation.totals.currentDailyMicros : currentTotal,
+          plannedDailyMicros: planned,
+          allocationNote: allocation.available ? null : allocation.reason,
+          proposals,
+          rules,
+          followUps: followUps && {
+            leads: followUps.leads,
+            proposed: followUps.proposals.filter((p) => p.ok).length,
+          },
+        }),
+      ),
     };
   },
 });

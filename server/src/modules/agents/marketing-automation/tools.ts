@@ -93,7 +93,7 @@ export const marketingTools = [
   defineTool({
     name: 'campaign_budgets',
     description:
-      "Active campaigns of a client (or the organization) with their daily budgets and 28-day average daily spend, both in micros of the campaign's own currency (`currency`, its ad account's).",
+      "Active campaigns of a client (or the organization) with their daily budgets and 28-day average daily spend, both in micros of the campaign's own currency (`currency`, its ad account's): `{ campaigns, warnings }`. `warnings` (fx_rate_missing, fx_rate_stale) name the campaigns whose spend lacks rows that could not be converted to their currency: their spend is short, say so.",
     input: z.strictObject({ clientId: id.optional(), asOf: z.string() }),
     async run(i, tc) {
       const { ctx, services } = tc;
@@ -101,21 +101,25 @@ export const marketingTools = [
         services.catalog.listCampaigns(ctx, { clientId: i.clientId, status: 'active', limit: 500, cursor }),
       );
       // Spend in each campaign's currency, as its budget is: never the reporting currency's figure.
-      const spendOf = await campaignSpendInOwnCurrency(tc, {
+      const { spend, warnings } = await campaignSpendInOwnCurrency(tc, {
         from: addDays(i.asOf, -27),
         to: i.asOf,
         campaigns: campaigns.items,
       });
-      return campaigns.items.map((c) => ({
-        campaignId: c.id,
-        name: c.name,
-        platform: c.platform,
-        clientId: c.clientId,
-        currency: c.currency,
-        dailyBudgetMicros: c.dailyBudgetMicros,
-        avgDailySpendMicros: Math.round((spendOf.get(c.id)?.spendMicros ?? 0) / 28),
-        roas28: spendOf.get(c.id)?.roas ?? null,
-      }));
+      return {
+        campaigns: campaigns.items.map((c) => ({
+          campaignId: c.id,
+          name: c.name,
+          platform: c.platform,
+          clientId: c.clientId,
+          currency: c.currency,
+          dailyBudgetMicros: c.dailyBudgetMicros,
+          avgDailySpendMicros: Math.round((spend.get(c.id)?.spendMicros ?? 0) / 28),
+          roas28: spend.get(c.id)?.roas ?? null,
+        })),
+        // Spend left out (no rate to the campaign's currency) is said, never read as no spend.
+        warnings,
+      };
     },
   }),
   defineTool({

@@ -100,6 +100,24 @@ function confidenceOf(f: ForecastResult, values: number[]): number | null {
   return Math.round(Math.max(0, Math.min(1, 1 - err / level)) * 1000) / 1000;
 }
 
+/**
+ * ROAS's own confidence: 1 − its backtest error (the mean absolute error of the daily ROAS the two
+ * forecasts implied, roasBacktest) / the mean daily ROAS of the last 28 days with spend, in [0, 1].
+ * Revenue and spend can each be hard to forecast while their ratio is steady (or the reverse), so
+ * the ratio is judged on its own errors. Null without that backtest or without recent spend.
+ */
+function roasConfidenceOf(roas: BacktestError | null, s: DailySeries): number | null {
+  if (!roas || !Number.isFinite(roas.error)) return null;
+  const recent: number[] = [];
+  for (let i = Math.max(0, s.spendMicros.length - 28); i < s.spendMicros.length; i++) {
+    const spend = s.spendMicros[i] as number;
+    if (spend > 0) recent.push((s.revenueMicros[i] ?? 0) / spend);
+  }
+  const level = recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length);
+  if (!(level > 0)) return null;
+  return Math.round(Math.max(0, Math.min(1, 1 - roas.error / level)) * 1000) / 1000;
+}
+
 /** The backtest error of a forecast's selection (its best candidate), in `unit`. */
 function backtestOf(f: ForecastResult, unit: BacktestError['unit']): BacktestError | null {
   const d = f.diagnostics;
@@ -321,8 +339,6 @@ export function computeForecast(
   const fr = run(s.revenueMicros, horizon);
   const fs = run(s.spendMicros, horizon);
   const { points, noSpend } = roasPoints(pointsOf(fr, s, false), pointsOf(fs, s, false));
-  const cr = confidenceOf(fr, s.revenueMicros);
-  const cs = confidenceOf(fs, s.spendMicros);
   const extra = noSpend ? [`No spend is forecast on ${noSpend} of ${horizon} days: ROAS is 0 there`] : [];
   const explanation = explain(fr, s, 'micros', [
     ...fs.diagnostics.warnings.map((w) => `spend: ${outlierWarning(w, fs, s, 'micros')}`),
@@ -336,7 +352,7 @@ export function computeForecast(
     model: ratioName(fr.model, fs.model),
     version: FORECAST_VERSION,
     points,
-    confidence: cr === null || cs === null ? null : Math.min(cr, cs),
+    confidence: roasConfidenceOf(roas, s),
     inputsHash: hash,
     explanation: {
       ...withLate(explanation),

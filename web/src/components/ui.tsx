@@ -124,6 +124,8 @@ const statusTones: Record<string, Tone> = {
   revoked: 'gray',
   pending: 'amber',
   pending_approval: 'amber',
+  // A workflow run (or step) whose change waits for approval: nothing happened yet.
+  proposed: 'amber',
   invited: 'amber',
   // A write-back (or its proposal) the reconciler could not settle: a person must look on the platform.
   unknown: 'orange',

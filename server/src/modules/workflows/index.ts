@@ -17,6 +17,7 @@ import type { Sync } from '../sync/sync.service.ts';
 import { createEngine } from './workflows.engine.ts';
 import type { createEventHub } from './workflows.events.ts';
 import { createWorkflowService } from './workflows.service.ts';
+import { createSettler } from './workflows.settle.ts';
 import { type AgentRunner, createStepExecutors } from './workflows.steps.ts';
 import { templates, templateView } from './workflows.templates.ts';
 import { createTriggers } from './workflows.triggers.ts';
@@ -34,7 +35,8 @@ export interface WorkflowsDeps {
   box: SecretBox;
   queue: Queue;
   mailer: Mailer;
-  proposals: Pick<Proposals, 'propose'>;
+  /** `propose` for the steps; `get` to see what became of a `proposed` run's proposals. */
+  proposals: Pick<Proposals, 'propose' | 'get'>;
   sync: Pick<Sync, 'startOrJoin' | 'get'>;
   oracle: Oracle;
   analytics: Pick<AnalyticsModule, 'metrics'>;
@@ -57,10 +59,12 @@ export function createWorkflowsModule(deps: WorkflowsDeps) {
   const engine = createEngine({ ...deps, execute });
   const service = createWorkflowService({ ...deps, engine });
   const triggers = createTriggers({ ...deps, engine });
+  const settler = createSettler({ ...deps, engine });
   deps.events?.listen(triggers.onEvent);
   return {
     ...service,
     ...triggers,
+    settleProposed: settler.settleProposed,
     runStep: engine.runStep,
     templates: () => templates.map(templateView),
   };

@@ -134,11 +134,14 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
       .execute();
   }
 
-  /** Ends an execution and cancels its steps that have not started. */
+  /**
+   * Ends an execution and cancels its steps that have not started; `proposed`: its steps ran, and
+   * what they proposed waits for approval (`workflows.settle.ts` ends it when that is decided).
+   */
   async function finish(
     trx: Executor,
     exec: WorkflowExecutionsTable,
-    status: 'succeeded' | 'failed' | 'cancelled',
+    status: 'succeeded' | 'failed' | 'cancelled' | 'proposed',
     error: string | null,
     ctx: Ctx,
     later?: Later,
@@ -216,8 +219,16 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
       }
     }
     const all = [...runs.values()];
+    // Done; but a change a step proposed that waits for approval has not happened: not a success yet.
     if (all.every((r) => terminalStep.includes(r.status)))
-      return finish(trx, exec, 'succeeded', null, ctx, later);
+      return finish(
+        trx,
+        exec,
+        all.some((r) => r.status === 'proposed') ? 'proposed' : 'succeeded',
+        null,
+        ctx,
+        later,
+      );
     const status = all.some((r) => r.status === 'waiting_approval') ? 'waiting_approval' : 'running';
     if (status !== exec.status) await setExecution(trx, org, executionId, { status });
   }
@@ -439,9 +450,10 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
     const recordedInput = json(merged);
     await commit(p, run.id, async (trx, current) => {
       const ended = terminalExecution.includes(current.status);
-      if (outcome?.kind === 'done') {
+      if (outcome?.kind === 'done' || outcome?.kind === 'proposed') {
+        const proposed = outcome.kind === 'proposed';
         await setStep(trx, org, run.id, {
-          status: 'succeeded',
+          status: proposed ? 'proposed' : 'succeeded',
           input: recordedInput,
           output: json(outcome.output),
           state: null,
@@ -449,9 +461,14 @@ export function createEngine({ storage, audit, clock, queue, execute }: EngineDe
         });
         const later: Later = [
           {
-            action: 'workflows.step_succeeded',
+            action: proposed ? 'workflows.step_proposed' : 'workflows.step_succeeded',
             target: { type: 'workflow_execution', id: exec.id },
-            metadata: { stepId: step.id, type, attempt: p.attempt },
+            metadata: {
+              stepId: step.id,
+              type,
+              attempt: p.attempt,
+              ...(proposed ? { proposalId: (outcome.output as { proposalId: string }).proposalId } : {}),
+            },
           },
         ];
         if (!ended) await advance(trx, org, exec.id, later);

@@ -1,7 +1,8 @@
 /**
  * Workflow jobs. Each step attempt (and each check of a step that polls, like a connector sync) is
  * one `workflows.step` job, enqueued in the transaction that made the step runnable; `workflows.cron`
- * ticks every minute and starts the runs of cron triggers that came due; `workflows.thresholds`
+ * ticks every minute, starts the runs of cron triggers that came due and settles the `proposed` runs
+ * whose proposals were decided meanwhile; `workflows.thresholds`
  * evaluates threshold triggers after a sync finished.
  */
 import { z } from 'zod';
@@ -42,13 +43,14 @@ export const workflowThresholdsJob = defineJob({
 export interface WorkflowJobTarget {
   runStep(p: z.output<typeof workflowStepJob.payload>, signal: AbortSignal): Promise<unknown>;
   cronTick(now?: Date): Promise<{ started: number }>;
+  settleProposed(): Promise<{ settled: number }>;
   evaluateThresholds(organizationId: string, syncRunId: string): Promise<{ started: number }>;
 }
 
 export function workflowJobs(w: WorkflowJobTarget): JobBinding[] {
   return [
     handle(workflowStepJob, (p, ctx) => w.runStep(p, ctx.signal)),
-    handle(workflowCronJob, () => w.cronTick()),
+    handle(workflowCronJob, async () => ({ ...(await w.cronTick()), ...(await w.settleProposed()) })),
     handle(workflowThresholdsJob, (p) => w.evaluateThresholds(p.organizationId, p.syncRunId)),
   ];
 }

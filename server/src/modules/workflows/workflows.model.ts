@@ -2,16 +2,24 @@
 import type { WorkflowExecutionsTable, WorkflowStepRunsTable, WorkflowsTable } from '../../storage/schema.ts';
 import type { StepDefinition, WorkflowTriggers } from './workflows.definition.ts';
 
+/**
+ * `proposed`: every step ran, but a change a `proposal` (or `ghl_action`) step made waits for approval
+ * under the guardrails: nothing of it happened yet, so the run has not succeeded. It becomes
+ * `succeeded` once every such proposal is applied, `failed` once one is rejected, expires or fails
+ * (`workflows.settle.ts`). The engine runs nothing more in it.
+ */
 export const executionStatuses = [
   'queued',
   'running',
   'waiting_approval',
+  'proposed',
   'succeeded',
   'failed',
   'cancelled',
 ] as const;
 export type ExecutionStatus = (typeof executionStatuses)[number];
-export const terminalExecution: readonly string[] = ['succeeded', 'failed', 'cancelled'];
+/** Nothing more runs: the run ended, or only waits for its proposals to be decided (`proposed`). */
+export const terminalExecution: readonly string[] = ['succeeded', 'failed', 'cancelled', 'proposed'];
 
 export const stepStatuses = [
   'pending',
@@ -19,15 +27,20 @@ export const stepStatuses = [
   'running',
   'polling',
   'waiting_approval',
+  /** Its proposal waits for approval under the guardrails (the step ran; the change has not happened). */
+  'proposed',
   'succeeded',
   'failed',
   'skipped',
   'cancelled',
 ] as const;
 export type StepStatus = (typeof stepStatuses)[number];
-export const terminalStep: readonly string[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
-/** A step whose dependants may go on: it ran, or its branch was skipped. */
-export const settledStep: readonly string[] = ['succeeded', 'skipped'];
+export const terminalStep: readonly string[] = ['succeeded', 'failed', 'skipped', 'cancelled', 'proposed'];
+/**
+ * A step whose dependants may go on: it ran (a `proposed` one too: the steps after it read its
+ * output, `status: 'pending_approval'`, and a notice says the change waits), or its branch was skipped.
+ */
+export const settledStep: readonly string[] = ['succeeded', 'skipped', 'proposed'];
 
 export const triggerTypes = ['manual', 'cron', 'event', 'webhook'] as const;
 export type TriggerType = (typeof triggerTypes)[number];

@@ -82,7 +82,11 @@ export const workflowWithSecret = z.object({
 export const stepRunSchema = z.object({
   stepId: z.string(),
   type: z.string(),
-  status: z.enum(stepStatuses),
+  status: z
+    .enum(stepStatuses)
+    .describe(
+      '`proposed`: the step made a proposal that waits for approval under the guardrails (the change has not happened); it becomes `succeeded` when the proposal is applied, `failed` when it is rejected, expires or fails',
+    ),
   attempts: z.number(),
   input: z.unknown(),
   output: z.unknown(),
@@ -96,7 +100,11 @@ export const executionSchema = z.object({
   id: z.string(),
   workflowId: z.string(),
   version: z.number(),
-  status: z.enum(executionStatuses),
+  status: z
+    .enum(executionStatuses)
+    .describe(
+      '`proposed`: every step ran, but a change it proposed waits for approval (Approvals): not a success yet. It becomes `succeeded` once all its proposals are applied, `failed` once one is rejected, expires or fails (checked every minute)',
+    ),
   trigger: z.object({ type: z.string(), payload: z.unknown() }),
   error: z.string().nullable(),
   createdBy: z.string().nullable(),

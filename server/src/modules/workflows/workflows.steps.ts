@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import { AppError } from '../../platform/errors.ts';
+import { moneyText, numberText } from '../../platform/format.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Mailer } from '../../platform/mailer.ts';
 import type { Storage } from '../../storage/db.ts';
@@ -13,7 +14,7 @@ import { entityNames } from '../analytics/analytics.repo.ts';
 import type { Ctx } from '../auth/context.ts';
 import { type Oracle, runNightly } from '../oracle/index.ts';
 import type { EntityRef } from '../oracle/oracle.series.ts';
-import type { Proposals, ProposeInput } from '../proposals/index.ts';
+import type { Proposal, Proposals, ProposeInput } from '../proposals/index.ts';
 import { AlreadyInStateError } from '../proposals/proposals.draft.ts';
 import { effectivePolicy } from '../proposals/proposals.policies.ts';
 import type { Sync } from '../sync/sync.service.ts';
@@ -23,6 +24,8 @@ type Params<T extends StepType> = import('zod').output<(typeof stepParams)[T]>;
 
 export type StepOutcome =
   | { kind: 'done'; output: unknown }
+  /** The step's proposal waits for approval under the guardrails: ran, but nothing changed yet. */
+  | { kind: 'proposed'; output: unknown }
   | { kind: 'wait_approval'; output: unknown }
   | { kind: 'poll'; state: unknown; delayMs: number };
 
@@ -133,6 +136,34 @@ function summaryOf(p: { expectedImpact?: { summary?: string } | null; kind: stri
   return p.expectedImpact?.summary ?? p.kind.replace(/_/g, ' ');
 }
 
+/**
+ * What a `proposal` or `ghl_action` step outputs of its proposal; also what it is updated to when
+ * the proposal is decided later (`workflows.settle.ts`).
+ */
+export function proposalOutput(proposal: Proposal, replayed: boolean) {
+  return {
+    proposalId: proposal.id,
+    status: proposal.status,
+    // What happened, for a subject line: "launched", "waiting for approval", "applied" …
+    outcome: outcomeOf(proposal.kind, proposal.status),
+    // True only once the platform took the change (an enable waiting for approval launched nothing).
+    applied: proposal.status === 'applied',
+    replayed,
+    // Approved but not recorded as applied: a process died while the write-back was in flight.
+    // Its outcome is the actions module's to settle (the key is held, so it is never sent again).
+    applyPending: proposal.status === 'approved',
+    appliedActionId: proposal.appliedActionId,
+    before: proposal.before,
+    after: proposal.after,
+    // For people (a notify step's body): what the change is, money in its currency, and where it is.
+    summary: `${summaryOf(proposal)} (${statusText[proposal.status] ?? proposal.status.replace(/_/g, ' ')})`,
+  };
+}
+
+/** A proposal waiting for approval is not done: the step is `proposed` (the steps after it go on). */
+const proposed = (output: ReturnType<typeof proposalOutput>): StepOutcome =>
+  output.status === 'pending_approval' ? { kind: 'proposed', output } : { kind: 'done', output };
+
 export function createStepExecutors(deps: StepDeps) {
   const { storage, clock, mailer, proposals, sync, oracle } = deps;
 
@@ -179,23 +210,7 @@ export function createStepExecutors(deps: StepDeps) {
               : (proposal.error ?? 'the platform refused it')
         }`,
       );
-    return {
-      proposalId: proposal.id,
-      status: proposal.status,
-      // What happened, for a subject line: "launched", "waiting for approval", "applied" …
-      outcome: outcomeOf(proposal.kind, proposal.status),
-      // True only once the platform took the change (an enable waiting for approval launched nothing).
-      applied: proposal.status === 'applied',
-      replayed,
-      // Approved but not recorded as applied: a process died while the write-back was in flight.
-      // Its outcome is the actions module's to settle (the key is held, so it is never sent again).
-      applyPending: proposal.status === 'approved',
-      appliedActionId: proposal.appliedActionId,
-      before: proposal.before,
-      after: proposal.after,
-      // For people (a notify step's body): what the change is, money in its currency, and where it is.
-      summary: `${summaryOf(proposal)} (${statusText[proposal.status] ?? proposal.status.replace(/_/g, ' ')})`,
-    };
+    return proposalOutput(proposal, replayed);
   }
 
   /**
@@ -345,10 +360,10 @@ export function createStepExecutors(deps: StepDeps) {
           unit: f.unit,
           // The expected total over the horizon, rounded (in micros for money), and as people read it.
           total: Math.round(sum * 100) / 100,
+          // Money as every other text of Omnify writes it (`moneyText`: "£369.90", as proposal
+          // summaries in the same notice do), not "369.90 GBP" beside "£28.00".
           totalText:
-            f.unit === 'micros'
-              ? `${(sum / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })} ${f.explanation.currency}`
-              : sum.toLocaleString('en-US', { maximumFractionDigits: 2 }),
+            f.unit === 'micros' ? moneyText(Math.round(sum), f.explanation.currency) : numberText(sum),
           days: f.points.length,
           model: f.model,
         },
@@ -433,12 +448,12 @@ export function createStepExecutors(deps: StepDeps) {
     },
 
     async ghl_action(params, env) {
-      return { kind: 'done', output: await propose(env, params) };
+      return proposed(await propose(env, params));
     },
 
     async proposal(params, env) {
       try {
-        return { kind: 'done', output: await propose(env, params) };
+        return proposed(await propose(env, params));
       } catch (e) {
         const unchanged = alreadyInState(params, e);
         if (unchanged) return { kind: 'done', output: unchanged };

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { as, type Signed, signUp, type TestApp } from '../../../test/helpers/app.ts';
 import { connectSimulator, SIMULATOR_LAST_DAY } from '../../../test/helpers/simulator.ts';
+import { moneyText } from '../../platform/format.ts';
 import { testDialect } from '../../storage/testing.ts';
 import {
   createWorkflowTestApp,
@@ -843,10 +844,17 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     const waiting = await settle(id, ['waiting_approval', 'failed']);
     expect(waiting.status, JSON.stringify(waiting.steps)).toBe('waiting_approval');
     expect(step(waiting, 'forecast').output).toMatchObject({ metric: 'spend', unit: 'micros' });
-    // Messages read the total as money, not as raw micros.
+    // Messages read the total as money, not as raw micros, written as every other amount of the
+    // notice (moneyText: "£369.90", like the proposal summaries), not "369.90 GBP".
     const { total, totalText } = step(waiting, 'forecast').output as { total: number; totalText: string };
-    expect(totalText).toMatch(/^[\d,]+\.\d{2} [A-Z]{3}$/);
-    expect(Number(totalText.split(' ')[0]!.replace(/,/g, ''))).toBeCloseTo(total / 1e6, 1);
+    const { currency } = await t.storage.db
+      .selectFrom('campaigns')
+      .innerJoin('ad_accounts', 'ad_accounts.id', 'campaigns.ad_account_id')
+      .select('ad_accounts.currency')
+      .where('campaigns.id', '=', sim.campaignId)
+      .executeTakeFirstOrThrow();
+    expect(totalText).toBe(moneyText(Math.round(total), currency));
+    expect(totalText).not.toMatch(/ [A-Z]{3}$/);
     // The approver reads the campaign's name and the money, not its id and micros.
     const { name } = await t.storage.db
       .selectFrom('campaigns')
@@ -1038,7 +1046,10 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
       }),
     );
     expect(approved.statusCode, approved.body).toBe(200);
-    const done = await settle(id);
+    // Not a success: the launch waits for approval, so the run and its enable step are `proposed`.
+    const done = await settle(id, ['proposed', ...terminal]);
+    expect(done.status).toBe('proposed');
+    expect(step(done, 'enable')).toMatchObject({ status: 'proposed' });
     expect(step(done, 'enable').output).toMatchObject({
       status: 'pending_approval',
       outcome: 'waiting for approval',

@@ -146,6 +146,12 @@ function StepDecision({ executionId, step }: { executionId: string; step: StepRu
   );
 }
 
+/** What `proposed` means, on a run or a step: it ran, but the change waits for a person. */
+const proposedHelp = {
+  run: 'Every step ran, but a change it proposed waits for approval in Approvals: nothing changed yet. It becomes succeeded once applied, failed if rejected or expired.',
+  step: 'This step proposed a change that waits for approval in Approvals: nothing changed yet.',
+};
+
 function StepTimeline({ steps, executionId }: { steps: StepRun[]; executionId: string }) {
   return (
     <ol className="relative ml-1 space-y-3 border-l border-slate-200 pl-5">
@@ -158,15 +164,20 @@ function StepTimeline({ steps, executionId }: { steps: StepRun[]; executionId: s
                 ? 'bg-emerald-500'
                 : s.status === 'failed'
                   ? 'bg-rose-500'
-                  : s.status === 'running' || s.status === 'waiting'
-                    ? 'bg-sky-500'
-                    : 'bg-slate-300',
+                  : s.status === 'proposed'
+                    ? 'bg-amber-400'
+                    : s.status === 'running' || s.status === 'waiting'
+                      ? 'bg-sky-500'
+                      : 'bg-slate-300',
             )}
           />
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-medium text-slate-800">{s.stepId}</span>
             <span className="font-mono text-xs text-slate-500">{s.type}</span>
-            <StatusBadge status={s.status} />
+            <StatusBadge
+              status={s.status}
+              {...(s.status === 'proposed' ? { help: proposedHelp.step } : {})}
+            />
             {s.attempts > 1 && <span className="text-xs text-slate-500">{s.attempts} attempts</span>}
           </div>
           <p className="text-xs text-slate-500">
@@ -206,7 +217,7 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
         ? false
         : ['running', 'queued'].includes(q.state.data.status)
           ? 2000
-          : q.state.data.status === 'waiting_approval'
+          : q.state.data.status === 'waiting_approval' || q.state.data.status === 'proposed'
             ? 10_000
             : false,
   });
@@ -356,7 +367,10 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
                         open === e.id ? 'bg-brand-50' : 'hover:bg-slate-50',
                       )}
                     >
-                      <StatusBadge status={e.status} />
+                      <StatusBadge
+                        status={e.status}
+                        {...(e.status === 'proposed' ? { help: proposedHelp.run } : {})}
+                      />
                       <span>{dateTime(e.createdAt)}</span>
                       <span className="text-xs text-slate-500">
                         {humanize(e.trigger.type)} · v{e.version}
@@ -384,6 +398,7 @@ function Runs({ wf, template }: { wf: Workflow; template?: Template }) {
             ) : (
               <>
                 {detail.data.error && <Notice tone="red">{detail.data.error}</Notice>}
+                {detail.data.status === 'proposed' && <Notice tone="amber">{proposedHelp.run}</Notice>}
                 <StepTimeline steps={detail.data.steps ?? []} executionId={detail.data.id} />
               </>
             )}

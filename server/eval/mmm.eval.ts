@@ -111,11 +111,46 @@
  *        unconverged run had them swapped. The rank miss on seeds 1 and 2 is Ch1 vs Ch3 again: our
  *        posterior means are 0.02–0.13 apart and change order between seeds (Meridian: 0.94 vs 0.80).
  *        So: directions 5/5 on three seeds; the full ranking on one seed in three.
+ *    (f) primary since 2026-11-27, decided before any run of it and whatever its score, because it is
+ *        the published notebook's own documented setting (`ModelSpec(enable_aks=True)`) and (e) lacked
+ *        it: (e) with the week effects replaced by time effects on knots chosen by Meridian's Automatic
+ *        Knot Selection (`aks.ts`, reimplemented from google/meridian `meridian/model/knots.py` class
+ *        `AKS` as released in v1.7.0 — the version the notebook's install cell shows — which Meridian
+ *        keeps verbatim as `meridian/schema/serde/legacy_aks.py`, read at commit 210d1b4b35aa; the
+ *        current knots.py read at 07c4c39c3469 and 277e7c694215). The algorithm: conversions per
+ *        capita, standardized over all geos and weeks and centred per geo, regressed on the week index
+ *        with degree-1 B-splines over candidate knots at weeks 1 … 153; adaptive ridge (L0
+ *        approximation, ε = 1e-5) on the coefficients' second differences for 100 penalties
+ *        logspace(−1, 2)/√40; per penalty the knots with selection weight > 0.99 are refitted by least
+ *        squares and scored by AIC with σ₀² = (full-basis residual mean square)² (the v1.7.0 formula;
+ *        Meridian changed it to the unsquared mean square in v1.8.0, after the notebook ran); kept count
+ *        in [1, 153 − 9 model variables]; lowest AIC, ties to the larger penalty. The knots are
+ *        interpolated linearly to the weeks and flat outside the first and last knot (Meridian's
+ *        `l1_distance_weights`), each knot a control (the first absorbed by the geo intercepts), as
+ *        `knots` does. Checked against an independent NumPy/SciPy run of the same steps (SciPy's
+ *        B-spline design matrix, dense solves): the same knots. Not verified: the definition of
+ *        `InputData.scaled_centered_kpi` itself (not in the stored sources; its docstring says
+ *        "population-scaled and mean-centered by geo" and its unit test's one-geo output has mean 0 and
+ *        standard deviation 1, which this matches; without the per-geo centring AKS would keep 51
+ *        knots instead of 64).
+ *        On this data AKS keeps 64 knots: weeks 1, 2, 4, 6, 7, 9, 12, 14, 17, 22, 23, 27, 29, 37, 40,
+ *        43, 45, 48, 49, 50, 52, 56, 57, 60, 61, 64, 65, 67, 68, 70, 74, 78, 79, 83, 86, 87, 102, 103,
+ *        104, 105, 108, 109, 110, 111, 113, 114, 115, 119, 120, 123, 125, 127, 128, 132, 133, 134, 135,
+ *        136, 138, 139, 142, 144, 146, 152 (all 100 penalties converged; lowest AIC at penalty 2.85/√40 = 0.45, the largest of
+ *        the penalties that keep these 64).
+ *        Same sampler and chain lengths as (e) (4 × 2,000 after 10,000, thin 4). Two changes were
+ *        needed to run it, neither a modelling choice: the input check asks for two observations per
+ *        parameter counted in geo-weeks for panel data (it counted weeks, and the pooled least-squares
+ *        start has 4 + 63 controls over 156 weeks × 40 geos), and the profiler dots a column that is
+ *        the same in every geo (a knot weight) through week sums (exact; otherwise the 63 dense knot
+ *        columns made each per-geo update about 9 times dearer than with week effects).
+ *        Results: not run yet at the commit that introduced (f).
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { aksScaledKpi, automaticKnotSelection, knotWeightsAt } from '../src/modules/oracle/allocation/aks.ts';
 import { type AllocationEntity, allocateBudget } from '../src/modules/oracle/allocation/allocate.ts';
 import {
   type ChannelParams,
@@ -123,7 +158,7 @@ import {
   fitResponseCurves,
   type MmmInput,
 } from '../src/modules/oracle/allocation/curves.ts';
-import { knotControls, selectKnots } from '../src/modules/oracle/allocation/knots.ts';
+import { knotControls, selectKnots, weightControls } from '../src/modules/oracle/allocation/knots.ts';
 import { sampleCurvePosteriorParallel } from '../src/modules/oracle/allocation/posterior.parallel.ts';
 import { posteriorEntities } from '../src/modules/oracle/allocation/posterior.ts';
 import { mapWithPriors } from '../src/modules/oracle/allocation/prior.ts';
@@ -289,8 +324,9 @@ function ranks(v: number[]) {
  * How the Meridian data are modelled:
  * - time: `weeks` = a fixed effect per week (Meridian's default for geo data: knots = n_times);
  *   `knots` = piecewise-linear time effects through K equally spaced knots, K by BIC on the national
- *   per-capita revenue (a stand-in for the AKS the published notebook enabled); `trend` = t, t²
- *   and yearly Fourier (K = 2).
+ *   per-capita revenue (a stand-in for the AKS the published notebook enabled); `aks` = the same
+ *   piecewise-linear time effects through the knots Meridian's Automatic Knot Selection picks
+ *   (`aks.ts`, spec (f)); `trend` = t, t² and yearly Fourier (K = 2).
  * - estimator: `ls` = least squares (bootstrap interval); `map` = posterior mode under Meridian's
  *   priors; `posterior` = posterior mean and 90 % interval from MCMC draws under Meridian's priors,
  *   allocation on the expected response (as Meridian's optimizer does).
@@ -299,7 +335,7 @@ function ranks(v: number[]) {
  *   `ls` the pooled one (all four as pooled linear controls, 8 weights), as in specs (a) and (b).
  */
 export interface MeridianSpec {
-  time: 'weeks' | 'knots' | 'trend';
+  time: 'weeks' | 'knots' | 'aks' | 'trend';
   estimator: 'ls' | 'map' | 'posterior';
   saturation: Saturation;
   bootstrap?: number;
@@ -411,6 +447,21 @@ export function meridianKnots(): number {
   return selectKnots(national, Math.floor(T / 2)).knots;
 }
 
+/**
+ * The knots Meridian's AKS selects on this data (header, (f)): its input is the KPI (conversions) per
+ * capita; the default upper bound on the number of knots subtracts the model's 9 variables (5 media,
+ * 1 organic, 1 non-media treatment, 2 controls).
+ */
+let aksCache: number[] | null = null;
+export function meridianAksKnots(): number[] {
+  if (aksCache) return aksCache;
+  const { rows, geos, T } = loadMeridian();
+  const population = geos.map((_, g) => Number(rows[g * T]!.population));
+  const y = aksScaledKpi(num(rows, 'conversions'), population, geos.length);
+  aksCache = automaticKnotSelection(y, geos.length, { features: CHANNELS.length + 4 }).knots;
+  return aksCache;
+}
+
 const lsCache = new Map<string, ReturnType<typeof fitResponseCurves>>();
 
 export async function runMeridian(spec: MeridianSpec, processes = 1): Promise<MeridianResult> {
@@ -421,12 +472,14 @@ export async function runMeridian(spec: MeridianSpec, processes = 1): Promise<Me
     return (d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000;
   });
   const knots = spec.time === 'knots' ? meridianKnots() : 0;
+  const aksKnots = spec.time === 'aks' ? meridianAksKnots() : [];
   // Least squares (the earlier specs, and the start of the MAP and the sampler) on the pooled
   // structure; the MAP and the posterior on Meridian's (organic media need the sampler's model).
   const structured = spec.estimator !== 'ls';
   const timeControls = [
     ...(spec.time === 'trend' ? [...trend(t, T), ...fourier(doy, 2, 365.25)] : []),
     ...(spec.time === 'knots' ? knotControls(geos.length, T, knots) : []),
+    ...(spec.time === 'aks' ? weightControls(geos.length, T, knotWeightsAt(T, aksKnots)) : []),
   ];
   const model: MmmInput = {
     ...meridianBase,
@@ -439,6 +492,7 @@ export async function runMeridian(spec: MeridianSpec, processes = 1): Promise<Me
       ...base.controls,
       ...(spec.time === 'trend' ? [...trend(t, T), ...fourier(doy, 2, 365.25)] : []),
       ...(spec.time === 'knots' ? knotControls(geos.length, T, knots) : []),
+      ...(spec.time === 'aks' ? weightControls(geos.length, T, knotWeightsAt(T, aksKnots)) : []),
     ],
     timeEffects: spec.time === 'weeks',
   };
@@ -491,7 +545,13 @@ export async function runMeridian(spec: MeridianSpec, processes = 1): Promise<Me
   const change = alloc.allocations.map((a) => a.spend - a.current!);
   const agree = change.filter((c, i) => Math.sign(c) === Math.sign(published.change[i]!)).length;
   const time =
-    spec.time === 'knots' ? `${knots} BIC knots` : spec.time === 'weeks' ? 'week effects' : 'trend + Fourier';
+    spec.time === 'knots'
+      ? `${knots} BIC knots`
+      : spec.time === 'aks'
+        ? `${aksKnots.length} AKS knots`
+        : spec.time === 'weeks'
+          ? 'week effects'
+          : 'trend + Fourier';
   return {
     spec: `${spec.estimator}, ${spec.saturation}, ${time}${structured ? ', geo-level controls and Promo, organic Hill, 9 lags' : ''}${spec.perGeoMedia ? ', per-geo media effects' : ''}`,
     rows: CHANNELS.map((c, i) => ({
@@ -558,11 +618,11 @@ export async function runMmmEval(
   const processes = opts.processes ?? os.availableParallelism();
   const start = performance.now();
   const pymc = runPymc(opts.bootstrap ?? 20);
-  // Primary (see the header, (d)): Meridian's priors, saturation and model structure, posterior means,
-  // week effects.
+  // Primary (see the header, (f)): Meridian's priors, saturation and model structure, per-geo media
+  // effects, posterior means, time effects on the knots Meridian's AKS selects (the notebook's setting).
   const meridian = await runMeridian(
     {
-      time: 'weeks',
+      time: 'aks',
       estimator: 'posterior',
       saturation: 'hill',
       perGeoMedia: true,

@@ -109,6 +109,29 @@ describe('fitResponseCurves', () => {
     expect(() => fitResponseCurves({ ...input, y: bad })).toThrow(/finite/);
     expect(() => fitResponseCurves({ ...input, panels: 3 })).toThrow(/panels × weeks/);
   });
+
+  it('asks for two observations per parameter: weeks for one panel, geo-weeks for a panel', () => {
+    const input = simulate(truth, 40);
+    const r = rng(3);
+    const extra = (k: number) =>
+      Array.from({ length: k }, (_, i) => ({
+        name: `z${i}`,
+        values: Float64Array.from({ length: 40 }, () => r()),
+      }));
+    // 2 channels × 3 + 15 controls = 21 parameters > 40 weeks / 2.
+    expect(() => fitResponseCurves({ ...input, controls: [...input.controls, ...extra(14)] })).toThrow(
+      expect.objectContaining({ code: 'invalid_input', message: expect.stringMatching(/too few weeks/) }),
+    );
+    // Two panels of 20 weeks with 17 parameters: 40 observations are enough (20 weeks alone are not).
+    const panel = { ...input, panels: 2, controls: [...input.controls, ...extra(10)] };
+    expect(fitResponseCurves(panel).channels).toHaveLength(2);
+    expect(() => fitResponseCurves({ ...panel, controls: [...panel.controls, ...extra(4)] })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_input',
+        message: expect.stringMatching(/too few observations/),
+      }),
+    );
+  });
 });
 
 describe('channelResponse', () => {

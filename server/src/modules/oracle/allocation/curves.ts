@@ -103,8 +103,11 @@ export function validateMmmInput(input: MmmInput) {
   if (input.timeEffects && input.panels < 2) throw invalidInput('time effects need more than one panel');
   if (input.media.length === 0) throw invalidInput('at least one media channel is needed');
   const T = n / input.panels;
-  if (T < 2 * (input.media.length * 3 + input.controls.length))
+  // At least two observations per parameter: weeks for one panel, geo-weeks for a panel.
+  const parameters = input.media.length * 3 + input.controls.length;
+  if (input.panels === 1 && T < 2 * parameters)
     throw invalidInput('too few weeks for the number of channels and controls');
+  if (n < 2 * parameters) throw invalidInput('too few observations for the number of channels and controls');
   for (const s of [...input.media.map((m) => m.spend), ...input.controls.map((c) => c.values), input.y])
     if (s.length !== n || s.some((v) => !Number.isFinite(v)))
       throw invalidInput('every series must have panels × weeks finite values');

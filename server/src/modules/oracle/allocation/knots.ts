@@ -24,12 +24,18 @@ export function knotWeights(T: number, K: number): Float64Array[] {
  * panel intercepts the K weights sum to one and one of them is redundant.
  */
 export function knotControls(panels: number, T: number, K: number) {
-  return knotWeights(T, K)
-    .slice(1)
-    .map((w, k) => ({
-      name: `knot${k + 1}`,
-      values: Float64Array.from({ length: panels * T }, (_, i) => w[i % T]!),
-    }));
+  return weightControls(panels, T, knotWeights(T, K));
+}
+
+/**
+ * The same for any knot weights whose columns sum to one every week (e.g. `aks.ts` `knotWeightsAt`
+ * for knots at chosen weeks): every column but the first, repeated for each panel.
+ */
+export function weightControls(panels: number, T: number, W: Float64Array[]) {
+  return W.slice(1).map((w, k) => ({
+    name: `knot${k + 1}`,
+    values: Float64Array.from({ length: panels * T }, (_, i) => w[i % T]!),
+  }));
 }
 
 /** BIC of y_t on the K-knot basis, for K = 1 … maxK; returns the K with the lowest BIC and the table. */

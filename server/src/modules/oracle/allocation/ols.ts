@@ -55,6 +55,33 @@ function demeaned(v: Float64Array, panels: number, timeEffects: boolean) {
   return out;
 }
 
+/**
+ * A column that is the same in every panel (a function of the week only, e.g. a time-knot weight):
+ * its T values, else null. For such a column x and a demeaned vd, x·vd = Σ_t x_t Σ_p vd[p,t] — T
+ * products instead of panels × T — and, the demeaning M being an orthogonal projection (exact for a
+ * balanced panel), (Mx)·(Mv) = x·(Mv).
+ */
+function weekOnly(c: Float64Array, panels: number): Float64Array | null {
+  if (panels < 2) return null;
+  const T = c.length / panels;
+  for (let p = 1; p < panels; p++) for (let t = 0; t < T; t++) if (c[p * T + t] !== c[t]) return null;
+  return c.slice(0, T);
+}
+
+/** Σ over panels of v at each week. */
+function weekSums(v: Float64Array, panels: number) {
+  const T = v.length / panels;
+  const s = new Float64Array(T);
+  for (let p = 0; p < panels; p++) for (let t = 0; t < T; t++) s[t]! += v[p * T + t]!;
+  return s;
+}
+
+const dotT = (a: Float64Array, b: Float64Array) => {
+  let s = 0;
+  for (let t = 0; t < a.length; t++) s += a[t]! * b[t]!;
+  return s;
+};
+
 /** With `timeEffects`, a fixed effect per week too (two-way; Meridian's default of one knot per week). */
 export function olsWithin(
   y: Float64Array,
@@ -69,6 +96,10 @@ export function olsWithin(
   const yd = demean(y);
   const xd = cols.map(demean);
   const scale = xd.map((c) => Math.sqrt(c.reduce((s, v) => s + v * v, 0) / n) || 1);
+  // Week-only columns (time knots) are dotted through the week sums of the other side.
+  const weekly = cols.map((c) => weekOnly(c, panels));
+  const sums = weekly.some((w) => w) ? xd.map((c) => weekSums(c, panels)) : null;
+  const ySums = sums ? weekSums(yd, panels) : null;
   const xtx = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const xty = new Array<number>(k).fill(0);
   for (let i = 0; i < k; i++) {
@@ -76,11 +107,14 @@ export function olsWithin(
     for (let j = i; j < k; j++) {
       const cj = xd[j]!;
       let s = 0;
-      for (let r = 0; r < n; r++) s += ci[r]! * cj[r]!;
+      if (weekly[i]) s = dotT(weekly[i]!, sums![j]!);
+      else if (weekly[j]) s = dotT(weekly[j]!, sums![i]!);
+      else for (let r = 0; r < n; r++) s += ci[r]! * cj[r]!;
       xtx[i]![j] = xtx[j]![i] = s / (scale[i]! * scale[j]!);
     }
     let s = 0;
-    for (let r = 0; r < n; r++) s += ci[r]! * yd[r]!;
+    if (weekly[i]) s = dotT(weekly[i]!, ySums!);
+    else for (let r = 0; r < n; r++) s += ci[r]! * yd[r]!;
     xty[i] = s / scale[i]!;
   }
   for (let i = 0; i < k; i++) xtx[i]![i]! += 1e-9 * n;
@@ -113,7 +147,8 @@ export function olsWithin(
  * k dot products. For samplers and optimizers whose media part changes and whose controls do not.
  * The demeaning M is an orthogonal projection (exact for balanced panels), so (Mx)·(Mv) = x·(Mv):
  * a column that is zero in most rows (e.g. a control given its own coefficient in one panel) is
- * dotted through its non-zero rows only.
+ * dotted through its non-zero rows only, and one that is the same in every panel (a time knot)
+ * through the week sums of the other side.
  *
  * `withColumns(v, Z)` adds columns Z that change from call to call (e.g. an organic channel's
  * saturated series) with coefficients constrained ≥ 0: a column whose coefficient would be negative
@@ -124,6 +159,8 @@ export function residualProfiler(cols: Float64Array[], panels: number, timeEffec
   const k = xd.length;
   const n = cols[0]?.length ?? 0;
   const scale = xd.map((c) => Math.sqrt(c.reduce((s, v) => s + v * v, 0) / Math.max(n, 1)) || 1);
+  const weekly = cols.map((c) => weekOnly(c, panels));
+  const anyWeekly = weekly.some((w) => w);
   const sparse = cols.map((c) => {
     const idx: number[] = [];
     for (let r = 0; r < c.length; r++) if (c[r] !== 0) idx.push(r);
@@ -137,14 +174,18 @@ export function residualProfiler(cols: Float64Array[], panels: number, timeEffec
     return s;
   };
   /** X'·vd (scaled) for a demeaned vd. */
-  const xt = (vd: Float64Array) =>
-    xd.map((c, i) => {
+  const xt = (vd: Float64Array) => {
+    const vs = anyWeekly ? weekSums(vd, panels) : null;
+    return xd.map((c, i) => {
       const sp = sparse[i];
+      const wk = weekly[i];
       let s = 0;
-      if (sp) for (let j = 0; j < sp.idx.length; j++) s += sp.val[j]! * vd[sp.idx[j]!]!;
+      if (wk) s = dotT(wk, vs!);
+      else if (sp) for (let j = 0; j < sp.idx.length; j++) s += sp.val[j]! * vd[sp.idx[j]!]!;
       else s = dot(c, vd);
       return s / scale[i]!;
     });
+  };
   const xtx = Array.from({ length: k }, (_, i) =>
     Array.from({ length: k }, (_, j) => (j < i ? 0 : dot(xd[i]!, xd[j]!) / (scale[i]! * scale[j]!))),
   );

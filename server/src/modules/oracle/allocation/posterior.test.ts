@@ -8,7 +8,7 @@ import {
   type MmmInput,
 } from './curves.ts';
 import { knotControls, knotWeights, selectKnots } from './knots.ts';
-import { olsWithin, residualProfiler } from './ols.ts';
+import { olsWithin, residualProfiler, solveLinear } from './ols.ts';
 import { sampleCurvePosteriorParallel } from './posterior.parallel.ts';
 import { posteriorEntities, sampleCurvePosterior, splitRhat } from './posterior.ts';
 import { mapWithPriors } from './prior.ts';
@@ -102,6 +102,46 @@ describe('time knots', () => {
       const minus = z.map((v) => -v);
       expect(prof.withColumns(y, [minus])).toBeCloseTo(prof(y), 6);
     }
+  });
+});
+
+describe('week-only columns (time knots)', () => {
+  it('are profiled exactly as a least-squares fit with panel dummies', () => {
+    const r = rng(17);
+    const P = 4;
+    const T = 30;
+    const n = P * T;
+    const knots = knotControls(P, T, 4).map((c) => c.values);
+    const x = Float64Array.from({ length: n }, () => r());
+    const z = Float64Array.from({ length: n }, () => r());
+    const y = Float64Array.from(
+      { length: n },
+      (_, i) => Math.floor(i / T) + 2 * knots[0]![i]! - knots[2]![i]! + 1.5 * x[i]! + z[i]! + r(),
+    );
+    // Reference: explicit panel dummies and every column, dense normal equations.
+    const reference = (cols: Float64Array[]) => {
+      const X = [
+        ...Array.from({ length: P }, (_, p) =>
+          Float64Array.from({ length: n }, (_, i) => (Math.floor(i / T) === p ? 1 : 0)),
+        ),
+        ...cols,
+      ];
+      const xtx = X.map((a) => X.map((b) => a.reduce((s, v, i) => s + v * b[i]!, 0)));
+      const b = solveLinear(
+        xtx,
+        X.map((a) => a.reduce((s, v, i) => s + v * y[i]!, 0)),
+      );
+      const rss = y.reduce((s, v, i) => s + (v - X.reduce((f, c, k) => f + b[k]! * c[i]!, 0)) ** 2, 0);
+      return { rss, coef: b.slice(P) };
+    };
+    const cols = [...knots, x];
+    const ref = reference(cols);
+    const fit = olsWithin(y, cols, P);
+    expect(fit.rss / ref.rss).toBeCloseTo(1, 6);
+    for (const [i, c] of fit.coef.entries()) expect(c).toBeCloseTo(ref.coef[i]!, 5);
+    const prof = residualProfiler(cols, P);
+    expect(prof(y) / ref.rss).toBeCloseTo(1, 6);
+    expect(prof.withColumns(y, [z]) / reference([...cols, z]).rss).toBeCloseTo(1, 6);
   });
 });
 

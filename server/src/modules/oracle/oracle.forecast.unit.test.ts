@@ -22,7 +22,7 @@ function series(spend: number[], revenue: number[]): DailySeries {
 const jumpy = Array.from({ length: 84 }, (_, i) =>
   Math.round((100 + 80 * Math.sin(i * 2.3) ** 2 + ((i * 37) % 23)) * 1e6),
 );
-const entity = { type: 'organization' as const, id: null };
+const entity = { type: 'organization' as const, id: '' };
 
 describe('ROAS forecast confidence', () => {
   it('is the ratio’s own: revenue a steady 3× a jumpy spend gives a confident ROAS, though neither part is', () => {

@@ -57,6 +57,9 @@ const byPrefix: Record<string, string> = {
   ses: 'session',
 };
 
+/** The type a prefixed id names (`cli_…` → client), when its prefix is known. */
+export const typeOfId = (id: string): string | undefined => byPrefix[id.split('_')[0] ?? ''];
+
 const byIdOf = (xs: Named[] | undefined) => new Map((xs ?? []).map((x) => [x.id, x.name]));
 
 /** Where a target type has a page of its own. */
@@ -84,6 +87,13 @@ export function pathOf(type: string, id: string | null): string | null {
       return '/connections';
     case 'proposal':
       return '/approvals?status=all';
+    case 'membership':
+    case 'invitation':
+      return '/settings/team';
+    case 'organization':
+      return '/settings/organization';
+    case 'api_key':
+      return '/settings/api-keys';
     default:
       return null;
   }
@@ -149,7 +159,7 @@ export function useNames({ portalUserClients = [] }: { portalUserClients?: reado
    * the rule) is recognised by its id's prefix.
    */
   function resolve(given: string, id: string | null | undefined): Resolved {
-    const type = (given === 'system' && id && byPrefix[id.split('_')[0] ?? '']) || given;
+    const type = (given === 'system' && id && typeOfId(id)) || given;
     const to = pathOf(type, id ?? null);
     if (!id) return { label: type, title: type, to, known: false };
     if (type === 'user') {

@@ -313,8 +313,11 @@ export interface AuditEntry {
   /** `name`: the server's name for the actor (also a member since removed), null when it has none. */
   actor: { type: string; id: string | null; name?: string | null };
   action: string;
-  target: { type: string; id: string | null } | null;
+  /** `name`: the server's name for the target (also one since deleted), null when it has none. */
+  target: { type: string; id: string | null; name?: string | null } | null;
   ip: string | null;
+  userAgent?: string | null;
+  inputHash?: string | null;
   requestId: string | null;
   metadata: Record<string, unknown> | null;
   createdAt: string;

@@ -21,7 +21,19 @@ const entrySchema = z.object({
       ),
   }),
   action: z.string(),
-  target: z.object({ type: z.string(), id: z.string() }).nullable(),
+  target: z
+    .object({
+      type: z.string(),
+      id: z.string(),
+      name: z
+        .string()
+        .nullable()
+        .optional()
+        .describe(
+          "The target's name now: the organization's, a membership's person, an invitation's email, a client, connection, rule, workflow, agent, API key, ad account, campaign, ad group or ad by name; for a target since deleted, the name its entry kept (metadata.before.name); null when it has none (a session, a proposal)",
+        ),
+    })
+    .nullable(),
   inputHash: z.string().nullable().describe('SHA-256 of the canonical JSON of the request input'),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),

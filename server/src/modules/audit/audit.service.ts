@@ -19,6 +19,7 @@ import {
   headSealValid,
   type SealedHead,
 } from './audit.chain.ts';
+import { actorNames, targetNames } from './audit.names.ts';
 
 export interface AuditInput {
   organizationId: string;
@@ -37,7 +38,8 @@ export interface AuditEntry {
   seq: number;
   actor: Actor;
   action: string;
-  target: { type: string; id: string } | null;
+  /** `name` (in lists): what the target is called now, or when deleted the name its entry kept. */
+  target: { type: string; id: string; name?: string | null } | null;
   inputHash: string | null;
   ip: string | null;
   userAgent: string | null;
@@ -176,72 +178,24 @@ export function createAudit({ storage, clock, keys }: { storage: Storage; clock:
         .orderBy('seq', 'desc')
         .limit(f.limit + 1)
         .execute();
-      const names = await actorNames(trx, organizationId, rows);
+      const actors = await actorNames(trx, organizationId, rows);
+      const targets = await targetNames(trx, organizationId, rows);
       return toPage(
         rows.map((r) => {
           const e = toEntry(r);
-          return { ...e, actor: { ...e.actor, name: names.get(`${r.actor_type}:${r.actor_id}`) ?? null } };
+          return {
+            ...e,
+            actor: { ...e.actor, name: actors.get(`${r.actor_type}:${r.actor_id}`) ?? null },
+            target: e.target && {
+              ...e.target,
+              name: targets.get(`${e.target.type}:${e.target.id}`) ?? null,
+            },
+          };
         }),
         f.limit,
         (e) => String(e.seq),
       );
     });
-  }
-
-  /**
-   * The names of the entries' actors, read where they live: people (also those since removed from
-   * the organization, whose entries stay), portal users, API keys and agents of this organization.
-   * Only ids that act in this organization's own entries are looked up.
-   */
-  async function actorNames(
-    trx: Executor,
-    organizationId: string,
-    rows: ReadonlyArray<{ actor_type: string; actor_id: string | null }>,
-  ): Promise<Map<string, string>> {
-    const idsOf = (type: string) => [
-      ...new Set(rows.filter((r) => r.actor_type === type && r.actor_id).map((r) => r.actor_id as string)),
-    ];
-    const names = new Map<string, string>();
-    const add = (type: string, found: Array<{ id: string; name: string | null; email?: string | null }>) => {
-      for (const f of found) {
-        const name = f.name || f.email;
-        if (name) names.set(`${type}:${f.id}`, name);
-      }
-    };
-    const users = idsOf('user');
-    if (users.length)
-      add(
-        'user',
-        await trx.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', users).execute(),
-      );
-    const portal = idsOf('portal_user');
-    if (portal.length)
-      add(
-        'portal_user',
-        await trx
-          .selectFrom('portal_users')
-          .select(['id', 'name', 'email'])
-          .where('organization_id', '=', organizationId)
-          .where('id', 'in', portal)
-          .execute(),
-      );
-    for (const [type, table] of [
-      ['api_key', 'api_keys'],
-      ['agent', 'agents'],
-    ] as const) {
-      const ids = idsOf(type);
-      if (ids.length)
-        add(
-          type,
-          await trx
-            .selectFrom(table)
-            .select(['id', 'name'])
-            .where('organization_id', '=', organizationId)
-            .where('id', 'in', ids)
-            .execute(),
-        );
-    }
-    return names;
   }
 
   /** Verifies one organization's chain, streaming its entries in pages. */

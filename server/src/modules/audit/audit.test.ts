@@ -270,6 +270,78 @@ describe(`audit trail on ${testDialect()}`, () => {
     expect((await listAll(stranger, `&actorId=${leaver.user.id}`)).length).toBe(0);
   });
 
+  it("names each entry's target: the organization, a membership's person (also once removed), an invitation, a client (also once deleted); never another organization's", async () => {
+    const owner = await signUpOwner('targets');
+    await send(owner, { method: 'PATCH', url: '/api/v1/organization', payload: { name: 'Named agency' } });
+    const email = uniqueEmail('member');
+    const inv = await send(owner, {
+      method: 'POST',
+      url: '/api/v1/invitations',
+      payload: { email, role: 'member' },
+    });
+    const joined = await send(null, {
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email, password: 'member password', name: 'Mo Member', invitationToken: inv.json().token },
+    });
+    expect(joined.statusCode, joined.body).toBe(201);
+    const members = (await send(owner, { method: 'GET', url: '/api/v1/members' })).json().items as Array<{
+      id: string;
+      userId: string;
+    }>;
+    const membership = members.find((m) => m.userId === joined.json().user.id)?.id as string;
+    const patch = await send(owner, {
+      method: 'PATCH',
+      url: `/api/v1/members/${membership}`,
+      payload: { role: 'viewer' },
+    });
+    expect(patch.statusCode, patch.body).toBe(200);
+    const client = await addClient(owner);
+    await send(owner, {
+      method: 'PATCH',
+      url: `/api/v1/clients/${client}`,
+      payload: { name: 'Renamed client' },
+    });
+    expect(
+      (await send(owner, { method: 'DELETE', url: `/api/v1/clients/${client}` })).statusCode,
+    ).toBeLessThan(300);
+
+    const named = async (qs: string) => (await listAll(owner, qs)).map((e) => e.target);
+    expect(await named('&action=organizations.updated')).toEqual([
+      { type: 'organization', id: owner.organizationId, name: 'Named agency' },
+    ]);
+    expect(await named('&action=members.role_changed')).toEqual([
+      { type: 'membership', id: membership, name: 'Mo Member' },
+    ]);
+    expect(await named('&action=invitations.created')).toEqual([
+      { type: 'invitation', id: inv.json().id, name: email },
+    ]);
+    // The client is gone: each of its entries, also read alone, names it as it was last called.
+    expect(await named('&targetType=client')).toEqual(
+      Array(3).fill({ type: 'client', id: client, name: 'Renamed client' }),
+    );
+    for (const action of ['clients.created', 'clients.updated'])
+      expect(await named(`&action=${action}`)).toEqual([
+        { type: 'client', id: client, name: 'Renamed client' },
+      ]);
+    // The member leaves: the membership row is gone, the entries still name the person.
+    expect(
+      (await send(owner, { method: 'DELETE', url: `/api/v1/members/${membership}` })).statusCode,
+    ).toBeLessThan(300);
+    expect((await named('&targetType=membership')).map((x) => x?.name)).toEqual(['Mo Member', 'Mo Member']);
+
+    // Another organization sees none of these entries, so none of these names.
+    const stranger = await signUpOwner('targets-other');
+    const theirs = await listAll(stranger);
+    expect(theirs.map((e) => e.target?.id)).not.toContain(membership);
+    expect(theirs.map((e) => e.target?.name)).not.toContain('Named agency');
+    expect(theirs.find((e) => e.action === 'organizations.created')?.target).toEqual({
+      type: 'organization',
+      id: stranger.organizationId,
+      name: 'targets-other agency',
+    });
+  });
+
   it('filters by actor, action, action prefix, target and time, and pages with a cursor', async () => {
     const owner = await signUpOwner('filters');
     const email = uniqueEmail('auditor');

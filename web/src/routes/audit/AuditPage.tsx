@@ -1,7 +1,8 @@
 /** The audit log with filters, and the hash chain's verification status. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, Fragment, useState } from 'react';
 import { Link } from 'react-router';
+import { Icon } from '../../components/icons.tsx';
 import {
   Badge,
   Button,
@@ -19,6 +20,7 @@ import { api, type Page } from '../../lib/api.ts';
 import { dateTime } from '../../lib/format.ts';
 import { useNames } from '../../lib/names.ts';
 import type { AuditEntry } from '../../lib/types.ts';
+import { AuditDetail } from './AuditDetail.tsx';
 
 interface Verify {
   ok: boolean;
@@ -90,9 +92,24 @@ function Clip({ text, className }: { text: string; className: string }) {
   );
 }
 
-/** What an entry changed: its type, and its name (or id) linked to its page when it has one; the id on hover. */
-function Target({ type, id, resolve }: { type: string; id?: string | null; resolve: Resolve }) {
-  const t = resolve(type, id);
+/**
+ * What an entry changed: its type, and its name (or id) linked to its page when it has one; the id
+ * on hover. A target the page's lists do not hold (the organization, a membership, an invitation, a
+ * client since deleted) takes the server's name for it.
+ */
+function Target({
+  type,
+  id,
+  name,
+  resolve,
+}: {
+  type: string;
+  id?: string | null;
+  name?: string | null;
+  resolve: Resolve;
+}) {
+  const listed = resolve(type, id);
+  const t = !listed.known && name && id ? { ...listed, known: true, label: name, title: id } : listed;
   const text = (
     <span
       className={`block max-w-48 truncate ${t.known ? 'text-slate-800' : 'font-mono text-[11px] text-slate-500'}`}
@@ -199,6 +216,22 @@ export function AuditPage() {
     getNextPageParam: (p) => p.nextCursor ?? undefined,
   });
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
+  const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setOpened((o) => {
+      const next = new Set(o);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  // The actions seen so far, and each area as a prefix (clients.*), offered as the Action filter's
+  // suggestions: kept across filters, so narrowing to one area still offers the others.
+  const [seen, setSeen] = useState<ReadonlySet<string>>(new Set());
+  const fresh = rows.filter((e) => !seen.has(e.action));
+  if (fresh.length) setSeen(new Set([...seen, ...fresh.map((e) => e.action)]));
+  const suggestions = [
+    ...[...new Set([...seen].map((a) => `${a.split('.')[0]}.*`))].sort(),
+    ...[...seen].sort(),
+  ];
   const resolve = useNames({ portalUserClients: portalUserClients(rows) });
   function apply(e: FormEvent) {
     e.preventDefault();
@@ -226,9 +259,16 @@ export function AuditPage() {
               <Input
                 value={draft.action}
                 onChange={(e) => setDraft({ ...draft, action: e.target.value })}
-                placeholder="auth.logged_in"
+                placeholder="clients.* or auth.logged_in"
+                list="audit-action-suggestions"
+                aria-describedby="audit-action-hint"
               />
             </Field>
+            <datalist id="audit-action-suggestions">
+              {suggestions.map((a) => (
+                <option key={a} value={a} />
+              ))}
+            </datalist>
             <Field label="Actor">
               <Select
                 value={draft.actorType}
@@ -277,6 +317,11 @@ export function AuditPage() {
                 Clear
               </Button>
             </div>
+            <p id="audit-action-hint" className="col-span-full -mt-1 text-xs text-slate-500">
+              Action: one exact action (<code className="font-mono">auth.logged_in</code>), or every action of
+              an area with <code className="font-mono">.*</code> (<code className="font-mono">clients.*</code>{' '}
+              for every change to clients, <code className="font-mono">members.*</code> for the team).
+            </p>
           </form>
           {q.isPending ? (
             <LoadingState rows={8} />
@@ -298,22 +343,59 @@ export function AuditPage() {
                 </thead>
                 <tbody className="divide-y divide-slate-100">
                   {rows.map((e) => (
-                    <tr key={e.id} className="align-top">
-                      <td className="px-3 py-2 text-xs text-slate-400 tabular">{e.seq}</td>
-                      <td className="px-3 py-2 whitespace-nowrap text-slate-600">{dateTime(e.createdAt)}</td>
-                      <td className="px-3 py-2">
-                        <Actor actor={e.actor} resolve={resolve} />
-                      </td>
-                      <td className="px-3 py-2 font-mono text-xs whitespace-nowrap text-slate-800">
-                        {e.action}
-                      </td>
-                      <td className="px-3 py-2 text-xs text-slate-600">
-                        {e.target ? <Target type={e.target.type} id={e.target.id} resolve={resolve} /> : '—'}
-                      </td>
-                      <td className="px-3 py-2 text-xs text-slate-500">
-                        {e.ip ? <Clip text={e.ip} className="max-w-40" /> : '—'}
-                      </td>
-                    </tr>
+                    <Fragment key={e.id}>
+                      <tr className={`align-top ${opened.has(e.id) ? 'bg-slate-50' : ''}`}>
+                        <td className="px-3 py-2 text-xs text-slate-400 tabular">
+                          <button
+                            type="button"
+                            onClick={() => toggle(e.id)}
+                            aria-expanded={opened.has(e.id)}
+                            aria-controls={`audit-entry-${e.id}`}
+                            aria-label={`Details of entry #${e.seq}`}
+                            className="inline-flex items-center gap-1 rounded px-1 py-0.5 hover:bg-slate-100 hover:text-slate-700 focus-visible:ring-2 focus-visible:ring-brand-500 focus-visible:outline-none"
+                          >
+                            <Icon
+                              name="chevron"
+                              className={`size-3.5 transition-transform ${opened.has(e.id) ? '' : '-rotate-90'}`}
+                            />
+                            {e.seq}
+                          </button>
+                        </td>
+                        <td className="px-3 py-2 whitespace-nowrap text-slate-600">
+                          {dateTime(e.createdAt)}
+                        </td>
+                        <td className="px-3 py-2">
+                          <Actor actor={e.actor} resolve={resolve} />
+                        </td>
+                        <td className="px-3 py-2 font-mono text-xs whitespace-nowrap text-slate-800">
+                          {e.action}
+                        </td>
+                        <td className="px-3 py-2 text-xs text-slate-600">
+                          {e.target ? (
+                            <Target
+                              type={e.target.type}
+                              id={e.target.id}
+                              name={e.target.name}
+                              resolve={resolve}
+                            />
+                          ) : (
+                            '—'
+                          )}
+                        </td>
+                        <td className="px-3 py-2 text-xs text-slate-500">
+                          {e.ip ? <Clip text={e.ip} className="max-w-40" /> : '—'}
+                        </td>
+                      </tr>
+                      {opened.has(e.id) && (
+                        <tr id={`audit-entry-${e.id}`} className="bg-slate-50/60">
+                          <td colSpan={6} className="p-0">
+                            <section aria-label={`Entry #${e.seq}`}>
+                              <AuditDetail entry={e} resolve={resolve} />
+                            </section>
+                          </td>
+                        </tr>
+                      )}
+                    </Fragment>
                   ))}
                 </tbody>
               </table>

@@ -142,7 +142,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       const search = form.getByLabel('Campaign', { exact: true });
       const part = target.name.slice(0, Math.max(4, Math.ceil(target.name.length / 2))).toLowerCase();
       await search.fill(part);
-      const match = form.getByRole('button').filter({ has: page.getByText(target.name, { exact: true }) });
+      const match = form.getByRole('option').filter({ has: page.getByText(target.name, { exact: true }) });
       await match.waitFor();
       // Each match says whose campaign it is and on which platform.
       await expect(match.textContent()).resolves.toContain(clientName);

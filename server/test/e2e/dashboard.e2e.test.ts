@@ -9,8 +9,10 @@
  * condition groups and the ledger entry page (rules-ledger.scenarios.ts), the pages mailed links
  * lead to (account.scenarios.ts), the workflows, agents and approvals pages
  * (automation.scenarios.ts), the Billing tab of Settings (billing.scenarios.ts, which starts a
- * second demo with billing on against the Stripe fake), and the Predictions page's creative fatigue
- * and its empty state for a client with nothing synced (predictions.scenarios.ts).
+ * second demo with billing on against the Stripe fake), the Predictions page's creative fatigue
+ * and its empty state for a client with nothing synced (predictions.scenarios.ts), and small
+ * details people reported: audit entries opened, API key revocation asked first, clients sorted, the
+ * campaign picker's keys, onboarding's connections (details.scenarios.ts).
  */
 import { generate } from 'otplib';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -18,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountScenarios } from './account.scenarios.ts';
 import { automationScenarios } from './automation.scenarios.ts';
 import { billingScenarios } from './billing.scenarios.ts';
+import { detailScenarios } from './details.scenarios.ts';
 import {
   apiCall,
   DEMO,
@@ -571,4 +574,5 @@ describe('web dashboard in Chromium', () => {
   nameScenarios(() => ({ server, context: browser.context }));
   billingScenarios(() => ({ server, context: browser.context }));
   predictionsScenarios(() => ({ server, context: browser.context }));
+  detailScenarios(() => ({ server, context: browser.context }));
 });

@@ -6,7 +6,8 @@
  * a raw id. Numbers stay numbers in the value sent.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { type KeyboardEvent, useEffect, useId, useState } from 'react';
+import { Link } from 'react-router';
 import { api, type Page } from '../lib/api.ts';
 import { platformName } from '../lib/format.ts';
 import { useClientNames, useClients, useConnections } from '../lib/hooks.ts';
@@ -26,6 +27,8 @@ export interface PropSchema {
   minimum?: number;
   maximum?: number;
   'x-entity'?: Entity;
+  /** A connection that must belong to a client: the others are offered, but cannot be chosen. */
+  'x-of-client'?: boolean;
 }
 
 export interface ObjectSchema {
@@ -127,16 +130,32 @@ function SchemaField({
   onChange: (v: string) => void;
 }) {
   const label = labelOf(name, prop);
-  const hint = prop?.description;
   const entity = entityOf(name, prop);
+  const ofClient = entity === 'connection' && prop?.['x-of-client'] === true;
+  const hint = ofClient ? (
+    <>
+      {prop?.description}
+      <ConnectionsWithoutClient />
+    </>
+  ) : (
+    prop?.description
+  );
   if (entity === 'campaign')
-    return <CampaignPicker label={label} hint={hint} value={value} onChange={onChange} required={required} />;
+    return (
+      <CampaignPicker
+        label={label}
+        hint={prop?.description}
+        value={value}
+        onChange={onChange}
+        required={required}
+      />
+    );
   return (
     <Field label={label} hint={hint}>
       {entity === 'client' ? (
         <ClientPicker value={value} onChange={onChange} required={required} />
       ) : entity === 'connection' ? (
-        <ConnectionPicker value={value} onChange={onChange} required={required} />
+        <ConnectionPicker value={value} onChange={onChange} required={required} ofClient={ofClient} />
       ) : prop?.enum ? (
         <Select value={value} onChange={(e) => onChange(e.target.value)} required={required}>
           {!required && <option value="">—</option>}
@@ -195,15 +214,21 @@ export function ClientPicker({
   );
 }
 
-/** The organization's connections: name, platform and client. */
+/**
+ * The organization's connections: name, platform and client. `ofClient`: only a client's connection
+ * will do (client onboarding): one of no client is listed, marked "no client" and disabled
+ * (`ConnectionsWithoutClient` says why, under the field).
+ */
 export function ConnectionPicker({
   value,
   onChange,
   required,
+  ofClient = false,
 }: {
   value: string;
   onChange: (id: string) => void;
   required?: boolean;
+  ofClient?: boolean;
 }) {
   const connections = useConnections();
   const clientNames = useClientNames();
@@ -218,8 +243,12 @@ export function ConnectionPicker({
             : 'No connections yet'}
       </option>
       {items.map((c) => (
-        <option key={c.id} value={c.id}>
-          {[c.name, platformName(c.platform), c.clientId ? clientNames.get(c.clientId) : null]
+        <option key={c.id} value={c.id} disabled={ofClient && !c.clientId}>
+          {[
+            c.name,
+            platformName(c.platform),
+            c.clientId ? clientNames.get(c.clientId) : ofClient ? 'no client' : null,
+          ]
             .filter(Boolean)
             .join(' · ')}
         </option>
@@ -228,9 +257,29 @@ export function ConnectionPicker({
   );
 }
 
+/** Under a picker of clients' connections: how many cannot be chosen, and where to connect one for a client. */
+function ConnectionsWithoutClient() {
+  const connections = useConnections();
+  const n = (connections.data?.items ?? []).filter((c) => !c.clientId).length;
+  if (n === 0) return null;
+  return (
+    <span className="mt-1 block" data-testid="connections-without-client">
+      {n === 1 ? 'One connection belongs' : `${n} connections belong`} to no client and cannot be chosen here:
+      connect the client's account on the{' '}
+      <Link to="/connections" className="text-brand-700 underline">
+        Connections page
+      </Link>{' '}
+      with the client selected.
+    </span>
+  );
+}
+
 /**
  * A campaign found by name (the API's `q`: part of the name, or the platform's id), each match shown
- * with its client, platform and status; the chosen one stays shown with a Change button.
+ * with its client, platform and status; the chosen one stays shown with a Change button. The search
+ * box is an ARIA combobox over a listbox of the matches: Down and Up move through them (the active
+ * one is announced through aria-activedescendant and marked aria-selected), Enter chooses it,
+ * Escape closes the list (and a second Escape clears the search).
  */
 export function CampaignPicker({
   label,
@@ -246,9 +295,13 @@ export function CampaignPicker({
   required?: boolean;
 }) {
   const id = useId();
+  const listId = `${id}-matches`;
+  const optionId = (i: number) => `${id}-match-${i}`;
   const searchBox = () => document.getElementById(id) as HTMLInputElement | null;
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
+  const [active, setActive] = useState(-1);
+  const [closed, setClosed] = useState(false);
   // Asked once typing pauses, not on every key.
   useEffect(() => {
     const t = setTimeout(() => setQ(text.trim()), 200);
@@ -266,15 +319,60 @@ export function CampaignPicker({
     enabled: !!value,
     queryFn: () => api.get<Campaign>(`/api/v1/campaigns/${encodeURIComponent(value)}`),
   });
+  const options = q !== '' && matches.data ? matches.data.items : [];
+  const open = q !== '' && !closed;
+  // New matches: nothing active until the keyboard (or the pointer) moves to one.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the search changes
+  useEffect(() => setActive(-1), [q]);
+  // The active option stays in view as Down and Up move through a long list.
+  useEffect(() => {
+    if (active >= 0) document.getElementById(optionId(active))?.scrollIntoView({ block: 'nearest' });
+  });
   // Nothing chosen: the form cannot be sent (the search text alone is not a campaign).
   useEffect(() => {
     searchBox()?.setCustomValidity(required && !value ? 'Choose a campaign from the list' : '');
   });
+  const choose = (c: Campaign) => {
+    onChange(c.id);
+    setActive(-1);
+  };
+  function onKeyDown(e: KeyboardEvent<HTMLInputElement>) {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      setClosed(false);
+      if (!options.length) return;
+      const last = options.length - 1;
+      setActive((a) => (e.key === 'ArrowDown' ? (a >= last ? 0 : a + 1) : a <= 0 ? last : a - 1));
+    } else if (e.key === 'Enter' && open && active >= 0 && options[active]) {
+      // Choosing, not sending the form.
+      e.preventDefault();
+      choose(options[active]);
+    } else if (e.key === 'Escape') {
+      if (open) {
+        e.preventDefault();
+        setClosed(true);
+        setActive(-1);
+      } else if (text) {
+        e.preventDefault();
+        setText('');
+      }
+    }
+  }
   const meta = (c: Campaign) =>
     [
       c.clientId ? (clientNames.get(c.clientId) ?? 'Unknown client') : 'No client',
       platformName(c.platform),
     ].join(' · ');
+  const status =
+    q === ''
+      ? null
+      : matches.isPending
+        ? 'Searching…'
+        : matches.error
+          ? (matches.error as Error).message
+          : options.length === 0
+            ? `No campaign matches “${q}”.`
+            : `${options.length}${matches.data?.nextCursor ? '+' : ''} ${options.length === 1 ? 'campaign matches' : 'campaigns match'}: Down and Up to move, Enter to choose.`;
   return (
     <div className="min-w-0 sm:col-span-2">
       <label htmlFor={value ? undefined : id} className="mb-1 block text-xs font-medium text-slate-700">
@@ -294,6 +392,7 @@ export function CampaignPicker({
           <Button
             size="sm"
             variant="ghost"
+            aria-label={`Change ${label.toLowerCase()}`}
             onClick={() => {
               onChange('');
               requestAnimationFrame(() => searchBox()?.focus());
@@ -307,47 +406,65 @@ export function CampaignPicker({
           <Input
             id={id}
             type="search"
+            role="combobox"
             value={text}
-            onChange={(e) => setText(e.target.value)}
+            onChange={(e) => {
+              setText(e.target.value);
+              setClosed(false);
+            }}
+            onKeyDown={onKeyDown}
             placeholder="Search campaigns by name"
             autoComplete="off"
-            aria-controls={`${id}-matches`}
+            aria-autocomplete="list"
+            aria-expanded={open && options.length > 0}
+            aria-controls={listId}
+            aria-activedescendant={open && active >= 0 ? optionId(active) : undefined}
+            aria-describedby={status ? `${id}-status` : undefined}
           />
-          {q !== '' && (
-            <ul
-              id={`${id}-matches`}
-              aria-label={`Campaigns matching “${q}”`}
-              className="mt-1 max-h-56 overflow-y-auto rounded-md border border-slate-200"
-            >
-              {matches.isPending ? (
-                <li className="px-3 py-2 text-xs text-slate-500">Searching…</li>
-              ) : matches.error ? (
-                <li className="px-3 py-2 text-xs text-rose-700">{(matches.error as Error).message}</li>
-              ) : matches.data.items.length === 0 ? (
-                <li className="px-3 py-2 text-xs text-slate-500">No campaign matches “{q}”.</li>
-              ) : (
-                matches.data.items.map((c) => (
-                  <li key={c.id} className="border-b border-slate-100 last:border-0">
-                    <button
-                      type="button"
-                      onClick={() => onChange(c.id)}
-                      className={cx(
-                        'flex w-full items-center justify-between gap-3 px-3 py-2 text-left hover:bg-slate-50',
-                        'focus:bg-brand-50 focus:outline-none',
-                      )}
-                    >
-                      <span className="min-w-0">
-                        <span className="block truncate text-sm text-slate-900">{c.name}</span>
-                        <span className="block text-xs text-slate-500">{meta(c)}</span>
-                      </span>
-                      <StatusBadge status={c.status} />
-                    </button>
-                  </li>
-                ))
-              )}
-            </ul>
-          )}
-          {matches.data?.nextCursor && (
+          <p
+            id={`${id}-status`}
+            role="status"
+            className={cx(
+              'mt-1 text-xs',
+              matches.error ? 'text-rose-700' : 'text-slate-500',
+              (!status || (open && options.length > 0)) && 'sr-only',
+            )}
+          >
+            {status}
+          </p>
+          <div
+            id={listId}
+            role="listbox"
+            aria-label={`Campaigns matching “${q}”`}
+            hidden={!open || options.length === 0}
+            className="mt-1 max-h-56 overflow-y-auto rounded-md border border-slate-200"
+          >
+            {options.map((c, i) => (
+              // biome-ignore lint/a11y/useKeyWithClickEvents: the keys are the search box's (aria-activedescendant): focus stays there
+              <div
+                key={c.id}
+                id={optionId(i)}
+                role="option"
+                tabIndex={-1}
+                aria-selected={i === active}
+                // The pointer keeps the focus in the search box, as the keys do.
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => choose(c)}
+                onMouseMove={() => setActive(i)}
+                className={cx(
+                  'flex cursor-pointer items-center justify-between gap-3 border-b border-slate-100 px-3 py-2 last:border-0',
+                  i === active ? 'bg-brand-50 ring-1 ring-brand-200 ring-inset' : 'hover:bg-slate-50',
+                )}
+              >
+                <span className="min-w-0">
+                  <span className="block truncate text-sm text-slate-900">{c.name}</span>
+                  <span className="block text-xs text-slate-500">{meta(c)}</span>
+                </span>
+                <StatusBadge status={c.status} />
+              </div>
+            ))}
+          </div>
+          {open && matches.data?.nextCursor && (
             <p className="mt-1 text-xs text-slate-500">More campaigns match: type more of the name.</p>
           )}
         </>

@@ -24,7 +24,7 @@ import {
   toWorkflow,
   type Workflow,
 } from './workflows.model.ts';
-import { instantiate } from './workflows.templates.ts';
+import { assertRunInput, instantiate } from './workflows.templates.ts';
 
 export interface WorkflowInput {
   name?: string;
@@ -288,6 +288,15 @@ export function createWorkflowService({ storage, audit, clock, box, engine }: Se
     return storage.withTenant(ctx.organizationId, async (trx) => {
       const wf = await find(trx, ctx.organizationId, id);
       if (!wf.enabled) throw conflict(`Workflow ${id} is disabled`);
+      await assertRunInput(wf.template_id, input.input ?? {}, async (connectionId) => {
+        const c = await trx
+          .selectFrom('connections')
+          .select(['name', 'client_id'])
+          .where('organization_id', '=', ctx.organizationId)
+          .where('id', '=', connectionId)
+          .executeTakeFirst();
+        return c && { name: c.name, clientId: c.client_id };
+      });
       const r = await engine.createExecution(trx, ctx, wf, {
         type: 'manual',
         payload: input.input ?? {},

@@ -23,9 +23,22 @@ export interface WorkflowTemplate {
   runInput: z.ZodObject;
 }
 
-/** An id of the organization's campaign, client or connection, with what it is for. */
-const ref = (entity: 'campaign' | 'client' | 'connection', title: string, description: string) =>
-  z.string().min(1).max(64).meta({ title, description, 'x-entity': entity });
+/**
+ * An id of the organization's campaign, client or connection, with what it is for. `ofClient`: a
+ * connection that must belong to a client (`x-of-client`: the dashboard offers only those, and a
+ * manual run with another is refused before anything runs, see `assertRunInput`).
+ */
+const ref = (
+  entity: 'campaign' | 'client' | 'connection',
+  title: string,
+  description: string,
+  opts: { ofClient?: boolean } = {},
+) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ title, description, 'x-entity': entity, ...(opts.ofClient ? { 'x-of-client': true } : {}) });
 const email = (title: string, description: string) => z.email().max(320).meta({ title, description });
 
 export const templates: WorkflowTemplate[] = [
@@ -118,6 +131,7 @@ export const templates: WorkflowTemplate[] = [
         'connection',
         'Connection',
         "The client's connection just added: 90 days are backfilled (it must belong to a client)",
+        { ofClient: true },
       ),
       clientName: z.string().min(1).max(200).meta({
         title: 'Client name',
@@ -239,6 +253,36 @@ export function templateView(t: WorkflowTemplate) {
     definition: t.definition,
     triggers: t.triggers,
   };
+}
+
+/**
+ * Refuses a manual run of a workflow made from `templateId` whose input names a connection that
+ * must belong to a client (`x-of-client`) but belongs to none, or is not the organization's: in
+ * words that say what to do, before a 90-day backfill runs and the client's steps fail on a
+ * missing client. `connectionOf` reads the organization's connection (undefined: none).
+ */
+export async function assertRunInput(
+  templateId: string | null,
+  input: Record<string, unknown>,
+  connectionOf: (id: string) => Promise<{ name: string; clientId: string | null } | undefined>,
+): Promise<void> {
+  const t = templates.find((x) => x.id === templateId);
+  if (!t) return;
+  for (const [field, schema] of Object.entries(t.runInput.shape)) {
+    const id = input[field];
+    if (typeof id !== 'string' || !(schema as z.ZodType).meta()?.['x-of-client']) continue;
+    const connection = await connectionOf(id);
+    if (!connection)
+      throw invalidInput(
+        `There is no connection ${id} in this organization: choose one of its connections for ${t.name}.`,
+        { field, connectionId: id, reason: 'connection_not_found' },
+      );
+    if (!connection.clientId)
+      throw invalidInput(
+        `The connection "${connection.name}" belongs to no client, and ${t.name} works on one client's data. Choose a connection of the client, or connect the client's account on the Connections page with the client selected, then run it again.`,
+        { field, connectionId: id, reason: 'connection_without_client' },
+      );
+  }
 }
 
 /** The template's definition and triggers with its variables filled in (every one is required). */

@@ -1164,6 +1164,114 @@ describe(`workflows on ${testDialect()} + ${testQueueKind()}`, () => {
     expect(t.mailer.sent[0]!.text).toContain(`${acmeAds} ads checked for fatigue`);
   });
 
+  it('client onboarding with a connection of no client is refused before anything runs, saying what to do', async () => {
+    const res = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: '/api/v1/connections',
+        payload: {
+          platform: 'simulator',
+          settings: {
+            seed: 'onb_none',
+            clients: '1',
+            days: '14',
+            endDate: SIMULATOR_LAST_DAY,
+            scale: '0.25',
+          },
+        },
+      }),
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    const connection = res.json().connection as { id: string; name: string; clientId: string | null };
+    expect(connection.clientId).toBeNull();
+    const { workflow } = await create({
+      templateId: 'client_onboarding',
+      variables: { notifyEmail: 'ops@example.test' },
+    });
+    const refused = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/${workflow.id}/runs`,
+        payload: { input: { connectionId: connection.id, clientName: 'Nobody' } },
+      }),
+    );
+    expect(refused.statusCode, refused.body).toBe(400);
+    const error = refused.json().error;
+    expect(error.code).toBe('invalid_input');
+    expect(error.details).toMatchObject({ reason: 'connection_without_client', connectionId: connection.id });
+    expect(error.message).toBe(
+      `The connection "${connection.name}" belongs to no client, and Client onboarding works on one client's data. Choose a connection of the client, or connect the client's account on the Connections page with the client selected, then run it again.`,
+    );
+    // Nothing ran: no execution, no backfill of the connection.
+    const runs = await t.app.inject(
+      as(owner, { method: 'GET', url: `/api/v1/workflows/${workflow.id}/runs` }),
+    );
+    expect(runs.json().items).toEqual([]);
+    const syncs = await t.storage.db
+      .selectFrom('sync_runs')
+      .select('id')
+      .where('organization_id', '=', owner.organizationId)
+      .where('connection_id', '=', connection.id)
+      .execute();
+    expect(syncs).toEqual([]);
+    // Another organization's connection (of a client) is not one of this organization's.
+    const other = await signUp(t.app, 'wf-other');
+    const otherClient = await t.app.inject(
+      as(other, {
+        method: 'POST',
+        url: '/api/v1/clients',
+        payload: { name: 'Theirs', email: 'theirs@example.test' },
+      }),
+    );
+    const otherConnection = await t.app.inject(
+      as(other, {
+        method: 'POST',
+        url: '/api/v1/connections',
+        payload: {
+          platform: 'simulator',
+          clientId: otherClient.json().id,
+          name: 'Their secret account',
+          settings: {
+            seed: 'onb_theirs',
+            clients: '1',
+            days: '14',
+            endDate: SIMULATOR_LAST_DAY,
+            scale: '0.25',
+          },
+        },
+      }),
+    );
+    expect(otherConnection.statusCode, otherConnection.body).toBe(201);
+    const theirs = await t.app.inject(
+      as(owner, {
+        method: 'POST',
+        url: `/api/v1/workflows/${workflow.id}/runs`,
+        payload: { input: { connectionId: otherConnection.json().connection.id, clientName: 'Nobody' } },
+      }),
+    );
+    expect(theirs.statusCode).toBe(400);
+    expect(theirs.json().error.details.reason).toBe('connection_not_found');
+    expect(theirs.body).not.toContain('Their secret account');
+    // The same workflow, as another organization sees it: not there.
+    const stranger = await t.app.inject(
+      as(other, {
+        method: 'POST',
+        url: `/api/v1/workflows/${workflow.id}/runs`,
+        payload: { input: { connectionId: connection.id, clientName: 'Nobody' } },
+      }),
+    );
+    expect(stranger.statusCode).toBe(404);
+    // The template says so in its run input schema: the dashboard offers only clients' connections.
+    const templates = await t.app.inject(as(owner, { method: 'GET', url: '/api/v1/workflows/templates' }));
+    const onboarding = templates.json().items.find((x: { id: string }) => x.id === 'client_onboarding') as {
+      runInputSchema: { properties: Record<string, Record<string, unknown>> };
+    };
+    expect(onboarding.runInputSchema.properties.connectionId).toMatchObject({
+      'x-entity': 'connection',
+      'x-of-client': true,
+    });
+  });
+
   it('a pause step on a paused campaign is done as is; other conflicts still fail the step', async () => {
     const sim = await connectSimulator(t as unknown as TestApp, owner, 'wfpaused');
     const { workflow } = await create({

@@ -181,6 +181,12 @@ function ScorecardCard() {
   );
 }
 
+/** Clients as people look for them: by name, in the reader's language's order (Ångström with the A's). */
+const byName = <T extends { name: string }>(xs: readonly T[]) => {
+  const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+  return [...xs].sort((a, b) => collator.compare(a.name, b.name));
+};
+
 export function PredictionsPage() {
   const [params, setParams] = useSearchParams();
   const clients = useClients();
@@ -216,7 +222,7 @@ export function PredictionsPage() {
             onChange={(e) => setParams({ clientId: e.target.value })}
             className="w-auto"
           >
-            {(clients.data?.items ?? []).map((c) => (
+            {byName(items).map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
               </option>

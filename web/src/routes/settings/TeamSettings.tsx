@@ -1,6 +1,7 @@
 /** Team and roles, invitations, API keys. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import {
   Badge,
   Button,
@@ -325,14 +326,34 @@ export function ApiKeys() {
                 <StatusBadge status="revoked" />
               ) : (
                 manage && (
-                  <Button size="sm" variant="danger" onClick={() => revoke.mutate(k.id)}>
-                    Revoke
-                  </Button>
+                  <ConfirmDialog
+                    title="Revoke this API key?"
+                    summary={`${k.name} (${k.prefix}…)`}
+                    confirmLabel="Revoke key"
+                    tone="danger"
+                    busy={revoke.isPending && revoke.variables === k.id}
+                    onConfirm={() => revoke.mutate(k.id)}
+                    trigger={
+                      <Button size="sm" variant="danger" aria-label={`Revoke API key ${k.name}`}>
+                        Revoke
+                      </Button>
+                    }
+                  >
+                    <p>
+                      Scripts and integrations using it stop working at once: every request with it is
+                      refused. This cannot be undone; create a new key to give access again.
+                    </p>
+                  </ConfirmDialog>
                 )
               )}
             </li>
           ))}
         </ul>
+      )}
+      {revoke.error && (
+        <div className="px-5 pb-4">
+          <Notice tone="red">{revoke.error.message}</Notice>
+        </div>
       )}
     </Card>
   );

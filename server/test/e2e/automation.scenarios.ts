@@ -191,7 +191,7 @@ export function automationScenarios(env: () => { server: E2eServer; context: Bro
       // The approver reads the campaign's name and the forecast as money, not its id and micros.
       await decision.getByText(`Launch campaign "${target.name}"?`, { exact: false }).waitFor();
       await expect(decision.textContent()).resolves.toMatch(
-        /Forecast spend over the next 14 days: [\d,]+\.\d{2} [A-Z]{3}\. Daily budget change at launch: 10%\./,
+        /Forecast spend over the next 14 days: [^\d\s]{1,3}[\d,]+\.\d{2}\. Daily budget change at launch: 10%\./,
       );
       expect(await decision.textContent()).not.toContain(target.id);
       await decision.getByRole('button', { name: 'Approve step' }).click();

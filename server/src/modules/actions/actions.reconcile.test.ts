@@ -155,7 +155,13 @@ describe(`reconciling interrupted write-backs on ${testDialect()}`, () => {
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'omnify-reconcile-'));
+    // The tests move the clock 12 × 91 minutes and the guardrails count budget changes per UTC day:
+    // started at the real time of day, a late-evening run crossed midnight and a 50% change made
+    // after it was measured against a new day's budget (auto-applied, not pending). Start early today.
+    const clockStart = new Date();
+    clockStart.setUTCHours(0, 30, 0, 0);
     t = await createTestApp({
+      clockStart,
       env: { OMNIFY_ACCESS_TOKEN_TTL_SECONDS: '86400' },
       services: { registry: { ...createConnectorRegistry({ dataDir }), simulator } },
     });

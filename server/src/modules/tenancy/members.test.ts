@@ -102,7 +102,8 @@ describe(`members on ${testDialect()}`, () => {
     const entry = (
       await t.services.audit.list(owner.organizationId, { limit: 1, action: 'members.role_changed' })
     ).items[0];
-    expect(entry?.target).toEqual({ type: 'membership', id: m.membershipId });
+    // The target carries the member's name (the user here is called after their first role).
+    expect(entry?.target).toEqual({ type: 'membership', id: m.membershipId, name: 'viewer' });
     expect(entry?.metadata).toMatchObject({ userId: m.userId, before: 'viewer', after: 'member' });
   });
 

@@ -101,6 +101,41 @@ describe(`demo agency on ${testDialect()}`, () => {
     expect(metrics.json().warnings ?? []).toEqual([]);
     expect(metrics.json().rows).toHaveLength(3);
 
+    // Each client's monthly budget is its active campaigns' daily budgets over the month (30 days in
+    // November), so a fresh demo paces normally: no client over- or underspending by more than 20%
+    // (a fixed $18,000 for Bright Smile's ~$1,180 a day read "Overspending 197%", churn high).
+    const budgets = await t.storage.db
+      .selectFrom('clients')
+      .select(['id', 'name', 'monthly_budget_micros'])
+      .where('organization_id', '=', org)
+      .execute();
+    for (const c of budgets) {
+      const daily = await t.storage.db
+        .selectFrom('campaigns')
+        .select(['daily_budget_micros'])
+        .where('organization_id', '=', org)
+        .where('client_id', '=', c.id)
+        .where('status', '=', 'active')
+        .execute();
+      const perMonth = daily.reduce((n, r) => n + Number(r.daily_budget_micros ?? 0), 0) * 30;
+      expect(perMonth, c.name).toBeGreaterThan(0);
+      expect(Math.abs(Number(c.monthly_budget_micros) - perMonth), c.name).toBeLessThanOrEqual(500_000_000);
+    }
+    const churn = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/oracle/churn',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(churn.statusCode, churn.body).toBe(200);
+    const pacing = (
+      churn.json().items as Array<{
+        clientId: string;
+        factors: Array<{ factor: string; status: string; detail: string }>;
+      }>
+    ).map((i) => i.factors.find((f) => f.factor === 'spend_pacing'));
+    expect(pacing).toHaveLength(3);
+    for (const f of pacing) expect(f, f?.detail).toMatchObject({ status: 'ok' });
+
     // Started again three days later, the demo catches up to today: one incremental sync per
     // simulator connection (the worker runs them; here they run inline), and rates through today.
     t.clock.advance(3 * 86_400_000);

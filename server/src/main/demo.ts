@@ -24,7 +24,9 @@ export interface DemoPortalLogin {
  * Each demo client is one simulator client (its `industry`), so its name and billing currency are
  * the simulated accounts' own: the accounts are named "<client> (Google Ads)" and bill in the
  * client's currency. The agency reports in USD; its clients bill in USD, GBP and EUR. Monthly budgets
- * are in the client's currency.
+ * are in the client's currency: the figure here is only a placeholder until the first sync, after
+ * which `budgetFromCampaigns` sets it from the seeded campaigns (a fixed figure was half of what the
+ * simulated campaigns spend, so every fresh demo showed churn "high" and "Overspending 197%").
  */
 const demoClients = (
   [
@@ -113,10 +115,37 @@ export async function seedDemo(
       },
     });
     bar?.done(`${done.rowsUpserted} rows`);
+    const budget = await budgetFromCampaigns(s, organizationId, client.id);
+    if (budget !== null) await s.clients.update(ctx, client.id, { monthlyBudgetMicros: budget });
   }
   await seedDemoRules(s.rules, ctx);
   const portal = await seedPortal(s, organizationId, reg.user.id);
   return { organizationId, email, password, created: true, portal };
+}
+
+/**
+ * A client's monthly budget consistent with its campaigns: the daily budgets of its active campaigns
+ * (in its accounts' currency, which is the client's) times the days of the current month, rounded to
+ * the nearest 1,000 units. Null when no active campaign has a daily budget.
+ */
+export async function budgetFromCampaigns(
+  s: Services,
+  organizationId: string,
+  clientId: string,
+): Promise<number | null> {
+  const r = await s.storage.db
+    .selectFrom('campaigns')
+    .select((eb) => eb.fn.sum<number | string | null>('daily_budget_micros').as('daily'))
+    .where('organization_id', '=', organizationId)
+    .where('client_id', '=', clientId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  const daily = Number(r?.daily ?? 0);
+  if (!(daily > 0)) return null;
+  const now = s.clock.now();
+  const daysInMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).getUTCDate();
+  const unit = 1_000 * 1_000_000;
+  return Math.max(1, Math.round((daily * daysInMonth) / unit)) * unit;
 }
 
 /**

@@ -23,7 +23,7 @@ import { addDays } from './oracle.series.ts';
 
 /** Bump when the fatigue model's numbers change (coefficients, rules): stored rows then differ. */
 export const FATIGUE_MODEL = 'fatigue-logistic';
-export const FATIGUE_MODEL_VERSION = '1.0.0';
+export const FATIGUE_MODEL_VERSION = '1.1.0';
 /** Ads assessed: those with a row in this many days up to the as-of day. */
 export const FATIGUE_RECENT_DAYS = 28;
 /** History per ad: the model needs the first week as a baseline, and nothing older than this. */

@@ -32,7 +32,7 @@ describe('fatigueReason', () => {
     const r = explained({ ...steady, ctrLogRatio: Math.log(0.98) }, 0.05, 0.09);
     expect(r.class).toBe('healthy');
     expect(r.reason).toBe(
-      '9% chance of fatigue within 14 days (below the 50% threshold); click-through rate at 98% of its early level',
+      "9% chance of fatigue within 14 days (below the 50% threshold); click-through rate of the last 7 days at 98% of its first week's",
     );
   });
 
@@ -48,23 +48,27 @@ describe('fatigueReason', () => {
     expect(byP7.class).toBe('early_warning');
     expect(byP7.rule).toContain('within 7 days');
     expect(byP7.reason).toBe(
-      '42% chance of fatigue within 7 days (a warning from 30%); click-through rate at 100% of its early level',
+      "42% chance of fatigue within 7 days (a warning from 30%); click-through rate of the last 7 days at 100% of its first week's",
     );
     const byP14 = explained({ ...steady, ctrLogRatio: Math.log(0.95) }, 0.12, 0.55);
     expect(byP14.class).toBe('early_warning');
     expect(byP14.rule).toContain('within 14 days');
     expect(byP14.reason).toBe(
-      '55% chance of fatigue within 14 days (a warning from 50%); click-through rate at 95% of its early level',
+      "55% chance of fatigue within 14 days (a warning from 50%); click-through rate of the last 7 days at 95% of its first week's",
     );
     const byCtr = explained({ ...steady, ctrLogRatio: Math.log(0.86) }, 0.05, 0.1);
     expect(byCtr.class).toBe('early_warning');
-    expect(byCtr.reason).toBe('Click-through rate down to 86% of its early level (a warning at 90% or less)');
+    expect(byCtr.reason).toBe(
+      "Click-through rate of the last 7 days down to 86% of its first week's (a warning at 90% or less)",
+    );
   });
 
   it('a fatigued ad: CTR at or below 80% of its early level', () => {
     const r = explained({ ...steady, ctrLogRatio: Math.log(0.62) }, 0.1, 0.2);
     expect(r.class).toBe('fatigued');
-    expect(r.reason).toBe('Click-through rate down to 62% of its early level (fatigued at 80% or less)');
+    expect(r.reason).toBe(
+      "Click-through rate of the last 7 days down to 62% of its first week's (fatigued at 80% or less)",
+    );
   });
 
   it('a dead ad: no impressions in the last 7 days, or CTR at or below 35% of its early level', () => {
@@ -74,7 +78,7 @@ describe('fatigueReason', () => {
     const collapsed = explained({ ...steady, ctrLogRatio: Math.log(0.2) }, 0, 0);
     expect(collapsed.class).toBe('dead');
     expect(collapsed.reason).toBe(
-      'Click-through rate down to 20% of its early level (35% or less: the ad has stopped working)',
+      "Click-through rate of the last 7 days down to 20% of its first week's (35% or less: the ad has stopped working)",
     );
   });
 
@@ -110,10 +114,10 @@ describe('riskFactorText', () => {
       "It has shown 42 days' worth of impressions at its recent pace",
     );
     expect(text('ctr_decay')).toBe(
-      "Click-through rate at 72% of its first week's; over the last two weeks +29.6% a week",
+      "Click-through rate of the last 7 days at 72% of its first week's; over the last two weeks +29.6% a week",
     );
     expect(text('ctr_decay', { ...f, ctrSlope: -0.01 })).toBe(
-      "Click-through rate at 72% of its first week's; over the last two weeks −7.0% a week",
+      "Click-through rate of the last 7 days at 72% of its first week's; over the last two weeks −7.0% a week",
     );
     expect(text('cvr_decay')).toBe("Conversion rate at 50% of its first week's");
     expect(text('age')).toBe('Running for 45 days');
@@ -128,7 +132,7 @@ describe('riskFactorText', () => {
     expect(text('age', { ageDays: Number.NaN })).toBe('detail of age');
     // A CTR trend it cannot read is left out, not written as NaN.
     expect(text('ctr_decay', { ctrLogRatio: Math.log(0.72) })).toBe(
-      "Click-through rate at 72% of its first week's",
+      "Click-through rate of the last 7 days at 72% of its first week's",
     );
   });
 });

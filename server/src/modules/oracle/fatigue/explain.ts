@@ -26,7 +26,11 @@ const numberOf = (x: FeatureValues | undefined, k: string): number | null => {
   return finite(v) ? v : null;
 };
 
-/** CTR now against its first week's, as the classifier weighs it (few recent clicks count for less). */
+/**
+ * CTR of the last 7 delivered days against the first 7, as the classifier weighs it (few recent
+ * clicks count for less). The sentences name both windows: the dashboard's CTR tile compares other
+ * ones (the last 30 days against the 30 before).
+ */
 function ctrShare(x: FeatureValues | undefined): string | null {
   const log = numberOf(x, 'ctrLogRatio');
   return log === null ? null : pct(Math.exp(log));
@@ -42,7 +46,7 @@ export function fatigueReason(a: {
 }): string {
   const x = a.features ?? undefined;
   const ctr = ctrShare(x);
-  const early = ctr === null ? null : `click-through rate at ${ctr} of its early level`;
+  const early = ctr === null ? null : `click-through rate of the last 7 days at ${ctr} of its first week's`;
   const withCtr = (text: string) => (early === null ? null : `${text}; ${early}`);
   const sentence = ((): string | null => {
     switch (a.class) {
@@ -56,10 +60,10 @@ export function fatigueReason(a: {
       case 'dead':
         if (numberOf(x, 'recentDeliveredDays') === 0) return 'No impressions in the last 7 days';
         if (ctr === null) return null;
-        return `Click-through rate down to ${ctr} of its early level (${pct(DEAD_CTR_RATIO)} or less: the ad has stopped working)`;
+        return `Click-through rate of the last 7 days down to ${ctr} of its first week's (${pct(DEAD_CTR_RATIO)} or less: the ad has stopped working)`;
       case 'fatigued':
         if (ctr === null) return null;
-        return `Click-through rate down to ${ctr} of its early level (fatigued at ${pct(FATIGUED_CTR_RATIO)} or less)`;
+        return `Click-through rate of the last 7 days down to ${ctr} of its first week's (fatigued at ${pct(FATIGUED_CTR_RATIO)} or less)`;
       case 'early_warning':
         // The classifier's order: p7, then p14, then the CTR ratio.
         if (finite(a.p7) && a.p7 >= WARNING_P7)
@@ -69,7 +73,7 @@ export function fatigueReason(a: {
             `${pct(a.p14)} chance of fatigue within 14 days (a warning from ${pct(WARNING_P14)})`,
           );
         if (ctr === null) return null;
-        return `Click-through rate down to ${ctr} of its early level (a warning at ${pct(WARNING_CTR_RATIO)} or less)`;
+        return `Click-through rate of the last 7 days down to ${ctr} of its first week's (a warning at ${pct(WARNING_CTR_RATIO)} or less)`;
       default:
         return null;
     }
@@ -100,7 +104,7 @@ export function riskFactorText(
         slope === null
           ? ''
           : `; over the last two weeks ${slope >= 0 ? '+' : '−'}${Math.abs(slope * 700).toFixed(1)}% a week`;
-      return `Click-through rate at ${share} of its first week's${trend}`;
+      return `Click-through rate of the last 7 days at ${share} of its first week's${trend}`;
     }
     case 'cvr_decay': {
       const log = n('cvrLogRatio');

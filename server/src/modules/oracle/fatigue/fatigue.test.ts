@@ -78,6 +78,32 @@ describe('assessFatigue', () => {
     expect(decaying.p7).toBeGreaterThan(stable.p7);
     expect(decaying.riskFactors.map((r) => r.factor)).toContain('ctr_decay');
   });
+  // The ad's own evidence outweighs its age: exposure says how due an ad is, but fatigue is its CTR
+  // falling to 80% of its baseline, and a CTR that has stayed flat cannot get there in a week.
+  it('gives an old ad whose CTR has stayed flat a low p7, with or without reach, search or not', () => {
+    const flat = history(113, () => 1);
+    const withReach = {
+      ...flat,
+      days: flat.days.map((d) => ({ ...d, reach: Math.round(d.impressions * 0.8) })),
+    };
+    for (const h of [flat, withReach, { ...flat, search: true }]) {
+      const a = assessFatigue(h, { asOf: date(112) });
+      expect(a.features.ageDays).toBe(113);
+      expect(a.p7).toBeLessThan(0.25);
+      expect(a.p14).toBeLessThan(0.4);
+      expect(a.class).toBe('healthy');
+    }
+  });
+  it('still gives an ad whose CTR is falling fast towards the fatigue line a high p7', () => {
+    // Flat for 30 days, then −2% a day: 87% of its first week's CTR (last 7 days) at day 40.
+    const a = assessFatigue(
+      history(41, (i) => (i < 30 ? 1 : Math.exp(-0.02 * (i - 30)))),
+      { asOf: date(40) },
+    );
+    expect(a.class).toBe('early_warning');
+    expect(a.p7).toBeGreaterThan(0.5);
+    expect(a.p14).toBeGreaterThan(0.7);
+  });
   it('never returns NaN on bad input', () => {
     const cases: AdHistory[] = [
       { adId: 'none', days: [] },

@@ -40,10 +40,14 @@ export interface FatigueFeatures {
   cumulativeFrequency: number | null;
   /** ln(recent CTR / baseline CTR), shrunk toward 0 when clicks are few; ≤ 0 means decay. */
   ctrLogRatio: number;
+  /** Standard error of ctrLogRatio from the click counts (Poisson): how much the ad's own evidence weighs. */
+  ctrLogRatioSe: number;
   /** ln(recent CVR / baseline CVR), shrunk; recent conversions may still be restated upward. */
   cvrLogRatio: number;
   /** Slope of ln CTR per day over the last 14 delivered days (impression-weighted). */
   ctrSlope: number;
+  /** Standard error of ctrSlope from the daily click counts (Poisson); 1 when there is no slope. */
+  ctrSlopeSe: number;
   /** Daily frequency (impressions/reach) of the last 7 days over the first 7; 1 when unknown. */
   saturationRatio: number;
   baselineCtr: number;
@@ -130,6 +134,9 @@ export function computeFeatures(history: AdHistory, asOf: string): FatigueFeatur
   const rClk = sum(recent, (r) => r.clicks);
   const overlap = rows.length <= BASELINE_DAYS;
   const ctrLogRatio = overlap ? 0 : shrunkLogRatio(rClk, rImp, bClk, bImp, PRIOR_CLICKS);
+  // Poisson error of ln(recent/baseline) CTR, the recent side counting its pseudo-clicks; large when
+  // clicks are few (and when the windows overlap: no evidence either way).
+  const ctrLogRatioSe = overlap ? 1 : finite(Math.sqrt(1 / (rClk + PRIOR_CLICKS) + 1 / Math.max(1, bClk)), 1);
   const cvrLogRatio = overlap
     ? 0
     : shrunkLogRatio(
@@ -143,6 +150,7 @@ export function computeFeatures(history: AdHistory, asOf: string): FatigueFeatur
   // Impression-weighted least squares of ln CTR on day over the last 14 delivered days.
   const tail = rows.slice(-14);
   let ctrSlope = 0;
+  let ctrSlopeSe = 1;
   if (tail.length >= 4) {
     const pts = tail.map((r) => ({ x: r.day, y: Math.log((r.clicks + 0.5) / (r.imp + 1)), w: r.imp }));
     const W = pts.reduce((s, p) => s + p.w, 0);
@@ -152,6 +160,9 @@ export function computeFeatures(history: AdHistory, asOf: string): FatigueFeatur
     const sxy = pts.reduce((s, p) => s + p.w * (p.x - mx) * (p.y - my), 0);
     ctrSlope = sxx > 0 ? finite(sxy / sxx) : 0;
     ctrSlope = Math.max(-0.5, Math.min(0.5, ctrSlope));
+    // Var(slope) = Σ w²(x − x̄)² Var(ln CTR) / Sxx², with Var(ln CTR of a day) ≈ 1 / clicks.
+    const v = tail.reduce((s, r) => s + (r.imp ** 2 * (r.day - mx) ** 2) / (r.clicks + 0.5), 0);
+    ctrSlopeSe = sxx > 0 ? finite(Math.sqrt(v) / sxx, 1) : 1;
   }
 
   // Reach: audience estimates per day (median), cumulative frequency, and daily-frequency growth.
@@ -185,8 +196,10 @@ export function computeFeatures(history: AdHistory, asOf: string): FatigueFeatur
     impressionDays: finite(impressionDays),
     cumulativeFrequency,
     ctrLogRatio,
+    ctrLogRatioSe,
     cvrLogRatio,
     ctrSlope,
+    ctrSlopeSe,
     saturationRatio,
     baselineCtr: bImp > 0 ? bClk / bImp : 0,
     recentCtr: rImp > 0 ? rClk / rImp : 0,

@@ -66,6 +66,62 @@ export const DEAD_CTR_RATIO = 0.35;
 export const WARNING_CTR_RATIO = 0.9;
 export const WARNING_P14 = 0.5;
 export const WARNING_P7 = 0.3;
+/**
+ * The ad's own evidence. Onset is, by definition, the CTR falling to FATIGUED_CTR_RATIO of its own
+ * baseline. The logistic models say how due the ad is from its exposure (age, frequency, …); their
+ * logit is linear in exposure, so beyond the ads they were fitted on (every simulated ad fatigues
+ * by ~100 days, so the simulator has no old ad with a flat CTR) they say "certain" from exposure
+ * alone, whatever the CTR does. The CTR is what fatigue is measured on, so the ad's own CTR decides
+ * whether it can get there within h days. Two ways:
+ * - its current decline carries it over the line: ln ratio + slope·h ≤ ln 0.8, with the sampling
+ *   error of the ratio and of the slope (`trendProbability`, evidence only);
+ * - a decline that has not shown yet: the models' P(due) × the chance that a new decline, of
+ *   spread DECAY_RATE_SD in ln CTR per day (the simulator's fastest frequency-driven decline is
+ *   ~0.04 a day), covers the gap in h days (`newDeclineProbability`).
+ * p = 1 − (1 − trend)(1 − due × new decline). A flat ad with plenty of clicks keeps a low
+ * probability however old it is; an ad falling towards the line gets a high one however young.
+ */
+export const DECAY_RATE_SD = 0.03;
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7). */
+function normalCdf(z: number): number {
+  if (!Number.isFinite(z)) return z > 0 ? 1 : 0;
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+const finiteOr = (x: number, fallback: number) => (Number.isFinite(x) ? x : fallback);
+
+/** ln(CTR ratio) projected `horizonDays` ahead on the ad's own decline (a rise is not projected). */
+function projectedLogRatio(f: FatigueFeatures, horizonDays: number) {
+  return finiteOr(f.ctrLogRatio, 0) + Math.min(0, finiteOr(f.ctrSlope, 0)) * horizonDays;
+}
+
+/** P(the ad's current CTR decline takes it to the fatigue line within `horizonDays`). */
+export function trendProbability(f: FatigueFeatures, horizonDays: number): number {
+  const se = Math.hypot(finiteOr(f.ctrLogRatioSe, 1), horizonDays * finiteOr(f.ctrSlopeSe, 1));
+  return normalCdf((Math.log(FATIGUED_CTR_RATIO) - projectedLogRatio(f, horizonDays)) / Math.max(se, 1e-6));
+}
+
+/** P(a decline not visible yet takes the CTR from where it is to the fatigue line within `horizonDays`). */
+export function newDeclineProbability(f: FatigueFeatures, horizonDays: number): number {
+  const se = Math.hypot(finiteOr(f.ctrLogRatioSe, 1), DECAY_RATE_SD * horizonDays);
+  return normalCdf((Math.log(FATIGUED_CTR_RATIO) - projectedLogRatio(f, horizonDays)) / se);
+}
+
+/** P(onset within `horizonDays`) from the exposure model's P(due) and the ad's own CTR. */
+export function onsetProbability(f: FatigueFeatures, due: number, horizonDays: number): number {
+  const trend = trendProbability(f, horizonDays);
+  const fresh = clamp(due, 0, 1) * newDeclineProbability(f, horizonDays);
+  return clamp(1 - (1 - trend) * (1 - fresh), 0, 1);
+}
+
 /** Days between deciding to refresh and the new creative going live. */
 export const REFRESH_LEAD_DAYS = 3;
 
@@ -143,8 +199,8 @@ export function assessFatigue(
   const x = designVector(f);
   const m7 = predictLogistic(coefficients.p7, x);
   const m14 = predictLogistic(coefficients.p14, x);
-  const p7 = clamp(m7.p, 0, 1);
-  const p14 = clamp(Math.max(m14.p, p7), 0, 1); // onset within 7 days implies within 14
+  const p7 = onsetProbability(f, m7.p, 7);
+  const p14 = Math.max(onsetProbability(f, m14.p, 14), p7); // onset within 7 days implies within 14
   const byFactor = new Map<RiskFactor, number>();
   DESIGN.forEach((d, j) => {
     if (d.factor) byFactor.set(d.factor, (byFactor.get(d.factor) ?? 0) + m14.contributions[j]!);

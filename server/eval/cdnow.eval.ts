@@ -17,10 +17,9 @@ import { parseCdnowSummary, parseCdnowTransactions } from '../src/modules/oracle
 import { fitGammaGamma } from '../src/modules/oracle/clv/gamma-gamma.ts';
 import { predictCustomers } from '../src/modules/oracle/clv/predict.ts';
 import { dayNumber, summarizeTransactions, type Transaction } from '../src/modules/oracle/clv/rfm.ts';
+import { evalDataDir } from '../src/modules/oracle/eval-data.ts';
 
-export const CDNOW_DIR =
-  process.env.CDNOW_DIR ??
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/clv_cdnow');
+export const CDNOW_DIR = process.env.CDNOW_DIR ?? evalDataDir('clv_cdnow');
 const UNTIL = '1997-09-30';
 
 export const PUBLISHED = {

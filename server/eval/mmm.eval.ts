@@ -164,8 +164,9 @@ import { posteriorEntities } from '../src/modules/oracle/allocation/posterior.ts
 import { mapWithPriors } from '../src/modules/oracle/allocation/prior.ts';
 import { channelEntities, gainInterval } from '../src/modules/oracle/allocation/response.ts';
 import { adstock, type Saturation } from '../src/modules/oracle/allocation/transforms.ts';
+import { evalDataRoot } from '../src/modules/oracle/eval-data.ts';
 
-const DATA = process.env.MMM_DATA_DIR ?? path.resolve(import.meta.dirname, '../../../shared/data');
+const DATA = process.env.MMM_DATA_DIR ?? evalDataRoot();
 
 function readCsv(file: string): Record<string, string>[] {
   const [head, ...lines] = readFileSync(file, 'utf8').trim().split('\n');

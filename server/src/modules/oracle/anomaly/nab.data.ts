@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { evalDataDir } from '../eval-data.ts';
 import { type CostProfile, type NabProfileName, windowsToRows } from './nab.scoring.ts';
 
 export const AD_EXCHANGE_FILES = [
@@ -18,8 +18,7 @@ export const AD_EXCHANGE_FILES = [
 ] as const;
 
 export function defaultNabRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return process.env.OMNIFY_NAB_DIR ?? path.resolve(here, '../../../../../../shared/data/anomaly_nab');
+  return process.env.OMNIFY_NAB_DIR ?? evalDataDir('anomaly_nab');
 }
 
 export const nabAvailable = (root = defaultNabRoot()) =>

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { evalDataDir } from '../eval-data.ts';
 import { etsForecast, fitEts } from './ets.ts';
 import { decompose, isSeasonal, noDecomposition, seasonalOut } from './features.ts';
 import { thetaClassic } from './theta.ts';
@@ -17,8 +18,7 @@ export const M4_SETTINGS: Record<M4Frequency, { horizon: number; m: number; file
   hourly: { horizon: 48, m: 24, file: 'Hourly' },
 };
 
-export const M4_DIR =
-  process.env.OMNIFY_M4_DIR ?? path.resolve(import.meta.dirname, '../../../../../../shared/data/m4');
+export const M4_DIR = process.env.OMNIFY_M4_DIR ?? evalDataDir('m4');
 
 export interface M4Series {
   id: string;

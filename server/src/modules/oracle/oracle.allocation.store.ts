@@ -10,7 +10,7 @@ import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
 import { inputsHash } from './oracle.forecast.ts';
-import { addDays, type SeriesReader } from './oracle.series.ts';
+import { addDays, readNegatives, refuseNegative, type SeriesReader } from './oracle.series.ts';
 
 export const ALLOCATION_MODEL = 'saturating-adstock-curves';
 // 1.1.0: target answered in its own units (ROAS, or CPA in micros), one-sided bounds override the band.
@@ -108,7 +108,16 @@ export interface EntityData {
 
 /** Weekly spend and objective per entity over the last WEEKS weeks, and its current daily spend. */
 export async function loadAllocationData(
-  { storage, series }: { storage: Storage; series: Pick<SeriesReader, 'assertEntity'> },
+  {
+    storage,
+    series,
+    clock,
+  }: {
+    storage: Storage;
+    series: Pick<SeriesReader, 'assertEntity'>;
+    /** Today (UTC) is still being reported: the weeks read end on the last complete day, as forecasts'. */
+    clock: Clock;
+  },
   ctx: Ctx,
   req: AllocationRequest,
 ) {
@@ -120,8 +129,15 @@ export async function loadAllocationData(
       .select((eb) => eb.fn.max('date').as('last'))
       .where('organization_id', '=', ctx.organizationId);
     if (req.clientId) lastQ = lastQ.where('client_id', '=', req.clientId);
-    const last = ((await lastQ.executeTakeFirst())?.last ?? null) as string | null;
-    if (last === null) throw noData('No daily metrics yet: there is nothing to allocate from');
+    const lastWithData = ((await lastQ.executeTakeFirst())?.last ?? null) as string | null;
+    if (lastWithData === null) throw noData('No daily metrics yet: there is nothing to allocate from');
+    // Today (UTC, by the server clock) is still filling in: counting it would put every entity's
+    // current spend (the last 28 days ÷ 28) up to a day's spend low. The last complete day is
+    // yesterday, as in the forecasts' series (oracle.series.ts).
+    const today = clock.now().toISOString().slice(0, 10);
+    const lastComplete = addDays(today, -1);
+    let last = lastWithData;
+    if (last > lastComplete) last = lastComplete;
     const from = addDays(last, -(WEEKS * 7 - 1));
     const key = req.level === 'campaign' ? 'campaign_id' : 'platform';
     let q = trx
@@ -138,6 +154,23 @@ export async function loadAllocationData(
       .where('date', '<=', last);
     if (req.clientId) q = q.where('client_id', '=', req.clientId);
     const rows = await q.groupBy([key, 'date', 'currency']).execute();
+    if (rows.length === 0)
+      throw noData(
+        `No daily metrics before today (${today}, UTC, not complete yet): there is nothing to allocate from`,
+      );
+    // A negative spend (or objective) of some ad-day is refused, as forecasts and anomaly scans do.
+    refuseNegative(
+      await readNegatives(
+        trx,
+        ctx.organizationId,
+        req.clientId ? { column: 'client_id', id: req.clientId } : null,
+        from,
+        last,
+      ),
+      ['spend', req.objective],
+      'A budget allocation',
+      req.clientId ? { type: 'client', id: req.clientId } : { type: 'organization', id: '' },
+    );
     const currencies = [...new Set(rows.map((r) => r.currency))].sort();
     if (currencies.length > 1)
       throw conflict(

@@ -593,4 +593,79 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
     expect((await post(a, { objective: 'conversions', target: { roas: 2 } })).statusCode).toBe(400);
     expect((await post(a, { objective: 'conversions', clientId: clientB })).statusCode).toBe(404);
   });
+
+  it('reads complete days only: today (still filling in) counts neither in the current spend nor in `to`', async () => {
+    const today = t.services.clock.now().toISOString().slice(0, 10);
+    const yesterday = addDays(today, -1);
+    const c = await signUp(t.app, 'alloc-today');
+    // Data through today, as a reviewer early in the UTC day has it.
+    await connectSimulatorDays(t, c, { seed: 'alloctoday', days: 70, endDate: today });
+    // Today's partial rows: a few ad-days already reported, spend far below a full day.
+    const ads = await t.storage.db
+      .selectFrom('daily_metrics')
+      .selectAll()
+      .where('organization_id', '=', c.organizationId)
+      .where('date', '=', yesterday)
+      .execute();
+    expect(ads.length).toBeGreaterThan(0);
+    await t.storage.db
+      .deleteFrom('daily_metrics')
+      .where('organization_id', '=', c.organizationId)
+      .where('date', '>=', today)
+      .execute();
+    await t.storage.db
+      .insertInto('daily_metrics')
+      .values(ads.map((r) => ({ ...r, date: today, spend_micros: 1_000_000 })))
+      .execute();
+    const res = await post(c, { objective: 'conversions' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.to).toBe(yesterday);
+    const spend = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => ['campaign_id', eb.fn.sum<number>('spend_micros').as('spend')])
+      .where('organization_id', '=', c.organizationId)
+      .where('date', '>=', addDays(yesterday, -27))
+      .where('date', '<=', yesterday)
+      .groupBy('campaign_id')
+      .execute();
+    const expected = new Map(spend.map((r) => [r.campaign_id, Number(r.spend) / 28]));
+    for (const x of body.allocations as Allocation[])
+      expect(Math.abs(x.currentDailyMicros - (expected.get(x.entityId) ?? Number.NaN))).toBeLessThanOrEqual(
+        1,
+      );
+  }, 120_000);
+
+  it('refuses a negative spend with 400 naming the day, the amount and the ad, as forecasts do', async () => {
+    const c = await signUp(t.app, 'alloc-negative');
+    await connectSimulatorDays(t, c, { seed: 'allocneg', days: 60, endDate: '2026-11-20' });
+    const row = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select(['ad_id', 'currency'])
+      .where('organization_id', '=', c.organizationId)
+      .where('date', '=', '2026-11-20')
+      .orderBy('ad_id')
+      .executeTakeFirstOrThrow();
+    await t.storage.db
+      .updateTable('daily_metrics')
+      .set({ spend_micros: -5_000_000 })
+      .where('organization_id', '=', c.organizationId)
+      .where('ad_id', '=', row.ad_id)
+      .where('date', '=', '2026-11-20')
+      .execute();
+    const res = await post(c, { objective: 'conversions' });
+    expect(res.statusCode, res.body).toBe(400);
+    const err = res.json().error;
+    expect(err.code).toBe('invalid_input');
+    expect(err.message).toContain(`spend on 2026-11-20 is \u22125.00 ${row.currency}`);
+    expect(err.message).toContain(row.ad_id);
+    expect(err.details).toMatchObject({
+      reason: 'negative_value',
+      metric: 'spend',
+      date: '2026-11-20',
+      value: -5,
+      valueMicros: -5_000_000,
+      adId: row.ad_id,
+    });
+  }, 120_000);
 });

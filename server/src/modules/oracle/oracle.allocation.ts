@@ -131,7 +131,7 @@ export function createAllocations({
       throw invalidInput('A target ROAS needs objective revenue', { field: 'target' });
     if (req.target && 'cpaMicros' in req.target && req.objective !== 'conversions')
       throw invalidInput('A target CPA needs objective conversions', { field: 'target' });
-    const data = await loadAllocationData({ storage, series }, ctx, req);
+    const data = await loadAllocationData({ storage, series, clock }, ctx, req);
     if (data.entities.length === 0) throw noData('No spend in the last 26 weeks: nothing to allocate');
     const known = new Set(data.entities.map((e) => e.id));
     const bounds = new Map<string, NonNullable<AllocationRequest['bounds']>[number]>();

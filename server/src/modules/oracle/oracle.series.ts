@@ -34,6 +34,130 @@ export interface DailySeries {
   warnings: string[];
   /** The server's day (UTC) when the series was read: `to` is before it. */
   today?: string;
+  /** Ad-days of the entity in [from, to] with a negative spend, revenue or conversions (refunds). */
+  negatives?: NegativeValue[];
+}
+
+export type NonNegativeMetric = 'spend' | 'revenue' | 'conversions';
+
+/** One ad-day's negative value as reported (money in micros of its own currency). */
+export interface NegativeValue {
+  date: string;
+  metric: NonNegativeMetric;
+  value: number;
+  currency: string;
+  adId: string;
+  adName: string | null;
+}
+
+/** The most negative ad-days read per entity (the error names the first and counts the rest). */
+const MAX_NEGATIVES = 200;
+
+/**
+ * The entity's ad-days in [from, to] with a negative spend, revenue or conversions, earliest first.
+ * A platform can report a refund or a correction as a day's negative figure; ORACLE does not fit on
+ * it (refuseNegative).
+ */
+export async function readNegatives(
+  trx: Executor,
+  organizationId: string,
+  filter: { column: 'ad_id' | 'campaign_id' | 'client_id' | 'platform'; id: string } | null,
+  from: string,
+  to: string,
+): Promise<NegativeValue[]> {
+  let q = trx
+    .selectFrom('daily_metrics as m')
+    .leftJoin('ads as a', (j) =>
+      j.onRef('a.id', '=', 'm.ad_id').onRef('a.organization_id', '=', 'm.organization_id'),
+    )
+    .select([
+      'm.date',
+      'm.ad_id',
+      'a.name',
+      'm.currency',
+      'm.spend_micros',
+      'm.conversion_value_micros',
+      'm.conversions',
+    ])
+    .where('m.organization_id', '=', organizationId)
+    .where('m.date', '>=', from)
+    .where('m.date', '<=', to)
+    .where((eb) =>
+      eb.or([
+        eb('m.spend_micros', '<', 0),
+        eb('m.conversion_value_micros', '<', 0),
+        eb('m.conversions', '<', 0),
+      ]),
+    );
+  if (filter) q = q.where(`m.${filter.column}`, '=', filter.id);
+  const rows = await q.orderBy('m.date').orderBy('m.ad_id').limit(MAX_NEGATIVES).execute();
+  const out: NegativeValue[] = [];
+  for (const r of rows)
+    for (const [metric, v] of [
+      ['spend', r.spend_micros],
+      ['revenue', r.conversion_value_micros],
+      ['conversions', r.conversions],
+    ] as const)
+      if (Number(v) < 0)
+        out.push({
+          date: r.date,
+          metric,
+          value: Number(v),
+          currency: r.currency,
+          adId: r.ad_id,
+          adName: r.name ?? null,
+        });
+  return out;
+}
+
+/**
+ * 400 `invalid_input` when any of `metrics` is negative on some ad-day: "spend on 2026-11-20 is
+ * −5.00 USD (ad "Spring promo" ad_…)", details { reason: 'negative_value', metric, date, value (in
+ * currency units for money), valueMicros, currency, adId, adName, count, days }. Forecasts,
+ * anomaly scans and allocations all refuse the same way (README: "Negative values").
+ */
+export function refuseNegative(
+  negatives: readonly NegativeValue[] | undefined,
+  metrics: readonly NonNegativeMetric[],
+  purpose: string,
+  entity?: EntityRef,
+): void {
+  const bad = (negatives ?? []).filter((n) => metrics.includes(n.metric));
+  const first = bad[0];
+  if (!first) return;
+  const money = first.metric !== 'conversions';
+  const amount = (n: NegativeValue) =>
+    n.metric === 'conversions'
+      ? `\u2212${Math.abs(n.value)}`
+      : `\u2212${(Math.abs(n.value) / 1e6).toFixed(2)} ${n.currency}`;
+  const ad = (n: NegativeValue) => `ad ${n.adName ? `"${n.adName}" ` : ''}${n.adId}`;
+  const more =
+    bad.length > 1
+      ? `; ${bad.length - 1} more negative ${bad.length - 1 === 1 ? 'value' : 'values'} (${bad
+          .slice(1, 4)
+          .map((n) => `${n.metric} on ${n.date}: ${amount(n)}, ${ad(n)}`)
+          .join('; ')}${bad.length > 4 ? '; …' : ''})`
+      : '';
+  throw invalidInput(
+    `${first.metric} on ${first.date} is ${amount(first)} (${ad(first)})${more}: ${purpose} cannot use negative ${metrics.join(' or ')} (a refund or correction reported as a day's figure). Correct the data at the source, or exclude the ad.`,
+    {
+      reason: 'negative_value',
+      metric: first.metric,
+      date: first.date,
+      value: money ? first.value / 1e6 : first.value,
+      ...(money ? { valueMicros: first.value, currency: first.currency } : {}),
+      adId: first.adId,
+      adName: first.adName,
+      ...(entity ? { entityType: entity.type, entityId: entity.id || null } : {}),
+      count: bad.length,
+      days: bad.slice(0, 20).map((n) => ({
+        date: n.date,
+        metric: n.metric,
+        value: n.metric === 'conversions' ? n.value : n.value / 1e6,
+        adId: n.adId,
+      })),
+    },
+  );
 }
 
 /** The analytics module reads at most this many days at once. */
@@ -184,6 +308,15 @@ export function createSeriesReader({
       s.clicks[i] = (s.clicks[i] as number) + r.clicks;
     };
     // One currency (the usual case: an ad, a campaign, most clients): its own amounts, no rates needed.
+    s.negatives = await storage.withTenant(ctx.organizationId, (trx) =>
+      readNegatives(
+        trx,
+        ctx.organizationId,
+        e.type === 'organization' ? null : { column: column[e.type], id: e.id },
+        from,
+        last,
+      ),
+    );
     const native = await sums(ctx, e, from, last);
     const currencies = [...new Set(native.map((r) => r.currency))];
     if (currencies.length <= 1) {

@@ -31,7 +31,13 @@ import {
 import { type AccountNowcast, createNowcast } from './oracle.nowcast.ts';
 import { createPredictionHistory } from './oracle.predictions.ts';
 import { createScorecard, type Replacement } from './oracle.scorecard.ts';
-import { createSeriesReader, type DailySeries, type EntityRef, type EntityType } from './oracle.series.ts';
+import {
+  createSeriesReader,
+  type DailySeries,
+  type EntityRef,
+  type EntityType,
+  refuseNegative,
+} from './oracle.series.ts';
 import { computeSeasonalNaive } from './oracle.snaive.ts';
 
 export interface StoredForecast {
@@ -220,6 +226,12 @@ export function createOracle({
     nowcastAccounts?: AccountNowcast[],
   ) {
     const read = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    refuseNegative(
+      read.negatives,
+      input.metric === 'roas' ? ['revenue', 'spend'] : [input.metric],
+      `A ${input.metric} forecast`,
+      input.entity,
+    );
     // Conversions and revenue of days still collecting late conversions: the nowcast's expected finals.
     const late =
       input.metric === 'spend' || !incompleteDays(read, input.metric).length
@@ -318,6 +330,8 @@ export function createOracle({
     preloaded?: DailySeries,
   ) {
     const s = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
+    // Spend and conversions feed the detector (spend, CPC, CPM, conversions): refused like forecasts.
+    refuseNegative(s.negatives, ['spend', 'conversions'], 'An anomaly scan', input.entity);
     return anomalies.scan(ctx, input.entity, s);
   }
 

@@ -360,7 +360,97 @@ describe(`ORACLE predictions API on ${testDialect()}`, () => {
       .execute();
     const negative = await post(b, { entityType: 'ad', entityId: simB.adId, metric: 'spend', horizon: 3 });
     expect(negative.statusCode).toBe(400);
-    expect(negative.json().error.message).toMatch(/negative/);
+    // Named by day, amount in currency units and ad, not by position and raw micros.
+    const { name: adName, campaign_id: adCampaign } = await t.storage.db
+      .selectFrom('ads')
+      .select(['name', 'campaign_id'])
+      .where('id', '=', simB.adId)
+      .executeTakeFirstOrThrow();
+    const negErr = negative.json().error;
+    expect(negErr.message).toMatch(/^spend on 2026-11-20 is \u22125\.00 [A-Z]{3} \(ad /);
+    expect(negErr.message).toContain(adName);
+    expect(negErr.message).not.toMatch(/position/);
+    expect(negErr.details).toMatchObject({
+      reason: 'negative_value',
+      metric: 'spend',
+      date: LAST_DAY,
+      value: -5,
+      valueMicros: -5_000_000,
+      adId: simB.adId,
+      entityType: 'ad',
+      entityId: simB.adId,
+    });
+    // ROAS divides by spend: refused the same way; conversions do not use spend and still forecast.
+    expect(
+      (await post(b, { entityType: 'ad', entityId: simB.adId, metric: 'roas', horizon: 3 })).json(),
+    ).toMatchObject({ error: { details: { reason: 'negative_value', date: LAST_DAY } } });
+    expect(
+      (await post(b, { entityType: 'ad', entityId: simB.adId, metric: 'conversions', horizon: 3 }))
+        .statusCode,
+    ).toBe(200);
+    // The campaign's anomaly scan reads the same ad-day: the same 400, not a silent 200.
+    const scan = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/oracle/anomalies',
+      headers: b.headers,
+      payload: { entityType: 'campaign', entityId: adCampaign },
+    });
+    expect(scan.statusCode, scan.body).toBe(400);
+    expect(scan.json().error.details).toMatchObject({
+      reason: 'negative_value',
+      metric: 'spend',
+      date: LAST_DAY,
+      adId: simB.adId,
+      entityType: 'campaign',
+    });
+  });
+
+  it('an organization with 2 days of history forecasts their level, no trend, with bands that widen over 30 days', async () => {
+    const from = '2026-11-19';
+    const days = await t.storage.db
+      .selectFrom('daily_metrics')
+      .select((eb) => [
+        'date',
+        eb.fn.sum<number>('spend_micros').as('spend'),
+        eb.fn.sum<number>('conversion_value_micros').as('revenue'),
+        eb.fn.sum<number>('conversions').as('conversions'),
+      ])
+      .where('organization_id', '=', a.organizationId)
+      .where('date', '>=', from)
+      .groupBy('date')
+      .execute();
+    expect(days).toHaveLength(2);
+    expect(days.every((d) => Number(d.conversions) > 0)).toBe(true);
+    const history = {
+      spend: days.map((d) => Number(d.spend)),
+      conversions: days.map((d) => Number(d.conversions)),
+      roas: days.map((d) => Number(d.revenue) / Number(d.spend)),
+    };
+    for (const metric of ['spend', 'conversions', 'roas'] as const) {
+      const res = await post(a, { entityType: 'organization', metric, from, horizon: 30 });
+      expect(res.statusCode, res.body).toBe(200);
+      const f = res.json();
+      expect(f.explanation.seriesLength).toBe(2);
+      expect(f.model).toBe(metric === 'roas' ? 'ratio(mean,mean)' : 'mean');
+      expect(f.explanation.intervalMethod).toBe('short-series');
+      expect(f.explanation.warnings.join(' ')).toMatch(/only 2 days of history: no trend is projected/);
+      const points = f.points as { mean: number; lo80: number; hi80: number; lo95: number; hi95: number }[];
+      const lo = Math.min(...history[metric]);
+      const hi = Math.max(...history[metric]);
+      for (const [j, p] of points.entries()) {
+        // The level of the two days (a ratio of sums lies between the daily ratios), every day.
+        expect(p.mean).toBeGreaterThanOrEqual(lo * 0.999 - 1);
+        expect(p.mean).toBeLessThanOrEqual(hi * 1.001 + 1);
+        expect(p.mean).toBeCloseTo(points[0]!.mean, 6);
+        expect(p.lo95).toBeGreaterThanOrEqual(0);
+        expect(p.lo95).toBeLessThanOrEqual(p.lo80);
+        expect(p.hi80).toBeLessThanOrEqual(p.hi95);
+        if (j > 0) {
+          expect(p.hi80).toBeGreaterThan(points[j - 1]!.hi80);
+          expect(p.hi95).toBeGreaterThan(points[j - 1]!.hi95);
+        }
+      }
+    }
   });
 
   it('finds a spend spike on the last day, explains it, stores it once, and lists it; another organization gets 404', async () => {

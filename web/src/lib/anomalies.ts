@@ -41,10 +41,22 @@ export function metricValue(metric: string, v: number | null | undefined, curren
 
 const change = (r: Reading) => (r.expected > 0 ? r.actual / r.expected - 1 : null);
 
+/**
+ * A move in whole percent, rounded once and the same way everywhere: toward zero, as the server's
+ * severity reason does (so "+65%" in the headline, the detail and "move +65%" in the reason, and the
+ * number shown stays inside the band the reason names: 29.6% is "+29%", under the 30% band edge).
+ */
+export function movePct(c: number): number {
+  // The small epsilon absorbs the 1e-6 rounding of the stored values (0.65 read back as 0.6499999).
+  return Math.trunc(c * 100 + (c >= 0 ? 1e-6 : -1e-6));
+}
+/** "+65%", "-40%": signed as the server's severity reason writes its move. */
+const signed = (p: number) => `${p > 0 ? '+' : ''}${p}%`;
+
 /** "CPC $2.74 vs $2.06 expected (+33%)". */
 export function metricComparison(metric: string, r: Reading, currency: string): string {
   const c = change(r);
-  const moved = c === null ? '' : ` (${c > 0 ? '+' : ''}${Math.round(c * 100)}%)`;
+  const moved = c === null ? '' : ` (${signed(movePct(c))})`;
   return `${metricLabel(metric)} ${metricValue(metric, r.actual, currency)} vs ${metricValue(metric, r.expected, currency)} expected${moved}`;
 }
 
@@ -68,16 +80,21 @@ export function anomalyHeadline(a: Anomaly): string {
   const m = leadMetric(a);
   const r = a.metrics[m];
   const c = r ? change(r) : null;
-  if (c === null || Math.round(c * 100) === 0) return `${metricLabel(m)} off its expected range`;
-  return `${metricLabel(m)} ${c > 0 ? 'up' : 'down'} ${Math.abs(Math.round(c * 100))}%`;
+  if (c === null || movePct(c) === 0) return `${metricLabel(m)} off its expected range`;
+  return `${metricLabel(m)} ${c > 0 ? 'up' : 'down'} ${Math.abs(movePct(c))}%`;
 }
 
-/** The likely cause and the numbers behind it: "Cost surge: CPM $23.51 vs $17.81 expected (+32%) · …". */
+/**
+ * The likely cause and the numbers behind it: "Cost surge: CPM $23.51 vs $17.81 expected (+32%) · …",
+ * always with the metric that set the severity (the one the severity reason names), so a headline
+ * about CPM next to a severity set by impressions shows the impressions too.
+ */
 export function anomalyDetail(a: Anomaly, currency: string): string {
   const about = (a.cause ? causeMetrics[a.cause] : undefined) ?? [];
-  const shown = [...new Set([...about, ...(about.length ? [] : a.flaggedMetrics), leadMetric(a)])].filter(
-    (m) => a.metrics[m],
-  );
+  const severityBy = a.severityMetric ? [a.severityMetric] : [];
+  const shown = [
+    ...new Set([...about, ...(about.length ? [] : a.flaggedMetrics), leadMetric(a), ...severityBy]),
+  ].filter((m) => a.metrics[m]);
   const numbers = shown.map((m) => metricComparison(m, a.metrics[m] as Reading, currency)).join(' · ');
   const cause = a.cause ? humanize(a.cause) : 'Outside the expected range';
   return numbers ? `${cause}: ${numbers}` : cause;

@@ -161,6 +161,10 @@ export interface Anomaly {
   severity: string;
   /** The server's sentence on why the severity (older servers send none). */
   severityReason?: string;
+  /** The flagged metric that set the severity (the one severityReason names; older servers: absent). */
+  severityMetric?: string | null;
+  /** Currency of spend, CPC and CPM in `metrics` (null for findings stored before it was kept). */
+  currency?: string | null;
   cause: string | null;
   causes: Array<{ cause: string; confidence: number; reason: string }>;
   flaggedMetrics: string[];

@@ -99,6 +99,7 @@ describe(`ORACLE anomalies of intermittent counts on ${testDialect()}`, () => {
     date: string;
     severity: string;
     severityReason: string;
+    severityMetric: string | null;
     flaggedMetrics: string[];
     currency: string | null;
   };
@@ -220,6 +221,9 @@ describe(`ORACLE anomalies of intermittent counts on ${testDialect()}`, () => {
           `^${sev}: set by (spend|impressions|clicks|conversions|CTR|CPC|CPM), surprise \\d\\.\\d\\d \\(`,
         ),
       );
+      // The metric the sentence names is given by name too, one of the flagged ones.
+      expect(f.flaggedMetrics, f.date).toContain(f.severityMetric);
+      expect(f.severityReason.toLowerCase(), f.date).toContain(`set by ${f.severityMetric}`);
     }
     // The reviewer's case: a bigger move with a lower severity, because its surprise band is lower.
     expect(

@@ -32,6 +32,8 @@ export interface AnomalyFinding {
   severity: string;
   /** Why the severity is what it is, in a sentence (which metric set it, its two bands). */
   severityReason: string;
+  /** The flagged metric that set the severity (null when no metric was flagged or none matches). */
+  severityMetric: string | null;
   cause: string | null;
   causes: Array<{ cause: string; confidence: number; reason: string }>;
   flaggedMetrics: string[];
@@ -87,6 +89,15 @@ const METRIC_LABELS: Record<string, string> = {
   cpc: 'CPC',
   cpm: 'CPM',
 };
+/** The flagged metric whose own severity is the finding's (the first such, as the reason names it). */
+export function severityMetricOf(
+  severity: string,
+  flaggedMetrics: readonly string[],
+  metrics: Readonly<Record<string, { severity?: string } | undefined>>,
+): string | null {
+  return flaggedMetrics.find((m) => metrics[m]?.severity === severity) ?? null;
+}
+
 /**
  * Why a finding has its severity, from the metric that set it: its surprise (how improbable the day
  * was given its past) and the size of its move, each with its band; the lower band is the severity.
@@ -101,7 +112,7 @@ export function severityReasonOf(
 ): string {
   if (!flaggedMetrics.length)
     return 'Low: no metric crossed the flag threshold on its own; only a cause rule fired on smaller moves.';
-  const lead = flaggedMetrics.find((m) => metrics[m]?.severity === severity);
+  const lead = severityMetricOf(severity, flaggedMetrics, metrics);
   const r = lead ? metrics[lead] : undefined;
   const sev = severity.charAt(0).toUpperCase() + severity.slice(1);
   if (!lead || !r || r.surprise === undefined || r.surprise === null)
@@ -164,6 +175,7 @@ function toFinding(r: PredictionsTable): AnomalyFinding {
     confidence: r.confidence === null ? null : Number(r.confidence),
     severity,
     severityReason: severityReasonOf(severity, e.flaggedMetrics, e.metrics),
+    severityMetric: severityMetricOf(severity, e.flaggedMetrics, e.metrics),
     cause: e.cause,
     causes: e.causes,
     flaggedMetrics: e.flaggedMetrics,

@@ -215,6 +215,12 @@ export const anomalySchema = z.object({
     .describe(
       'Why the severity, in a sentence: the metric that set it, its surprise and the size of its move with their bands (the lower band is the severity)',
     ),
+  severityMetric: z
+    .string()
+    .nullable()
+    .describe(
+      'The flagged metric that set the severity (the one `severityReason` names; its move there is truncated toward zero to whole percent); null when no metric was flagged',
+    ),
   cause: z.string().nullable(),
   causes: z.array(z.object({ cause: z.string(), confidence: z.number(), reason: z.string() })),
   flaggedMetrics: z.array(z.string()),

@@ -1,7 +1,7 @@
 /** Predictions: forecasts with intervals, budget recommendations, fatigue, anomalies, scorecard. */
 
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
   Badge,
@@ -47,6 +47,9 @@ interface Scorecard {
   }>;
 }
 
+/** Anomalies listed before "Show all": the newest days. */
+const ANOMALIES_SHOWN = 6;
+
 function Anomalies({ clientId, currency }: { clientId: string; currency: string | undefined }) {
   // Scans this client now (stored, and answered with every flagged day).
   const q = useQuery({
@@ -58,12 +61,21 @@ function Anomalies({ clientId, currency }: { clientId: string; currency: string 
       }),
     staleTime: 5 * 60_000,
   });
-  const items = [...(q.data?.items ?? [])].sort((a, b) => b.date.localeCompare(a.date)).slice(0, 6);
+  const [showAll, setShowAll] = useState(false);
+  const all = [...(q.data?.items ?? [])].sort((a, b) => b.date.localeCompare(a.date));
+  const items = showAll ? all : all.slice(0, ANOMALIES_SHOWN);
   return (
     <Card>
       <CardHeader
         title="Anomalies"
         description="Days outside the expected seasonal range, with their likely cause"
+        actions={
+          all.length > ANOMALIES_SHOWN ? (
+            <span className="text-xs text-slate-500 tabular" data-testid="anomaly-count">
+              {showAll ? `All ${all.length}` : `Latest ${items.length} of ${all.length}`}
+            </span>
+          ) : undefined
+        }
       />
       {q.isLoading ? (
         <LoadingState />
@@ -84,10 +96,7 @@ function Anomalies({ clientId, currency }: { clientId: string; currency: string 
               </div>
               <p className="mt-1 text-xs text-slate-500">
                 {/* Amounts in the anomaly's currency (stored with it), else the client's. */}
-                {anomalyDetail(
-                  a,
-                  (a as typeof a & { currency?: string | null }).currency ?? currency ?? 'USD',
-                )}
+                {anomalyDetail(a, a.currency ?? currency ?? 'USD')}
               </p>
               {a.severityReason && (
                 <p className="mt-0.5 text-xs text-slate-500" data-testid="severity-reason">
@@ -97,6 +106,17 @@ function Anomalies({ clientId, currency }: { clientId: string; currency: string 
             </li>
           ))}
         </ul>
+      )}
+      {all.length > ANOMALIES_SHOWN && (
+        <div className="border-t border-slate-100 px-5 py-2.5">
+          <button
+            type="button"
+            className="text-xs font-medium text-brand-700 hover:underline"
+            onClick={() => setShowAll((v) => !v)}
+          >
+            {showAll ? `Show the latest ${ANOMALIES_SHOWN}` : `Show all ${all.length} anomalies`}
+          </button>
+        </div>
       )}
     </Card>
   );

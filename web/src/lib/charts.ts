@@ -1,12 +1,19 @@
 /** Chart options built from API rows: one place for the house style of every time series. */
 import { axisStyle, type ChartOption, palette } from '../components/Chart.tsx';
-import { money, platformName } from './format.ts';
+import { money, moneyTicks, platformName } from './format.ts';
 import type { ForecastPoint, MetricsRow } from './types.ts';
 
-const moneyAxis = (currency: string) => ({
+/** A money axis whose ticks share one format, chosen from the largest value drawn on it. */
+const moneyAxis = (currency: string, values: number[]) => ({
   type: 'value',
   ...axisStyle,
-  axisLabel: { ...axisStyle.axisLabel, formatter: (v: number) => money(v, currency, true) },
+  axisLabel: {
+    ...axisStyle.axisLabel,
+    formatter: moneyTicks(
+      values.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+      currency,
+    ),
+  },
 });
 
 const dayAxis = (days: string[]) => ({
@@ -49,7 +56,8 @@ export function spendRevenueOption(rows: MetricsRow[], currency: string): ChartO
     },
     xAxis: dayAxis(days),
     yAxis: [
-      moneyAxis(currency),
+      // The axis carries the stacked spend bars and the revenue line: the larger of the two sets it.
+      moneyAxis(currency, [...[...byDay.values()].flatMap((t) => [t.spend, t.revenue])]),
       {
         type: 'value',
         ...axisStyle,
@@ -99,7 +107,13 @@ export function dailyOption(rows: MetricsRow[], currency: string): ChartOption {
   return {
     legend: { type: 'scroll', top: 0, left: 0, icon: 'roundRect', itemWidth: 10, itemHeight: 10 },
     xAxis: dayAxis(days),
-    yAxis: [moneyAxis(currency), { type: 'value', ...axisStyle, splitLine: { show: false } }],
+    yAxis: [
+      moneyAxis(
+        currency,
+        sorted.map((r) => r.spendMicros),
+      ),
+      { type: 'value', ...axisStyle, splitLine: { show: false } },
+    ],
     series: [
       {
         name: 'Spend',
@@ -124,11 +138,16 @@ export function dailyOption(rows: MetricsRow[], currency: string): ChartOption {
   };
 }
 
-/** History and a forecast with its 80% and 95% bands (stacked areas between lo and hi). */
+/**
+ * History and a forecast with its 80% and 95% bands (stacked areas between lo and hi). `format` writes
+ * the tooltip's values; `ticks`, given the largest value drawn, the axis labels' one format (money:
+ * `moneyTicks`), else `format`.
+ */
 export function forecastOption(
   history: Array<{ day: string; value: number }>,
   points: ForecastPoint[],
   format: (v: number) => string,
+  ticks?: (max: number) => (v: number) => string,
 ): ChartOption {
   const days = [...history.map((h) => h.day), ...points.map((p) => p.date)];
   const pad = (arr: Array<number | null>, before: number) => [...Array(before).fill(null), ...arr];
@@ -173,7 +192,18 @@ export function forecastOption(
     yAxis: {
       type: 'value',
       ...axisStyle,
-      axisLabel: { ...axisStyle.axisLabel, formatter: (v: number) => format(v) },
+      axisLabel: {
+        ...axisStyle.axisLabel,
+        formatter: ticks
+          ? ticks(
+              Math.max(
+                0,
+                ...history.map((h) => Math.abs(h.value)),
+                ...points.flatMap((p) => [Math.abs(p.hi95), Math.abs(p.lo95)]),
+              ),
+            )
+          : (v: number) => format(v),
+      },
     },
     series: [
       ...band(

@@ -20,6 +20,29 @@ export function money(micros: number | null | undefined, currency = 'USD', compa
   }
 }
 
+/**
+ * Tick labels for a money axis: one format for the whole axis, chosen from the largest value it shows
+ * (not per tick, which gave "€1,800" next to "€900.00"). Up to 10 units: cents on every tick ("$0.50",
+ * "$1.00"); up to 10,000: whole units ("$0", "$900", "$1,800"); above: compact ("$10K", "$12.5K").
+ */
+export function moneyTicks(maxMicros: number, currency = 'USD'): (micros: number) => string {
+  const max = Number.isFinite(maxMicros) ? Math.abs(maxMicros) / 1_000_000 : 0;
+  const compact = max >= 10_000;
+  const digits = compact ? 1 : max >= 10 ? 0 : 2;
+  try {
+    const f = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      notation: compact ? 'compact' : 'standard',
+      minimumFractionDigits: compact ? 0 : digits,
+      maximumFractionDigits: digits,
+    });
+    return (v) => (Number.isFinite(v) ? f.format(v / 1_000_000) : '—');
+  } catch {
+    return (v) => `${(v / 1_000_000).toFixed(digits)} ${currency}`;
+  }
+}
+
 export function num(v: number | null | undefined, digits = 0): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   return new Intl.NumberFormat('en-US', {

@@ -1,6 +1,6 @@
 /** Chart options for the portal, painted in the agency's colours. */
 import { axisStyle, type ChartOption } from '../../components/Chart.tsx';
-import { money } from '../../lib/format.ts';
+import { money, moneyTicks } from '../../lib/format.ts';
 import type { Branding, Row } from './portal-api.ts';
 
 /** Daily spend (bars, accent colour) and conversion value (line, primary colour). */
@@ -25,7 +25,14 @@ export function dailyOption(rows: Row[], currency: string, b: Branding): ChartOp
     yAxis: {
       type: 'value',
       ...axisStyle,
-      axisLabel: { ...axisStyle.axisLabel, formatter: (v: number) => money(v, currency, true) },
+      // One tick format for the axis, from the largest value drawn (no "$0.00" under "$7,000").
+      axisLabel: {
+        ...axisStyle.axisLabel,
+        formatter: moneyTicks(
+          Math.max(0, ...rows.flatMap((r) => [r.spendMicros, r.conversionValueMicros])),
+          currency,
+        ),
+      },
     },
     series: [
       {

@@ -5,7 +5,7 @@ import { Chart } from '../../components/Chart.tsx';
 import { Card, CardHeader, LoadingState, Select } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { forecastOption } from '../../lib/charts.ts';
-import { money, num, ratio } from '../../lib/format.ts';
+import { money, moneyTicks, num, ratio } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
 import type { Forecast, MetricsRow } from '../../lib/types.ts';
 import { ModelName } from './ModelName.tsx';
@@ -40,8 +40,10 @@ export function ForecastCard({ clientId }: { clientId: string }) {
       rows.map((r) => ({ day: r.day ?? '', value: metrics[metric].pick(r) })),
       forecast.data?.points ?? [],
       fmt,
+      // Money axes: one tick format for the axis ("€0", "€900", "€1,800"), not cents on some ticks.
+      metric === 'roas' || metric === 'conversions' ? undefined : (max) => moneyTicks(max, cur),
     );
-  }, [history.data, forecast.data, metric, fmt]);
+  }, [history.data, forecast.data, metric, fmt, cur]);
   const f = forecast.data;
   const total = f?.points.reduce((s, p) => s + p.mean, 0);
   return (

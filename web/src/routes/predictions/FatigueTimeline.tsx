@@ -14,7 +14,7 @@ import { FatigueBadge } from '../../components/FatigueBadge.tsx';
 import { Card, CardHeader, ErrorState, LoadingState } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { date, pct, platformName } from '../../lib/format.ts';
-import type { Fatigue, RefreshSoon } from '../../lib/types.ts';
+import type { Campaign, Fatigue, RefreshSoon } from '../../lib/types.ts';
 
 const already = (f: Fatigue) => (
   <span className="text-xs text-slate-500" title={f.reason}>
@@ -31,6 +31,14 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
         clientId: clientId || undefined,
       }),
   });
+  // The campaign of each ad, under its name: two ads may share a name (the same creative in two
+  // campaigns). The Recommendations card asks the same (same key, one request).
+  const campaigns = useQuery({
+    queryKey: ['campaigns', { clientId }],
+    enabled: !!clientId,
+    queryFn: () => api.getAll<Campaign>('/api/v1/campaigns', { clientId }),
+  });
+  const campaignName = new Map((campaigns.data?.items ?? []).map((c) => [c.id, c.name]));
   // Listed: the ads to refresh soon, and early warnings whose refresh date is further away.
   const atRisk = (q.data?.items ?? []).filter(
     (f) => f.refreshSoon || (f.delivering && f.class === 'early_warning'),
@@ -47,9 +55,26 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
       counts.set(d, c);
     }
     const days = [...counts.keys()].sort();
+    // A time axis: refresh dates are uneven (12-18, then 12-23), and their gaps are the point.
+    const at = (d: string) => Date.parse(`${d}T00:00:00Z`);
+    const dayMs = 86_400_000;
     return {
       legend: { top: 0, left: 0 },
-      xAxis: { type: 'category', data: days.map((d) => d.slice(5)), ...axisStyle },
+      tooltip: { trigger: 'axis', confine: true },
+      xAxis: {
+        type: 'time',
+        ...axisStyle,
+        // Half a day either side, so the first and last bars are drawn whole.
+        min: days.length ? at(days[0] as string) - dayMs : undefined,
+        max: days.length ? at(days[days.length - 1] as string) + dayMs : undefined,
+        minInterval: dayMs,
+        axisLabel: {
+          ...axisStyle.axisLabel,
+          hideOverlap: true,
+          formatter: (v: number) => new Date(v).toISOString().slice(5, 10),
+        },
+        splitLine: { show: false },
+      },
       yAxis: { type: 'value', minInterval: 1, ...axisStyle },
       series: [
         {
@@ -58,7 +83,7 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
           stack: 'a',
           barMaxWidth: 22,
           itemStyle: { color: '#f43f5e' },
-          data: days.map((d) => counts.get(d)?.fatigued ?? 0),
+          data: days.map((d) => [at(d), counts.get(d)?.fatigued ?? 0]),
         },
         {
           name: 'Not fatigued yet',
@@ -66,7 +91,7 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
           stack: 'a',
           barMaxWidth: 22,
           itemStyle: { color: '#f59e0b' },
-          data: days.map((d) => counts.get(d)?.early ?? 0),
+          data: days.map((d) => [at(d), counts.get(d)?.early ?? 0]),
         },
       ],
     };
@@ -123,7 +148,14 @@ export function FatigueTimeline({ clientId }: { clientId: string }) {
                     <p className="font-medium max-sm:line-clamp-2 sm:truncate" title={f.adName}>
                       {f.adName}
                     </p>
-                    <p className="text-xs text-slate-500">{platformName(f.platform)}</p>
+                    <p
+                      className="text-xs text-slate-500 max-sm:line-clamp-1 sm:truncate"
+                      data-testid="fatigue-campaign"
+                      title={campaignName.get(f.campaignId)}
+                    >
+                      {campaignName.has(f.campaignId) ? `${campaignName.get(f.campaignId)} · ` : ''}
+                      {platformName(f.platform)}
+                    </p>
                   </div>
                 ),
               },

@@ -101,23 +101,24 @@ describe(`demo agency on ${testDialect()}`, () => {
     expect(metrics.json().warnings ?? []).toEqual([]);
     expect(metrics.json().rows).toHaveLength(3);
 
-    // Each client's monthly budget is its active campaigns' daily budgets over the month (30 days in
-    // November), so a fresh demo paces normally: no client over- or underspending by more than 20%
-    // (a fixed $18,000 for Bright Smile's ~$1,180 a day read "Overspending 197%", churn high).
+    // Each client's monthly budget is what its campaigns spend a day (last 28 days) over the month
+    // (30 days in November), so a fresh demo paces normally: no client over- or underspending by
+    // more than 20% (a fixed $18,000 for Bright Smile's ~$1,180 a day read "Overspending 197%").
     const budgets = await t.storage.db
       .selectFrom('clients')
       .select(['id', 'name', 'monthly_budget_micros'])
       .where('organization_id', '=', org)
       .execute();
     for (const c of budgets) {
-      const daily = await t.storage.db
-        .selectFrom('campaigns')
-        .select(['daily_budget_micros'])
+      const rows = await t.storage.db
+        .selectFrom('daily_metrics')
+        .select(['spend_micros'])
         .where('organization_id', '=', org)
         .where('client_id', '=', c.id)
-        .where('status', '=', 'active')
+        .where('date', '>=', '2026-10-24')
+        .where('date', '<=', '2026-11-20')
         .execute();
-      const perMonth = daily.reduce((n, r) => n + Number(r.daily_budget_micros ?? 0), 0) * 30;
+      const perMonth = (rows.reduce((n, r) => n + Number(r.spend_micros), 0) / 28) * 30;
       expect(perMonth, c.name).toBeGreaterThan(0);
       expect(Math.abs(Number(c.monthly_budget_micros) - perMonth), c.name).toBeLessThanOrEqual(500_000_000);
     }

@@ -25,7 +25,7 @@ export interface DemoPortalLogin {
  * the simulated accounts' own: the accounts are named "<client> (Google Ads)" and bill in the
  * client's currency. The agency reports in USD; its clients bill in USD, GBP and EUR. Monthly budgets
  * are in the client's currency: the figure here is only a placeholder until the first sync, after
- * which `budgetFromCampaigns` sets it from the seeded campaigns (a fixed figure was half of what the
+ * which `budgetFromCampaigns` sets it from what the seeded campaigns spend (a fixed figure was half of what the
  * simulated campaigns spend, so every fresh demo showed churn "high" and "Overspending 197%").
  */
 const demoClients = (
@@ -115,7 +115,7 @@ export async function seedDemo(
       },
     });
     bar?.done(`${done.rowsUpserted} rows`);
-    const budget = await budgetFromCampaigns(s, organizationId, client.id);
+    const budget = await budgetFromCampaigns(s, organizationId, client.id, c.currency);
     if (budget !== null) await s.clients.update(ctx, client.id, { monthlyBudgetMicros: budget });
   }
   await seedDemoRules(s.rules, ctx);
@@ -124,23 +124,50 @@ export async function seedDemo(
 }
 
 /**
- * A client's monthly budget consistent with its campaigns: the daily budgets of its active campaigns
- * (in its accounts' currency, which is the client's) times the days of the current month, rounded to
- * the nearest 1,000 units. Null when no active campaign has a daily budget.
+ * A client's monthly budget consistent with what its seeded campaigns spend: their average daily
+ * spend over the last 28 synced days (in the client's currency, its accounts'), times the days of the
+ * current month, rounded to the nearest 1,000 units. The campaigns' daily budgets are the fallback
+ * when nothing was spent; they overstate a month where the simulator delivers under budget (Peak
+ * Fitness read "Underspending 76%" against its campaign budgets). Null when neither is known.
  */
 export async function budgetFromCampaigns(
   s: Services,
   organizationId: string,
   clientId: string,
+  currency: string,
 ): Promise<number | null> {
-  const r = await s.storage.db
-    .selectFrom('campaigns')
-    .select((eb) => eb.fn.sum<number | string | null>('daily_budget_micros').as('daily'))
+  const db = s.storage.db;
+  const last = await db
+    .selectFrom('daily_metrics')
+    .select((eb) => eb.fn.max('date').as('last'))
     .where('organization_id', '=', organizationId)
     .where('client_id', '=', clientId)
-    .where('status', '=', 'active')
     .executeTakeFirst();
-  const daily = Number(r?.daily ?? 0);
+  let daily = 0;
+  if (last?.last) {
+    const to = String(last.last);
+    const from = new Date(Date.parse(`${to}T00:00:00Z`) - 27 * 86_400_000).toISOString().slice(0, 10);
+    const spent = await db
+      .selectFrom('daily_metrics')
+      .select((eb) => eb.fn.sum<number | string | null>('spend_micros').as('spend'))
+      .where('organization_id', '=', organizationId)
+      .where('client_id', '=', clientId)
+      .where('currency', '=', currency)
+      .where('date', '>=', from)
+      .where('date', '<=', to)
+      .executeTakeFirst();
+    daily = Number(spent?.spend ?? 0) / 28;
+  }
+  if (!(daily > 0)) {
+    const r = await db
+      .selectFrom('campaigns')
+      .select((eb) => eb.fn.sum<number | string | null>('daily_budget_micros').as('daily'))
+      .where('organization_id', '=', organizationId)
+      .where('client_id', '=', clientId)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    daily = Number(r?.daily ?? 0);
+  }
   if (!(daily > 0)) return null;
   const now = s.clock.now();
   const daysInMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).getUTCDate();

@@ -9,6 +9,7 @@ import {
   forecast,
   outliersWarning,
   ratioName,
+  shortSeriesWarning,
 } from './forecast/index.ts';
 import type { NowcastCorrection } from './oracle.forecast.nowcast.ts';
 import type { DailySeries, EntityRef } from './oracle.series.ts';
@@ -195,9 +196,11 @@ function explain(
 
 /**
  * The forecaster names replaced outliers by position and raw value (the CLI's units); here they are
- * named by day, money in currency units, not micros.
+ * named by day, money in currency units, not micros. A series too short to backtest is counted in days.
  */
 function outlierWarning(w: string, f: ForecastResult, s: DailySeries, unit: BacktestError['unit']): string {
+  const n = f.diagnostics.observations;
+  if (w === shortSeriesWarning(n)) return shortSeriesWarning(n, 'day');
   const o = f.diagnostics.outliers;
   if (!o.length || w !== outliersWarning(o, f.diagnostics.observations)) return w;
   const dropped = s.dates.length - f.diagnostics.observations;

@@ -232,6 +232,45 @@ describe('omnify forecast', () => {
     }
   });
 
+  it('forecasts two days as their mean with bands that widen, and one day no more certain than two', async () => {
+    const input = path.join(dir, 'two.csv');
+    writeFileSync(input, 'id,t,value\ntwo,1,10\ntwo,2,12\none,1,11\n');
+    const stdout = sink();
+    const models = path.join(dir, 'two-models.csv');
+    const io = {
+      stdout: stdout as unknown as NodeJS.WritableStream,
+      stderr: sink() as unknown as NodeJS.WritableStream,
+      readStdin: () => '',
+    };
+    expect(await runForecastCommand({ input, horizon: 3, models }, io)).toBe(0);
+    const rows = stdout
+      .text()
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const of = (id: string) =>
+      rows
+        .filter((r) => r[0] === id)
+        .map((r) => r.slice(2).map(Number) as [number, number, number, number, number]);
+    const two = of('two');
+    const one = of('one');
+    expect(two.map((r) => r[0])).toEqual([11, 11, 11]);
+    for (let j = 0; j < 3; j++) {
+      const [, lo80, hi80, lo95, hi95] = two[j]!;
+      if (j > 0) {
+        expect(hi80 - lo80).toBeGreaterThan(two[j - 1]![2] - two[j - 1]![1]);
+        expect(hi95).toBeGreaterThan(two[j - 1]![4]);
+      }
+      expect(lo95).toBeGreaterThanOrEqual(0);
+      expect(one[j]![2] - one[j]![1]).toBeGreaterThan(hi80 - lo80);
+      expect(one[j]![4] - one[j]![3]).toBeGreaterThan(hi95 - lo95);
+    }
+    expect(readFileSync(models, 'utf8')).toMatch(
+      /two,mean,[0-9.]+,2,.*only 2 observations of history: no trend is projected/,
+    );
+  });
+
   it('skips a series it cannot forecast, writes the others and exits 1', async () => {
     const input = path.join(dir, 'neg.csv');
     const output = path.join(dir, 'neg-out.csv');

@@ -11,4 +11,5 @@ export {
   type ForecastResult,
   forecast,
   outliersWarning,
+  shortSeriesWarning,
 } from './model.ts';

@@ -81,13 +81,14 @@ describe('forecast()', () => {
     expect(f.hi95.every((v) => v === 0)).toBe(true);
   });
 
-  it('gives a single day of data a naive forecast with intervals as wide as the level', () => {
+  it('gives a single day of data a flat forecast with an interval relative to the level, widening', () => {
     const f = forecast([250], { horizon: 3, frequency: 'daily' });
-    expect(f.model).toBe('naive');
+    expect(f.model).toBe('mean');
     expect(f.mean).toEqual([250, 250, 250]);
     expect(f.hi80[0]! - f.lo80[0]!).toBeGreaterThan(250);
     expect(f.lo95[0]).toBe(0);
-    expect(f.diagnostics.intervals.method).toBe('heuristic');
+    expect(f.hi95[2]).toBeGreaterThan(f.hi95[0]!);
+    expect(f.diagnostics.intervals.method).toBe('short-series');
   });
 
   it('fills gaps and drops leading missing values, and says so', () => {

@@ -18,9 +18,10 @@ import { checkHorizon, cleanSeries, type Frequency, resolveSeasons } from './inp
 import { bands, type Calibration, calibrate } from './intervals.ts';
 import { adjusted, type Model, mstlModel, type PointSd, seasonalNaive } from './models.ts';
 import { replaceOutliers } from './outliers.ts';
+import { shortMean, tFactors } from './short.ts';
 
 /** Stored with every forecast. Bump when a change can alter any number `forecast()` returns. */
-export const FORECAST_VERSION = '1.1.0';
+export const FORECAST_VERSION = '1.2.0';
 
 export interface ForecastOptions {
   /** Steps ahead, 1..2160. */
@@ -65,7 +66,11 @@ export interface ForecastDiagnostics {
    * observations (0-based), the value seen and the one fitted with instead.
    */
   outliers: { index: number; value: number; fitted: number }[];
-  intervals: { method: 'model' | 'calibrated' | 'zero-spread' | 'heuristic'; c80: number; c95: number };
+  intervals: {
+    method: 'model' | 'calibrated' | 'zero-spread' | 'short-series';
+    c80: number;
+    c95: number;
+  };
   warnings: string[];
 }
 
@@ -87,6 +92,14 @@ export function outliersWarning(o: ForecastDiagnostics['outliers'], n: number): 
   return `${o.length} outlier${o.length === 1 ? '' : 's'} replaced by the fitted level for fitting: ${o
     .map((x) => `${x.value} → ${round4(x.fitted)} (observation ${x.index + 1} of ${n})`)
     .join(', ')}`;
+}
+
+/**
+ * The warning of a series too short to backtest (the API says "days" for "observations"): no trend
+ * is projected from it.
+ */
+export function shortSeriesWarning(n: number, step = 'observation'): string {
+  return `only ${n} ${step}${n === 1 ? '' : 's'} of history: no trend is projected; the forecast is their mean, with intervals that widen with the horizon (too short to backtest and choose a model)`;
 }
 
 const PLAIN = ['naive', 'drift', 'ses', 'holt', 'damped', 'theta'] as const;
@@ -155,28 +168,25 @@ export function forecast(
   const none = { seasonal: [], backtest: null };
   const unit = { c80: 1, c95: 1, cells: 0 };
 
-  if (x.every((v) => v === x[0])) {
-    warnings.push(
-      n === 1
-        ? 'a single observation: naive forecast, interval width set to the level itself (no spread can be estimated)'
-        : 'constant series: flat forecast with zero-width intervals',
-    );
-    const level = x[0]!;
-    if (n === 1)
-      return finish(
-        'naive',
-        flat(level, h, (j) => Math.abs(level) * Math.sqrt(j + 1)),
-        unit,
-        'heuristic',
-        { ...none, members: ['naive'] },
-      );
+  const k = Math.max(1, Math.min(10, options.origins ?? 3));
+  const plan = planBacktest(n, h, k);
+
+  if (x.every((v) => v === x[0]) && (plan || x[0] === 0)) {
+    warnings.push('constant series: flat forecast with zero-width intervals');
     return finish(
       'naive',
-      flat(level, h, () => 0),
+      flat(x[0]!, h, () => 0),
       unit,
       'zero-spread',
       { ...none, members: ['naive'] },
     );
+  }
+
+  if (!plan) {
+    // Too short to backtest: the mean, no trend, Student-t intervals widening with the horizon (short.ts).
+    warnings.push(shortSeriesWarning(n));
+    const f = shortMean(x, h);
+    return finish('mean', f, tFactors(f.df), 'short-series', { ...none, members: ['mean'] });
   }
 
   const intermittent = isIntermittent(x);
@@ -187,14 +197,7 @@ export function forecast(
     warnings.push(outliersWarning(cleaned.replaced, n));
   }
   const xf = cleaned?.values ?? x;
-  const k = Math.max(1, Math.min(10, options.origins ?? 3));
   const { models, seasonal } = candidateModels(xf, seasons);
-  const plan = planBacktest(n, h, k);
-  if (!plan) {
-    warnings.push(`only ${n} observations: too short to backtest, Theta without model selection`);
-    const theta = models.find((m) => m.name === 'theta')!;
-    return finish('theta', theta.run(xf, h), unit, 'model', { seasonal, backtest: null, members: ['theta'] });
-  }
   const loss = intermittent ? 'rmse' : 'mae';
   if (loss === 'rmse')
     warnings.push('intermittent series (30% or more zeros): models chosen for the mean rate (RMSE)');

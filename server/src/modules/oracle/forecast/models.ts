@@ -6,6 +6,7 @@
 import { autoEts, mstl } from './augurs.ts';
 import { etsForecast, etsSd, fitEts } from './ets.ts';
 import { type Decomposition, decompose, isSeasonal, noDecomposition, reseasonalise } from './features.ts';
+import { shortMean } from './short.ts';
 import { thetaClassic } from './theta.ts';
 
 export interface PointSd {
@@ -32,6 +33,7 @@ export const MODEL_KINDS = {
   ets: 'automatically selected exponential smoothing',
   snaive: 'the last season repeated',
   mstl: 'MSTL decomposition',
+  mean: 'the mean of the observed values, without a trend',
 } as const;
 export type ModelKind = keyof typeof MODEL_KINDS;
 
@@ -113,6 +115,10 @@ const inner: Record<string, Inner> = {
   },
   theta: (y, h) => thetaClassic(y, h, false),
   ets: (y, h) => autoEts(y, h),
+  mean: (y, h) => {
+    const f = shortMean(y, h);
+    return { mean: f.mean, sd: f.sd };
+  },
 };
 
 export type InnerModel = keyof typeof inner;

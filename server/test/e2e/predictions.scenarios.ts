@@ -178,7 +178,13 @@ export function predictionsScenarios(env: () => { server: E2eServer; context: Br
       const clientId = clients.items.find((c) => c.name === 'Bright Smile Dental')?.id ?? '';
       // The same scan the page runs (the stored findings of these inputs).
       const { items } = await call<{
-        items: Array<{ date: string; severity: string; severityReason: string; flaggedMetrics: string[] }>;
+        items: Array<{
+          date: string;
+          severity: string;
+          severityReason: string;
+          severityMetric: string | null;
+          flaggedMetrics: string[];
+        }>;
       }>('POST', '/api/v1/oracle/anomalies', { entityType: 'client', entityId: clientId });
       const page = await signedInPage(context, server.url);
       await page.goto(`${server.url}/predictions?clientId=${clientId}`);
@@ -197,10 +203,172 @@ export function predictionsScenarios(env: () => { server: E2eServer; context: Br
             : /^Low: no metric crossed/,
         );
       }
+      // The metric that set the severity is in the detail line, with the same move as the reason
+      // (rounded once, toward zero: not "+66%" above and "move +65%" below).
+      const label: Record<string, string> = { ctr: 'CTR', cpc: 'CPC', cpm: 'CPM' };
+      const rows = list.getByRole('listitem');
+      for (const [i, a] of shown.entries()) {
+        if (!a.severityMetric) continue;
+        const text = (await rows.nth(i).textContent()) ?? '';
+        const name =
+          label[a.severityMetric] ?? a.severityMetric[0]?.toUpperCase() + a.severityMetric.slice(1);
+        const move = /move ([+-]?\d+)%/.exec(a.severityReason)?.[1];
+        expect(text, text).toMatch(new RegExp(`${name} [^·]* expected`));
+        if (move !== undefined) {
+          const n = Number(move);
+          expect(text, text).toContain(`expected (${n > 0 ? '+' : ''}${n}%)`);
+          const headline = new RegExp(`${name} (up|down) (\\d+)%`).exec(text);
+          if (headline) expect(Number(headline[2])).toBe(Math.abs(n));
+        }
+      }
+      // Not silently the newest six: the card says how many there are and shows all on request.
+      if (items.length > 6) {
+        expect(await page.getByTestId('anomaly-count').textContent()).toBe(`Latest 6 of ${items.length}`);
+        await page.getByRole('button', { name: `Show all ${items.length} anomalies` }).click();
+        await expect(list.getByRole('listitem').count()).resolves.toBe(items.length);
+        expect(await page.getByTestId('anomaly-count').textContent()).toBe(`All ${items.length}`);
+        await page.getByRole('button', { name: 'Show the latest 6' }).click();
+      }
       await list.scrollIntoViewIfNeeded();
       await shoot(page, 'predictions-anomaly-severity');
       await page.close();
     }, 180_000);
+
+    it('charts keep one tick format per money axis, the fatigue chart spaces refresh dates by time, fatigue rows name their campaign and class, and other currencies are labelled', async () => {
+      const { server, context } = env();
+      const call = apiClient(server.url, await loginToken(server.url));
+      const page = await signedInPage(context, server.url);
+      // What each canvas draws: its texts (axis ticks, legend) and its rectangles (bars).
+      await page.addInitScript(() => {
+        type Drawn = { texts: string[]; rects: Array<[number, number, number, number]> };
+        const of = (c: HTMLCanvasElement) => {
+          const el = c as HTMLCanvasElement & { __drawn?: Drawn };
+          el.__drawn ??= { texts: [], rects: [] };
+          return el.__drawn;
+        };
+        const proto = CanvasRenderingContext2D.prototype;
+        const fillText = proto.fillText;
+        proto.fillText = function (this: CanvasRenderingContext2D, ...a: Parameters<typeof fillText>) {
+          of(this.canvas).texts.push(String(a[0]));
+          return fillText.apply(this, a);
+        };
+        const rect = proto.rect;
+        proto.rect = function (this: CanvasRenderingContext2D, ...a: Parameters<typeof rect>) {
+          of(this.canvas).rects.push([a[0], a[1], a[2], a[3]]);
+          return rect.apply(this, a);
+        };
+      });
+      const drawn = (label: string) =>
+        page.getByRole('img', { name: label }).evaluate((el) => {
+          const c = el.querySelector('canvas') as
+            | (HTMLCanvasElement & { __drawn?: { texts: string[]; rects: number[][] } })
+            | null;
+          return c?.__drawn ?? { texts: [], rects: [] };
+        });
+      // Money ticks of one axis: all with cents or none ("$7,000" with "$0.00" was both).
+      const moneyTicks = (texts: string[]) => [...new Set(texts.filter((t) => /^-?[$€£]\d/.test(t)))];
+      const oneFormat = (ticks: string[]) => {
+        expect(ticks.length, ticks.join(' ')).toBeGreaterThan(1);
+        const cents = ticks.filter((t) => /\.\d\d$/.test(t));
+        expect([0, ticks.length], ticks.join(' ')).toContain(cents.length);
+      };
+
+      // The overview's spend and revenue chart.
+      await page.goto(`${server.url}/`);
+      const overviewChart = page
+        .getByRole('img')
+        .filter({ has: page.locator('canvas') })
+        .first();
+      await overviewChart.waitFor({ timeout: 60_000 });
+      const overviewLabel = (await overviewChart.getAttribute('aria-label')) ?? '';
+      await expect
+        .poll(async () => moneyTicks((await drawn(overviewLabel)).texts).length, { timeout: 30_000 })
+        .toBeGreaterThan(1);
+      oneFormat(moneyTicks((await drawn(overviewLabel)).texts));
+      await shoot(page, 'overview-chart-ticks');
+
+      // Predictions for the euro client: the forecast's axis, then the fatigue timeline.
+      const clients = await call<{
+        items: Array<{ id: string; name: string; currency: string; monthlyBudgetMicros: number | null }>;
+      }>('GET', '/api/v1/clients');
+      const maison = clients.items.find((c) => c.currency === 'EUR');
+      expect(maison, 'the EUR demo client').toBeTruthy();
+      await page.goto(`${server.url}/predictions?clientId=${maison?.id}`);
+      const forecastLabel = 'Spend forecast with intervals';
+      await page.getByRole('img', { name: forecastLabel }).waitFor({ timeout: 120_000 });
+      await expect
+        .poll(async () => moneyTicks((await drawn(forecastLabel)).texts).length, { timeout: 120_000 })
+        .toBeGreaterThan(1);
+      oneFormat(moneyTicks((await drawn(forecastLabel)).texts));
+
+      // Fatigue: bars placed by date (a 5-day gap is wider than a 1-day gap), not evenly.
+      const list = await call<FatigueList>('GET', `/api/v1/oracle/fatigue?clientId=${maison?.id}`);
+      const atRisk = list.items.filter((f) => f.refreshSoon || (f.delivering && f.class === 'early_warning'));
+      const table = page.getByRole('table', { name: 'Ads at fatigue risk' });
+      await table.locator('tbody tr').first().waitFor({ timeout: 120_000 });
+      const days = [...new Set(atRisk.map((f) => f.refreshBy ?? list.asOf))].sort();
+      if (days.length >= 3) {
+        const timeline = page.getByRole('img', { name: 'Ads to refresh per refresh date' });
+        await timeline.scrollIntoViewIfNeeded();
+        const centers = async () =>
+          [
+            ...new Set(
+              (await drawn('Ads to refresh per refresh date')).rects
+                .filter(([, y, w, h]) => (w ?? 0) > 0 && (w ?? 0) <= 22.5 && (y ?? 0) > 30 && (h ?? 0) !== 0)
+                .map(([x, , w]) => Math.round((x ?? 0) + (w ?? 0) / 2)),
+            ),
+          ].sort((a, b) => a - b);
+        await expect.poll(async () => (await centers()).length, { timeout: 30_000 }).toBe(days.length);
+        const xs = await centers();
+        const t = days.map((d) => Date.parse(`${d}T00:00:00Z`));
+        const span = (t.at(-1) as number) - (t[0] as number);
+        const width = (xs.at(-1) as number) - (xs[0] as number);
+        for (const [i, ti] of t.entries())
+          expect(
+            Math.abs(((xs[i] as number) - (xs[0] as number)) / width - (ti - (t[0] as number)) / span),
+            days.join(' '),
+          ).toBeLessThan(0.03);
+      }
+      // Each row names its campaign under the ad (two ads may share a name), and no "Exhausted".
+      const campaigns = await call<{ items: Array<{ id: string; name: string }> }>(
+        'GET',
+        `/api/v1/campaigns?clientId=${maison?.id}&limit=100`,
+      );
+      const campaignNames = new Set(campaigns.items.map((c) => c.name));
+      const under = await table.getByTestId('fatigue-campaign').allTextContents();
+      expect(under.length).toBeGreaterThan(0);
+      for (const u of under) expect(campaignNames.has(u.split(' · ')[0] ?? ''), u).toBe(true);
+      expect(await page.getByText('Exhausted', { exact: true }).count()).toBe(0);
+      const badge = table.locator('tbody tr').first().locator('[title^="Class "]').first();
+      expect(await badge.getAttribute('title')).toMatch(
+        /^Class (healthy|early_warning|fatigued|dead|insufficient_data): /,
+      );
+      await page.getByRole('img', { name: 'Ads to refresh per refresh date' }).scrollIntoViewIfNeeded();
+      await shoot(page, 'predictions-fatigue-time-axis');
+
+      // A GBP client's ad, shown in the reporting currency: the header says it was converted.
+      const peak = clients.items.find((c) => c.currency === 'GBP');
+      const peakAd = (await call<FatigueList>('GET', `/api/v1/oracle/fatigue?clientId=${peak?.id}`)).items[0];
+      expect(peakAd, 'an ad of the GBP client').toBeTruthy();
+      await page.goto(`${server.url}/ads/${peakAd?.adId}`);
+      await page.getByText(/account in GBP, figures below converted to USD/).waitFor({ timeout: 60_000 });
+      await shoot(page, 'ad-gbp-converted');
+
+      // Clients: budgets with their own currency code, the other money columns in the reporting one.
+      await page.goto(`${server.url}/clients`);
+      const clientsTable = page.getByRole('table', { name: 'Clients' });
+      await clientsTable.locator('tbody tr').first().waitFor({ timeout: 60_000 });
+      await clientsTable.getByRole('columnheader', { name: /Spend \(USD\)/ }).waitFor();
+      const budgetCells = await clientsTable.getByTestId('client-budget').allTextContents();
+      expect(budgetCells).toHaveLength(clients.items.length);
+      for (const c of clients.items.filter((x) => x.monthlyBudgetMicros !== null))
+        expect(
+          budgetCells.some((b) => b.trim().endsWith(c.currency)),
+          budgetCells.join(' | '),
+        ).toBe(true);
+      await shoot(page, 'clients-budget-currency');
+      await page.close();
+    }, 400_000);
 
     it('a client with nothing synced shows one neutral empty state linking to Connections, and the page opens on a client with data', async () => {
       const { server, context } = env();

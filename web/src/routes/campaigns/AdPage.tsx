@@ -102,7 +102,16 @@ export function AdPage() {
           )
         }
         title={a?.creative.headline ?? a?.name ?? '…'}
-        description={a && `${platformName(a.platform)} · ${a.adGroupName ?? ''} · ${a.creative.format}`}
+        description={
+          a &&
+          `${platformName(a.platform)} · ${a.adGroupName ?? ''} · ${a.creative.format}${
+            // As on the campaign page: the metrics below are in the organization's reporting
+            // currency; say so when the ad account's differs (a GBP ad shown in $).
+            totals.data && totals.data.currency !== a.currency
+              ? ` · account in ${a.currency}, figures below converted to ${totals.data.currency}`
+              : ''
+          }`
+        }
         actions={
           a && (
             <>

@@ -27,7 +27,7 @@ export function ClientsPage() {
     <>
       <PageHeader
         title="Clients"
-        description="Performance over the last 30 days, in the reporting currency"
+        description={`Performance over the last 30 days in ${cur}, the reporting currency; monthly budgets in each client's own currency, not converted`}
       />
       <Card>
         {clients.isPending ? (
@@ -60,20 +60,28 @@ export function ClientsPage() {
               {
                 key: 'budget',
                 header: 'Monthly budget',
+                headerTitle:
+                  "In the client's own currency (not converted): the other figures are in the reporting currency",
                 align: 'right',
                 sortValue: (r) => r.monthlyBudgetMicros,
-                render: (r) => money(r.monthlyBudgetMicros, r.currency),
+                // Its currency code beside the amount, so "€42,000" is not read as the spend's dollars.
+                render: (r) => (
+                  <span data-testid="client-budget" title={`Monthly budget in ${r.currency}, not converted`}>
+                    {money(r.monthlyBudgetMicros, r.currency)}{' '}
+                    <span className="text-xs text-slate-500">{r.currency}</span>
+                  </span>
+                ),
               },
               {
                 key: 'spend',
-                header: 'Spend',
+                header: `Spend (${cur})`,
                 align: 'right',
                 sortValue: (r) => r.m?.spendMicros ?? 0,
                 render: (r) => money(r.m?.spendMicros ?? 0, cur),
               },
               {
                 key: 'revenue',
-                header: 'Revenue',
+                header: `Revenue (${cur})`,
                 align: 'right',
                 sortValue: (r) => r.m?.conversionValueMicros ?? 0,
                 render: (r) => money(r.m?.conversionValueMicros ?? 0, cur),

@@ -134,9 +134,6 @@ export function computeFeatures(history: AdHistory, asOf: string): FatigueFeatur
   const rClk = sum(recent, (r) => r.clicks);
   const overlap = rows.length <= BASELINE_DAYS;
   const ctrLogRatio = overlap ? 0 : shrunkLogRatio(rClk, rImp, bClk, bImp, PRIOR_CLICKS);
-  // Poisson error of ln(recent/baseline) CTR, the recent side counting its pseudo-clicks; large when
-  // clicks are few (and when the windows overlap: no evidence either way).
-  const ctrLogRatioSe = overlap ? 1 : finite(Math.sqrt(1 / (rClk + PRIOR_CLICKS) + 1 / Math.max(1, bClk)), 1);
   const cvrLogRatio = overlap
     ? 0
     : shrunkLogRatio(
@@ -151,6 +148,7 @@ export function computeFeatures(history: AdHistory, asOf: string): FatigueFeatur
   const tail = rows.slice(-14);
   let ctrSlope = 0;
   let ctrSlopeSe = 1;
+  let dailyLogCtrVariance = 0;
   if (tail.length >= 4) {
     const pts = tail.map((r) => ({ x: r.day, y: Math.log((r.clicks + 0.5) / (r.imp + 1)), w: r.imp }));
     const W = pts.reduce((s, p) => s + p.w, 0);
@@ -160,10 +158,35 @@ export function computeFeatures(history: AdHistory, asOf: string): FatigueFeatur
     const sxy = pts.reduce((s, p) => s + p.w * (p.x - mx) * (p.y - my), 0);
     ctrSlope = sxx > 0 ? finite(sxy / sxx) : 0;
     ctrSlope = Math.max(-0.5, Math.min(0.5, ctrSlope));
-    // Var(slope) = Σ w²(x − x̄)² Var(ln CTR) / Sxx², with Var(ln CTR of a day) ≈ 1 / clicks.
-    const v = tail.reduce((s, r) => s + (r.imp ** 2 * (r.day - mx) ** 2) / (r.clicks + 0.5), 0);
+    // Var(slope) = Σ w²(x − x̄)² Var(ln CTR of the day) / Sxx². Daily CTRs vary more than the clicks'
+    // Poisson 1 / clicks (auction, weekdays, rotation), so each day's variance is the larger of that
+    // and its squared residual (a sandwich estimate, robust to the extra variation).
+    const b = sxx > 0 ? sxy / sxx : 0;
+    let v = 0;
+    let resid = 0;
+    tail.forEach((r, i) => {
+      const p = pts[i]!;
+      const e2 = (p.y - my - b * (p.x - mx)) ** 2;
+      v += p.w ** 2 * (p.x - mx) ** 2 * Math.max(1 / (r.clicks + 0.5), e2);
+      resid += p.w * e2;
+    });
     ctrSlopeSe = sxx > 0 ? finite(Math.sqrt(v) / sxx, 1) : 1;
+    dailyLogCtrVariance = finite(resid / W, 0);
   }
+
+  // Error of ln(recent/baseline) CTR: Poisson (the recent side counting its pseudo-clicks), plus the
+  // day-to-day variation beyond it seen around the recent trend, for each 7-day mean. Large when
+  // clicks are few; 1 when the windows overlap (no evidence either way).
+  const ctrLogRatioSe = overlap
+    ? 1
+    : finite(
+        Math.sqrt(
+          1 / (rClk + PRIOR_CLICKS) +
+            1 / Math.max(1, bClk) +
+            (2 * dailyLogCtrVariance) / Math.max(1, Math.min(recent.length, base.length)),
+        ),
+        1,
+      );
 
   // Reach: audience estimates per day (median), cumulative frequency, and daily-frequency growth.
   const withReach = rows.filter((r) => r.reach !== null && r.reach > 0);

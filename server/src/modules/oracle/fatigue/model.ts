@@ -78,8 +78,9 @@ export const WARNING_P7 = 0.3;
  * - a decline that has not shown yet: the models' P(due) × the chance that a new decline, of
  *   spread DECAY_RATE_SD in ln CTR per day (the simulator's fastest frequency-driven decline is
  *   ~0.04 a day), covers the gap in h days (`newDeclineProbability`).
- * p = 1 − (1 − trend)(1 − due × new decline). A flat ad with plenty of clicks keeps a low
- * probability however old it is; an ad falling towards the line gets a high one however young.
+ * From the CTR: 1 − (1 − trend)(1 − due × new decline), weighed against P(due) by its precision
+ * (`onsetProbability`). A flat ad with plenty of clicks keeps a low probability however old it is;
+ * an ad falling towards the line gets a high one however young; an ad with few clicks keeps P(due).
  */
 export const DECAY_RATE_SD = 0.03;
 
@@ -115,11 +116,19 @@ export function newDeclineProbability(f: FatigueFeatures, horizonDays: number): 
   return normalCdf((Math.log(FATIGUED_CTR_RATIO) - projectedLogRatio(f, horizonDays)) / se);
 }
 
-/** P(onset within `horizonDays`) from the exposure model's P(due) and the ad's own CTR. */
+/**
+ * P(onset within `horizonDays`) from the exposure model's P(due) and the ad's own CTR. What the CTR
+ * says is trusted in proportion to its precision against the horizon's own scale (DECAY_RATE_SD·h):
+ * with few clicks (error of the ratio ≫ the decline a horizon can bring) P(due) stands, with many
+ * the CTR decides.
+ */
 export function onsetProbability(f: FatigueFeatures, due: number, horizonDays: number): number {
   const trend = trendProbability(f, horizonDays);
   const fresh = clamp(due, 0, 1) * newDeclineProbability(f, horizonDays);
-  return clamp(1 - (1 - trend) * (1 - fresh), 0, 1);
+  const fromCtr = 1 - (1 - trend) * (1 - fresh);
+  const se2 = finiteOr(f.ctrLogRatioSe, 1) ** 2;
+  const priorWeight = se2 / (se2 + (DECAY_RATE_SD * horizonDays) ** 2);
+  return clamp(priorWeight * clamp(due, 0, 1) + (1 - priorWeight) * fromCtr, 0, 1);
 }
 
 /** Days between deciding to refresh and the new creative going live. */

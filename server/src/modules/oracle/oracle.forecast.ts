@@ -230,14 +230,67 @@ const addDay = (date: string, n: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
+ * The correlation of the revenue and spend forecasts' errors on the log scale, log(actual ÷
+ * forecast), over the backtest cells both forecasts share (their procedure runs from the same
+ * origins; cells where either actual or forecast is 0 are left out), shrunk towards 0 by
+ * cells ÷ (cells + 20) as the interval calibration is. Spend and revenue move together (a day the
+ * platform spends more also brings more revenue), so the ratio is steadier than either part. Zero
+ * without a shared backtest or with fewer than 5 cells.
+ */
+export function roasErrorCorrelation(fr: ForecastResult, fs: ForecastResult, s: DailySeries): number {
+  const br = fr.diagnostics.backtest;
+  const bs = fs.diagnostics.backtest;
+  const offset = s.revenueMicros.length - fr.diagnostics.observations;
+  if (
+    !br ||
+    !bs ||
+    br.horizon !== bs.horizon ||
+    offset !== s.spendMicros.length - fs.diagnostics.observations
+  )
+    return 0;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (const r of br.runs) {
+    const sp = bs.runs.find((x) => x.origin === r.origin);
+    if (!sp) continue;
+    r.mean.forEach((rev, j) => {
+      const day = offset + r.origin + j;
+      const spend = s.spendMicros[day] ?? 0;
+      const revenue = s.revenueMicros[day] ?? 0;
+      const forecastSpend = sp.mean[j] ?? 0;
+      if (!(spend > 0 && revenue > 0 && rev > 0 && forecastSpend > 0)) return;
+      a.push(Math.log(revenue / rev));
+      b.push(Math.log(spend / forecastSpend));
+    });
+  }
+  const m = a.length;
+  if (m < 5) return 0;
+  const ma = a.reduce((x, y) => x + y, 0) / m;
+  const mb = b.reduce((x, y) => x + y, 0) / m;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < m; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  }
+  if (!(saa > 0 && sbb > 0)) return 0;
+  const rho = Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb)));
+  return finite(rho * (m / (m + 20)));
+}
+
+/**
  * ROAS per step = revenue mean / spend mean. Its intervals combine the two forecasts' relative
- * uncertainties as if independent (σ_rel(R)² = σ_rel(rev)² + σ_rel(spend)², σ from each band's half
- * width / z) on the log scale, so bounds stay positive: R·exp(±z·σ_rel). Spend and revenue move
- * together in practice, so these bands are on the wide side. A step with no forecast spend has ROAS 0.
+ * uncertainties on the log scale, σ_rel from each band's half width / z, with the correlation ρ of
+ * their backtest errors (roasErrorCorrelation): σ² = σ_rev² + σ_spend² − 2ρ·σ_rev·σ_spend, bounds
+ * R·exp(±z·σ), so they stay positive. ρ = 0 (independent) without a backtest. A step with no
+ * forecast spend has ROAS 0.
  */
 function roasPoints(
   rev: ForecastPoint[],
   spend: ForecastPoint[],
+  rho = 0,
 ): { points: ForecastPoint[]; noSpend: number } {
   let noSpend = 0;
   const points = rev.map((v, i) => {
@@ -251,7 +304,7 @@ function roasPoints(
       const relS = ((s[hi] as number) - (s[lo] as number)) / (2 * z * s.mean);
       if (!(v.mean > 0)) return [0, finite((v[hi] as number) / s.mean)] as const;
       const relV = ((v[hi] as number) - (v[lo] as number)) / (2 * z * v.mean);
-      const k = Math.min(30, z * Math.hypot(relS, relV));
+      const k = Math.min(30, z * Math.sqrt(Math.max(0, relS * relS + relV * relV - 2 * rho * relS * relV)));
       return [finite(ratio * Math.exp(-k)), finite(ratio * Math.exp(k))] as const;
     };
     const [lo80, hi80] = band(Z80, 'lo80', 'hi80');
@@ -341,7 +394,8 @@ export function computeForecast(
   }
   const fr = run(s.revenueMicros, horizon);
   const fs = run(s.spendMicros, horizon);
-  const { points, noSpend } = roasPoints(pointsOf(fr, s, false), pointsOf(fs, s, false));
+  const rho = roasErrorCorrelation(fr, fs, s);
+  const { points, noSpend } = roasPoints(pointsOf(fr, s, false), pointsOf(fs, s, false), rho);
   const extra = noSpend ? [`No spend is forecast on ${noSpend} of ${horizon} days: ROAS is 0 there`] : [];
   const explanation = explain(fr, s, 'micros', [
     ...fs.diagnostics.warnings.map((w) => `spend: ${outlierWarning(w, fs, s, 'micros')}`),

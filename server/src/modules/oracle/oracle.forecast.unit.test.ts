@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeForecast } from './oracle.forecast.ts';
+import { forecast } from './forecast/index.ts';
+import { computeForecast, roasErrorCorrelation } from './oracle.forecast.ts';
 import { addDays, type DailySeries } from './oracle.series.ts';
 
 const from = '2026-06-01';
@@ -56,5 +57,39 @@ describe('ROAS forecast confidence', () => {
     );
     const roas = computeForecast(entity, s, 'roas', 7);
     expect(roas.confidence).toBeNull();
+  });
+});
+
+describe('ROAS bands use the correlation of the revenue and spend errors', () => {
+  const run = (v: number[]) => forecast(v, { horizon: 14, frequency: 'daily', nonNegative: true });
+  // Another irregular series, unrelated to `jumpy`.
+  const other = Array.from({ length: 84 }, (_, i) =>
+    Math.round((300 + 200 * Math.cos(i * 1.7) ** 2 + ((i * 53) % 31) * 3) * 1e6),
+  );
+
+  it('revenue moving with spend: ρ near 1 (shrunk), and a ROAS band far narrower than independence gives', () => {
+    const revenue = jumpy.map((v, i) => Math.round(v * 3 * (1 + 0.02 * Math.sin(i * 0.9))));
+    const s = series(jumpy, revenue);
+    const rho = roasErrorCorrelation(run(revenue), run(jumpy), s);
+    expect(rho).toBeGreaterThan(0.6);
+    expect(rho).toBeLessThan(1);
+    const roas = computeForecast(entity, s, 'roas', 14);
+    const spend = computeForecast(entity, s, 'spend', 14);
+    const rev = computeForecast(entity, s, 'revenue', 14);
+    const rel = (p: { mean: number; lo95: number; hi95: number }) =>
+      (p.hi95 - p.lo95) / (2 * 1.959964 * p.mean);
+    for (let j = 0; j < 14; j++) {
+      const independent = Math.hypot(rel(spend.points[j]!), rel(rev.points[j]!));
+      const logHalfWidth = Math.log(roas.points[j]!.hi95 / roas.points[j]!.lo95) / (2 * 1.959964);
+      expect(logHalfWidth).toBeLessThan(0.85 * independent);
+      expect(roas.points[j]!.lo95).toBeGreaterThan(0);
+    }
+  });
+
+  it('unrelated revenue and spend: ρ small; without a backtest ρ = 0', () => {
+    const s = series(jumpy, other);
+    expect(Math.abs(roasErrorCorrelation(run(other), run(jumpy), s))).toBeLessThan(0.35);
+    const short = series(jumpy.slice(0, 5), other.slice(0, 5));
+    expect(roasErrorCorrelation(run(other.slice(0, 5)), run(jumpy.slice(0, 5)), short)).toBe(0);
   });
 });

@@ -132,10 +132,13 @@ describe(`ORACLE customer value (GET /oracle/clv) on ${testDialect()}`, () => {
     expect(d365.bgnbd.params).toEqual(d90.bgnbd.params);
   });
 
-  it('a client without won deals is a 400 saying so; bad input is a 400; another organization gets 404', async () => {
+  it('a client without won deals is a 422 no_data saying so; bad input is a 400; another organization gets 404', async () => {
     const empty = await clv(a, `clientId=${emptyClient}`);
-    expect(empty.statusCode).toBe(400);
+    // A valid request with nothing to compute from, as forecasts, anomalies and allocations answer.
+    expect(empty.statusCode).toBe(422);
+    expect(empty.json().error.code).toBe('no_data');
     expect(empty.json().error.message).toMatch(/no won opportunities/);
+    expect(empty.json().error.details).toEqual({ clientId: emptyClient });
     for (const qs of [`clientId=${clientId}&horizonDays=0`, `clientId=${clientId}&until=yesterday`, '']) {
       const res = await clv(a, qs);
       expect(res.statusCode, qs).toBe(400);

@@ -5,7 +5,7 @@
  * Computed on request (a few hundred ms for thousands of contacts); nothing is stored.
  */
 import type { Clock } from '../../platform/clock.ts';
-import { conflict, invalidInput, notFound } from '../../platform/errors.ts';
+import { conflict, noData, notFound } from '../../platform/errors.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { Ctx } from '../auth/context.ts';
 import {
@@ -69,8 +69,11 @@ export function createClv({ storage }: { storage: Storage; clock: Clock }) {
       return { client, won };
     });
     if (!data.won.length)
-      throw invalidInput(
+      // A valid request with nothing to compute from: 422 no_data, as forecasts, anomalies and
+      // allocations answer for an entity without data.
+      throw noData(
         'This client has no won opportunities with a contact in the CRM: there are no transactions to fit',
+        { clientId: q.clientId },
       );
     const currencies = [...new Set(data.won.map((w) => w.currency ?? data.client.currency))].sort();
     if (currencies.length > 1)

@@ -99,10 +99,14 @@ describe(`ORACLE prediction history on ${testDialect()}`, () => {
     expect(seen.length).toBe(7 + allocated);
   });
 
-  it('another organization sees none of it and gets 404 for the entity', async () => {
+  it('another organization sees none of it and gets 404 for the entity and for the run', async () => {
+    // Tenant isolation: another organization's run answers as a run that does not exist.
     const theirs = await history(b, `runId=${forecastId}`);
-    expect(theirs.statusCode).toBe(200);
-    expect(theirs.json().items).toEqual([]);
+    expect(theirs.statusCode, theirs.body).toBe(404);
+    expect(theirs.json().error.code).toBe('not_found');
+    const none = await history(b, 'runId=prd_doesnotexist');
+    expect(none.statusCode).toBe(404);
+    expect(none.json().error.code).toBe('not_found');
     const entity = await history(b, `entityType=campaign&entityId=${simA.campaignId}`);
     expect(entity.statusCode).toBe(404);
     expect(entity.json().error.code).toBe('not_found');

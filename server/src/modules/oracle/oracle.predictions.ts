@@ -6,6 +6,7 @@
  * interval, confidence, model@version, hash of inputs, explanation).
  */
 
+import { notFound } from '../../platform/errors.ts';
 import { decodeCursor, type Page, toPage } from '../../platform/pagination.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
@@ -81,12 +82,23 @@ export function createPredictionHistory({
   storage: Storage;
   series: Pick<SeriesReader, 'assertEntity'>;
 }) {
-  /** Newest first; another organization's entity is a 404, another organization's run an empty page. */
+  /** Newest first; another organization's entity is a 404, another organization's (or no) run too. */
   async function list(ctx: Ctx, f: PredictionFilter): Promise<Page<StoredPrediction>> {
     const cursor = decodeCursor(f.cursor, 'id');
     const org = ctx.organizationId;
     return storage.withTenant(org, async (trx) => {
       if (f.entity) await series.assertEntity(trx, org, f.entity);
+      // Another organization's run is not found, like a run that does not exist (not an empty page).
+      if (f.runId) {
+        const run = await trx
+          .selectFrom('predictions')
+          .select('id')
+          .where('organization_id', '=', org)
+          .where('run_id', '=', f.runId)
+          .limit(1)
+          .executeTakeFirst();
+        if (!run) throw notFound('Prediction run', f.runId);
+      }
       let q = trx.selectFrom('predictions').selectAll().where('organization_id', '=', org);
       if (f.type) q = q.where('type', '=', f.type);
       if (f.entity) q = q.where('entity_type', '=', f.entity.type).where('entity_id', '=', f.entity.id);

@@ -253,6 +253,16 @@ export const scanResultSchema = z.object({
       'Flagged days stored for the first time by this scan (0 for callers without agents:run: their scan is computed, not stored, and starts no workflow)',
     ),
   items: z.array(anomalySchema).describe('Every flagged day of the scanned history, newest first'),
+  warnings: z
+    .array(
+      z.object({
+        code: z.enum(['history_too_short']),
+        message: z.string(),
+        days: z.number().int().describe('Complete days of history scanned'),
+        minDays: z.number().int().describe('Days of history before the first day that can be flagged'),
+      }),
+    )
+    .describe('Why the list may be empty or partial: history_too_short when no day could be judged yet'),
 });
 
 const fatigueClasses = ['healthy', 'early_warning', 'fatigued', 'dead'] as const;

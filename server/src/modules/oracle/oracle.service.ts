@@ -93,6 +93,36 @@ function toForecast(rows: PredictionsTable[]): StoredForecast {
   };
 }
 
+/**
+ * The detector learns an entity's normal level from its first 15 days (a 14-day warm-up, then its
+ * first residual) and can flag a day from the 16th on: a shorter history has no day it could judge.
+ * oracle.anomalies.history.test.ts holds the detector to this number.
+ */
+export const MIN_ANOMALY_DAYS = 16;
+
+export interface ScanWarning {
+  code: 'history_too_short';
+  message: string;
+  /** Complete days of history scanned. */
+  days: number;
+  /** Days of history before the first day that can be flagged. */
+  minDays: number;
+}
+
+/** A scan of a history too short to judge any day says so, instead of an unexplained empty list. */
+export function scanWarnings(s: Pick<DailySeries, 'dates' | 'from' | 'to'>): ScanWarning[] {
+  const days = s.dates.length;
+  if (days >= MIN_ANOMALY_DAYS) return [];
+  return [
+    {
+      code: 'history_too_short',
+      message: `Only ${days} complete day${days === 1 ? '' : 's'} of history (${s.from} to ${s.to}): the detector learns the normal level from the first ${MIN_ANOMALY_DAYS - 1} days and judges from day ${MIN_ANOMALY_DAYS} on, so no day can be flagged yet (${MIN_ANOMALY_DAYS - days} more day${MIN_ANOMALY_DAYS - days === 1 ? '' : 's'} needed). An empty list here does not mean nothing is unusual.`,
+      days,
+      minDays: MIN_ANOMALY_DAYS,
+    },
+  ];
+}
+
 export function createOracle({
   storage,
   clock,
@@ -332,7 +362,8 @@ export function createOracle({
     const s = preloaded ?? (await series.read(ctx, input.entity, { from: input.from }));
     // Spend and conversions feed the detector (spend, CPC, CPM, conversions): refused like forecasts.
     refuseNegative(s.negatives, ['spend', 'conversions'], 'An anomaly scan', input.entity);
-    return anomalies.scan(ctx, input.entity, s);
+    const scanned = await anomalies.scan(ctx, input.entity, s);
+    return { ...scanned, warnings: scanWarnings(s) };
   }
 
   return {

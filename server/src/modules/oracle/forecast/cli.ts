@@ -3,7 +3,10 @@
  * --frequency weekly] [--non-negative] [--models models.csv]`: forecasts every series of a
  * long-format CSV. Progress goes to stderr; a malformed file stops with its line number; a series
  * that cannot be forecast is reported and skipped (exit code 1), the others are still written.
- * When no series can be forecast nothing is written (no header on stdout, no files).
+ * When no series can be forecast nothing is written (no header on stdout, no files). Missing values
+ * (steps t skips, values written as missing) are filled by interpolation and named on stderr, one
+ * line per series (at most 10, then "and N more"); a series with more than half of its steps
+ * missing is refused (named, with its counts) unless --allow-gaps.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -21,7 +24,14 @@ export interface ForecastCommandOptions {
   frequency?: Frequency;
   nonNegative?: boolean;
   models?: string;
+  /** Forecast a series even when more than half of its steps are missing (filled by interpolation). */
+  allowGaps?: boolean;
 }
+
+/** Warning lines about filled-in values printed on stderr before "and N more". */
+const MAX_WARNING_LINES = 10;
+/** Error lines printed on stderr before "and N more". */
+const MAX_ERROR_LINES = 20;
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -106,12 +116,26 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
       values = `${n} missing values (${[...kinds].map(([text, count]) => `${count} ${what(text)}`).join(', ')}; first on this line)`;
     return { line: first.line, values };
   };
+  const warnings: string[] = [];
+  const fmt = (n: number) => n.toLocaleString('en-US');
   const out = ['id,step,mean,lo80,hi80,lo95,hi95'];
   const models = ['id,model,version,observations,warnings'];
   const failures: string[] = [];
   const tick = progress(io.stderr, parsed.series.length);
   const started = Date.now();
   for (const [i, s] of parsed.series.entries()) {
+    // Steps with no value: t skipped them (no row) or the value was written as missing.
+    const missing = s.values.filter((v) => v === null || Number.isNaN(v)).length;
+    const gaps = missing - s.filled.length;
+    const steps = parsed.frequency ? `${parsed.frequency} steps` : 'steps';
+    if (missing > s.values.length / 2 && !opts.allowGaps) {
+      // Most of the series would be invented: refused unless asked for.
+      failures.push(
+        `series "${s.id}": ${fmt(missing)} of ${fmt(s.values.length)} ${steps} are missing (${fmt(gaps)} with no row${s.filled.length ? `, ${fmt(s.filled.length)} written as missing` : ''}): more than half of the series would be invented by interpolation, so it is not forecast; ${opts.frequency ? `is --frequency ${opts.frequency} right for this file? ` : ''}pass --allow-gaps to forecast it anyway`,
+      );
+      tick(i + 1);
+      continue;
+    }
     try {
       const f = forecast(s.values, {
         horizon: opts.horizon,
@@ -122,10 +146,13 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
       for (let j = 0; j < f.mean.length; j++)
         out.push(formatRow(s.id, j + 1, [f.mean[j]!, f.lo80[j]!, f.hi80[j]!, f.lo95[j]!, f.hi95[j]!]));
       const filled = filledNote(s);
+      const interpolation = f.diagnostics.warnings.filter((w) => /missing/.test(w)).join('; ');
+      const noRow = `${fmt(gaps)} of ${fmt(s.values.length)} ${steps} have no row (t skips them)`;
       if (filled)
-        io.stderr.write(
-          `warning: ${name}:${filled.line}: series "${s.id}": ${filled.values} filled in: ${f.diagnostics.warnings.filter((w) => /missing/.test(w)).join('; ')}\n`,
+        warnings.push(
+          `warning: ${name}:${filled.line}: series "${s.id}": ${filled.values} filled in: ${interpolation}${gaps > 0 ? `; ${noRow}` : ''}`,
         );
+      else if (gaps > 0) warnings.push(`warning: ${name}: series "${s.id}": ${noRow}: ${interpolation}`);
       models.push(
         [s.id, f.model, f.version, String(f.diagnostics.observations), f.diagnostics.warnings.join('; ')]
           .map(csvField)
@@ -161,7 +188,14 @@ export async function runForecastCommand(opts: ForecastCommandOptions, io: Io = 
     }
   }
   if (anyForecast && (!opts.output || opts.output === '-')) io.stdout.write(csv);
-  for (const f of failures) io.stderr.write(`error: ${f}\n`);
+  for (const w of warnings.slice(0, MAX_WARNING_LINES)) io.stderr.write(`${w}\n`);
+  if (warnings.length > MAX_WARNING_LINES)
+    io.stderr.write(
+      `warning: and ${fmt(warnings.length - MAX_WARNING_LINES)} more series with missing values filled in${opts.models ? ` (${opts.models} lists each series' warnings)` : " (--models <file> lists each series' warnings)"}\n`,
+    );
+  for (const f of failures.slice(0, MAX_ERROR_LINES)) io.stderr.write(`error: ${f}\n`);
+  if (failures.length > MAX_ERROR_LINES)
+    io.stderr.write(`error: and ${fmt(failures.length - MAX_ERROR_LINES)} more series not forecast\n`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   io.stderr.write(
     `forecast: ${parsed.series.length - failures.length} of ${parsed.series.length} series, ${opts.horizon} steps, ${seconds} s${anyForecast && opts.output && opts.output !== '-' ? ` → ${opts.output}` : ''}${anyForecast ? '' : ', nothing written'}\n`,
@@ -193,6 +227,10 @@ export function registerForecastCommand(program: Command): Command {
     )
     .option('--non-negative', 'the values cannot be negative (spend, conversions, revenue): reject negatives')
     .option('--models <file>', 'also write id,model,version,observations,warnings per series')
+    .option(
+      '--allow-gaps',
+      'forecast a series even when more than half of its steps are missing (no row, or written as missing): they are filled by interpolation; without it such a series is refused',
+    )
     .action(async (opts: ForecastCommandOptions) => {
       process.exitCode = await runForecastCommand(opts);
     });

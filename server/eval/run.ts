@@ -59,7 +59,9 @@ section(`M4 Weekly and Hourly${quick ? ' (quick: a sample of series)' : ''}`);
 const m4 = await runM4Eval({ quick, progress: process.stderr.isTTY });
 console.log(m4.table);
 const owaLine = (name: string, r: { owa: number } | undefined, target: number) =>
-  r ? `${name} OWA ${r.owa.toFixed(3)} (target ≤ ${target}: ${r.owa <= target ? 'met' : 'NOT met'})` : `${name}: not run`;
+  r
+    ? `${name} OWA ${r.owa.toFixed(3)} (target ≤ ${target}: ${r.owa <= target ? 'met' : 'NOT met'})`
+    : `${name}: not run`;
 console.log(
   `${owaLine('Weekly', m4.weekly, 0.9)}; ${owaLine('Hourly', m4.hourly, 0.6)}` +
     (quick ? ' — on a sample of series; the full run (npm run eval) decides' : ''),

@@ -144,7 +144,12 @@
  *        start has 4 + 63 controls over 156 weeks × 40 geos), and the profiler dots a column that is
  *        the same in every geo (a knot weight) through week sums (exact; otherwise the 63 dense knot
  *        columns made each per-geo update about 9 times dearer than with week effects).
- *        Results: not run yet at the commit that introduced (f).
+ *        Results: none yet. The `--quick` smoke run (1 × 30 after 250; 250 s wall, 166 s CPU on the
+ *        loaded machine, 105 s for (e)'s) ran end to end; its numbers (R̂ up to 3.0) are not evidence
+ *        and were not used. The first full run (`--primary-only --seed 1`, 2026-11-27) was stopped
+ *        unfinished after 6,164 s wall, each of its two chain processes at ~2,020 s CPU (the machine's
+ *        load average was 5–13 on 2 cores throughout), to free the CPU for CI: no figures. Until a
+ *        full run completes, (e) above is the latest complete result; seeds 2 and 3 not run.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';

@@ -470,6 +470,24 @@ export function meridianAksKnots(): number[] {
 
 const lsCache = new Map<string, ReturnType<typeof fitResponseCurves>>();
 
+/**
+ * Progress of the posterior's chains on stderr (a full Meridian run takes tens of minutes): at most
+ * one line a minute, plus one as each chain finishes, with the elapsed wall time.
+ */
+function progressLine(label: string) {
+  const t0 = Date.now();
+  let last = t0;
+  return (chain: number, done: number, total: number) => {
+    const now = Date.now();
+    if (done < total && now - last < 60_000) return;
+    last = now;
+    const pct = Math.round((100 * done) / total);
+    process.stderr.write(
+      `  [${label}] chain ${chain + 1}: ${done}/${total} iterations (${pct} %), ${Math.round((now - t0) / 1000)} s\n`,
+    );
+  };
+}
+
 export async function runMeridian(spec: MeridianSpec, processes = 1): Promise<MeridianResult> {
   const { rows, geos, T, base, meridianBase, published } = loadMeridian();
   const t = Float64Array.from(rows, (_, i) => i % T);
@@ -525,6 +543,7 @@ export async function runMeridian(spec: MeridianSpec, processes = 1): Promise<Me
         seed: spec.seed ?? 1,
         chains: spec.chains ?? 4,
         ...(spec.perGeoMedia ? { perGeoMedia: true } : {}),
+        onProgress: progressLine(`${spec.time}/seed ${spec.seed ?? 1}`),
       },
       processes,
     );

@@ -52,6 +52,8 @@ export async function sampleCurvePosteriorParallel(
   const shared: PosteriorOptions = fromMap
     ? { ...opts, start: fromMap.params, organicStart: fromMap.organic }
     : opts;
+  // A function cannot cross to a child process: children send their progress as messages instead.
+  const { onProgress, ...sent } = shared;
   if (workers === 1) return summarisePosterior(runPosteriorChains(input, start, priors, shared));
   const groups: number[][] = Array.from({ length: workers }, () => []);
   for (let k = 0; k < chains; k++) groups[k % workers]!.push(k);
@@ -71,7 +73,7 @@ export async function sampleCurvePosteriorParallel(
   try {
     parts = await Promise.all(
       groups.map((chainIds) =>
-        runChild({ input, start, priors, opts: { ...shared, chainIds } }, (c) => children.push(c)),
+        runChild({ input, start, priors, opts: { ...sent, chainIds } }, (c) => children.push(c), onProgress),
       ),
     );
   } finally {
@@ -87,12 +89,25 @@ export async function sampleCurvePosteriorParallel(
 
 const CHILD = fileURLToPath(new URL('./posterior.child.ts', import.meta.url));
 
-function runChild(job: ChainJob, started: (child: ChildProcess) => void): Promise<ChainDraws[]> {
+function runChild(
+  job: ChainJob,
+  started: (child: ChildProcess) => void,
+  onProgress: PosteriorOptions['onProgress'],
+): Promise<ChainDraws[]> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
     started(child);
     let result: ChainDraws[] | null = null;
-    child.on('message', (msg: { result?: ChainDraws[]; error?: string }) => {
+    type Message = {
+      result?: ChainDraws[];
+      error?: string;
+      progress?: { chain: number; done: number; total: number };
+    };
+    child.on('message', (msg: Message) => {
+      if (msg.progress) {
+        onProgress?.(msg.progress.chain, msg.progress.done, msg.progress.total);
+        return;
+      }
       if (msg.error) reject(new Error(`posterior chains failed: ${msg.error}`));
       if (msg.result) result = msg.result;
       child.disconnect();

@@ -341,7 +341,18 @@ describe('sampleCurvePosterior with per-geo media effects', () => {
     const short = { ...opts, draws: 40, burnIn: 200, chains: 3, perGeoMedia: true };
     const priors = { ...PRIORS, alphaMax: 1 };
     const one = sampleCurvePosterior(input, start, priors, short);
-    const split = await sampleCurvePosteriorParallel(input, start, priors, short, 2);
+    const progress: Array<[number, number, number]> = [];
+    const split = await sampleCurvePosteriorParallel(
+      input,
+      start,
+      priors,
+      { ...short, onProgress: (chain, done, total) => progress.push([chain, done, total]) },
+      2,
+    );
+    // The children's progress reaches the caller: every chain reports its end, burn-in included.
+    const total = short.burnIn + short.draws * (opts.thin ?? 1);
+    expect(progress.filter(([, done]) => done === total).map(([c]) => c).sort()).toEqual([0, 1, 2]);
+    expect(progress.every(([c, done, t]) => c < 3 && t === total && done > 0 && done <= t)).toBe(true);
     expect(split.draws).toEqual(one.draws);
     expect(split.roi).toEqual(one.roi);
     expect(split.rhat).toEqual(one.rhat);

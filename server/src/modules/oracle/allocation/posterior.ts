@@ -59,6 +59,12 @@ export interface PosteriorOptions {
    * target evaluations with the curves held), so it costs more per iteration. Needs panels > 1.
    */
   perGeoMedia?: boolean;
+  /**
+   * Called every 500 iterations of each chain (and at its end) with the chain's index, iterations
+   * done and its total (burn-in + kept × thin), for progress on long runs. Not sent to child
+   * processes: posterior.parallel.ts relays their progress to it.
+   */
+  onProgress?: (chain: number, done: number, total: number) => void;
 }
 
 export interface RoiSummary {
@@ -371,6 +377,7 @@ export function runPosteriorChains(
     const geoWindow = new Float64Array(perGeo ? C : 0);
     const total = burnIn + keep * thin;
     for (let it = 0; it < total; it++) {
+      if (opts.onProgress && it > 0 && it % 500 === 0) opts.onProgress(k, it, total);
       const zs = Matrix.columnVector(Array.from({ length: d }, rng.z));
       const step = chol.mmul(zs).to1DArray();
       const proposal = x.map((v, i) => v + factor * step[i]!);
@@ -488,6 +495,7 @@ export function runPosteriorChains(
         if (cur.curves) for (const [c, e] of cur.curves.eta.entries()) etas[c]!.push(e);
       }
     }
+    opts.onProgress?.(k, total, total);
     return { draws, roi: mine, eta: etas, accepted, keptSteps, geoAccepted, geoSteps, evaluations };
   });
 }

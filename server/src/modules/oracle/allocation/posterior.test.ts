@@ -351,7 +351,12 @@ describe('sampleCurvePosterior with per-geo media effects', () => {
     );
     // The children's progress reaches the caller: every chain reports its end, burn-in included.
     const total = short.burnIn + short.draws * (opts.thin ?? 1);
-    expect(progress.filter(([, done]) => done === total).map(([c]) => c).sort()).toEqual([0, 1, 2]);
+    expect(
+      progress
+        .filter(([, done]) => done === total)
+        .map(([c]) => c)
+        .sort(),
+    ).toEqual([0, 1, 2]);
     expect(progress.every(([c, done, t]) => c < 3 && t === total && done > 0 && done <= t)).toBe(true);
     expect(split.draws).toEqual(one.draws);
     expect(split.roi).toEqual(one.roi);

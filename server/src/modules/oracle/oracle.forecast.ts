@@ -134,13 +134,25 @@ function backtestOf(f: ForecastResult, unit: BacktestError['unit']): BacktestErr
     : null;
 }
 
+/** One backtest day both forecasts predicted: the actuals and the two forecasts, in micros. */
+interface PairedCell {
+  revenue: number;
+  spend: number;
+  forecastRevenue: number;
+  forecastSpend: number;
+}
+
 /**
- * The backtest of ROAS itself: at each origin both forecasts' procedure runs (as forecast from
- * that origin), divided step by step as roasPoints does (0 where no spend is forecast), against the
- * actual revenue ÷ spend of the days that followed; days without spend have no ROAS and are not
- * scored. Mean absolute error, a ratio. Null when either forecast has no backtest or no day had spend.
+ * The days the revenue and spend backtests share: both forecasts' procedure run from the same
+ * origins with the same horizon, paired step by step with the actual revenue and spend of the day
+ * that followed. Null when either forecast has no backtest or the two do not line up (another
+ * horizon, or another number of leading missing values dropped).
  */
-function roasBacktest(fr: ForecastResult, fs: ForecastResult, s: DailySeries): BacktestError | null {
+function pairedBacktest(
+  fr: ForecastResult,
+  fs: ForecastResult,
+  s: DailySeries,
+): { cells: PairedCell[]; origins: number; horizon: number } | null {
   const br = fr.diagnostics.backtest;
   const bs = fs.diagnostics.backtest;
   // Origins count observations after leading missing values, which the forecaster drops.
@@ -152,26 +164,48 @@ function roasBacktest(fr: ForecastResult, fs: ForecastResult, s: DailySeries): B
     offset !== s.spendMicros.length - fs.diagnostics.observations
   )
     return null;
-  let sum = 0;
-  let cells = 0;
+  const cells: PairedCell[] = [];
   let origins = 0;
   for (const r of br.runs) {
     const sp = bs.runs.find((x) => x.origin === r.origin);
     if (!sp) continue;
     origins++;
-    r.mean.forEach((rev, j) => {
+    r.mean.forEach((forecastRevenue, j) => {
       const day = offset + r.origin + j;
       const spend = s.spendMicros[day];
       const revenue = s.revenueMicros[day];
-      if (spend === undefined || revenue === undefined || !(spend > 0)) return;
-      const forecastSpend = sp.mean[j] as number;
-      const predicted = forecastSpend > 0 ? rev / forecastSpend : 0;
-      sum += Math.abs(revenue / spend - predicted);
-      cells++;
+      if (spend === undefined || revenue === undefined) return;
+      cells.push({ revenue, spend, forecastRevenue, forecastSpend: sp.mean[j] ?? 0 });
     });
   }
+  return { cells, origins, horizon: br.horizon };
+}
+
+/**
+ * The backtest of ROAS itself: at each origin both forecasts' procedure runs (as forecast from
+ * that origin), divided step by step as roasPoints does (0 where no spend is forecast), against the
+ * actual revenue ÷ spend of the days that followed; days without spend have no ROAS and are not
+ * scored. Mean absolute error, a ratio. Null when either forecast has no backtest or no day had spend.
+ */
+function roasBacktest(fr: ForecastResult, fs: ForecastResult, s: DailySeries): BacktestError | null {
+  const paired = pairedBacktest(fr, fs, s);
+  if (!paired) return null;
+  let sum = 0;
+  let cells = 0;
+  for (const c of paired.cells) {
+    if (!(c.spend > 0)) continue;
+    const predicted = c.forecastSpend > 0 ? c.forecastRevenue / c.forecastSpend : 0;
+    sum += Math.abs(c.revenue / c.spend - predicted);
+    cells++;
+  }
   if (!cells) return null;
-  return { error: finite(sum / cells), loss: 'mae', horizon: br.horizon, origins, unit: 'ratio' };
+  return {
+    error: finite(sum / cells),
+    loss: 'mae',
+    horizon: paired.horizon,
+    origins: paired.origins,
+    unit: 'ratio',
+  };
 }
 
 function explain(
@@ -238,30 +272,14 @@ const addDay = (date: string, n: number) =>
  * without a shared backtest or with fewer than 5 cells.
  */
 export function roasErrorCorrelation(fr: ForecastResult, fs: ForecastResult, s: DailySeries): number {
-  const br = fr.diagnostics.backtest;
-  const bs = fs.diagnostics.backtest;
-  const offset = s.revenueMicros.length - fr.diagnostics.observations;
-  if (
-    !br ||
-    !bs ||
-    br.horizon !== bs.horizon ||
-    offset !== s.spendMicros.length - fs.diagnostics.observations
-  )
-    return 0;
+  const paired = pairedBacktest(fr, fs, s);
+  if (!paired) return 0;
   const a: number[] = [];
   const b: number[] = [];
-  for (const r of br.runs) {
-    const sp = bs.runs.find((x) => x.origin === r.origin);
-    if (!sp) continue;
-    r.mean.forEach((rev, j) => {
-      const day = offset + r.origin + j;
-      const spend = s.spendMicros[day] ?? 0;
-      const revenue = s.revenueMicros[day] ?? 0;
-      const forecastSpend = sp.mean[j] ?? 0;
-      if (!(spend > 0 && revenue > 0 && rev > 0 && forecastSpend > 0)) return;
-      a.push(Math.log(revenue / rev));
-      b.push(Math.log(spend / forecastSpend));
-    });
+  for (const c of paired.cells) {
+    if (!(c.spend > 0 && c.revenue > 0 && c.forecastRevenue > 0 && c.forecastSpend > 0)) continue;
+    a.push(Math.log(c.revenue / c.forecastRevenue));
+    b.push(Math.log(c.spend / c.forecastSpend));
   }
   const m = a.length;
   if (m < 5) return 0;

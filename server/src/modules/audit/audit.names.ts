@@ -57,6 +57,41 @@ async function people(trx: Executor, ids: string[]): Promise<Found> {
   return trx.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids).execute();
 }
 
+/** Types named from an organization-scoped table: portal users, invitations and `namedTables`. */
+type ScopedType = 'portal_user' | 'invitation' | keyof typeof namedTables;
+
+/** One type's names by id from its organization-scoped table (only this organization's rows). */
+async function scopedNames(
+  trx: Executor,
+  organizationId: string,
+  type: ScopedType,
+  ids: string[],
+): Promise<Found> {
+  if (!ids.length) return [];
+  if (type === 'portal_user')
+    return trx
+      .selectFrom('portal_users')
+      .select(['id', 'name', 'email'])
+      .where('organization_id', '=', organizationId)
+      .where('id', 'in', ids)
+      .execute();
+  if (type === 'invitation') {
+    const found = await trx
+      .selectFrom('invitations')
+      .select(['id', 'email'])
+      .where('organization_id', '=', organizationId)
+      .where('id', 'in', ids)
+      .execute();
+    return found.map((i) => ({ id: i.id, name: i.email }));
+  }
+  return trx
+    .selectFrom(namedTables[type])
+    .select(['id', 'name'])
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute();
+}
+
 /**
  * The names of the entries' actors (`type:id` → name): people (also those since removed from the
  * organization, whose entries stay), portal users, API keys and agents of this organization.
@@ -69,32 +104,8 @@ export async function actorNames(
   const pairs = rows.map((r): [string, string | null] => [r.actor_type, r.actor_id]);
   const names = new Map<string, string>();
   collect(names, 'user', await people(trx, idsOf(pairs, 'user')));
-  const portal = idsOf(pairs, 'portal_user');
-  if (portal.length)
-    collect(
-      names,
-      'portal_user',
-      await trx
-        .selectFrom('portal_users')
-        .select(['id', 'name', 'email'])
-        .where('organization_id', '=', organizationId)
-        .where('id', 'in', portal)
-        .execute(),
-    );
-  for (const type of ['api_key', 'agent'] as const) {
-    const ids = idsOf(pairs, type);
-    if (ids.length)
-      collect(
-        names,
-        type,
-        await trx
-          .selectFrom(namedTables[type])
-          .select(['id', 'name'])
-          .where('organization_id', '=', organizationId)
-          .where('id', 'in', ids)
-          .execute(),
-      );
-  }
+  for (const type of ['portal_user', 'api_key', 'agent'] as const)
+    collect(names, type, await scopedNames(trx, organizationId, type, idsOf(pairs, type)));
   return names;
 }
 
@@ -154,50 +165,13 @@ export async function targetNames(
     if (name) names.set(`membership:${membershipId}`, name);
   }
 
-  const invitations = idsOf(pairs, 'invitation');
-  if (invitations.length)
-    collect(
-      names,
-      'invitation',
-      (
-        await trx
-          .selectFrom('invitations')
-          .select(['id', 'email'])
-          .where('organization_id', '=', organizationId)
-          .where('id', 'in', invitations)
-          .execute()
-      ).map((i) => ({ id: i.id, name: i.email })),
-    );
-
-  const portal = idsOf(pairs, 'portal_user');
-  if (portal.length)
-    collect(
-      names,
-      'portal_user',
-      await trx
-        .selectFrom('portal_users')
-        .select(['id', 'name', 'email'])
-        .where('organization_id', '=', organizationId)
-        .where('id', 'in', portal)
-        .execute(),
-    );
-
-  for (const [type, table] of Object.entries(namedTables) as Array<
-    [keyof typeof namedTables, (typeof namedTables)[keyof typeof namedTables]]
-  >) {
-    const ids = idsOf(pairs, type);
-    if (ids.length)
-      collect(
-        names,
-        type,
-        await trx
-          .selectFrom(table)
-          .select(['id', 'name'])
-          .where('organization_id', '=', organizationId)
-          .where('id', 'in', ids)
-          .execute(),
-      );
-  }
+  const scopedTypes: ScopedType[] = [
+    'invitation',
+    'portal_user',
+    ...(Object.keys(namedTables) as Array<keyof typeof namedTables>),
+  ];
+  for (const type of scopedTypes)
+    collect(names, type, await scopedNames(trx, organizationId, type, idsOf(pairs, type)));
 
   // Deleted since: the name its newest entry kept (after a change, or before a deletion), so that
   // every entry of it reads the name it had last, whichever of them a page shows.

@@ -188,6 +188,8 @@ describe('web dashboard in Chromium', () => {
     const text = await kpis.textContent();
     expect(text).toMatch(/Spend\$[\d.,]+K?/);
     expect(text).toMatch(/ROAS[\d.]+×/);
+    // The overview adds CPA to the tiles a client, campaign or ad page shows.
+    expect(text).toMatch(/CPA\$[\d.,]+/);
     await demo.close();
   }, 120_000);
 

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Chart } from '../../components/Chart.tsx';
 import { ExportCsv } from '../../components/ExportCsv.tsx';
-import { Kpi } from '../../components/Kpi.tsx';
+import { KpiTiles } from '../../components/MetricTiles.tsx';
 import { type Period, PeriodPicker } from '../../components/PeriodPicker.tsx';
 import { Card, CardHeader, ErrorState, LoadingState, Notice, PageHeader } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
@@ -48,8 +48,6 @@ export function OverviewPage() {
     totals.data?.currency ??
     me?.organizations.find((o) => o.id === me.organizationId)?.reportingCurrency ??
     'USD';
-  const t = totals.data?.totals;
-  const d = totals.data?.comparison?.deltas;
   const option = useMemo(() => spendRevenueOption(series.data?.rows ?? [], cur), [series.data, cur]);
   const loading = !last || totals.isPending;
 
@@ -72,29 +70,7 @@ export function OverviewPage() {
           data-testid="kpis"
           title="Change against the same number of days just before"
         >
-          <Kpi
-            label="Spend"
-            loading={loading}
-            value={money(t?.spendMicros, cur, true)}
-            delta={d?.spendMicros}
-            goodWhenUp={null}
-          />
-          <Kpi
-            label="Revenue"
-            loading={loading}
-            value={money(t?.conversionValueMicros, cur, true)}
-            delta={d?.conversionValueMicros}
-          />
-          <Kpi label="ROAS" loading={loading} value={ratio(t?.roas)} delta={d?.roas} />
-          <Kpi label="Conversions" loading={loading} value={num(t?.conversions)} delta={d?.conversions} />
-          <Kpi
-            label="CPA"
-            loading={loading}
-            value={money(t?.cpaMicros, cur)}
-            delta={d?.cpaMicros}
-            goodWhenUp={false}
-          />
-          <Kpi label="CTR" loading={loading} value={pct(t?.ctr, 2)} delta={d?.ctr} />
+          <KpiTiles data={totals.data} currency={cur} loading={loading} withCpa />
         </div>
       )}
       {totals.data?.warnings.map((w) => (

@@ -168,7 +168,8 @@ export function createRuleStore({ storage, audit, clock }: RulesDeps) {
       await audit.recordFor(trx, ctx, {
         action: 'rules.deleted',
         target: { type: 'rule', id },
-        metadata: { name: row.name },
+        // Kept as `before`, as other deletions do: the audit log names the gone rule from it.
+        metadata: { before: toRule(row) },
       });
     });
 

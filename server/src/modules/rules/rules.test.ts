@@ -287,6 +287,11 @@ describe(`automation rules on ${testDialect()}`, () => {
     expect((await req(owner, { method: 'GET', url: `/api/v1/rules/${id}` })).json().description).toBeNull();
     expect((await patch({ description: '' })).statusCode).toBe(400);
     expect((await req(owner, { method: 'DELETE', url: `/api/v1/rules/${id}` })).statusCode).toBe(204);
+    // Gone, the rule is still named in the audit log by the name it had last, on every entry.
+    const log = await req(owner, { method: 'GET', url: `/api/v1/audit?targetType=rule&targetId=${id}` });
+    const entries = log.json().items as Array<{ action: string; target: { name?: string } }>;
+    expect(entries.map((e) => e.action)).toContain('rules.deleted');
+    expect(new Set(entries.map((e) => e.target.name))).toEqual(new Set(['Described, renamed']));
   });
 
   it('a backtest lists, day by day, the entities that matched with their values and what it would have done, writing nothing', async () => {

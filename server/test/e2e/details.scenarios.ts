@@ -178,6 +178,63 @@ export function detailScenarios(env: () => { server: E2eServer; context: Browser
       await page.close();
     }, 120_000);
 
+    it('removing a member and revoking an invitation ask first: Cancel keeps them, confirming removes them', async () => {
+      const { server, context } = env();
+      const call = apiClient(server.url, await loginToken(server.url));
+      const stamp = Date.now();
+      const memberEmail = `leaving-${stamp}@example.com`;
+      const invited = await call<{ token: string }>('POST', '/api/v1/invitations', {
+        email: memberEmail,
+        role: 'member',
+      });
+      const registered = await fetch(`${server.url}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: memberEmail,
+          password: 'a long enough password',
+          name: `Leaving Member ${stamp}`,
+          invitationToken: invited.token,
+        }),
+      });
+      expect(registered.status).toBe(201);
+      const pendingEmail = `pending-${stamp}@example.com`;
+      await call('POST', '/api/v1/invitations', { email: pendingEmail, role: 'viewer' });
+      const memberEmails = async () =>
+        (await call<{ items: Array<{ email: string }> }>('GET', '/api/v1/members')).items.map((m) => m.email);
+      const invitationStatus = async () =>
+        (
+          await call<{ items: Array<{ email: string; status: string }> }>('GET', '/api/v1/invitations')
+        ).items.find((i) => i.email === pendingEmail)?.status;
+
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/settings/team`);
+      const remove = page.getByRole('button', { name: `Remove Leaving Member ${stamp}` });
+      await remove.click();
+      const dialog = page.getByRole('alertdialog', { name: 'Remove this member?' });
+      await expect(dialog.getByTestId('confirm-summary').textContent()).resolves.toContain(memberEmail);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(await memberEmails()).toContain(memberEmail);
+      await remove.click();
+      await dialog.getByRole('button', { name: 'Remove member' }).click();
+      await remove.waitFor({ state: 'detached' });
+      expect(await memberEmails()).not.toContain(memberEmail);
+
+      const revoke = page.getByRole('button', { name: `Revoke the invitation of ${pendingEmail}` });
+      await revoke.click();
+      const asked = page.getByRole('alertdialog', { name: 'Revoke this invitation?' });
+      await expect(asked.getByTestId('confirm-summary').textContent()).resolves.toContain(pendingEmail);
+      await page.keyboard.press('Escape');
+      await asked.waitFor({ state: 'detached' });
+      expect(await invitationStatus()).toBe('pending');
+      await revoke.click();
+      await asked.getByRole('button', { name: 'Revoke invitation' }).click();
+      await revoke.waitFor({ state: 'detached' });
+      expect(await invitationStatus()).toBe('revoked');
+      await page.close();
+    }, 120_000);
+
     it('the Predictions client selector lists clients by name, accented names among their letter', async () => {
       const { server, context } = env();
       const call = apiClient(server.url, await loginToken(server.url));

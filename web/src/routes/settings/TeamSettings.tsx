@@ -101,9 +101,25 @@ export function TeamSettings() {
                       </option>
                     ))}
                   </Select>
-                  <Button size="sm" variant="danger" onClick={() => remove.mutate(m.id)}>
-                    Remove
-                  </Button>
+                  <ConfirmDialog
+                    title="Remove this member?"
+                    summary={`${m.name} (${m.email}), ${m.role}`}
+                    confirmLabel="Remove member"
+                    tone="danger"
+                    busy={remove.isPending && remove.variables === m.id}
+                    onConfirm={() => remove.mutate(m.id)}
+                    trigger={
+                      <Button size="sm" variant="danger" aria-label={`Remove ${m.name}`}>
+                        Remove
+                      </Button>
+                    }
+                  >
+                    <p>
+                      They lose access to this organization at once: their sessions and the API keys they
+                      created here stop working. Their past actions stay in the audit log. To give access
+                      again, invite them again.
+                    </p>
+                  </ConfirmDialog>
                 </div>
               ) : (
                 <Badge tone="violet">{m.role}</Badge>
@@ -216,9 +232,21 @@ export function Invitations() {
               <span className="flex items-center gap-2">
                 <StatusBadge status={i.status} />
                 {manage && i.status === 'pending' && (
-                  <Button size="sm" variant="ghost" onClick={() => revoke.mutate(i.id)}>
-                    Revoke
-                  </Button>
+                  <ConfirmDialog
+                    title="Revoke this invitation?"
+                    summary={`${i.email}, invited as ${i.role}`}
+                    confirmLabel="Revoke invitation"
+                    tone="danger"
+                    busy={revoke.isPending && revoke.variables === i.id}
+                    onConfirm={() => revoke.mutate(i.id)}
+                    trigger={
+                      <Button size="sm" variant="ghost" aria-label={`Revoke the invitation of ${i.email}`}>
+                        Revoke
+                      </Button>
+                    }
+                  >
+                    <p>The link in the invitation email stops working. You can invite this address again.</p>
+                  </ConfirmDialog>
                 )}
               </span>
             </li>

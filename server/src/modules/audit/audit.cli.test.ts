@@ -84,9 +84,13 @@ describe.runIf(testDialect() === 'sqlite')('verify-audit with the keyed chain', 
     // run): an installation before 014 has none of them.
     db.exec('drop index sync_runs_one_pending');
     db.prepare("delete from omnify_migrations where name = '014_sync_run_one_pending'").run();
+    db.exec('drop index workflow_executions_status_created');
+    db.prepare("delete from omnify_migrations where name = '015_workflow_execution_status_index'").run();
 
     const upgraded = omnify(d, ['migrate']);
-    expect(upgraded.out).toContain('Applied 2 migration(s): 014_audit_keyed_chain, 014_sync_run_one_pending');
+    expect(upgraded.out).toContain(
+      'Applied 3 migration(s): 014_audit_keyed_chain, 014_sync_run_one_pending, 015_workflow_execution_status_index',
+    );
     const ok = omnify(d, ['admin', 'verify-audit', '--org', orgId]);
     expect(ok.out).toContain(`ok    ${orgId}  2 entries verified`);
     expect(ok.code).toBe(0);

@@ -276,13 +276,19 @@ describe(`upgrading an installation with unkeyed entries (migration 014) on ${te
     // run): an installation before 014 has none of them.
     await sql`drop index sync_runs_one_pending`.execute(db);
     await sql`delete from omnify_migrations where name = '014_sync_run_one_pending'`.execute(db);
+    await sql`drop index workflow_executions_status_created`.execute(db);
+    await sql`delete from omnify_migrations where name = '015_workflow_execution_status_index'`.execute(db);
 
     // The migration reads the audit key from the configuration, as `omnify migrate` and `serve` do.
     vi.stubEnv('OMNIFY_DATA_DIR', mkdtempSync(path.join(tmpdir(), 'omnify-upgrade-')));
     vi.stubEnv('OMNIFY_AUDIT_KEY', h.t.config.secrets.auditKey.toString('base64'));
     vi.stubEnv('OMNIFY_ENCRYPTION_KEY', h.t.config.secrets.encryptionKey.toString('base64'));
     vi.stubEnv('OMNIFY_JWT_SECRET', randomBytes(32).toString('hex'));
-    expect(await h.t.storage.migrate()).toEqual(['014_audit_keyed_chain', '014_sync_run_one_pending']);
+    expect(await h.t.storage.migrate()).toEqual([
+      '014_audit_keyed_chain',
+      '014_sync_run_one_pending',
+      '015_workflow_execution_status_index',
+    ]);
 
     const keyId = createAuditKeys(h.t.config.secrets.auditKey).currentId;
     expect(await head(busy.organizationId)).toMatchObject({ keyed_from_seq: 6, key_id: keyId });

@@ -15,6 +15,7 @@ import { ledger } from './012_ledger.ts';
 import { writeActionStatusIndex } from './013_write_action_status_index.ts';
 import { auditKeyedChain } from './014_audit_keyed_chain.ts';
 import { syncRunOnePending } from './014_sync_run_one_pending.ts';
+import { workflowExecutionStatusIndex } from './015_workflow_execution_status_index.ts';
 
 export const migrations: Record<string, OmnifyMigration> = {
   '001_foundation': foundation,
@@ -34,4 +35,5 @@ export const migrations: Record<string, OmnifyMigration> = {
   // Two helpers both took 014 the same day; Kysely runs by name, so this one runs second. Not renamed:
   // databases created since record it under this name.
   '014_sync_run_one_pending': syncRunOnePending,
+  '015_workflow_execution_status_index': workflowExecutionStatusIndex,
 };

@@ -80,7 +80,10 @@ describe(`ORACLE client churn risk on ${testDialect()}`, () => {
     const c = items[0];
     expect(c.asOf).toBe(LAST_DAY);
     expect(c.pacing.ratio).toBeCloseTo(1, 2);
-    expect(c.factors.find((f: { factor: string }) => f.factor === 'spend_pacing').status).toBe('ok');
+    const onPace = c.factors.find((f: { factor: string }) => f.factor === 'spend_pacing');
+    expect(onPace.status).toBe('ok');
+    // Not called an overspend (or an underspend) when it carries no risk.
+    expect(onPace.detail).toMatch(/^On pace: 100% of the budget prorated to day \d+ of \d+$/);
     const factor = (f: string) => c.factors.find((x: { factor: string }) => x.factor === f);
     expect(factor('portal_engagement').status).toBe('not_available');
     expect(factor('open_issues')).toMatchObject({ status: 'ok', contribution: 0 });

@@ -247,7 +247,8 @@ export function createChurn({
             factor: 'spend_pacing',
             status: contribution > 0 ? 'risk' : 'ok',
             contribution: r3(contribution),
-            detail: `${ratio < 1 ? 'Underspending' : 'Overspending'}: ${unconvertedThisMonth.length ? 'at least ' : ''}${pct(ratio)} of the budget prorated to day ${dayOfMonth} of ${daysInMonth}${fxNotes.length ? ` (${fxNotes.join('; ')})` : ''}`,
+            // Within ±20 % of the prorated budget is on pace (no risk), whichever side it falls.
+            detail: `${contribution === 0 ? 'On pace' : ratio < 1 ? 'Underspending' : 'Overspending'}: ${unconvertedThisMonth.length ? 'at least ' : ''}${pct(ratio)} of the budget prorated to day ${dayOfMonth} of ${daysInMonth}${fxNotes.length ? ` (${fxNotes.join('; ')})` : ''}`,
           });
         }
         // Trend: the last 4 weeks against the 4 before.

@@ -1,6 +1,6 @@
 /** The `omnify` command as an operator runs it: separate processes on one SQLite file. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -141,6 +141,16 @@ describe.runIf(testDialect() === 'sqlite')('omnify command', { timeout: 180_000 
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.out).toMatch(/Usage: omnify/);
     }
+    // The version of the installed package, as bug reports ask for it.
+    const version = omnify(d, ['--version']);
+    expect(version.code).toBe(0);
+    expect(version.out.trim()).toBe(
+      (
+        JSON.parse(readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version,
+    );
   });
 
   it('refuses an invalid configuration with every problem listed and exit code 2', () => {

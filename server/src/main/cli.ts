@@ -2,7 +2,7 @@
  * The `omnify` command: serve, worker, migrate, demo and admin tasks. Every subcommand has --help;
  * configuration comes from the environment and an optional .env (see README).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -29,6 +29,12 @@ program
   .name('omnify')
   .description(
     'Omnify: campaign intelligence for agencies. Configuration is read from the environment and ./.env.',
+  )
+  .version(
+    (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version,
+    '-v, --version',
+    'print the version of Omnify',
   )
   .showHelpAfterError();
 

@@ -1,38 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { capture, tempFiles } from './cli.testing.ts';
 import { runForecastCommand } from './cli.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'omnify-forecast-gaps-'));
+const files = tempFiles('omnify-forecast-gaps-');
 const day = (i: number) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10);
 
-function sink() {
-  let text = '';
-  return {
-    write: (s: string) => {
-      text += s;
-      return true;
-    },
-    text: () => text,
-    isTTY: false,
-  };
-}
-
 async function run(rows: string[], opts: { frequency?: 'hourly'; allowGaps?: boolean } = {}) {
-  const input = path.join(dir, `in-${Math.random().toString(36).slice(2)}.csv`);
-  writeFileSync(input, `id,t,value\n${rows.join('\n')}\n`);
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runForecastCommand(
-    { input, horizon: 3, ...opts },
-    {
-      stdout: stdout as unknown as NodeJS.WritableStream,
-      stderr: stderr as unknown as NodeJS.WritableStream,
-      readStdin: () => '',
-    },
+  const input = files.file(
+    `in-${Math.random().toString(36).slice(2)}.csv`,
+    `id,t,value\n${rows.join('\n')}\n`,
   );
-  return { code, stdout: stdout.text(), stderr: stderr.text().split('\n'), input };
+  const out = capture();
+  const code = await runForecastCommand({ input, horizon: 3, ...opts }, out.io);
+  return { code, stdout: out.stdout(), stderr: out.stderr().split('\n'), input };
 }
 
 /** Daily rows of series `id` over `n` days, skipping the days in `skip`. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
+import { capture } from './cli.testing.ts';
 import { registerForecastCommand, runForecastCommand } from './cli.ts';
 import { CsvError, formatRow, MAX_GAP_STEPS, parseSeriesCsv } from './csv.ts';
 
@@ -154,34 +155,14 @@ describe('series CSV parsing', () => {
 
 describe('omnify forecast', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'omnify-forecast-'));
-  const sink = () => {
-    let text = '';
-    return {
-      write: (s: string) => {
-        text += s;
-        return true;
-      },
-      text: () => text,
-      isTTY: false,
-    };
-  };
 
   it('names the file and line of a malformed row and exits 1', async () => {
     const input = path.join(dir, 'bad.csv');
     writeFileSync(input, 'id,t,value\na,1,2\na,2,-\n');
-    const stderr = sink();
-    const stdout = sink();
-    const code = await runForecastCommand(
-      { input, horizon: 3 },
-      {
-        stdout: stdout as unknown as NodeJS.WritableStream,
-        stderr: stderr as unknown as NodeJS.WritableStream,
-        readStdin: () => '',
-      },
-    );
-    expect(code).toBe(1);
-    expect(stderr.text()).toContain(`${input}:3: value "-" is not a number`);
-    expect(stdout.text()).toBe('');
+    const out = capture();
+    expect(await runForecastCommand({ input, horizon: 3 }, out.io)).toBe(1);
+    expect(out.stderr()).toContain(`${input}:3: value "-" is not a number`);
+    expect(out.stdout()).toBe('');
   });
 
   it('says on stderr, once per series and at its line, which missing values were filled in', async () => {
@@ -193,15 +174,10 @@ describe('omnify forecast', () => {
     for (let t = 1; t <= 12; t++) rows.push(`d,${t},${t === 3 || t === 9 ? 'NA' : 40 + t}`);
     for (let t = 1; t <= 12; t++) rows.push(`e,${t},${t === 6 ? '' : 50 + t}`);
     writeFileSync(input, `${rows.join('\n')}\n`);
-    const stderr = sink();
-    const io = {
-      stdout: sink() as unknown as NodeJS.WritableStream,
-      stderr: stderr as unknown as NodeJS.WritableStream,
-      readStdin: () => '',
-    };
-    expect(await runForecastCommand({ input, horizon: 2 }, io)).toBe(0);
-    const warnings = stderr
-      .text()
+    const out = capture();
+    expect(await runForecastCommand({ input, horizon: 2 }, out.io)).toBe(0);
+    const warnings = out
+      .stderr()
       .split('\n')
       .filter((l) => l.startsWith('warning:'));
     // Row t=5 of series a is file line 6; series c starts on line 26, d on 38, e on 50.
@@ -217,34 +193,21 @@ describe('omnify forecast', () => {
     const input = path.join(dir, 'ok.csv');
     writeFileSync(input, 'id,t,value\na,1,2\na,2,3\na,3,4\n');
     for (const opts of [{ output: '/nonexistent/x.csv' }, { models: '/nonexistent/m.csv' }]) {
-      const stderr = sink();
-      const code = await runForecastCommand(
-        { input, horizon: 2, ...opts },
-        {
-          stdout: sink() as unknown as NodeJS.WritableStream,
-          stderr: stderr as unknown as NodeJS.WritableStream,
-          readStdin: () => '',
-        },
-      );
-      expect(code).toBe(1);
+      const out = capture();
+      expect(await runForecastCommand({ input, horizon: 2, ...opts }, out.io)).toBe(1);
       const path = opts.output ?? opts.models;
-      expect(stderr.text()).toBe(`error: cannot write ${path}: no such directory\n`);
+      expect(out.stderr()).toBe(`error: cannot write ${path}: no such directory\n`);
     }
   });
 
   it('forecasts two days as their mean with bands that widen, and one day no more certain than two', async () => {
     const input = path.join(dir, 'two.csv');
     writeFileSync(input, 'id,t,value\ntwo,1,10\ntwo,2,12\none,1,11\n');
-    const stdout = sink();
+    const out = capture();
     const models = path.join(dir, 'two-models.csv');
-    const io = {
-      stdout: stdout as unknown as NodeJS.WritableStream,
-      stderr: sink() as unknown as NodeJS.WritableStream,
-      readStdin: () => '',
-    };
-    expect(await runForecastCommand({ input, horizon: 3, models }, io)).toBe(0);
-    const rows = stdout
-      .text()
+    expect(await runForecastCommand({ input, horizon: 3, models }, out.io)).toBe(0);
+    const rows = out
+      .stdout()
       .trim()
       .split('\n')
       .slice(1)
@@ -275,32 +238,16 @@ describe('omnify forecast', () => {
     const input = path.join(dir, 'neg.csv');
     const output = path.join(dir, 'neg-out.csv');
     writeFileSync(input, 'id,t,value\nok,1,2\nok,2,3\nneg,1,4\nneg,2,-1\n');
-    const stderr = sink();
-    const code = await runForecastCommand(
-      { input, output, horizon: 2, nonNegative: true },
-      {
-        stdout: sink() as unknown as NodeJS.WritableStream,
-        stderr: stderr as unknown as NodeJS.WritableStream,
-        readStdin: () => '',
-      },
-    );
-    expect(code).toBe(1);
-    expect(stderr.text()).toContain(
+    const out = capture();
+    expect(await runForecastCommand({ input, output, horizon: 2, nonNegative: true }, out.io)).toBe(1);
+    expect(out.stderr()).toContain(
       `error: ${input}:5: series "neg": value is negative (-1); this quantity cannot be negative`,
     );
     expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(3);
     // To stdout: the same complete rows of the series that could be forecast, and still exit 1.
-    const stdout = sink();
-    const toStdout = await runForecastCommand(
-      { input, horizon: 2, nonNegative: true },
-      {
-        stdout: stdout as unknown as NodeJS.WritableStream,
-        stderr: sink() as unknown as NodeJS.WritableStream,
-        readStdin: () => '',
-      },
-    );
-    expect(toStdout).toBe(1);
-    expect(stdout.text().trim().split('\n')).toEqual([
+    const toStdout = capture();
+    expect(await runForecastCommand({ input, horizon: 2, nonNegative: true }, toStdout.io)).toBe(1);
+    expect(toStdout.stdout().trim().split('\n')).toEqual([
       'id,step,mean,lo80,hi80,lo95,hi95',
       expect.stringMatching(/^ok,1,/),
       expect.stringMatching(/^ok,2,/),
@@ -310,16 +257,10 @@ describe('omnify forecast', () => {
   it('writes nothing, not even the header, when no series can be forecast (--non-negative)', async () => {
     const input = path.join(dir, 'allneg.csv');
     writeFileSync(input, 'id,t,value\nneg,1,4\nneg,2,-1\nneg,3,5\n');
-    const stdout = sink();
-    const stderr = sink();
-    const io = {
-      stdout: stdout as unknown as NodeJS.WritableStream,
-      stderr: stderr as unknown as NodeJS.WritableStream,
-      readStdin: () => '',
-    };
-    expect(await runForecastCommand({ input, horizon: 2, nonNegative: true }, io)).toBe(1);
-    expect(stdout.text()).toBe('');
-    expect(stderr.text().split('\n')).toEqual([
+    const out = capture();
+    expect(await runForecastCommand({ input, horizon: 2, nonNegative: true }, out.io)).toBe(1);
+    expect(out.stdout()).toBe('');
+    expect(out.stderr().split('\n')).toEqual([
       `error: ${input}:3: series "neg": value is negative (-1); this quantity cannot be negative`,
       expect.stringMatching(/^forecast: 0 of 1 series, 2 steps, [\d.]+ s, nothing written$/),
       '',
@@ -328,7 +269,9 @@ describe('omnify forecast', () => {
     const output = path.join(dir, 'allneg-out.csv');
     const models = path.join(dir, 'allneg-models.csv');
     writeFileSync(output, 'earlier run\n');
-    expect(await runForecastCommand({ input, horizon: 2, nonNegative: true, output, models }, io)).toBe(1);
+    expect(await runForecastCommand({ input, horizon: 2, nonNegative: true, output, models }, out.io)).toBe(
+      1,
+    );
     expect(readFileSync(output, 'utf8')).toBe('earlier run\n');
     expect(existsSync(models)).toBe(false);
   });

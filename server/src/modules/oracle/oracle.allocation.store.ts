@@ -9,6 +9,7 @@ import { newId } from '../../platform/ids.ts';
 import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
+import { PREDICTION_KEY } from './oracle.constants.ts';
 import { inputsHash } from './oracle.forecast.ts';
 import { addDays, readNegatives, refuseNegative, type SeriesReader } from './oracle.series.ts';
 
@@ -287,11 +288,7 @@ export async function storeAllocation(
       await trx
         .insertInto('predictions')
         .values(rows.slice(i, i + 200))
-        .onConflict((oc) =>
-          oc
-            .columns(['organization_id', 'type', 'entity_type', 'entity_id', 'metric', 'inputs_hash', 'step'])
-            .doNothing(),
-        )
+        .onConflict((oc) => oc.columns(PREDICTION_KEY).doNothing())
         .execute();
     return { runId, created: true };
   });

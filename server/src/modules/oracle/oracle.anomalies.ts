@@ -15,6 +15,7 @@ import { type Ctx, ctxCan } from '../auth/context.ts';
 import type { DomainEvents } from '../workflows/index.ts';
 import { sizeBand, surpriseBand } from './anomaly/detector.ts';
 import { type EntityDayResult, scanEntityMetrics } from './anomaly/index.ts';
+import { PREDICTION_KEY } from './oracle.constants.ts';
 import type { DailySeries, EntityRef, EntityType, SeriesReader } from './oracle.series.ts';
 
 /** The anomaly module has no version constant of its own yet; bump this when its numbers change. */
@@ -321,19 +322,7 @@ export function createAnomalies({
         const res = await trx
           .insertInto('predictions')
           .values(row)
-          .onConflict((oc) =>
-            oc
-              .columns([
-                'organization_id',
-                'type',
-                'entity_type',
-                'entity_id',
-                'metric',
-                'inputs_hash',
-                'step',
-              ])
-              .doNothing(),
-          )
+          .onConflict((oc) => oc.columns(PREDICTION_KEY).doNothing())
           .executeTakeFirst();
         const inserted = Number(res.numInsertedOrUpdatedRows ?? 0);
         n += inserted;

@@ -19,6 +19,7 @@ import {
   fatigueReason,
   riskFactorText,
 } from './fatigue/index.ts';
+import { PREDICTION_KEY } from './oracle.constants.ts';
 import { addDays } from './oracle.series.ts';
 
 /** Bump when the fatigue model's numbers change (coefficients, rules): stored rows then differ. */
@@ -247,11 +248,7 @@ export function createFatigue({ storage, clock }: { storage: Storage; clock: Clo
       const res = await trx
         .insertInto('predictions')
         .values(rows.slice(i, i + 100))
-        .onConflict((oc) =>
-          oc
-            .columns(['organization_id', 'type', 'entity_type', 'entity_id', 'metric', 'inputs_hash', 'step'])
-            .doNothing(),
-        )
+        .onConflict((oc) => oc.columns(PREDICTION_KEY).doNothing())
         .executeTakeFirst();
       inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
     }

@@ -11,6 +11,7 @@ import type { Storage } from '../../storage/db.ts';
 import type { PredictionsTable } from '../../storage/schema.ts';
 import type { Ctx } from '../auth/context.ts';
 import { describeModel } from './forecast/describe.ts';
+import { PREDICTION_KEY } from './oracle.constants.ts';
 import {
   addDays,
   type DailySeries,
@@ -281,19 +282,7 @@ export function createScorecard({
         const res = await trx
           .insertInto('predictions')
           .values(rows.slice(i, i + 100))
-          .onConflict((oc) =>
-            oc
-              .columns([
-                'organization_id',
-                'type',
-                'entity_type',
-                'entity_id',
-                'metric',
-                'inputs_hash',
-                'step',
-              ])
-              .doNothing(),
-          )
+          .onConflict((oc) => oc.columns(PREDICTION_KEY).doNothing())
           .executeTakeFirst();
         scored += Number(res.numInsertedOrUpdatedRows ?? 0);
       }

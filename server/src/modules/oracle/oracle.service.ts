@@ -16,6 +16,7 @@ import { createAllocations } from './oracle.allocation.ts';
 import { createAnomalies } from './oracle.anomalies.ts';
 import { createChurn } from './oracle.churn.ts';
 import { createClv } from './oracle.clv.ts';
+import { PREDICTION_KEY } from './oracle.constants.ts';
 import { createFatigue } from './oracle.fatigue.ts';
 import { NOWCAST_DAYS, withNowcast } from './oracle.forecast.nowcast.ts';
 import {
@@ -224,19 +225,7 @@ export function createOracle({
         await trx
           .insertInto('predictions')
           .values(rows.slice(i, i + 200))
-          .onConflict((oc) =>
-            oc
-              .columns([
-                'organization_id',
-                'type',
-                'entity_type',
-                'entity_id',
-                'metric',
-                'inputs_hash',
-                'step',
-              ])
-              .doNothing(),
-          )
+          .onConflict((oc) => oc.columns(PREDICTION_KEY).doNothing())
           .execute();
       return { ...toForecast(await runRows(trx, ctx.organizationId, runId)), reused: false };
     });

@@ -218,6 +218,7 @@ describe('web dashboard in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: firstName.trim() }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/campaigns\/cmp_/);
+    await page.getByRole('img', { name: 'Daily spend and conversions' }).waitFor();
 
     const ads = page.getByRole('table', { name: 'Ads' });
     await ads.locator('tbody tr').first().click();
@@ -225,6 +226,7 @@ describe('web dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Creative fatigue' }).waitFor();
     await page.getByText('Within 7 days').waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/ads\/ad_/);
+    await page.getByRole('img', { name: 'Daily spend and conversions of this ad' }).waitFor();
 
     // Another organization's campaign, or a made-up id, is "not found", never someone's data.
     await page.goto(`${server.url}/campaigns/cmp_00000000000000000000000000`);

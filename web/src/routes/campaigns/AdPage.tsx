@@ -1,14 +1,13 @@
 /** One ad: creative preview, fatigue (probabilities, risk factors, refresh date), daily chart. */
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Chart } from '../../components/Chart.tsx';
+import { DailyChartCard } from '../../components/DailyChartCard.tsx';
 import { FatigueBadge } from '../../components/FatigueBadge.tsx';
 import { MetricTiles } from '../../components/MetricTiles.tsx';
 import { Card, CardHeader, ErrorState, LoadingState, PageHeader, StatusBadge } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { dailyOption } from '../../lib/charts.ts';
 import { date, pct, platformName } from '../../lib/format.ts';
 import { useMetrics } from '../../lib/hooks.ts';
 import type { Ad, Fatigue } from '../../lib/types.ts';
@@ -78,9 +77,6 @@ export function AdPage() {
     queryFn: () => api.get<Fatigue>(`/api/v1/oracle/fatigue/${id}`),
   });
   const totals = useMetrics({ adId: id }, 30, { compare: true });
-  const daily = useMetrics({ adId: id, groupBy: 'day' }, 90);
-  const cur = daily.data?.currency ?? 'USD';
-  const option = useMemo(() => dailyOption(daily.data?.rows ?? [], cur), [daily.data, cur]);
   if (ad.error) return <ErrorState error={ad.error} />;
   const a = ad.data;
   const f = fatigue.data;
@@ -130,16 +126,7 @@ export function AdPage() {
           </Card>
         </div>
         <div className="space-y-6 lg:col-span-2">
-          <Card>
-            <CardHeader title="Daily spend and conversions" description="Last 90 days" />
-            <div className="px-3 pt-3 pb-2">
-              {daily.isPending ? (
-                <LoadingState rows={6} />
-              ) : (
-                <Chart option={option} label="Daily spend and conversions of this ad" />
-              )}
-            </div>
-          </Card>
+          <DailyChartCard filter={{ adId: id }} label="Daily spend and conversions of this ad" />
           <Card>
             <CardHeader
               title="Creative fatigue"

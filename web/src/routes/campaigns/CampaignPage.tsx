@@ -1,8 +1,7 @@
 /** One campaign: KPIs, daily chart, its ads with fatigue badges, and (for writers) proposed changes. */
 import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { Chart } from '../../components/Chart.tsx';
+import { DailyChartCard } from '../../components/DailyChartCard.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ExportCsv } from '../../components/ExportCsv.tsx';
 import { FatigueBadge } from '../../components/FatigueBadge.tsx';
@@ -10,7 +9,6 @@ import { MetricTiles } from '../../components/MetricTiles.tsx';
 import { Card, CardHeader, ErrorState, LoadingState, PageHeader, StatusBadge } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { dailyOption } from '../../lib/charts.ts';
 import { date, money, num, pct, platformName, ratio } from '../../lib/format.ts';
 import { useClientNames, useMetrics, usePeriod } from '../../lib/hooks.ts';
 import { objectiveLabel } from '../../lib/objectives.ts';
@@ -27,7 +25,6 @@ export function CampaignPage() {
     queryFn: () => api.get<Campaign>(`/api/v1/campaigns/${id}`),
   });
   const totals = useMetrics({ campaignId: id }, 30, { compare: true });
-  const daily = useMetrics({ campaignId: id, groupBy: 'day' }, 90);
   const byAd = useMetrics({ campaignId: id, groupBy: 'ad' });
   const period = usePeriod(30);
   const ads = useQuery({
@@ -41,8 +38,7 @@ export function CampaignPage() {
   });
   // The server's count, as on the Predictions page: delivering ads fatigued now or due within 14 days.
   const soon = fatigue.data?.refreshSoon;
-  const cur = daily.data?.currency ?? 'USD';
-  const option = useMemo(() => dailyOption(daily.data?.rows ?? [], cur), [daily.data, cur]);
+  const cur = totals.data?.currency ?? 'USD';
   const adMetrics = new Map((byAd.data?.rows ?? []).map((r) => [r.adId ?? '', r]));
   const fat = new Map((fatigue.data?.items ?? []).map((f) => [f.adId, f]));
   type Row = Ad & { m?: MetricsRow; f?: Fatigue };
@@ -90,18 +86,7 @@ export function CampaignPage() {
       />
       <MetricTiles data={totals.data} loading={totals.isPending} />
       <div className="mt-6 grid grid-cols-1 gap-6 xl:grid-cols-3">
-        <Card className="xl:col-span-2">
-          <CardHeader title="Daily spend and conversions" description="Last 90 days" />
-          <div className="px-3 pt-3 pb-2">
-            {daily.isPending ? (
-              <LoadingState rows={6} />
-            ) : daily.error ? (
-              <ErrorState error={daily.error} />
-            ) : (
-              <Chart option={option} label="Daily spend and conversions" />
-            )}
-          </div>
-        </Card>
+        <DailyChartCard filter={{ campaignId: id }} className="xl:col-span-2" />
         <Card>
           <CardHeader title="Details" />
           {c ? (

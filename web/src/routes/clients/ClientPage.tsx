@@ -3,9 +3,8 @@
  * people with access to its portal.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
-import { Chart } from '../../components/Chart.tsx';
+import { DailyChartCard } from '../../components/DailyChartCard.tsx';
 import { ExportCsv } from '../../components/ExportCsv.tsx';
 import { MetricTiles } from '../../components/MetricTiles.tsx';
 import {
@@ -18,7 +17,6 @@ import {
   StatusBadge,
 } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
-import { dailyOption } from '../../lib/charts.ts';
 import { money } from '../../lib/format.ts';
 import { useMetrics, usePeriod } from '../../lib/hooks.ts';
 import type { Campaign, Client } from '../../lib/types.ts';
@@ -41,7 +39,6 @@ export function ClientPage() {
     queryFn: () => api.get<Client>(`/api/v1/clients/${id}`),
   });
   const totals = useMetrics({ clientId: id }, 30, { compare: true });
-  const daily = useMetrics({ clientId: id, groupBy: 'day' }, 90);
   const byCampaign = useMetrics({ clientId: id, groupBy: 'campaign' });
   const period = usePeriod(30);
   const campaigns = useQuery({
@@ -52,8 +49,7 @@ export function ClientPage() {
     queryKey: ['churn', id],
     queryFn: () => api.get<Churn>('/api/v1/oracle/churn', { clientId: id }),
   });
-  const cur = daily.data?.currency ?? 'USD';
-  const option = useMemo(() => dailyOption(daily.data?.rows ?? [], cur), [daily.data, cur]);
+  const cur = totals.data?.currency ?? 'USD';
 
   if (client.error) return <ErrorState error={client.error} />;
   const c = client.data;
@@ -79,18 +75,7 @@ export function ClientPage() {
       />
       <MetricTiles data={totals.data} loading={totals.isPending} />
       <div className="mt-6 grid grid-cols-1 gap-6 xl:grid-cols-3">
-        <Card className="xl:col-span-2">
-          <CardHeader title="Daily spend and conversions" description="Last 90 days" />
-          <div className="px-3 pt-3 pb-2">
-            {daily.isPending ? (
-              <LoadingState rows={6} />
-            ) : daily.error ? (
-              <ErrorState error={daily.error} />
-            ) : (
-              <Chart option={option} label="Daily spend and conversions" />
-            )}
-          </div>
-        </Card>
+        <DailyChartCard filter={{ clientId: id }} className="xl:col-span-2" />
         <Card>
           <CardHeader
             title="Churn risk"

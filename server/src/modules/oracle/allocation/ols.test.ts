@@ -14,6 +14,32 @@ describe('olsWithin', () => {
     // Without week effects the common weekly pattern is left in the residuals.
     expect(olsWithin(y, [x], panels, false).rss).toBeGreaterThan(1);
   });
+
+  it('reuses a control array across calls and layouts without mixing them up', () => {
+    // The same control arrays with new media columns (an optimizer's calls), and the same arrays
+    // read as another panel layout: each answer is the one a fresh copy of the arrays gets.
+    const panels = 4;
+    const T = 30;
+    const n = panels * T;
+    const week = Float64Array.from({ length: n }, (_, i) => Math.max(0, (i % T) - 10) / T); // a knot
+    const control = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.37));
+    for (const slope of [1.5, -0.7, 4]) {
+      const media = Float64Array.from({ length: n }, (_, i) => Math.sin(i * (0.9 + slope / 10)) + 2);
+      const y = media.map((v, i) => slope * v + 2 * week[i]! - control[i]! + 0.05 * Math.sin(i * 5.3));
+      for (const [p, two] of [
+        [panels, false],
+        [panels, true],
+        [2, false],
+        [1, false],
+      ] as const) {
+        const reused = olsWithin(y, [control, week, media], p, two);
+        const fresh = olsWithin(y, [control.slice(), week.slice(), media.slice()], p, two);
+        expect(reused.coef).toEqual(fresh.coef);
+        expect(reused.rss).toBe(fresh.rss);
+      }
+      expect(olsWithin(y, [control, week, media], panels, false).coef[2]).toBeCloseTo(slope, 1);
+    }
+  });
 });
 
 describe('olsNonNegativeBaseline', () => {

@@ -82,6 +82,41 @@ const dotT = (a: Float64Array, b: Float64Array) => {
   return s;
 };
 
+/** A column as olsWithin uses it: demeaned, its scale, and its week values and sums when week-only. */
+interface PreparedColumn {
+  d: Float64Array;
+  scale: number;
+  weekly: Float64Array | null;
+  sums: Float64Array | null;
+}
+
+/**
+ * Prepared columns by array and panel layout. Optimizers call olsWithin thousands of times with the
+ * same control arrays and new media columns (fitResponseCurves' Nelder-Mead); the controls' demeaning,
+ * scale and week sums are the same every time, so they are kept for as long as the array lives.
+ * Columns are read only (no caller changes one after passing it).
+ */
+const prepared = new WeakMap<Float64Array, Map<string, PreparedColumn>>();
+
+function prepare(c: Float64Array, panels: number, timeEffects: boolean, withSums: boolean): PreparedColumn {
+  const key = `${panels}/${timeEffects}`;
+  let byLayout = prepared.get(c);
+  let p = byLayout?.get(key);
+  if (!p) {
+    const d = demeaned(c, panels, timeEffects);
+    let ss = 0;
+    for (let r = 0; r < d.length; r++) ss += d[r]! * d[r]!;
+    p = { d, scale: Math.sqrt(ss / d.length) || 1, weekly: weekOnly(c, panels), sums: null };
+    if (!byLayout) {
+      byLayout = new Map();
+      prepared.set(c, byLayout);
+    }
+    byLayout.set(key, p);
+  }
+  if (withSums && !p.sums) p.sums = weekSums(p.d, panels);
+  return p;
+}
+
 /** With `timeEffects`, a fixed effect per week too (two-way; Meridian's default of one knot per week). */
 export function olsWithin(
   y: Float64Array,
@@ -94,11 +129,13 @@ export function olsWithin(
   const k = cols.length;
   const demean = (v: Float64Array) => demeaned(v, panels, timeEffects);
   const yd = demean(y);
-  const xd = cols.map(demean);
-  const scale = xd.map((c) => Math.sqrt(c.reduce((s, v) => s + v * v, 0) / n) || 1);
   // Week-only columns (time knots) are dotted through the week sums of the other side.
-  const weekly = cols.map((c) => weekOnly(c, panels));
-  const sums = weekly.some((w) => w) ? xd.map((c) => weekSums(c, panels)) : null;
+  const anyWeekly = cols.some((c) => prepare(c, panels, timeEffects, false).weekly);
+  const cp = cols.map((c) => prepare(c, panels, timeEffects, anyWeekly));
+  const xd = cp.map((p) => p.d);
+  const scale = cp.map((p) => p.scale);
+  const weekly = cp.map((p) => p.weekly);
+  const sums = anyWeekly ? cp.map((p) => p.sums!) : null;
   const ySums = sums ? weekSums(yd, panels) : null;
   const xtx = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const xty = new Array<number>(k).fill(0);

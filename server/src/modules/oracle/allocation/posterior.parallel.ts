@@ -105,7 +105,13 @@ function runChild(
     };
     child.on('message', (msg: Message) => {
       if (msg.progress) {
-        onProgress?.(msg.progress.chain, msg.progress.done, msg.progress.total);
+        // The caller's callback runs in this handler: an exception there fails the call (the
+        // caller's finally stops the children), as it would with the chains in this process.
+        try {
+          onProgress?.(msg.progress.chain, msg.progress.done, msg.progress.total);
+        } catch (e) {
+          reject(e);
+        }
         return;
       }
       if (msg.error) reject(new Error(`posterior chains failed: ${msg.error}`));

@@ -350,7 +350,7 @@ describe('sampleCurvePosterior with per-geo media effects', () => {
       2,
     );
     // The children's progress reaches the caller: every chain reports its end, burn-in included.
-    const total = short.burnIn + short.draws * (opts.thin ?? 1);
+    const total = short.burnIn + short.draws * opts.thin;
     expect(
       progress
         .filter(([, done]) => done === total)
@@ -358,6 +358,30 @@ describe('sampleCurvePosterior with per-geo media effects', () => {
         .sort(),
     ).toEqual([0, 1, 2]);
     expect(progress.every(([c, done, t]) => c < 3 && t === total && done > 0 && done <= t)).toBe(true);
+    // Every 500 iterations too: a long chain reports as it goes.
+    const steps: number[] = [];
+    sampleCurvePosterior(input, start, priors, {
+      ...short,
+      chains: 1,
+      burnIn: 1100,
+      onProgress: (_c, done) => steps.push(done),
+    });
+    expect(steps).toEqual([500, 1000, 1100 + short.draws * opts.thin]);
+    // A callback that throws fails the call with its error (the children are stopped).
+    await expect(
+      sampleCurvePosteriorParallel(
+        input,
+        start,
+        priors,
+        {
+          ...short,
+          onProgress: () => {
+            throw new Error('progress sink closed');
+          },
+        },
+        2,
+      ),
+    ).rejects.toThrow('progress sink closed');
     expect(split.draws).toEqual(one.draws);
     expect(split.roi).toEqual(one.roi);
     expect(split.rhat).toEqual(one.rhat);

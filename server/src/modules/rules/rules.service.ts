@@ -168,8 +168,9 @@ export function createRuleStore({ storage, audit, clock }: RulesDeps) {
       await audit.recordFor(trx, ctx, {
         action: 'rules.deleted',
         target: { type: 'rule', id },
-        // Kept as `before`, as other deletions do: the audit log names the gone rule from it.
-        metadata: { before: toRule(row) },
+        // The name as `before`, as other deletions keep theirs: the audit log names the gone rule
+        // from it. Not the whole rule: the append-only log need not hold its notify addresses.
+        metadata: { before: { name: row.name } },
       });
     });
 

@@ -174,8 +174,15 @@ describe(`members on ${testDialect()}`, () => {
     expect(login.statusCode).toBe(403);
     const entry = (await t.services.audit.list(owner.organizationId, { limit: 1, action: 'members.removed' }))
       .items[0];
-    expect(entry?.metadata).toMatchObject({ userId: m.userId, role: 'admin' });
+    expect(entry?.metadata).toMatchObject({ userId: m.userId, role: 'admin', apiKeysRevoked: 1 });
     expect(await membershipOf(owner, m.userId)).toBeUndefined();
+    // The key is revoked, not only refused while they are away: the list says so, and a new
+    // membership would not bring it back.
+    const keys = (await send(owner, { method: 'GET', url: '/api/v1/api-keys' })).json().items as Array<{
+      id: string;
+      revokedAt: string | null;
+    }>;
+    expect(keys.find((k) => k.id === key.json().id)?.revokedAt).toEqual(expect.any(String));
   });
 
   it('a removed member keeps their own organization but loses this one, even through X-Organization-Id', async () => {

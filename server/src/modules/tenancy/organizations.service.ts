@@ -258,10 +258,19 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
         .where('organization_id', '=', ctx.organizationId)
         .where('revoked_at', 'is', null)
         .execute();
+      // And the API keys they created here are revoked, not merely refused while they are not a
+      // member: invited again, they do not get their old keys back.
+      const revokedKeys = await trx
+        .updateTable('api_keys')
+        .set({ revoked_at: clock.now().toISOString() })
+        .where('organization_id', '=', ctx.organizationId)
+        .where('created_by', '=', m.user_id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       await audit.recordFor(trx, ctx, {
         action: 'members.removed',
         target: { type: 'membership', id: m.id },
-        metadata: { userId: m.user_id, role: m.role },
+        metadata: { userId: m.user_id, role: m.role, apiKeysRevoked: Number(revokedKeys.numUpdatedRows) },
       });
     });
   }

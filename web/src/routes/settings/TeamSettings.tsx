@@ -115,8 +115,8 @@ export function TeamSettings() {
                     }
                   >
                     <p>
-                      They lose access to this organization at once: their sessions and the API keys they
-                      created here stop working. Their past actions stay in the audit log. To give access
+                      They lose access to this organization at once: their sessions here end and the API keys
+                      they created here are revoked. Their past actions stay in the audit log. To give access
                       again, invite them again.
                     </p>
                   </ConfirmDialog>

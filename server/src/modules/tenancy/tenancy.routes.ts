@@ -128,7 +128,8 @@ export function tenancyRoutes(
       config: { permission: 'members:manage' },
       schema: {
         tags: ['members'],
-        summary: 'Remove a member; their sessions in this organization end and the API keys they created here are revoked',
+        summary:
+          'Remove a member; their sessions in this organization end and the API keys they created here are revoked',
         params: idParam,
         response: noContent,
       },

@@ -18,7 +18,7 @@ import {
 } from './clv/index.ts';
 
 export const CLV_MODEL = 'bgnbd+gamma-gamma';
-export const CLV_MODEL_VERSION = '1.0.0';
+export const CLV_MODEL_VERSION = '1.1.0';
 
 export interface ClvQuery {
   clientId: string;

@@ -102,3 +102,46 @@ describe('BG/NBD on degenerate data', () => {
     expect(() => fitBgNbd(data)).toThrow(/do not identify the model/);
   });
 });
+
+describe('BG/NBD without evident drop-out', () => {
+  // Customers who never stop buying (the NBD: Poisson rates λ ~ Gamma(r = 2, α = 20) per week),
+  // watched for 4 to 20 weeks: BG/NBD's drop-out probability runs off to 0 (b → ∞).
+  let seed = 7;
+  const u = () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed / 2147483647;
+  };
+  const gamma2 = () => -Math.log(u()) - Math.log(u()); // Gamma(2, 1)
+  const customers = Array.from({ length: 600 }, () => {
+    const rate = gamma2() / 20;
+    const T = 4 + 16 * u();
+    let t = 0;
+    let x = 0;
+    let last = 0;
+    for (;;) {
+      t += -Math.log(u()) / rate;
+      if (t > T) break;
+      x++;
+      last = t;
+    }
+    return { frequency: x, recency: last, T };
+  });
+
+  it('is fitted as its limit, the NBD: a and b 0, everyone alive, the posterior mean rate ahead', () => {
+    const fit = fitBgNbd(customers);
+    expect(fit.noDropout).toBe(true);
+    expect([fit.params.a, fit.params.b]).toEqual([0, 0]);
+    // The mean purchase rate r/α (0.1 a week) is recovered.
+    expect(fit.params.r / fit.params.alpha).toBeGreaterThan(0.08);
+    expect(fit.params.r / fit.params.alpha).toBeLessThan(0.12);
+    const { r, alpha } = fit.params;
+    const c = customers.find((x) => x.frequency === 2)!;
+    expect(probabilityAlive(fit.params, c)).toBe(1);
+    expect(expectedPurchases(fit.params, c, 13)).toBeCloseTo(((r + 2) / (alpha + c.T)) * 13, 12);
+    expect(expectedPurchasesNewCustomer(fit.params, 13)).toBeCloseTo((r / alpha) * 13, 12);
+    // The NBD limit fits these data at least as well as any BG/NBD with drop-out.
+    expect(fit.logLikelihood).toBeGreaterThanOrEqual(
+      bgnbdLogLikelihood({ r, alpha, a: 1, b: 10 }, customers),
+    );
+  });
+});

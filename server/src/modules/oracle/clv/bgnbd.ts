@@ -22,6 +22,26 @@ export interface BgNbdFit {
   customers: number;
   repeatCustomers: number;
   evaluations: number;
+  /**
+   * The data show no drop-out: the likelihood rises without bound as a → 0 or b → ∞ (drop-out
+   * probability p → 0), so the fit is BG/NBD's limit, the NBD model (a and b reported as 0;
+   * P(alive) = 1).
+   */
+  noDropout?: true;
+}
+
+/** The NBD limit of BG/NBD (p ≡ 0), marked by a = 0 (see BgNbdFit.noDropout). */
+export const hasNoDropout = (params: BgNbdParams) => params.a === 0;
+
+/** Σ ln L of the NBD (BG/NBD with p ≡ 0): lnΓ(r+x) − lnΓ(r) + r ln α − (r+x) ln(α+T). */
+function nbdLogLikelihood(r: number, alpha: number, customers: readonly RfmPoint[], timeScale = 1): number {
+  let sum = 0;
+  const lnGammaR = lnGamma(r);
+  for (const c of customers) {
+    const x = c.frequency;
+    sum += lnGamma(r + x) - lnGammaR + r * Math.log(alpha) - (r + x) * Math.log(alpha + c.T * timeScale);
+  }
+  return sum;
 }
 
 /**
@@ -125,6 +145,31 @@ export function fitBgNbd(customers: readonly RfmPoint[]): BgNbdFit {
     return -logLikelihoodOf(data, { r, alpha, a, b }) / n;
   };
   const best = minimize(objective, [0, 0, 0, 0], { bound: WALL });
+  // The drop-out probability p ~ Beta(a, b) runs off to 0 (a → 0 or b → ∞, the rates identified):
+  // nobody seems to drop out, and BG/NBD's limit, the NBD, is the fit. A short history of frequent
+  // buyers does this (a few months of a gym's renewals).
+  const at = best.x.map((v) => (v > WALL - 1 ? 1 : v < 1 - WALL ? -1 : 0));
+  const pToZero = at[2] === -1 || at[3] === 1;
+  if (pToZero && at[0] === 0 && at[1] === 0 && at[2] !== 1 && at[3] !== -1) {
+    const nbd = minimize(
+      (t) => -nbdLogLikelihood(Math.exp(t[0]!), Math.exp(t[1]!), customers, scale) / n,
+      [0, 0],
+      {
+        bound: WALL,
+      },
+    );
+    checkIdentified('NBD', ['r', 'alpha'], nbd, WALL, 'too few customers or too short a period');
+    const [r, alphaScaled] = nbd.x.map(Math.exp) as [number, number];
+    const alpha = alphaScaled / scale;
+    return {
+      params: { r, alpha, a: 0, b: 0 },
+      logLikelihood: nbdLogLikelihood(r, alpha, customers),
+      customers: n,
+      repeatCustomers,
+      evaluations: best.evaluations + nbd.evaluations,
+      noDropout: true,
+    };
+  }
   checkIdentified(
     'BG/NBD',
     NAMES,
@@ -151,7 +196,7 @@ function logOddsDead({ r, alpha, a, b }: BgNbdParams, c: RfmPoint): number {
 
 /** P(alive | x, t_x, T) (note 021): 1 for a customer with no repeat purchase. */
 export function probabilityAlive(params: BgNbdParams, c: RfmPoint): number {
-  if (c.frequency === 0) return 1;
+  if (c.frequency === 0 || hasNoDropout(params)) return 1;
   return 1 / (1 + Math.exp(logOddsDead(params, c)));
 }
 
@@ -167,6 +212,8 @@ export function expectedPurchases(params: BgNbdParams, c: RfmPoint, t: number): 
   if (!(t >= 0)) throw invalidInput(`horizon must be ≥ 0 (got ${t})`);
   if (t === 0) return 0;
   const x = c.frequency;
+  // The NBD limit: the posterior mean rate (r + x) / (α + T) for t more time units.
+  if (hasNoDropout(params)) return ((r + x) / (alpha + c.T)) * t;
   const C = a + b + x - 1;
   const z = t / (alpha + c.T + t);
   const lnOneMinusZ = -Math.log1p(t / (alpha + c.T));

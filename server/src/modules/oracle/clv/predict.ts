@@ -103,6 +103,10 @@ export function fitCustomerValue(
   onProgress?.('BG/NBD', 0, 1);
   const bgnbd = fitBgNbd(summary.customers);
   onProgress?.('BG/NBD', 1, 1);
+  if (bgnbd.noDropout)
+    warnings.push(
+      'no drop-out is evident in these purchases (BG/NBD’s drop-out probability goes to 0): fitted as its limit, the NBD model, with a and b reported as 0 and every customer alive (P(alive) = 1); a longer history would show who stops buying',
+    );
   let gammaGamma: GammaGammaFit | null = null;
   try {
     onProgress?.('Gamma-Gamma', 0, 1);

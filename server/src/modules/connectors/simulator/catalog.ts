@@ -23,6 +23,12 @@ export interface ClientProfile {
   opportunityRate: number;
   /** Typical daily budget of one campaign. */
   campaignBudget: number;
+  /**
+   * What a won customer buys again (a recall visit, a renewal): purchases per year while active,
+   * the chance of leaving after each purchase, each repeat's value as a share of `dealValue`, and the
+   * repeat deal's name. Customers differ (gamma-distributed rates, as BG/NBD assumes).
+   */
+  repeat: { perYear: number; dropout: number; valueShare: number; name: string };
   themes: string[];
   headlines: string[];
   bodies: string[];
@@ -45,6 +51,7 @@ export const clientProfiles: ClientProfile[] = [
     winRate: 0.35,
     opportunityRate: 0.7,
     campaignBudget: 110,
+    repeat: { perYear: 2, dropout: 0.2, valueShare: 0.15, name: 'Recall visit' },
     themes: ['Implants', 'Invisalign', 'Whitening', 'Emergency Care', 'New Patients'],
     headlines: [
       'Smile With Confidence',
@@ -72,6 +79,7 @@ export const clientProfiles: ClientProfile[] = [
     winRate: 0.2,
     opportunityRate: 0.6,
     campaignBudget: 140,
+    repeat: { perYear: 0.15, dropout: 0.7, valueShare: 0.2, name: 'Battery or maintenance' },
     themes: ['Rooftop Solar', 'Battery Storage', 'Heat Pumps', 'Subsidy Check', 'Installers'],
     headlines: [
       'Cut Your Power Bill in Half',
@@ -99,6 +107,7 @@ export const clientProfiles: ClientProfile[] = [
     winRate: 0.25,
     opportunityRate: 0.55,
     campaignBudget: 160,
+    repeat: { perYear: 1, dropout: 0.25, valueShare: 0.8, name: 'Renewal' },
     themes: ['Demo Requests', 'Data Teams', 'Finance Leaders', 'Free Trial', 'Whitepaper'],
     headlines: [
       'Dashboards Your CFO Will Trust',
@@ -126,6 +135,7 @@ export const clientProfiles: ClientProfile[] = [
     winRate: 0.3,
     opportunityRate: 0.65,
     campaignBudget: 150,
+    repeat: { perYear: 0.3, dropout: 0.5, valueShare: 0.5, name: 'New matter' },
     themes: ['Personal Injury', 'Family Law', 'Estate Planning', 'Free Case Review', 'Local'],
     headlines: [
       'Injured? Talk to a Lawyer Today',
@@ -153,6 +163,7 @@ export const clientProfiles: ClientProfile[] = [
     winRate: 0.15,
     opportunityRate: 0.6,
     campaignBudget: 100,
+    repeat: { perYear: 0.15, dropout: 0.6, valueShare: 1, name: 'Another property' },
     themes: ['Seller Leads', 'Valuations', 'New Builds', 'Buyers', 'Rentals'],
     headlines: [
       'What Is Your Home Worth?',
@@ -180,6 +191,7 @@ export const clientProfiles: ClientProfile[] = [
     winRate: 0.4,
     opportunityRate: 0.75,
     campaignBudget: 80,
+    repeat: { perYear: 6, dropout: 0.12, valueShare: 0.15, name: 'Membership renewal' },
     themes: ['Free Week Pass', 'Personal Training', 'HIIT Classes', 'New Year', 'Corporate'],
     headlines: [
       'Your First Week Is Free',

@@ -91,6 +91,37 @@ describe('simulator CRM', () => {
     }
   });
 
+  it('lets won customers buy again later (recall visits, renewals), more often where the business repeats more', () => {
+    const world = createEngine().world(parseSimulatorConfig(extra));
+    const share = new Map<string, number>();
+    for (const client of world.clients) {
+      const won = opportunities.filter(
+        (o) => o.status === 'won' && o.pipelineExternalId === `${client.externalId}-pipeline`,
+      );
+      const byContact = new Map<string, typeof won>();
+      for (const o of won)
+        byContact.set(o.contactExternalId!, [...(byContact.get(o.contactExternalId!) ?? []), o]);
+      let repeaters = 0;
+      for (const deals of byContact.values()) {
+        if (deals.length < 2) continue;
+        repeaters++;
+        const [first, ...later] = [...deals].sort((a, b) => (a.wonAt! < b.wonAt! ? -1 : 1));
+        // The first deal went through the pipeline; the later ones are the profile's repeat purchase.
+        expect(first!.name.endsWith(client.profile.repeat.name)).toBe(false);
+        for (const o of later) {
+          expect(o.name.endsWith(`– ${client.profile.repeat.name}`)).toBe(true);
+          expect(o.wonAt! > first!.wonAt!).toBe(true);
+          expect(o.wonAt! <= `${END}T23:59:59.999Z`).toBe(true);
+        }
+      }
+      share.set(client.profile.key, repeaters / byContact.size);
+    }
+    const ranked = [...world.clients].sort((a, b) => a.profile.repeat.perYear - b.profile.repeat.perYear);
+    const most = share.get(ranked.at(-1)!.profile.key)!;
+    expect(most).toBeGreaterThan(0.1);
+    expect(most).toBeGreaterThan(share.get(ranked[0]!.profile.key)!);
+  });
+
   it('reads only what changed since a time, one client with locationId, page by page', async () => {
     const since = `${addDays(END, -7)}T00:00:00.000Z`;
     const recent = await collect(crm.fetchOpportunities(ctx, { updatedSince: since }));

@@ -4,8 +4,9 @@
  * it), carrying the ad's click id (gclid / fbclid / li_fat_id) and UTM tags (utm_campaign = the
  * campaign's externalId, utm_content = the ad's). A share of contacts gets an opportunity in the
  * client's pipeline that moves through the stages and closes won, lost or abandoned after an
- * Erlang-distributed delay; "as of" the end date, later events have not happened yet. A trickle of
- * organic contacts without click ids keeps attribution honest.
+ * Erlang-distributed delay; a won customer may buy again later (repeatsFor: recall visits,
+ * renewals), so customer value can be fitted. "As of" the end date, later events have not happened
+ * yet. A trickle of organic contacts without click ids keeps attribution honest.
  */
 import type { ContactRecord, OpportunityRecord, PipelineRecord } from '../connector.port.ts';
 import { firstNames, lastNames, pipelineStageNames, type SimPlatform } from './catalog.ts';
@@ -14,6 +15,7 @@ import type { Engine } from './engine.ts';
 import { type SimAd, type SimClient, utmFor } from './generator.ts';
 import { conversionEvents, crmSeed } from './model.ts';
 import {
+  gammaNoise,
   hashString,
   mulberry32,
   normal,
@@ -166,6 +168,52 @@ function opportunityFor(
   };
 }
 
+/**
+ * A won customer's later purchases, as won opportunities of the same contact up to `cutoff`: the
+ * process BG/NBD assumes. While active the customer buys at a rate of their own (gamma around the
+ * client's `repeat.perYear`) and after each purchase leaves for good with a chance of their own
+ * (around `repeat.dropout`); each purchase is worth about `repeat.valueShare` of a first deal, around
+ * the customer's own mean. A stream of the contact's own, so the rest of the agency never shifts.
+ */
+function repeatsFor(
+  client: SimClient,
+  contact: ContactRecord,
+  first: OpportunityRecord,
+  key: string,
+  cutoff: string,
+): OpportunityRecord[] {
+  const { perYear, dropout, valueShare, name } = client.profile.repeat;
+  const r = streamFor(`${key}|repeat`);
+  const ratePerDay = (perYear / 365) * gammaNoise(r, 2);
+  const leaves = Math.min(0.95, dropout * gammaNoise(r, 3));
+  const meanValue = client.dealValue * valueShare * gammaNoise(r, 6);
+  const pipeline = pipelineIdOf(client);
+  const out: OpportunityRecord[] = [];
+  let t = Date.parse(first.wonAt as string);
+  for (let n = 1; n <= 200; n++) {
+    if (r() < leaves) break;
+    t += (-Math.log(1 - r()) / ratePerDay) * 86_400_000;
+    const at = new Date(t).toISOString();
+    if (at > cutoff) break;
+    const value = Math.max(1, Math.round(meanValue * Math.exp(0.25 * normal(r))));
+    out.push({
+      externalId: idFor('op', `${key}|r${n}`),
+      pipelineExternalId: pipeline,
+      stageExternalId: `${pipeline}-st4`,
+      contactExternalId: contact.externalId,
+      name: `${contact.firstName} ${contact.lastName} – ${name}`,
+      status: 'won',
+      valueMicros: value * 1_000_000,
+      currency: client.profile.currency,
+      wonAt: at,
+      lostAt: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+  return out;
+}
+
 /** Contacts, pipelines and opportunities of the clients in scope, as of the end of endDate. */
 export function generateCrm(
   engine: Engine,
@@ -204,6 +252,7 @@ export function generateCrm(
     if (createdAt > cutoff) return;
     out.contacts.push(contact);
     if (opp) out.opportunities.push(opp);
+    if (opp?.status === 'won') out.opportunities.push(...repeatsFor(client, contact, opp, key, cutoff));
   };
   for (const client of clients) {
     out.pipelines.push(pipelineOf(client));

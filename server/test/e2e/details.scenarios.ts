@@ -235,6 +235,40 @@ export function detailScenarios(env: () => { server: E2eServer; context: Browser
       await page.close();
     }, 120_000);
 
+    it('a client page shows its customers’ value from the CRM, or why it cannot', async () => {
+      const { server, context } = env();
+      const call = apiClient(server.url, await loginToken(server.url));
+      const clients = await call<{ items: Array<{ id: string; name: string }> }>('GET', '/api/v1/clients');
+      const bright = clients.items.find((c) => c.name === 'Bright Smile Dental')!;
+      const page = await signedInPage(context, server.url);
+      await page.goto(`${server.url}/clients/${bright.id}`);
+      // The demo's patients come back for recall visits: the models fit, the top contacts are listed.
+      const card = page.getByTestId('clv');
+      await card.waitFor();
+      const top = card.getByRole('table', { name: 'Most valuable contacts' });
+      await top.locator('tbody tr').first().waitFor();
+      expect(await top.locator('tbody tr').count()).toBe(5);
+      const api = await call<{ totals: { expectedPurchases: number } }>(
+        'GET',
+        `/api/v1/oracle/clv?clientId=${bright.id}&horizonDays=90&limit=5`,
+      );
+      await expect(card.textContent()).resolves.toContain(api.totals.expectedPurchases.toFixed(1));
+      await expect(top.locator('tbody tr').first().textContent()).resolves.toMatch(/\$[\d,.]+$/);
+      await shoot(page, 'client-customer-value');
+      // A client without CRM deals: the API's reason, not an empty card or an error page.
+      const stamp = Date.now();
+      const fresh = await call<{ id: string }>('POST', '/api/v1/clients', {
+        name: `No CRM ${stamp}`,
+        email: `no-crm-${stamp}@example.test`,
+      });
+      await page.goto(`${server.url}/clients/${fresh.id}`);
+      const none = page.getByTestId('clv-unavailable');
+      await none.waitFor();
+      await expect(none.textContent()).resolves.toMatch(/Not available for this client: .*won opportunities/);
+      await page.close();
+      await call('DELETE', `/api/v1/clients/${fresh.id}`);
+    }, 120_000);
+
     it('the Predictions client selector lists clients by name, accented names among their letter', async () => {
       const { server, context } = env();
       const call = apiClient(server.url, await loginToken(server.url));

@@ -21,6 +21,7 @@ import { money } from '../../lib/format.ts';
 import { useMetrics, usePeriod } from '../../lib/hooks.ts';
 import type { Campaign, Client } from '../../lib/types.ts';
 import { CampaignTable } from '../campaigns/CampaignTable.tsx';
+import { CustomerValue } from './CustomerValue.tsx';
 import { PortalUsers } from './PortalUsers.tsx';
 
 interface Churn {
@@ -139,6 +140,7 @@ export function ClientPage() {
           />
         )}
       </Card>
+      {c && <CustomerValue clientId={c.id} />}
       {c && <PortalUsers client={c} />}
     </>
   );

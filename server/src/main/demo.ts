@@ -24,8 +24,8 @@ export interface DemoPortalLogin {
  * Each demo client is one simulator client (its `industry`), so its name and billing currency are
  * the simulated accounts' own: the accounts are named "<client> (Google Ads)" and bill in the
  * client's currency. The agency reports in USD; its clients bill in USD, GBP and EUR. Monthly budgets
- * are in the client's currency: the figure here is only a placeholder until the first sync, after
- * which `budgetFromCampaigns` sets it from what the seeded campaigns spend (a fixed figure was half of what the
+ * are in the client's currency: the figure here is the starting value, replaced after the first sync
+ * by `budgetFromCampaigns` with what the seeded campaigns spend (a fixed figure was half of what the
  * simulated campaigns spend, so every fresh demo showed churn "high" and "Overspending 197%").
  */
 const demoClients = (

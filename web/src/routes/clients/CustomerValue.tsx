@@ -4,6 +4,7 @@
  * contacts worth most. A client whose deals cannot support the models gets the API's reason.
  */
 import { useQuery } from '@tanstack/react-query';
+import { type Column, DataTable } from '../../components/DataTable.tsx';
 import { Card, CardHeader, LoadingState, Notice } from '../../components/ui.tsx';
 import { ApiError, api } from '../../lib/api.ts';
 import { date, money, num, pct } from '../../lib/format.ts';
@@ -26,6 +27,27 @@ interface Clv {
 }
 
 const HORIZON_DAYS = 90;
+
+type Contact = Clv['contacts'][number];
+
+const contactColumns = (currency: string): Column<Contact>[] => [
+  { key: 'name', header: 'Contact', wrap: true, render: (c) => c.name ?? c.contactExternalId },
+  { key: 'purchases', header: 'Purchases so far', align: 'right', render: (c) => num(c.frequency + 1) },
+  { key: 'last', header: 'Last purchase', align: 'right', render: (c) => date(c.lastPurchase) },
+  { key: 'alive', header: 'Still buying', align: 'right', render: (c) => pct(c.probabilityAlive, 0) },
+  {
+    key: 'expected',
+    header: 'Expected purchases',
+    align: 'right',
+    render: (c) => num(c.expectedPurchases, 2),
+  },
+  {
+    key: 'value',
+    header: 'Expected value',
+    align: 'right',
+    render: (c) => money(c.expectedValueMicros, currency),
+  },
+];
 
 export function CustomerValue({ clientId }: { clientId: string }) {
   const clv = useQuery({
@@ -70,42 +92,13 @@ export function CustomerValue({ clientId }: { clientId: string }) {
               <dd className="font-medium tabular">{money(d.totals.expectedValueMicros, d.currency)}</dd>
             </div>
           </dl>
-          <div className="overflow-x-auto">
-            <table className="min-w-full text-sm" aria-label="Most valuable contacts">
-              <thead className="bg-slate-50/80 text-xs text-slate-500">
-                <tr>
-                  {[
-                    'Contact',
-                    'Purchases so far',
-                    'Last purchase',
-                    'Still buying',
-                    'Expected purchases',
-                    'Expected value',
-                  ].map((h, i) => (
-                    <th
-                      key={h}
-                      scope="col"
-                      className={i ? 'px-3 py-2 text-right font-medium' : 'px-3 py-2 text-left font-medium'}
-                    >
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 tabular">
-                {d.contacts.map((c) => (
-                  <tr key={c.contactExternalId}>
-                    <td className="px-3 py-2 font-medium">{c.name ?? c.contactExternalId}</td>
-                    <td className="px-3 py-2 text-right">{num(c.frequency + 1)}</td>
-                    <td className="px-3 py-2 text-right">{date(c.lastPurchase)}</td>
-                    <td className="px-3 py-2 text-right">{pct(c.probabilityAlive, 0)}</td>
-                    <td className="px-3 py-2 text-right">{num(c.expectedPurchases, 2)}</td>
-                    <td className="px-3 py-2 text-right">{money(c.expectedValueMicros, d.currency)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            label="Most valuable contacts"
+            rows={d.contacts}
+            rowKey={(c) => c.contactExternalId}
+            columns={contactColumns(d.currency)}
+            empty="No contacts"
+          />
           {d.warnings.map((w) => (
             <p key={w} className="text-xs text-slate-500">
               {w}

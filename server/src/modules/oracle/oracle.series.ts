@@ -53,10 +53,18 @@ export interface NegativeValue {
 /** The most negative ad-days read per entity (the error names the first and counts the rest). */
 const MAX_NEGATIVES = 200;
 
+const METRIC_COLUMN = {
+  spend: 'spend_micros',
+  revenue: 'conversion_value_micros',
+  conversions: 'conversions',
+} as const;
+const METRICS = Object.keys(METRIC_COLUMN) as NonNegativeMetric[];
+
 /**
- * The entity's ad-days in [from, to] with a negative spend, revenue or conversions, earliest first.
- * A platform can report a refund or a correction as a day's negative figure; ORACLE does not fit on
- * it (refuseNegative).
+ * The entity's ad-days in [from, to] with a negative value of one of `metrics` (default all three),
+ * earliest first; up to MAX_NEGATIVES per metric, each metric read on its own so that many of one
+ * cannot hide another. A platform can report a refund or a correction as a day's negative figure;
+ * ORACLE does not fit on it (refuseNegative).
  */
 export async function readNegatives(
   trx: Executor,
@@ -64,50 +72,40 @@ export async function readNegatives(
   filter: { column: 'ad_id' | 'campaign_id' | 'client_id' | 'platform'; id: string } | null,
   from: string,
   to: string,
+  metrics: readonly NonNegativeMetric[] = METRICS,
 ): Promise<NegativeValue[]> {
-  let q = trx
-    .selectFrom('daily_metrics as m')
-    .leftJoin('ads as a', (j) =>
-      j.onRef('a.id', '=', 'm.ad_id').onRef('a.organization_id', '=', 'm.organization_id'),
-    )
-    .select([
-      'm.date',
-      'm.ad_id',
-      'a.name',
-      'm.currency',
-      'm.spend_micros',
-      'm.conversion_value_micros',
-      'm.conversions',
-    ])
-    .where('m.organization_id', '=', organizationId)
-    .where('m.date', '>=', from)
-    .where('m.date', '<=', to)
-    .where((eb) =>
-      eb.or([
-        eb('m.spend_micros', '<', 0),
-        eb('m.conversion_value_micros', '<', 0),
-        eb('m.conversions', '<', 0),
-      ]),
-    );
-  if (filter) q = q.where(`m.${filter.column}`, '=', filter.id);
-  const rows = await q.orderBy('m.date').orderBy('m.ad_id').limit(MAX_NEGATIVES).execute();
   const out: NegativeValue[] = [];
-  for (const r of rows)
-    for (const [metric, v] of [
-      ['spend', r.spend_micros],
-      ['revenue', r.conversion_value_micros],
-      ['conversions', r.conversions],
-    ] as const)
-      if (Number(v) < 0)
-        out.push({
-          date: r.date,
-          metric,
-          value: Number(v),
-          currency: r.currency,
-          adId: r.ad_id,
-          adName: r.name ?? null,
-        });
-  return out;
+  for (const metric of new Set(metrics)) {
+    const col = METRIC_COLUMN[metric];
+    let q = trx
+      .selectFrom('daily_metrics as m')
+      .leftJoin('ads as a', (j) =>
+        j.onRef('a.id', '=', 'm.ad_id').onRef('a.organization_id', '=', 'm.organization_id'),
+      )
+      .select(['m.date', 'm.ad_id', 'a.name', 'm.currency', `m.${col} as value`])
+      .where('m.organization_id', '=', organizationId)
+      .where('m.date', '>=', from)
+      .where('m.date', '<=', to)
+      .where(`m.${col}`, '<', 0);
+    if (filter) q = q.where(`m.${filter.column}`, '=', filter.id);
+    const rows = await q.orderBy('m.date').orderBy('m.ad_id').limit(MAX_NEGATIVES).execute();
+    for (const r of rows)
+      out.push({
+        date: r.date,
+        metric,
+        value: Number(r.value),
+        currency: r.currency,
+        adId: r.ad_id,
+        adName: r.name ?? null,
+      });
+  }
+  // By day, then ad, then metric (spend, revenue, conversions), as one read of all three gave them.
+  return out.sort(
+    (x, y) =>
+      (x.date < y.date ? -1 : x.date > y.date ? 1 : 0) ||
+      (x.adId < y.adId ? -1 : x.adId > y.adId ? 1 : 0) ||
+      METRICS.indexOf(x.metric) - METRICS.indexOf(y.metric),
+  );
 }
 
 /**
@@ -232,6 +230,9 @@ export function createSeriesReader({
           eb.fn.sum<number>('conversion_value_micros').as('revenue'),
           eb.fn.sum<number>('impressions').as('impressions'),
           eb.fn.sum<number>('clicks').as('clicks'),
+          eb.fn.min<number>('spend_micros').as('minSpend'),
+          eb.fn.min<number>('conversion_value_micros').as('minRevenue'),
+          eb.fn.min<number>('conversions').as('minConversions'),
         ])
         .where('organization_id', '=', ctx.organizationId)
         .where('date', '>=', from)
@@ -246,6 +247,9 @@ export function createSeriesReader({
         revenueMicros: Number(r.revenue),
         impressions: Number(r.impressions),
         clicks: Number(r.clicks),
+        negative: METRICS.filter(
+          (m) => Number({ spend: r.minSpend, revenue: r.minRevenue, conversions: r.minConversions }[m]) < 0,
+        ),
       }));
     });
   }
@@ -307,17 +311,22 @@ export function createSeriesReader({
       s.impressions[i] = (s.impressions[i] as number) + r.impressions;
       s.clicks[i] = (s.clicks[i] as number) + r.clicks;
     };
-    // One currency (the usual case: an ad, a campaign, most clients): its own amounts, no rates needed.
-    s.negatives = await storage.withTenant(ctx.organizationId, (trx) =>
-      readNegatives(
-        trx,
-        ctx.organizationId,
-        e.type === 'organization' ? null : { column: column[e.type], id: e.id },
-        from,
-        last,
-      ),
-    );
     const native = await sums(ctx, e, from, last);
+    // The ad-days behind a negative row minimum are read only when there is one (a rare refund).
+    const negative = [...new Set(native.flatMap((r) => r.negative))];
+    s.negatives = negative.length
+      ? await storage.withTenant(ctx.organizationId, (trx) =>
+          readNegatives(
+            trx,
+            ctx.organizationId,
+            e.type === 'organization' ? null : { column: column[e.type], id: e.id },
+            from,
+            last,
+            negative,
+          ),
+        )
+      : [];
+    // One currency (the usual case: an ad, a campaign, most clients): its own amounts, no rates needed.
     const currencies = [...new Set(native.map((r) => r.currency))];
     if (currencies.length <= 1) {
       s.currency = currencies[0] ?? '';

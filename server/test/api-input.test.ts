@@ -541,8 +541,9 @@ describe(`hostile request input on ${testDialect()}`, () => {
         const refusedAsExpected =
           c.refusedAfterValidationAt !== undefined &&
           res.statusCode === 400 &&
-          (res.json().error?.details?.issues ?? []).every(
-            (i: { location?: string }) => i.location === c.refusedAfterValidationAt,
+          ((issues: Array<{ location?: string }>) =>
+            issues.length > 0 && issues.every((i) => i.location === c.refusedAfterValidationAt))(
+            res.json().error?.details?.issues ?? [],
           );
         if ((isSchemaRejection(res) && !refusedAsExpected) || res.statusCode >= 500)
           problems.push(

@@ -248,12 +248,21 @@ export function detailScenarios(env: () => { server: E2eServer; context: Browser
       const top = card.getByRole('table', { name: 'Most valuable contacts' });
       await top.locator('tbody tr').first().waitFor();
       expect(await top.locator('tbody tr').count()).toBe(5);
-      const api = await call<{ totals: { expectedPurchases: number } }>(
-        'GET',
-        `/api/v1/oracle/clv?clientId=${bright.id}&horizonDays=90&limit=5`,
+      const api = await call<{
+        totals: { expectedPurchases: number };
+        contacts: Array<{ name: string | null; frequency: number; expectedPurchases: number }>;
+      }>('GET', `/api/v1/oracle/clv?clientId=${bright.id}&horizonDays=90&limit=5`);
+      await expect(card.getByTestId('clv-expected-purchases').textContent()).resolves.toBe(
+        api.totals.expectedPurchases.toFixed(1),
       );
-      await expect(card.textContent()).resolves.toContain(api.totals.expectedPurchases.toFixed(1));
-      await expect(top.locator('tbody tr').first().textContent()).resolves.toMatch(/\$[\d,.]+$/);
+      // Row by row the API's five contacts, in its order: name, purchases so far, expected purchases, value.
+      const rows = await top.locator('tbody tr').allTextContents();
+      expect(api.contacts).toHaveLength(5);
+      api.contacts.forEach((c, i) => {
+        expect(rows[i]).toContain(c.name!);
+        expect(rows[i]).toContain(c.expectedPurchases.toFixed(2));
+        expect(rows[i]).toMatch(/\$[\d,.]+$/);
+      });
       await shoot(page, 'client-customer-value');
       // A client without CRM deals: the API's reason, not an empty card or an error page.
       const stamp = Date.now();

@@ -307,7 +307,9 @@ export function predictionsScenarios(env: () => { server: E2eServer; context: Br
       const table = page.getByRole('table', { name: 'Ads at fatigue risk' });
       await table.locator('tbody tr').first().waitFor({ timeout: 120_000 });
       const days = [...new Set(atRisk.map((f) => f.refreshBy ?? list.asOf))].sort();
-      if (days.length >= 3) {
+      // Maison Verte's demo ads fall due on several dates: the spacing below is checked, not skipped.
+      expect(days.length).toBeGreaterThanOrEqual(3);
+      {
         const timeline = page.getByRole('img', { name: 'Ads to refresh per refresh date' });
         await timeline.scrollIntoViewIfNeeded();
         const centers = async () =>

@@ -630,6 +630,10 @@ describe(`ORACLE budget allocation API on ${testDialect()}`, () => {
       .groupBy('campaign_id')
       .execute();
     const expected = new Map(spend.map((r) => [r.campaign_id, Number(r.spend) / 28]));
+    // Every campaign with spend in those 28 days is allocated, none other.
+    expect((body.allocations as Allocation[]).map((x) => x.entityId).sort()).toEqual(
+      [...expected.keys()].sort(),
+    );
     for (const x of body.allocations as Allocation[])
       expect(Math.abs(x.currentDailyMicros - (expected.get(x.entityId) ?? Number.NaN))).toBeLessThanOrEqual(
         1,

@@ -85,7 +85,9 @@ export function CustomerValue({ clientId }: { clientId: string }) {
             </div>
             <div>
               <dt className="text-xs text-slate-500">Expected purchases</dt>
-              <dd className="font-medium tabular">{num(d.totals.expectedPurchases, 1)}</dd>
+              <dd className="font-medium tabular" data-testid="clv-expected-purchases">
+                {num(d.totals.expectedPurchases, 1)}
+              </dd>
             </div>
             <div>
               <dt className="text-xs text-slate-500">Expected value</dt>

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
-import { capture } from './cli.testing.ts';
+import { capture, tempFiles } from './cli.testing.ts';
 import { registerForecastCommand, runForecastCommand } from './cli.ts';
 import { CsvError, formatRow, MAX_GAP_STEPS, parseSeriesCsv } from './csv.ts';
 
@@ -154,10 +153,10 @@ describe('series CSV parsing', () => {
 });
 
 describe('omnify forecast', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'omnify-forecast-'));
+  const files = tempFiles('omnify-forecast-');
 
   it('names the file and line of a malformed row and exits 1', async () => {
-    const input = path.join(dir, 'bad.csv');
+    const input = files.path('bad.csv');
     writeFileSync(input, 'id,t,value\na,1,2\na,2,-\n');
     const out = capture();
     expect(await runForecastCommand({ input, horizon: 3 }, out.io)).toBe(1);
@@ -166,7 +165,7 @@ describe('omnify forecast', () => {
   });
 
   it('says on stderr, once per series and at its line, which missing values were filled in', async () => {
-    const input = path.join(dir, 'blanks.csv');
+    const input = files.path('blanks.csv');
     const rows = ['id,t,value'];
     for (let t = 1; t <= 12; t++) rows.push(`a,${t},${t === 5 || t === 8 ? (t === 5 ? '' : 'NaN') : 10 + t}`);
     for (let t = 1; t <= 12; t++) rows.push(`b,${t},${20 + t}`);
@@ -190,7 +189,7 @@ describe('omnify forecast', () => {
   });
 
   it('answers an output path it cannot write with one line and exit 1, for --output and --models', async () => {
-    const input = path.join(dir, 'ok.csv');
+    const input = files.path('ok.csv');
     writeFileSync(input, 'id,t,value\na,1,2\na,2,3\na,3,4\n');
     for (const opts of [{ output: '/nonexistent/x.csv' }, { models: '/nonexistent/m.csv' }]) {
       const out = capture();
@@ -201,10 +200,10 @@ describe('omnify forecast', () => {
   });
 
   it('forecasts two days as their mean with bands that widen, and one day no more certain than two', async () => {
-    const input = path.join(dir, 'two.csv');
+    const input = files.path('two.csv');
     writeFileSync(input, 'id,t,value\ntwo,1,10\ntwo,2,12\none,1,11\n');
     const out = capture();
-    const models = path.join(dir, 'two-models.csv');
+    const models = files.path('two-models.csv');
     expect(await runForecastCommand({ input, horizon: 3, models }, out.io)).toBe(0);
     const rows = out
       .stdout()
@@ -235,8 +234,8 @@ describe('omnify forecast', () => {
   });
 
   it('skips a series it cannot forecast, writes the others and exits 1', async () => {
-    const input = path.join(dir, 'neg.csv');
-    const output = path.join(dir, 'neg-out.csv');
+    const input = files.path('neg.csv');
+    const output = files.path('neg-out.csv');
     writeFileSync(input, 'id,t,value\nok,1,2\nok,2,3\nneg,1,4\nneg,2,-1\n');
     const out = capture();
     expect(await runForecastCommand({ input, output, horizon: 2, nonNegative: true }, out.io)).toBe(1);
@@ -255,7 +254,7 @@ describe('omnify forecast', () => {
   });
 
   it('writes nothing, not even the header, when no series can be forecast (--non-negative)', async () => {
-    const input = path.join(dir, 'allneg.csv');
+    const input = files.path('allneg.csv');
     writeFileSync(input, 'id,t,value\nneg,1,4\nneg,2,-1\nneg,3,5\n');
     const out = capture();
     expect(await runForecastCommand({ input, horizon: 2, nonNegative: true }, out.io)).toBe(1);
@@ -266,8 +265,8 @@ describe('omnify forecast', () => {
       '',
     ]);
     // To files: an earlier result is left as it was and no models file appears.
-    const output = path.join(dir, 'allneg-out.csv');
-    const models = path.join(dir, 'allneg-models.csv');
+    const output = files.path('allneg-out.csv');
+    const models = files.path('allneg-models.csv');
     writeFileSync(output, 'earlier run\n');
     expect(await runForecastCommand({ input, horizon: 2, nonNegative: true, output, models }, out.io)).toBe(
       1,
@@ -277,8 +276,8 @@ describe('omnify forecast', () => {
   });
 
   it('runs as a command (-i, -o): reads the CSV, writes id,step,mean,lo80,hi80,lo95,hi95', () => {
-    const input = path.join(dir, 'series.csv');
-    const output = path.join(dir, 'forecasts.csv');
+    const input = files.path('series.csv');
+    const output = files.path('forecasts.csv');
     const rows = ['id,t,value'];
     for (const id of ['c1', 'c2'])
       for (let d = 0; d < 60; d++)
@@ -321,7 +320,7 @@ describe('omnify forecast', () => {
   });
 
   it('takes -i/--input and -o/--output, as anomalies and clv do, and lists both in --help', async () => {
-    const input = path.join(dir, 'flags.csv');
+    const input = files.path('flags.csv');
     writeFileSync(input, 'id,t,value\na,1,2\na,2,3\na,3,4\n');
     const program = new Command().exitOverride();
     registerForecastCommand(program);
@@ -336,7 +335,7 @@ describe('omnify forecast', () => {
         ['--input', '--output'],
         ['-i', '-o'],
       ]) {
-        const output = path.join(dir, `flags-out${i}.csv`);
+        const output = files.path(`flags-out${i}.csv`);
         await program.parseAsync(['node', 'omnify', 'forecast', i!, input, '--horizon', '2', o!, output]);
         expect(process.exitCode).toBe(0);
         expect(readFileSync(output, 'utf8').split('\n')[0]).toBe('id,step,mean,lo80,hi80,lo95,hi95');

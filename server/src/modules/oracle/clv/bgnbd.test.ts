@@ -143,5 +143,10 @@ describe('BG/NBD without evident drop-out', () => {
     expect(fit.logLikelihood).toBeGreaterThanOrEqual(
       bgnbdLogLikelihood({ r, alpha, a: 1, b: 10 }, customers),
     );
+    // The exported likelihood knows the limit too (it is the fit's own figure, not NaN), and a BG/NBD
+    // with a tiny drop-out chance tends to it.
+    expect(bgnbdLogLikelihood(fit.params, customers)).toBeCloseTo(fit.logLikelihood, 9);
+    const nearly = bgnbdLogLikelihood({ r, alpha, a: 1e-6, b: 10 }, customers);
+    expect(Math.abs(nearly - fit.logLikelihood)).toBeLessThan(1e-3);
   });
 });

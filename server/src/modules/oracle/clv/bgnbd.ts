@@ -33,13 +33,14 @@ export interface BgNbdFit {
 /** The NBD limit of BG/NBD (p ≡ 0), marked by a = 0 (see BgNbdFit.noDropout). */
 export const hasNoDropout = (params: BgNbdParams) => params.a === 0;
 
-/** Σ ln L of the NBD (BG/NBD with p ≡ 0): lnΓ(r+x) − lnΓ(r) + r ln α − (r+x) ln(α+T). */
-function nbdLogLikelihood(r: number, alpha: number, customers: readonly RfmPoint[], timeScale = 1): number {
+/** Σ ln L of the NBD (BG/NBD with p ≡ 0), over the grouped rows: lnΓ(r+x) − lnΓ(r) + r ln α − (r+x) ln(α+T). */
+function nbdLogLikelihood(r: number, alpha: number, d: Prepared): number {
   let sum = 0;
   const lnGammaR = lnGamma(r);
-  for (const c of customers) {
-    const x = c.frequency;
-    sum += lnGamma(r + x) - lnGammaR + r * Math.log(alpha) - (r + x) * Math.log(alpha + c.T * timeScale);
+  for (let i = 0; i < d.x.length; i++) {
+    const x = d.x[i]!;
+    sum +=
+      d.weight[i]! * (lnGamma(r + x) - lnGammaR + r * Math.log(alpha) - (r + x) * Math.log(alpha + d.T[i]!));
   }
   return sum;
 }
@@ -51,7 +52,8 @@ function nbdLogLikelihood(r: number, alpha: number, customers: readonly RfmPoint
  * A₄ = ln a − ln(b+x−1) − (r+x) ln(α+t_x). The x-only terms are computed once per distinct x.
  */
 export function bgnbdLogLikelihood(params: BgNbdParams, customers: readonly RfmPoint[]): number {
-  return logLikelihoodOf(prepare(customers), params);
+  const d = prepare(customers);
+  return hasNoDropout(params) ? nbdLogLikelihood(params.r, params.alpha, d) : logLikelihoodOf(d, params);
 }
 
 /** Customers grouped by identical (x, t_x, T): those without repeat purchases collapse to one row per first-purchase day. */
@@ -151,19 +153,15 @@ export function fitBgNbd(customers: readonly RfmPoint[]): BgNbdFit {
   const at = best.x.map((v) => (v > WALL - 1 ? 1 : v < 1 - WALL ? -1 : 0));
   const pToZero = at[2] === -1 || at[3] === 1;
   if (pToZero && at[0] === 0 && at[1] === 0 && at[2] !== 1 && at[3] !== -1) {
-    const nbd = minimize(
-      (t) => -nbdLogLikelihood(Math.exp(t[0]!), Math.exp(t[1]!), customers, scale) / n,
-      [0, 0],
-      {
-        bound: WALL,
-      },
-    );
+    const nbd = minimize((t) => -nbdLogLikelihood(Math.exp(t[0]!), Math.exp(t[1]!), data) / n, [0, 0], {
+      bound: WALL,
+    });
     checkIdentified('NBD', ['r', 'alpha'], nbd, WALL, 'too few customers or too short a period');
     const [r, alphaScaled] = nbd.x.map(Math.exp) as [number, number];
     const alpha = alphaScaled / scale;
     return {
       params: { r, alpha, a: 0, b: 0 },
-      logLikelihood: nbdLogLikelihood(r, alpha, customers),
+      logLikelihood: nbdLogLikelihood(r, alpha, prepare(customers)),
       customers: n,
       repeatCustomers,
       evaluations: best.evaluations + nbd.evaluations,

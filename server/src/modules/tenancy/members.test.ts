@@ -183,6 +183,15 @@ describe(`members on ${testDialect()}`, () => {
       revokedAt: string | null;
     }>;
     expect(keys.find((k) => k.id === key.json().id)?.revokedAt).toEqual(expect.any(String));
+    // The key's own audit history records the revocation, as the API keys page's Revoke does.
+    const revoked = await t.services.audit.list(owner.organizationId, {
+      limit: 10,
+      action: 'api_keys.revoked',
+    });
+    expect(revoked.items.find((e) => e.target?.id === key.json().id)?.metadata).toMatchObject({
+      reason: 'member_removed',
+      membershipId: m.membershipId,
+    });
   });
 
   it('a removed member keeps their own organization but loses this one, even through X-Organization-Id', async () => {

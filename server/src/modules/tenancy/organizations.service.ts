@@ -259,18 +259,36 @@ export function createOrganizations({ storage, audit, agents, retention, clock }
         .where('revoked_at', 'is', null)
         .execute();
       // And the API keys they created here are revoked, not merely refused while they are not a
-      // member: invited again, they do not get their old keys back.
-      const revokedKeys = await trx
-        .updateTable('api_keys')
-        .set({ revoked_at: clock.now().toISOString() })
+      // member: invited again, they do not get their old keys back. Each key's own history says so,
+      // as a revocation from the API keys page does.
+      const keys = await trx
+        .selectFrom('api_keys')
+        .select('id')
         .where('organization_id', '=', ctx.organizationId)
         .where('created_by', '=', m.user_id)
         .where('revoked_at', 'is', null)
-        .executeTakeFirst();
+        .execute();
+      if (keys.length)
+        await trx
+          .updateTable('api_keys')
+          .set({ revoked_at: clock.now().toISOString() })
+          .where('organization_id', '=', ctx.organizationId)
+          .where(
+            'id',
+            'in',
+            keys.map((k) => k.id),
+          )
+          .execute();
+      for (const k of keys)
+        await audit.recordFor(trx, ctx, {
+          action: 'api_keys.revoked',
+          target: { type: 'api_key', id: k.id },
+          metadata: { reason: 'member_removed', membershipId: m.id },
+        });
       await audit.recordFor(trx, ctx, {
         action: 'members.removed',
         target: { type: 'membership', id: m.id },
-        metadata: { userId: m.user_id, role: m.role, apiKeysRevoked: Number(revokedKeys.numUpdatedRows) },
+        metadata: { userId: m.user_id, role: m.role, apiKeysRevoked: keys.length },
       });
     });
   }

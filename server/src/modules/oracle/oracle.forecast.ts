@@ -142,17 +142,19 @@ interface PairedCell {
   forecastSpend: number;
 }
 
+interface PairedBacktest {
+  cells: PairedCell[];
+  origins: number;
+  horizon: number;
+}
+
 /**
  * The days the revenue and spend backtests share: both forecasts' procedure run from the same
  * origins with the same horizon, paired step by step with the actual revenue and spend of the day
  * that followed. Null when either forecast has no backtest or the two do not line up (another
  * horizon, or another number of leading missing values dropped).
  */
-function pairedBacktest(
-  fr: ForecastResult,
-  fs: ForecastResult,
-  s: DailySeries,
-): { cells: PairedCell[]; origins: number; horizon: number } | null {
+function pairedBacktest(fr: ForecastResult, fs: ForecastResult, s: DailySeries): PairedBacktest | null {
   const br = fr.diagnostics.backtest;
   const bs = fs.diagnostics.backtest;
   // Origins count observations after leading missing values, which the forecaster drops.
@@ -187,8 +189,7 @@ function pairedBacktest(
  * actual revenue ÷ spend of the days that followed; days without spend have no ROAS and are not
  * scored. Mean absolute error, a ratio. Null when either forecast has no backtest or no day had spend.
  */
-function roasBacktest(fr: ForecastResult, fs: ForecastResult, s: DailySeries): BacktestError | null {
-  const paired = pairedBacktest(fr, fs, s);
+function roasBacktest(paired: PairedBacktest | null): BacktestError | null {
   if (!paired) return null;
   let sum = 0;
   let cells = 0;
@@ -272,7 +273,10 @@ const addDay = (date: string, n: number) =>
  * without a shared backtest or with fewer than 5 cells.
  */
 export function roasErrorCorrelation(fr: ForecastResult, fs: ForecastResult, s: DailySeries): number {
-  const paired = pairedBacktest(fr, fs, s);
+  return errorCorrelation(pairedBacktest(fr, fs, s));
+}
+
+function errorCorrelation(paired: PairedBacktest | null): number {
   if (!paired) return 0;
   const a: number[] = [];
   const b: number[] = [];
@@ -412,7 +416,9 @@ export function computeForecast(
   }
   const fr = run(s.revenueMicros, horizon);
   const fs = run(s.spendMicros, horizon);
-  const rho = roasErrorCorrelation(fr, fs, s);
+  // The two backtests paired once, for the error correlation and for ROAS's own backtest.
+  const paired = pairedBacktest(fr, fs, s);
+  const rho = errorCorrelation(paired);
   const { points, noSpend } = roasPoints(pointsOf(fr, s, false), pointsOf(fs, s, false), rho);
   const extra = noSpend ? [`No spend is forecast on ${noSpend} of ${horizon} days: ROAS is 0 there`] : [];
   const explanation = explain(fr, s, 'micros', [
@@ -421,7 +427,7 @@ export function computeForecast(
     ...lateWarnings,
   ]);
   // The backtest reported is ROAS's own (a ratio); the revenue and spend forecasts' are its components.
-  const roas = roasBacktest(fr, fs, s);
+  const roas = roasBacktest(paired);
   const components = { revenue: backtestOf(fr, 'micros'), spend: backtestOf(fs, 'micros') };
   return {
     model: ratioName(fr.model, fs.model),

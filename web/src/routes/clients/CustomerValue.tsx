@@ -32,7 +32,7 @@ type Contact = Clv['contacts'][number];
 
 const contactColumns = (currency: string): Column<Contact>[] => [
   { key: 'name', header: 'Contact', wrap: true, render: (c) => c.name ?? c.contactExternalId },
-  { key: 'purchases', header: 'Purchases so far', align: 'right', render: (c) => num(c.frequency + 1) },
+  { key: 'purchases', header: 'Purchase days', align: 'right', render: (c) => num(c.frequency + 1) },
   { key: 'last', header: 'Last purchase', align: 'right', render: (c) => date(c.lastPurchase) },
   { key: 'alive', header: 'Still buying', align: 'right', render: (c) => pct(c.probabilityAlive, 0) },
   {
